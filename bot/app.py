@@ -1,0 +1,108 @@
+"""The composition root: settings, records, Slack client and listeners wired together."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import OperationalError
+
+import handlers
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.nudges import NudgeEngine, NudgeSource
+from bot.outbox import Sender
+from bot.people import Directory
+from bot.roles import Roles
+from bot.slack import web_client
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+DB_DOWN = "The records database is not reachable right now, so nothing was saved. Please try again in a minute."
+SOMETHING_WRONG = "Something went wrong on our side and nothing was saved. Please try again; if it keeps happening, tell your QMS manager."
+
+
+@dataclass
+class Context:
+    """What every bot function may use; handlers receive it when they are registered."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    client: WebClient
+    directory: Directory
+    roles: Roles
+    sender: Sender
+    nudges: NudgeEngine
+
+
+def feature_sources() -> list[NudgeSource]:
+    """The nudge sources of every feature (each feature adds its own here)."""
+    return []
+
+
+def build_context(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    db: Database | None = None,
+    worker: str | None = None,
+    sources: list[NudgeSource] | None = None,
+) -> Context:
+    clock = clock or SystemClock()
+    db = db or Database(settings.database_url)
+    client = web_client(settings)
+    directory = Directory(client, clock)
+    sender = Sender(db, web_client(settings, for_outbox=True), directory, settings, clock, worker)
+    engine = NudgeEngine(db, settings, clock, feature_sources() if sources is None else sources)
+    return Context(settings, db, clock, client, directory, Roles(settings, directory), sender, engine)
+
+
+def create_app(ctx: Context, *, socket_mode: bool = False, process_before_response: bool = False) -> App:
+    app = App(
+        client=ctx.client,
+        signing_secret=None if socket_mode else ctx.settings.slack_signing_secret,
+        request_verification_enabled=not socket_mode,
+        process_before_response=process_before_response,
+    )
+    app.error(_on_error(ctx))
+    handlers.register_all(app, ctx)
+    return app
+
+
+def friendly_error(error: BaseException) -> str:
+    if isinstance(error, OperationalError):
+        return DB_DOWN
+    return SOMETHING_WRONG
+
+
+def _on_error(ctx: Context) -> Any:
+    def handle(
+        error: Exception, body: dict[str, Any], respond: Any, response: BoltResponse | None, logger: logging.Logger
+    ) -> BoltResponse | None:
+        logger.error("listener failed: %s", error, exc_info=error)
+        message = friendly_error(error)
+        try:
+            if body.get("response_url") or body.get("response_urls"):
+                respond(text=message, response_type="ephemeral", replace_original=False)
+            elif body.get("type") == "view_submission" and response is not None:
+                # The modal was not answered yet: show the problem in it rather than Slack's
+                # generic "trouble connecting".
+                return BoltResponse(status=200, body={"response_action": "errors", "errors": _first_input_error(body, message)})
+        except (SlackApiError, OSError):
+            log.warning("could not tell the user about the error")
+        return None
+
+    return handle
+
+
+def _first_input_error(body: dict[str, Any], message: str) -> dict[str, str]:
+    for block in body.get("view", {}).get("blocks", []):
+        if block.get("type") == "input":
+            return {block["block_id"]: message}
+    return {}

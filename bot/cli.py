@@ -1,0 +1,137 @@
+"""`qms-bot`: run, migrate, check, demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from typing import Any
+
+from slack_bolt.error import BoltError
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.config import ConfigError, Settings, credential_problems, load_settings
+
+log = logging.getLogger("qms-bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="qms-bot", description="An ISO 9001 quality management system in Slack.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)")
+    run.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to listen on (default 0.0.0.0)")
+    sub.add_parser("migrate", help="bring the database schema up to date")
+    sub.add_parser("check", help="validate the settings and show what the bot will use")
+    sub.add_parser("demo", help="play a short scenario against a local Slack stand-in and print what people see")
+    args = parser.parse_args(argv)
+
+    if args.command == "demo":
+        from bot.demo import play
+
+        return play(sys.stdout)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        return _fail(exc.lines)
+    if args.command == "check":
+        return _check(settings)
+    if args.command == "migrate":
+        return _migrate(settings)
+    return _run(settings, args.host)
+
+
+def _fail(lines: list[str]) -> int:
+    for line in lines:
+        print(f"qms-bot: {line}", file=sys.stderr)
+    return 2
+
+
+def _database(settings: Settings) -> Any:
+    from storage.db import Database
+    from storage.migrate import upgrade
+
+    db = Database(settings.database_url)
+    try:
+        upgrade(db.engine)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        raise ConfigError([f"DATABASE_URL: cannot migrate {db.engine.url.render_as_string(hide_password=True)}: {reason}"]) from None
+    return db
+
+
+def _migrate(settings: Settings) -> int:
+    from storage.migrate import current_revision
+
+    try:
+        db = _database(settings)
+    except ConfigError as exc:
+        return _fail(exc.lines)
+    print(f"database at revision {current_revision(db.engine)} (head)")
+    return 0
+
+
+def _check(settings: Settings) -> int:
+    problems = credential_problems(settings)
+    shown = {
+        "SLACK_BOT_TOKEN": _mask(settings.slack_bot_token),
+        "SLACK_APP_TOKEN": _mask(settings.slack_app_token),
+        "SLACK_SIGNING_SECRET": _mask(settings.slack_signing_secret),
+        "mode": "Socket Mode" if settings.slack_app_token else f"HTTP on port {settings.port}",
+    }
+    for name in Settings.model_fields:
+        if not name.startswith("slack_") or name == "slack_api_url":
+            from bot.config import setting_name
+
+            shown[setting_name(name)] = getattr(settings, name)
+    for key, value in shown.items():
+        print(f"{key:28} {value}")
+    if problems:
+        return _fail(problems)
+    print("settings OK")
+    return 0
+
+
+def _mask(value: str | None) -> str:
+    return "(not set)" if not value else value[:5] + "…" + f" ({len(value)} characters)"
+
+
+def _run(settings: Settings, host: str) -> int:
+    problems = credential_problems(settings)
+    if problems:
+        return _fail(problems)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.app import build_context, create_app
+    from bot.scheduler import make_scheduler
+
+    try:
+        db = _database(settings)
+    except ConfigError as exc:
+        return _fail(exc.lines)
+    ctx = build_context(settings, db=db)
+    socket_mode = settings.slack_app_token is not None
+    try:
+        app = create_app(ctx, socket_mode=socket_mode)
+    except BoltError as exc:
+        return _fail([f"SLACK_BOT_TOKEN was not accepted by Slack at {settings.slack_api_url} ({exc}); copy the Bot User OAuth Token again (see manifest.yml and the README)"])
+    scheduler = make_scheduler(ctx)
+    scheduler.start()
+    try:
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("connecting to Slack in Socket Mode")
+            SocketModeHandler(app, settings.slack_app_token).start()
+        else:
+            from bot.server import make_server, wsgi_app
+
+            server = make_server(wsgi_app(app, db), host, settings.port)
+            signal.signal(signal.SIGTERM, lambda *_: server.close())
+            log.info("serving Slack requests at http://%s:%s/slack/events (health: /healthz)", host, settings.port)
+            server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown(wait=False)
+        db.dispose()
+    return 0

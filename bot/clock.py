@@ -1,0 +1,42 @@
+"""Time as a dependency, so tests move a clock instead of sleeping."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+class ManualClock:
+    """A clock that only moves when told to (tests and the demo)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        start = start or datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+        if start.tzinfo is None:
+            raise ValueError("ManualClock needs a timezone-aware start")
+        self._now = start.astimezone(timezone.utc)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    def advance(self, **delta: float) -> datetime:
+        with self._lock:
+            self._now += timedelta(**delta)
+            return self._now
+
+    def set(self, when: datetime) -> None:
+        with self._lock:
+            self._now = when.astimezone(timezone.utc)

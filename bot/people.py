@@ -1,0 +1,80 @@
+"""Who people are in Slack: timezone, bot or person, active or deactivated; group members.
+
+users.info is Tier 4 and usergroups.users.list Tier 2, so answers are cached for a while;
+a person's timezone or a group's membership rarely changes within the hour.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.clock import Clock
+
+PERSON_TTL = timedelta(hours=6)
+GROUP_TTL = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    tz: str | None
+    is_bot: bool
+    deleted: bool
+
+    @property
+    def can_be_assigned(self) -> bool:
+        return not self.is_bot and not self.deleted
+
+
+class Directory:
+    def __init__(self, client: WebClient, clock: Clock) -> None:
+        self._client = client
+        self._clock = clock
+        self._people: dict[str, tuple[datetime, Person | None]] = {}
+        self._groups: dict[str, tuple[datetime, frozenset[str]]] = {}
+        self._lock = threading.Lock()
+
+    def person(self, user_id: str) -> Person | None:
+        """The person, or None when Slack does not know the ID. Other Slack errors raise."""
+        now = self._clock.now()
+        with self._lock:
+            cached = self._people.get(user_id)
+        if cached and now - cached[0] < PERSON_TTL:
+            return cached[1]
+        try:
+            user = self._client.users_info(user=user_id)["user"]
+            person: Person | None = Person(
+                id=user["id"],
+                name=user.get("real_name") or user.get("name") or user["id"],
+                tz=user.get("tz"),
+                is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT",
+                deleted=bool(user.get("deleted")),
+            )
+        except SlackApiError as exc:
+            if exc.response.get("error") != "user_not_found":
+                raise
+            person = None
+        with self._lock:
+            self._people[user_id] = (now, person)
+        return person
+
+    def group_members(self, group_id: str) -> frozenset[str]:
+        now = self._clock.now()
+        with self._lock:
+            cached = self._groups.get(group_id)
+        if cached and now - cached[0] < GROUP_TTL:
+            return cached[1]
+        members = frozenset(self._client.usergroups_users_list(usergroup=group_id)["users"])
+        with self._lock:
+            self._groups[group_id] = (now, members)
+        return members
+
+    def forget(self, user_id: str) -> None:
+        with self._lock:
+            self._people.pop(user_id, None)

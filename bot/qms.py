@@ -1,0 +1,83 @@
+"""`/qms`: help, who am I, and the outbox's health for QMS managers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import groupby
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.blocks import Reply, capped_lines, context, divider, header, section
+from bot.commands import SLASH_COMMANDS, USAGES
+from bot.mrkdwn import escape, mention
+from bot.roles import Role
+from storage import outbox as rows
+
+if TYPE_CHECKING:
+    from bot.app import Context
+
+
+def help_reply() -> Reply:
+    blocks = [header("QMS bot: what you can do here")]
+    for command in SLASH_COMMANDS:
+        usages = [u for u in USAGES if u.example.split()[0] == command.name]
+        lines = [f"`{u.example}` — {u.summary}" + ("" if u.who == "everyone" else f" _({u.who})_") for u in usages]
+        blocks.append(section(f"*{command.name}* — {command.description}\n" + capped_lines(lines)))
+    others = [u for u in USAGES if u.example.split()[0] not in {c.name for c in SLASH_COMMANDS}]
+    for who, group in groupby(sorted(others, key=lambda u: u.who), key=lambda u: u.who):
+        blocks.append(section("\n".join(f"*{u.example}* — {u.summary}" for u in group)))
+    blocks.append(context("Nudges come in your working hours, in your own timezone. Type `/qms help` any time."))
+    text = "QMS bot commands: " + ", ".join(u.example for u in USAGES)
+    return Reply(text, blocks)
+
+
+def unknown_reply(text: str) -> Reply:
+    reply = help_reply()
+    note = f"I don't know `/qms {escape(text)[:100]}`. Here is what I can do:"
+    return Reply(note, [section(note)] + reply.blocks)
+
+
+def whoami_reply(ctx: "Context", user_id: str) -> Reply:
+    roles = ctx.roles.of(user_id)
+    names = [r.label for r in (Role.QMS_MANAGER, Role.LEADER) if r in roles] or ["employee"]
+    lines = [f"You are: *{' and '.join(names)}*."]
+    if Role.QMS_MANAGER in roles:
+        lines.append("You can assign, verify and close records, publish trainings and plan audits and reviews.")
+    if Role.LEADER in roles:
+        lines.append("You receive the weekly digest and the management review input.")
+    if roles == {Role.EMPLOYEE}:
+        lines.append("You can raise nonconformities, log customer feedback and acknowledge trainings.")
+    lines.append("Roles come from the bot's settings (QMS_MANAGERS, QMS_LEADERS).")
+    return Reply(lines[0], [section("\n".join(lines))])
+
+
+def outbox_reply(ctx: "Context", user_id: str) -> Reply:
+    ctx.roles.require(user_id, Role.QMS_MANAGER, doing="see the nudge delivery status")
+    with ctx.db.session() as session:
+        counts = rows.status_counts(session)
+        oldest = rows.oldest_pending(session)
+        failures = rows.recent_failures(session)
+    failed = [(f.key, f.recipient, f.last_error or "") for f in failures]
+    return outbox_status(counts, oldest.not_before if oldest else None, failed, ctx.clock.now(), ctx.settings.zone)
+
+
+def outbox_status(
+    counts: dict[str, int],
+    oldest_due: datetime | None,
+    failures: list[tuple[str, str, str]],
+    now: datetime,
+    zone: ZoneInfo,
+) -> Reply:
+    order = ("pending", "sending", "sent", "failed", "cancelled")
+    labels = {"pending": "waiting", "sending": "being sent", "sent": "sent", "failed": "failed", "cancelled": "cancelled"}
+    fields = [f"*{labels[s].capitalize()}*\n{counts.get(s, 0)}" for s in order]
+    blocks = [header("Nudge delivery"), section("Messages the bot has queued for people and channels.", fields=fields)]
+    if oldest_due is not None:
+        local = oldest_due.astimezone(zone)
+        late = "" if oldest_due > now else f" ({int((now - oldest_due).total_seconds() // 60)} min ago)"
+        blocks.append(context(f"Next waiting message is due {local:%a %d %b %H:%M} {zone.key}{late}."))
+    if failures:
+        lines = [f"`{escape(key)}` → {mention(recipient)}: {escape(error)}" for key, recipient, error in failures]
+        blocks += [divider(), section("*Latest failures*\n" + capped_lines(lines))]
+    text = ", ".join(f"{counts.get(s, 0)} {labels[s]}" for s in order)
+    return Reply(f"Nudge delivery: {text}", blocks)

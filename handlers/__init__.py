@@ -1,0 +1,17 @@
+"""Slack listeners only: parse the payload, call bot/, render the answer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slack_bolt import App
+
+from handlers import qms, snooze, welcome
+
+if TYPE_CHECKING:
+    from bot.app import Context
+
+
+def register_all(app: App, ctx: "Context") -> None:
+    for feature in (qms, snooze, welcome):
+        feature.register(app, ctx)

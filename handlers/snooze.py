@@ -1,0 +1,52 @@
+"""The Snooze button on nudges and its modal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import snooze
+from bot.outbox import SNOOZE_ACTION
+from bot.roles import NotAllowed
+
+if TYPE_CHECKING:
+    from bot.app import Context
+
+
+def register(app: App, ctx: "Context") -> None:
+    @app.action(SNOOZE_ACTION)
+    def on_snooze_button(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        user = body["user"]["id"]
+        try:
+            message_id = int(action.get("value", ""))
+            record_ref = snooze.check(ctx, message_id, user)
+        except ValueError:
+            respond(text="That Snooze button is broken; the reminder stays as it is.", response_type="ephemeral", replace_original=False)
+            return
+        except (NotAllowed, snooze.SnoozeRefused) as refused:
+            respond(text=str(refused), response_type="ephemeral", replace_original=False)
+            return
+        client.views_open(trigger_id=body["trigger_id"], view=snooze.snooze_modal(message_id, record_ref))
+
+    @app.view(snooze.MODAL_CALLBACK)
+    def on_snooze_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = view["state"]["values"]
+        choice = ((values.get("until", {}).get("choice") or {}).get("selected_option") or {}).get("value")
+        reason = (values.get("reason", {}).get("text") or {}).get("value")
+        errors = snooze.validate(choice, reason)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        try:
+            snoozed = snooze.snooze(ctx, int(view["private_metadata"]), body["user"]["id"], choice or "", reason or "")
+        except ValueError:
+            ack(response_action="errors", errors={"until": "This form lost track of its reminder; close it and click Snooze again."})
+            return
+        except (NotAllowed, snooze.SnoozeRefused) as refused:
+            ack(response_action="errors", errors={"until": str(refused)})
+            return
+        ack()
+        snooze.show_snoozed(ctx, snoozed)

@@ -1,0 +1,1 @@
+"""Records: SQLModel tables, the engine, Alembic migrations and queries. Knows nothing of Slack."""

@@ -1,0 +1,28 @@
+"""Slack event deduplication: Slack retries deliveries it thinks were not acknowledged."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import Session
+
+from storage.models import ProcessedEvent
+from storage.upsert import insert_ignore
+
+
+def claim_event(session: Session, event_id: str, now: datetime) -> bool:
+    """True the first time `event_id` is seen; do the event's writes in the same transaction."""
+    result = session.execute(
+        insert_ignore(session, ProcessedEvent, {"event_id": event_id, "received_at": now}, ["event_id"])
+    )
+    return result.rowcount == 1
+
+
+def forget_events_before(session: Session, cutoff: datetime) -> int:
+    """Slack stops retrying after about an hour; older ids need not be kept for ever."""
+    result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff))  # type: ignore[arg-type]
+    return result.rowcount
+
+
+RETENTION = timedelta(days=2)

@@ -1,0 +1,158 @@
+"""Outbox queries: enqueue idempotently, claim under a lease, record the outcome."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, update
+from sqlmodel import Session, col, select
+
+from storage.models import OutboxMessage
+from storage.upsert import insert_ignore
+
+
+def enqueue(session: Session, values: dict[str, Any]) -> bool:
+    """Insert a message unless one with the same key exists; True if it was new."""
+    result = session.execute(insert_ignore(session, OutboxMessage, values, ["key"]))
+    return result.rowcount == 1
+
+
+def _due(now: datetime) -> Any:
+    return or_(
+        and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.not_before) <= now),
+        # A sender that died mid-send leaves its rows in 'sending'; they come back after the lease.
+        and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.lease_until) < now),
+    )
+
+
+def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta, worker: str) -> list[OutboxMessage]:
+    """Claim up to `limit` due messages for `worker` until `now + lease`.
+
+    PostgreSQL locks the candidates with FOR UPDATE SKIP LOCKED so senders on several
+    instances take disjoint rows; SQLite ignores that clause, so every claim is also a
+    compare-and-set UPDATE whose row count says whether this worker won the row.
+    """
+    query = (
+        select(OutboxMessage.id)
+        .where(_due(now))
+        .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    won = []
+    for message_id in session.exec(query).all():
+        result = session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == message_id, _due(now))
+            .values(status="sending", lease_until=now + lease, claimed_by=worker)
+        )
+        if result.rowcount == 1:
+            won.append(message_id)
+    if not won:
+        return []
+    rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(won)).order_by(col(OutboxMessage.id)))
+    return list(rows)
+
+
+def _settle(session: Session, message_id: int, worker: str, **values: Any) -> bool:
+    """Update a row this worker still holds; False if its lease was lost to another sender."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.id) == message_id,
+            col(OutboxMessage.status) == "sending",
+            col(OutboxMessage.claimed_by) == worker,
+        )
+        .values(lease_until=None, **values)
+    )
+    return result.rowcount == 1
+
+
+def mark_sent(session: Session, message_id: int, worker: str, *, now: datetime, channel: str, ts: str) -> bool:
+    return _settle(
+        session,
+        message_id,
+        worker,
+        status="sent",
+        sent_at=now,
+        channel=channel,
+        ts=ts,
+        last_error=None,
+        attempts=OutboxMessage.attempts + 1,
+    )
+
+
+def retry_later(session: Session, message_id: int, worker: str, *, not_before: datetime, error: str) -> bool:
+    return _settle(
+        session,
+        message_id,
+        worker,
+        status="pending",
+        claimed_by=None,
+        not_before=not_before,
+        last_error=error[:500],
+        attempts=OutboxMessage.attempts + 1,
+    )
+
+
+def defer(session: Session, message_id: int, worker: str, *, not_before: datetime) -> bool:
+    """Put a message back untouched until `not_before` (outside working hours, or a pause)."""
+    return _settle(session, message_id, worker, status="pending", claimed_by=None, not_before=not_before)
+
+
+def mark_failed(session: Session, message_id: int, worker: str, *, error: str) -> bool:
+    return _settle(
+        session, message_id, worker, status="failed", last_error=error[:500], attempts=OutboxMessage.attempts + 1
+    )
+
+
+def cancel_pending(session: Session, key_prefix: str) -> int:
+    """Cancel the not-yet-sent messages whose key starts with `key_prefix` (the work got done)."""
+    escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    result = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.key).like(escaped + "%", escape="\\"), col(OutboxMessage.status) == "pending")
+        .values(status="cancelled")
+    )
+    return result.rowcount
+
+
+def get(session: Session, message_id: int) -> OutboxMessage | None:
+    return session.get(OutboxMessage, message_id)
+
+
+def by_key(session: Session, key: str) -> OutboxMessage | None:
+    return session.exec(select(OutboxMessage).where(col(OutboxMessage.key) == key)).first()
+
+
+def keys_starting(session: Session, key_prefix: str) -> list[str]:
+    escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = select(OutboxMessage.key).where(col(OutboxMessage.key).like(escaped + "%", escape="\\"))
+    return list(session.exec(query).all())
+
+
+def status_counts(session: Session) -> dict[str, int]:
+    query = select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
+    return {status: count for status, count in session.exec(query).all()}
+
+
+def oldest_pending(session: Session) -> OutboxMessage | None:
+    query = (
+        select(OutboxMessage)
+        .where(col(OutboxMessage.status) == "pending")
+        .order_by(col(OutboxMessage.not_before))
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def recent_failures(session: Session, limit: int = 5) -> list[OutboxMessage]:
+    query = (
+        select(OutboxMessage)
+        .where(col(OutboxMessage.status) == "failed")
+        .order_by(col(OutboxMessage.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query).all())
