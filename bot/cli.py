@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to listen on (default 0.0.0.0)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("check", help="validate the settings and show what the bot will use")
+    revision = sub.add_parser("makemigration", help="(developers) write a migration for changed tables")
+    revision.add_argument("message", help="what the migration does, e.g. 'nonconformity register'")
     sub.add_parser("demo", help="play a short scenario against a local Slack stand-in and print what people see")
     args = parser.parse_args(argv)
 
@@ -38,6 +40,11 @@ def main(argv: list[str] | None = None) -> int:
         return _check(settings)
     if args.command == "migrate":
         return _migrate(settings)
+    if args.command == "makemigration":
+        from storage.migrate import new_revision
+
+        new_revision(settings.database_url, args.message)
+        return 0
     return _run(settings, args.host)
 
 
@@ -96,11 +103,18 @@ def _mask(value: str | None) -> str:
     return "(not set)" if not value else value[:5] + "…" + f" ({len(value)} characters)"
 
 
+class _Stopped(Exception):
+    """SIGTERM (a deploy, systemd, Kubernetes): leave the serve loop and shut down cleanly."""
+
+
+def _stop(*_: object) -> None:
+    raise _Stopped
+
+
 def _run(settings: Settings, host: str) -> int:
     problems = credential_problems(settings)
     if problems:
         return _fail(problems)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from bot.app import build_context, create_app
     from bot.scheduler import make_scheduler
 
@@ -108,6 +122,7 @@ def _run(settings: Settings, host: str) -> int:
         db = _database(settings)
     except ConfigError as exc:
         return _fail(exc.lines)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     ctx = build_context(settings, db=db)
     socket_mode = settings.slack_app_token is not None
     try:
@@ -116,6 +131,8 @@ def _run(settings: Settings, host: str) -> int:
         return _fail([f"SLACK_BOT_TOKEN was not accepted by Slack at {settings.slack_api_url} ({exc}); copy the Bot User OAuth Token again (see manifest.yml and the README)"])
     scheduler = make_scheduler(ctx)
     scheduler.start()
+    signal.signal(signal.SIGTERM, _stop)
+    server = None
     try:
         if socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -126,12 +143,13 @@ def _run(settings: Settings, host: str) -> int:
             from bot.server import make_server, wsgi_app
 
             server = make_server(wsgi_app(app, db), host, settings.port)
-            signal.signal(signal.SIGTERM, lambda *_: server.close())
             log.info("serving Slack requests at http://%s:%s/slack/events (health: /healthz)", host, settings.port)
             server.run()
-    except KeyboardInterrupt:
-        pass
+    except (KeyboardInterrupt, _Stopped):
+        log.info("stopping")
     finally:
+        if server is not None:
+            server.close()
         scheduler.shutdown(wait=False)
         db.dispose()
     return 0

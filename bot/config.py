@@ -304,7 +304,9 @@ def _weekday_set(value: str) -> frozenset[int]:
 
 
 def setting_name(field: str) -> str:
-    """The environment variable a person sets for a field."""
+    """The environment variable a person sets for a field (errors name aliases as they are)."""
+    if field.isupper():
+        return field
     info = Settings.model_fields.get(field)
     if info is not None and isinstance(info.validation_alias, AliasChoices):
         return str(info.validation_alias.choices[0])
@@ -343,11 +345,15 @@ def _explain(exc: ValidationError) -> list[str]:
 
 def credential_problems(settings: Settings) -> list[str]:
     """What is missing or malformed for `qms-bot run`; empty when it can start."""
-    problems = []
     token = settings.slack_bot_token
     if not token:
-        problems.append(f"SLACK_BOT_TOKEN is not set: {MANIFEST_HINT}, install it and copy the Bot User OAuth Token (xoxb-…)")
-    elif not token.startswith("xoxb-"):
+        # One line for a fresh set-up: everything it needs, in the order Slack shows it.
+        return [
+            f"SLACK_BOT_TOKEN is not set: {MANIFEST_HINT}, install it, then set SLACK_BOT_TOKEN (xoxb-…) "
+            "and SLACK_APP_TOKEN (xapp-…, Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)"
+        ]
+    problems = []
+    if not token.startswith("xoxb-"):
         problems.append("SLACK_BOT_TOKEN must be the Bot User OAuth Token starting with xoxb- (OAuth & Permissions page)")
     if settings.slack_app_token is not None:
         if not settings.slack_app_token.startswith("xapp-"):

@@ -13,10 +13,7 @@ from storage.upsert import insert_ignore
 
 def claim_event(session: Session, event_id: str, now: datetime) -> bool:
     """True the first time `event_id` is seen; do the event's writes in the same transaction."""
-    result = session.execute(
-        insert_ignore(session, ProcessedEvent, {"event_id": event_id, "received_at": now}, ["event_id"])
-    )
-    return result.rowcount == 1
+    return insert_ignore(session, ProcessedEvent, {"event_id": event_id, "received_at": now}, ["event_id"])
 
 
 def forget_events_before(session: Session, cutoff: datetime) -> int:

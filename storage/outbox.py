@@ -14,8 +14,7 @@ from storage.upsert import insert_ignore
 
 def enqueue(session: Session, values: dict[str, Any]) -> bool:
     """Insert a message unless one with the same key exists; True if it was new."""
-    result = session.execute(insert_ignore(session, OutboxMessage, values, ["key"]))
-    return result.rowcount == 1
+    return insert_ignore(session, OutboxMessage, values, ["key"])
 
 
 def _due(now: datetime) -> Any:

@@ -15,7 +15,7 @@ def next_number(session: Session, prefix: str, year: int) -> str:
     The increment is a row-locking UPDATE, so concurrent submissions queue behind each
     other; if the caller's transaction rolls back, so does the number: no gaps, no doubles.
     """
-    session.execute(insert_ignore(session, RecordSequence, {"prefix": prefix, "year": year, "last": 0}, ["prefix", "year"]))
+    insert_ignore(session, RecordSequence, {"prefix": prefix, "year": year, "last": 0}, ["prefix", "year"])
     last = session.execute(
         update(RecordSequence)
         .where(RecordSequence.prefix == prefix, RecordSequence.year == year)  # type: ignore[arg-type]

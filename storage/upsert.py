@@ -8,7 +8,17 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 
-def insert_ignore(session: Session, model: Any, values: dict[str, Any], conflict_on: list[str]) -> Any:
+def insert_ignore(session: Session, model: Any, values: dict[str, Any], conflict_on: list[str]) -> bool:
+    """Insert one row unless it conflicts on `conflict_on`; True if a row was inserted.
+
+    RETURNING tells whether the row went in: psycopg reports no row count for this form.
+    """
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model).values(**values).on_conflict_do_nothing(index_elements=conflict_on)
+    statement = (
+        module.insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_on)
+        .returning(*[getattr(model, name) for name in conflict_on])
+    )
+    return session.execute(statement).first() is not None

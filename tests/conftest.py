@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.clock import ManualClock
+from bot.sandbox import Sandbox
+from storage.db import Database
+from storage.migrate import upgrade
+
+PG_URL = os.environ.get("QMS_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/qms_test")
+_pg_state: dict[str, str | None] = {}
+
+
+@pytest.fixture(autouse=True)
+def hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No developer's own Slack tokens, QMS settings or qms.toml leak into a test."""
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "QMS_")) or name in ("DATABASE_URL", "PORT"):
+            if name not in ("QMS_TEST_DATABASE_URL", "QMS_REQUIRE_POSTGRES"):
+                monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
+def postgres_unavailable() -> str | None:
+    """None when the test PostgreSQL answers, else the one-line reason to skip."""
+    if "reason" not in _pg_state:
+        try:
+            engine = create_engine(PG_URL, connect_args={"connect_timeout": 2})
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            engine.dispose()
+            _pg_state["reason"] = None
+        except Exception as exc:  # any failure to connect means: no server for us
+            first = str(exc).strip().splitlines()[0][:120]
+            _pg_state["reason"] = f"PostgreSQL not reachable at {PG_URL} (set QMS_TEST_DATABASE_URL): {first}"
+    return _pg_state["reason"]
+
+
+def fresh_postgres() -> str:
+    reason = postgres_unavailable()
+    if reason:
+        if os.environ.get("QMS_REQUIRE_POSTGRES"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    engine = create_engine(PG_URL)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'qms.db'}"
+    return fresh_postgres()
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    return fresh_postgres()
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    upgrade(database.engine)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()  # Wednesday 25 Nov 2026, 09:00 UTC (10:00 in Berlin)
+
+
+@pytest.fixture
+def sandbox(clock: ManualClock) -> Iterator[Sandbox]:
+    with Sandbox(clock=clock) as sb:
+        yield sb

@@ -1,0 +1,171 @@
+"""Settings from the environment and qms.toml; every bad value named in one line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, credential_problems, explicit_settings, load_settings
+
+SECRET = "0123456789abcdef0123456789abcdef"
+
+
+def test_defaults_work_without_any_setting() -> None:
+    s = load_settings()
+    assert s.database_url == "sqlite:///qms.db" and s.port == 3000
+    assert s.slack_api_url == "https://slack.com/api/"
+    assert s.working_window == (time(9), time(17, 30)) and s.working_weekdays == frozenset(range(5))
+    assert s.due_days == {"critical": 7, "major": 30, "minor": 60, "observation": 90}
+    assert s.reminder_days_before == [3, 1] and s.digest_weekday == 0 and s.digest_time == time(8)
+
+
+def test_environment_uses_slacks_names_and_the_qms_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": "http://127.0.0.1:9/api",
+        "DATABASE_URL": "postgresql://qms:pw@db/qms",
+        "PORT": "8080",
+        "QMS_MANAGERS": "U0QUINN001, U0ANNA0001",
+        "QMS_LEADERS": "S0LEADERS1",
+        "QMS_CHANNEL": "C0QUALITY1",
+        "QMS_TIMEZONE": "Europe/Vienna",
+        "QMS_WORKING_HOURS": "8:00-16:00",
+        "QMS_WORKING_DAYS": "mon-thu",
+        "QMS_PROCESSES": "Sales,Production",
+        "QMS_DUE_DAYS": "critical=3",
+        "QMS_REMINDER_DAYS_BEFORE": "1,7",
+        "QMS_DIGEST": "fri 15:30",
+    }
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    s = load_settings()
+    assert s.slack_bot_token == "xoxb-1" and s.port == 8080
+    assert s.slack_api_url == "http://127.0.0.1:9/api/"
+    assert s.database_url == "postgresql+psycopg://qms:pw@db/qms"
+    assert s.managers == ["U0QUINN001", "U0ANNA0001"] and s.leaders == ["S0LEADERS1"]
+    assert s.working_hours == "08:00-16:00" and s.working_weekdays == frozenset({0, 1, 2, 3})
+    assert s.processes == ["Sales", "Production"]
+    assert s.due_days["critical"] == 3 and s.due_days["major"] == 30
+    assert s.reminder_days_before == [7, 1] and s.digest == "fri 15:30"
+
+
+def test_qms_toml_is_read_and_the_environment_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "qms.toml").write_text(
+        'managers = ["U0QUINN001"]\ntimezone = "Europe/Paris"\nprocesses = ["Assembly", "Test"]\n'
+        "[due_days]\nmajor = 20\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("QMS_TIMEZONE", "Europe/Madrid")
+    s = load_settings()
+    assert s.managers == ["U0QUINN001"] and s.processes == ["Assembly", "Test"] and s.due_days["major"] == 20
+    assert s.timezone == "Europe/Madrid"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("QMS_WORKING_HOURS", "9-5", "QMS_WORKING_HOURS: expected HH:MM-HH:MM"),
+        ("QMS_WORKING_HOURS", "17:00-09:00", "QMS_WORKING_HOURS: the working day must start before it ends"),
+        ("QMS_WORKING_DAYS", "weekdays", "QMS_WORKING_DAYS: expected weekdays"),
+        ("QMS_TIMEZONE", "Mars/Olympus", "QMS_TIMEZONE: expected an IANA timezone"),
+        ("QMS_MANAGERS", "quinn", "QMS_MANAGERS: QMS managers must be Slack user IDs"),
+        ("QMS_LEADERS", "U0LENA0001,S0LEADERS1", "QMS_LEADERS: give either user IDs or a single user group"),
+        ("QMS_CHANNEL", "#quality", "QMS_CHANNEL: expected a channel ID"),
+        ("QMS_DUE_DAYS", "urgent=1", "QMS_DUE_DAYS: unknown severity 'urgent'"),
+        ("QMS_DUE_DAYS", "critical=0", "QMS_DUE_DAYS: critical due days must be between 1 and 365"),
+        ("QMS_DIGEST", "monday morning", "QMS_DIGEST: expected a weekday and a time"),
+        ("QMS_OVERDUE_EVERY_DAYS", "0", "QMS_OVERDUE_EVERY_DAYS: Input should be greater than or equal to 1"),
+        ("PORT", "http", "PORT: Input should be a valid integer"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL: expected sqlite:///path.db or postgresql+psycopg://"),
+        ("QMS_PROCESSES", ",", "QMS_PROCESSES: list at least one process"),
+    ],
+)
+def test_a_bad_value_is_named_in_one_line(monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert len(caught.value.lines) == 1
+    assert caught.value.lines[0].startswith(says), caught.value.lines[0]
+
+
+def test_several_bad_values_give_one_line_each(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QMS_TIMEZONE", "nowhere")
+    monkeypatch.setenv("QMS_DIGEST", "never")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert [line.split(":")[0] for line in caught.value.lines] == ["QMS_TIMEZONE", "QMS_DIGEST"]
+
+
+def test_a_missing_or_broken_settings_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QMS_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(ConfigError, match="QMS_CONFIG: no settings file"):
+        load_settings()
+    (tmp_path / "bad.toml").write_text("managers = [")
+    monkeypatch.setenv("QMS_CONFIG", str(tmp_path / "bad.toml"))
+    with pytest.raises(ConfigError, match="bad.toml"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("values", "problem"),
+    [
+        ({}, "SLACK_BOT_TOKEN is not set"),
+        ({"slack_bot_token": "xoxp-user"}, "SLACK_BOT_TOKEN must be the Bot User OAuth Token"),
+        ({"slack_bot_token": "xoxb-1"}, "set SLACK_APP_TOKEN (xapp-…) for Socket Mode, or SLACK_SIGNING_SECRET"),
+        ({"slack_bot_token": "xoxb-1", "slack_app_token": "xoxb-2"}, "SLACK_APP_TOKEN must be an app-level token"),
+        ({"slack_bot_token": "xoxb-1", "slack_signing_secret": "secret"}, "SLACK_SIGNING_SECRET must be the 32-character"),
+    ],
+)
+def test_credentials_are_checked_with_a_hint(values: dict[str, str], problem: str) -> None:
+    problems = credential_problems(explicit_settings(**values))
+    assert problems and problems[0].startswith(problem)
+
+
+def test_good_credentials_pass() -> None:
+    assert credential_problems(explicit_settings(slack_bot_token="xoxb-1", slack_app_token="xapp-1")) == []
+    assert credential_problems(explicit_settings(slack_bot_token="xoxb-1", slack_signing_secret=SECRET)) == []
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QMS_")) and k != "DATABASE_URL"}
+    return subprocess.run([sys.executable, "-m", "bot", *args], env={**clean, **(env or {})}, cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_run_without_a_token_stops_with_one_clear_line(tmp_path: Path) -> None:
+    result = run_cli("run", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    assert "SLACK_BOT_TOKEN is not set" in result.stderr and "manifest.yml" in result.stderr
+
+
+def test_run_with_a_bad_setting_stops_with_one_clear_line(tmp_path: Path) -> None:
+    result = run_cli("run", env={"QMS_WORKING_HOURS": "all day"}, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == "qms-bot: QMS_WORKING_HOURS: expected HH:MM-HH:MM such as 09:00-17:30, got 'all day'"
+
+
+def test_run_with_an_unreachable_database_says_so(tmp_path: Path) -> None:
+    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": SECRET, "DATABASE_URL": f"sqlite:///{tmp_path}/no/such/dir/q.db"}
+    result = run_cli("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("qms-bot: DATABASE_URL: cannot migrate")
+
+
+def test_migrate_creates_the_default_sqlite_file(tmp_path: Path) -> None:
+    result = run_cli("migrate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "head" in result.stdout and (tmp_path / "qms.db").exists()
+
+
+def test_check_masks_tokens_and_lists_every_setting(tmp_path: Path) -> None:
+    result = run_cli("check", env={"SLACK_BOT_TOKEN": "xoxb-secret-value", "SLACK_APP_TOKEN": "xapp-1-secret"}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "secret-value" not in result.stdout and "Socket Mode" in result.stdout
+    for name in ("QMS_MANAGERS", "QMS_WORKING_HOURS", "QMS_DIGEST", "DATABASE_URL", "PORT"):
+        assert name in result.stdout
