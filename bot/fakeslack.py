@@ -80,6 +80,7 @@ class FakeSlack:
         self._used_triggers: set[str] = set()
         self._ids = itertools.count(1)
         self._lock = threading.RLock()
+        self._called = threading.Condition(self._lock)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.add_user(BOT_USER_ID, "qmsbot", real_name="QMS bot", is_bot=True)
@@ -206,6 +207,14 @@ class FakeSlack:
             calls = [c for c in calls if bool(c.response.get("ok")) == ok]
         return calls
 
+    def wait_for_call(self, method: str, timeout: float = 10.0) -> Call:
+        """Block until `method` has been called (by another process or thread) and return the call."""
+        with self._called:
+            found = self._called.wait_for(lambda: any(c.method == method for c in self.calls), timeout)
+            if not found:
+                raise AssertionError(f"{method} was not called within {timeout} s")
+            return next(c for c in self.calls if c.method == method)
+
     def sent_messages(self, channel: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
             if channel is not None:
@@ -286,10 +295,14 @@ class FakeSlack:
             self.calls.append(call)
             status, body, headers = self._answer(method, args, auth)
             call.status, call.response = status, body
+            self._called.notify_all()
             return status, body, headers
 
     def _answer(self, method: str, args: dict[str, Any], auth: str) -> tuple[int, dict[str, Any], dict[str, str]]:
-        if not auth.startswith("Bearer xox"):
+        if method == "apps.connections.open":
+            if not auth.startswith("Bearer xapp-"):
+                return 200, {"ok": False, "error": "invalid_auth"}, {}
+        elif not auth.startswith("Bearer xox"):
             return 200, {"ok": False, "error": "not_authed"}, {}
         limit = self._limits.get(method)
         if limit is not None:
@@ -399,6 +412,10 @@ class FakeSlack:
             "bot_id": BOT_ID,
             "is_enterprise_install": False,
         }
+
+    def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        # No WebSocket server here: the URL lets a test see that Socket Mode was chosen.
+        return {"url": f"ws://{self.host}:{self.port}/socket-mode"}
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(args.get("channel"))

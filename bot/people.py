@@ -74,7 +74,3 @@ class Directory:
         with self._lock:
             self._groups[group_id] = (now, members)
         return members
-
-    def forget(self, user_id: str) -> None:
-        with self._lock:
-            self._people.pop(user_id, None)

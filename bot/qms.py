@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks import Reply, capped_lines, context, divider, header, section
 from bot.commands import SLASH_COMMANDS, USAGES
-from bot.mrkdwn import escape, mention
+from bot.mrkdwn import escape, mention, safe
 from bot.roles import Role
 from storage import outbox as rows
 
@@ -33,7 +33,8 @@ def help_reply() -> Reply:
 
 def unknown_reply(text: str) -> Reply:
     reply = help_reply()
-    note = f"I don't know `/qms {escape(text)[:100]}`. Here is what I can do:"
+    asked = safe(text.replace("`", "'"), 100)  # a backtick would end the code span early
+    note = f"I don't know `/qms {asked}`. Here is what I can do:"
     return Reply(note, [section(note)] + reply.blocks)
 
 

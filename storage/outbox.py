@@ -126,12 +126,6 @@ def by_key(session: Session, key: str) -> OutboxMessage | None:
     return session.exec(select(OutboxMessage).where(col(OutboxMessage.key) == key)).first()
 
 
-def keys_starting(session: Session, key_prefix: str) -> list[str]:
-    escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    query = select(OutboxMessage.key).where(col(OutboxMessage.key).like(escaped + "%", escape="\\"))
-    return list(session.exec(query).all())
-
-
 def status_counts(session: Session) -> dict[str, int]:
     query = select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
     return {status: count for status, count in session.exec(query).all()}

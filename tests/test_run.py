@@ -35,8 +35,8 @@ def start(tmp_path: Path, fake: FakeSlack, port: int, **extra: str) -> subproces
         DATABASE_URL=f"sqlite:///{tmp_path / 'qms.db'}",
         PORT=str(port),
         PYTHONUNBUFFERED="1",
-        **extra,
     )
+    env.update(extra)
     process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     # A watchdog, so a start-up that never logs fails the test instead of hanging the suite.
     watchdog = threading.Timer(60, process.kill)
@@ -89,3 +89,13 @@ def test_a_token_slack_refuses_stops_start_up_with_one_line(tmp_path: Path, fake
     assert process.returncode == 2 and "Traceback" not in err
     last = err.strip().splitlines()[-1]
     assert last.startswith("qms-bot: SLACK_BOT_TOKEN was not accepted by Slack")
+
+
+def test_run_uses_socket_mode_when_an_app_token_is_set(tmp_path: Path, fake: FakeSlack) -> None:
+    process = start(tmp_path, fake, free_port(), SLACK_APP_TOKEN="xapp-1-test")
+    try:
+        call = fake.wait_for_call("apps.connections.open", timeout=30)
+        assert call.response["ok"] is True  # asked with the app-level token, at SLACK_API_URL
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=20) == 0

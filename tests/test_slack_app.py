@@ -10,6 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot import commands
 from bot.outbox import SNOOZE_ACTION, Nudge, enqueue
@@ -210,3 +212,17 @@ def test_manifest_declares_exactly_what_the_code_registers(sandbox: Sandbox) -> 
     for event in commands.EVENTS:
         assert sandbox.slack.event({"type": event, "user": ANNA.id, "channel": "C0X0000001"}).status_code == 200
     assert sandbox.slack.command(ANNA, "/not-ours").status_code == 404
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=400) | st.sampled_from(["<!channel>", "<!here> hi", "<@U0QUINN001>", "<https://evil.test|bank>", "`"]))
+def test_any_qms_text_gets_an_answer_and_pings_nobody(sandbox: Sandbox, text: str) -> None:
+    response = sandbox.slack.command(ANNA, "/qms", text)
+    assert response.status_code == 200
+    if response.content:
+        body = response.json()
+        rendered = json.dumps(body)
+        assert "<!" not in rendered and "<https://evil" not in rendered
+        assert body["response_type"] == "ephemeral" and body["text"]
+    else:
+        assert sandbox.slack.last_response()["text"]

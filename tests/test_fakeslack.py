@@ -1,0 +1,103 @@
+"""The fake Slack answers slack_sdk's real calls with Slack's shapes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.app import Context
+from bot.clock import ManualClock
+from bot.fakeslack import BOT_USER_ID, FakeSlack
+from bot.sandbox import Sandbox
+from bot.scheduler import make_scheduler
+
+
+@pytest.fixture
+def fake(clock: ManualClock) -> Iterator[FakeSlack]:
+    with FakeSlack(clock) as slack:
+        for n in range(5):
+            slack.add_user(f"U0PERSON0{n}", f"p{n}")
+        slack.add_channel("C0QUALITY1", "quality", [f"U0PERSON0{n}" for n in range(5)])
+        slack.add_usergroup("S0AUDITOR1", ["U0PERSON01"])
+        yield slack
+
+
+@pytest.fixture
+def client(fake: FakeSlack) -> WebClient:
+    return WebClient(token="xoxb-test", base_url=fake.api_url)
+
+
+def test_auth_and_users(client: WebClient, fake: FakeSlack) -> None:
+    assert client.auth_test()["user_id"] == BOT_USER_ID
+    assert client.users_info(user="U0PERSON01")["user"]["tz"] == "Europe/Berlin"
+    with pytest.raises(SlackApiError, match="user_not_found"):
+        client.users_info(user="U0NOBODY01")
+    with pytest.raises(SlackApiError, match="not_authed"):
+        WebClient(token="", base_url=fake.api_url).auth_test()
+
+
+def test_pagination_follows_cursors(client: WebClient) -> None:
+    members = [m for page in client.conversations_members(channel="C0QUALITY1", limit=2) for m in page["members"]]
+    assert members == [f"U0PERSON0{n}" for n in range(5)]
+    people = [m["id"] for page in client.users_list(limit=4) for m in page["members"]]
+    assert len(people) == 6  # five people and the bot
+    assert client.usergroups_users_list(usergroup="S0AUDITOR1")["users"] == ["U0PERSON01"]
+
+
+def test_messages_updates_and_permalinks(client: WebClient, fake: FakeSlack) -> None:
+    sent = client.chat_postMessage(channel="U0PERSON01", text="hello", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}])
+    assert sent["channel"] == "D0PERSON01" and sent["message"]["text"] == "hello"
+    client.chat_update(channel=sent["channel"], ts=sent["ts"], text="edited")
+    assert fake.sent_messages("U0PERSON01")[0]["text"] == "edited"
+    with pytest.raises(SlackApiError, match="message_not_found"):
+        client.chat_update(channel=sent["channel"], ts="1.2", text="x")
+    link = client.chat_getPermalink(channel="C0QUALITY1", message_ts="1795597200.000100")["permalink"]
+    assert link.endswith("/archives/C0QUALITY1/p1795597200000100")
+    with pytest.raises(SlackApiError, match="invalid_blocks"):
+        client.chat_postMessage(channel="C0QUALITY1", text="x", blocks=[{"type": "divider"}] * 51)
+
+
+def test_a_trigger_id_works_once(client: WebClient) -> None:
+    view = {"type": "modal", "title": {"type": "plain_text", "text": "T"}, "blocks": []}
+    opened = client.views_open(trigger_id="1.2.abc", view=view)["view"]
+    with pytest.raises(SlackApiError, match="expired_trigger_id"):
+        client.views_open(trigger_id="1.2.abc", view=view)
+    assert client.views_update(view_id=opened["id"], view=view)["view"]["id"] == opened["id"]
+    home = client.views_publish(user_id="U0PERSON01", view={"type": "home", "blocks": []})
+    assert home["ok"]
+
+
+def test_files_upload_v2(client: WebClient, fake: FakeSlack) -> None:
+    client.files_upload_v2(channel="D0PERSON01", filename="qms.xlsx", content=b"workbook", title="QMS export", initial_comment="Here it is")
+    [stored] = fake.files.values()
+    assert (stored["content"], stored["title"], stored["channel"]) == (b"workbook", "QMS export", "D0PERSON01")
+
+
+def test_failures_and_rate_limits_on_demand(client: WebClient, fake: FakeSlack, clock: ManualClock) -> None:
+    fake.fail("users.info", "internal_error", status=500, times=1)
+    with pytest.raises(SlackApiError):
+        client.users_info(user="U0PERSON01")
+    assert client.users_info(user="U0PERSON01")["ok"]
+    fake.rate_limit("auth.test", limit=1, per_seconds=60)
+    client.auth_test()
+    with pytest.raises(SlackApiError) as limited:
+        client.auth_test()
+    assert limited.value.response.status_code == 429 and limited.value.response.headers["Retry-After"] == "60"
+    clock.advance(seconds=60)
+    assert client.auth_test()["ok"]
+
+
+def test_the_scheduler_ticks_derive_and_send(clock: ManualClock) -> None:
+    from bot.outbox import Nudge
+
+    with Sandbox(clock=clock, sources=[lambda s, now, c: [Nudge(key="tick:1", recipient="U0ANNA0001", text="due")]]) as sb:
+        ctx: Context = sb.ctx
+        scheduler = make_scheduler(ctx)
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert set(jobs) == {"derive-nudges", "send-outbox", "forget-events"}
+        for name in ("derive-nudges", "send-outbox", "forget-events"):
+            jobs[name].func(*jobs[name].args)
+        assert [m["text"] for m in sb.fake.sent_messages("U0ANNA0001")] == ["due"]
