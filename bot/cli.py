@@ -31,7 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from bot.demo import play
 
-        return play(sys.stdout)
+        try:
+            return play(sys.stdout)
+        except BrokenPipeError:  # `qms-bot demo | head`: the reader has seen enough
+            sys.stderr.close()
+            return 0
     try:
         settings = load_settings()
     except ConfigError as exc:
