@@ -256,9 +256,8 @@ class Settings(BaseSettings):
     @classmethod
     def _check_database_url(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql")):
-            raise ValueError(
-                "expected sqlite:///path.db or postgresql+psycopg://user:password@host/db, " f"got {value.split(':')[0]!r}…"
-            )
+            scheme = value.split(":")[0]
+            raise ValueError(f"expected sqlite:///path.db or postgresql+psycopg://user:password@host/db, got {scheme!r}…")
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             # psycopg 3 is the driver we ship; say so rather than failing on a missing psycopg2.
             return "postgresql+psycopg://" + value.split("://", 1)[1]

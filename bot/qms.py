@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from itertools import groupby
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.blocks import Reply, capped_lines, context, divider, header, section
-from bot.commands import SLASH_COMMANDS, USAGES
+from bot.commands import SLASH_COMMANDS, USAGES, Usage
 from bot.mrkdwn import escape, mention, safe
 from bot.roles import Role
 from storage import outbox as rows
@@ -21,14 +20,18 @@ def help_reply() -> Reply:
     blocks = [header("QMS bot: what you can do here")]
     for command in SLASH_COMMANDS:
         usages = [u for u in USAGES if u.example.split()[0] == command.name]
-        lines = [f"`{u.example}` — {u.summary}" + ("" if u.who == "everyone" else f" _({u.who})_") for u in usages]
-        blocks.append(section(f"*{command.name}* — {command.description}\n" + capped_lines(lines)))
+        blocks.append(section(f"*{command.name}* — {command.description}\n" + capped_lines([_usage_line(u) for u in usages])))
+    # Shortcuts and buttons are listed in USAGES too, under their own names.
     others = [u for u in USAGES if u.example.split()[0] not in {c.name for c in SLASH_COMMANDS}]
-    for who, group in groupby(sorted(others, key=lambda u: u.who), key=lambda u: u.who):
-        blocks.append(section("\n".join(f"*{u.example}* — {u.summary}" for u in group)))
+    if others:
+        blocks.append(section("*Shortcuts and buttons*\n" + capped_lines([_usage_line(u) for u in others])))
     blocks.append(context("Nudges come in your working hours, in your own timezone. Type `/qms help` any time."))
     text = "QMS bot commands: " + ", ".join(u.example for u in USAGES)
     return Reply(text, blocks)
+
+
+def _usage_line(usage: Usage) -> str:
+    return f"`{usage.example}` — {usage.summary}" + ("" if usage.who == "everyone" else f" _({usage.who})_")
 
 
 def unknown_reply(text: str) -> Reply:

@@ -14,6 +14,7 @@ from bot.outbox import Nudge, enqueue
 from bot.roles import NotAllowed
 from storage import outbox as rows
 from storage.audit import record_change
+from storage.models import OutboxMessage
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -69,32 +70,31 @@ def validate(choice: str | None, reason: str | None) -> dict[str, str]:
 def check(ctx: "Context", message_id: int, user_id: str) -> str | None:
     """Refuse unless `user_id` received this nudge and may still snooze it; its record ref."""
     with ctx.db.session() as session:
-        message = rows.get(session, message_id)
-        if message is None:
-            raise SnoozeRefused("That reminder no longer exists.")
-        _check(message.recipient, message.key, message.snoozable, user_id)
+        message = _snoozable(session, message_id, user_id)
         if rows.by_key(session, message.key + SUFFIX) is not None:
             raise SnoozeRefused("You have already snoozed this reminder.")
         return message.record_ref
 
 
-def _check(recipient: str, key: str, snoozable: bool, user_id: str) -> None:
-    if recipient != user_id:
+def _snoozable(session: Any, message_id: int, user_id: str) -> OutboxMessage:
+    """The nudge, if `user_id` may snooze it; checked on the click and again on the submit."""
+    message = rows.get(session, message_id)
+    if message is None:
+        raise SnoozeRefused("That reminder no longer exists.")
+    if message.recipient != user_id:
         raise NotAllowed("Only the person this reminder was sent to can snooze it.")
-    if not snoozable:
+    if not message.snoozable:
         raise SnoozeRefused("This message cannot be snoozed.")
-    if key.count(SUFFIX) >= MAX_SNOOZES:
+    if message.key.count(SUFFIX) >= MAX_SNOOZES:
         raise SnoozeRefused(f"This reminder has been snoozed {MAX_SNOOZES} times already; please deal with it or ask your QMS manager.")
+    return message
 
 
 def snooze(ctx: "Context", message_id: int, user_id: str, choice: str, reason: str) -> Snoozed:
     now = ctx.clock.now()
-    label, delay = CHOICES[choice]
+    delay = CHOICES[choice][1]
     with ctx.db.session() as session:
-        message = rows.get(session, message_id)
-        if message is None:
-            raise SnoozeRefused("That reminder no longer exists.")
-        _check(message.recipient, message.key, message.snoozable, user_id)
+        message = _snoozable(session, message_id, user_id)
         until = now + delay
         again = Nudge(
             key=message.key + SUFFIX,
