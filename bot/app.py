@@ -43,7 +43,9 @@ class Context:
 
 def feature_sources() -> list[NudgeSource]:
     """The nudge sources of every feature (each feature adds its own here)."""
-    return []
+    from bot.nonconformity import nc_nudges
+
+    return [nc_nudges]
 
 
 def build_context(

@@ -6,6 +6,7 @@ cut to length, with a visible marker, so a long record never makes a Slack call 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from bot.mrkdwn import truncate
@@ -40,8 +41,11 @@ def header(text: str) -> dict[str, Any]:
     return {"type": "header", "text": plain(text, HEADER_TEXT)}
 
 
-def section(text: str, *, fields: list[str] | None = None, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "section", "text": mrkdwn(text)}
+def section(text: str | None, *, fields: list[str] | None = None, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A section; `text` may be None when `fields` carry the content."""
+    block: dict[str, Any] = {"type": "section"}
+    if text is not None or not fields:
+        block["text"] = mrkdwn(text or "")
     if fields:
         block["fields"] = [mrkdwn(f, FIELD_TEXT) for f in fields[:MAX_FIELDS]]
     if accessory:
@@ -57,7 +61,15 @@ def divider() -> dict[str, Any]:
     return {"type": "divider"}
 
 
-def button(text: str, action_id: str, value: str, *, style: str | None = None, url: str | None = None) -> dict[str, Any]:
+def button(
+    text: str,
+    action_id: str,
+    value: str,
+    *,
+    style: str | None = None,
+    url: str | None = None,
+    confirm: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     if len(value) > BUTTON_VALUE:
         raise ValueError("a button value is at most 2000 characters; store the data and pass its id")
     element: dict[str, Any] = {"type": "button", "text": plain(text, BUTTON_TEXT), "action_id": action_id, "value": value}
@@ -65,6 +77,32 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None, u
         element["style"] = style
     if url:
         element["url"] = url
+    if confirm:
+        element["confirm"] = confirm
+    return element
+
+
+def confirm_dialog(title: str, text: str, yes: str, no: str = "Not now") -> dict[str, Any]:
+    """Slack's own "are you sure?" dialog on a button (title, yes and no: 24 characters)."""
+    return {
+        "title": plain(title, VIEW_TITLE),
+        "text": mrkdwn(text, 300),
+        "confirm": plain(yes, 30),
+        "deny": plain(no, 30),
+    }
+
+
+def users_select(action_id: str, *, initial: str | None = None, placeholder: str = "Choose a person") -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "users_select", "action_id": action_id, "placeholder": plain(placeholder, PLACEHOLDER)}
+    if initial:
+        element["initial_user"] = initial
+    return element
+
+
+def datepicker(action_id: str, *, initial: date | None = None, placeholder: str = "Choose a date") -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "datepicker", "action_id": action_id, "placeholder": plain(placeholder, PLACEHOLDER)}
+    if initial:
+        element["initial_date"] = initial.isoformat()
     return element
 
 

@@ -33,15 +33,25 @@ class Shortcut:
 
 SLASH_COMMANDS: list[SlashCommand] = [
     SlashCommand("/qms", "Quality management system: help, your role, delivery status", "help | whoami | outbox"),
+    SlashCommand("/nc", "Raise a nonconformity, list open ones, or show one", "[title] | list [mine|open|overdue] | NC-2026-0001"),
 ]
 
 USAGES: list[Usage] = [
     Usage("/qms help", "List every command with its usage"),
     Usage("/qms whoami", "Show the QMS roles the bot gives you (QMS manager, leader, employee)"),
     Usage("/qms outbox", "Nudge delivery status: waiting, sent, failed, with the latest failures", "QMS managers"),
+    Usage("/nc", "Raise a nonconformity (the form opens)"),
+    Usage("/nc Label missing on batch 4711", "Raise a nonconformity with the title filled in"),
+    Usage("/nc list", "Your open NCs and actions; also `/nc list open` and `/nc list overdue`"),
+    Usage("/nc NC-2026-0001", "One NC with its history"),
+    Usage("Raise nonconformity", "Shortcut (⚡ in the message box): raise an NC from anywhere"),
+    Usage("Raise nonconformity from message", "Message shortcut (⋮ on any message): raise an NC, keeping a copy of the message and a link to it"),
 ]
 
-SHORTCUTS: list[Shortcut] = []
+SHORTCUTS: list[Shortcut] = [
+    Shortcut("raise_nc", "Raise nonconformity", "Report a problem with a product, process or supplier", "global"),
+    Shortcut("raise_nc_from_message", "Raise nonconformity from message", "Raise an NC from this message, keeping a copy and a link", "message"),
+]
 
 # Events the bot subscribes to (manifest: settings.event_subscriptions.bot_events).
 EVENTS: list[str] = ["member_joined_channel"]

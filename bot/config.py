@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     )
     reminder_days_before: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [3, 1])
     overdue_every_days: int = Field(2, ge=1, le=30)
+    escalate_after_days: int = Field(7, ge=1, le=90)
+    verify_after_days: int = Field(14, ge=0, le=365)
+    snooze_limit: int = Field(3, ge=0, le=10)
+    recurrence_months: int = Field(12, ge=1, le=60)
+    process_owners: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     digest: str = "mon 08:00"
     outbox_per_second: float = Field(4.0, gt=0, le=50)
     outbox_lease_seconds: int = Field(120, ge=10, le=3600)
@@ -160,6 +165,32 @@ class Settings(BaseSettings):
         if len(set(p.casefold() for p in value)) != len(value):
             raise ValueError("process names must be unique")
         return value
+
+    @field_validator("process_owners", mode="before")
+    @classmethod
+    def _parse_process_owners(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            parsed: dict[str, str] = {}
+            for part in _split(value):
+                process, sep, owner = part.rpartition("=")
+                if not sep:
+                    raise ValueError(f"expected process=user ID pairs such as Production=U0123456789, got {part!r}")
+                parsed[process.strip()] = owner.strip()
+            return parsed
+        return value
+
+    @field_validator("process_owners")
+    @classmethod
+    def _check_process_owners(cls, value: dict[str, str], info: Any) -> dict[str, str]:
+        processes = {p.casefold(): p for p in info.data.get("processes") or []}
+        checked = {}
+        for process, owner in value.items():
+            if process.casefold() not in processes:
+                raise ValueError(f"{process!r} is not in QMS_PROCESSES; owners are given for listed processes")
+            if not is_user_id(owner):
+                raise ValueError(f"the owner of {process!r} must be a Slack user ID (U…), got {owner!r}")
+            checked[processes[process.casefold()]] = owner
+        return checked
 
     @field_validator("channel", "leaders_channel")
     @classmethod
@@ -277,6 +308,14 @@ class Settings(BaseSettings):
     @property
     def working_weekdays(self) -> frozenset[int]:
         return _weekday_set(self.working_days)
+
+    def process_owner(self, process: str) -> str | None:
+        return self.process_owners.get(process)
+
+    @property
+    def manager_ids(self) -> list[str]:
+        """QMS managers given as user IDs (empty when they are a user group)."""
+        return [m for m in self.managers if is_user_id(m)]
 
     @property
     def digest_weekday(self) -> int:

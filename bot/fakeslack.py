@@ -361,6 +361,8 @@ class FakeSlack:
             raise SlackError("no_text")
         if blocks is not None and (not isinstance(blocks, list) or len(blocks) > 50):
             raise SlackError("invalid_blocks")
+        if blocks:
+            _check_blocks(blocks, "invalid_blocks")
         if len(str(args.get("text") or "")) > 40000:
             raise SlackError("msg_too_long")
 
@@ -377,6 +379,12 @@ class FakeSlack:
             raise SlackError("invalid_arguments")
         limit = 100
         if len(view.get("blocks", [])) > limit:
+            raise SlackError("invalid_arguments")
+        _check_blocks(view.get("blocks", []), "invalid_arguments")
+        for part in ("title", "submit", "close"):
+            if len(((view.get(part) or {}).get("text")) or "") > 24:
+                raise SlackError("invalid_arguments")
+        if len(view.get("private_metadata") or "") > 3000:
             raise SlackError("invalid_arguments")
         view_id = view_id or f"V{next(self._ids):010d}"
         stored = {
@@ -545,3 +553,32 @@ class FakeSlack:
             )
             done.append({"id": stored["id"], "title": stored["title"], "name": stored["name"]})
         return {"files": done}
+
+
+# Slack's per-element limits (Block Kit reference): a message or view breaking one is refused.
+_TEXT_LIMITS = {"section": 3000, "header": 150}
+
+
+def _check_blocks(blocks: list[Any], error: str) -> None:
+    def bad(condition: bool) -> None:
+        if condition:
+            raise SlackError(error)
+
+    for block in blocks:
+        bad(not isinstance(block, dict))
+        kind = block.get("type")
+        text = (block.get("text") or {}).get("text", "")
+        bad(kind in _TEXT_LIMITS and len(text) > _TEXT_LIMITS[kind])
+        bad(kind == "section" and not text and not block.get("fields"))
+        fields = block.get("fields") or []
+        bad(len(fields) > 10 or any(len(f.get("text", "")) > 2000 for f in fields))
+        bad(kind == "context" and len(block.get("elements", [])) > 10)
+        elements = block.get("elements", []) if kind == "actions" else []
+        bad(len(elements) > 25)
+        for element in elements + ([block["accessory"]] if block.get("accessory") else []):
+            if element.get("type") == "button":
+                bad(len(element.get("text", {}).get("text", "")) > 75 or len(element.get("value", "")) > 2000)
+        if kind == "input":
+            bad(len(block.get("label", {}).get("text", "")) > 2000)
+            options = block.get("element", {}).get("options")
+            bad(options is not None and len(options) > 100)

@@ -70,3 +70,8 @@ def is_channel_id(value: str) -> bool:
     return (
         isinstance(value, str) and len(value) >= 9 and value[0] in "CGD" and value.isalnum() and value.isupper()
     )
+
+
+def unescape(text: str) -> str:
+    """Slack's stored message text back to what the person typed (the three entities only)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

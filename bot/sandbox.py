@@ -80,13 +80,23 @@ class Sandbox:
         self.ctx: Context = build_context(self.settings, clock=self.clock, db=self.db, worker=self.worker, sources=self.sources)
         self.app = create_app(self.ctx, process_before_response=self.process_before_response)
         self.server = make_server(wsgi_app(self.app, self.db), "127.0.0.1", 0, threads=4)
-        self._thread = threading.Thread(target=self.server.run, name="qms-http", daemon=True)
+        self._stopping = False
+        self._thread = threading.Thread(target=self._serve, name="qms-http", daemon=True)
         self._thread.start()
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.slack = Simulator(self.url + EVENTS_PATH, self.signing_secret, self.fake)
         return self
 
+    def _serve(self) -> None:
+        try:
+            self.server.run()
+        except OSError:
+            # close() from another thread pulls the socket out from under select(): expected on stop.
+            if not self._stopping:
+                raise
+
     def stop(self) -> None:
+        self._stopping = True
         self.slack.close()
         self.server.close()
         self._thread.join(timeout=5)

@@ -25,7 +25,7 @@ CHOICES: dict[str, tuple[str, timedelta]] = {
     "3d": ("For 3 days", timedelta(days=3)),
     "1w": ("For a week", timedelta(days=7)),
 }
-MAX_SNOOZES = 3
+MAX_SNOOZES = 3  # the default of QMS_SNOOZE_LIMIT
 SUFFIX = ":snoozed"
 REASON_MAX = 500
 
@@ -70,13 +70,13 @@ def validate(choice: str | None, reason: str | None) -> dict[str, str]:
 def check(ctx: "Context", message_id: int, user_id: str) -> str | None:
     """Refuse unless `user_id` received this nudge and may still snooze it; its record ref."""
     with ctx.db.session() as session:
-        message = _snoozable(session, message_id, user_id)
+        message = _snoozable(session, message_id, user_id, ctx.settings.snooze_limit)
         if rows.by_key(session, message.key + SUFFIX) is not None:
             raise SnoozeRefused("You have already snoozed this reminder.")
         return message.record_ref
 
 
-def _snoozable(session: Any, message_id: int, user_id: str) -> OutboxMessage:
+def _snoozable(session: Any, message_id: int, user_id: str, limit: int) -> OutboxMessage:
     """The nudge, if `user_id` may snooze it; checked on the click and again on the submit."""
     message = rows.get(session, message_id)
     if message is None:
@@ -85,8 +85,10 @@ def _snoozable(session: Any, message_id: int, user_id: str) -> OutboxMessage:
         raise NotAllowed("Only the person this reminder was sent to can snooze it.")
     if not message.snoozable:
         raise SnoozeRefused("This message cannot be snoozed.")
-    if message.key.count(SUFFIX) >= MAX_SNOOZES:
-        raise SnoozeRefused(f"This reminder has been snoozed {MAX_SNOOZES} times already; please deal with it or ask your QMS manager.")
+    if message.key.count(SUFFIX) >= limit:
+        if limit == 0:
+            raise SnoozeRefused("Snoozing is turned off here; please deal with the reminder or ask your QMS manager.")
+        raise SnoozeRefused(f"This reminder has been snoozed {limit} times already; please deal with it or ask your QMS manager.")
     return message
 
 
@@ -94,7 +96,7 @@ def snooze(ctx: "Context", message_id: int, user_id: str, choice: str, reason: s
     now = ctx.clock.now()
     delay = CHOICES[choice][1]
     with ctx.db.session() as session:
-        message = _snoozable(session, message_id, user_id)
+        message = _snoozable(session, message_id, user_id, ctx.settings.snooze_limit)
         until = now + delay
         again = Nudge(
             key=message.key + SUFFIX,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
@@ -92,3 +92,117 @@ class AuditEvent(SQLModel, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+NC_STATUSES = (
+    "open",
+    "contained",
+    "root_cause_found",
+    "actions_planned",
+    "actions_done",
+    "effectiveness_verified",
+    "closed",
+    "cancelled",
+)
+
+
+def _in(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    return CheckConstraint(f"{column} IN ({', '.join(repr(v) for v in values)})", name=name)
+
+
+class MessageCapture(SQLModel, table=True):
+    """A copy of the Slack message an NC was raised from: messages get edited and deleted."""
+
+    __tablename__ = "message_capture"
+
+    id: int | None = Field(default=None, primary_key=True)
+    captured_by: str = Field(max_length=32)
+    captured_at: datetime = _when()
+    channel: str = Field(max_length=32)
+    ts: str = Field(max_length=32)
+    author: str | None = Field(default=None, max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    permalink: str | None = Field(default=None, max_length=500)
+
+
+class Nonconformity(SQLModel, table=True):
+    """A nonconformity and its corrective action (ISO 9001 8.7, 10.2), worked to a verified close.
+
+    `version` goes up with every change; steps are compare-and-set on the status, so two
+    people pressing the same button move the record once.
+    """
+
+    __tablename__ = "nonconformity"
+    __table_args__ = (
+        UniqueConstraint("number", name="uq_nonconformity_number"),
+        _in("status", NC_STATUSES, "ck_nonconformity_status"),
+        Index("ix_nonconformity_status", "status", "due_date"),
+        Index("ix_nonconformity_process", "process", "closed_at"),
+        Index("ix_nonconformity_owner", "owner", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=20)
+    title: str = Field(max_length=150)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    severity: str = Field(max_length=12)
+    source: str = Field(max_length=24)
+    process: str = Field(max_length=75)
+    supplier: str | None = Field(default=None, max_length=150)
+    iso_clause: str | None = Field(default=None, max_length=20)
+    initial_containment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    owner: str = Field(max_length=32)
+    reporter: str = Field(max_length=32)
+    due_date: date
+    status: str = Field(default="open", max_length=24)
+    version: int = 1
+    raised_at: datetime = _when()
+    updated_at: datetime = _when()
+    origin_id: int | None = Field(default=None, foreign_key="message_capture.id")
+    card_channel: str | None = Field(default=None, max_length=32)
+    card_ts: str | None = Field(default=None, max_length=32)
+    card_permalink: str | None = Field(default=None, max_length=500)
+    containment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    root_cause_method: str | None = Field(default=None, max_length=20)
+    root_cause: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    occurs_elsewhere: str | None = Field(default=None, max_length=8)
+    elsewhere_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    actions_done_at: datetime | None = _when(default=None, nullable=True)
+    verified_by: str | None = Field(default=None, max_length=32)
+    verified_at: datetime | None = _when(default=None, nullable=True)
+    verification_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    failed_verifications: int = 0
+    closed_by: str | None = Field(default=None, max_length=32)
+    closed_at: datetime | None = _when(default=None, nullable=True)
+    cancel_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    possible_recurrence_of: int | None = Field(default=None, foreign_key="nonconformity.id")
+    recurrence_of: int | None = Field(default=None, foreign_key="nonconformity.id")
+
+
+class CorrectiveAction(SQLModel, table=True):
+    """One corrective or preventive action on an NC, numbered A1, A2, … within it."""
+
+    __tablename__ = "corrective_action"
+    __table_args__ = (
+        UniqueConstraint("nc_id", "seq", name="uq_corrective_action_seq"),
+        # The modal submission that created it: a repeated submission adds nothing.
+        UniqueConstraint("nc_id", "submission", name="uq_corrective_action_submission"),
+        _in("kind", ("corrective", "preventive"), "ck_corrective_action_kind"),
+        _in("status", ("open", "done"), "ck_corrective_action_status"),
+        Index("ix_corrective_action_owner", "owner", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    nc_id: int = Field(foreign_key="nonconformity.id")
+    seq: int
+    submission: str = Field(max_length=64)
+    kind: str = Field(max_length=12)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    owner: str = Field(max_length=32)
+    due_date: date
+    status: str = Field(default="open", max_length=8)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _when()
+    done_by: str | None = Field(default=None, max_length=32)
+    done_at: datetime | None = _when(default=None, nullable=True)
+    evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -24,7 +24,7 @@ MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
 
 
 def texts(blocks: list[dict]) -> str:
-    return json.dumps(blocks)
+    return json.dumps(blocks, ensure_ascii=False)
 
 
 def test_help_lists_every_command_with_usage(sandbox: Sandbox) -> None:
@@ -207,7 +207,12 @@ def test_manifest_declares_exactly_what_the_code_registers(sandbox: Sandbox) -> 
     for command in commands.SLASH_COMMANDS:
         assert sandbox.slack.command(ANNA, command.name, "help").status_code == 200
     for shortcut in commands.SHORTCUTS:
-        assert sandbox.slack.shortcut(ANNA, shortcut.callback_id).status_code == 200
+        if shortcut.kind == "message":
+            message = {"type": "message", "user": BEN.id, "text": "hello", "ts": "1764064800.000100"}
+            response = sandbox.slack.message_shortcut(ANNA, shortcut.callback_id, message, "C0GENERAL01")
+        else:
+            response = sandbox.slack.shortcut(ANNA, shortcut.callback_id)
+        assert response.status_code == 200
     for event in commands.EVENTS:
         assert sandbox.slack.event({"type": event, "user": ANNA.id, "channel": "C0X0000001"}).status_code == 200
     assert sandbox.slack.command(ANNA, "/not-ours").status_code == 404

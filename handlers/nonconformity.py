@@ -1,0 +1,236 @@
+"""/nc, the two "Raise nonconformity" shortcuts, and the buttons and modals of the NC card."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import nc_blocks
+from bot import nonconformity as nc
+from bot.lifecycle import Step
+from bot.mrkdwn import unescape
+from bot.qms import help_reply
+from bot.roles import NotAllowed
+from handlers.forms import form_values
+
+if TYPE_CHECKING:
+    from bot.app import Context
+
+RAISE_SHORTCUT = "raise_nc"
+RAISE_FROM_MESSAGE = "raise_nc_from_message"
+LIST_USAGE = "Use `/nc list mine`, `/nc list open` or `/nc list overdue`."
+
+
+def _ids(value: str) -> tuple[int, int | None]:
+    """A card button's value: `nc_id` or `nc_id:action_id`."""
+    first, _, second = value.partition(":")
+    return int(first), int(second) if second else None
+
+
+def _ephemeral(respond: Respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def register(app: App, ctx: "Context") -> None:
+    # --- raising ---
+
+    @app.command("/nc")
+    def on_nc(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        text = (command.get("text") or "").strip()
+        words = text.split()
+        first = words[0].lower() if words else ""
+        if first == "help" and len(words) == 1:
+            ack(response_type="ephemeral", **help_reply().as_kwargs())
+            return
+        if first == "list" and len(words) <= 2:
+            which = words[1].lower() if len(words) == 2 else "mine"
+            if which not in nc_blocks.LIST_TITLES:
+                ack(response_type="ephemeral", text=LIST_USAGE)
+                return
+            ack()
+            respond(response_type="ephemeral", **nc.list_reply(ctx, command["user_id"], which).as_kwargs())
+            return
+        if len(words) == 1 and nc.NUMBER.match(first):
+            ack()
+            respond(response_type="ephemeral", **nc.record_reply(ctx, first).as_kwargs())
+            return
+        ack()
+        form = nc.RaiseForm(title=text[: nc.TITLE_MAX] or None)
+        client.views_open(trigger_id=command["trigger_id"], view=nc_blocks.raise_modal(ctx.settings, form))
+
+    @app.shortcut(RAISE_SHORTCUT)
+    def on_raise_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=nc_blocks.raise_modal(ctx.settings, nc.RaiseForm()))
+
+    @app.message_shortcut(RAISE_FROM_MESSAGE)
+    def on_raise_from_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        message = body.get("message") or {}
+        capture = nc.capture_message(ctx, user=body["user"]["id"], channel=body["channel"]["id"], message=message)
+        typed = unescape(str(message.get("text") or "")).strip()
+        form = nc.RaiseForm(title=(typed.splitlines() or [""])[0][: nc.TITLE_MAX] or None, description=typed[: nc.TEXT_MAX] or None)
+        client.views_open(trigger_id=body["trigger_id"], view=nc_blocks.raise_modal(ctx.settings, form, capture_id=capture.id))
+        # After the modal is open: the trigger expires in 3 seconds, the permalink can wait.
+        nc.remember_permalink(ctx, capture)
+
+    @app.view(nc_blocks.RAISE_CALLBACK)
+    def on_raise_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = form_values(view)
+        form = nc.RaiseForm(**{name: values.get(name) for name in nc.RaiseForm.__dataclass_fields__})
+        errors, draft = nc.check_raise(ctx, form)
+        if errors or draft is None:
+            ack(response_action="errors", errors=errors)
+            return
+        try:
+            capture_id = json.loads(view.get("private_metadata") or "{}").get("capture")
+        except (ValueError, AttributeError):
+            capture_id = None
+        record = nc.raise_nc(ctx, body["user"]["id"], draft, capture_id if isinstance(capture_id, int) else None)
+        ack()
+        assert record.id is not None
+        nc.announce_raised(ctx, record.id)
+
+    # --- the card's buttons: check on the server, then open the step's modal ---
+
+    modals: dict[Step, Callable[[nc.Record, int | None], dict[str, Any]]] = {
+        Step.CONTAIN: lambda r, _: nc_blocks.containment_modal(r),
+        Step.RECORD_ROOT_CAUSE: lambda r, _: nc_blocks.root_cause_modal(r),
+        Step.ADD_ACTION: lambda r, _: nc_blocks.action_modal(r, nc.today(ctx)),
+        Step.COMPLETE_ACTIONS: lambda r, a: nc_blocks.done_modal(r, next(x for x in r.actions if x.id == a)),
+        Step.VERIFY_EFFECTIVE: lambda r, _: nc_blocks.verify_modal(r),
+        Step.CANCEL: lambda r, _: nc_blocks.cancel_modal(r),
+    }
+
+    def on_step_button(step: Step) -> Callable[..., None]:
+        def handle(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+            ack()
+            user = body["user"]["id"]
+            try:
+                nc_id, action_id = _ids(action.get("value", ""))
+            except ValueError:
+                _ephemeral(respond, "That button is broken; open the NC with `/nc NC-…` and try again.")
+                return
+            try:
+                if step is Step.CLOSE:  # Slack's confirm dialog already asked "are you sure?"
+                    closed = nc.close(ctx, nc_id, user)
+                    nc.refresh_cards(ctx, *nc.cards_touched(closed))
+                    return
+                record = nc.check_step(ctx, nc_id, step, user, action_id)
+            except (NotAllowed, nc.Refused) as refused:
+                _ephemeral(respond, str(refused))
+                return
+            client.views_open(trigger_id=body["trigger_id"], view=modals[step](record, action_id))
+
+        return handle
+
+    for step, action_id in nc_blocks.STEP_BUTTONS.items():
+        app.action(action_id)(on_step_button(step))
+
+    def on_recurrence(link: bool) -> Callable[..., None]:
+        def handle(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+            ack()
+            try:
+                settled = nc.settle_recurrence(ctx, int(action.get("value", "")), body["user"]["id"], link)
+            except ValueError:
+                _ephemeral(respond, "That button is broken; open the NC with `/nc NC-…` and try again.")
+                return
+            except (NotAllowed, nc.Refused) as refused:
+                _ephemeral(respond, str(refused))
+                return
+            nc.refresh_cards(ctx, *nc.cards_touched(settled))
+
+        return handle
+
+    app.action(nc_blocks.LINK_RECURRENCE)(on_recurrence(True))
+    app.action(nc_blocks.DISMISS_RECURRENCE)(on_recurrence(False))
+
+    # --- the step modals: check the input, take the step, answer, then re-render the card ---
+
+    def on_step_submit(first_block: str, take: Callable[[Submitted], Any]) -> Callable[..., None]:
+        def handle(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+            try:
+                nc_id, action_id = _ids(view.get("private_metadata") or "")
+            except ValueError:
+                ack(response_action="errors", errors={first_block: "This form lost track of its NC; close it and use the card again."})
+                return
+            submitted = Submitted(nc_id, action_id, body["user"]["id"], form_values(view), str(view.get("id") or ""))
+            try:
+                changed = take(submitted)
+            except Invalid as invalid:
+                ack(response_action="errors", errors=invalid.errors)
+                return
+            except (NotAllowed, nc.Refused) as refused:
+                ack(response_action="errors", errors={first_block: str(refused)})
+                return
+            ack()
+            nc.refresh_cards(ctx, *nc.cards_touched(changed))
+
+        return handle
+
+    def take_containment(s: Submitted) -> Any:
+        text = _valid(*nc.required_text(s.values.get("containment"), "containment", "containment"))
+        return nc.contain(ctx, s.nc_id, s.user, text)
+
+    def take_root_cause(s: Submitted) -> Any:
+        method, cause, elsewhere, note = (s.values.get(k) for k in ("method", "cause", "elsewhere", "elsewhere_note"))
+        _valid(nc.check_root_cause(method, cause, elsewhere, note))
+        return nc.record_root_cause(ctx, s.nc_id, s.user, method, cause.strip(), elsewhere, (note or "").strip() or None)
+
+    def take_action(s: Submitted) -> Any:
+        form = nc.ActionForm(s.values.get("kind"), s.values.get("description"), s.values.get("owner"), s.values.get("due_date"))
+        checked = _valid(*nc.check_action(ctx, form))
+        # The view ID names this one submission: sent twice, it adds the action once.
+        return nc.add_action(ctx, s.nc_id, s.user, s.view_id or f"nc-{s.nc_id}", *checked)
+
+    def take_done(s: Submitted) -> Any:
+        evidence = _valid(*nc.required_text(s.values.get("evidence"), "evidence", "evidence"))
+        if s.action_id is None:
+            raise Invalid({"evidence": "This form lost track of its action; close it and use the card again."})
+        return nc.complete_action(ctx, s.nc_id, s.action_id, s.user, evidence)
+
+    def take_verification(s: Submitted) -> Any:
+        result, note = s.values.get("result"), s.values.get("note")
+        _valid(nc.check_verification(result, note))
+        return nc.verify(ctx, s.nc_id, s.user, result == "effective", (note or "").strip() or None)
+
+    def take_cancel(s: Submitted) -> Any:
+        reason = _valid(*nc.required_text(s.values.get("reason"), "reason", "reason"))
+        return nc.cancel(ctx, s.nc_id, s.user, reason)
+
+    for callback, first_block, take in (
+        (nc_blocks.CONTAIN_CALLBACK, "containment", take_containment),
+        (nc_blocks.ROOT_CAUSE_CALLBACK, "method", take_root_cause),
+        (nc_blocks.ACTION_CALLBACK, "kind", take_action),
+        (nc_blocks.DONE_CALLBACK, "evidence", take_done),
+        (nc_blocks.VERIFY_CALLBACK, "result", take_verification),
+        (nc_blocks.CANCEL_CALLBACK, "reason", take_cancel),
+    ):
+        app.view(callback)(on_step_submit(first_block, take))
+
+
+@dataclass(frozen=True)
+class Submitted:
+    nc_id: int
+    action_id: int | None
+    user: str
+    values: dict[str, Any]
+    view_id: str
+
+
+class Invalid(Exception):
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _valid(errors: dict[str, str], checked: Any = None) -> Any:
+    """`checked` when `errors` is empty; else stop the submission with the errors shown in the modal."""
+    if errors:
+        raise Invalid(errors)
+    return checked

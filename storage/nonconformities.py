@@ -1,0 +1,186 @@
+"""Queries for nonconformities, their corrective actions and captured messages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, col, select
+
+from storage.models import CorrectiveAction, MessageCapture, Nonconformity
+from storage.upsert import insert_ignore
+
+FINISHED = ("closed", "cancelled")
+
+
+def add_capture(session: Session, capture: MessageCapture) -> MessageCapture:
+    session.add(capture)
+    session.flush()
+    return capture
+
+
+def get_capture(session: Session, capture_id: int) -> MessageCapture | None:
+    return session.get(MessageCapture, capture_id)
+
+
+def set_capture_permalink(session: Session, capture_id: int, permalink: str) -> None:
+    session.execute(update(MessageCapture).where(col(MessageCapture.id) == capture_id).values(permalink=permalink))
+
+
+def add(session: Session, nc: Nonconformity) -> Nonconformity:
+    session.add(nc)
+    session.flush()
+    return nc
+
+
+def get(session: Session, nc_id: int) -> Nonconformity | None:
+    return session.get(Nonconformity, nc_id)
+
+
+def by_number(session: Session, number: str) -> Nonconformity | None:
+    return session.exec(select(Nonconformity).where(col(Nonconformity.number) == number.upper())).first()
+
+
+def move(session: Session, nc: Nonconformity, expected_status: str, **values: Any) -> bool:
+    """Compare-and-set: change the NC only if its status is still `expected_status`.
+
+    Two people pressing the same button both read the old status; only one UPDATE matches,
+    the other gets False and is told who was first.
+    """
+    assert nc.id is not None
+    result = session.execute(
+        update(Nonconformity)
+        .where(col(Nonconformity.id) == nc.id, col(Nonconformity.status) == expected_status)
+        .values(version=Nonconformity.version + 1, **values)
+    )
+    if result.rowcount != 1:
+        return False
+    session.refresh(nc)
+    return True
+
+
+def set_card(session: Session, nc_id: int, *, channel: str, ts: str, permalink: str | None) -> None:
+    session.execute(
+        update(Nonconformity)
+        .where(col(Nonconformity.id) == nc_id)
+        .values(card_channel=channel, card_ts=ts, card_permalink=permalink)
+    )
+
+
+def set_recurrence(session: Session, nc_id: int, *, possible: int | None, linked: int | None, now: datetime) -> bool:
+    """Settle a possible recurrence once: link it or dismiss it (False if already settled)."""
+    result = session.execute(
+        update(Nonconformity)
+        .where(col(Nonconformity.id) == nc_id, col(Nonconformity.possible_recurrence_of).is_not(None))
+        .values(possible_recurrence_of=possible, recurrence_of=linked, updated_at=now, version=Nonconformity.version + 1)
+    )
+    return result.rowcount == 1
+
+
+def actions_of(session: Session, nc_id: int) -> list[CorrectiveAction]:
+    query = select(CorrectiveAction).where(col(CorrectiveAction.nc_id) == nc_id).order_by(col(CorrectiveAction.seq))
+    return list(session.exec(query))
+
+
+def get_action(session: Session, action_id: int) -> CorrectiveAction | None:
+    return session.get(CorrectiveAction, action_id)
+
+
+def add_action(session: Session, values: dict[str, Any]) -> CorrectiveAction | None:
+    """Add the next action of an NC; None if this submission already added one."""
+    last = session.exec(
+        select(func.max(CorrectiveAction.seq)).where(col(CorrectiveAction.nc_id) == values["nc_id"])
+    ).one()
+    seq = (last or 0) + 1
+    if not insert_ignore(session, CorrectiveAction, {**values, "seq": seq}, ["nc_id", "submission"]):
+        return None
+    return session.exec(
+        select(CorrectiveAction).where(
+            col(CorrectiveAction.nc_id) == values["nc_id"], col(CorrectiveAction.submission) == values["submission"]
+        )
+    ).one()
+
+
+def complete_action(session: Session, action: CorrectiveAction, *, by: str, at: datetime, evidence: str) -> bool:
+    """Mark an open action done; False if someone else did first."""
+    result = session.execute(
+        update(CorrectiveAction)
+        .where(col(CorrectiveAction.id) == action.id, col(CorrectiveAction.status) == "open")
+        .values(status="done", done_by=by, done_at=at, evidence=evidence)
+    )
+    if result.rowcount != 1:
+        return False
+    session.refresh(action)
+    return True
+
+
+def open_actions_count(session: Session, nc_id: int) -> int:
+    query = select(func.count()).where(col(CorrectiveAction.nc_id) == nc_id, col(CorrectiveAction.status) == "open")
+    return int(session.exec(query).one())
+
+
+def active(session: Session) -> list[Nonconformity]:
+    """Every NC not closed or cancelled, newest first."""
+    query = select(Nonconformity).where(col(Nonconformity.status).not_in(FINISHED)).order_by(col(Nonconformity.id).desc())
+    return list(session.exec(query))
+
+
+def open_actions(session: Session) -> list[tuple[CorrectiveAction, Nonconformity]]:
+    query = (
+        select(CorrectiveAction, Nonconformity)
+        .join(Nonconformity, col(Nonconformity.id) == col(CorrectiveAction.nc_id))
+        .where(col(CorrectiveAction.status) == "open", col(Nonconformity.status).not_in(FINISHED))
+        .order_by(col(CorrectiveAction.id))
+    )
+    return list(session.exec(query).all())
+
+
+def involving(session: Session, user_id: str) -> list[Nonconformity]:
+    """Active NCs the person owns or holds an open action on, newest first."""
+    with_action = select(CorrectiveAction.nc_id).where(
+        col(CorrectiveAction.owner) == user_id, col(CorrectiveAction.status) == "open"
+    )
+    query = (
+        select(Nonconformity)
+        .where(
+            col(Nonconformity.status).not_in(FINISHED),
+            or_(col(Nonconformity.owner) == user_id, col(Nonconformity.id).in_(with_action)),
+        )
+        .order_by(col(Nonconformity.id).desc())
+    )
+    return list(session.exec(query))
+
+
+def overdue(session: Session, today: date) -> list[Nonconformity]:
+    query = (
+        select(Nonconformity)
+        .where(col(Nonconformity.status).not_in(FINISHED), col(Nonconformity.due_date) < today)
+        .order_by(col(Nonconformity.id).desc())
+    )
+    return list(session.exec(query))
+
+
+def closed_since(session: Session, process: str, since: datetime) -> list[Nonconformity]:
+    query = (
+        select(Nonconformity)
+        .where(
+            col(Nonconformity.process) == process,
+            col(Nonconformity.status) == "closed",
+            col(Nonconformity.closed_at) >= since,
+        )
+        .order_by(col(Nonconformity.closed_at).desc())
+    )
+    return list(session.exec(query))
+
+
+def recurrences_of(session: Session, nc_id: int) -> list[Nonconformity]:
+    query = select(Nonconformity).where(col(Nonconformity.recurrence_of) == nc_id).order_by(col(Nonconformity.id))
+    return list(session.exec(query))
+
+
+def numbers(session: Session, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    query = select(Nonconformity.id, Nonconformity.number).where(col(Nonconformity.id).in_(ids))
+    return {nc_id: number for nc_id, number in session.exec(query).all()}
