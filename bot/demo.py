@@ -6,7 +6,10 @@ from typing import Any, TextIO
 
 from bot.sandbox import ANNA, BEN, PEOPLE, QMS_CHANNEL, QUINN, Sandbox
 from bot.simulate import Person
-from bot.transcript import readable, render_message
+from bot.transcript import readable, render_message, render_view
+from storage import nonconformities
+
+PRODUCTION = "C0PRODUCT1"
 
 
 class Transcript:
@@ -25,12 +28,17 @@ class Transcript:
     def note(self, text: str) -> None:
         self.out.write(f"  · {readable(text, self.names)}\n")
 
+    def modal(self, who: str, view: dict[str, Any]) -> None:
+        self.out.write(f"  ▶ {who}\n")
+        for line in render_view(view, self.names):
+            self.out.write(f"    {line}\n")
+
 
 def play(out: TextIO) -> int:
-    names = {p.id: real for p, (real, _) in PEOPLE.items()} | {QMS_CHANNEL: "quality"}
+    names = {p.id: real for p, (real, _) in PEOPLE.items()} | {QMS_CHANNEL: "quality", PRODUCTION: "production"}
     t = Transcript(out, names)
     out.write("QMS bot demo: the real app over HTTP, a local Slack stand-in, a throwaway SQLite file.\n")
-    with Sandbox() as sb:
+    with Sandbox(settings={"process_owners": {"Production": ANNA.id}}) as sb:
         out.write("Workspace: Anna and Ben (employees), Quinn (QMS manager), Lena (leader); #quality is the QMS channel.\n")
 
         def ephemeral(person: Person, command: str, text: str) -> None:
@@ -62,5 +70,72 @@ def play(out: TextIO) -> int:
 
         t.step("Quinn checks delivery with /qms outbox")
         ephemeral(QUINN, "/qms", "outbox")
+
+        nonconformity_demo(sb, t, names)
     out.write("\nDone. Every step above went through the real Bolt app, signed like Slack signs requests.\n")
     return 0
+
+
+def nonconformity_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
+    """An NC raised from a message, contained, analysed, actioned, verified and closed."""
+    sb.fake.add_channel(PRODUCTION, "production", [ANNA.id, BEN.id])
+    said = sb.fake.post_as(BEN.id, PRODUCTION, "Pallet 12 of batch 4711 went to dispatch without customer labels & nobody noticed until loading")
+
+    def card() -> dict[str, Any]:
+        with sb.db.session() as session:
+            nc = nonconformities.by_number(session, "NC-2026-0001")
+            assert nc is not None and nc.card_channel and nc.card_ts
+        return sb.message(nc.card_channel, nc.card_ts)
+
+    def press(person: Person, label: str, answers: dict[str, Any] | None = None) -> None:
+        before = len(sb.fake.responses)
+        sb.press(person, card(), label)
+        for answer in sb.fake.responses[before:]:
+            t.show(f"only {names[person.id]} sees", answer.args.get("text", ""), answer.args.get("blocks"))
+        if answers is not None:
+            sb.slack.submit(person, sb.slack.last_view(), answers)
+
+    def show_card(note: str) -> None:
+        t.show(f"#quality, the card ({note})", card()["text"], card()["blocks"])
+
+    t.step("Ben posts in #production, then picks 'Raise nonconformity from message' on it")
+    t.show("#production", said["text"], None)
+    sb.slack.message_shortcut(BEN, "raise_nc_from_message", said, PRODUCTION)
+    view = sb.slack.last_view()
+    t.modal(f"{names[BEN.id]}'s form, filled in from the message", view)
+    typed = next(b["element"]["initial_value"] for b in view["blocks"] if b["block_id"] == "description")
+    sb.slack.submit(BEN, view, {"title": "Pallet shipped without customer labels", "description": typed, "severity": "major", "source": "employee_report", "process": "Production", "containment": "Pallet held at dispatch"})
+    sb.ctx.sender.drain()
+    show_card("posted in #quality")
+    for person in (BEN, ANNA):
+        t.show(f"DM to {names[person.id]}", sb.fake.sent_messages(person.id)[-1]["text"], None)
+
+    t.step("Anna (Production's process owner) records containment and the root cause")
+    press(ANNA, "Record containment", {"containment": "Pallet 12 relabelled; batch 4711 checked: 3 more cartons found and relabelled"})
+    press(ANNA, "Record root cause", {"method": "five_whys", "cause": "Why unlabelled? The label printer ran out.\nWhy unnoticed? No low-label alarm and no check at dispatch.", "elsewhere": "yes", "elsewhere_note": "Line 3 has the same printer"})
+
+    t.step("Anna plans a corrective and a preventive action")
+    press(ANNA, "Add action", {"kind": "corrective", "description": "Add a label check to the dispatch checklist", "owner": BEN.id, "due_date": "2026-12-04"})
+    press(ANNA, "Add action", {"kind": "preventive", "description": "Fit low-label sensors on lines 2 and 3", "owner": ANNA.id, "due_date": "2026-12-11"})
+    sb.ctx.sender.drain()
+    t.show(f"DM to {names[BEN.id]}", sb.fake.sent_messages(BEN.id)[-1]["text"], None)
+
+    t.step("Ben tries to cancel the NC (only QMS managers may)")
+    press(BEN, "Cancel NC")
+
+    t.step("Ben and Anna mark their actions done, with evidence")
+    press(BEN, "Mark A1 done", {"evidence": "Dispatch checklist rev D, signed off by the shift lead"})
+    press(ANNA, "Mark A2 done", {"evidence": "Sensors fitted, work orders 7781 and 7782"})
+
+    t.step("Anna tries to verify; two weeks later Quinn (QMS manager, who did none of the actions) verifies and closes")
+    press(ANNA, "Verify effectiveness")
+    sb.clock.advance(days=14)  # type: ignore[attr-defined]
+    press(QUINN, "Verify effectiveness", {"result": "effective", "note": "No unlabelled pallets in 14 days of dispatch records"})
+    press(QUINN, "Close NC")
+    sb.ctx.sender.drain()
+    show_card("updated in place after every step")
+    t.note("the card's thread, which reads as the NC's history:")
+    nc_card = card()
+    for reply in sb.fake.sent_messages(nc_card["channel"]):
+        if reply.get("thread_ts") == nc_card["ts"]:
+            t.note("  " + reply["text"].splitlines()[0])

@@ -175,6 +175,14 @@ class FakeSlack:
         with self._lock:
             self.channels[channel_id] = {"id": channel_id, "name": name, "members": list(members or [])}
 
+    def post_as(self, user_id: str, channel: str, text: str) -> dict[str, Any]:
+        """A person's message in a channel, stored the way Slack stores it (entities escaped)."""
+        stored = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        with self._lock:
+            message = {"type": "message", "user": user_id, "text": stored, "ts": self._ts(), "team": TEAM_ID, "channel": channel}
+            self.messages[channel].append(message)
+        return dict(message)
+
     # --- behaviour switches ---
 
     def fail(self, method: str, error: str = "internal_error", *, status: int = 200, times: int | None = 1) -> None:

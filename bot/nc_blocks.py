@@ -29,7 +29,7 @@ from bot.blocks import (
 )
 from bot.config import SEVERITIES, Settings
 from bot.lifecycle import ACTION_KINDS, ELSEWHERE, ROOT_CAUSE_METHODS, SEVERITY_LABELS, SOURCES, Status, Step, next_steps
-from bot.mrkdwn import mention, safe
+from bot.mrkdwn import mention, safe, unescape
 from storage.models import AuditEvent, CorrectiveAction, Nonconformity
 
 if TYPE_CHECKING:
@@ -177,6 +177,10 @@ def cancel_modal(record: "Record") -> dict[str, Any]:
 # --- the card -------------------------------------------------------------------------------
 
 
+def action_added(action: CorrectiveAction) -> str:
+    return f"*A{action.seq}* ({ACTION_KINDS[action.kind].lower()}) for {mention(action.owner)}, due {_date(action.due_date)}: {safe(action.description, 2000)}"
+
+
 def action_line(nc: Nonconformity, action: CorrectiveAction, today: date | None) -> str:
     line = f"*A{action.seq}* {ACTION_KINDS[action.kind].lower()} · {safe(action.description, 400)} · {mention(action.owner)}"
     if action.status == "done":
@@ -229,7 +233,7 @@ def card(record: "Record", today: date, settings: Settings) -> Reply:
         capture = record.capture
         author = f" by {mention(capture.author)}" if capture.author else ""
         link = f"<{capture.permalink}|the original message>" if capture.permalink else "a message"
-        blocks.append(context(f"Raised from {link}{author} in {mention(capture.channel)}: “{safe(capture.text, 300)}”"))
+        blocks.append(context(f"Raised from {link}{author} in {mention(capture.channel)}: “{safe(unescape(capture.text), 300)}”"))
     if nc.recurrence_of:
         blocks.append(context(f":repeat: Recurrence of *{record.numbers.get(nc.recurrence_of, '?')}*: that NC's effectiveness is in question."))
     if record.recurred_as:
@@ -291,8 +295,13 @@ def _title(nc: Nonconformity) -> str:
     return safe(nc.title, 200)
 
 
-def raised_confirmation(nc: Nonconformity) -> Reply:
-    where = f" The card: {ref(nc)}." if nc.card_permalink else ""
+def raised_confirmation(nc: Nonconformity, qms_channel: str | None) -> Reply:
+    if nc.card_permalink:
+        where = f" The card: {ref(nc)}."
+    elif qms_channel:
+        where = f" (Its card could not be posted in {mention(qms_channel)}; ask your QMS manager to invite the bot there. `/nc {nc.number}` shows the record.)"
+    else:
+        where = ""
     text = f"Thanks: you raised *{nc.number}* · {_title(nc)}. Owner: {mention(nc.owner)}, due {_date(nc.due_date)}.{where}"
     return Reply(text)
 
@@ -381,7 +390,9 @@ def history_line(event: AuditEvent, settings: Settings) -> str:
 
 
 def record_with_history(record: "Record", events: list[AuditEvent], today: date, settings: Settings) -> Reply:
+    """The card with its history, buttons last: a person can work the NC from here too."""
     shown = card(record, today, settings)
+    buttons = [b for b in shown.blocks if b.get("type") == "actions"]
     blocks = [b for b in shown.blocks if b.get("type") != "actions"]
     blocks += [divider(), section("*History*\n" + capped_lines([history_line(e, settings) for e in events], 2900))]
-    return Reply(shown.text, blocks)
+    return Reply(shown.text, blocks + buttons)

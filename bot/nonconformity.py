@@ -273,7 +273,7 @@ def announce_raised(ctx: "Context", nc_id: int) -> Nonconformity:
     nc = refresh_card(ctx, nc_id)
     now = ctx.clock.now()
     with ctx.db.session() as session:
-        confirmation = nc_blocks.raised_confirmation(nc)
+        confirmation = nc_blocks.raised_confirmation(nc, ctx.settings.channel)
         enqueue(session, Nudge(f"nclog:{nc.id}:raised", nc.reporter, confirmation.text, confirmation.blocks, record_ref=nc.number, in_working_hours=False), now)
         if nc.owner != nc.reporter:
             assigned = nc_blocks.owner_assigned(nc)
@@ -584,7 +584,7 @@ def add_action(ctx: "Context", nc_id: int, user: str, submission: str, kind: str
             session, g.nc, user, now, "action_added", {"status": before},
             {"status": after, "action": f"A{action.seq}", "kind": kind, "description": description, "owner": action.owner, "due_date": action.due_date.isoformat()},
         )
-        _post_in_thread(session, g.nc, event, f":hammer_and_wrench: {mention(user)} added {nc_blocks.action_line(g.nc, action, today(ctx))}", now)
+        _post_in_thread(session, g.nc, event, f":hammer_and_wrench: {mention(user)} added {nc_blocks.action_added(action)}", now)
         if action.owner != user:
             note = nc_blocks.action_assigned(g.nc, action)
             enqueue(session, Nudge(f"nca:{action.id}:assigned", action.owner, note.text, note.blocks, record_ref=g.nc.number), now)
@@ -756,7 +756,8 @@ def record_reply(ctx: "Context", number: str) -> Reply:
         if nc is None:
             return Reply(f"There is no {safe(number.upper(), 40)}. `/nc list open` shows the open ones.")
         record = load_record(session, nc)
-        events = history(session, RECORD_TYPE, nc.number)
+        # Snoozed reminders about the NC are on its trail too (record type "nudge").
+        events = sorted(history(session, RECORD_TYPE, nc.number) + history(session, "nudge", nc.number), key=lambda e: e.id or 0)
     return nc_blocks.record_with_history(record, events, today(ctx), ctx.settings)
 
 

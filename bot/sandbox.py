@@ -105,6 +105,27 @@ class Sandbox:
         if self._tmp is not None:
             self._tmp.cleanup()
 
+    # --- what people see and press ---
+
+    def message(self, channel: str, ts: str) -> dict[str, Any]:
+        """A message as it stands now in the fake Slack (after any chat.update)."""
+        return next(m for m in self.fake.sent_messages(channel) if m["ts"] == ts)
+
+    @staticmethod
+    def buttons(message: dict[str, Any]) -> dict[str, tuple[str, str, str]]:
+        """Button label -> (action_id, value, block_id) on a message."""
+        found = {}
+        for block in message.get("blocks") or []:
+            for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                if element.get("type") == "button":
+                    found[element["text"]["text"]] = (element["action_id"], element["value"], block["block_id"])
+        return found
+
+    def press(self, person: Person, message: dict[str, Any], label: str) -> Any:
+        """Click the button labelled `label` on `message`, as `person`."""
+        action_id, value, block_id = self.buttons(message)[label]
+        return self.slack.click(person, action_id, value, message=message, block_id=block_id)
+
     def __enter__(self) -> "Sandbox":
         return self.start()
 

@@ -67,6 +67,14 @@ def test_qms_toml_is_read_and_the_environment_wins(tmp_path: Path, monkeypatch: 
     assert s.timezone == "Europe/Madrid"
 
 
+def test_process_owners_match_the_process_list_ignoring_case(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QMS_PROCESS_OWNERS", "production=U0ANNA0001, Warehouse and logistics=U0BEN00001")
+    s = load_settings()
+    assert s.process_owner("Production") == "U0ANNA0001" and s.process_owner("Warehouse and logistics") == "U0BEN00001"
+    assert s.process_owner("Sales") is None
+    assert (s.escalate_after_days, s.verify_after_days, s.snooze_limit, s.recurrence_months) == (7, 14, 3, 12)
+
+
 @pytest.mark.parametrize(
     ("name", "value", "says"),
     [
@@ -84,6 +92,11 @@ def test_qms_toml_is_read_and_the_environment_wins(tmp_path: Path, monkeypatch: 
         ("PORT", "http", "PORT: Input should be a valid integer"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL: expected sqlite:///path.db or postgresql+psycopg://"),
         ("QMS_PROCESSES", ",", "QMS_PROCESSES: list at least one process"),
+        ("QMS_PROCESS_OWNERS", "Production", "QMS_PROCESS_OWNERS: expected process=user ID pairs"),
+        ("QMS_PROCESS_OWNERS", "Space=U0ANNA0001", "QMS_PROCESS_OWNERS: 'Space' is not in QMS_PROCESSES"),
+        ("QMS_PROCESS_OWNERS", "Production=anna", "QMS_PROCESS_OWNERS: the owner of 'Production' must be a Slack user ID"),
+        ("QMS_ESCALATE_AFTER_DAYS", "0", "QMS_ESCALATE_AFTER_DAYS: Input should be greater than or equal to 1"),
+        ("QMS_SNOOZE_LIMIT", "11", "QMS_SNOOZE_LIMIT: Input should be less than or equal to 10"),
     ],
 )
 def test_a_bad_value_is_named_in_one_line(monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str) -> None:

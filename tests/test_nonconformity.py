@@ -72,21 +72,16 @@ def actions_of(sb: Sandbox, nc: Nonconformity) -> list[CorrectiveAction]:
 
 def card(sb: Sandbox, nc: Nonconformity) -> dict[str, Any]:
     nc = reload(sb, nc)
-    return next(m for m in sb.fake.sent_messages(nc.card_channel) if m["ts"] == nc.card_ts)
+    assert nc.card_channel and nc.card_ts
+    return sb.message(nc.card_channel, nc.card_ts)
 
 
-def card_buttons(sb: Sandbox, nc: Nonconformity) -> dict[str, str]:
-    """Button label -> value, as the card shows them now."""
-    found = {}
-    for block in card(sb, nc)["blocks"]:
-        for element in block.get("elements", []) if block["type"] == "actions" else []:
-            found[element["text"]["text"]] = element["action_id"] + "|" + element["value"]
-    return found
+def card_buttons(sb: Sandbox, nc: Nonconformity) -> dict[str, tuple[str, str, str]]:
+    return sb.buttons(card(sb, nc))
 
 
 def press(sb: Sandbox, person: Person, nc: Nonconformity, label: str) -> None:
-    action_id, value = card_buttons(sb, nc)[label].split("|")
-    sb.slack.click(person, action_id, value, message=card(sb, nc), block_id="nc_steps")
+    sb.press(person, card(sb, nc), label)
 
 
 def step(sb: Sandbox, person: Person, nc: Nonconformity, label: str, answers: dict[str, Any]) -> dict[str, Any]:
@@ -384,7 +379,7 @@ def test_two_people_closing_at_once_close_it_once(clock: ManualClock, database_u
         work_to_actions_done(sb, nc)
         step(sb, QUINN, nc, "Verify effectiveness", {"result": "effective"})
         message = card(sb, nc)
-        action_id, value = card_buttons(sb, nc)["Close NC"].split("|")
+        action_id, value, _ = card_buttons(sb, nc)["Close NC"]
         threads = [threading.Thread(target=sb.slack.click, args=(p, action_id, value), kwargs={"message": message}) for p in (QUINN, LENA, QUINN)]
         for thread in threads:
             thread.start()
@@ -600,3 +595,25 @@ def test_user_text_pings_nobody_and_long_text_is_cut_visibly(sb: Sandbox) -> Non
     assert card(sb, nc)["blocks"][0]["text"]["type"] == "plain_text"  # the header shows it as typed
     assert "…" in dumps(card(sb, nc)["blocks"])
     assert all(c.response.get("ok") for c in sb.fake.calls if c.method.startswith("chat."))
+
+
+def test_when_the_card_cannot_be_posted_the_reporter_is_told_why(sb: Sandbox) -> None:
+    sb.fake.fail("chat.postMessage", "not_in_channel")
+    nc = raise_nc(sb)
+    assert reload(sb, nc).card_ts is None
+    sb.ctx.sender.drain()
+    confirmation = sb.fake.sent_messages(ANNA.id)[-1]["text"]
+    assert "could not be posted in <#C0QUALITY1>" in confirmation and "invite the bot" in confirmation
+    # The NC can be worked from `/nc NC-…`, and the next step puts the card out.
+    sb.slack.command(QUINN, "/nc", nc.number)
+    sb.press(QUINN, sb.slack.last_response(), "Record containment")
+    assert not sb.slack.submit(QUINN, sb.slack.last_view(), {"containment": "Quarantined"}).content
+    assert reload(sb, nc).status == "contained" and card(sb, nc)["channel"] == QMS_CHANNEL
+
+
+def test_without_a_qms_channel_the_card_goes_to_the_owner(clock: ManualClock) -> None:
+    with Sandbox(clock=clock, settings={"channel": None}) as sb:
+        nc = raise_nc(sb, owner=BEN.id)
+        assert reload(sb, nc).card_channel == sb.fake.dm_channel(BEN.id)
+        assert step(sb, BEN, nc, "Record containment", {"containment": "Quarantined"}) == {}
+        assert reload(sb, nc).status == "contained"
