@@ -171,9 +171,9 @@ class FakeSlack:
         with self._lock:
             self.usergroups[group_id] = list(members)
 
-    def add_channel(self, channel_id: str, name: str, members: list[str] | None = None) -> None:
+    def add_channel(self, channel_id: str, name: str, members: list[str] | None = None, *, private: bool = False) -> None:
         with self._lock:
-            self.channels[channel_id] = {"id": channel_id, "name": name, "members": list(members or [])}
+            self.channels[channel_id] = {"id": channel_id, "name": name, "members": list(members or []), "private": private}
 
     def post_as(self, user_id: str, channel: str, text: str) -> dict[str, Any]:
         """A person's message in a channel, stored the way Slack stores it (entities escaped)."""
@@ -524,6 +524,15 @@ class FakeSlack:
         if len(users) != 1 or users[0] not in self.users:
             raise SlackError("user_not_found")
         return {"channel": {"id": self._dm_channel(users[0])}}
+
+    def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel_id = args.get("channel", "")
+        if channel_id.startswith("D"):
+            return {"channel": {"id": channel_id, "is_im": True, "is_private": True, "is_mpim": False}}
+        channel = self.channels.get(channel_id)
+        if channel is None:
+            raise SlackError("channel_not_found")
+        return {"channel": {"id": channel_id, "name": channel["name"], "is_channel": True, "is_im": False, "is_mpim": False, "is_private": channel["private"]}}
 
     def _m_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self.channels.get(args.get("channel", ""))

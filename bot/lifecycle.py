@@ -62,8 +62,8 @@ class Step(str, Enum):
     COMPLETE_ACTIONS = "complete_actions"  # taken when the last open action is marked done
     VERIFY_EFFECTIVE = "verify_effective"
     VERIFY_NOT_EFFECTIVE = "verify_not_effective"
-    CLOSE = "close {nc}"
-    CANCEL = "cancel {nc}"
+    CLOSE = "close"
+    CANCEL = "cancel"
 
 
 class Who(str, Enum):

@@ -7,6 +7,9 @@ entities to readers, so we do exactly these three.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 TRUNCATION_MARKER = "…"
 
 
@@ -75,3 +78,11 @@ def is_channel_id(value: str) -> bool:
 def unescape(text: str) -> str:
     """Slack's stored message text back to what the person typed (the three entities only)."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def plain_text(text: str, name_of: Callable[[str], str]) -> str:
+    """mrkdwn made readable where Slack shows plain text only (a modal's field errors)."""
+    text = re.sub(r"<@([UW][A-Z0-9]+)>", lambda m: name_of(m.group(1)), text)
+    text = re.sub(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>", lambda m: "#" + (m.group(2) or m.group(1)), text)
+    text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2", text)
+    return unescape(text.replace("*", "").replace("`", ""))

@@ -7,7 +7,7 @@ title of `<!channel> fire` pings nobody and a 3000-character description never f
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from bot.blocks import (
@@ -154,15 +154,16 @@ def done_modal(record: "Record", action: CorrectiveAction) -> dict[str, Any]:
     return modal(DONE_CALLBACK, f"Mark A{action.seq} done", blocks, submit="Done", private_metadata=f"{nc.id}:{action.id}")
 
 
-def verify_modal(record: "Record") -> dict[str, Any]:
+def verify_modal(record: "Record", zone: tzinfo | None = None) -> dict[str, Any]:
     nc = record.nc
     blocks = [
         _about(record),
-        section(capped_lines([action_line(nc, a, None) for a in record.actions])),
+        section(capped_lines([action_line(nc, a, None, zone) for a in record.actions])),
         input_block("result", "Were the actions effective?", static_select("value", [("Effective: the problem has not come back", "effective"), ("Not effective: back to root cause", "not_effective")])),
         input_block("note", "Verification note", text_input("value", multiline=True, max_length=3000, placeholder="What you checked: data, audit, samples"), optional=True, hint="Required when not effective."),
     ]
-    return modal(VERIFY_CALLBACK, "Verify effectiveness", blocks, submit="Save", private_metadata=str(nc.id))
+    # The version the manager saw: if actions change meanwhile, the verification is refused.
+    return modal(VERIFY_CALLBACK, "Verify effectiveness", blocks, submit="Save", private_metadata=f"{nc.id}@{nc.version}")
 
 
 def cancel_modal(record: "Record") -> dict[str, Any]:
@@ -181,10 +182,10 @@ def action_added(action: CorrectiveAction) -> str:
     return f"*A{action.seq}* ({ACTION_KINDS[action.kind].lower()}) for {mention(action.owner)}, due {_date(action.due_date)}: {safe(action.description, 2000)}"
 
 
-def action_line(nc: Nonconformity, action: CorrectiveAction, today: date | None) -> str:
+def action_line(nc: Nonconformity, action: CorrectiveAction, today: date | None, zone: tzinfo | None = None) -> str:
     line = f"*A{action.seq}* {ACTION_KINDS[action.kind].lower()} · {safe(action.description, 400)} · {mention(action.owner)}"
     if action.status == "done":
-        when = f" {action.done_at:%d %b}" if action.done_at else ""
+        when = f" {action.done_at.astimezone(zone):%d %b}" if action.done_at else ""
         return f":white_check_mark: {line} · done{when} by {mention(action.done_by or '')}: {safe(action.evidence or '', 300)}"
     due = due_text(action.due_date, today) if today else _date(action.due_date)
     return f":black_square_button: {line} · due {due}"
@@ -219,7 +220,7 @@ def card(record: "Record", today: date, settings: Settings) -> Reply:
         method = ROOT_CAUSE_METHODS.get(nc.root_cause_method or "", "")
         blocks.append(section(f"*Root cause* ({method})\n{safe(nc.root_cause, 2400)}\nCould this occur elsewhere? *{ELSEWHERE.get(nc.occurs_elsewhere or '', '—')}*{where}"))
     if record.actions:
-        blocks.append(section("*Actions*\n" + capped_lines([action_line(nc, a, today) for a in record.actions], 2900)))
+        blocks.append(section("*Actions*\n" + capped_lines([action_line(nc, a, today, settings.zone) for a in record.actions], 2900)))
     if nc.failed_verifications and status is not Status.EFFECTIVENESS_VERIFIED and not status.finished:
         blocks.append(context(f":x: Effectiveness check failed ({nc.failed_verifications}×): {safe(nc.verification_note or 'no note', 500)}"))
     if nc.verified_by:
@@ -233,7 +234,10 @@ def card(record: "Record", today: date, settings: Settings) -> Reply:
         capture = record.capture
         author = f" by {mention(capture.author)}" if capture.author else ""
         link = f"<{capture.permalink}|the original message>" if capture.permalink else "a message"
-        blocks.append(context(f"Raised from {link}{author} in {mention(capture.channel)}: “{safe(unescape(capture.text), 300)}”"))
+        # A message from a private channel or a DM is linked, never quoted, on a card others read.
+        quote = f": “{safe(unescape(capture.text), 300)}”" if capture.public else ""
+        where = f" in {mention(capture.channel)}" if capture.public else ""
+        blocks.append(context(f"Raised from {link}{author}{where}{quote}"))
     if nc.recurrence_of:
         blocks.append(context(f":repeat: Recurrence of *{record.numbers.get(nc.recurrence_of, '?')}*: that NC's effectiveness is in question."))
     if record.recurred_as:
@@ -275,7 +279,7 @@ def _buttons(record: "Record") -> list[dict[str, Any]]:
             continue
         if step is Step.CLOSE:
             dialog = confirm_dialog("Close this NC?", f"Close *{nc.number}*? Its nudges stop and the record is final.", "Close NC")
-            elements.append(button(labels[step], STEP_BUTTONS[step], value, style="primary", confirm=dialog))
+            elements.append(button(labels[step], STEP_BUTTONS[step], f"{value}@{nc.version}", style="primary", confirm=dialog))
             continue
         primary = step is not Step.ADD_ACTION or Status(nc.status) is Status.ROOT_CAUSE_FOUND
         elements.append(button(labels[step], STEP_BUTTONS[step], value, style="primary" if primary else None))
@@ -301,7 +305,7 @@ def raised_confirmation(nc: Nonconformity, qms_channel: str | None) -> Reply:
     elif qms_channel:
         where = f" (Its card could not be posted in {mention(qms_channel)}; ask your QMS manager to invite the bot there. `/nc {nc.number}` shows the record.)"
     else:
-        where = ""
+        where = f" `/nc {nc.number}` shows it."
     text = f"Thanks: you raised *{nc.number}* · {_title(nc)}. Owner: {mention(nc.owner)}, due {_date(nc.due_date)}.{where}"
     return Reply(text)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
@@ -45,6 +45,7 @@ CLAUSE_MAX = 20
 NUMBER = re.compile(r"^NC-(\d{4})-(\d{4,})$", re.IGNORECASE)
 CLAUSE = re.compile(r"^(?:[4-9]|10)(?:\.\d{1,2}){0,3}$")  # ISO 9001's requirements are clauses 4-10
 LIST_LIMIT = 15
+ANNOUNCE_GRACE = timedelta(seconds=60)
 SIMILAR_TITLE = 0.6
 
 
@@ -204,24 +205,28 @@ def capture_message(ctx: "Context", *, user: str, channel: str, message: dict[st
         )
 
 
-def remember_permalink(ctx: "Context", capture: MessageCapture) -> None:
+def complete_capture(ctx: "Context", capture: MessageCapture) -> None:
+    """After the modal is open: the message's permalink, and whether its channel is public."""
+    permalink, public = None, False
     try:
         permalink = ctx.client.chat_getPermalink(channel=capture.channel, message_ts=capture.ts)["permalink"]
+        channel = ctx.client.conversations_info(channel=capture.channel)["channel"]
+        public = not (channel.get("is_private") or channel.get("is_im") or channel.get("is_mpim"))
     except SlackApiError as exc:
-        log.warning("no permalink for %s/%s: %s", capture.channel, capture.ts, exc.response.get("error"))
-        return
+        # Without these the NC still keeps the copy; the card links less and quotes nothing.
+        log.warning("message %s/%s: %s", capture.channel, capture.ts, exc.response.get("error"))
     assert capture.id is not None
     with ctx.db.session() as session:
-        store.set_capture_permalink(session, capture.id, permalink)
+        store.set_capture_details(session, capture.id, permalink=permalink, public=public)
 
 
 def raise_nc(ctx: "Context", reporter: str, draft: Draft, capture_id: int | None = None) -> Nonconformity:
     now = ctx.clock.now()
+    owner = draft.owner or default_owner(ctx, draft.process, reporter)  # may ask Slack: outside the transaction
     with ctx.db.session() as session:
         capture = store.get_capture(session, capture_id) if capture_id else None
         if capture is not None and capture.captured_by != reporter:
             capture = None  # someone else's capture: never attach it
-        owner = draft.owner or default_owner(ctx, draft.process, reporter)
         due = draft.due_date or today(ctx) + timedelta(days=ctx.settings.due_days[draft.severity])
         similar = possible_recurrence(session, ctx, draft, now)
         nc = store.add(
@@ -265,7 +270,21 @@ def raise_nc(ctx: "Context", reporter: str, draft: Draft, capture_id: int | None
                 "possible_recurrence_of": similar.number if similar else None,
             },
         )
+        # Queued with the record, held back a little: announce_raised() adds the card's link
+        # and releases them at once. Should the bot die in between, they still go out.
+        held = now + ANNOUNCE_GRACE
+        for nudge in _announcements(nc, ctx.settings.channel):
+            enqueue(session, replace(nudge, not_before=held), now)
         return nc
+
+
+def _announcements(nc: Nonconformity, qms_channel: str | None, *, card_failed: bool = False) -> list[Nudge]:
+    confirmation = nc_blocks.raised_confirmation(nc, qms_channel if card_failed else None)
+    nudges = [Nudge(f"nclog:{nc.id}:raised", nc.reporter, confirmation.text, confirmation.blocks, record_ref=nc.number, in_working_hours=False)]
+    if nc.owner != nc.reporter:
+        assigned = nc_blocks.owner_assigned(nc)
+        nudges.append(Nudge(f"nc:{nc.id}:assigned:{nc.owner}", nc.owner, assigned.text, assigned.blocks, record_ref=nc.number))
+    return nudges
 
 
 def announce_raised(ctx: "Context", nc_id: int) -> Nonconformity:
@@ -273,11 +292,8 @@ def announce_raised(ctx: "Context", nc_id: int) -> Nonconformity:
     nc = refresh_card(ctx, nc_id)
     now = ctx.clock.now()
     with ctx.db.session() as session:
-        confirmation = nc_blocks.raised_confirmation(nc, ctx.settings.channel)
-        enqueue(session, Nudge(f"nclog:{nc.id}:raised", nc.reporter, confirmation.text, confirmation.blocks, record_ref=nc.number, in_working_hours=False), now)
-        if nc.owner != nc.reporter:
-            assigned = nc_blocks.owner_assigned(nc)
-            enqueue(session, Nudge(f"nc:{nc.id}:assigned:{nc.owner}", nc.owner, assigned.text, assigned.blocks, record_ref=nc.number), now)
+        for nudge in _announcements(nc, ctx.settings.channel, card_failed=nc.card_ts is None):
+            outbox_rows.rewrite_pending(session, nudge.key, text=nudge.text, blocks=nudge.blocks, not_before=now)
     return nc
 
 
@@ -343,13 +359,20 @@ def refresh_card(ctx: "Context", nc_id: int) -> Nonconformity:
             return nc
         channel = ctx.settings.channel or nc.owner
         posted = ctx.client.chat_postMessage(channel=channel, unfurl_links=False, **reply.as_kwargs())
-        permalink = ctx.client.chat_getPermalink(channel=posted["channel"], message_ts=posted["ts"]).get("permalink")
     except SlackApiError as exc:
         log.error("could not show the card of %s: %s", nc.number, exc.response.get("error"))
         return nc
+    # Saved before anything else can fail, so the next refresh updates this card, never posts a second.
     with ctx.db.session() as session:
-        store.set_card(session, nc_id, channel=posted["channel"], ts=posted["ts"], permalink=permalink)
-    nc.card_channel, nc.card_ts, nc.card_permalink = posted["channel"], posted["ts"], permalink
+        store.set_card(session, nc_id, channel=posted["channel"], ts=posted["ts"], permalink=None)
+    nc.card_channel, nc.card_ts = posted["channel"], posted["ts"]
+    try:
+        nc.card_permalink = ctx.client.chat_getPermalink(channel=posted["channel"], message_ts=posted["ts"]).get("permalink")
+    except SlackApiError as exc:
+        log.warning("no permalink for the card of %s: %s", nc.number, exc.response.get("error"))
+        return nc
+    with ctx.db.session() as session:
+        store.set_card(session, nc_id, channel=posted["channel"], ts=posted["ts"], permalink=nc.card_permalink)
     return nc
 
 
@@ -378,10 +401,9 @@ def _managers_named(ctx: "Context") -> str:
     return f" ({', '.join(mention(m) for m in ids[:5])})" if ids else ""
 
 
-def _check_who(ctx: "Context", nc: Nonconformity, step: Step, user: str, action: CorrectiveAction | None, actions: list[CorrectiveAction]) -> None:
+def _check_who(ctx: "Context", nc: Nonconformity, step: Step, user: str, manager: bool, action: CorrectiveAction | None, actions: list[CorrectiveAction]) -> None:
     rule = RULES[step]
     doing = rule.doing.format(nc=nc.number)
-    manager = ctx.roles.is_manager(user)
     managers = f"a QMS manager{_managers_named(ctx)}"
     if rule.who is Who.OWNER_OR_MANAGER:
         if user == nc.owner or manager:
@@ -394,9 +416,9 @@ def _check_who(ctx: "Context", nc: Nonconformity, step: Step, user: str, action:
         raise NotAllowed(f"Only {owner}the NC owner ({mention(nc.owner)}) or {managers} can {doing}.")
     if not manager:
         raise NotAllowed(f"Only {managers} can {doing}.")
-    if rule.who is Who.INDEPENDENT_MANAGER and user in {a.done_by for a in actions}:
+    if rule.who is Who.INDEPENDENT_MANAGER and user in {a.done_by for a in actions} | {a.owner for a in actions}:
         raise NotAllowed(
-            f"You completed actions on {nc.number}, so another QMS manager must verify their effectiveness: "
+            f"You owned or completed actions on {nc.number}, so another QMS manager must verify their effectiveness: "
             "verification has to be independent of the work."
         )
 
@@ -430,7 +452,10 @@ class Guarded:
     action: CorrectiveAction | None
 
 
-def _guard(session: Session, ctx: "Context", nc_id: int, step: Step, user: str, action_id: int | None = None) -> Guarded:
+def _guard(
+    session: Session, ctx: "Context", nc_id: int, step: Step, user: str, manager: bool,
+    action_id: int | None = None, seen_version: int | None = None,
+) -> Guarded:
     nc = store.get(session, nc_id)
     if nc is None:
         raise Refused("That NC no longer exists.")
@@ -447,15 +472,24 @@ def _guard(session: Session, ctx: "Context", nc_id: int, step: Step, user: str, 
         if status.finished and status not in RULES[step].moves.values():
             raise Refused(f"{nc.number} is {status.label.lower()}; nothing more can be done on it.")
         raise _already(session, nc)
-    _check_who(ctx, nc, step, user, action, actions)
+    _check_who(ctx, nc, step, user, manager, action, actions)
+    if seen_version is not None and seen_version != nc.version:
+        # The decision was taken on what the form showed; the NC has moved on since.
+        raise Refused(f"{nc.number} changed after this form was opened (last by {_last_actor(session, nc)}); close it and open it again from the card.")
     return Guarded(nc, actions, action)
+
+
+def _last_actor(session: Session, nc: Nonconformity) -> str:
+    events = [e for e in history(session, RECORD_TYPE, nc.number) if e.action != "refused"]
+    return mention(events[-1].actor) if events else "someone"
 
 
 def check_step(ctx: "Context", nc_id: int, step: Step, user: str, action_id: int | None = None) -> Record:
     """On the button click, before the modal opens: may `user` take `step` now?"""
+    manager = ctx.roles.is_manager(user)  # may ask Slack (a user group): outside the transaction
     try:
         with ctx.db.session() as session:
-            guarded = _guard(session, ctx, nc_id, step, user, action_id)
+            guarded = _guard(session, ctx, nc_id, step, user, manager, action_id)
             return load_record(session, guarded.nc)
     except NotAllowed as refused:
         _log_refusal(ctx, _number_of(ctx, nc_id), user, step.value, str(refused))
@@ -480,16 +514,17 @@ def _move(session: Session, nc: Nonconformity, step: Step, now: datetime, **valu
     return before, after.value
 
 
-def _take(ctx: "Context", nc_id: int, step: Step, user: str, work: Any, action_id: int | None = None) -> Nonconformity:
+def _take(ctx: "Context", nc_id: int, step: Step, user: str, work: Any, action_id: int | None = None, seen_version: int | None = None) -> Nonconformity:
     """Guard, then do `work(session, guarded, now)` in one transaction.
 
     The card is re-rendered by the caller (`refresh_cards`) after it has answered Slack:
     a modal submission must be acknowledged within 3 seconds.
     """
     now = ctx.clock.now()
+    manager = ctx.roles.is_manager(user)  # may ask Slack (a user group): outside the transaction
     try:
         with ctx.db.session() as session:
-            guarded = _guard(session, ctx, nc_id, step, user, action_id)
+            guarded = _guard(session, ctx, nc_id, step, user, manager, action_id, seen_version)
             work(session, guarded, now)
             nc = guarded.nc
     except NotAllowed as refused:
@@ -580,6 +615,7 @@ def add_action(ctx: "Context", nc_id: int, user: str, submission: str, kind: str
         )
         if action is None:
             raise AlreadyDone("This action was already added (the form was sent twice). Nothing was changed.")
+        outbox_rows.cancel_pending(session, f"nc:{g.nc.id}:verify:")  # open actions again: nothing to verify yet
         event = _audit(
             session, g.nc, user, now, "action_added", {"status": before},
             {"status": after, "action": f"A{action.seq}", "kind": kind, "description": description, "owner": action.owner, "due_date": action.due_date.isoformat()},
@@ -598,6 +634,7 @@ def complete_action(ctx: "Context", nc_id: int, action_id: int, user: str, evide
         # Lock the NC first, so two actions finished at once still see each other and the
         # last one moves the NC to "actions done".
         if not store.move(session, g.nc, g.nc.status, updated_at=now):
+            session.refresh(g.nc)
             raise _already(session, g.nc)
         if not store.complete_action(session, g.action, by=user, at=now, evidence=evidence):
             session.refresh(g.action)
@@ -618,7 +655,7 @@ def complete_action(ctx: "Context", nc_id: int, action_id: int, user: str, evide
     return _take(ctx, nc_id, Step.COMPLETE_ACTIONS, user, work, action_id)
 
 
-def verify(ctx: "Context", nc_id: int, user: str, effective: bool, note: str | None) -> Nonconformity:
+def verify(ctx: "Context", nc_id: int, user: str, effective: bool, note: str | None, seen_version: int | None = None) -> Nonconformity:
     step = Step.VERIFY_EFFECTIVE if effective else Step.VERIFY_NOT_EFFECTIVE
 
     def work(session: Session, g: Guarded, now: datetime) -> None:
@@ -640,7 +677,7 @@ def verify(ctx: "Context", nc_id: int, user: str, effective: bool, note: str | N
         )
         _post_in_thread(session, g.nc, event, text, now)
 
-    return _take(ctx, nc_id, step, user, work)
+    return _take(ctx, nc_id, step, user, work, seen_version=seen_version)
 
 
 def _stop_all_nudges(session: Session, nc: Nonconformity) -> None:
@@ -650,14 +687,14 @@ def _stop_all_nudges(session: Session, nc: Nonconformity) -> None:
         outbox_rows.cancel_pending(session, f"nca:{action.id}:")
 
 
-def close(ctx: "Context", nc_id: int, user: str) -> Nonconformity:
+def close(ctx: "Context", nc_id: int, user: str, seen_version: int | None = None) -> Nonconformity:
     def work(session: Session, g: Guarded, now: datetime) -> None:
         before, after = _move(session, g.nc, Step.CLOSE, now, closed_by=user, closed_at=now)
         _stop_all_nudges(session, g.nc)
         event = _audit(session, g.nc, user, now, "closed", {"status": before}, {"status": after})
         _post_in_thread(session, g.nc, event, f":lock: {mention(user)} closed {g.nc.number}.", now)
 
-    return _take(ctx, nc_id, Step.CLOSE, user, work)
+    return _take(ctx, nc_id, Step.CLOSE, user, work, seen_version=seen_version)
 
 
 def cancel(ctx: "Context", nc_id: int, user: str, reason: str) -> Nonconformity:
@@ -785,7 +822,7 @@ def nc_nudges(session: Session, now: datetime, settings: Any) -> list[Nudge]:
     local_today = now.astimezone(settings.zone).date()
     nudges: list[Nudge] = []
     escalate_to = _escalation_recipients(settings)
-    for nc in store.active(session):
+    for nc in store.active(session, share_lock=True):
         status = Status(nc.status)
         if status in (Status.OPEN, Status.CONTAINED, Status.ROOT_CAUSE_FOUND, Status.ACTIONS_PLANNED):
             stage = _due_stage(nc.due_date, local_today, settings)
@@ -795,12 +832,12 @@ def nc_nudges(session: Session, now: datetime, settings: Any) -> list[Nudge]:
             if (local_today - nc.due_date).days >= settings.escalate_after_days:
                 reply = nc_blocks.escalation(nc, None, local_today)
                 for manager in escalate_to:
-                    nudges.append(Nudge(f"nc:{nc.id}:escalate:{nc.due_date:%Y%m%d}:{manager}", manager, reply.text, reply.blocks, record_ref=nc.number))
+                    nudges.append(Nudge(f"nc:{nc.id}:escalate:{nc.due_date:%Y%m%d}:{nc.failed_verifications}:{manager}", manager, reply.text, reply.blocks, record_ref=nc.number))
         if status is Status.ACTIONS_DONE and nc.actions_done_at and now >= nc.actions_done_at + timedelta(days=settings.verify_after_days):
             reply = nc_blocks.verification_due(nc)
             for manager in escalate_to:
-                nudges.append(Nudge(f"nc:{nc.id}:verify:{nc.failed_verifications}:{manager}", manager, reply.text, reply.blocks, record_ref=nc.number, snoozable=True))
-    for action, nc in store.open_actions(session):
+                nudges.append(Nudge(f"nc:{nc.id}:verify:{nc.actions_done_at:%Y%m%d%H%M%S}:{manager}", manager, reply.text, reply.blocks, record_ref=nc.number, snoozable=True))
+    for action, nc in store.open_actions(session, share_lock=True):
         stage = _due_stage(action.due_date, local_today, settings)
         if stage:
             reply = nc_blocks.action_reminder(nc, action, stage, local_today)

@@ -189,7 +189,7 @@ class Sender:
                     self._settle(report, "deferred", rows.defer, message, not_before=when)
                     return True
             blocks = message.blocks
-            if message.snoozable:
+            if message.snoozable and self.settings.snooze_limit > 0:
                 blocks = with_snooze_button(blocks, message.text, message.id)
             response = self.client.chat_postMessage(
                 channel=message.recipient,

@@ -64,6 +64,14 @@ class Directory:
             self._people[user_id] = (now, person)
         return person
 
+    def name(self, user_id: str) -> str:
+        """A person's name for plain text; the ID itself if Slack cannot say."""
+        try:
+            person = self.person(user_id)
+        except SlackApiError:
+            return user_id
+        return person.name if person else user_id
+
     def group_members(self, group_id: str) -> frozenset[str]:
         now = self._clock.now()
         with self._lock:

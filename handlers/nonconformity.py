@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import nc_blocks
 from bot import nonconformity as nc
 from bot.lifecycle import Step
-from bot.mrkdwn import unescape
+from bot.mrkdwn import plain_text, unescape
 from bot.qms import help_reply
 from bot.roles import NotAllowed
 from handlers.forms import form_values
@@ -21,19 +23,37 @@ from handlers.forms import form_values
 if TYPE_CHECKING:
     from bot.app import Context
 
+log = logging.getLogger(__name__)
+
 RAISE_SHORTCUT = "raise_nc"
 RAISE_FROM_MESSAGE = "raise_nc_from_message"
 LIST_USAGE = "Use `/nc list mine`, `/nc list open` or `/nc list overdue`."
 
 
-def _ids(value: str) -> tuple[int, int | None]:
-    """A card button's value: `nc_id` or `nc_id:action_id`."""
-    first, _, second = value.partition(":")
-    return int(first), int(second) if second else None
+def _ids(value: str) -> tuple[int, int | None, int | None]:
+    """A card button's value or a modal's metadata: `nc_id[:action_id][@version]`."""
+    ids, _, version = value.partition("@")
+    first, _, second = ids.partition(":")
+    return int(first), int(second) if second else None, int(version) if version else None
 
 
 def _ephemeral(respond: Respond, text: str) -> None:
     respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _open(client: WebClient, trigger_id: str, view: dict[str, Any], tell: Callable[[str], Any]) -> bool:
+    """Open a modal; if Slack refuses (a trigger is good for 3 seconds, once), say so."""
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+        return True
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        tell("Slack did not open the form in time. Please try once more.")
+        return False
+
+
+def _teller(respond: Respond) -> Callable[[str], None]:
+    return lambda text: _ephemeral(respond, text)
 
 
 def register(app: App, ctx: "Context") -> None:
@@ -60,24 +80,26 @@ def register(app: App, ctx: "Context") -> None:
             respond(response_type="ephemeral", **nc.record_reply(ctx, first).as_kwargs())
             return
         ack()
-        form = nc.RaiseForm(title=text[: nc.TITLE_MAX] or None)
-        client.views_open(trigger_id=command["trigger_id"], view=nc_blocks.raise_modal(ctx.settings, form))
+        # Slack sends command text with &, < and > escaped; the form shows what was typed.
+        form = nc.RaiseForm(title=unescape(text)[: nc.TITLE_MAX] or None)
+        _open(client, command["trigger_id"], nc_blocks.raise_modal(ctx.settings, form), _teller(respond))
 
     @app.shortcut(RAISE_SHORTCUT)
     def on_raise_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        client.views_open(trigger_id=body["trigger_id"], view=nc_blocks.raise_modal(ctx.settings, nc.RaiseForm()))
+        # A global shortcut has no response URL: a failure is told by DM.
+        _open(client, body["trigger_id"], nc_blocks.raise_modal(ctx.settings, nc.RaiseForm()), lambda text: client.chat_postMessage(channel=body["user"]["id"], text=text))
 
     @app.message_shortcut(RAISE_FROM_MESSAGE)
-    def on_raise_from_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_raise_from_message(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         message = body.get("message") or {}
         capture = nc.capture_message(ctx, user=body["user"]["id"], channel=body["channel"]["id"], message=message)
         typed = unescape(str(message.get("text") or "")).strip()
         form = nc.RaiseForm(title=(typed.splitlines() or [""])[0][: nc.TITLE_MAX] or None, description=typed[: nc.TEXT_MAX] or None)
-        client.views_open(trigger_id=body["trigger_id"], view=nc_blocks.raise_modal(ctx.settings, form, capture_id=capture.id))
-        # After the modal is open: the trigger expires in 3 seconds, the permalink can wait.
-        nc.remember_permalink(ctx, capture)
+        if _open(client, body["trigger_id"], nc_blocks.raise_modal(ctx.settings, form, capture_id=capture.id), _teller(respond)):
+            # After the modal is open: the trigger expires in 3 seconds, these can wait.
+            nc.complete_capture(ctx, capture)
 
     @app.view(nc_blocks.RAISE_CALLBACK)
     def on_raise_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -103,7 +125,7 @@ def register(app: App, ctx: "Context") -> None:
         Step.RECORD_ROOT_CAUSE: lambda r, _: nc_blocks.root_cause_modal(r),
         Step.ADD_ACTION: lambda r, _: nc_blocks.action_modal(r, nc.today(ctx)),
         Step.COMPLETE_ACTIONS: lambda r, a: nc_blocks.done_modal(r, next(x for x in r.actions if x.id == a)),
-        Step.VERIFY_EFFECTIVE: lambda r, _: nc_blocks.verify_modal(r),
+        Step.VERIFY_EFFECTIVE: lambda r, _: nc_blocks.verify_modal(r, ctx.settings.zone),
         Step.CANCEL: lambda r, _: nc_blocks.cancel_modal(r),
     }
 
@@ -112,20 +134,22 @@ def register(app: App, ctx: "Context") -> None:
             ack()
             user = body["user"]["id"]
             try:
-                nc_id, action_id = _ids(action.get("value", ""))
+                nc_id, action_id, version = _ids(action.get("value", ""))
+                if step is Step.COMPLETE_ACTIONS and action_id is None:
+                    raise ValueError("no action")
             except ValueError:
                 _ephemeral(respond, "That button is broken; open the NC with `/nc NC-…` and try again.")
                 return
             try:
                 if step is Step.CLOSE:  # Slack's confirm dialog already asked "are you sure?"
-                    closed = nc.close(ctx, nc_id, user)
+                    closed = nc.close(ctx, nc_id, user, seen_version=version)
                     nc.refresh_cards(ctx, *nc.cards_touched(closed))
                     return
                 record = nc.check_step(ctx, nc_id, step, user, action_id)
             except (NotAllowed, nc.Refused) as refused:
                 _ephemeral(respond, str(refused))
                 return
-            client.views_open(trigger_id=body["trigger_id"], view=modals[step](record, action_id))
+            _open(client, body["trigger_id"], modals[step](record, action_id), _teller(respond))
 
         return handle
 
@@ -155,18 +179,19 @@ def register(app: App, ctx: "Context") -> None:
     def on_step_submit(first_block: str, take: Callable[[Submitted], Any]) -> Callable[..., None]:
         def handle(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
             try:
-                nc_id, action_id = _ids(view.get("private_metadata") or "")
+                nc_id, action_id, version = _ids(view.get("private_metadata") or "")
             except ValueError:
                 ack(response_action="errors", errors={first_block: "This form lost track of its NC; close it and use the card again."})
                 return
-            submitted = Submitted(nc_id, action_id, body["user"]["id"], form_values(view), str(view.get("id") or ""))
+            submitted = Submitted(nc_id, action_id, version, body["user"]["id"], form_values(view), str(view.get("id") or ""))
             try:
                 changed = take(submitted)
             except Invalid as invalid:
                 ack(response_action="errors", errors=invalid.errors)
                 return
             except (NotAllowed, nc.Refused) as refused:
-                ack(response_action="errors", errors={first_block: str(refused)})
+                # Field errors are plain text: mentions become names, no stray asterisks.
+                ack(response_action="errors", errors={first_block: plain_text(str(refused), ctx.directory.name)})
                 return
             ack()
             nc.refresh_cards(ctx, *nc.cards_touched(changed))
@@ -197,7 +222,7 @@ def register(app: App, ctx: "Context") -> None:
     def take_verification(s: Submitted) -> Any:
         result, note = s.values.get("result"), s.values.get("note")
         _valid(nc.check_verification(result, note))
-        return nc.verify(ctx, s.nc_id, s.user, result == "effective", (note or "").strip() or None)
+        return nc.verify(ctx, s.nc_id, s.user, result == "effective", (note or "").strip() or None, seen_version=s.version)
 
     def take_cancel(s: Submitted) -> Any:
         reason = _valid(*nc.required_text(s.values.get("reason"), "reason", "reason"))
@@ -218,6 +243,7 @@ def register(app: App, ctx: "Context") -> None:
 class Submitted:
     nc_id: int
     action_id: int | None
+    version: int | None
     user: str
     values: dict[str, Any]
     view_id: str

@@ -123,6 +123,7 @@ class MessageCapture(SQLModel, table=True):
     author: str | None = Field(default=None, max_length=32)
     text: str = Field(sa_column=Column(Text, nullable=False))
     permalink: str | None = Field(default=None, max_length=500)
+    public: bool = False  # from a public channel: the card may quote it
 
 
 class Nonconformity(SQLModel, table=True):

@@ -24,8 +24,8 @@ def get_capture(session: Session, capture_id: int) -> MessageCapture | None:
     return session.get(MessageCapture, capture_id)
 
 
-def set_capture_permalink(session: Session, capture_id: int, permalink: str) -> None:
-    session.execute(update(MessageCapture).where(col(MessageCapture.id) == capture_id).values(permalink=permalink))
+def set_capture_details(session: Session, capture_id: int, *, permalink: str | None, public: bool) -> None:
+    session.execute(update(MessageCapture).where(col(MessageCapture.id) == capture_id).values(permalink=permalink, public=public))
 
 
 def add(session: Session, nc: Nonconformity) -> Nonconformity:
@@ -120,19 +120,27 @@ def open_actions_count(session: Session, nc_id: int) -> int:
     return int(session.exec(query).one())
 
 
-def active(session: Session) -> list[Nonconformity]:
-    """Every NC not closed or cancelled, newest first."""
+def active(session: Session, *, share_lock: bool = False) -> list[Nonconformity]:
+    """Every NC not closed or cancelled, newest first.
+
+    `share_lock` (PostgreSQL): a close or cancel committing meanwhile waits for this
+    transaction, then cancels what it queued, so no reminder outlives its NC.
+    """
     query = select(Nonconformity).where(col(Nonconformity.status).not_in(FINISHED)).order_by(col(Nonconformity.id).desc())
+    if share_lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
     return list(session.exec(query))
 
 
-def open_actions(session: Session) -> list[tuple[CorrectiveAction, Nonconformity]]:
+def open_actions(session: Session, *, share_lock: bool = False) -> list[tuple[CorrectiveAction, Nonconformity]]:
     query = (
         select(CorrectiveAction, Nonconformity)
         .join(Nonconformity, col(Nonconformity.id) == col(CorrectiveAction.nc_id))
         .where(col(CorrectiveAction.status) == "open", col(Nonconformity.status).not_in(FINISHED))
         .order_by(col(CorrectiveAction.id))
     )
+    if share_lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True, of=Nonconformity)
     return list(session.exec(query).all())
 
 

@@ -118,6 +118,16 @@ def cancel_pending(session: Session, key_prefix: str) -> int:
     return result.rowcount
 
 
+def rewrite_pending(session: Session, key: str, *, text: str, blocks: Any, not_before: datetime) -> bool:
+    """Change a message that has not gone out yet (False when it is already sent or gone)."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.key) == key, col(OutboxMessage.status) == "pending")
+        .values(text=text, blocks=blocks, not_before=not_before)
+    )
+    return result.rowcount == 1
+
+
 def get(session: Session, message_id: int) -> OutboxMessage | None:
     return session.get(OutboxMessage, message_id)
 

@@ -444,7 +444,7 @@ def test_owners_are_nudged_before_on_and_after_the_due_date_then_managers(clock:
         seen = sorted(k.removeprefix(owner) for k in nudge_keys(sb, owner))
         assert seen == ["before-1d", "before-3d", "overdue-0", "overdue-1", "overdue-2", "overdue-3", "today"]
         escalations = nudge_keys(sb, f"nc:{nc.id}:escalate:")
-        assert list(escalations) == [f"nc:{nc.id}:escalate:20261207:{QUINN.id}"]
+        assert list(escalations) == [f"nc:{nc.id}:escalate:20261207:0:{QUINN.id}"]
         texts = [m["text"] for m in sb.fake.sent_messages(ANNA.id)]
         assert any("is due *today*" in t for t in texts) and any("overdue" in t for t in texts)
         assert any("days overdue" in m["text"] for m in sb.fake.sent_messages(QUINN.id))
@@ -462,7 +462,7 @@ def test_verification_is_nudged_and_closing_stops_every_nudge(clock: ManualClock
         assert nudge_keys(sb, f"nc:{nc.id}:verify:") == {}
         clock.advance(days=7)
         sb.ctx.nudges.derive()
-        assert nudge_keys(sb, f"nc:{nc.id}:verify:") == {f"nc:{nc.id}:verify:0:{QUINN.id}": "pending"}
+        assert nudge_keys(sb, f"nc:{nc.id}:verify:") == {f"nc:{nc.id}:verify:20261125090000:{QUINN.id}": "pending"}
         step(sb, QUINN, nc, "Verify effectiveness", {"result": "effective"})
         press(sb, QUINN, nc, "Close NC")
         assert set(nudge_keys(sb, f"nc:{nc.id}:verify:").values()) == {"cancelled"}
@@ -493,10 +493,11 @@ def test_the_snooze_limit_is_a_setting(clock: ManualClock) -> None:
         sb.ctx.nudges.derive()
         sb.ctx.sender.drain()
         reminder = next(m for m in sb.fake.sent_messages(ANNA.id) if "alarm_clock" in m["text"])
-        snooze = next(e for b in reminder["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "nudge_snooze")
-        sb.slack.click(ANNA, "nudge_snooze", snooze["value"], message=reminder)
+        assert nc.number in reminder["text"] and "Snooze" not in sb.buttons(reminder)
+        with sb.db.session() as session:
+            row = session.exec(select(OutboxMessage).where(OutboxMessage.ts == reminder["ts"])).one()
+        sb.slack.click(ANNA, "nudge_snooze", str(row.id), message=reminder)  # a forged click
         assert "Snoozing is turned off" in last_ephemeral(sb)
-        assert nc.number in reminder["text"]
 
 
 # --- recurrence ---------------------------------------------------------------------------------
@@ -617,3 +618,85 @@ def test_without_a_qms_channel_the_card_goes_to_the_owner(clock: ManualClock) ->
         assert reload(sb, nc).card_channel == sb.fake.dm_channel(BEN.id)
         assert step(sb, BEN, nc, "Record containment", {"containment": "Quarantined"}) == {}
         assert reload(sb, nc).status == "contained"
+
+
+# --- found in review --------------------------------------------------------------------------
+
+
+def test_another_action_withdraws_the_verification_request_and_a_new_round_asks_again(clock: ManualClock) -> None:
+    with Sandbox(clock=clock, settings={"verify_after_days": 0}) as sb:
+        nc = raise_nc(sb, owner=ANNA.id)
+        work_to_actions_done(sb, nc)
+        sb.ctx.nudges.derive()
+        first = nudge_keys(sb, f"nc:{nc.id}:verify:")
+        assert list(first.values()) == ["pending"]
+        step(sb, ANNA, nc, "Add action", {"kind": "preventive", "description": "Same on line 3", "owner": ANNA.id})
+        assert set(nudge_keys(sb, f"nc:{nc.id}:verify:").values()) == {"cancelled"}
+        clock.advance(minutes=5)
+        step(sb, ANNA, nc, "Mark A2 done", {"evidence": "WO 7790"})
+        sb.ctx.nudges.derive()
+        again = nudge_keys(sb, f"nc:{nc.id}:verify:")
+        assert len(again) == 2 and sorted(again.values()) == ["cancelled", "pending"]
+
+
+def test_the_loser_of_a_race_reads_a_name_not_markup_in_the_form(sb: Sandbox) -> None:
+    nc = raise_nc(sb, owner=ANNA.id)
+    press(sb, ANNA, nc, "Record containment")
+    annas_form = sb.slack.last_view()
+    assert step(sb, QUINN, nc, "Record containment", {"containment": "Quarantined"}) == {}
+    error = sb.slack.submit(ANNA, annas_form, {"containment": "Also quarantined"}).json()["errors"]["containment"]
+    assert error.startswith("Already done by Quinn Novak:") and "<@" not in error and "*" not in error
+
+
+def test_an_action_owner_may_not_verify_either(clock: ManualClock) -> None:
+    with Sandbox(clock=clock, settings={"managers": [QUINN.id, LENA.id]}) as sb:
+        nc = raise_nc(sb, owner=ANNA.id)
+        step(sb, ANNA, nc, "Record containment", {"containment": "Quarantined"})
+        step(sb, ANNA, nc, "Record root cause", {"method": "other", "cause": "Training gap", "elsewhere": "no"})
+        step(sb, ANNA, nc, "Add action", {"kind": "corrective", "description": "Retrain", "owner": LENA.id})
+        step(sb, ANNA, nc, "Mark A1 done", {"evidence": "Done for Lena"})  # the NC owner marks it
+        press(sb, LENA, nc, "Verify effectiveness")
+        assert "owned or completed actions" in last_ephemeral(sb)
+        assert step(sb, QUINN, nc, "Verify effectiveness", {"result": "effective"}) == {}
+
+
+def test_a_verification_form_opened_before_the_actions_changed_is_refused(sb: Sandbox) -> None:
+    nc = raise_nc(sb, owner=ANNA.id)
+    work_to_actions_done(sb, nc)
+    press(sb, QUINN, nc, "Verify effectiveness")
+    old_form = sb.slack.last_view()
+    step(sb, ANNA, nc, "Add action", {"kind": "preventive", "description": "Line 3 too", "owner": ANNA.id})
+    step(sb, ANNA, nc, "Mark A2 done", {"evidence": "WO 7790"})
+    error = sb.slack.submit(QUINN, old_form, {"result": "effective"}).json()["errors"]["result"]
+    assert "changed after this form was opened" in error
+    assert reload(sb, nc).status == "actions_done"
+
+
+def test_a_close_button_on_an_old_card_does_not_close(sb: Sandbox) -> None:
+    nc = raise_nc(sb, owner=ANNA.id)
+    work_to_actions_done(sb, nc)
+    step(sb, QUINN, nc, "Verify effectiveness", {"result": "effective"})
+    action_id, value, _ = card_buttons(sb, nc)["Close NC"]
+    nc_id, _, version = value.partition("@")
+    sb.slack.click(QUINN, action_id, f"{nc_id}@{int(version) - 1}", message=card(sb, nc))
+    assert "changed after" in last_ephemeral(sb) and reload(sb, nc).status == "effectiveness_verified"
+
+
+def test_a_card_whose_permalink_failed_is_updated_not_posted_again(sb: Sandbox) -> None:
+    sb.fake.fail("chat.getPermalink", "internal_error")
+    nc = raise_nc(sb, owner=ANNA.id)
+    assert reload(sb, nc).card_ts and reload(sb, nc).card_permalink is None
+    step(sb, ANNA, nc, "Record containment", {"containment": "Quarantined"})
+    assert len(sb.fake.sent_messages(QMS_CHANNEL)) == 1
+
+
+def test_command_text_is_shown_as_typed_and_private_messages_are_not_quoted(sb: Sandbox) -> None:
+    sb.slack.command(ANNA, "/nc", "Seal &amp; gasket &lt;worn&gt;")  # how Slack sends "Seal & gasket <worn>"
+    title = next(b for b in sb.slack.last_view()["blocks"] if b["block_id"] == "title")
+    assert title["element"]["initial_value"] == "Seal & gasket <worn>"
+    sb.fake.add_channel("G0SECRET01", "hr-private", [ANNA.id], private=True)
+    secret = sb.fake.post_as(BEN.id, "G0SECRET01", "Salary sheet printed on the shared printer")
+    sb.slack.message_shortcut(ANNA, "raise_nc_from_message", secret, "G0SECRET01")
+    sb.slack.submit(ANNA, sb.slack.last_view(), ANSWERS)
+    shown = dumps(card(sb, latest(sb))["blocks"])
+    assert "Salary sheet" not in shown and "the original message" in shown

@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('author', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('permalink', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('public', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_table('nonconformity',
