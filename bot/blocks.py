@@ -99,6 +99,29 @@ def users_select(action_id: str, *, initial: str | None = None, placeholder: str
     return element
 
 
+def multi_users_select(action_id: str, *, placeholder: str = "Choose people") -> dict[str, Any]:
+    return {"type": "multi_users_select", "action_id": action_id, "placeholder": plain(placeholder, PLACEHOLDER)}
+
+
+def multi_channels_select(action_id: str, *, placeholder: str = "Choose channels") -> dict[str, Any]:
+    """Public and private channels (not DMs): their members at publish time."""
+    return {
+        "type": "multi_conversations_select",
+        "action_id": action_id,
+        "placeholder": plain(placeholder, PLACEHOLDER),
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+
+
+def multi_static_select(action_id: str, options: list[tuple[str, str]], *, placeholder: str = "Choose") -> dict[str, Any]:
+    return {
+        "type": "multi_static_select",
+        "action_id": action_id,
+        "placeholder": plain(placeholder, PLACEHOLDER),
+        "options": [option(text, value) for text, value in options[:MAX_OPTIONS]],
+    }
+
+
 def datepicker(action_id: str, *, initial: date | None = None, placeholder: str = "Choose a date") -> dict[str, Any]:
     element: dict[str, Any] = {"type": "datepicker", "action_id": action_id, "placeholder": plain(placeholder, PLACEHOLDER)}
     if initial:

@@ -34,6 +34,7 @@ class Shortcut:
 SLASH_COMMANDS: list[SlashCommand] = [
     SlashCommand("/qms", "Quality management system: help, your role, delivery status", "help | whoami | outbox"),
     SlashCommand("/nc", "Raise a nonconformity, list open ones, or show one", "[title] | list [mine|open|overdue] | NC-2026-0001"),
+    SlashCommand("/training", "Trainings and document revisions to read and acknowledge", "me | list | new | status TR-2026-0001 | close TR-2026-0001 | matrix"),
 ]
 
 USAGES: list[Usage] = [
@@ -44,6 +45,12 @@ USAGES: list[Usage] = [
     Usage("/nc Label missing on batch 4711", "Raise a nonconformity with the title filled in"),
     Usage("/nc list", "Your open NCs and actions; also `/nc list open` and `/nc list overdue`"),
     Usage("/nc NC-2026-0001", "One NC with its history"),
+    Usage("/training me", "What you still have to read, with your training record"),
+    Usage("/training list", "Open training rounds with how far each has got"),
+    Usage("/training new", "Publish a document revision or training for people to acknowledge", "QMS managers and document owners"),
+    Usage("/training status TR-2026-0001", "Completion and who has not read it yet", "its publisher, QMS managers, leaders"),
+    Usage("/training close TR-2026-0001", "Close a round: reminders stop, acknowledgements stay on record", "its publisher, QMS managers"),
+    Usage("/training matrix", "Who acknowledged what, person by person", "QMS managers"),
     Usage("Raise nonconformity", "Shortcut (⚡ in the message box): raise an NC from anywhere"),
     Usage("Raise nonconformity from message", "Message shortcut (⋮ on any message): raise an NC, keeping a copy of the message and a link to it"),
 ]

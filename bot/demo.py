@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, TextIO
 
-from bot.sandbox import ANNA, BEN, PEOPLE, QMS_CHANNEL, QUINN, Sandbox
+from bot.sandbox import ANNA, BEN, LENA, PEOPLE, QMS_CHANNEL, QUINN, Sandbox
 from bot.simulate import Person
 from bot.transcript import readable, render_message, render_view
 from storage import nonconformities
@@ -72,6 +73,7 @@ def play(out: TextIO) -> int:
         ephemeral(QUINN, "/qms", "outbox")
 
         nonconformity_demo(sb, t, names)
+        training_demo(sb, t, names)
     out.write("\nDone. Every step above went through the real Bolt app, signed like Slack signs requests.\n")
     return 0
 
@@ -139,3 +141,46 @@ def nonconformity_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> Non
     for reply in sb.fake.sent_messages(nc_card["channel"]):
         if reply.get("thread_ts") == nc_card["ts"]:
             t.note("  " + reply["text"].splitlines()[0])
+
+
+def training_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
+    """A document revision published to a channel's members and a person, acknowledged, chased."""
+    t.step("Quinn publishes SOP-012 rev C to #production's members and Lena (/training new)")
+    sb.slack.command(QUINN, "/training", "new")
+    view = sb.slack.last_view()
+    t.modal(f"{names[QUINN.id]}'s form", view)
+    sb.slack.submit(QUINN, view, {
+        "title": "Labelling and dispatch check", "doc_ref": "SOP-012", "revision": "C",
+        "link": "https://docs.example/SOP-012-C.pdf",
+        "summary": "Every pallet is checked for customer labels at dispatch, and the check is signed on the checklist.",
+        "users": [LENA.id], "channels": [PRODUCTION], "due_date": "2026-12-18",
+    })
+    t.show(f"DM to {names[QUINN.id]}", sb.fake.sent_messages(QUINN.id)[-1]["text"], None)
+    sb.ctx.sender.drain()
+    card = sb.fake.sent_messages(ANNA.id)[-1]
+    t.show(f"DM to {names[ANNA.id]} (and to Ben and Lena)", card["text"], card["blocks"])
+
+    t.step("Anna clicks \"I've read and understood\", then clicks it again")
+    as_sent = copy.deepcopy(card)
+    sb.press(ANNA, as_sent, "I've read and understood")
+    t.show(f"{names[ANNA.id]}'s card, updated in place", card["text"], sb.message(card["channel"], card["ts"])["blocks"])
+    sb.press(ANNA, as_sent, "I've read and understood")
+    t.show(f"only {names[ANNA.id]} sees", sb.slack.last_response()["text"], None)
+    sb.slack.command(ANNA, "/training", "me")
+    t.show(f"only {names[ANNA.id]} sees (/training me)", sb.slack.last_response()["text"], sb.slack.last_response()["blocks"])
+
+    t.step("Ben asks a question from his card")
+    bens = sb.fake.sent_messages(BEN.id)[-1]
+    sb.press(BEN, bens, "Ask a question")
+    sb.slack.submit(BEN, sb.slack.last_view(), {"question": "Does the check also apply to pallets going to our own warehouse?"})
+    sb.ctx.sender.drain()
+    t.show(f"DM to {names[QUINN.id]}", sb.fake.sent_messages(QUINN.id)[-1]["text"], None)
+
+    t.step("Three days on it is Saturday: Ben's and Lena's reminders wait for Monday; then Quinn checks /training status")
+    sb.clock.advance(days=5)  # type: ignore[attr-defined]
+    sb.ctx.nudges.derive()
+    sb.ctx.sender.drain()
+    reminder = sb.fake.sent_messages(BEN.id)[-1]
+    t.show(f"DM to {names[BEN.id]}", reminder["text"], reminder["blocks"])
+    sb.slack.command(QUINN, "/training", "status TR-2026-0001")
+    t.show(f"only {names[QUINN.id]} sees", sb.slack.last_response()["text"], sb.slack.last_response()["blocks"])

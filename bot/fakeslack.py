@@ -68,6 +68,7 @@ class FakeSlack:
         self.responses: list[Call] = []  # posts to response_url
         self.users: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}
+        self.usergroup_handles: dict[str, str] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.messages: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.ephemerals: list[dict[str, Any]] = []
@@ -167,9 +168,10 @@ class FakeSlack:
             self.users[user_id] = user
         return user
 
-    def add_usergroup(self, group_id: str, members: list[str]) -> None:
+    def add_usergroup(self, group_id: str, members: list[str], handle: str | None = None) -> None:
         with self._lock:
             self.usergroups[group_id] = list(members)
+            self.usergroup_handles[group_id] = handle or group_id.lower()
 
     def add_channel(self, channel_id: str, name: str, members: list[str] | None = None, *, private: bool = False) -> None:
         with self._lock:
@@ -540,6 +542,13 @@ class FakeSlack:
             raise SlackError("channel_not_found")
         page, cursor = self._page(channel["members"], args)
         return {"members": page, "response_metadata": {"next_cursor": cursor}}
+
+    def _m_usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        groups = [
+            {"id": gid, "team_id": TEAM_ID, "handle": handle, "name": handle.replace("-", " ").title(), "date_delete": 0, "user_count": len(self.usergroups[gid])}
+            for gid, handle in self.usergroup_handles.items()
+        ]
+        return {"usergroups": groups}
 
     def _m_usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         group = self.usergroups.get(args.get("usergroup", ""))

@@ -22,6 +22,7 @@ from sqlmodel import Session
 from bot import nc_blocks
 from bot.blocks import Reply
 from bot.config import SEVERITIES
+from bot.due import due_stage
 from bot.lifecycle import ACTION_KINDS, ELSEWHERE, ROOT_CAUSE_METHODS, RULES, SOURCES, Status, Step, StepNotPossible, Who, can, next_status
 from bot.mrkdwn import mention, safe
 from bot.outbox import Nudge, enqueue
@@ -806,17 +807,6 @@ def _escalation_recipients(settings: Any) -> list[str]:
     return ids or ([settings.channel] if settings.channel else [])
 
 
-def _due_stage(due: date, local_today: date, settings: Any) -> str | None:
-    """Which reminder is due today for a due date: before-Nd, today, overdue-K, or none."""
-    days_left = (due - local_today).days
-    if days_left > 0:
-        ahead = [d for d in settings.reminder_days_before if d > 0 and days_left <= d]
-        return f"before-{min(ahead)}d" if ahead else None
-    if days_left == 0:
-        return "today"
-    return f"overdue-{(-days_left - 1) // settings.overdue_every_days}"
-
-
 def nc_nudges(session: Session, now: datetime, settings: Any) -> list[Nudge]:
     """Reminders for NC owners and action owners, escalations, and verification requests."""
     local_today = now.astimezone(settings.zone).date()
@@ -825,7 +815,7 @@ def nc_nudges(session: Session, now: datetime, settings: Any) -> list[Nudge]:
     for nc in store.active(session, share_lock=True):
         status = Status(nc.status)
         if status in (Status.OPEN, Status.CONTAINED, Status.ROOT_CAUSE_FOUND, Status.ACTIONS_PLANNED):
-            stage = _due_stage(nc.due_date, local_today, settings)
+            stage = due_stage(nc.due_date, local_today, settings)
             if stage:
                 reply = nc_blocks.nc_reminder(nc, stage, local_today)
                 nudges.append(Nudge(f"nc:{nc.id}:owner:{nc.due_date:%Y%m%d}:{stage}", nc.owner, reply.text, reply.blocks, record_ref=nc.number, snoozable=True))
@@ -838,7 +828,7 @@ def nc_nudges(session: Session, now: datetime, settings: Any) -> list[Nudge]:
             for manager in escalate_to:
                 nudges.append(Nudge(f"nc:{nc.id}:verify:{nc.actions_done_at:%Y%m%d%H%M%S}:{manager}", manager, reply.text, reply.blocks, record_ref=nc.number, snoozable=True))
     for action, nc in store.open_actions(session, share_lock=True):
-        stage = _due_stage(action.due_date, local_today, settings)
+        stage = due_stage(action.due_date, local_today, settings)
         if stage:
             reply = nc_blocks.action_reminder(nc, action, stage, local_today)
             nudges.append(Nudge(f"nca:{action.id}:{action.due_date:%Y%m%d}:{stage}", action.owner, reply.text, reply.blocks, record_ref=nc.number, snoozable=True))

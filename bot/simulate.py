@@ -217,6 +217,9 @@ def _state_value(element: dict[str, Any], answer: Any) -> dict[str, Any]:
         return {"type": kind, "selected_user": answer}
     if kind == "multi_users_select":
         return {"type": kind, "selected_users": list(answer or [])}
+    if kind == "multi_static_select":
+        options = {o["value"]: o for o in element.get("options", [])}
+        return {"type": kind, "selected_options": [options.get(v, {"text": {"type": "plain_text", "text": v}, "value": v}) for v in (answer or [])]}
     if kind == "multi_conversations_select":
         return {"type": kind, "selected_conversations": list(answer or [])}
     if kind == "datepicker":

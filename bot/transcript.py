@@ -27,7 +27,7 @@ def _element(element: dict[str, Any], names: dict[str, str]) -> str:
     kind = element.get("type")
     if kind == "button":
         return f"[{_text(element.get('text'), names)}]"
-    if kind in ("static_select", "users_select", "multi_users_select", "datepicker", "conversations_select"):
+    if kind in ("static_select", "users_select", "multi_users_select", "datepicker", "conversations_select", "multi_conversations_select", "multi_static_select"):
         initial = element.get("initial_option", {}).get("text", {}).get("text") or element.get("initial_user") or element.get("initial_date")
         return f"[{kind.replace('_', ' ')}: {initial or '…'}]"
     if kind == "plain_text_input":

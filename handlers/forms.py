@@ -26,6 +26,6 @@ def _value(element: dict[str, Any]) -> Any:
         return list(element.get("selected_conversations") or [])
     if kind == "datepicker":
         return element.get("selected_date")
-    if kind == "checkboxes":
+    if kind in ("checkboxes", "multi_static_select"):
         return [o.get("value") for o in element.get("selected_options") or []]
     return element.get("value")

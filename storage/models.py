@@ -207,3 +207,56 @@ class CorrectiveAction(SQLModel, table=True):
     done_by: str | None = Field(default=None, max_length=32)
     done_at: datetime | None = _when(default=None, nullable=True)
     evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class TrainingRound(SQLModel, table=True):
+    """One document revision (or training) published for acknowledgement (ISO 9001 7.2, 7.3).
+
+    A new revision of the same document is a new round; acknowledgements belong to a round,
+    so earlier revisions' acknowledgements stay on record.
+    """
+
+    __tablename__ = "training_round"
+    __table_args__ = (
+        UniqueConstraint("number", name="uq_training_round_number"),
+        UniqueConstraint("doc_key", "revision_key", name="uq_training_round_revision"),
+        _in("status", ("open", "closed"), "ck_training_round_status"),
+        Index("ix_training_round_doc", "doc_key", "published_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=20)
+    title: str = Field(max_length=150)
+    doc_ref: str = Field(max_length=40)
+    revision: str = Field(max_length=20)
+    # Case- and space-insensitive forms: "sop-012 rev c" is the same revision as "SOP-012 Rev C".
+    doc_key: str = Field(max_length=40)
+    revision_key: str = Field(max_length=20)
+    link: str | None = Field(default=None, max_length=1000)
+    summary: str = Field(sa_column=Column(Text, nullable=False))
+    due_date: date
+    publisher: str = Field(max_length=32)
+    published_at: datetime = _when()
+    audience: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    left_out: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    status: str = Field(default="open", max_length=8)
+    closed_by: str | None = Field(default=None, max_length=32)
+    closed_at: datetime | None = _when(default=None, nullable=True)
+
+
+class TrainingAssignment(SQLModel, table=True):
+    """One person in a round's audience, and whether (and when) they acknowledged it."""
+
+    __tablename__ = "training_assignment"
+    __table_args__ = (
+        UniqueConstraint("round_id", "person", name="uq_training_assignment_person"),
+        _in("status", ("pending", "acknowledged"), "ck_training_assignment_status"),
+        Index("ix_training_assignment_person", "person", "status"),
+        Index("ix_training_assignment_round", "round_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="training_round.id")
+    person: str = Field(max_length=32)
+    status: str = Field(default="pending", max_length=12)
+    acknowledged_at: datetime | None = _when(default=None, nullable=True)

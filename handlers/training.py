@@ -1,0 +1,172 @@
+"""/training, the "I've read and understood" and "Ask a question" buttons, and their modals."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import training
+from bot import training_blocks as blocks
+from bot.mrkdwn import mention, safe
+from bot.qms import help_reply
+from bot.roles import NotAllowed
+from handlers.forms import form_values
+
+if TYPE_CHECKING:
+    from bot.app import Context
+
+log = logging.getLogger(__name__)
+
+USAGE = (
+    "Use `/training new` (publish), `/training me`, `/training list`, `/training status TR-2026-0001`, "
+    "`/training close TR-2026-0001` or `/training matrix`."
+)
+
+
+def _ephemeral(respond: Respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def register(app: App, ctx: "Context") -> None:
+    @app.command("/training")
+    def on_training(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        words = (command.get("text") or "").split()
+        sub = words[0].lower() if words else "me"
+        arg = words[1] if len(words) > 1 else ""
+        user = command["user_id"]
+        if sub == "help":
+            ack(response_type="ephemeral", **help_reply().as_kwargs())
+            return
+        if sub not in ("new", "me", "list", "status", "close", "matrix") or (sub in ("status", "close") and not training.NUMBER.match(arg)):
+            ack(response_type="ephemeral", text=USAGE)
+            return
+        ack()
+        try:
+            if sub == "new":
+                training.may_publish(ctx, user)
+                view = blocks.publish_modal(ctx.directory.user_groups(), training.due_default(ctx))
+                try:
+                    client.views_open(trigger_id=command["trigger_id"], view=view)
+                except SlackApiError as exc:
+                    log.warning("views.open failed: %s", exc.response.get("error"))
+                    _ephemeral(respond, "Slack did not open the form in time. Please try once more.")
+                return
+            if sub == "close":
+                closed = training.close(ctx, user, arg)
+                _ephemeral(respond, f"{closed.number} is closed: reminders stopped. Acknowledgements so far stay on record.")
+                return
+            reply = {
+                "me": lambda: training.me_reply(ctx, user),
+                "list": lambda: training.list_reply(ctx),
+                "status": lambda: training.status_reply(ctx, user, arg),
+                "matrix": lambda: training.matrix_reply(ctx, user),
+            }[sub]()
+        except (NotAllowed, training.Refused) as refused:
+            _ephemeral(respond, str(refused))
+            return
+        respond(response_type="ephemeral", **reply.as_kwargs())
+
+    @app.view(blocks.PUBLISH_CALLBACK)
+    def on_publish(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        values = form_values(view)
+        publisher = body["user"]["id"]
+        form = training.PublishForm(
+            title=values.get("title"), doc_ref=values.get("doc_ref"), revision=values.get("revision"),
+            link=values.get("link"), summary=values.get("summary"), users=values.get("users") or [],
+            groups=values.get("groups") or [], channels=values.get("channels") or [], due_date=values.get("due_date"),
+        )
+        errors, publication = training.check_publish(ctx, publisher, form)
+        if errors or publication is None:
+            ack(response_action="errors", errors=errors)
+            return
+        # Resolving a large audience takes Slack calls: answer the modal first, report by DM.
+        ack()
+        published, audience = training.publish(ctx, publisher, publication)
+        left = f"{audience.bots} bots and {audience.deactivated} deactivated accounts left out" if audience.bots or audience.deactivated else "nobody left out"
+        if audience.unreadable:
+            left += f"; could not read the members of {', '.join(mention(c) for c in audience.unreadable)} (invite the bot to private channels)"
+        if published is not None:
+            text = (
+                f":mega: *{published.number}* published: {safe(published.doc_ref, 40)} rev {safe(published.revision, 20)} "
+                f"to {len(audience.people)} people ({left}). Each gets a card in their working hours. "
+                f"`/training status {published.number}` shows who has read it."
+            )
+        elif audience.people:
+            text = f"{safe(publication.doc_ref, 40)} rev {safe(publication.revision, 20)} was published at the same moment by someone else; nothing more was sent."
+        else:
+            text = f"Nothing was published: nobody in that audience can read it ({left})."
+        try:
+            client.chat_postMessage(channel=publisher, text=text)
+        except SlackApiError as exc:
+            log.warning("could not tell %s about publishing: %s", publisher, exc.response.get("error"))
+
+    @app.action(blocks.ACK_ACTION)
+    def on_acknowledge(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        try:
+            done = training.acknowledge(ctx, int(action.get("value", "")), body["user"]["id"])
+        except ValueError:
+            _ephemeral(respond, "That button is broken; `/training me` lists what you still have to read.")
+            return
+        except (NotAllowed, training.Refused) as refused:
+            _ephemeral(respond, str(refused))
+            return
+        if not done.first_time:
+            when = done.assignment.acknowledged_at.astimezone(ctx.settings.zone) if done.assignment.acknowledged_at else None
+            _ephemeral(respond, f"You already acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}" + (f" on {when:%d %b %Y at %H:%M}" if when else "") + ". Nothing changed.")
+            return
+        container = body.get("container") or {}
+        clicked = (None, None) if container.get("is_ephemeral") else (container.get("channel_id"), container.get("message_ts"))
+        training.show_acknowledged(ctx, done, clicked)
+        if container.get("is_ephemeral"):
+            _ephemeral(respond, f":white_check_mark: Acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}. Thank you.")
+
+    @app.action(blocks.QUESTION_ACTION)
+    def on_question(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        container = body.get("container") or {}
+        try:
+            assignment_id = int(action.get("value", ""))
+            with ctx.db.session() as session:
+                assignment = training.store.get_assignment(session, assignment_id)
+                round_ = training.store.get_round(session, assignment.round_id) if assignment else None
+            if assignment is None or round_ is None or assignment.person != body["user"]["id"]:
+                raise NotAllowed("Only the person this training was sent to can ask about it here.")
+        except ValueError:
+            _ephemeral(respond, "That button is broken; ask your QMS manager directly.")
+            return
+        except NotAllowed as refused:
+            _ephemeral(respond, str(refused))
+            return
+        view = blocks.question_modal(round_, assignment_id, container.get("channel_id") or "", container.get("message_ts") or "")
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError:
+            _ephemeral(respond, "Slack did not open the form in time. Please try once more.")
+
+    @app.view(blocks.QUESTION_CALLBACK)
+    def on_question_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        errors, question = training.check_question(form_values(view).get("question"))
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        raw_id, _, where = (view.get("private_metadata") or "").partition("|")
+        channel, _, ts = where.partition("|")
+        try:
+            asked = training.ask(ctx, int(raw_id), body["user"]["id"], question)
+        except ValueError:
+            ack(response_action="errors", errors={"question": "This form lost track of its training; close it and use the card again."})
+            return
+        except NotAllowed as refused:
+            ack(response_action="errors", errors={"question": str(refused)})
+            return
+        ack()
+        if channel and ts:
+            try:
+                client.chat_postMessage(channel=channel, thread_ts=ts, text=f"Your question went to {mention(asked.publisher)}; they will answer you directly.")
+            except SlackApiError as exc:
+                log.warning("could not confirm a question: %s", exc.response.get("error"))

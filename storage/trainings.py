@@ -1,0 +1,143 @@
+"""Queries for training rounds and who acknowledged them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from storage.models import OutboxMessage, TrainingAssignment, TrainingRound
+
+
+def add_round(session: Session, training: TrainingRound, people: list[str]) -> TrainingRound:
+    session.add(training)
+    session.flush()
+    session.add_all(TrainingAssignment(round_id=training.id, person=p) for p in people)  # type: ignore[arg-type]
+    session.flush()
+    return training
+
+
+def by_number(session: Session, number: str) -> TrainingRound | None:
+    return session.exec(select(TrainingRound).where(col(TrainingRound.number) == number.upper())).first()
+
+
+def by_revision(session: Session, doc_key: str, revision_key: str) -> TrainingRound | None:
+    query = select(TrainingRound).where(col(TrainingRound.doc_key) == doc_key, col(TrainingRound.revision_key) == revision_key)
+    return session.exec(query).first()
+
+
+def publishers_of(session: Session, doc_key: str) -> set[str]:
+    """Who published earlier revisions of a document: its owners, until there is a register."""
+    query = select(TrainingRound.publisher).where(col(TrainingRound.doc_key) == doc_key)
+    return set(session.exec(query).all())
+
+
+def has_published(session: Session, user_id: str) -> bool:
+    return session.exec(select(TrainingRound.id).where(col(TrainingRound.publisher) == user_id).limit(1)).first() is not None
+
+
+def get_assignment(session: Session, assignment_id: int) -> TrainingAssignment | None:
+    return session.get(TrainingAssignment, assignment_id)
+
+
+def get_round(session: Session, round_id: int) -> TrainingRound | None:
+    return session.get(TrainingRound, round_id)
+
+
+def acknowledge(session: Session, assignment: TrainingAssignment, at: datetime) -> bool:
+    """Pending → acknowledged, once: False when it was already acknowledged."""
+    result = session.execute(
+        update(TrainingAssignment)
+        .where(col(TrainingAssignment.id) == assignment.id, col(TrainingAssignment.status) == "pending")
+        .values(status="acknowledged", acknowledged_at=at)
+    )
+    if result.rowcount != 1:
+        return False
+    session.refresh(assignment)
+    return True
+
+
+def close_round(session: Session, training: TrainingRound, *, by: str, at: datetime) -> bool:
+    result = session.execute(
+        update(TrainingRound)
+        .where(col(TrainingRound.id) == training.id, col(TrainingRound.status) == "open")
+        .values(status="closed", closed_by=by, closed_at=at)
+    )
+    if result.rowcount != 1:
+        return False
+    session.refresh(training)
+    return True
+
+
+def counts(session: Session, round_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per round: how many are pending and how many acknowledged."""
+    found: dict[int, dict[str, int]] = {i: {"pending": 0, "acknowledged": 0} for i in round_ids}
+    if not round_ids:
+        return found
+    query = (
+        select(TrainingAssignment.round_id, TrainingAssignment.status, func.count())
+        .where(col(TrainingAssignment.round_id).in_(round_ids))
+        .group_by(col(TrainingAssignment.round_id), col(TrainingAssignment.status))
+    )
+    for round_id, status, n in session.exec(query).all():
+        found[round_id][status] = n
+    return found
+
+
+def people(session: Session, round_id: int, status: str | None = None) -> list[TrainingAssignment]:
+    query = select(TrainingAssignment).where(col(TrainingAssignment.round_id) == round_id)
+    if status:
+        query = query.where(col(TrainingAssignment.status) == status)
+    return list(session.exec(query.order_by(col(TrainingAssignment.id))))
+
+
+def open_rounds(session: Session) -> list[TrainingRound]:
+    query = select(TrainingRound).where(col(TrainingRound.status) == "open").order_by(col(TrainingRound.id).desc())
+    return list(session.exec(query))
+
+
+def of_person(session: Session, user_id: str) -> list[tuple[TrainingAssignment, TrainingRound]]:
+    """A person's training record: every round they were in, newest first."""
+    query = (
+        select(TrainingAssignment, TrainingRound)
+        .join(TrainingRound, col(TrainingRound.id) == col(TrainingAssignment.round_id))
+        .where(col(TrainingAssignment.person) == user_id)
+        .order_by(col(TrainingRound.id).desc())
+    )
+    return list(session.exec(query).all())
+
+
+def pending_in_open_rounds(session: Session) -> list[tuple[TrainingAssignment, TrainingRound]]:
+    query = (
+        select(TrainingAssignment, TrainingRound)
+        .join(TrainingRound, col(TrainingRound.id) == col(TrainingAssignment.round_id))
+        .where(col(TrainingAssignment.status) == "pending", col(TrainingRound.status) == "open")
+        .order_by(col(TrainingAssignment.id))
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # A round closing meanwhile waits, then cancels what this derive queued.
+        query = query.with_for_update(read=True, of=TrainingRound)
+    return list(session.exec(query).all())
+
+
+def matrix(session: Session) -> list[tuple[str, str, str, datetime | None]]:
+    """(person, round number, status, acknowledged at) for every person and round."""
+    query = (
+        select(TrainingAssignment.person, TrainingRound.number, TrainingAssignment.status, TrainingAssignment.acknowledged_at)
+        .join(TrainingRound, col(TrainingRound.id) == col(TrainingAssignment.round_id))
+        .order_by(col(TrainingAssignment.person), col(TrainingRound.id))
+    )
+    return list(session.exec(query).all())
+
+
+def outbox_keys(session: Session, prefix: str) -> set[str]:
+    """Keys already queued under `prefix`, so a nudge source can skip what exists in one query."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = select(OutboxMessage.key).where(col(OutboxMessage.key).like(escaped + "%", escape="\\"))
+    return set(session.exec(query).all())
+
+
+def card_of(session: Session, key: str) -> Any:
+    return session.exec(select(OutboxMessage).where(col(OutboxMessage.key) == key)).first()
