@@ -58,6 +58,19 @@ def _split(value: Any) -> Any:
     return value
 
 
+def _pairs(value: Any, expected: str, *, lower: bool) -> Any:
+    """`a=1,b=2` from the environment as a dict; TOML tables pass through as they are."""
+    if not isinstance(value, str):
+        return value
+    parsed: dict[str, str] = {}
+    for part in _split(value):
+        key, sep, item = part.rpartition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"expected {expected}, got {part!r}")
+        parsed[key.strip().lower() if lower else key.strip()] = item.strip()
+    return parsed
+
+
 def _hhmm(text: str) -> time:
     match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
     if not match:
@@ -170,15 +183,7 @@ class Settings(BaseSettings):
     @field_validator("process_owners", mode="before")
     @classmethod
     def _parse_process_owners(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            parsed: dict[str, str] = {}
-            for part in _split(value):
-                process, sep, owner = part.rpartition("=")
-                if not sep:
-                    raise ValueError(f"expected process=user ID pairs such as Production=U0123456789, got {part!r}")
-                parsed[process.strip()] = owner.strip()
-            return parsed
-        return value
+        return _pairs(value, "process=user ID pairs such as Production=U0123456789", lower=False)
 
     @field_validator("process_owners")
     @classmethod
@@ -231,15 +236,7 @@ class Settings(BaseSettings):
     @field_validator("due_days", mode="before")
     @classmethod
     def _parse_due_days(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            parsed: dict[str, str] = {}
-            for part in _split(value):
-                key, sep, days = part.partition("=")
-                if not sep:
-                    raise ValueError(f"expected severity=days pairs such as critical=7,major=30, got {part!r}")
-                parsed[key.strip().lower()] = days.strip()
-            return parsed
-        return value
+        return _pairs(value, "severity=days pairs such as critical=7,major=30", lower=True)
 
     @field_validator("due_days")
     @classmethod

@@ -18,7 +18,7 @@ from bot.lifecycle import Step
 from bot.mrkdwn import plain_text, unescape
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.forms import form_values
+from handlers.common import ephemeral, form_values
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -37,9 +37,6 @@ def _ids(value: str) -> tuple[int, int | None, int | None]:
     return int(first), int(second) if second else None, int(version) if version else None
 
 
-def _ephemeral(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
-
 
 def _open(client: WebClient, trigger_id: str, view: dict[str, Any], tell: Callable[[str], Any]) -> bool:
     """Open a modal; if Slack refuses (a trigger is good for 3 seconds, once), say so."""
@@ -53,7 +50,7 @@ def _open(client: WebClient, trigger_id: str, view: dict[str, Any], tell: Callab
 
 
 def _teller(respond: Respond) -> Callable[[str], None]:
-    return lambda text: _ephemeral(respond, text)
+    return lambda text: ephemeral(respond, text)
 
 
 def register(app: App, ctx: "Context") -> None:
@@ -138,7 +135,7 @@ def register(app: App, ctx: "Context") -> None:
                 if step is Step.COMPLETE_ACTIONS and action_id is None:
                     raise ValueError("no action")
             except ValueError:
-                _ephemeral(respond, "That button is broken; open the NC with `/nc NC-…` and try again.")
+                ephemeral(respond, "That button is broken; open the NC with `/nc NC-…` and try again.")
                 return
             try:
                 if step is Step.CLOSE:  # Slack's confirm dialog already asked "are you sure?"
@@ -147,7 +144,7 @@ def register(app: App, ctx: "Context") -> None:
                     return
                 record = nc.check_step(ctx, nc_id, step, user, action_id)
             except (NotAllowed, nc.Refused) as refused:
-                _ephemeral(respond, str(refused))
+                ephemeral(respond, str(refused))
                 return
             _open(client, body["trigger_id"], modals[step](record, action_id), _teller(respond))
 
@@ -162,10 +159,10 @@ def register(app: App, ctx: "Context") -> None:
             try:
                 settled = nc.settle_recurrence(ctx, int(action.get("value", "")), body["user"]["id"], link)
             except ValueError:
-                _ephemeral(respond, "That button is broken; open the NC with `/nc NC-…` and try again.")
+                ephemeral(respond, "That button is broken; open the NC with `/nc NC-…` and try again.")
                 return
             except (NotAllowed, nc.Refused) as refused:
-                _ephemeral(respond, str(refused))
+                ephemeral(respond, str(refused))
                 return
             nc.refresh_cards(ctx, *nc.cards_touched(settled))
 

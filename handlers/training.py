@@ -14,7 +14,7 @@ from bot import training_blocks as blocks
 from bot.mrkdwn import mention, safe
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.forms import form_values
+from handlers.common import ephemeral, form_values
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -26,9 +26,6 @@ USAGE = (
     "`/training close TR-2026-0001` or `/training matrix`."
 )
 
-
-def _ephemeral(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def register(app: App, ctx: "Context") -> None:
@@ -53,11 +50,11 @@ def register(app: App, ctx: "Context") -> None:
                     client.views_open(trigger_id=command["trigger_id"], view=view)
                 except SlackApiError as exc:
                     log.warning("views.open failed: %s", exc.response.get("error"))
-                    _ephemeral(respond, "Slack did not open the form in time. Please try once more.")
+                    ephemeral(respond, "Slack did not open the form in time. Please try once more.")
                 return
             if sub == "close":
                 closed = training.close(ctx, user, arg)
-                _ephemeral(respond, f"{closed.number} is closed: reminders stopped. Acknowledgements so far stay on record.")
+                ephemeral(respond, f"{closed.number} is closed: reminders stopped. Acknowledgements so far stay on record.")
                 return
             reply = {
                 "me": lambda: training.me_reply(ctx, user),
@@ -66,7 +63,7 @@ def register(app: App, ctx: "Context") -> None:
                 "matrix": lambda: training.matrix_reply(ctx, user),
             }[sub]()
         except (NotAllowed, training.Refused) as refused:
-            _ephemeral(respond, str(refused))
+            ephemeral(respond, str(refused))
             return
         respond(response_type="ephemeral", **reply.as_kwargs())
 
@@ -110,20 +107,20 @@ def register(app: App, ctx: "Context") -> None:
         try:
             done = training.acknowledge(ctx, int(action.get("value", "")), body["user"]["id"])
         except ValueError:
-            _ephemeral(respond, "That button is broken; `/training me` lists what you still have to read.")
+            ephemeral(respond, "That button is broken; `/training me` lists what you still have to read.")
             return
         except (NotAllowed, training.Refused) as refused:
-            _ephemeral(respond, str(refused))
+            ephemeral(respond, str(refused))
             return
         if not done.first_time:
             when = done.assignment.acknowledged_at.astimezone(ctx.settings.zone) if done.assignment.acknowledged_at else None
-            _ephemeral(respond, f"You already acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}" + (f" on {when:%d %b %Y at %H:%M}" if when else "") + ". Nothing changed.")
+            ephemeral(respond, f"You already acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}" + (f" on {when:%d %b %Y at %H:%M}" if when else "") + ". Nothing changed.")
             return
         container = body.get("container") or {}
         clicked = (None, None) if container.get("is_ephemeral") else (container.get("channel_id"), container.get("message_ts"))
         training.show_acknowledged(ctx, done, clicked)
         if container.get("is_ephemeral"):
-            _ephemeral(respond, f":white_check_mark: Acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}. Thank you.")
+            ephemeral(respond, f":white_check_mark: Acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}. Thank you.")
 
     @app.action(blocks.QUESTION_ACTION)
     def on_question(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -137,16 +134,16 @@ def register(app: App, ctx: "Context") -> None:
             if assignment is None or round_ is None or assignment.person != body["user"]["id"]:
                 raise NotAllowed("Only the person this training was sent to can ask about it here.")
         except ValueError:
-            _ephemeral(respond, "That button is broken; ask your QMS manager directly.")
+            ephemeral(respond, "That button is broken; ask your QMS manager directly.")
             return
         except NotAllowed as refused:
-            _ephemeral(respond, str(refused))
+            ephemeral(respond, str(refused))
             return
         view = blocks.question_modal(round_, assignment_id, container.get("channel_id") or "", container.get("message_ts") or "")
         try:
             client.views_open(trigger_id=body["trigger_id"], view=view)
         except SlackApiError:
-            _ephemeral(respond, "Slack did not open the form in time. Please try once more.")
+            ephemeral(respond, "Slack did not open the form in time. Please try once more.")
 
     @app.view(blocks.QUESTION_CALLBACK)
     def on_question_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

@@ -1,8 +1,10 @@
-"""Reading what people submitted in a modal, whatever the input element."""
+"""What every feature's listeners share: reading a modal's answers, answering privately."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from slack_bolt import Respond
 
 
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
@@ -29,3 +31,8 @@ def _value(element: dict[str, Any]) -> Any:
     if kind in ("checkboxes", "multi_static_select"):
         return [o.get("value") for o in element.get("selected_options") or []]
     return element.get("value")
+
+
+def ephemeral(respond: Respond, text: str) -> None:
+    """Answer only the person who acted, leaving the message they clicked as it is."""
+    respond(text=text, response_type="ephemeral", replace_original=False)
