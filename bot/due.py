@@ -6,6 +6,14 @@ from datetime import date
 from typing import Any
 
 
+def manager_recipients(settings: Any) -> list[str]:
+    """Who gets escalations: the QMS managers by ID, or the QMS channel when they are a user group.
+
+    Nudge sources run without Slack at hand, so a group is not expanded here.
+    """
+    return list(settings.manager_ids) or ([settings.channel] if settings.channel else [])
+
+
 def due_stage(due: date, today: date, settings: Any) -> str | None:
     """`before-Nd` (the nearest of QMS_REMINDER_DAYS_BEFORE), `today`, `overdue-K`, or None.
 

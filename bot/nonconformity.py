@@ -22,7 +22,7 @@ from sqlmodel import Session
 from bot import nc_blocks
 from bot.blocks import Reply
 from bot.config import SEVERITIES
-from bot.due import due_stage
+from bot.due import due_stage, manager_recipients
 from bot.lifecycle import ACTION_KINDS, ELSEWHERE, ROOT_CAUSE_METHODS, RULES, SOURCES, Status, Step, StepNotPossible, Who, can, next_status
 from bot.mrkdwn import mention, safe
 from bot.outbox import Nudge, enqueue
@@ -802,16 +802,11 @@ def record_reply(ctx: "Context", number: str) -> Reply:
 # --- nudges ------------------------------------------------------------------------------
 
 
-def _escalation_recipients(settings: Any) -> list[str]:
-    ids = settings.manager_ids
-    return ids or ([settings.channel] if settings.channel else [])
-
-
 def nc_nudges(session: Session, now: datetime, settings: Any) -> list[Nudge]:
     """Reminders for NC owners and action owners, escalations, and verification requests."""
     local_today = now.astimezone(settings.zone).date()
     nudges: list[Nudge] = []
-    escalate_to = _escalation_recipients(settings)
+    escalate_to = manager_recipients(settings)
     for nc in store.active(session, share_lock=True):
         status = Status(nc.status)
         if status in (Status.OPEN, Status.CONTAINED, Status.ROOT_CAUSE_FOUND, Status.ACTIONS_PLANNED):

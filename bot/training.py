@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from bot import training_blocks as blocks
 from bot.blocks import Reply
+from bot.due import manager_recipients
 from bot.mrkdwn import mention, safe
 from bot.outbox import Nudge, enqueue
 from bot.roles import NotAllowed, Role
@@ -39,6 +40,7 @@ RECORD_TYPE = "training"
 NUMBER = re.compile(r"^TR-(\d{4})-(\d{4,})$", re.IGNORECASE)
 LINK = re.compile(r"^https?://[^\s<>|]+$")
 DOC_REF = re.compile(r"^[\w][\w./ -]*$")
+REVISION = re.compile(r"^[\w][\w. -]*$")
 TITLE_MAX, DOC_MAX, REV_MAX, LINK_MAX, SUMMARY_MAX, QUESTION_MAX = 150, 40, 20, 1000, 2000, 2000
 PENDING_SHOWN = 30
 DEFAULT_DUE_DAYS = 14
@@ -113,6 +115,11 @@ def check_publish(ctx: "Context", user: str, form: PublishForm) -> tuple[dict[st
             errors[name] = f"Keep the {what} under {limit} characters (it has {len(value)})."
     if values["doc_ref"] and "doc_ref" not in errors and not DOC_REF.match(values["doc_ref"]):
         errors["doc_ref"] = "Use the document's reference as it is printed, such as SOP-012."
+    if values["revision"] and "revision" not in errors and not REVISION.match(values["revision"]):
+        errors["revision"] = "Use the revision as it is printed, such as C or 2.1."
+    for name, limit in (("doc_ref", DOC_MAX), ("revision", REV_MAX)):
+        if values[name] and name not in errors and len(_key(values[name] or "")) > limit:
+            errors[name] = f"Keep this under {limit} characters."
     if values["link"] and "link" not in errors and not LINK.match(values["link"]):
         errors["link"] = "Give a web address starting with https:// (or leave it empty)."
     if not (form.users or form.groups or form.channels):
@@ -186,11 +193,13 @@ def resolve_audience(ctx: "Context", publication: Publication) -> Audience:
 def publish(ctx: "Context", publisher: str, publication: Publication) -> tuple[TrainingRound | None, Audience]:
     """Store the round, its people and every person's card in one transaction.
 
-    Returns no round when nobody is left to read it, or when the same revision was just
-    published by someone else (a double submission).
+    Returns no round when nobody is left to read it, when a chosen channel or group could not
+    be read (publishing to part of an audience would leave the rest out for good, since the
+    revision cannot be published twice), or when the same revision was just published by
+    someone else (a double submission).
     """
     audience = resolve_audience(ctx, publication)  # Slack calls: before the transaction
-    if not audience.people:
+    if not audience.people or audience.unreadable:
         return None, audience
     now = ctx.clock.now()
     try:
@@ -342,7 +351,8 @@ def matrix_reply(ctx: "Context", user: str) -> Reply:
     ctx.roles.require(user, Role.QMS_MANAGER, doing="see the training matrix")
     with ctx.db.session() as session:
         rows = store.matrix(session)
-    return blocks.matrix(rows, ctx.directory.name, ctx.settings.zone)
+    everyone = ctx.directory.everyone()  # one users.list, not users.info per person
+    return blocks.matrix(rows, lambda uid: everyone[uid].name if uid in everyone else uid, ctx.settings.zone)
 
 
 def close(ctx: "Context", user: str, number: str) -> TrainingRound:
@@ -385,13 +395,14 @@ def training_nudges(session: Session, now: datetime, settings: Any) -> list[Nudg
         if key in existing[training.id]:
             continue  # already queued: skip the insert attempt (a round may have thousands)
         reminder = blocks.reminder(training, assignment, local_today)
-        nudges.append(Nudge(key, assignment.person, reminder.text, reminder.blocks, record_ref=training.number, snoozable=True))
+        # Not snoozable: the next reminder comes at the cadence anyway; a snoozed copy would only add one.
+        nudges.append(Nudge(key, assignment.person, reminder.text, reminder.blocks, record_ref=training.number))
     for training_id, (training, pending) in pending_by_round.items():
         days_over = (local_today - training.due_date).days
         if days_over < 1:
             continue
         overdue = blocks.overdue_list(training, pending, local_today, PENDING_SHOWN)
-        for recipient in dict.fromkeys([training.publisher, *settings.manager_ids]):
+        for recipient in dict.fromkeys([training.publisher, *manager_recipients(settings)]):
             key = f"tr:{training_id}:overdue:{(days_over - 1) // 7}:{recipient}"
             if key not in existing[training_id]:
                 nudges.append(Nudge(key, recipient, overdue.text, overdue.blocks, record_ref=training.number))

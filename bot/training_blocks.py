@@ -61,15 +61,17 @@ def _link(training: TrainingRound) -> str:
 
 
 def _body(training: TrainingRound) -> list[dict[str, Any]]:
-    return [
+    body = [
         header(f"Please read: {training.doc_ref} rev {training.revision}"),
-        section(f"*{safe(training.title, 200)}*\n{safe(training.summary, 2400)}{_link(training)}"),
-        context(f"{training.number} · from {mention(training.publisher)} · read by *{training.due_date:%a %d %b %Y}*"),
+        section(f"*{safe(training.title, 200)}*\n{safe(training.summary, 2600)}"),
     ]
+    if training.link:  # a section of its own, so a long summary can never cut the link
+        body.append(section(_link(training).strip()))
+    return body + [context(f"{training.number} · from {mention(training.publisher)} · read by *{training.due_date:%a %d %b %Y}*")]
 
 
 def person_card(training: TrainingRound, assignment: TrainingAssignment) -> Reply:
-    text = f"Please read {training.doc_ref} rev {training.revision} and confirm: {safe(training.title, 200)}"
+    text = f"Please read {_what(training)} and confirm: {safe(training.title, 200)}"
     buttons = actions(
         "training_card",
         [
@@ -83,7 +85,7 @@ def person_card(training: TrainingRound, assignment: TrainingAssignment) -> Repl
 def acknowledged_card(training: TrainingRound, assignment: TrainingAssignment, zone: tzinfo) -> Reply:
     when = assignment.acknowledged_at.astimezone(zone) if assignment.acknowledged_at else None
     done = f":white_check_mark: Acknowledged on {when:%d %b %Y at %H:%M}" if when else ":white_check_mark: Acknowledged"
-    return Reply(f"{training.doc_ref} rev {training.revision}: acknowledged", _body(training) + [context(done)])
+    return Reply(f"{_what(training)}: acknowledged", _body(training) + [context(done)])
 
 
 def reminder(training: TrainingRound, assignment: TrainingAssignment, today: date) -> Reply:
@@ -91,7 +93,7 @@ def reminder(training: TrainingRound, assignment: TrainingAssignment, today: dat
     when = f"due in {days} days" if days > 1 else ("due tomorrow" if days == 1 else ("due today" if days == 0 else f"*{-days} days overdue*"))
     card = person_card(training, assignment)
     note = section(f":alarm_clock: Reminder: you have not confirmed {_what(training)} yet ({when}).")
-    return Reply(f"Reminder: please read {training.doc_ref} rev {training.revision}", [note] + card.blocks)
+    return Reply(f"Reminder: please read {_what(training)}", [note] + card.blocks)
 
 
 def question_modal(training: TrainingRound, assignment_id: int, channel: str, ts: str) -> dict[str, Any]:
@@ -124,7 +126,7 @@ def status(training: TrainingRound, count: dict[str, int], pending: list[str], t
     ]
     left = training.left_out or {}
     if any(left.get(k) for k in ("bots", "deactivated", "unknown")):
-        lines.append(f"Left out at publishing: {left.get('bots', 0)} bots, {left.get('deactivated', 0)} deactivated")
+        lines.append(f"Left out at publishing: {left.get('bots', 0)} bots, {left.get('deactivated', 0)} deactivated, {left.get('unknown', 0)} not in this workspace")
     body = [section("\n".join(lines))]
     if pending:
         body.append(section("*Not yet read*\n" + _people(pending, shown)))
@@ -176,7 +178,7 @@ def round_list(rounds: list[TrainingRound], counts: dict[int, dict[str, int]], t
 
 
 def matrix(rows: list[tuple[str, str, str, datetime | None]], name_of: Callable[[str], str], zone: tzinfo) -> Reply:
-    """People × rounds, one line per person (the export writes the full table to a file)."""
+    """People × rounds, one line per person; the first 40 people, the rest counted."""
     if not rows:
         return Reply("No training rounds yet.")
     by_person: dict[str, list[str]] = {}

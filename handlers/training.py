@@ -28,6 +28,13 @@ USAGE = (
 
 
 
+def _tell(client: WebClient, user: str, text: str) -> None:
+    try:
+        client.chat_postMessage(channel=user, text=text)
+    except SlackApiError as exc:
+        log.warning("could not tell %s: %s", user, exc.response.get("error"))
+
+
 def register(app: App, ctx: "Context") -> None:
     @app.command("/training")
     def on_training(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -45,7 +52,12 @@ def register(app: App, ctx: "Context") -> None:
         try:
             if sub == "new":
                 training.may_publish(ctx, user)
-                view = blocks.publish_modal(ctx.directory.user_groups(), training.due_default(ctx))
+                try:
+                    groups = ctx.directory.user_groups()
+                except SlackApiError as exc:  # the form still works with people and channels
+                    log.warning("usergroups.list failed: %s", exc.response.get("error"))
+                    groups = []
+                view = blocks.publish_modal(groups, training.due_default(ctx))
                 try:
                     client.views_open(trigger_id=command["trigger_id"], view=view)
                 except SlackApiError as exc:
@@ -82,11 +94,20 @@ def register(app: App, ctx: "Context") -> None:
             return
         # Resolving a large audience takes Slack calls: answer the modal first, report by DM.
         ack()
-        published, audience = training.publish(ctx, publisher, publication)
-        left = f"{audience.bots} bots and {audience.deactivated} deactivated accounts left out" if audience.bots or audience.deactivated else "nobody left out"
+        try:
+            published, audience = training.publish(ctx, publisher, publication)
+        except Exception:  # the modal is closed: whatever happens, the publisher hears of it
+            log.exception("publishing %s rev %s failed", publication.doc_ref, publication.revision)
+            _tell(client, publisher, "Publishing failed on our side and nothing was sent or stored. Please try `/training new` again in a minute.")
+            return
+        skipped = [f"{n} {what}" for n, what in ((audience.bots, "bots"), (audience.deactivated, "deactivated accounts"), (audience.unknown, "people outside this workspace")) if n]
+        left = (" and ".join(skipped) + " left out") if skipped else "nobody left out"
         if audience.unreadable:
-            left += f"; could not read the members of {', '.join(mention(c) for c in audience.unreadable)} (invite the bot to private channels)"
-        if published is not None:
+            text = (
+                f"Nothing was published: I could not read the members of {', '.join(mention(c) for c in audience.unreadable)}. "
+                "Invite me to that channel (`/invite @qms`) or leave it out, then publish again."
+            )
+        elif published is not None:
             text = (
                 f":mega: *{published.number}* published: {safe(published.doc_ref, 40)} rev {safe(published.revision, 20)} "
                 f"to {len(audience.people)} people ({left}). Each gets a card in their working hours. "
@@ -96,10 +117,7 @@ def register(app: App, ctx: "Context") -> None:
             text = f"{safe(publication.doc_ref, 40)} rev {safe(publication.revision, 20)} was published at the same moment by someone else; nothing more was sent."
         else:
             text = f"Nothing was published: nobody in that audience can read it ({left})."
-        try:
-            client.chat_postMessage(channel=publisher, text=text)
-        except SlackApiError as exc:
-            log.warning("could not tell %s about publishing: %s", publisher, exc.response.get("error"))
+        _tell(client, publisher, text)
 
     @app.action(blocks.ACK_ACTION)
     def on_acknowledge(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:

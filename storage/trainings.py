@@ -117,8 +117,9 @@ def pending_in_open_rounds(session: Session) -> list[tuple[TrainingAssignment, T
         .order_by(col(TrainingAssignment.id))
     )
     if session.get_bind().dialect.name == "postgresql":
-        # A round closing meanwhile waits, then cancels what this derive queued.
-        query = query.with_for_update(read=True, of=TrainingRound)
+        # A round closing or a person acknowledging meanwhile waits, then cancels what this
+        # derive queued. (SQLite transactions begin IMMEDIATE: they never interleave.)
+        query = query.with_for_update(read=True, of=[TrainingRound, TrainingAssignment])
     return list(session.exec(query).all())
 
 

@@ -176,7 +176,8 @@ def test_reminders_come_at_the_cadence_and_stop_when_acknowledged(clock: ManualC
         assert {k for k in keys(sb) if ":remind-" in k} == {f"tr:{training.id}:{ANNA.id}:remind-1", f"tr:{training.id}:{BEN.id}:remind-1"}
         sb.ctx.sender.drain()
         reminder = sb.fake.sent_messages(ANNA.id)[-1]
-        assert reminder["text"].startswith("Reminder: please read SOP-012 rev C") and "Snooze" in sb.buttons(reminder)
+        assert reminder["text"].startswith("Reminder: please read SOP-012 rev C")
+        assert "Snooze" not in sb.buttons(reminder)  # the next reminder comes at the cadence anyway
         clock.advance(days=2)  # Sunday: Anna's next reminder waits for Monday
         sb.ctx.nudges.derive()
         sb.press(ANNA, reminder, "I've read and understood")  # from the reminder itself
@@ -280,3 +281,33 @@ def test_a_thousand_person_round_goes_out_once_each_across_a_restart(clock: Manu
         assert len(delivered) == 1000 and set(delivered.values()) == {1}
         with sb.db.session() as session:
             assert session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith("tr:"), OutboxMessage.status != "sent")).all() == []  # type: ignore[attr-defined]
+
+
+def test_an_unreadable_channel_publishes_nothing_and_says_what_to_do(sb: Sandbox) -> None:
+    sb.fake.fail("conversations.members", "channel_not_found")
+    assert publish(sb, users=[ANNA.id], channels=["G0PRIVATE1"]) == {}
+    assert rounds(sb) == []
+    told = sb.fake.sent_messages(QUINN.id)[-1]["text"]
+    assert "Nothing was published" in told and "<#G0PRIVATE1>" in told and "/invite @qms" in told
+    assert publish(sb, users=[ANNA.id]) == {} and len(rounds(sb)) == 1  # the same revision can go out now
+
+
+def test_a_failure_after_the_form_closed_is_told_to_the_publisher(sb: Sandbox) -> None:
+    sb.fake.fail("users.list", "fatal_error", times=None)
+    assert publish(sb, users=[ANNA.id]) == {}
+    assert rounds(sb) == [] and "Publishing failed on our side" in sb.fake.sent_messages(QUINN.id)[-1]["text"]
+
+
+def test_revisions_are_checked_and_escaped(sb: Sandbox) -> None:
+    assert "as it is printed" in publish(sb, users=[ANNA.id], revision="<!here>")["errors"]["revision"]
+    assert "as it is printed" in publish(sb, users=[ANNA.id], doc_ref="<https://x|y>")["errors"]["doc_ref"]
+
+
+def test_with_managers_as_a_user_group_the_overdue_list_goes_to_the_qms_channel(clock: ManualClock) -> None:
+    with Sandbox(clock=clock, settings={"managers": ["S0QMSTEAM1"]}) as sb:
+        sb.fake.add_usergroup("S0QMSTEAM1", [QUINN.id])
+        publish(sb, users=[ANNA.id], due_date="2026-11-26")
+        clock.advance(days=5)
+        sb.ctx.nudges.derive()
+        overdue = sorted(k.rsplit(":", 1)[1] for k in keys(sb) if ":overdue:" in k)
+        assert overdue == sorted([QUINN.id, sb.settings.channel])
