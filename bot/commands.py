@@ -34,6 +34,7 @@ class Shortcut:
 SLASH_COMMANDS: list[SlashCommand] = [
     SlashCommand("/qms", "Quality management system: help, your role, delivery status", "help | whoami | outbox"),
     SlashCommand("/nc", "Raise a nonconformity, list open ones, or show one", "[title] | list [mine|open|overdue] | NC-2026-0001"),
+    SlashCommand("/feedback", "Log customer feedback: complaints, compliments, suggestions, survey responses", "[what the customer said] | list | stats [days] | FB-2026-0001"),
     SlashCommand("/training", "Trainings and document revisions to read and acknowledge", "me | list | new | status TR-2026-0001 | close TR-2026-0001 | matrix"),
 ]
 
@@ -45,6 +46,10 @@ USAGES: list[Usage] = [
     Usage("/nc Label missing on batch 4711", "Raise a nonconformity with the title filled in"),
     Usage("/nc list", "Your open NCs and actions; also `/nc list open` and `/nc list overdue`"),
     Usage("/nc NC-2026-0001", "One NC with its history"),
+    Usage("/feedback", "Log customer feedback (the form opens); a complaint gets a card in the QMS channel"),
+    Usage("/feedback list", "Open complaints and the latest feedback"),
+    Usage("/feedback stats 90", "Average rating, complaints, share turned into NCs, median days to answer, for the last 90 days"),
+    Usage("/feedback FB-2026-0001", "One feedback entry"),
     Usage("/training me", "What you still have to read, with your training record"),
     Usage("/training list", "Open training rounds with how far each has got"),
     Usage("/training new", "Publish a document revision or training for people to acknowledge", "QMS managers and document owners"),
@@ -52,12 +57,14 @@ USAGES: list[Usage] = [
     Usage("/training close TR-2026-0001", "Close a round: reminders stop, acknowledgements stay on record", "its publisher, QMS managers"),
     Usage("/training matrix", "Who acknowledged what, person by person", "QMS managers"),
     Usage("Raise nonconformity", "Shortcut (⚡ in the message box): raise an NC from anywhere"),
+    Usage("Log customer feedback", "Message shortcut (⋮ on any message): log it as customer feedback, keeping a link"),
     Usage("Raise nonconformity from message", "Message shortcut (⋮ on any message): raise an NC, keeping a copy of the message and a link to it"),
 ]
 
 SHORTCUTS: list[Shortcut] = [
     Shortcut("raise_nc", "Raise nonconformity", "Report a problem with a product, process or supplier", "global"),
     Shortcut("raise_nc_from_message", "Raise nonconformity from message", "Raise an NC from this message, keeping a copy and a link", "message"),
+    Shortcut("log_feedback_from_message", "Log customer feedback", "Log what a customer said in this message", "message"),
 ]
 
 # Events the bot subscribes to (manifest: settings.event_subscriptions.bot_events).

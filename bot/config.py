@@ -125,6 +125,7 @@ class Settings(BaseSettings):
     verify_after_days: int = Field(14, ge=0, le=365)
     snooze_limit: int = Field(3, ge=0, le=10)
     training_remind_every_days: int = Field(3, ge=1, le=30)
+    complaint_respond_days: int = Field(2, ge=1, le=60)
     recurrence_months: int = Field(12, ge=1, le=60)
     process_owners: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     digest: str = "mon 08:00"

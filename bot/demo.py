@@ -74,6 +74,7 @@ def play(out: TextIO) -> int:
 
         nonconformity_demo(sb, t, names)
         training_demo(sb, t, names)
+        feedback_demo(sb, t, names)
     out.write("\nDone. Every step above went through the real Bolt app, signed like Slack signs requests.\n")
     return 0
 
@@ -184,3 +185,36 @@ def training_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
     t.show(f"DM to {names[BEN.id]}", reminder["text"], reminder["blocks"])
     sb.slack.command(QUINN, "/training", "status TR-2026-0001")
     t.show(f"only {names[QUINN.id]} sees", sb.slack.last_response()["text"], sb.slack.last_response()["blocks"])
+
+
+def feedback_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
+    """A compliment and a complaint logged; the complaint answered and raised as an NC."""
+    t.step("Ben (sales) logs a compliment with /feedback")
+    sb.slack.command(BEN, "/feedback")
+    view = sb.slack.last_view()
+    t.modal(f"{names[BEN.id]}'s form", view)
+    sb.slack.submit(BEN, view, {"kind": "compliment", "customer": "Müller GmbH", "product": "Pallet racking", "received_via": "call", "rating": 5, "text": "Delivery was early and the fitters left the site tidy."})
+    sb.ctx.sender.drain()
+    t.show(f"DM to {names[BEN.id]}", sb.fake.sent_messages(BEN.id)[-1]["text"], None)
+
+    t.step("Ben logs a complaint; it gets a card in #quality and Ben must answer the customer in 2 days")
+    sb.slack.command(BEN, "/feedback", "Third pallet this month arrived without labels")
+    sb.slack.submit(BEN, sb.slack.last_view(), {"kind": "complaint", "customer": "Acme Foods", "product": "Labelled pallets", "received_via": "email", "text": "Third pallet this month arrived without labels. We need a fix, not an apology."})
+    sb.ctx.sender.drain()
+    complaint = sb.fake.sent_messages(QMS_CHANNEL)[-1]
+    t.show("#quality", complaint["text"], complaint["blocks"])
+
+    t.step("Quinn raises a nonconformity from the complaint; Ben records that he answered the customer")
+    sb.press(QUINN, complaint, "Raise nonconformity")
+    view = sb.slack.last_view()
+    t.modal(f"{names[QUINN.id]}'s NC form, filled in from the complaint", view)
+    prefilled = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"] if b["type"] == "input"}
+    sb.slack.submit(QUINN, view, {"title": prefilled["title"], "description": prefilled["description"], "severity": "major", "source": "customer_complaint", "process": "Warehouse and logistics", "owner": BEN.id})
+    sb.press(BEN, sb.message(complaint["channel"], complaint["ts"]), "Customer answered")
+    sb.ctx.sender.drain()
+    updated = sb.message(complaint["channel"], complaint["ts"])
+    t.show("#quality, the complaint's card now", updated["text"], updated["blocks"])
+    nc_card = next(m for m in sb.fake.sent_messages(QMS_CHANNEL) if m["text"].startswith("NC-2026-0002"))
+    t.show("#quality, the new NC's card", nc_card["text"], nc_card["blocks"])
+    sb.slack.command(QUINN, "/feedback", "stats 30")
+    t.show(f"only {names[QUINN.id]} sees (/feedback stats 30)", sb.slack.last_response()["text"], sb.slack.last_response()["blocks"])

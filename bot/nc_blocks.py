@@ -84,7 +84,7 @@ def due_text(due: date, today: date, active: bool = True) -> str:
 # --- modals --------------------------------------------------------------------------------
 
 
-def raise_modal(settings: Settings, form: "RaiseForm", *, capture_id: int | None = None) -> dict[str, Any]:
+def raise_modal(settings: Settings, form: "RaiseForm", *, capture_id: int | None = None, complaint_id: int | None = None) -> dict[str, Any]:
     days = ", ".join(f"{s} {settings.due_days[s]} d" for s in SEVERITIES)
     blocks = [
         input_block("title", "Title", text_input("value", max_length=150, initial=form.title, placeholder="What is wrong, in a few words")),
@@ -98,7 +98,8 @@ def raise_modal(settings: Settings, form: "RaiseForm", *, capture_id: int | None
         input_block("owner", "Owner", users_select("value", initial=form.owner), optional=True, hint="Leave empty for the process owner (or the QMS manager)."),
         input_block("due_date", "Due date", datepicker("value"), optional=True, hint=f"Leave empty for the default by severity: {days}."),
     ]
-    metadata = json.dumps({"capture": capture_id}) if capture_id else ""
+    origin = {k: v for k, v in (("capture", capture_id), ("complaint", complaint_id)) if v}
+    metadata = json.dumps(origin) if origin else ""
     return modal(RAISE_CALLBACK, "Raise nonconformity", blocks, submit="Raise", private_metadata=metadata)
 
 
@@ -238,6 +239,10 @@ def card(record: "Record", today: date, settings: Settings) -> Reply:
         quote = f": “{safe(unescape(capture.text), 300)}”" if capture.public else ""
         where = f" in {mention(capture.channel)}" if capture.public else ""
         blocks.append(context(f"Raised from {link}{author}{where}{quote}"))
+    if record.complaint:
+        number, permalink = record.complaint
+        shown = f"<{permalink}|{number}>" if permalink else number
+        blocks.append(context(f":speech_balloon: Raised from customer complaint *{shown}*"))
     if nc.recurrence_of:
         blocks.append(context(f":repeat: Recurrence of *{record.numbers.get(nc.recurrence_of, '?')}*: that NC's effectiveness is in question."))
     if record.recurred_as:

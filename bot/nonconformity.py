@@ -27,6 +27,7 @@ from bot.lifecycle import ACTION_KINDS, ELSEWHERE, ROOT_CAUSE_METHODS, RULES, SO
 from bot.mrkdwn import mention, safe
 from bot.outbox import Nudge, enqueue
 from bot.roles import NotAllowed
+from storage import feedback as feedback_store
 from storage import nonconformities as store
 from storage import outbox as outbox_rows
 from storage.audit import history, record_change
@@ -221,7 +222,8 @@ def complete_capture(ctx: "Context", capture: MessageCapture) -> None:
         store.set_capture_details(session, capture.id, permalink=permalink, public=public)
 
 
-def raise_nc(ctx: "Context", reporter: str, draft: Draft, capture_id: int | None = None) -> Nonconformity:
+def raise_nc(ctx: "Context", reporter: str, draft: Draft, capture_id: int | None = None, complaint_id: int | None = None) -> Nonconformity:
+    """Number and store a new NC; `complaint_id` links it to the customer complaint it came from."""
     now = ctx.clock.now()
     owner = draft.owner or default_owner(ctx, draft.process, reporter)  # may ask Slack: outside the transaction
     with ctx.db.session() as session:
@@ -251,6 +253,14 @@ def raise_nc(ctx: "Context", reporter: str, draft: Draft, capture_id: int | None
                 possible_recurrence_of=similar.id if similar else None,
             ),
         )
+        complaint = None
+        if complaint_id is not None:
+            complaint = feedback_store.get(session, complaint_id)
+            if complaint is None or complaint.kind != "complaint":
+                raise Refused("That complaint no longer exists; raise the NC from `/nc` instead.")
+            # Once per complaint: two people raising it at the same moment make one NC.
+            if not feedback_store.link_nc(session, complaint_id, nc.id):  # type: ignore[arg-type]
+                raise AlreadyDone(f"Already done: {complaint.number} was raised as an NC a moment ago. Nothing was changed.")
         record_change(
             session,
             at=now,
@@ -269,6 +279,7 @@ def raise_nc(ctx: "Context", reporter: str, draft: Draft, capture_id: int | None
                 "due_date": nc.due_date.isoformat(),
                 "from_message": capture.permalink if capture else None,
                 "possible_recurrence_of": similar.number if similar else None,
+                "complaint": complaint.number if complaint else None,
             },
         )
         # Queued with the record, held back a little: announce_raised() adds the card's link
@@ -328,18 +339,21 @@ class Record:
     capture: MessageCapture | None
     numbers: dict[int, str] = field(default_factory=dict)
     recurred_as: list[str] = field(default_factory=list)
+    complaint: tuple[str, str | None] | None = None  # (FB number, card permalink)
 
 
 def load_record(session: Session, nc: Nonconformity) -> Record:
     assert nc.id is not None
     capture = store.get_capture(session, nc.origin_id) if nc.origin_id else None
     linked = [i for i in (nc.possible_recurrence_of, nc.recurrence_of) if i]
+    complaint = feedback_store.by_nc(session, nc.id)
     return Record(
         nc,
         store.actions_of(session, nc.id),
         capture,
         store.numbers(session, linked),
         [r.number for r in store.recurrences_of(session, nc.id)],
+        (complaint.number, complaint.card_permalink) if complaint else None,
     )
 
 

@@ -12,7 +12,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import nc_blocks
+from bot import feedback, nc_blocks
 from bot import nonconformity as nc
 from bot.lifecycle import Step
 from bot.mrkdwn import plain_text, unescape
@@ -107,13 +107,22 @@ def register(app: App, ctx: "Context") -> None:
             ack(response_action="errors", errors=errors)
             return
         try:
-            capture_id = json.loads(view.get("private_metadata") or "{}").get("capture")
+            origin = json.loads(view.get("private_metadata") or "{}")
+            capture_id, complaint_id = (origin.get(k) if isinstance(origin.get(k), int) else None for k in ("capture", "complaint"))
         except (ValueError, AttributeError):
-            capture_id = None
-        record = nc.raise_nc(ctx, body["user"]["id"], draft, capture_id if isinstance(capture_id, int) else None)
+            capture_id = complaint_id = None
+        reporter = body["user"]["id"]
+        try:
+            record = nc.raise_nc(ctx, reporter, draft, capture_id, complaint_id)
+        except nc.Refused as refused:
+            ack(response_action="errors", errors={"title": plain_text(str(refused), ctx.directory.name)})
+            return
         ack()
         assert record.id is not None
         nc.announce_raised(ctx, record.id)
+        if complaint_id is not None:
+            feedback.note_nc_raised(ctx, complaint_id, record.number, reporter)
+            feedback.refresh_card(ctx, complaint_id)
 
     # --- the card's buttons: check on the server, then open the step's modal ---
 

@@ -260,3 +260,47 @@ class TrainingAssignment(SQLModel, table=True):
     person: str = Field(max_length=32)
     status: str = Field(default="pending", max_length=12)
     acknowledged_at: datetime | None = _when(default=None, nullable=True)
+
+
+FEEDBACK_KINDS = ("complaint", "compliment", "suggestion", "survey")
+RESPONSE_STATES = ("received", "responded", "resolved")
+
+
+class Feedback(SQLModel, table=True):
+    """What a customer said (ISO 9001 9.1.2); a complaint is answered and may become an NC (10.2)."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        UniqueConstraint("number", name="uq_feedback_number"),
+        UniqueConstraint("nc_id", name="uq_feedback_nc"),
+        _in("kind", FEEDBACK_KINDS, "ck_feedback_kind"),
+        _in("response", RESPONSE_STATES, "ck_feedback_response"),
+        CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="ck_feedback_rating"),
+        Index("ix_feedback_received", "received_on"),
+        Index("ix_feedback_complaints", "kind", "response"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(max_length=20)
+    kind: str = Field(max_length=12)
+    customer: str = Field(max_length=150)
+    product: str | None = Field(default=None, max_length=150)
+    received_via: str = Field(max_length=12)
+    rating: int | None = None
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    received_on: date
+    logged_by: str = Field(max_length=32)
+    logged_at: datetime = _when()
+    origin_id: int | None = Field(default=None, foreign_key="message_capture.id")
+    # Complaints only: who answers the customer, by when, and how far it got.
+    owner: str | None = Field(default=None, max_length=32)
+    respond_by: date | None = None
+    response: str = Field(default="received", max_length=12)
+    responded_at: datetime | None = _when(default=None, nullable=True)
+    responded_by: str | None = Field(default=None, max_length=32)
+    resolved_at: datetime | None = _when(default=None, nullable=True)
+    resolved_by: str | None = Field(default=None, max_length=32)
+    card_channel: str | None = Field(default=None, max_length=32)
+    card_ts: str | None = Field(default=None, max_length=32)
+    card_permalink: str | None = Field(default=None, max_length=500)
+    nc_id: int | None = Field(default=None, foreign_key="nonconformity.id")

@@ -25,3 +25,7 @@ def test_the_demo_plays_every_step_and_shows_what_people_see() -> None:
     assert "Acknowledged on 09 Dec 2026" in transcript and "You already acknowledged SOP-012 rev C" in transcript
     assert "asks about *TR-2026-0001*" in transcript and "Reminder: you have not confirmed SOP-012 rev C" in transcript
     assert "1 of 3 acknowledged" in transcript
+    # The feedback walk-through: a compliment, a complaint, and the NC raised from it.
+    assert "logged *FB-2026-0001*, compliment from Müller GmbH" in transcript
+    assert "FB-2026-0002 · COMPLAINT FROM ACME FOODS" in transcript and "Raised as nonconformity *NC-2026-0002*" in transcript
+    assert "Raised from customer complaint *FB-2026-0002" in transcript and "Median time to answer a complaint" in transcript

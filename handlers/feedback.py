@@ -1,0 +1,118 @@
+"""/feedback, the "Log customer feedback" message shortcut, and the complaint card's buttons."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import feedback
+from bot import feedback_blocks as blocks
+from bot import nc_blocks
+from bot import nonconformity as nc
+from bot.mrkdwn import unescape
+from bot.qms import help_reply
+from bot.roles import NotAllowed
+from handlers.common import ephemeral, form_values
+
+if TYPE_CHECKING:
+    from bot.app import Context
+
+log = logging.getLogger(__name__)
+
+LOG_FROM_MESSAGE = "log_feedback_from_message"
+USAGE = "Use `/feedback` to log feedback, `/feedback list`, `/feedback stats [days]` or `/feedback FB-2026-0001`."
+
+
+def register(app: App, ctx: "Context") -> None:
+    def open_form(client: WebClient, trigger_id: str, view: dict[str, Any], respond: Respond) -> bool:
+        try:
+            client.views_open(trigger_id=trigger_id, view=view)
+            return True
+        except SlackApiError as exc:
+            log.warning("views.open failed: %s", exc.response.get("error"))
+            ephemeral(respond, "Slack did not open the form in time. Please try once more.")
+            return False
+
+    @app.command("/feedback")
+    def on_feedback(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        words = (command.get("text") or "").split()
+        sub = words[0].lower() if words else ""
+        if sub == "help" and len(words) == 1:
+            ack(response_type="ephemeral", **help_reply().as_kwargs())
+            return
+        if sub in ("list", "stats") or (len(words) == 1 and sub.upper().startswith("FB-")):
+            days = words[1] if sub == "stats" and len(words) > 1 else "90"
+            if not days.isdigit() or not 1 <= int(days) <= 3660 or (sub == "list" and len(words) > 1):
+                ack(response_type="ephemeral", text=USAGE)
+                return
+            ack()
+            if sub == "list":
+                reply = feedback.list_reply(ctx)
+            elif sub == "stats":
+                reply = feedback.stats_reply(ctx, int(days))
+            else:
+                reply = feedback.record_reply(ctx, sub)
+            respond(response_type="ephemeral", **reply.as_kwargs())
+            return
+        ack()
+        # Anything else is the start of what the customer said.
+        form = feedback.FeedbackForm(text=unescape(" ".join(words)) or None)
+        open_form(client, command["trigger_id"], blocks.log_modal(form, feedback.today(ctx)), respond)
+
+    @app.message_shortcut(LOG_FROM_MESSAGE)
+    def on_log_from_message(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        message = body.get("message") or {}
+        capture = nc.capture_message(ctx, user=body["user"]["id"], channel=body["channel"]["id"], message=message)
+        form = feedback.FeedbackForm(text=unescape(str(message.get("text") or "")).strip()[: feedback.TEXT_MAX] or None)
+        if open_form(client, body["trigger_id"], blocks.log_modal(form, feedback.today(ctx), capture_id=capture.id), respond):
+            nc.complete_capture(ctx, capture)
+
+    @app.view(blocks.LOG_CALLBACK)
+    def on_log(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        values = form_values(view)
+        form = feedback.FeedbackForm(**{name: values.get(name) for name in feedback.FeedbackForm.__dataclass_fields__})
+        errors, entry = feedback.check(ctx, form)
+        if errors or entry is None:
+            ack(response_action="errors", errors=errors)
+            return
+        try:
+            capture_id = json.loads(view.get("private_metadata") or "{}").get("capture")
+        except (ValueError, AttributeError):
+            capture_id = None
+        saved = feedback.log_feedback(ctx, body["user"]["id"], entry, capture_id if isinstance(capture_id, int) else None)
+        ack()
+        assert saved.id is not None
+        feedback.refresh_card(ctx, saved.id)
+
+    @app.action(blocks.ADVANCE_ACTION)
+    def on_advance(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        try:
+            moved = feedback.advance(ctx, int(action.get("value", "")), body["user"]["id"])
+        except ValueError:
+            ephemeral(respond, "That button is broken; `/feedback list` shows the open complaints.")
+            return
+        except (NotAllowed, feedback.Refused) as refused:
+            ephemeral(respond, str(refused))
+            return
+        assert moved.id is not None
+        feedback.refresh_card(ctx, moved.id)
+
+    @app.action(blocks.RAISE_NC_ACTION)
+    def on_raise_nc(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        try:
+            form, complaint_id = feedback.nc_form(ctx, int(action.get("value", "")))
+        except ValueError:
+            ephemeral(respond, "That button is broken; raise the NC with `/nc`.")
+            return
+        except feedback.Refused as refused:
+            ephemeral(respond, str(refused))
+            return
+        open_form(client, body["trigger_id"], nc_blocks.raise_modal(ctx.settings, form, complaint_id=complaint_id), respond)

@@ -1,0 +1,80 @@
+"""Queries for the customer feedback log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from storage.models import Feedback
+
+
+def add(session: Session, entry: Feedback) -> Feedback:
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def get(session: Session, feedback_id: int) -> Feedback | None:
+    return session.get(Feedback, feedback_id)
+
+
+def by_number(session: Session, number: str) -> Feedback | None:
+    return session.exec(select(Feedback).where(col(Feedback.number) == number.upper())).first()
+
+
+def by_nc(session: Session, nc_id: int) -> Feedback | None:
+    return session.exec(select(Feedback).where(col(Feedback.nc_id) == nc_id)).first()
+
+
+def link_nc(session: Session, feedback_id: int, nc_id: int) -> bool:
+    """Link a complaint to its NC once (False when it already has one)."""
+    result = session.execute(
+        update(Feedback).where(col(Feedback.id) == feedback_id, col(Feedback.nc_id).is_(None)).values(nc_id=nc_id)
+    )
+    return result.rowcount == 1
+
+
+def set_card(session: Session, feedback_id: int, *, channel: str, ts: str, permalink: str | None) -> None:
+    session.execute(
+        update(Feedback).where(col(Feedback.id) == feedback_id).values(card_channel=channel, card_ts=ts, card_permalink=permalink)
+    )
+
+
+def move(session: Session, entry: Feedback, expected: str, **values: Any) -> bool:
+    """Compare-and-set on the complaint's response state."""
+    result = session.execute(
+        update(Feedback).where(col(Feedback.id) == entry.id, col(Feedback.response) == expected).values(**values)
+    )
+    if result.rowcount != 1:
+        return False
+    session.refresh(entry)
+    return True
+
+
+def received_between(session: Session, start: date, end: date) -> list[Feedback]:
+    """Feedback received on start … end - 1 (a half-open range, so periods never overlap)."""
+    query = select(Feedback).where(col(Feedback.received_on) >= start, col(Feedback.received_on) < end).order_by(col(Feedback.id))
+    return list(session.exec(query))
+
+
+def open_complaints(session: Session) -> list[Feedback]:
+    query = (
+        select(Feedback)
+        .where(col(Feedback.kind) == "complaint", col(Feedback.response) != "resolved")
+        .order_by(col(Feedback.id).desc())
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True)  # a response recorded meanwhile waits, then cancels
+    return list(session.exec(query))
+
+
+def recent(session: Session, limit: int) -> list[Feedback]:
+    return list(session.exec(select(Feedback).order_by(col(Feedback.id).desc()).limit(limit)))
+
+
+def responded_at_between(session: Session, start: datetime, end: datetime) -> list[Feedback]:
+    query = select(Feedback).where(col(Feedback.responded_at) >= start, col(Feedback.responded_at) < end)
+    return list(session.exec(query))
