@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import signal
 import sys
@@ -136,6 +137,8 @@ def _run(settings: Settings, host: str) -> int:
     scheduler = make_scheduler(ctx)
     scheduler.start()
     signal.signal(signal.SIGTERM, _stop)
+    # `kill -USR1 <pid>` prints every thread's stack to the log: for a bot that seems stuck.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     server = None
     try:
         if socket_mode:

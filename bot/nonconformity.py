@@ -191,37 +191,6 @@ def default_owner(ctx: "Context", process: str, reporter: str) -> str:
     return reporter
 
 
-def capture_message(ctx: "Context", *, user: str, channel: str, message: dict[str, Any]) -> MessageCapture:
-    """Keep a copy of the message an NC is being raised from, before the modal opens."""
-    with ctx.db.session() as session:
-        return store.add_capture(
-            session,
-            MessageCapture(
-                captured_by=user,
-                captured_at=ctx.clock.now(),
-                channel=channel,
-                ts=str(message.get("ts") or ""),
-                author=message.get("user") or message.get("bot_id"),
-                text=str(message.get("text") or ""),
-            ),
-        )
-
-
-def complete_capture(ctx: "Context", capture: MessageCapture) -> None:
-    """After the modal is open: the message's permalink, and whether its channel is public."""
-    permalink, public = None, False
-    try:
-        permalink = ctx.client.chat_getPermalink(channel=capture.channel, message_ts=capture.ts)["permalink"]
-        channel = ctx.client.conversations_info(channel=capture.channel)["channel"]
-        public = not (channel.get("is_private") or channel.get("is_im") or channel.get("is_mpim"))
-    except SlackApiError as exc:
-        # Without these the NC still keeps the copy; the card links less and quotes nothing.
-        log.warning("message %s/%s: %s", capture.channel, capture.ts, exc.response.get("error"))
-    assert capture.id is not None
-    with ctx.db.session() as session:
-        store.set_capture_details(session, capture.id, permalink=permalink, public=public)
-
-
 def raise_nc(ctx: "Context", reporter: str, draft: Draft, capture_id: int | None = None, complaint_id: int | None = None) -> Nonconformity:
     """Number and store a new NC; `complaint_id` links it to the customer complaint it came from."""
     now = ctx.clock.now()

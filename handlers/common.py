@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import captures
+from bot.mrkdwn import unescape
+
+if TYPE_CHECKING:
+    from bot.app import Context
+
+log = logging.getLogger(__name__)
 
 
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
@@ -36,3 +48,31 @@ def _value(element: dict[str, Any]) -> Any:
 def ephemeral(respond: Respond, text: str) -> None:
     """Answer only the person who acted, leaving the message they clicked as it is."""
     respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def teller(respond: Respond) -> Callable[[str], None]:
+    return lambda text: ephemeral(respond, text)
+
+
+def open_modal(client: WebClient, trigger_id: str, view: dict[str, Any], tell: Callable[[str], Any]) -> bool:
+    """Open a modal; if Slack refuses (a trigger is good for 3 seconds, once), say so."""
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+        return True
+    except SlackApiError as exc:
+        log.warning("views.open failed: %s", exc.response.get("error"))
+        tell("Slack did not open the form in time. Please try once more.")
+        return False
+
+
+def open_from_message(ctx: "Context", client: WebClient, body: dict[str, Any], respond: Respond, view_for: Callable[[str, int | None], dict[str, Any]]) -> None:
+    """A message shortcut: copy the message, open the form filled from its text, then fetch its link.
+
+    `view_for(text as typed, capture id)` builds the form. The copy is stored before the
+    modal opens (its id rides in the form); the permalink waits until the modal is up.
+    """
+    message = body.get("message") or {}
+    capture = captures.capture_message(ctx, user=body["user"]["id"], channel=body["channel"]["id"], message=message)
+    typed = unescape(str(message.get("text") or "")).strip()
+    if open_modal(client, body["trigger_id"], view_for(typed, capture.id), teller(respond)):
+        captures.complete_capture(ctx, capture)

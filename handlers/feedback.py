@@ -3,41 +3,27 @@
 from __future__ import annotations
 
 import json
-import logging
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import feedback
 from bot import feedback_blocks as blocks
 from bot import nc_blocks
-from bot import nonconformity as nc
 from bot.mrkdwn import unescape
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.common import ephemeral, form_values
+from handlers.common import ephemeral, form_values, open_from_message, open_modal, teller
 
 if TYPE_CHECKING:
     from bot.app import Context
-
-log = logging.getLogger(__name__)
 
 LOG_FROM_MESSAGE = "log_feedback_from_message"
 USAGE = "Use `/feedback` to log feedback, `/feedback list`, `/feedback stats [days]` or `/feedback FB-2026-0001`."
 
 
 def register(app: App, ctx: "Context") -> None:
-    def open_form(client: WebClient, trigger_id: str, view: dict[str, Any], respond: Respond) -> bool:
-        try:
-            client.views_open(trigger_id=trigger_id, view=view)
-            return True
-        except SlackApiError as exc:
-            log.warning("views.open failed: %s", exc.response.get("error"))
-            ephemeral(respond, "Slack did not open the form in time. Please try once more.")
-            return False
-
     @app.command("/feedback")
     def on_feedback(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         words = (command.get("text") or "").split()
@@ -62,16 +48,17 @@ def register(app: App, ctx: "Context") -> None:
         ack()
         # Anything else is the start of what the customer said.
         form = feedback.FeedbackForm(text=unescape(" ".join(words)) or None)
-        open_form(client, command["trigger_id"], blocks.log_modal(form, feedback.today(ctx)), respond)
+        open_modal(client, command["trigger_id"], blocks.log_modal(form, feedback.today(ctx)), teller(respond))
 
     @app.message_shortcut(LOG_FROM_MESSAGE)
     def on_log_from_message(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        message = body.get("message") or {}
-        capture = nc.capture_message(ctx, user=body["user"]["id"], channel=body["channel"]["id"], message=message)
-        form = feedback.FeedbackForm(text=unescape(str(message.get("text") or "")).strip()[: feedback.TEXT_MAX] or None)
-        if open_form(client, body["trigger_id"], blocks.log_modal(form, feedback.today(ctx), capture_id=capture.id), respond):
-            nc.complete_capture(ctx, capture)
+
+        def form_for(typed: str, capture_id: int | None) -> dict[str, Any]:
+            form = feedback.FeedbackForm(text=typed[: feedback.TEXT_MAX] or None)
+            return blocks.log_modal(form, feedback.today(ctx), capture_id=capture_id)
+
+        open_from_message(ctx, client, body, respond, form_for)
 
     @app.view(blocks.LOG_CALLBACK)
     def on_log(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -115,4 +102,4 @@ def register(app: App, ctx: "Context") -> None:
         except feedback.Refused as refused:
             ephemeral(respond, str(refused))
             return
-        open_form(client, body["trigger_id"], nc_blocks.raise_modal(ctx.settings, form, complaint_id=complaint_id), respond)
+        open_modal(client, body["trigger_id"], nc_blocks.raise_modal(ctx.settings, form, complaint_id=complaint_id), teller(respond))

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import feedback, nc_blocks
 from bot import nonconformity as nc
@@ -18,12 +16,10 @@ from bot.lifecycle import Step
 from bot.mrkdwn import plain_text, unescape
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.common import ephemeral, form_values
+from handlers.common import ephemeral, form_values, open_from_message, open_modal, teller
 
 if TYPE_CHECKING:
     from bot.app import Context
-
-log = logging.getLogger(__name__)
 
 RAISE_SHORTCUT = "raise_nc"
 RAISE_FROM_MESSAGE = "raise_nc_from_message"
@@ -36,21 +32,6 @@ def _ids(value: str) -> tuple[int, int | None, int | None]:
     first, _, second = ids.partition(":")
     return int(first), int(second) if second else None, int(version) if version else None
 
-
-
-def _open(client: WebClient, trigger_id: str, view: dict[str, Any], tell: Callable[[str], Any]) -> bool:
-    """Open a modal; if Slack refuses (a trigger is good for 3 seconds, once), say so."""
-    try:
-        client.views_open(trigger_id=trigger_id, view=view)
-        return True
-    except SlackApiError as exc:
-        log.warning("views.open failed: %s", exc.response.get("error"))
-        tell("Slack did not open the form in time. Please try once more.")
-        return False
-
-
-def _teller(respond: Respond) -> Callable[[str], None]:
-    return lambda text: ephemeral(respond, text)
 
 
 def register(app: App, ctx: "Context") -> None:
@@ -79,24 +60,23 @@ def register(app: App, ctx: "Context") -> None:
         ack()
         # Slack sends command text with &, < and > escaped; the form shows what was typed.
         form = nc.RaiseForm(title=unescape(text)[: nc.TITLE_MAX] or None)
-        _open(client, command["trigger_id"], nc_blocks.raise_modal(ctx.settings, form), _teller(respond))
+        open_modal(client, command["trigger_id"], nc_blocks.raise_modal(ctx.settings, form), teller(respond))
 
     @app.shortcut(RAISE_SHORTCUT)
     def on_raise_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         # A global shortcut has no response URL: a failure is told by DM.
-        _open(client, body["trigger_id"], nc_blocks.raise_modal(ctx.settings, nc.RaiseForm()), lambda text: client.chat_postMessage(channel=body["user"]["id"], text=text))
+        open_modal(client, body["trigger_id"], nc_blocks.raise_modal(ctx.settings, nc.RaiseForm()), lambda text: client.chat_postMessage(channel=body["user"]["id"], text=text))
 
     @app.message_shortcut(RAISE_FROM_MESSAGE)
     def on_raise_from_message(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        message = body.get("message") or {}
-        capture = nc.capture_message(ctx, user=body["user"]["id"], channel=body["channel"]["id"], message=message)
-        typed = unescape(str(message.get("text") or "")).strip()
-        form = nc.RaiseForm(title=(typed.splitlines() or [""])[0][: nc.TITLE_MAX] or None, description=typed[: nc.TEXT_MAX] or None)
-        if _open(client, body["trigger_id"], nc_blocks.raise_modal(ctx.settings, form, capture_id=capture.id), _teller(respond)):
-            # After the modal is open: the trigger expires in 3 seconds, these can wait.
-            nc.complete_capture(ctx, capture)
+
+        def form_for(typed: str, capture_id: int | None) -> dict[str, Any]:
+            form = nc.RaiseForm(title=(typed.splitlines() or [""])[0][: nc.TITLE_MAX] or None, description=typed[: nc.TEXT_MAX] or None)
+            return nc_blocks.raise_modal(ctx.settings, form, capture_id=capture_id)
+
+        open_from_message(ctx, client, body, respond, form_for)
 
     @app.view(nc_blocks.RAISE_CALLBACK)
     def on_raise_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -155,7 +135,7 @@ def register(app: App, ctx: "Context") -> None:
             except (NotAllowed, nc.Refused) as refused:
                 ephemeral(respond, str(refused))
                 return
-            _open(client, body["trigger_id"], modals[step](record, action_id), _teller(respond))
+            open_modal(client, body["trigger_id"], modals[step](record, action_id), teller(respond))
 
         return handle
 

@@ -78,8 +78,22 @@ def test_run_serves_slack_and_health_in_http_mode(tmp_path: Path, fake: FakeSlac
         slack.close()
         assert (tmp_path / "qms.db").exists()  # migrated on start
     finally:
-        process.send_signal(signal.SIGTERM)
+        stop(process)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """SIGTERM must end the bot cleanly; if it does not, show where every thread is stuck."""
+    process.send_signal(signal.SIGTERM)
+    try:
         assert process.wait(timeout=20) == 0
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)
+        try:
+            _, err = process.communicate(timeout=3)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, err = process.communicate()
+        raise AssertionError("the bot did not stop within 20 s of SIGTERM:\n" + err[-6000:]) from None
 
 
 def test_a_token_slack_refuses_stops_start_up_with_one_line(tmp_path: Path, fake: FakeSlack) -> None:
@@ -97,5 +111,4 @@ def test_run_uses_socket_mode_when_an_app_token_is_set(tmp_path: Path, fake: Fak
         call = fake.wait_for_call("apps.connections.open", timeout=30)
         assert call.response["ok"] is True  # asked with the app-level token, at SLACK_API_URL
     finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=20) == 0
+        stop(process)
