@@ -108,8 +108,13 @@ def _mask(value: str | None) -> str:
     return "(not set)" if not value else value[:5] + "…" + f" ({len(value)} characters)"
 
 
-class _Stopped(Exception):
-    """SIGTERM (a deploy, systemd, Kubernetes): leave the serve loop and shut down cleanly."""
+class _Stopped(SystemExit):
+    """SIGTERM (a deploy, systemd, Kubernetes): leave the serve loop and shut down cleanly.
+
+    A SystemExit, because waitress's event loop swallows ordinary exceptions raised while it
+    handles a socket event (it logs them and serves on); SystemExit it lets through. A SIGTERM
+    landing in that moment was ignored before.
+    """
 
 
 def _stop(*_: object) -> None:
