@@ -44,10 +44,11 @@ class Context:
 def feature_sources() -> list[NudgeSource]:
     """The nudge sources of every feature (each feature adds its own here)."""
     from bot.nonconformity import nc_nudges
+    from bot.digest import digest_nudges
     from bot.feedback import complaint_nudges
     from bot.training import training_nudges
 
-    return [nc_nudges, training_nudges, complaint_nudges]
+    return [nc_nudges, training_nudges, complaint_nudges, digest_nudges]
 
 
 def build_context(

@@ -183,6 +183,11 @@ def modal(callback_id: str, title: str, blocks: list[dict[str, Any]], *, submit:
     return view
 
 
+def home(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """An App Home tab (100 blocks at most)."""
+    return {"type": "home", "blocks": cap_blocks(blocks, MAX_VIEW_BLOCKS)}
+
+
 def cap_blocks(blocks: list[dict[str, Any]], limit: int = MAX_MESSAGE_BLOCKS) -> list[dict[str, Any]]:
     """Keep within `limit` blocks, replacing the overflow with a line that counts it."""
     if len(blocks) <= limit:

@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     revision = sub.add_parser("makemigration", help="(developers) write a migration for changed tables")
     revision.add_argument("message", help="what the migration does, e.g. 'nonconformity register'")
     sub.add_parser("demo", help="play a short scenario against a local Slack stand-in and print what people see")
+    digest = sub.add_parser("digest", help="the leaders' weekly digest")
+    digest.add_argument("--preview", action="store_true", required=True, help="print the digest as it stands now (sends nothing)")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -45,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         return _check(settings)
     if args.command == "migrate":
         return _migrate(settings)
+    if args.command == "digest":
+        return _preview_digest(settings)
     if args.command == "makemigration":
         from storage.migrate import new_revision
 
@@ -101,6 +105,23 @@ def _check(settings: Settings) -> int:
     if problems:
         return _fail(problems)
     print("settings OK")
+    return 0
+
+
+def _preview_digest(settings: Settings) -> int:
+    from bot import digest
+    from bot.clock import SystemClock
+    from bot.transcript import render_message
+
+    try:
+        db = _database(settings)
+    except ConfigError as exc:
+        return _fail(exc.lines)
+    with db.session() as session:
+        reply = digest.render(digest.compute(session, SystemClock().now(), settings))
+    for line in render_message(reply.text, reply.blocks):
+        print(line)
+    print(f"(goes to: {', '.join(digest.digest_recipients(settings)) or 'nobody: set QMS_LEADERS or QMS_LEADERS_CHANNEL'}; {settings.digest} {settings.timezone})")
     return 0
 
 

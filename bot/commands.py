@@ -32,7 +32,7 @@ class Shortcut:
 
 
 SLASH_COMMANDS: list[SlashCommand] = [
-    SlashCommand("/qms", "Quality management system: help, your role, delivery status", "help | whoami | outbox"),
+    SlashCommand("/qms", "Quality management system: help, your role, the digest, delivery status", "help | whoami | digest | outbox"),
     SlashCommand("/nc", "Raise a nonconformity, list open ones, or show one", "[title] | list [mine|open|overdue] | NC-2026-0001"),
     SlashCommand("/feedback", "Log customer feedback: complaints, compliments, suggestions, survey responses", "[what the customer said] | list | stats [days] | FB-2026-0001"),
     SlashCommand("/training", "Trainings and document revisions to read and acknowledge", "me | list | new | status TR-2026-0001 | close TR-2026-0001 | matrix"),
@@ -41,6 +41,7 @@ SLASH_COMMANDS: list[SlashCommand] = [
 USAGES: list[Usage] = [
     Usage("/qms help", "List every command with its usage"),
     Usage("/qms whoami", "Show the QMS roles the bot gives you (QMS manager, leader, employee)"),
+    Usage("/qms digest", "The leaders' weekly digest, as it stands now", "leaders, QMS managers"),
     Usage("/qms outbox", "Nudge delivery status: waiting, sent, failed, with the latest failures", "QMS managers"),
     Usage("/nc", "Raise a nonconformity (the form opens)"),
     Usage("/nc Label missing on batch 4711", "Raise a nonconformity with the title filled in"),
@@ -68,4 +69,4 @@ SHORTCUTS: list[Shortcut] = [
 ]
 
 # Events the bot subscribes to (manifest: settings.event_subscriptions.bot_events).
-EVENTS: list[str] = ["member_joined_channel"]
+EVENTS: list[str] = ["member_joined_channel", "app_home_opened"]

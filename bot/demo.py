@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 from typing import Any, TextIO
 
 from bot.sandbox import ANNA, BEN, LENA, PEOPLE, QMS_CHANNEL, QUINN, Sandbox
@@ -75,6 +76,7 @@ def play(out: TextIO) -> int:
         nonconformity_demo(sb, t, names)
         training_demo(sb, t, names)
         feedback_demo(sb, t, names)
+        home_and_digest_demo(sb, t, names)
     out.write("\nDone. Every step above went through the real Bolt app, signed like Slack signs requests.\n")
     return 0
 
@@ -218,3 +220,20 @@ def feedback_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
     t.show("#quality, the new NC's card", nc_card["text"], nc_card["blocks"])
     sb.slack.command(QUINN, "/feedback", "stats 30")
     t.show(f"only {names[QUINN.id]} sees (/feedback stats 30)", sb.slack.last_response()["text"], sb.slack.last_response()["blocks"])
+
+
+def home_and_digest_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
+    """Ben's Home tab, then Monday 08:00: Lena's weekly digest."""
+    t.step("Ben opens the bot's Home tab")
+    sb.slack.event({"type": "app_home_opened", "user": BEN.id, "channel": "D" + BEN.id[1:], "tab": "home"})
+    t.show(f"{names[BEN.id]}'s Home tab", "", sb.fake.home_views[BEN.id]["blocks"])
+
+    t.step("Monday 08:00: Lena (a leader) gets the weekly digest")
+    now = sb.clock.now()
+    days = (7 - now.weekday()) % 7 or 7
+    monday = (now + timedelta(days=days)).astimezone(sb.settings.zone).replace(hour=8, minute=0)
+    sb.clock.set(monday)  # type: ignore[attr-defined]
+    sb.ctx.nudges.derive()
+    sb.ctx.sender.drain()
+    digest = [m for m in sb.fake.sent_messages(LENA.id) if m["text"].startswith("Quality digest")][-1]
+    t.show(f"DM to {names[LENA.id]}", digest["text"], digest["blocks"])

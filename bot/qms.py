@@ -85,3 +85,12 @@ def outbox_status(
         blocks += [divider(), section("*Latest failures*\n" + capped_lines(lines))]
     text = ", ".join(f"{counts.get(s, 0)} {labels[s]}" for s in order)
     return Reply(f"Nudge delivery: {text}", blocks)
+
+
+def digest_reply(ctx: "Context", user_id: str) -> Reply:
+    """The digest as it would go out now, for a leader or QMS manager who asks."""
+    from bot import digest
+
+    ctx.roles.require(user_id, Role.LEADER, Role.QMS_MANAGER, doing="see the leaders' digest")
+    with ctx.db.session() as session:
+        return digest.render(digest.compute(session, ctx.clock.now(), ctx.settings))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import feedback
+from bot import feedback, home
 from bot import feedback_blocks as blocks
 from bot import nc_blocks
 from bot.mrkdwn import unescape
@@ -90,6 +90,7 @@ def register(app: App, ctx: "Context") -> None:
             return
         assert moved.id is not None
         feedback.refresh_card(ctx, moved.id)
+        home.publish(ctx, body["user"]["id"])
 
     @app.action(blocks.RAISE_NC_ACTION)
     def on_raise_nc(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:

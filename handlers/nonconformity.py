@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import feedback, nc_blocks
+from bot import feedback, home, nc_blocks
 from bot import nonconformity as nc
 from bot.lifecycle import Step
 from bot.mrkdwn import plain_text, unescape
@@ -100,6 +100,7 @@ def register(app: App, ctx: "Context") -> None:
         ack()
         assert record.id is not None
         nc.announce_raised(ctx, record.id)
+        home.publish(ctx, reporter)
         if complaint_id is not None:
             feedback.note_nc_raised(ctx, complaint_id, record.number, reporter)
             feedback.refresh_card(ctx, complaint_id)
@@ -181,6 +182,7 @@ def register(app: App, ctx: "Context") -> None:
                 return
             ack()
             nc.refresh_cards(ctx, *nc.cards_touched(changed))
+            home.publish(ctx, submitted.user)
 
         return handle
 

@@ -22,13 +22,13 @@ def register(app: App, ctx: "Context") -> None:
         if sub == "help":
             ack(response_type="ephemeral", **qms.help_reply().as_kwargs())
             return
-        if sub not in ("whoami", "outbox"):
+        if sub not in ("whoami", "outbox", "digest"):
             ack(response_type="ephemeral", **qms.unknown_reply(" ".join(words)).as_kwargs())
             return
         # These read Slack or the database: acknowledge first, answer through response_url.
         ack()
         try:
-            reply = qms.whoami_reply(ctx, user) if sub == "whoami" else qms.outbox_reply(ctx, user)
+            reply = {"whoami": qms.whoami_reply, "outbox": qms.outbox_reply, "digest": qms.digest_reply}[sub](ctx, user)
         except NotAllowed as refused:
             respond(text=str(refused), response_type="ephemeral")
             return

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import training
+from bot import home, training
 from bot import training_blocks as blocks
 from bot.mrkdwn import mention, safe
 from bot.qms import help_reply
@@ -137,6 +137,7 @@ def register(app: App, ctx: "Context") -> None:
         container = body.get("container") or {}
         clicked = (None, None) if container.get("is_ephemeral") else (container.get("channel_id"), container.get("message_ts"))
         training.show_acknowledged(ctx, done, clicked)
+        home.publish(ctx, body["user"]["id"])
         if container.get("is_ephemeral"):
             ephemeral(respond, f":white_check_mark: Acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}. Thank you.")
 

@@ -1,0 +1,157 @@
+"""The leaders' weekly digest (ISO 9001 5.1, 9.1.3): what happened, what is late, what is next.
+
+Computed from the records at send time and delivered through the outbox under one key per
+leader per week (`digest:2026-W49:U…`), so restarts and several instances send it once.
+Each part appears as soon as its register holds data; audits, reviews and objectives join
+when their features land.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.blocks import Reply, capped_lines, context, divider, header, section
+from bot.feedback import Figures, figures
+from bot.mrkdwn import mention, safe
+from bot.nc_blocks import ref
+from storage import reports
+from storage import trainings as training_store
+from storage.models import CorrectiveAction, Nonconformity, TrainingRound
+
+OVERDUE_SHOWN = 5
+AHEAD_DAYS = 14
+SEVERITY_ORDER = ("critical", "major", "minor", "observation")
+
+
+@dataclass
+class Digest:
+    week: str  # ISO week, e.g. 2026-W49
+    first: date
+    last: date
+    raised: int
+    raised_before: int
+    closed: int
+    closed_before: int
+    open_by_severity: dict[str, int]
+    overdue_actions: list[tuple[CorrectiveAction, Nonconformity]]
+    rounds: list[tuple[TrainingRound, dict[str, int]]]
+    customers: Figures
+    customers_before: Figures
+    ncs_due: list[Nonconformity]
+    rounds_due: list[TrainingRound]
+
+
+def week_of(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def compute(session: Session, now: datetime, settings: Any) -> Digest:
+    """The week that ended before today (Monday to Sunday), and the one before it for comparison."""
+    zone = settings.zone
+    today = now.astimezone(zone).date()
+    this_monday = today - timedelta(days=today.weekday())
+    first, end = this_monday - timedelta(days=7), this_monday
+    before = first - timedelta(days=7)
+
+    def at(day: date) -> datetime:
+        return datetime.combine(day, time(0), zone)
+
+    rounds = training_store.open_rounds(session)
+    counts = training_store.counts(session, [r.id for r in rounds if r.id])
+    horizon = today + timedelta(days=AHEAD_DAYS)
+    return Digest(
+        week=week_of(first),
+        first=first,
+        last=end - timedelta(days=1),
+        raised=reports.ncs_raised(session, at(first), at(end)),
+        raised_before=reports.ncs_raised(session, at(before), at(first)),
+        closed=reports.ncs_closed(session, at(first), at(end)),
+        closed_before=reports.ncs_closed(session, at(before), at(first)),
+        open_by_severity=reports.open_by(session, "severity"),
+        overdue_actions=reports.overdue_actions(session, today),
+        rounds=[(r, counts.get(r.id or 0, {"pending": 0, "acknowledged": 0})) for r in rounds],
+        customers=figures(session, first, end, zone),
+        customers_before=figures(session, before, first, zone),
+        ncs_due=reports.ncs_due_between(session, today, horizon),
+        rounds_due=[r for r in rounds if today <= r.due_date < horizon],
+    )
+
+
+def _change(now: int, before: int) -> str:
+    if now == before:
+        return "same as the week before"
+    return f"{'+' if now > before else '−'}{abs(now - before)} on the week before"
+
+
+def render(d: Digest) -> Reply:
+    open_total = sum(d.open_by_severity.values())
+    severities = ", ".join(f"{d.open_by_severity[s]} {s}" for s in SEVERITY_ORDER if d.open_by_severity.get(s)) or "none"
+    blocks: list[dict[str, Any]] = [
+        header(f"Quality digest · week {d.week[-2:]} ({d.first:%d %b} – {d.last:%d %b})"),
+        section(
+            f"*Nonconformities*\nRaised: *{d.raised}* ({_change(d.raised, d.raised_before)}) · "
+            f"closed: *{d.closed}* ({_change(d.closed, d.closed_before)})\nOpen now: *{open_total}* ({severities})"
+        ),
+    ]
+    if d.overdue_actions:
+        lines = [
+            f"{ref(nc)} A{a.seq} · {safe(a.description, 120)} · {mention(a.owner)} · due {a.due_date:%d %b}"
+            for a, nc in d.overdue_actions
+        ]
+        blocks.append(section(f"*Overdue actions* ({len(d.overdue_actions)})\n" + capped_lines(lines, 2800, max_lines=OVERDUE_SHOWN)))
+    else:
+        blocks.append(section("*Overdue actions*\nNone. :tada:"))
+    if d.rounds:
+        lines = [
+            f"{t.number} · {safe(t.doc_ref, 40)} rev {safe(t.revision, 20)} · *{_percent(c)}%* ({c['acknowledged']}/{c['acknowledged'] + c['pending']}) · by {t.due_date:%d %b}"
+            for t, c in d.rounds
+        ]
+        blocks.append(section("*Training completion* (open rounds)\n" + capped_lines(lines, 2800, max_lines=8)))
+    c, b = d.customers, d.customers_before
+    rating = "no ratings" if c.average_rating is None else f"*{c.average_rating:g}* from {c.ratings} ratings" + (
+        "" if b.average_rating is None else f" (week before {b.average_rating:g})"
+    )
+    blocks.append(section(f"*Customers*\nAverage rating: {rating} · complaints: *{c.complaints}* ({_change(c.complaints, b.complaints)})"))
+    ahead = [f"{ref(nc)} · {safe(nc.title, 100)} · {mention(nc.owner)} · due {nc.due_date:%d %b}" for nc in d.ncs_due]
+    ahead += [f"{t.number} · {safe(t.doc_ref, 40)} rev {safe(t.revision, 20)} to be read by {t.due_date:%d %b}" for t in d.rounds_due]
+    blocks.append(section(f"*Due in the next {AHEAD_DAYS} days*\n" + (capped_lines(ahead, 2800, max_lines=10) if ahead else "Nothing.")))
+    blocks += [divider(), context("Audits, management reviews and quality objectives appear here once they are tracked in the bot.")]
+    text = f"Quality digest for week {d.week[-2:]}: {d.raised} NCs raised, {d.closed} closed, {open_total} open, {len(d.overdue_actions)} overdue actions"
+    return Reply(text, blocks)
+
+
+def _percent(count: dict[str, int]) -> int:
+    total = count["pending"] + count["acknowledged"]
+    return round(100 * count["acknowledged"] / total) if total else 0
+
+
+def digest_recipients(settings: Any) -> list[str]:
+    """The leaders' channel if set, else every leader given by user ID."""
+    if settings.leaders_channel:
+        return [settings.leaders_channel]
+    return [leader for leader in settings.leaders if leader[:1] in "UW"]
+
+
+def digest_nudges(session: Session, now: datetime, settings: Any) -> list[Any]:
+    """Once the week's digest time has passed, queue it for each recipient (once, by key)."""
+    from bot.outbox import Nudge
+
+    local = now.astimezone(settings.zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    due = datetime.combine(monday + timedelta(days=settings.digest_weekday), settings.digest_time, settings.zone)
+    recipients = digest_recipients(settings)
+    if local < due or not recipients:
+        return []
+    week = week_of(monday - timedelta(days=7))
+    queued = training_store.outbox_keys(session, f"digest:{week}:")
+    if all(f"digest:{week}:{r}" in queued for r in recipients):
+        return []  # this week's digest is out: do not compute it again every minute
+    digest = compute(session, now, settings)
+    reply = render(digest)
+    # Sent at the scheduled time, not held to each leader's working hours: it is scheduled for them.
+    return [Nudge(f"digest:{digest.week}:{r}", r, reply.text, reply.blocks, in_working_hours=False) for r in recipients]

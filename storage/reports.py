@@ -1,0 +1,60 @@
+"""Counts across the registers for the digest and the App Home (read-only)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from storage.models import CorrectiveAction, Nonconformity
+
+FINISHED = ("closed", "cancelled")
+
+
+def ncs_raised(session: Session, start: datetime, end: datetime) -> int:
+    query = select(func.count()).where(col(Nonconformity.raised_at) >= start, col(Nonconformity.raised_at) < end)
+    return int(session.exec(query).one())
+
+
+def ncs_closed(session: Session, start: datetime, end: datetime) -> int:
+    query = select(func.count()).where(
+        col(Nonconformity.status) == "closed", col(Nonconformity.closed_at) >= start, col(Nonconformity.closed_at) < end
+    )
+    return int(session.exec(query).one())
+
+
+def open_by(session: Session, field: str) -> dict[str, int]:
+    """Active NCs counted by `severity` or `status`."""
+    column = col(getattr(Nonconformity, field))
+    query = select(column, func.count()).where(col(Nonconformity.status).not_in(FINISHED)).group_by(column)
+    return {key: n for key, n in session.exec(query).all()}
+
+
+def overdue_actions(session: Session, today: date) -> list[tuple[CorrectiveAction, Nonconformity]]:
+    query = (
+        select(CorrectiveAction, Nonconformity)
+        .join(Nonconformity, col(Nonconformity.id) == col(CorrectiveAction.nc_id))
+        .where(col(CorrectiveAction.status) == "open", col(CorrectiveAction.due_date) < today, col(Nonconformity.status).not_in(FINISHED))
+        .order_by(col(CorrectiveAction.due_date), col(CorrectiveAction.id))
+    )
+    return list(session.exec(query).all())
+
+
+def ncs_due_between(session: Session, start: date, end: date) -> list[Nonconformity]:
+    query = (
+        select(Nonconformity)
+        .where(col(Nonconformity.status).not_in(FINISHED), col(Nonconformity.due_date) >= start, col(Nonconformity.due_date) < end)
+        .order_by(col(Nonconformity.due_date))
+    )
+    return list(session.exec(query))
+
+
+def actions_of_person(session: Session, user_id: str) -> list[tuple[CorrectiveAction, Nonconformity]]:
+    query = (
+        select(CorrectiveAction, Nonconformity)
+        .join(Nonconformity, col(Nonconformity.id) == col(CorrectiveAction.nc_id))
+        .where(col(CorrectiveAction.owner) == user_id, col(CorrectiveAction.status) == "open", col(Nonconformity.status).not_in(FINISHED))
+        .order_by(col(CorrectiveAction.due_date))
+    )
+    return list(session.exec(query).all())

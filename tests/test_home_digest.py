@@ -1,0 +1,131 @@
+"""The App Home tab and the leaders' weekly digest, through the real app."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from bot import cli
+from bot.clock import ManualClock
+from bot.outbox import Sender
+from bot.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
+from bot.simulate import Person
+from storage.models import OutboxMessage
+
+NC = {"description": "Found at goods-in.", "severity": "major", "source": "employee_report", "process": "Production"}
+
+
+@pytest.fixture
+def sb(clock: ManualClock) -> Iterator[Sandbox]:
+    with Sandbox(clock=clock) as sandbox:
+        yield sandbox
+
+
+def raise_nc(sb: Sandbox, person: Person, title: str, **answers: Any) -> None:
+    sb.slack.command(person, "/nc")
+    response = sb.slack.submit(person, sb.slack.last_view(), {**NC, "title": title, **answers})
+    assert not response.content, response.text
+
+
+def open_home(sb: Sandbox, person: Person) -> str:
+    sb.slack.event({"type": "app_home_opened", "user": person.id, "channel": "D" + person.id[1:], "tab": "home"})
+    return json.dumps(sb.fake.home_views[person.id]["blocks"], ensure_ascii=False)
+
+
+def test_home_shows_my_work_overdue_first_and_long_lists_capped(sb: Sandbox) -> None:
+    for n in range(12):
+        raise_nc(sb, QUINN, f"Finding {n:02d}", owner=ANNA.id, due_date=f"2026-12-{n + 10:02d}")
+    raise_nc(sb, QUINN, "Someone else's", owner=BEN.id)
+    sb.clock.advance(days=16)  # type: ignore[attr-defined]  # 11 Dec: Finding 00 (due 10th) is overdue
+    shown = open_home(sb, ANNA)
+    assert "Your open NCs, actions and complaints* (12)" in shown and "… and 2 more" in shown
+    assert shown.index("Finding 00") < shown.index("Finding 01") and "1 day overdue" in shown
+    assert "Someone else's" not in shown and "Registers (QMS manager)" not in shown
+    assert {"Raise nonconformity", "Log customer feedback"} <= set(sb.buttons({"blocks": sb.fake.home_views[ANNA.id]["blocks"]}))
+
+
+def test_a_qms_manager_also_sees_the_registers(sb: Sandbox) -> None:
+    raise_nc(sb, ANNA, "Scratched housing", owner=BEN.id, due_date="2026-11-26")
+    sb.clock.advance(days=3)  # type: ignore[attr-defined]
+    shown = open_home(sb, QUINN)
+    assert "Registers (QMS manager)" in shown and "Open: *1*" in shown and "*Overdue*: 1 NCs, 0 actions" in shown
+
+
+def test_home_acknowledges_training_and_refreshes_after_it(sb: Sandbox) -> None:
+    sb.slack.command(QUINN, "/training", "new")
+    sb.slack.submit(QUINN, sb.slack.last_view(), {"title": "Returns", "doc_ref": "SOP-012", "revision": "C", "summary": "New ERP step.", "users": [ANNA.id], "due_date": "2026-12-04"})
+    shown = open_home(sb, ANNA)
+    assert "To read and acknowledge* (1)" in shown and "SOP-012 rev C" in shown
+    sb.press(ANNA, {"blocks": [{"type": "actions", "block_id": "home", "elements": [b["accessory"]]} for b in sb.fake.home_views[ANNA.id]["blocks"] if b.get("accessory")]}, "I've read and understood")
+    assert "To read and acknowledge* (0)" in json.dumps(sb.fake.home_views[ANNA.id]["blocks"])  # refreshed, not reopened
+
+
+def test_home_buttons_open_the_forms(sb: Sandbox) -> None:
+    open_home(sb, BEN)
+    home_message = {"blocks": sb.fake.home_views[BEN.id]["blocks"]}
+    sb.press(BEN, home_message, "Raise nonconformity")
+    assert sb.slack.last_view()["callback_id"] == "nc_raise"
+    sb.press(BEN, home_message, "Log customer feedback")
+    assert sb.slack.last_view()["callback_id"] == "feedback_log"
+
+
+def digest_messages(sb: Sandbox, recipient: str) -> list[dict[str, Any]]:
+    return [m for m in sb.fake.sent_messages(recipient) if m["text"].startswith("Quality digest")]
+
+
+def test_the_digest_goes_to_each_leader_once_per_week_with_the_weeks_figures(clock: ManualClock, database_url: str) -> None:
+    clock.set(datetime(2026, 11, 17, 9, tzinfo=timezone.utc))  # Tuesday of week 47
+    with Sandbox(clock=clock, database_url=database_url, settings={"leaders": [LENA.id, QUINN.id]}) as sb:
+        raise_nc(sb, ANNA, "Week 47 finding", owner=ANNA.id)
+        clock.set(datetime(2026, 11, 24, 9, tzinfo=timezone.utc))  # week 48
+        raise_nc(sb, ANNA, "Label missing", owner=ANNA.id, severity="critical")
+        raise_nc(sb, BEN, "Wrong torque", owner=BEN.id, due_date="2026-12-01")
+        sb.slack.command(BEN, "/feedback")
+        sb.slack.submit(BEN, sb.slack.last_view(), {"kind": "survey", "customer": "Acme", "received_via": "email", "rating": 4, "text": "Fine."})
+        clock.set(datetime(2026, 11, 30, 6, 59, tzinfo=timezone.utc))  # Monday 07:59 in Berlin
+        sb.ctx.nudges.derive()
+        sb.ctx.sender.drain()
+        assert digest_messages(sb, LENA.id) == []
+        clock.set(datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc))  # 08:00 in Berlin
+        sb.ctx.nudges.derive()
+        sb.ctx.nudges.derive()  # a second tick, or a second instance, queues nothing more
+        restarted = Sender(sb.db, sb.ctx.sender.client, sb.ctx.directory, sb.settings, clock, "after-restart")
+        restarted.drain()
+        sb.ctx.sender.drain()
+        for leader in (LENA.id, QUINN.id):
+            (digest,) = digest_messages(sb, leader)
+            shown = json.dumps(digest["blocks"], ensure_ascii=False)
+            assert "week 48 (23 Nov – 29 Nov)" in shown
+            assert "Raised: *2* (+1 on the week before)" in shown and "Open now: *3* (1 critical, 2 major)" in shown
+            assert "Average rating: *4* from 1 ratings" in shown and "Wrong torque" in shown  # due within 14 days
+        assert digest_messages(sb, ANNA.id) == []
+        with sb.db.session() as session:
+            keys = [r.key for r in session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith("digest:")))]  # type: ignore[attr-defined]
+        assert sorted(keys) == [f"digest:2026-W48:{LENA.id}", f"digest:2026-W48:{QUINN.id}"]
+
+
+def test_the_digest_can_go_to_the_leaders_channel_and_be_asked_for(clock: ManualClock) -> None:
+    with Sandbox(clock=clock, settings={"leaders_channel": "C0LEADERS1"}) as sb:
+        sb.fake.add_channel("C0LEADERS1", "leaders", [LENA.id])
+        clock.set(datetime(2026, 11, 30, 8, tzinfo=timezone.utc))
+        sb.ctx.nudges.derive()
+        sb.ctx.sender.drain()
+        assert len(digest_messages(sb, "C0LEADERS1")) == 1 and digest_messages(sb, LENA.id) == []
+        sb.slack.command(ANNA, "/qms", "digest")
+        assert "Only leaders or QMS managers can see the leaders' digest" in sb.slack.last_response()["text"]
+        sb.slack.command(LENA, "/qms", "digest")
+        assert sb.slack.last_response()["text"].startswith("Quality digest for week 48")
+
+
+def test_digest_preview_prints_without_slack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'qms.db'}")
+    monkeypatch.setenv("QMS_LEADERS", "U0LENA0001")
+    assert cli.main(["digest", "--preview"]) == 0
+    out = capsys.readouterr().out
+    assert "QUALITY DIGEST" in out and "Nonconformities" in out and "goes to: U0LENA0001" in out
