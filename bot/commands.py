@@ -35,6 +35,7 @@ SLASH_COMMANDS: list[SlashCommand] = [
     SlashCommand("/qms", "Quality management system: help, your role, the digest, delivery status", "help | whoami | digest | outbox"),
     SlashCommand("/nc", "Raise a nonconformity, list open ones, or show one", "[title] | list [mine|open|overdue] | NC-2026-0001"),
     SlashCommand("/feedback", "Log customer feedback: complaints, compliments, suggestions, survey responses", "[what the customer said] | list | stats [days] | FB-2026-0001"),
+    SlashCommand("/kpi", "Quality objectives against their targets", "[list] | new | log OBJ-3 97.5 [2026-11]"),
     SlashCommand("/training", "Trainings and document revisions to read and acknowledge", "me | list | new | status TR-2026-0001 | close TR-2026-0001 | matrix"),
 ]
 
@@ -51,6 +52,9 @@ USAGES: list[Usage] = [
     Usage("/feedback list", "Open complaints and the latest feedback"),
     Usage("/feedback stats 90", "Average rating, complaints, share turned into NCs, median days to answer, for the last 90 days"),
     Usage("/feedback FB-2026-0001", "One feedback entry"),
+    Usage("/kpi", "Quality objectives with this period's value, target and status (met, at risk, missed)"),
+    Usage("/kpi new", "Define a quality objective: measured by the bot or entered by hand", "QMS managers"),
+    Usage("/kpi log OBJ-3 97.5 2026-11", "Enter a value by hand for an objective and period", "QMS managers, leaders"),
     Usage("/training me", "What you still have to read, with your training record"),
     Usage("/training list", "Open training rounds with how far each has got"),
     Usage("/training new", "Publish a document revision or training for people to acknowledge", "QMS managers and document owners"),

@@ -18,6 +18,8 @@ from bot.blocks import Reply, capped_lines, context, divider, header, section
 from bot.feedback import Figures, figures
 from bot.mrkdwn import mention, safe
 from bot.nc_blocks import ref
+from bot.objectives import Standing, standings
+from bot.objectives import lines as objective_lines
 from storage import reports
 from storage import trainings as training_store
 from storage.models import CorrectiveAction, Nonconformity, TrainingRound
@@ -43,6 +45,7 @@ class Digest:
     customers_before: Figures
     ncs_due: list[Nonconformity]
     rounds_due: list[TrainingRound]
+    objectives: list[Standing]
 
 
 def week_of(day: date) -> str:
@@ -79,6 +82,7 @@ def compute(session: Session, now: datetime, settings: Any) -> Digest:
         customers_before=figures(session, before, first, zone),
         ncs_due=reports.ncs_due_between(session, today, horizon),
         rounds_due=[r for r in rounds if today <= r.due_date < horizon],
+        objectives=standings(session, today, zone),
     )
 
 
@@ -112,6 +116,8 @@ def render(d: Digest) -> Reply:
             for t, c in d.rounds
         ]
         blocks.append(section("*Training completion* (open rounds)\n" + capped_lines(lines, 2800, max_lines=8)))
+    if d.objectives:
+        blocks.append(section("*Quality objectives* (this period so far)\n" + capped_lines(objective_lines(d.objectives), 2800, max_lines=12)))
     c, b = d.customers, d.customers_before
     rating = "no ratings" if c.average_rating is None else f"*{c.average_rating:g}* from {c.ratings} ratings" + (
         "" if b.average_rating is None else f" (week before {b.average_rating:g})"
@@ -120,7 +126,7 @@ def render(d: Digest) -> Reply:
     ahead = [f"{ref(nc)} · {safe(nc.title, 100)} · {mention(nc.owner)} · due {nc.due_date:%d %b}" for nc in d.ncs_due]
     ahead += [f"{t.number} · {safe(t.doc_ref, 40)} rev {safe(t.revision, 20)} to be read by {t.due_date:%d %b}" for t in d.rounds_due]
     blocks.append(section(f"*Due in the next {AHEAD_DAYS} days*\n" + (capped_lines(ahead, 2800, max_lines=10) if ahead else "Nothing.")))
-    blocks += [divider(), context("Audits, management reviews and quality objectives appear here once they are tracked in the bot.")]
+    blocks += [divider(), context("Audits and management reviews appear here once they are tracked in the bot." + ("" if d.objectives else " Quality objectives too, once defined with `/kpi new`."))]
     text = f"Quality digest for week {d.week[-2:]}: {d.raised} NCs raised, {d.closed} closed, {open_total} open, {len(d.overdue_actions)} overdue actions"
     return Reply(text, blocks)
 

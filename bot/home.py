@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
@@ -12,6 +12,8 @@ from bot import nc_blocks
 from bot.blocks import actions, button, capped_lines, context, divider, header, home, section
 from bot.lifecycle import Status
 from bot.mrkdwn import mention, safe
+from bot.objectives import lines as objective_lines
+from bot.objectives import standings
 from bot.training_blocks import ACK_ACTION
 from storage import feedback as feedback_store
 from storage import nonconformities as nc_store
@@ -37,7 +39,7 @@ def view(ctx: "Context", user: str) -> dict[str, Any]:
         my_actions = reports.actions_of_person(session, user)
         to_read = [(a, t) for a, t in training_store.of_person(session, user) if a.status == "pending" and t.status == "open"]
         complaints = [c for c in feedback_store.open_complaints(session) if c.owner == user and c.response == "received"]
-        overview = _overview(session, today) if manager else None
+        overview = _overview(session, today, ctx.settings.zone) if manager else None
     blocks: list[dict[str, Any]] = [
         header("Your quality work"),
         actions("home_start", [button("Raise nonconformity", RAISE_NC, "home", style="primary"), button("Log customer feedback", LOG_FEEDBACK, "home")]),
@@ -65,7 +67,7 @@ def view(ctx: "Context", user: str) -> dict[str, Any]:
     return home(blocks)
 
 
-def _overview(session: Any, today: date) -> list[dict[str, Any]]:
+def _overview(session: Any, today: date, zone: tzinfo) -> list[dict[str, Any]]:
     by_status = reports.open_by(session, "status")
     states = " · ".join(f"{Status(s).label}: *{n}*" for s, n in sorted(by_status.items(), key=lambda kv: list(Status).index(Status(kv[0])))) or "none open"
     overdue_ncs = nc_store.overdue(session, today)
@@ -88,7 +90,8 @@ def _overview(session: Any, today: date) -> list[dict[str, Any]]:
         blocks.append(section("*Overdue actions*\n" + capped_lines([f"{nc_blocks.ref(nc)} A{a.seq} · {mention(a.owner)} · due {a.due_date:%d %b}" for a, nc in overdue_actions], 2900, max_lines=LIST_SHOWN)))
     if training:
         blocks.append(section("*Open training rounds*\n" + capped_lines(training, 2900, max_lines=LIST_SHOWN)))
-    blocks.append(context("Quality objectives appear here once they are defined."))
+    found = standings(session, today, zone)
+    blocks.append(section("*Quality objectives*\n" + capped_lines(objective_lines(found), 2900, max_lines=LIST_SHOWN)) if found else context("Quality objectives appear here once defined with `/kpi new`."))
     return blocks
 
 

@@ -304,3 +304,37 @@ class Feedback(SQLModel, table=True):
     card_ts: str | None = Field(default=None, max_length=32)
     card_permalink: str | None = Field(default=None, max_length=500)
     nc_id: int | None = Field(default=None, foreign_key="nonconformity.id")
+
+
+class QualityObjective(SQLModel, table=True):
+    """A quality objective (ISO 9001 6.2): what is measured, the target, and which way is good."""
+
+    __tablename__ = "quality_objective"
+    __table_args__ = (
+        _in("direction", ("at_least", "at_most"), "ck_quality_objective_direction"),
+        _in("period", ("month", "quarter", "year"), "ck_quality_objective_period"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100)
+    measure: str = Field(max_length=40)  # a computed measure's key, or "manual"
+    target: float
+    direction: str = Field(max_length=8)
+    unit: str = Field(default="", max_length=20)
+    period: str = Field(max_length=8)
+    created_by: str = Field(max_length=32)
+    created_at: datetime = _when()
+
+
+class KpiValue(SQLModel, table=True):
+    """A value entered by hand for an objective and period (`/kpi log`); the latest one counts."""
+
+    __tablename__ = "kpi_value"
+    __table_args__ = (UniqueConstraint("objective_id", "period_key", name="uq_kpi_value_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    objective_id: int = Field(foreign_key="quality_objective.id")
+    period_key: str = Field(max_length=10)
+    value: float
+    logged_by: str = Field(max_length=32)
+    logged_at: datetime = _when()
