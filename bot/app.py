@@ -41,14 +41,15 @@ class Context:
     nudges: NudgeEngine
 
 
-def feature_sources() -> list[NudgeSource]:
+def feature_sources(directory: Directory | None = None) -> list[NudgeSource]:
     """The nudge sources of every feature (each feature adds its own here)."""
+    from bot.digest import digest_source
     from bot.nonconformity import nc_nudges
-    from bot.digest import digest_nudges
     from bot.feedback import complaint_nudges
     from bot.training import training_nudges
 
-    return [nc_nudges, training_nudges, complaint_nudges, digest_nudges]
+    # Leaders given as a user group are expanded through Slack (cached for ten minutes).
+    return [nc_nudges, training_nudges, complaint_nudges, digest_source(directory.group_members if directory else None)]
 
 
 def build_context(
@@ -64,7 +65,7 @@ def build_context(
     client = web_client(settings)
     directory = Directory(client, clock)
     sender = Sender(db, web_client(settings, for_outbox=True), directory, settings, clock, worker)
-    engine = NudgeEngine(db, settings, clock, feature_sources() if sources is None else sources)
+    engine = NudgeEngine(db, settings, clock, feature_sources(directory) if sources is None else sources)
     return Context(settings, db, clock, client, directory, Roles(settings, directory), sender, engine)
 
 

@@ -121,7 +121,9 @@ def _preview_digest(settings: Settings) -> int:
         reply = digest.render(digest.compute(session, SystemClock().now(), settings))
     for line in render_message(reply.text, reply.blocks):
         print(line)
-    print(f"(goes to: {', '.join(digest.digest_recipients(settings)) or 'nobody: set QMS_LEADERS or QMS_LEADERS_CHANNEL'}; {settings.digest} {settings.timezone})")
+    groups = [g for g in settings.leaders if g.startswith("S")]
+    to = ", ".join(digest.digest_recipients(settings) + [f"the members of {g}" for g in groups if not settings.leaders_channel])
+    print(f"(goes to: {to or 'nobody: set QMS_LEADERS or QMS_LEADERS_CHANNEL'}; {settings.digest} {settings.timezone})")
     return 0
 
 

@@ -1,13 +1,16 @@
 """The leaders' weekly digest (ISO 9001 5.1, 9.1.3): what happened, what is late, what is next.
 
 Computed from the records at send time and delivered through the outbox under one key per
-leader per week (`digest:2026-W49:U…`), so restarts and several instances send it once.
+leader and period (`digest:2026-11-30:U…`: the digest due on 30 November), so restarts and
+several instances send it once, and a bot that was down at the time sends it when back
+(up to three days late).
 Each part appears as soon as its register holds data; audits, reviews and objectives join
 when their features land.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -25,6 +28,7 @@ from storage import trainings as training_store
 from storage.models import CorrectiveAction, Nonconformity, TrainingRound
 
 OVERDUE_SHOWN = 5
+LATE_AT_MOST = timedelta(days=3)  # a bot down over a weekend still sends Friday's digest on Monday
 AHEAD_DAYS = 14
 SEVERITY_ORDER = ("critical", "major", "minor", "observation")
 
@@ -53,12 +57,21 @@ def week_of(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def compute(session: Session, now: datetime, settings: Any) -> Digest:
-    """The week that ended before today (Monday to Sunday), and the one before it for comparison."""
+def last_due(now: datetime, settings: Any) -> datetime:
+    """The latest scheduled digest moment at or before `now` (QMS_DIGEST in QMS_TIMEZONE)."""
+    local = now.astimezone(settings.zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    due = datetime.combine(monday + timedelta(days=settings.digest_weekday), settings.digest_time, settings.zone)
+    return due if due <= local else due - timedelta(days=7)
+
+
+def compute(session: Session, now: datetime, settings: Any, period_end: date | None = None) -> Digest:
+    """The seven days before `period_end` (the digest's day; default: the latest scheduled
+    one), and the seven before those for comparison. Monday's digest covers Monday to Sunday."""
     zone = settings.zone
     today = now.astimezone(zone).date()
-    this_monday = today - timedelta(days=today.weekday())
-    first, end = this_monday - timedelta(days=7), this_monday
+    end = period_end or last_due(now, settings).date()
+    first = end - timedelta(days=7)
     before = first - timedelta(days=7)
 
     def at(day: date) -> datetime:
@@ -82,7 +95,8 @@ def compute(session: Session, now: datetime, settings: Any) -> Digest:
         customers_before=figures(session, before, first, zone),
         ncs_due=reports.ncs_due_between(session, today, horizon),
         rounds_due=[r for r in rounds if today <= r.due_date < horizon],
-        objectives=standings(session, today, zone),
+        # The objectives' periods as of the covered week's last day: on 1 December, November.
+        objectives=standings(session, end - timedelta(days=1), zone),
     )
 
 
@@ -96,7 +110,7 @@ def render(d: Digest) -> Reply:
     open_total = sum(d.open_by_severity.values())
     severities = ", ".join(f"{d.open_by_severity[s]} {s}" for s in SEVERITY_ORDER if d.open_by_severity.get(s)) or "none"
     blocks: list[dict[str, Any]] = [
-        header(f"Quality digest · week {d.week[-2:]} ({d.first:%d %b} – {d.last:%d %b})"),
+        header(f"Quality digest · {d.first:%d %b} – {d.last:%d %b %Y}"),
         section(
             f"*Nonconformities*\nRaised: *{d.raised}* ({_change(d.raised, d.raised_before)}) · "
             f"closed: *{d.closed}* ({_change(d.closed, d.closed_before)})\nOpen now: *{open_total}* ({severities})"
@@ -127,7 +141,7 @@ def render(d: Digest) -> Reply:
     ahead += [f"{t.number} · {safe(t.doc_ref, 40)} rev {safe(t.revision, 20)} to be read by {t.due_date:%d %b}" for t in d.rounds_due]
     blocks.append(section(f"*Due in the next {AHEAD_DAYS} days*\n" + (capped_lines(ahead, 2800, max_lines=10) if ahead else "Nothing.")))
     blocks += [divider(), context("Audits and management reviews appear here once they are tracked in the bot." + ("" if d.objectives else " Quality objectives too, once defined with `/kpi new`."))]
-    text = f"Quality digest for week {d.week[-2:]}: {d.raised} NCs raised, {d.closed} closed, {open_total} open, {len(d.overdue_actions)} overdue actions"
+    text = f"Quality digest for {d.first:%d %b} – {d.last:%d %b}: {d.raised} NCs raised, {d.closed} closed, {open_total} open, {len(d.overdue_actions)} overdue actions"
     return Reply(text, blocks)
 
 
@@ -136,28 +150,34 @@ def _percent(count: dict[str, int]) -> int:
     return round(100 * count["acknowledged"] / total) if total else 0
 
 
-def digest_recipients(settings: Any) -> list[str]:
-    """The leaders' channel if set, else every leader given by user ID."""
+def digest_recipients(settings: Any, group_members: Callable[[str], Iterable[str]] | None = None) -> list[str]:
+    """The leaders' channel if set, else every leader (a user group's members, when given one)."""
     if settings.leaders_channel:
         return [settings.leaders_channel]
-    return [leader for leader in settings.leaders if leader[:1] in "UW"]
+    people = [leader for leader in settings.leaders if leader[:1] in "UW"]
+    for group in (g for g in settings.leaders if g[:1] == "S"):
+        if group_members is not None:
+            people += sorted(group_members(group))
+    return list(dict.fromkeys(people))
 
 
-def digest_nudges(session: Session, now: datetime, settings: Any) -> list[Any]:
-    """Once the week's digest time has passed, queue it for each recipient (once, by key)."""
-    from bot.outbox import Nudge
+def digest_source(group_members: Callable[[str], Iterable[str]] | None = None) -> Callable[[Session, datetime, Any], list[Any]]:
+    """The nudge source for the digest; `group_members` expands QMS_LEADERS given as a user group."""
 
-    local = now.astimezone(settings.zone)
-    monday = local.date() - timedelta(days=local.weekday())
-    due = datetime.combine(monday + timedelta(days=settings.digest_weekday), settings.digest_time, settings.zone)
-    recipients = digest_recipients(settings)
-    if local < due or not recipients:
-        return []
-    week = week_of(monday - timedelta(days=7))
-    queued = training_store.outbox_keys(session, f"digest:{week}:")
-    if all(f"digest:{week}:{r}" in queued for r in recipients):
-        return []  # this week's digest is out: do not compute it again every minute
-    digest = compute(session, now, settings)
-    reply = render(digest)
-    # Sent at the scheduled time, not held to each leader's working hours: it is scheduled for them.
-    return [Nudge(f"digest:{digest.week}:{r}", r, reply.text, reply.blocks, in_working_hours=False) for r in recipients]
+    def digest_nudges(session: Session, now: datetime, settings: Any) -> list[Any]:
+        """Once the digest's moment has passed, queue it for each recipient (once, by key)."""
+        from bot.outbox import Nudge
+
+        due = last_due(now, settings)
+        recipients = digest_recipients(settings, group_members)
+        if not recipients or now - due > LATE_AT_MOST:
+            return []  # nobody to send to, or so late the next one is nearly due
+        period = f"{due.date():%Y-%m-%d}"
+        queued = training_store.outbox_keys(session, f"digest:{period}:")
+        if all(f"digest:{period}:{r}" in queued for r in recipients):
+            return []  # this period's digest is out: do not compute it again every minute
+        reply = render(compute(session, now, settings, due.date()))
+        # Sent at the scheduled time, not held to each leader's working hours: it is scheduled for them.
+        return [Nudge(f"digest:{period}:{r}", r, reply.text, reply.blocks, in_working_hours=False) for r in recipients]
+
+    return digest_nudges

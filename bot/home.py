@@ -101,3 +101,5 @@ def publish(ctx: "Context", user: str) -> None:
         ctx.client.views_publish(user_id=user, view=view(ctx, user))
     except SlackApiError as exc:
         log.warning("could not refresh the Home tab of %s: %s", user, exc.response.get("error"))
+    except Exception:  # a stale Home tab must never cut short the work that called for it
+        log.exception("could not draw the Home tab of %s", user)

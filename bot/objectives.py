@@ -61,7 +61,7 @@ def period_of(kind: str, day: date) -> tuple[str, date, date]:
 def parse_period(kind: str, text: str) -> tuple[str, date, date] | None:
     patterns = {"month": r"^(\d{4})-(\d{2})$", "quarter": r"^(\d{4})-Q([1-4])$", "year": r"^(\d{4})$"}
     match = re.match(patterns[kind], text.strip(), re.IGNORECASE)
-    if not match:
+    if not match or not 2000 <= int(match.group(1)) <= 2100:
         return None
     year = int(match.group(1))
     if kind == "month":
@@ -152,6 +152,8 @@ def standings(session: Session, today: date, zone: tzinfo) -> list[Standing]:
     found = []
     for objective in store.all_objectives(session):
         key, start, end = period_of(objective.period, today)
+        # To date: a round due later this month is not yet incomplete.
+        end = min(end, today + timedelta(days=1))
         compute = MEASURES[objective.measure].compute if objective.measure in MEASURES else None
         value = compute(session, start, end, zone) if compute else store.value_for(session, objective.id, key)  # type: ignore[arg-type]
         found.append(Standing(objective, key, value, status(value, objective.target, objective.direction)))
@@ -174,8 +176,11 @@ def new_modal() -> dict[str, Any]:
 
 
 def _number(text: str | None) -> float | None:
+    raw = (text or "").strip()
+    if re.fullmatch(r"-?\d{1,3}(,\d{3})+", raw):
+        return None  # "1,250": a thousands separator or a decimal comma? Ask rather than guess.
     try:
-        value = float((text or "").strip().replace(",", "."))
+        value = float(raw.replace(",", "."))
     except ValueError:
         return None
     return value if value == value and abs(value) < 1e12 else None  # no NaN, no absurd sizes
@@ -224,11 +229,11 @@ def create(ctx: "Context", user: str, values: dict[str, Any]) -> QualityObjectiv
 def log_value(ctx: "Context", user: str, words: list[str]) -> str:
     """`/kpi log OBJ-3 97.5 [2026-11]`: a hand-entered value for the objective's period."""
     ctx.roles.require(user, Role.QMS_MANAGER, Role.LEADER, doing="log KPI values")
-    if len(words) not in (2, 3) or not CODE.match(words[0]):
+    if len(words) not in (2, 3) or not CODE.match(words[0]) or int(CODE.match(words[0]).group(1)) > 2**31 - 1:  # type: ignore[union-attr]
         raise Refused("Use `/kpi log OBJ-3 97.5` (this period) or `/kpi log OBJ-3 97.5 2026-11`.")
     value = _number(words[1])
     if value is None:
-        raise Refused(f"{safe(words[1], 30)} is not a number.")
+        raise Refused(f"{safe(words[1], 30)} is not a number (write 1250 or 12.5).")
     now = ctx.clock.now()
     today = now.astimezone(ctx.settings.zone).date()
     with ctx.db.session() as session:
@@ -240,7 +245,7 @@ def log_value(ctx: "Context", user: str, words: list[str]) -> str:
         period = parse_period(objective.period, words[2]) if len(words) == 3 else period_of(objective.period, today)
         if period is None:
             example = {"month": "2026-11", "quarter": "2026-Q4", "year": "2026"}[objective.period]
-            raise Refused(f"OBJ-{objective.id} is measured per {objective.period}: give the period like {example}.")
+            raise Refused(f"OBJ-{objective.id} is measured per {objective.period}: give the period like {example} (years 2000 to 2100).")
         if period[1] > today:
             raise Refused("That period has not started yet.")
         before = store.set_value(session, {"objective_id": objective.id, "period_key": period[0], "value": value, "logged_by": user, "logged_at": now})
@@ -249,7 +254,8 @@ def log_value(ctx: "Context", user: str, words: list[str]) -> str:
             before={"period": period[0], "value": before}, after={"period": period[0], "value": value},
         )
         shown = status(value, objective.target, objective.direction)
-        return f"Logged {value:g}{objective.unit} for OBJ-{objective.id} ({safe(objective.name, 100)}), {period[0]}: *{shown}* against {DIRECTIONS[objective.direction].lower()} {objective.target:g}{objective.unit}."
+        unit = safe(objective.unit, 20)
+        return f"Logged {value:g}{unit} for OBJ-{objective.id} ({safe(objective.name, 100)}), {period[0]}: *{shown}* against {DIRECTIONS[objective.direction].lower()} {objective.target:g}{unit}."
 
 
 def list_reply(ctx: "Context") -> Reply:
@@ -268,6 +274,7 @@ def lines(found: list[Standing]) -> list[str]:
     out = []
     for s in found:
         o = s.objective
-        value = "no data" if s.value is None else f"{s.value:g}{o.unit}"
-        out.append(f"{STATUS_EMOJI[s.status]} *{s.code}* {safe(o.name, 100)}: {value} · target {DIRECTIONS[o.direction].lower()} {o.target:g}{o.unit} · {s.period} · *{s.status}*")
+        unit = safe(o.unit, 20)
+        value = "no data" if s.value is None else f"{s.value:g}{unit}"
+        out.append(f"{STATUS_EMOJI[s.status]} *{s.code}* {safe(o.name, 100)}: {value} · target {DIRECTIONS[o.direction].lower()} {o.target:g}{unit} · {s.period} · *{s.status}*")
     return out

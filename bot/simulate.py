@@ -116,6 +116,23 @@ class Simulator:
         }
         return self._interactive(payload)
 
+    def click_in_home(self, person: Person, action_id: str, value: str) -> httpx.Response:
+        """A button click in the App Home tab: a view container and no response_url."""
+        payload = {
+            "type": "block_actions",
+            "user": self._user(person),
+            "api_app_id": API_APP_ID,
+            "token": VERIFICATION_TOKEN,
+            "container": {"type": "view", "view_id": "V0HOME0001"},
+            "trigger_id": self.trigger_id(),
+            "team": self._team(),
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "view": {"id": "V0HOME0001", "type": "home", "blocks": []},
+            "actions": [{"action_id": action_id, "block_id": "home", "value": value, "type": "button", "action_ts": f"{time.time():.6f}"}],
+        }
+        return self._interactive(payload)
+
     def submit(self, person: Person, view: dict[str, Any], answers: dict[str, Any]) -> httpx.Response:
         """Submit a modal the bot opened, answering input blocks by block_id."""
         state: dict[str, Any] = {}

@@ -100,10 +100,10 @@ def register(app: App, ctx: "Context") -> None:
         ack()
         assert record.id is not None
         nc.announce_raised(ctx, record.id)
-        home.publish(ctx, reporter)
         if complaint_id is not None:
             feedback.note_nc_raised(ctx, complaint_id, record.number, reporter)
             feedback.refresh_card(ctx, complaint_id)
+        home.publish(ctx, reporter)
 
     # --- the card's buttons: check on the server, then open the step's modal ---
 

@@ -120,26 +120,40 @@ def register(app: App, ctx: "Context") -> None:
         _tell(client, publisher, text)
 
     @app.action(blocks.ACK_ACTION)
-    def on_acknowledge(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+    def on_acknowledge(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
+        user = body["user"]["id"]
+        container = body.get("container") or {}
+        from_home = container.get("type") == "view"
+
+        def tell(text: str) -> None:
+            # A click in the Home tab has no response URL: answer there by DM instead.
+            if body.get("response_url"):
+                ephemeral(respond, text)
+            else:
+                _tell(client, user, text)
+
         try:
-            done = training.acknowledge(ctx, int(action.get("value", "")), body["user"]["id"])
+            done = training.acknowledge(ctx, int(action.get("value", "")), user)
         except ValueError:
-            ephemeral(respond, "That button is broken; `/training me` lists what you still have to read.")
+            tell("That button is broken; `/training me` lists what you still have to read.")
             return
         except (NotAllowed, training.Refused) as refused:
-            ephemeral(respond, str(refused))
+            tell(str(refused))
             return
+        finally:
+            if from_home:
+                home.publish(ctx, user)
         if not done.first_time:
             when = done.assignment.acknowledged_at.astimezone(ctx.settings.zone) if done.assignment.acknowledged_at else None
-            ephemeral(respond, f"You already acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}" + (f" on {when:%d %b %Y at %H:%M}" if when else "") + ". Nothing changed.")
+            tell(f"You already acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}" + (f" on {when:%d %b %Y at %H:%M}" if when else "") + ". Nothing changed.")
             return
-        container = body.get("container") or {}
-        clicked = (None, None) if container.get("is_ephemeral") else (container.get("channel_id"), container.get("message_ts"))
+        clicked = (None, None) if container.get("is_ephemeral") or from_home else (container.get("channel_id"), container.get("message_ts"))
         training.show_acknowledged(ctx, done, clicked)
-        home.publish(ctx, body["user"]["id"])
         if container.get("is_ephemeral"):
-            ephemeral(respond, f":white_check_mark: Acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}. Thank you.")
+            tell(f":white_check_mark: Acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}. Thank you.")
+        if not from_home:
+            home.publish(ctx, user)
 
     @app.action(blocks.QUESTION_ACTION)
     def on_question(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:

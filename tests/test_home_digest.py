@@ -101,13 +101,13 @@ def test_the_digest_goes_to_each_leader_once_per_week_with_the_weeks_figures(clo
         for leader in (LENA.id, QUINN.id):
             (digest,) = digest_messages(sb, leader)
             shown = json.dumps(digest["blocks"], ensure_ascii=False)
-            assert "week 48 (23 Nov – 29 Nov)" in shown
+            assert "Quality digest · 23 Nov – 29 Nov 2026" in shown
             assert "Raised: *2* (+1 on the week before)" in shown and "Open now: *3* (1 critical, 2 major)" in shown
             assert "Average rating: *4* from 1 ratings" in shown and "Wrong torque" in shown  # due within 14 days
         assert digest_messages(sb, ANNA.id) == []
         with sb.db.session() as session:
             keys = [r.key for r in session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith("digest:")))]  # type: ignore[attr-defined]
-        assert sorted(keys) == [f"digest:2026-W48:{LENA.id}", f"digest:2026-W48:{QUINN.id}"]
+        assert sorted(keys) == [f"digest:2026-11-30:{LENA.id}", f"digest:2026-11-30:{QUINN.id}"]
 
 
 def test_the_digest_can_go_to_the_leaders_channel_and_be_asked_for(clock: ManualClock) -> None:
@@ -120,7 +120,7 @@ def test_the_digest_can_go_to_the_leaders_channel_and_be_asked_for(clock: Manual
         sb.slack.command(ANNA, "/qms", "digest")
         assert "Only leaders or QMS managers can see the leaders' digest" in sb.slack.last_response()["text"]
         sb.slack.command(LENA, "/qms", "digest")
-        assert sb.slack.last_response()["text"].startswith("Quality digest for week 48")
+        assert sb.slack.last_response()["text"].startswith("Quality digest for 23 Nov – 29 Nov")
 
 
 def test_digest_preview_prints_without_slack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -129,3 +129,35 @@ def test_digest_preview_prints_without_slack(tmp_path: Path, monkeypatch: pytest
     assert cli.main(["digest", "--preview"]) == 0
     out = capsys.readouterr().out
     assert "QUALITY DIGEST" in out and "Nonconformities" in out and "goes to: U0LENA0001" in out
+
+
+def test_leaders_as_a_user_group_and_a_friday_digest_after_a_weekend_outage(clock: ManualClock) -> None:
+    with Sandbox(clock=clock, settings={"leaders": ["S0LEADERS1"], "digest": "fri 16:00"}) as sb:
+        sb.fake.add_usergroup("S0LEADERS1", [LENA.id, BEN.id])
+        clock.set(datetime(2026, 11, 27, 14, 59, tzinfo=timezone.utc))  # Friday 15:59 in Berlin
+        sb.ctx.nudges.derive()
+        assert digest_messages(sb, LENA.id) == []
+        clock.set(datetime(2026, 11, 30, 8, tzinfo=timezone.utc))  # down all weekend, back on Monday
+        sb.ctx.nudges.derive()
+        sb.ctx.sender.drain()
+        for leader in (LENA.id, BEN.id):
+            (digest,) = digest_messages(sb, leader)
+            assert "20 Nov – 26 Nov 2026" in json.dumps(digest["blocks"], ensure_ascii=False)  # the seven days before Friday
+        clock.set(datetime(2026, 12, 3, 8, tzinfo=timezone.utc))  # too late for last Friday's: wait for the next
+        sb.fake.add_usergroup("S0LEADERS1", [LENA.id, BEN.id, ANNA.id])
+        sb.ctx.nudges.derive()
+        assert digest_messages(sb, ANNA.id) == []
+
+
+def test_acknowledging_from_the_home_tab_answers_there(sb: Sandbox) -> None:
+    sb.slack.command(QUINN, "/training", "new")
+    sb.slack.submit(QUINN, sb.slack.last_view(), {"title": "Returns", "doc_ref": "SOP-012", "revision": "C", "summary": "New ERP step.", "users": [ANNA.id], "due_date": "2026-12-04"})
+    open_home(sb, ANNA)
+    button = next(b["accessory"] for b in sb.fake.home_views[ANNA.id]["blocks"] if b.get("accessory"))
+    responses = len(sb.fake.responses)
+    # From the Home tab Slack sends a view container and no response URL.
+    sb.slack.click_in_home(ANNA, button["action_id"], button["value"])
+    sb.slack.click_in_home(ANNA, button["action_id"], button["value"])
+    assert len(sb.fake.responses) == responses
+    assert "You already acknowledged SOP-012 rev C" in sb.fake.sent_messages(ANNA.id)[-1]["text"]
+    assert "To read and acknowledge* (0)" in json.dumps(sb.fake.home_views[ANNA.id]["blocks"])

@@ -115,7 +115,7 @@ def test_kpi_commands_define_log_and_show_objectives(clock: ManualClock) -> None
         assert "2.7% for OBJ-1" in sb.slack.last_response()["text"] and "*at risk*" in sb.slack.last_response()["text"]
         sb.slack.command(LENA, "/kpi", "log OBJ-1 1.9 2026-10")
         assert "2026-10: *met*" in sb.slack.last_response()["text"]
-        for text, says in (("log OBJ-2 4", "measured by the bot"), ("log OBJ-9 4", "There is no OBJ-9"), ("log OBJ-1 4 2027-01", "not started yet"), ("log OBJ-1 x", "not a number"), ("log OBJ-1 4 Q4", "per month")):
+        for text, says in (("log OBJ-1 1,250", "not a number"), ("log OBJ-1 4 0000-01", "years 2000 to 2100"), ("log OBJ-99999999999999999999 4", "Use `/kpi log"), ("log OBJ-2 4", "measured by the bot"), ("log OBJ-9 4", "There is no OBJ-9"), ("log OBJ-1 4 2027-01", "not started yet"), ("log OBJ-1 x", "not a number"), ("log OBJ-1 4 Q4", "per month")):
             sb.slack.command(QUINN, "/kpi", text)
             assert says in sb.slack.last_response()["text"], text
         sb.slack.command(ANNA, "/kpi")
@@ -124,3 +124,13 @@ def test_kpi_commands_define_log_and_show_objectives(clock: ManualClock) -> None
         assert "*OBJ-2* Customer rating: no data" in shown and "Status rule" in shown
         sb.slack.command(LENA, "/qms", "digest")
         assert "Quality objectives" in json.dumps(sb.slack.last_response()["blocks"])
+
+
+def test_an_objectives_unit_pings_nobody(clock: ManualClock) -> None:
+    with Sandbox(clock=clock) as sb:
+        sb.slack.command(QUINN, "/kpi", "new")
+        sb.slack.submit(QUINN, sb.slack.last_view(), {"name": "<!channel> rate", "measure": "manual", "direction": "at_most", "target": "2", "unit": "<!here>", "period": "year"})
+        sb.slack.command(QUINN, "/kpi", "log OBJ-1 1")
+        sb.slack.command(ANNA, "/kpi")
+        shown = json.dumps(sb.slack.last_response()["blocks"]) + json.dumps([r.args for r in sb.fake.responses])
+        assert "<!here>" not in shown and "<!channel>" not in shown and "&lt;!here&gt;" in shown
