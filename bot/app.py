@@ -64,7 +64,9 @@ def build_context(
     db = db or Database(settings.database_url)
     client = web_client(settings)
     directory = Directory(client, clock)
-    sender = Sender(db, web_client(settings, for_outbox=True), directory, settings, clock, worker)
+    from bot.digest import CHART, chart_renderer
+
+    sender = Sender(db, web_client(settings, for_outbox=True), directory, settings, clock, worker, renderers={CHART: chart_renderer(db, settings)})
     engine = NudgeEngine(db, settings, clock, feature_sources(directory) if sources is None else sources)
     return Context(settings, db, clock, client, directory, Roles(settings, directory), sender, engine)
 

@@ -237,3 +237,5 @@ def home_and_digest_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> N
     sb.ctx.sender.drain()
     digest = [m for m in sb.fake.sent_messages(LENA.id) if m["text"].startswith("Quality digest")][-1]
     t.show(f"DM to {names[LENA.id]}", digest["text"], digest["blocks"])
+    for chart in [f for f in sb.fake.files.values() if f.get("channel") == sb.fake.dm_channel(LENA.id)][-1:]:
+        t.note(f"then a file in the same DM: {chart['name']} ({len(chart['content'] or b'') // 1024} KB PNG) — “{chart['initial_comment']}”")

@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.blocks import Reply, capped_lines, context, divider, header, section
+from bot.charts import Week, trend_png
 from bot.feedback import Figures, figures
 from bot.mrkdwn import mention, safe
 from bot.nc_blocks import ref
@@ -27,6 +28,9 @@ from storage import reports
 from storage import trainings as training_store
 from storage.models import CorrectiveAction, Nonconformity, TrainingRound
 
+CHART = "digest_chart"
+CHART_COMMENT = "The last 12 weeks: NCs raised and closed, and the customers' average rating."
+TREND_WEEKS = 12
 OVERDUE_SHOWN = 5
 LATE_AT_MOST = timedelta(days=3)  # a bot down over a weekend still sends Friday's digest on Monday
 AHEAD_DAYS = 14
@@ -177,7 +181,42 @@ def digest_source(group_members: Callable[[str], Iterable[str]] | None = None) -
         if all(f"digest:{period}:{r}" in queued for r in recipients):
             return []  # this period's digest is out: do not compute it again every minute
         reply = render(compute(session, now, settings, due.date()))
-        # Sent at the scheduled time, not held to each leader's working hours: it is scheduled for them.
-        return [Nudge(f"digest:{period}:{r}", r, reply.text, reply.blocks, in_working_hours=False) for r in recipients]
+        # Sent at the scheduled time, not held to each leader's working hours: it is scheduled for
+        # them. The chart follows as a file, drawn when it is sent.
+        chart = {"kind": CHART, "period_end": period}
+        nudges = []
+        for r in recipients:
+            nudges.append(Nudge(f"digest:{period}:{r}", r, reply.text, reply.blocks, in_working_hours=False))
+            nudges.append(Nudge(f"digest:{period}:{r}:chart", r, CHART_COMMENT, in_working_hours=False, attachment=chart))
+        return nudges
 
     return digest_nudges
+
+
+def trend(session: Session, end: date, zone: Any, weeks: int = TREND_WEEKS) -> list[Week]:
+    """NCs raised and closed and the average rating, per seven days, for `weeks` up to `end`."""
+    found = []
+    for k in range(weeks, 0, -1):
+        first = end - timedelta(days=7 * k)
+        stop = first + timedelta(days=7)
+        start_at, stop_at = datetime.combine(first, time(0), zone), datetime.combine(stop, time(0), zone)
+        found.append(Week(
+            f"{first:%d %b}",
+            reports.ncs_raised(session, start_at, stop_at),
+            reports.ncs_closed(session, start_at, stop_at),
+            figures(session, first, stop, zone).average_rating,
+        ))
+    return found
+
+
+def chart_renderer(db: Any, settings: Any) -> Callable[[dict[str, Any]], tuple[str, bytes, str]]:
+    """Draws the digest's chart for the outbox when the chart's row is sent."""
+
+    def render_chart(spec: dict[str, Any]) -> tuple[str, bytes, str]:
+        end = date.fromisoformat(str(spec["period_end"]))
+        with db.session() as session:
+            weeks = trend(session, end, settings.zone)
+        title = f"12 weeks to {end - timedelta(days=1):%d %b %Y}: NCs raised (red) and closed (blue), customer rating (green)"
+        return f"qms-trend-{end}.png", trend_png(weeks, title), "Quality trend, 12 weeks"
+
+    return render_chart

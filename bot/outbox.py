@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +33,8 @@ from storage.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 SNOOZE_ACTION = "nudge_snooze"
+# kind of attachment -> spec -> (filename, content, title)
+Renderer = Callable[[dict[str, Any]], tuple[str, bytes, str]]
 MAX_ATTEMPTS = 8
 MAX_TEXT = 3000
 # Errors that will not go away by trying again: the row is marked failed for a person to see.
@@ -70,6 +73,7 @@ class Nudge:
     in_working_hours: bool = True
     snoozable: bool = False
     thread_ts: str | None = None
+    attachment: dict[str, Any] | None = None  # a file rendered at send time (see Sender.renderers)
 
     def row_values(self, now: datetime) -> dict[str, Any]:
         if not self.key or len(self.key) > 200:
@@ -91,6 +95,7 @@ class Nudge:
             "not_before": self.not_before or now,
             "attempts": 0,
             "created_at": now,
+            "attachment": self.attachment,
         }
 
 
@@ -124,7 +129,9 @@ class Sender:
         settings: Settings,
         clock: Clock,
         worker: str | None = None,
+        renderers: dict[str, Renderer] | None = None,
     ) -> None:
+        self.renderers = renderers or {}
         self.db = db
         self.client = client
         self.directory = directory
@@ -188,6 +195,13 @@ class Sender:
                 if when > now:
                     self._settle(report, "deferred", rows.defer, message, not_before=when)
                     return True
+            if message.attachment:
+                if str(message.attachment.get("kind")) not in self.renderers:
+                    self._settle(report, "failed", rows.mark_failed, message, error=f"nothing draws a {message.attachment.get('kind')!r} file")
+                    return True
+                channel, file_id = self._upload(message)
+                self._settle(report, "sent", rows.mark_sent, message, now=self.clock.now(), channel=channel, ts=file_id)
+                return True
             blocks = message.blocks
             if message.snoozable and self.settings.snooze_limit > 0:
                 blocks = with_snooze_button(blocks, message.text, message.id)
@@ -206,6 +220,20 @@ class Sender:
             return True
         self._settle(report, "sent", rows.mark_sent, message, now=self.clock.now(), channel=response["channel"], ts=response["ts"])
         return True
+
+    def _upload(self, message: OutboxMessage) -> tuple[str, str]:
+        """Render the row's file and upload it with the text as its comment; (channel, file id)."""
+        spec = message.attachment or {}
+        filename, content, title = self.renderers[str(spec.get("kind"))](spec)
+        channel = message.recipient
+        if is_user_id(channel):  # files go to a conversation: the person's DM with the bot
+            channel = self.client.conversations_open(users=channel)["channel"]["id"]
+        uploaded = self.client.files_upload_v2(
+            channel=channel, content=content, filename=filename, title=title,
+            initial_comment=message.text, thread_ts=message.thread_ts, request_file_info=False,
+        )
+        files = uploaded.get("files") or [{}]
+        return channel, str(files[0].get("id") or "")
 
     def _working_moment(self, user_id: str, now: datetime) -> datetime | None:
         person = self.directory.person(user_id)

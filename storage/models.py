@@ -53,6 +53,9 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = _when(default=None, nullable=True)
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = _when()
+    # A file to render at send time and upload with `text` as its comment, e.g.
+    # {"kind": "digest_chart", "period_end": "2026-11-30"}; rendered late so the row stays small.
+    attachment: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class ProcessedEvent(SQLModel, table=True):

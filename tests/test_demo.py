@@ -32,3 +32,4 @@ def test_the_demo_plays_every_step_and_shows_what_people_see() -> None:
     # It ends with Ben's Home tab and Lena's digest.
     assert "Ben Okafor's Home tab" in transcript and "YOUR QUALITY WORK" in transcript
     assert transcript.rstrip().splitlines()[-1].startswith("Done.") and "QUALITY DIGEST · " in transcript
+    assert "then a file in the same DM: qms-trend-" in transcript

@@ -95,7 +95,7 @@ def test_the_digest_goes_to_each_leader_once_per_week_with_the_weeks_figures(clo
         clock.set(datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc))  # 08:00 in Berlin
         sb.ctx.nudges.derive()
         sb.ctx.nudges.derive()  # a second tick, or a second instance, queues nothing more
-        restarted = Sender(sb.db, sb.ctx.sender.client, sb.ctx.directory, sb.settings, clock, "after-restart")
+        restarted = Sender(sb.db, sb.ctx.sender.client, sb.ctx.directory, sb.settings, clock, "after-restart", sb.ctx.sender.renderers)
         restarted.drain()
         sb.ctx.sender.drain()
         for leader in (LENA.id, QUINN.id):
@@ -107,7 +107,8 @@ def test_the_digest_goes_to_each_leader_once_per_week_with_the_weeks_figures(clo
         assert digest_messages(sb, ANNA.id) == []
         with sb.db.session() as session:
             keys = [r.key for r in session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith("digest:")))]  # type: ignore[attr-defined]
-        assert sorted(keys) == [f"digest:2026-11-30:{LENA.id}", f"digest:2026-11-30:{QUINN.id}"]
+        assert sorted(keys) == sorted(f"digest:2026-11-30:{who}{part}" for who in (LENA.id, QUINN.id) for part in ("", ":chart"))
+        assert len([f for f in sb.fake.files.values() if f.get("content")]) == 2  # one chart each
 
 
 def test_the_digest_can_go_to_the_leaders_channel_and_be_asked_for(clock: ManualClock) -> None:
@@ -161,3 +162,37 @@ def test_acknowledging_from_the_home_tab_answers_there(sb: Sandbox) -> None:
     assert len(sb.fake.responses) == responses
     assert "You already acknowledged SOP-012 rev C" in sb.fake.sent_messages(ANNA.id)[-1]["text"]
     assert "To read and acknowledge* (0)" in json.dumps(sb.fake.home_views[ANNA.id]["blocks"])
+
+
+def test_the_digest_chart_is_a_png_of_the_weeks_and_goes_out_once(clock: ManualClock) -> None:
+    import io
+
+    from PIL import Image
+
+    from bot.digest import trend
+
+    clock.set(datetime(2026, 11, 17, 9, tzinfo=timezone.utc))
+    with Sandbox(clock=clock) as sb:
+        raise_nc(sb, ANNA, "Week 47 finding", owner=ANNA.id)
+        raise_nc(sb, ANNA, "Week 47 second", owner=ANNA.id)
+        clock.set(datetime(2026, 11, 24, 9, tzinfo=timezone.utc))
+        raise_nc(sb, ANNA, "Week 48 finding", owner=ANNA.id)
+        with sb.db.session() as session:
+            weeks = trend(session, datetime(2026, 11, 30).date(), sb.settings.zone)
+        assert [w.label for w in weeks][-2:] == ["16 Nov", "23 Nov"] and len(weeks) == 12
+        assert [w.raised for w in weeks] == [0] * 10 + [2, 1] and {w.closed for w in weeks} == {0}
+        clock.set(datetime(2026, 11, 30, 7, tzinfo=timezone.utc))
+        sb.ctx.nudges.derive()
+        sb.ctx.sender.drain()
+        sb.ctx.nudges.derive()
+        Sender(sb.db, sb.ctx.sender.client, sb.ctx.directory, sb.settings, clock, "restarted", sb.ctx.sender.renderers).drain()
+        charts = [f for f in sb.fake.files.values() if f.get("channel") == sb.fake.dm_channel(LENA.id)]
+        assert len(charts) == 1 and charts[0]["name"] == "qms-trend-2026-11-30.png"
+        assert "12 weeks" in charts[0]["initial_comment"]
+        image = Image.open(io.BytesIO(charts[0]["content"]))
+        assert image.format == "PNG" and image.size == (900, 420)
+        red = sum(1 for pixel in image.getdata() if pixel == (214, 69, 65))
+        assert red > 500  # the raised bars (and the legend) are drawn
+        digest_at = next(i for i, c in enumerate(sb.fake.calls) if c.method == "chat.postMessage" and c.args.get("text", "").startswith("Quality digest"))
+        upload_at = next(i for i, c in enumerate(sb.fake.calls) if c.method == "files.completeUploadExternal")
+        assert digest_at < upload_at  # the chart comes after the digest it belongs to

@@ -273,7 +273,7 @@ def test_a_thousand_person_round_goes_out_once_each_across_a_restart(clock: Manu
             stranded = outbox_rows.claim_due(session, now=clock.now(), limit=50, lease=timedelta(seconds=120), worker="dead-process")
         assert len(stranded) == 50 and len(sb.fake.sent_messages()) < 1000
         # A new process starts; the dead one's rows come back when their lease runs out.
-        restarted = Sender(sb.db, sb.ctx.sender.client, sb.ctx.directory, sb.settings, clock, "new-process")
+        restarted = Sender(sb.db, sb.ctx.sender.client, sb.ctx.directory, sb.settings, clock, "new-process", sb.ctx.sender.renderers)
         restarted.drain()
         clock.advance(seconds=121)
         restarted.drain()
