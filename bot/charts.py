@@ -6,6 +6,7 @@ Drawn with Pillow into a PNG in memory: no plotting stack, no files on disk.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 from PIL import Image, ImageDraw, ImageFont
@@ -28,14 +29,15 @@ def trend_png(weeks: list[Week], title: str) -> bytes:
     draw = ImageDraw.Draw(image)
     font = ImageFont.load_default()
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    top_count = max([1] + [max(w.raised, w.closed) for w in weeks])
+    highest = max([1] + [max(w.raised, w.closed) for w in weeks])
+    step = math.ceil(highest / 5)  # whole-number grid lines, at most five
+    top_count = step * math.ceil(highest / step)
     draw.text((LEFT, 15), title, fill=INK, font=font)
     # Grid and left axis: NC counts.
-    steps = min(top_count, 5)
-    for i in range(steps + 1):
-        y = TOP + plot_h - plot_h * i / steps
+    for i in range(top_count // step + 1):
+        y = TOP + plot_h - plot_h * (i * step) / top_count
         draw.line([(LEFT, y), (LEFT + plot_w, y)], fill=GRID)
-        draw.text((LEFT - 30, y - 6), f"{top_count * i / steps:.0f}", fill=INK, font=font)
+        draw.text((LEFT - 30, y - 6), f"{i * step}", fill=INK, font=font)
     # Right axis: rating 1-5.
     for r in range(1, 6):
         y = TOP + plot_h - plot_h * (r - 1) / 4

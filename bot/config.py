@@ -130,7 +130,9 @@ class Settings(BaseSettings):
     process_owners: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
     digest: str = "mon 08:00"
     outbox_per_second: float = Field(4.0, gt=0, le=50)
-    outbox_lease_seconds: int = Field(120, ge=10, le=3600)
+    # At least a minute: a file upload is four Slack calls, and a shorter lease could let a
+    # second sender take the row over while the first is still uploading.
+    outbox_lease_seconds: int = Field(120, ge=60, le=3600)
     nudge_every_seconds: int = Field(60, ge=5, le=3600)
 
     @classmethod

@@ -183,11 +183,13 @@ def digest_source(group_members: Callable[[str], Iterable[str]] | None = None) -
         reply = render(compute(session, now, settings, due.date()))
         # Sent at the scheduled time, not held to each leader's working hours: it is scheduled for
         # them. The chart follows as a file, drawn when it is sent.
-        chart = {"kind": CHART, "period_end": period}
         nudges = []
         for r in recipients:
-            nudges.append(Nudge(f"digest:{period}:{r}", r, reply.text, reply.blocks, in_working_hours=False))
-            nudges.append(Nudge(f"digest:{period}:{r}:chart", r, CHART_COMMENT, in_working_hours=False, attachment=chart))
+            key = f"digest:{period}:{r}"
+            nudges.append(Nudge(key, r, reply.text, reply.blocks, in_working_hours=False))
+            # The chart follows its digest: it waits while the digest is retried.
+            chart = {"kind": CHART, "period_end": period, "after": key}
+            nudges.append(Nudge(f"{key}:chart", r, CHART_COMMENT, in_working_hours=False, attachment=chart))
         return nudges
 
     return digest_nudges

@@ -168,7 +168,7 @@ class Sender:
             self._busy.release()
 
     def drain(self, max_rounds: int = 10_000) -> SendReport:
-        """Send until nothing is due now (the demo, tests and `qms-bot outbox send`)."""
+        """Send until nothing is due now (the demo and the tests)."""
         total = SendReport()
         for _ in range(max_rounds):
             report = self.send_due()
@@ -199,7 +199,15 @@ class Sender:
                 if str(message.attachment.get("kind")) not in self.renderers:
                     self._settle(report, "failed", rows.mark_failed, message, error=f"nothing draws a {message.attachment.get('kind')!r} file")
                     return True
-                channel, file_id = self._upload(message)
+                waiting = self._parent_pending(message, report)
+                if waiting:
+                    return True
+                try:
+                    drawn = self.renderers[str(message.attachment["kind"])](message.attachment)
+                except (KeyError, ValueError, TypeError) as exc:  # a bad spec will not get better
+                    self._settle(report, "failed", rows.mark_failed, message, error=f"could not draw the file: {exc!r}")
+                    return True
+                channel, file_id = self._upload(message, drawn)
                 self._settle(report, "sent", rows.mark_sent, message, now=self.clock.now(), channel=channel, ts=file_id)
                 return True
             blocks = message.blocks
@@ -221,10 +229,25 @@ class Sender:
         self._settle(report, "sent", rows.mark_sent, message, now=self.clock.now(), channel=response["channel"], ts=response["ts"])
         return True
 
-    def _upload(self, message: OutboxMessage) -> tuple[str, str]:
-        """Render the row's file and upload it with the text as its comment; (channel, file id)."""
-        spec = message.attachment or {}
-        filename, content, title = self.renderers[str(spec.get("kind"))](spec)
+    def _parent_pending(self, message: OutboxMessage, report: SendReport) -> bool:
+        """A file that belongs to another message (`after`) waits for it, and is dropped with it."""
+        after = (message.attachment or {}).get("after")
+        if not after:
+            return False
+        with self.db.session() as session:
+            parent = rows.by_key(session, str(after))
+        status = parent.status if parent else "cancelled"
+        if status == "sent":
+            return False
+        if status in ("pending", "sending"):
+            self._settle(report, "deferred", rows.defer, message, not_before=self.clock.now() + timedelta(seconds=30))
+        else:
+            self._settle(report, "failed", rows.mark_failed, message, error=f"{after} was not delivered, so neither is its file")
+        return True
+
+    def _upload(self, message: OutboxMessage, drawn: tuple[str, bytes, str]) -> tuple[str, str]:
+        """Upload a drawn file with the row's text as its comment; (channel, file id)."""
+        filename, content, title = drawn
         channel = message.recipient
         if is_user_id(channel):  # files go to a conversation: the person's DM with the bot
             channel = self.client.conversations_open(users=channel)["channel"]["id"]

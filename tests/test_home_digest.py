@@ -196,3 +196,29 @@ def test_the_digest_chart_is_a_png_of_the_weeks_and_goes_out_once(clock: ManualC
         digest_at = next(i for i, c in enumerate(sb.fake.calls) if c.method == "chat.postMessage" and c.args.get("text", "").startswith("Quality digest"))
         upload_at = next(i for i, c in enumerate(sb.fake.calls) if c.method == "files.completeUploadExternal")
         assert digest_at < upload_at  # the chart comes after the digest it belongs to
+
+
+def test_a_chart_waits_for_its_digest_and_is_dropped_with_it(clock: ManualClock) -> None:
+    with Sandbox(clock=clock) as sb:
+        clock.set(datetime(2026, 11, 30, 7, tzinfo=timezone.utc))
+        sb.fake.fail("chat.postMessage", "internal_error", times=1)  # the digest's first try fails
+        sb.ctx.nudges.derive()
+        sb.ctx.sender.drain()
+        assert not [f for f in sb.fake.files.values() if f.get("content")]  # no chart before its digest
+        clock.advance(minutes=2)
+        sb.ctx.sender.drain()
+        assert len(digest_messages(sb, LENA.id)) == 1 and len([f for f in sb.fake.files.values() if f.get("content")]) == 1
+        with sb.db.session() as session:
+            chart_row = session.exec(select(OutboxMessage).where(OutboxMessage.key == f"digest:2026-11-30:{LENA.id}:chart")).one()
+        assert chart_row.status == "sent" and chart_row.channel == sb.fake.dm_channel(LENA.id)
+
+
+def test_chart_axes_use_whole_numbers() -> None:
+    import io
+
+    from PIL import Image
+
+    from bot.charts import Week, trend_png
+
+    png = trend_png([Week("02 Nov", 7, 3, 4.5), Week("09 Nov", 0, 0, None)], "seven at most")
+    assert Image.open(io.BytesIO(png)).size == (900, 420)
