@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,17 @@ def _value(element: dict[str, Any]) -> Any:
     if kind in ("checkboxes", "multi_static_select"):
         return [o.get("value") for o in element.get("selected_options") or []]
     return element.get("value")
+
+
+def origin_ids(view: dict[str, Any], *names: str) -> tuple[int | None, ...]:
+    """Record IDs a form carries in its private_metadata (JSON); None for each one missing or odd."""
+    try:
+        origin = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        origin = {}
+    if not isinstance(origin, dict):
+        origin = {}
+    return tuple(origin.get(n) if isinstance(origin.get(n), int) else None for n in names)
 
 
 def ephemeral(respond: Respond, text: str) -> None:

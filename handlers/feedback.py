@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App, Respond
@@ -14,7 +13,7 @@ from bot import nc_blocks
 from bot.mrkdwn import unescape
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.common import ephemeral, form_values, open_from_message, open_modal, teller
+from handlers.common import ephemeral, form_values, open_from_message, open_modal, origin_ids, teller
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -68,11 +67,8 @@ def register(app: App, ctx: "Context") -> None:
         if errors or entry is None:
             ack(response_action="errors", errors=errors)
             return
-        try:
-            capture_id = json.loads(view.get("private_metadata") or "{}").get("capture")
-        except (ValueError, AttributeError):
-            capture_id = None
-        saved = feedback.log_feedback(ctx, body["user"]["id"], entry, capture_id if isinstance(capture_id, int) else None)
+        (capture_id,) = origin_ids(view, "capture")
+        saved = feedback.log_feedback(ctx, body["user"]["id"], entry, capture_id)
         ack()
         assert saved.id is not None
         feedback.refresh_card(ctx, saved.id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -16,7 +15,7 @@ from bot.lifecycle import Step
 from bot.mrkdwn import plain_text, unescape
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.common import ephemeral, form_values, open_from_message, open_modal, teller
+from handlers.common import ephemeral, form_values, open_from_message, open_modal, origin_ids, teller
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -86,11 +85,7 @@ def register(app: App, ctx: "Context") -> None:
         if errors or draft is None:
             ack(response_action="errors", errors=errors)
             return
-        try:
-            origin = json.loads(view.get("private_metadata") or "{}")
-            capture_id, complaint_id = (origin.get(k) if isinstance(origin.get(k), int) else None for k in ("capture", "complaint"))
-        except (ValueError, AttributeError):
-            capture_id = complaint_id = None
+        capture_id, complaint_id = origin_ids(view, "capture", "complaint")
         reporter = body["user"]["id"]
         try:
             record = nc.raise_nc(ctx, reporter, draft, capture_id, complaint_id)
