@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
+LISTENER_WORKERS = 32
 DB_DOWN = "The records database is not reachable right now, so nothing was saved. Please try again in a minute."
 SOMETHING_WRONG = "Something went wrong on our side and nothing was saved. Please try again; if it keeps happening, tell your QMS manager."
 
@@ -77,6 +79,10 @@ def create_app(ctx: Context, *, socket_mode: bool = False, process_before_respon
         signing_secret=None if socket_mode else ctx.settings.slack_signing_secret,
         request_verification_enabled=not socket_mode,
         process_before_response=process_before_response,
+        # Bolt runs each listener on this pool and can only ack once a worker picks it up.
+        # Its default of 5 workers, each held by the Slack calls after the ack, made
+        # acks queue behind that work at 20 concurrent requests (bench/ack_latency.py).
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="bolt-listener"),
     )
     app.error(_on_error(ctx))
     handlers.register_all(app, ctx)
