@@ -23,6 +23,7 @@ from bot.feedback import Figures, figures
 from bot.mrkdwn import mention, safe
 from bot.nc_blocks import ref
 from bot.objectives import Standing, standings
+from bot.training_blocks import percent
 from bot.objectives import lines as objective_lines
 from storage import reports
 from storage import trainings as training_store
@@ -130,7 +131,7 @@ def render(d: Digest) -> Reply:
         blocks.append(section("*Overdue actions*\nNone. :tada:"))
     if d.rounds:
         lines = [
-            f"{t.number} · {safe(t.doc_ref, 40)} rev {safe(t.revision, 20)} · *{_percent(c)}%* ({c['acknowledged']}/{c['acknowledged'] + c['pending']}) · by {t.due_date:%d %b}"
+            f"{t.number} · {safe(t.doc_ref, 40)} rev {safe(t.revision, 20)} · *{percent(c)}%* ({c['acknowledged']}/{c['acknowledged'] + c['pending']}) · by {t.due_date:%d %b}"
             for t, c in d.rounds
         ]
         blocks.append(section("*Training completion* (open rounds)\n" + capped_lines(lines, 2800, max_lines=8)))
@@ -147,11 +148,6 @@ def render(d: Digest) -> Reply:
     blocks += [divider(), context("Audits and management reviews appear here once they are tracked in the bot." + ("" if d.objectives else " Quality objectives too, once defined with `/kpi new`."))]
     text = f"Quality digest for {d.first:%d %b} – {d.last:%d %b}: {d.raised} NCs raised, {d.closed} closed, {open_total} open, {len(d.overdue_actions)} overdue actions"
     return Reply(text, blocks)
-
-
-def _percent(count: dict[str, int]) -> int:
-    total = count["pending"] + count["acknowledged"]
-    return round(100 * count["acknowledged"] / total) if total else 0
 
 
 def digest_recipients(settings: Any, group_members: Callable[[str], Iterable[str]] | None = None) -> list[str]:

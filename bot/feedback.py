@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot import cards
 from bot import feedback_blocks as blocks
 from bot.due import due_stage
 from bot.mrkdwn import mention, safe
@@ -163,28 +163,17 @@ def refresh_card(ctx: "Context", feedback_id: int) -> None:
         entry, capture, nc_number = load(session, feedback_id)
     if entry.kind != "complaint":
         return
+    def save(channel: str, ts: str, permalink: str | None) -> None:
+        with ctx.db.session() as session:
+            store.set_card(session, feedback_id, channel=channel, ts=ts, permalink=permalink)
+
     reply = blocks.complaint_card(entry, capture, nc_number, today(ctx), ctx.settings.zone)
-    try:
-        if entry.card_channel and entry.card_ts:
-            ctx.client.chat_update(channel=entry.card_channel, ts=entry.card_ts, **reply.as_kwargs())
-            return
-        posted = ctx.client.chat_postMessage(channel=ctx.settings.channel or entry.owner or entry.logged_by, unfurl_links=False, **reply.as_kwargs())
-    except SlackApiError as exc:
-        log.error("could not show the card of %s: %s", entry.number, exc.response.get("error"))
-        return
-    with ctx.db.session() as session:
-        store.set_card(session, feedback_id, channel=posted["channel"], ts=posted["ts"], permalink=None)
-    try:
-        permalink = ctx.client.chat_getPermalink(channel=posted["channel"], message_ts=posted["ts"]).get("permalink")
-    except SlackApiError:
-        return
-    with ctx.db.session() as session:
-        store.set_card(session, feedback_id, channel=posted["channel"], ts=posted["ts"], permalink=permalink)
+    post_to = ctx.settings.channel or entry.owner or entry.logged_by
+    cards.show(ctx, reply, channel=entry.card_channel, ts=entry.card_ts, post_to=post_to, save=save, what=entry.number)
 
 
 def _thread(session: Session, entry: Feedback, event_id: int | None, text: str, now: datetime) -> None:
-    if entry.card_channel:
-        enqueue(session, Nudge(f"fblog:{entry.id}:{event_id}", entry.card_channel, text, thread_ts=entry.card_ts, record_ref=entry.number, in_working_hours=False), now)
+    cards.tell_thread(session, f"fblog:{entry.id}:{event_id}", entry, entry.number, text, now)
 
 
 def advance(ctx: "Context", feedback_id: int, user: str) -> Feedback:
@@ -266,7 +255,7 @@ def complaint_nudges(session: Session, now: datetime, settings: Any) -> list[Nud
     """Remind a complaint's owner until the customer has been answered."""
     local_today = now.astimezone(settings.zone).date()
     nudges = []
-    for entry in store.open_complaints(session):
+    for entry in store.open_complaints(session, share_lock=True):
         if entry.response != "received" or entry.respond_by is None or entry.owner is None:
             continue
         stage = due_stage(entry.respond_by, local_today, settings)

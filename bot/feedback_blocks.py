@@ -37,18 +37,13 @@ KINDS = {"complaint": "Complaint", "compliment": "Compliment", "suggestion": "Su
 RECEIVED_VIA = {"email": "Email", "call": "Phone call", "meeting": "Meeting", "review_site": "Review site", "other": "Other"}
 
 
-def _kinds() -> tuple[dict[str, str], dict[str, str]]:
-    return KINDS, RECEIVED_VIA
-
-
 def log_modal(form: "FeedbackForm", today: date, *, capture_id: int | None = None) -> dict[str, Any]:
-    kinds, via = _kinds()
     rating = {"type": "number_input", "action_id": "value", "is_decimal_allowed": False, "min_value": "1", "max_value": "5"}
     blocks = [
-        input_block("kind", "Kind", static_select("value", [(label, key) for key, label in kinds.items()], initial=form.kind)),
+        input_block("kind", "Kind", static_select("value", [(label, key) for key, label in KINDS.items()], initial=form.kind)),
         input_block("customer", "Customer", text_input("value", max_length=150, initial=form.customer, placeholder="Name or account")),
         input_block("product", "Product or service", text_input("value", max_length=150, initial=form.product), optional=True),
-        input_block("received_via", "How it arrived", static_select("value", [(label, key) for key, label in via.items()], initial=form.received_via or "email")),
+        input_block("received_via", "How it arrived", static_select("value", [(label, key) for key, label in RECEIVED_VIA.items()], initial=form.received_via or "email")),
         input_block("rating", "Rating (1 to 5)", rating, optional=True, hint="Required for a survey response."),
         input_block("text", "What the customer said", text_input("value", multiline=True, max_length=3000, initial=form.text)),
         input_block("received_on", "Received on", datepicker("value", initial=today)),
@@ -59,8 +54,7 @@ def log_modal(form: "FeedbackForm", today: date, *, capture_id: int | None = Non
 
 
 def _what(entry: Feedback) -> str:
-    kinds, _ = _kinds()
-    return f"{kinds[entry.kind].lower()} from {safe(entry.customer, 150)}"
+    return f"{KINDS[entry.kind].lower()} from {safe(entry.customer, 150)}"
 
 
 def ref(entry: Feedback) -> str:
@@ -85,11 +79,10 @@ def respond_reminder(entry: Feedback, stage: str) -> Reply:
 
 
 def _fields(entry: Feedback, today: date, zone: tzinfo) -> list[str]:
-    kinds, via = _kinds()
     fields = [
         f"*Customer*\n{safe(entry.customer, 150)}",
         f"*Product or service*\n{safe(entry.product or '—', 150)}",
-        f"*Received*\n{entry.received_on:%d %b %Y} · {via[entry.received_via]}",
+        f"*Received*\n{entry.received_on:%d %b %Y} · {RECEIVED_VIA[entry.received_via]}",
         f"*Logged by*\n{mention(entry.logged_by)}",
     ]
     if entry.rating is not None:
@@ -137,9 +130,8 @@ def complaint_card(entry: Feedback, capture: MessageCapture | None, nc_number: s
 def record(entry: Feedback, capture: MessageCapture | None, nc_number: str | None, today: date, zone: tzinfo) -> Reply:
     if entry.kind == "complaint":
         return complaint_card(entry, capture, nc_number, today, zone)
-    kinds, _ = _kinds()
     blocks = [
-        header(f"{entry.number} · {kinds[entry.kind]} from {entry.customer}"),
+        header(f"{entry.number} · {KINDS[entry.kind]} from {entry.customer}"),
         section(f"*What the customer said*\n{safe(entry.text, 2900)}"),
         section(None, fields=_fields(entry, today, zone)),
         *_origin(capture),

@@ -16,10 +16,9 @@ from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import nc_blocks
+from bot import cards, nc_blocks
 from bot.blocks import Reply
 from bot.config import SEVERITIES
 from bot.due import due_stage, manager_recipients
@@ -327,36 +326,18 @@ def load_record(session: Session, nc: Nonconformity) -> Record:
 
 
 def refresh_card(ctx: "Context", nc_id: int) -> Nonconformity:
-    """Render the card from the record and update it in place (post it if it is not out yet).
-
-    The record is the truth and the card only shows it: when Slack fails here, the next
-    step re-renders the whole card, so nothing is lost by logging and going on.
-    """
+    """Draw the NC's card from the record (see bot.cards)."""
     with ctx.db.session() as session:
         nc = store.get(session, nc_id)
         assert nc is not None
         record = load_record(session, nc)
+    def save(channel: str, ts: str, permalink: str | None) -> None:
+        with ctx.db.session() as session:
+            store.set_card(session, nc_id, channel=channel, ts=ts, permalink=permalink)
+        nc.card_channel, nc.card_ts, nc.card_permalink = channel, ts, permalink
+
     reply = nc_blocks.card(record, today(ctx), ctx.settings)
-    try:
-        if nc.card_channel and nc.card_ts:
-            ctx.client.chat_update(channel=nc.card_channel, ts=nc.card_ts, **reply.as_kwargs())
-            return nc
-        channel = ctx.settings.channel or nc.owner
-        posted = ctx.client.chat_postMessage(channel=channel, unfurl_links=False, **reply.as_kwargs())
-    except SlackApiError as exc:
-        log.error("could not show the card of %s: %s", nc.number, exc.response.get("error"))
-        return nc
-    # Saved before anything else can fail, so the next refresh updates this card, never posts a second.
-    with ctx.db.session() as session:
-        store.set_card(session, nc_id, channel=posted["channel"], ts=posted["ts"], permalink=None)
-    nc.card_channel, nc.card_ts = posted["channel"], posted["ts"]
-    try:
-        nc.card_permalink = ctx.client.chat_getPermalink(channel=posted["channel"], message_ts=posted["ts"]).get("permalink")
-    except SlackApiError as exc:
-        log.warning("no permalink for the card of %s: %s", nc.number, exc.response.get("error"))
-        return nc
-    with ctx.db.session() as session:
-        store.set_card(session, nc_id, channel=posted["channel"], ts=posted["ts"], permalink=nc.card_permalink)
+    cards.show(ctx, reply, channel=nc.card_channel, ts=nc.card_ts, post_to=ctx.settings.channel or nc.owner, save=save, what=nc.number)
     return nc
 
 
@@ -371,10 +352,7 @@ def cards_touched(nc: Nonconformity) -> list[int | None]:
 
 
 def _post_in_thread(session: Session, nc: Nonconformity, event_id: int | None, text: str, now: datetime) -> None:
-    """Tell the card's thread about a step, in the step's own transaction (via the outbox)."""
-    if not nc.card_channel:
-        return
-    enqueue(session, Nudge(f"nclog:{nc.id}:{event_id}", nc.card_channel, text, thread_ts=nc.card_ts, record_ref=nc.number, in_working_hours=False), now)
+    cards.tell_thread(session, f"nclog:{nc.id}:{event_id}", nc, nc.number, text, now)
 
 
 # --- who may, and what already happened -----------------------------------------------------

@@ -296,15 +296,26 @@ def check_question(text: str | None) -> tuple[dict[str, str], str]:
     return {}, question
 
 
+def _asked_about(session: Session, assignment_id: int, user: str) -> TrainingRound:
+    """The round a question is about, if `user` is the person it was sent to."""
+    assignment = store.get_assignment(session, assignment_id)
+    training = store.get_round(session, assignment.round_id) if assignment else None
+    if assignment is None or training is None or assignment.person != user:
+        raise NotAllowed("Only the person this training was sent to can ask about it here.")
+    return training
+
+
+def question_about(ctx: "Context", assignment_id: int, user: str) -> TrainingRound:
+    """On the "Ask a question" click: checked on the server before the form opens."""
+    with ctx.db.session() as session:
+        return _asked_about(session, assignment_id, user)
+
+
 def ask(ctx: "Context", assignment_id: int, user: str, question: str) -> TrainingRound:
     """Send a person's question to the publisher, with who asked and about what."""
     now = ctx.clock.now()
     with ctx.db.session() as session:
-        assignment = store.get_assignment(session, assignment_id)
-        if assignment is None or assignment.person != user:
-            raise NotAllowed("Only the person this training was sent to can ask about it here.")
-        training = store.get_round(session, assignment.round_id)
-        assert training is not None
+        training = _asked_about(session, assignment_id, user)
         event = record_change(
             session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=training.number, action="question_asked", note=question,
         )

@@ -66,6 +66,22 @@ def teller(respond: Respond) -> Callable[[str], None]:
     return lambda text: ephemeral(respond, text)
 
 
+def answerer(body: dict[str, Any], respond: Respond | None, client: WebClient) -> Callable[[str], None]:
+    """How to answer the person who acted: privately where they acted, or by DM where Slack
+    gives no response URL (the Home tab, a global shortcut)."""
+    if respond is not None and (body.get("response_url") or body.get("response_urls")):
+        return teller(respond)
+    user = body["user"]["id"]
+
+    def by_dm(text: str) -> None:
+        try:
+            client.chat_postMessage(channel=user, text=text)
+        except SlackApiError as exc:
+            log.warning("could not tell %s: %s", user, exc.response.get("error"))
+
+    return by_dm
+
+
 def open_modal(client: WebClient, trigger_id: str, view: dict[str, Any], tell: Callable[[str], Any]) -> bool:
     """Open a modal; if Slack refuses (a trigger is good for 3 seconds, once), say so."""
     try:

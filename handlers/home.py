@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from bot import feedback, home, nc_blocks
 from bot import feedback_blocks
 from bot import nonconformity as nc
-from handlers.common import open_modal
+from handlers.common import answerer, open_modal
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -22,18 +22,13 @@ def register(app: App, ctx: "Context") -> None:
         if event.get("tab", "home") == "home" and event.get("user"):
             home.publish(ctx, event["user"])
 
-    def tell_by_dm(client: WebClient, user: str) -> Any:
-        return lambda text: client.chat_postMessage(channel=user, text=text)
-
     @app.action(home.RAISE_NC)
     def on_raise(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        user = body["user"]["id"]
-        open_modal(client, body["trigger_id"], nc_blocks.raise_modal(ctx.settings, nc.RaiseForm()), tell_by_dm(client, user))
+        open_modal(client, body["trigger_id"], nc_blocks.raise_modal(ctx.settings, nc.RaiseForm()), answerer(body, None, client))
 
     @app.action(home.LOG_FEEDBACK)
     def on_log(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        user = body["user"]["id"]
         view = feedback_blocks.log_modal(feedback.FeedbackForm(), feedback.today(ctx))
-        open_modal(client, body["trigger_id"], view, tell_by_dm(client, user))
+        open_modal(client, body["trigger_id"], view, answerer(body, None, client))

@@ -15,7 +15,7 @@ from bot.lifecycle import Step
 from bot.mrkdwn import plain_text, unescape
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.common import ephemeral, form_values, open_from_message, open_modal, origin_ids, teller
+from handlers.common import answerer, ephemeral, form_values, open_from_message, open_modal, origin_ids, teller
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -65,7 +65,7 @@ def register(app: App, ctx: "Context") -> None:
     def on_raise_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         # A global shortcut has no response URL: a failure is told by DM.
-        open_modal(client, body["trigger_id"], nc_blocks.raise_modal(ctx.settings, nc.RaiseForm()), lambda text: client.chat_postMessage(channel=body["user"]["id"], text=text))
+        open_modal(client, body["trigger_id"], nc_blocks.raise_modal(ctx.settings, nc.RaiseForm()), answerer(body, None, client))
 
     @app.message_shortcut(RAISE_FROM_MESSAGE)
     def on_raise_from_message(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

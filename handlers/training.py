@@ -14,7 +14,7 @@ from bot import training_blocks as blocks
 from bot.mrkdwn import mention, safe
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.common import ephemeral, form_values
+from handlers.common import answerer, ephemeral, form_values, open_modal
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -125,13 +125,7 @@ def register(app: App, ctx: "Context") -> None:
         user = body["user"]["id"]
         container = body.get("container") or {}
         from_home = container.get("type") == "view"
-
-        def tell(text: str) -> None:
-            # A click in the Home tab has no response URL: answer there by DM instead.
-            if body.get("response_url"):
-                ephemeral(respond, text)
-            else:
-                _tell(client, user, text)
+        tell = answerer(body, respond, client)  # a click in the Home tab has no response URL
 
         try:
             done = training.acknowledge(ctx, int(action.get("value", "")), user)
@@ -159,24 +153,18 @@ def register(app: App, ctx: "Context") -> None:
     def on_question(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         container = body.get("container") or {}
+        tell = answerer(body, respond, client)
         try:
             assignment_id = int(action.get("value", ""))
-            with ctx.db.session() as session:
-                assignment = training.store.get_assignment(session, assignment_id)
-                round_ = training.store.get_round(session, assignment.round_id) if assignment else None
-            if assignment is None or round_ is None or assignment.person != body["user"]["id"]:
-                raise NotAllowed("Only the person this training was sent to can ask about it here.")
+            about = training.question_about(ctx, assignment_id, body["user"]["id"])
         except ValueError:
-            ephemeral(respond, "That button is broken; ask your QMS manager directly.")
+            tell("That button is broken; ask your QMS manager directly.")
             return
         except NotAllowed as refused:
-            ephemeral(respond, str(refused))
+            tell(str(refused))
             return
-        view = blocks.question_modal(round_, assignment_id, container.get("channel_id") or "", container.get("message_ts") or "")
-        try:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-        except SlackApiError:
-            ephemeral(respond, "Slack did not open the form in time. Please try once more.")
+        view = blocks.question_modal(about, assignment_id, container.get("channel_id") or "", container.get("message_ts") or "")
+        open_modal(client, body["trigger_id"], view, tell)
 
     @app.view(blocks.QUESTION_CALLBACK)
     def on_question_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

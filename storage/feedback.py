@@ -60,14 +60,19 @@ def received_between(session: Session, start: date, end: date) -> list[Feedback]
     return list(session.exec(query))
 
 
-def open_complaints(session: Session) -> list[Feedback]:
+def open_complaints(session: Session, *, share_lock: bool = False) -> list[Feedback]:
+    """Complaints not yet resolved, newest first.
+
+    `share_lock` (PostgreSQL, for the nudge source): a response recorded meanwhile waits, then
+    cancels what the source queued. Lists and the Home tab read without it.
+    """
     query = (
         select(Feedback)
         .where(col(Feedback.kind) == "complaint", col(Feedback.response) != "resolved")
         .order_by(col(Feedback.id).desc())
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(read=True)  # a response recorded meanwhile waits, then cancels
+    if share_lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
     return list(session.exec(query))
 
 
