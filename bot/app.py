@@ -45,13 +45,16 @@ class Context:
 
 def feature_sources(directory: Directory | None = None) -> list[NudgeSource]:
     """The nudge sources of every feature (each feature adds its own here)."""
+    from bot.audits import audit_nudges
     from bot.digest import digest_source
+    from bot.documents import document_nudges
     from bot.nonconformity import nc_nudges
+    from bot.reviews import review_nudges
     from bot.feedback import complaint_nudges
     from bot.training import training_nudges
 
     # Leaders given as a user group are expanded through Slack (cached for ten minutes).
-    return [nc_nudges, training_nudges, complaint_nudges, digest_source(directory.group_members if directory else None)]
+    return [nc_nudges, training_nudges, complaint_nudges, audit_nudges, document_nudges, review_nudges, digest_source(directory.group_members if directory else None)]
 
 
 def build_context(

@@ -122,6 +122,10 @@ def multi_static_select(action_id: str, options: list[tuple[str, str]], *, place
     }
 
 
+def checkboxes(action_id: str, options: list[tuple[str, str]]) -> dict[str, Any]:
+    return {"type": "checkboxes", "action_id": action_id, "options": [option(text, value) for text, value in options[:10]]}
+
+
 def datepicker(action_id: str, *, initial: date | None = None, placeholder: str = "Choose a date") -> dict[str, Any]:
     element: dict[str, Any] = {"type": "datepicker", "action_id": action_id, "placeholder": plain(placeholder, PLACEHOLDER)}
     if initial:

@@ -128,6 +128,10 @@ class Settings(BaseSettings):
     complaint_respond_days: int = Field(2, ge=1, le=60)
     recurrence_months: int = Field(12, ge=1, le=60)
     process_owners: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    audit_prepare_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [14, 7])
+    audit_cycle_months: int = Field(12, ge=1, le=36)
+    doc_review_notice_days: int = Field(14, ge=0, le=90)
+    review_pack_days: int = Field(7, ge=1, le=60)
     digest: str = "mon 08:00"
     outbox_per_second: float = Field(4.0, gt=0, le=50)
     # At least a minute: a file upload is four Slack calls, and a shorter lease could let a
@@ -253,10 +257,17 @@ class Settings(BaseSettings):
         defaults = {"critical": 7, "major": 30, "minor": 60, "observation": 90}
         return {**defaults, **value}
 
-    @field_validator("reminder_days_before", mode="before")
+    @field_validator("reminder_days_before", "audit_prepare_days", mode="before")
     @classmethod
     def _split_reminders(cls, value: Any) -> Any:
         return _split(value)
+
+    @field_validator("audit_prepare_days")
+    @classmethod
+    def _check_audit_prepare(cls, value: list[int]) -> list[int]:
+        if any(not 2 <= d <= 120 for d in value):
+            raise ValueError("days before an audit to remind the auditor to prepare must be between 2 and 120 (the day before and the day itself always come)")
+        return sorted(set(value), reverse=True)
 
     @field_validator("reminder_days_before")
     @classmethod

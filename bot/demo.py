@@ -76,6 +76,7 @@ def play(out: TextIO) -> int:
         nonconformity_demo(sb, t, names)
         training_demo(sb, t, names)
         feedback_demo(sb, t, names)
+        programme_demo(sb, t, names)
         home_and_digest_demo(sb, t, names)
     out.write("\nDone. Every step above went through the real Bolt app, signed like Slack signs requests.\n")
     return 0
@@ -220,6 +221,46 @@ def feedback_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
     t.show("#quality, the new NC's card", nc_card["text"], nc_card["blocks"])
     sb.slack.command(QUINN, "/feedback", "stats 30")
     t.show(f"only {names[QUINN.id]} sees (/feedback stats 30)", sb.slack.last_response()["text"], sb.slack.last_response()["blocks"])
+
+
+def programme_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
+    """An internal audit planned and completed with one finding; a management review's input pack."""
+    today = sb.clock.now().astimezone(sb.settings.zone).date()
+    t.step("Quinn plans an internal audit of Production with /audit plan: Ben audits, Anna is audited")
+    sb.slack.command(QUINN, "/audit", "plan")
+    view = sb.slack.last_view()
+    t.modal(f"{names[QUINN.id]}'s form", view)
+    sb.slack.submit(QUINN, view, {"process": "Production", "scope": "Line 2 labelling and dispatch checks", "clauses": "7.5, 8.5.1, 8.7",
+                                  "lead_auditor": BEN.id, "auditees": [ANNA.id], "planned_date": (today + timedelta(days=1)).isoformat()})
+    sb.ctx.sender.drain()
+    t.show(f"DM to {names[BEN.id]}", sb.fake.sent_messages(BEN.id)[-1]["text"], None)
+
+    t.step("Ben works the checklist in his DM: line 1 conforming")
+    sb.slack.command(BEN, "/audit", "checklist AU-2026-0001")
+    checklist = [m for m in sb.fake.sent_messages(BEN.id) if m["text"].startswith("Checklist AU-2026-0001")][-1]
+    first = next(b for b in checklist["blocks"] if b.get("accessory"))
+    line_id = first["accessory"]["options"][0]["value"].split(":")[0]
+    sb.slack.choose(BEN, "audit_answer", f"{line_id}:conforming", message=checklist, block_id="line")
+    checklist = sb.message(checklist["channel"], checklist["ts"])
+    t.show(f"{names[BEN.id]}'s checklist", checklist["text"], checklist["blocks"])
+
+    t.step("Ben completes the audit with one nonconformity and one opportunity for improvement")
+    sb.press(BEN, checklist, "Complete the audit")
+    view = sb.slack.last_view()
+    sb.slack.submit(BEN, view, {"summary": "Labelling at line 2 works to SOP-012 rev C; one gap in the dispatch check.", "severity": "minor",
+                                "nonconformities": "Dispatch check sheet not signed on 3 of 10 sampled days",
+                                "improvements": "Show the label stock level at the printer"})
+    sb.ctx.sender.drain()
+    t.show(f"DM to {names[QUINN.id]}", sb.fake.sent_messages(QUINN.id)[-1]["text"], sb.fake.sent_messages(QUINN.id)[-1]["blocks"])
+    nc_card = [m for m in sb.fake.sent_messages(QMS_CHANNEL) if m["text"].startswith("NC-2026-0003")][-1]
+    t.show("#quality, the NC raised from the finding", nc_card["text"], nc_card["blocks"])
+
+    t.step("Quinn schedules the management review with /review schedule; the input pack comes from the records")
+    sb.slack.command(QUINN, "/review", "schedule")
+    sb.slack.submit(QUINN, sb.slack.last_view(), {"planned_date": (today + timedelta(days=3)).isoformat(), "attendees": [LENA.id, QUINN.id], "recurrence": "yearly"})
+    sb.slack.command(LENA, "/review", "pack MR-2026-0001")
+    pack = sb.slack.last_response()
+    t.show(f"only {names[LENA.id]} sees (/review pack MR-2026-0001)", pack["text"], pack["blocks"])
 
 
 def home_and_digest_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:

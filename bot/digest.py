@@ -11,12 +11,13 @@ when their features land.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlmodel import Session
 
+from bot.audits import programme_of
 from bot.blocks import Reply, capped_lines, context, divider, header, section
 from bot.charts import Week, trend_png
 from bot.feedback import Figures, figures
@@ -25,7 +26,11 @@ from bot.nc_blocks import ref
 from bot.objectives import Standing, standings
 from bot.training_blocks import percent
 from bot.objectives import lines as objective_lines
+from storage import audits as audit_store
+from storage import documents as document_store
+from storage import outbox as outbox_rows
 from storage import reports
+from storage import reviews as review_store
 from storage import trainings as training_store
 from storage.models import CorrectiveAction, Nonconformity, TrainingRound
 
@@ -55,6 +60,11 @@ class Digest:
     ncs_due: list[Nonconformity]
     rounds_due: list[TrainingRound]
     objectives: list[Standing]
+    programme: Any = None  # bot.audit_blocks.Programme for the current cycle
+    audits_due: list[Any] = field(default_factory=list)
+    reviews_due: list[Any] = field(default_factory=list)
+    document_reviews_overdue: int = 0
+    today: date | None = None
 
 
 def week_of(day: date) -> str:
@@ -102,6 +112,11 @@ def compute(session: Session, now: datetime, settings: Any, period_end: date | N
         rounds_due=[r for r in rounds if today <= r.due_date < horizon],
         # The objectives' periods as of the covered week's last day: on 1 December, November.
         objectives=standings(session, end - timedelta(days=1), zone),
+        programme=programme_of(session, settings, today),
+        audits_due=[a for a in audit_store.planned(session) if a.planned_date < horizon],
+        reviews_due=[r for r in review_store.planned(session) if r.planned_date < horizon],
+        document_reviews_overdue=sum(1 for doc in document_store.all_by_due(session) if doc.next_review < today),
+        today=today,
     )
 
 
@@ -144,8 +159,16 @@ def render(d: Digest) -> Reply:
     blocks.append(section(f"*Customers*\nAverage rating: {rating} · complaints: *{c.complaints}* ({_change(c.complaints, b.complaints)})"))
     ahead = [f"{ref(nc)} · {safe(nc.title, 100)} · {mention(nc.owner)} · due {nc.due_date:%d %b}" for nc in d.ncs_due]
     ahead += [f"{t.number} · {safe(t.doc_ref, 40)} rev {safe(t.revision, 20)} to be read by {t.due_date:%d %b}" for t in d.rounds_due]
-    blocks.append(section(f"*Due in the next {AHEAD_DAYS} days*\n" + (capped_lines(ahead, 2800, max_lines=10) if ahead else "Nothing.")))
-    blocks += [divider(), context("Audits and management reviews appear here once they are tracked in the bot." + ("" if d.objectives else " Quality objectives too, once defined with `/kpi new`."))]
+    ahead += [f"{a.number} · internal audit of {safe(a.process, 80)} · {mention(a.lead_auditor)} · {a.planned_date:%d %b}" + (" *(overdue)*" if d.today and a.planned_date < d.today else "") for a in d.audits_due]
+    ahead += [f"{r.number} · management review · {r.planned_date:%d %b}" for r in d.reviews_due]
+    if d.programme is not None:
+        p = d.programme
+        done = sum(1 for a in p.audits if a.status == "completed")
+        gaps = f" · not yet planned: {', '.join(safe(g, 60) for g in p.gaps[:8])}{' …' if len(p.gaps) > 8 else ''}" if p.gaps else " · every process planned"
+        blocks.append(section(f"*Internal audits* (cycle from {p.start:%d %b %Y})\nDone: *{done}* of {len(p.audits)} planned{gaps}\nDocument reviews overdue: *{d.document_reviews_overdue}*"))
+    blocks.append(section(f"*Due in the next {AHEAD_DAYS} days*\n" + (capped_lines(ahead, 2800, max_lines=12) if ahead else "Nothing.")))
+    if not d.objectives:
+        blocks += [divider(), context("Quality objectives appear here once defined with `/kpi new`.")]
     text = f"Quality digest for {d.first:%d %b} – {d.last:%d %b}: {d.raised} NCs raised, {d.closed} closed, {open_total} open, {len(d.overdue_actions)} overdue actions"
     return Reply(text, blocks)
 
@@ -173,7 +196,7 @@ def digest_source(group_members: Callable[[str], Iterable[str]] | None = None) -
         if not recipients or now - due > LATE_AT_MOST:
             return []  # nobody to send to, or so late the next one is nearly due
         period = f"{due.date():%Y-%m-%d}"
-        queued = training_store.outbox_keys(session, f"digest:{period}:")
+        queued = outbox_rows.keys_with_prefix(session, f"digest:{period}:")
         if all(f"digest:{period}:{r}" in queued for r in recipients):
             return []  # this period's digest is out: do not compute it again every minute
         reply = render(compute(session, now, settings, due.date()))

@@ -6,6 +6,14 @@ from datetime import date
 from typing import Any
 
 
+def parse_day(raw: object) -> date | None:
+    """A datepicker's value as a date; None when empty or not a date (the form then says so)."""
+    try:
+        return date.fromisoformat(raw) if isinstance(raw, str) and raw else None
+    except ValueError:
+        return None
+
+
 def manager_recipients(settings: Any) -> list[str]:
     """Who gets escalations: the QMS managers by ID, or the QMS channel when they are a user group.
 
@@ -14,16 +22,37 @@ def manager_recipients(settings: Any) -> list[str]:
     return list(settings.manager_ids) or ([settings.channel] if settings.channel else [])
 
 
-def due_stage(due: date, today: date, settings: Any) -> str | None:
+def due_stage(due: date, today: date, settings: Any, before: list[int] | None = None) -> str | None:
     """`before-Nd` (the nearest of QMS_REMINDER_DAYS_BEFORE), `today`, `overdue-K`, or None.
 
     Overdue reminders come the day after the due date and then every
-    QMS_OVERDUE_EVERY_DAYS; K counts them, so each one has a key of its own.
+    QMS_OVERDUE_EVERY_DAYS; K counts them, so each one has a key of its own. `before` replaces
+    QMS_REMINDER_DAYS_BEFORE for dates with their own notice (audits, document reviews).
     """
     days_left = (due - today).days
     if days_left > 0:
-        ahead = [d for d in settings.reminder_days_before if d > 0 and days_left <= d]
+        ahead = [d for d in (settings.reminder_days_before if before is None else before) if d > 0 and days_left <= d]
         return f"before-{min(ahead)}d" if ahead else None
     if days_left == 0:
         return "today"
     return f"overdue-{(-days_left - 1) // settings.overdue_every_days}"
+
+
+def cycle_start(day: date, months: int) -> date:
+    """The first day of the programme cycle holding `day`: cycles of `months` counted from
+    January 2000, so 12 is the calendar year, 6 the half-year, 36 a certification cycle."""
+    index = ((day.year - 2000) * 12 + day.month - 1) // months * months
+    return date(2000 + index // 12, index % 12 + 1, 1)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, on the month's last day when it is shorter (31 Jan + 1 = 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import logging
-from datetime import date, tzinfo
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot import nc_blocks
+from bot import audits, nc_blocks
 from bot.blocks import actions, button, capped_lines, context, divider, header, home, section
 from bot.lifecycle import Status
 from bot.mrkdwn import mention, safe
 from bot.objectives import lines as objective_lines
 from bot.objectives import standings
 from bot.training_blocks import ACK_ACTION
+from storage import audits as audit_store
+from storage import documents as document_store
 from storage import feedback as feedback_store
 from storage import nonconformities as nc_store
 from storage import reports
+from storage import reviews as review_store
 from storage import trainings as training_store
 
 if TYPE_CHECKING:
@@ -39,7 +42,11 @@ def view(ctx: "Context", user: str) -> dict[str, Any]:
         my_actions = reports.actions_of_person(session, user)
         to_read = [(a, t) for a, t in training_store.of_person(session, user) if a.status == "pending" and t.status == "open"]
         complaints = [c for c in feedback_store.open_complaints(session) if c.owner == user and c.response == "received"]
-        overview = _overview(session, today, ctx.settings.zone) if manager else None
+        my_audits = audit_store.of_auditor(session, user)
+        my_reviews = [r for r in review_store.planned(session) if user in r.attendees]
+        my_review_actions = review_store.open_actions(session, owner=user)
+        my_documents = [d for d in document_store.owned_by(session, user) if (d.next_review - today).days <= ctx.settings.doc_review_notice_days]
+        overview = _overview(session, today, ctx.settings) if manager else None
     blocks: list[dict[str, Any]] = [
         header("Your quality work"),
         actions("home_start", [button("Raise nonconformity", RAISE_NC, "home", style="primary"), button("Log customer feedback", LOG_FEEDBACK, "home")]),
@@ -48,6 +55,7 @@ def view(ctx: "Context", user: str) -> dict[str, Any]:
     work = [(nc.due_date, f"{nc_blocks.ref(nc)} · {safe(nc.title, 120)} · {Status(nc.status).label} · due {nc_blocks.due_text(nc.due_date, today)}") for nc in ncs if nc.owner == user]
     work += [(a.due_date, f"{nc_blocks.ref(nc)} *A{a.seq}* · {safe(a.description, 120)} · due {nc_blocks.due_text(a.due_date, today)}") for a, nc in my_actions]
     work += [(c.respond_by or today, f"Complaint {c.number} · answer {safe(c.customer, 80)} by {c.respond_by:%d %b}") for c in complaints]
+    work += [(a.due_date, f"*{r.number}* A{a.seq} · {safe(a.description, 120)} · due {nc_blocks.due_text(a.due_date, today)}") for a, r in my_review_actions]
     lines = [line for _, line in sorted(work, key=lambda item: item[0])]
     blocks.append(section(f"*Your open NCs, actions and complaints* ({len(lines)})\n" + (capped_lines(lines, 2900, max_lines=LIST_SHOWN) if lines else "Nothing open. :white_check_mark:")))
     blocks.append(section(f"*To read and acknowledge* ({len(to_read)})" + ("" if to_read else "\nNothing to read.")))
@@ -60,14 +68,19 @@ def view(ctx: "Context", user: str) -> dict[str, Any]:
         )
     if len(to_read) > ACKS_SHOWN:
         blocks.append(context(f"… and {len(to_read) - ACKS_SHOWN} more: `/training me` lists them all"))
-    blocks.append(section("*Your audits and reviews*\nNone planned for you."))
+    planned = [(a.planned_date, f"*{a.number}* · you audit {safe(a.process, 80)} · {nc_blocks.due_text(a.planned_date, today)}") for a in my_audits]
+    planned += [(r.planned_date, f"*{r.number}* · management review · {r.planned_date:%a %d %b}") for r in my_reviews]
+    planned += [(d.next_review, f"*{safe(d.reference, 40)}* rev {safe(d.revision, 20)} · review {nc_blocks.due_text(d.next_review, today)}") for d in my_documents]
+    agenda = [line for _, line in sorted(planned, key=lambda item: item[0])]
+    blocks.append(section(f"*Your audits, reviews and document reviews* ({len(agenda)})\n" + (capped_lines(agenda, 2900, max_lines=LIST_SHOWN) if agenda else "None coming up for you.")))
     if overview:
         blocks += [divider(), header("Registers (QMS manager)"), *overview]
     blocks.append(context(f"Updated {ctx.clock.now().astimezone(ctx.settings.zone):%d %b %H:%M}. `/qms help` lists every command."))
     return home(blocks)
 
 
-def _overview(session: Any, today: date, zone: tzinfo) -> list[dict[str, Any]]:
+def _overview(session: Any, today: date, settings: Any) -> list[dict[str, Any]]:
+    zone = settings.zone
     by_status = reports.open_by(session, "status")
     states = " · ".join(f"{Status(s).label}: *{n}*" for s, n in sorted(by_status.items(), key=lambda kv: list(Status).index(Status(kv[0])))) or "none open"
     overdue_ncs = nc_store.overdue(session, today)
@@ -75,10 +88,18 @@ def _overview(session: Any, today: date, zone: tzinfo) -> list[dict[str, Any]]:
     rounds = training_store.open_rounds(session)
     counts = training_store.counts(session, [r.id for r in rounds if r.id])
     complaints = feedback_store.open_complaints(session)
+    programme = audits.programme_of(session, settings, today)
+    done = sum(1 for a in programme.audits if a.status == "completed")
+    late = sum(1 for a in programme.audits if a.status == "planned" and a.planned_date < today)
+    docs_overdue = sum(1 for d in document_store.all_by_due(session) if d.next_review < today)
+    next_review = next(iter(review_store.planned(session)), None)
     lines = [
         f"*Nonconformities open*: {states}",
         f"*Overdue*: {len(overdue_ncs)} NCs, {len(overdue_actions)} actions",
         f"*Complaints open*: {len(complaints)}",
+        f"*Audit programme*: {done} of {len(programme.audits)} done this cycle, {late} overdue, {len(programme.gaps)} processes not yet planned",
+        f"*Document reviews overdue*: {docs_overdue}",
+        f"*Next management review*: {next_review.number} on {next_review.planned_date:%d %b %Y}" if next_review else "*Next management review*: none planned (`/review schedule`)",
     ]
     training = [
         f"{t.number} · {safe(t.doc_ref, 40)} rev {safe(t.revision, 20)} · {c['acknowledged']}/{c['acknowledged'] + c['pending']}"

@@ -84,7 +84,12 @@ def due_text(due: date, today: date, active: bool = True) -> str:
 # --- modals --------------------------------------------------------------------------------
 
 
-def raise_modal(settings: Settings, form: "RaiseForm", *, capture_id: int | None = None, complaint_id: int | None = None) -> dict[str, Any]:
+def raise_modal(
+    settings: Settings, form: "RaiseForm", *, capture_id: int | None = None, complaint_id: int | None = None,
+    audit_line: int | None = None, checklist_at: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """The form; the IDs ride in its metadata: the message copied, the complaint, or the audit's
+    checklist line it comes from (and where that checklist is shown, to redraw it)."""
     days = ", ".join(f"{s} {settings.due_days[s]} d" for s in SEVERITIES)
     blocks = [
         input_block("title", "Title", text_input("value", max_length=150, initial=form.title, placeholder="What is wrong, in a few words")),
@@ -98,7 +103,9 @@ def raise_modal(settings: Settings, form: "RaiseForm", *, capture_id: int | None
         input_block("owner", "Owner", users_select("value", initial=form.owner), optional=True, hint="Leave empty for the process owner (or the QMS manager)."),
         input_block("due_date", "Due date", datepicker("value"), optional=True, hint=f"Leave empty for the default by severity: {days}."),
     ]
-    origin = {k: v for k, v in (("capture", capture_id), ("complaint", complaint_id)) if v}
+    origin: dict[str, Any] = {k: v for k, v in (("capture", capture_id), ("complaint", complaint_id), ("audit_line", audit_line)) if v}
+    if checklist_at:
+        origin["checklist"] = list(checklist_at)
     metadata = json.dumps(origin) if origin else ""
     return modal(RAISE_CALLBACK, "Raise nonconformity", blocks, submit="Raise", private_metadata=metadata)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from difflib import SequenceMatcher
@@ -190,72 +191,90 @@ def default_owner(ctx: "Context", process: str, reporter: str) -> str:
     return reporter
 
 
-def raise_nc(ctx: "Context", reporter: str, draft: Draft, capture_id: int | None = None, complaint_id: int | None = None) -> Nonconformity:
-    """Number and store a new NC; `complaint_id` links it to the customer complaint it came from."""
-    now = ctx.clock.now()
+Link = Callable[[Session, Nonconformity], Any]
+
+
+def raise_nc(
+    ctx: "Context", reporter: str, draft: Draft, capture_id: int | None = None, complaint_id: int | None = None, link: Link | None = None,
+) -> Nonconformity:
+    """Number and store a new NC; `complaint_id` links it to the customer complaint it came from,
+    `link` ties it to another record (an audit's checklist line) in the same transaction."""
     owner = draft.owner or default_owner(ctx, draft.process, reporter)  # may ask Slack: outside the transaction
     with ctx.db.session() as session:
-        capture = store.get_capture(session, capture_id) if capture_id else None
-        if capture is not None and capture.captured_by != reporter:
-            capture = None  # someone else's capture: never attach it
-        due = draft.due_date or today(ctx) + timedelta(days=ctx.settings.due_days[draft.severity])
-        similar = possible_recurrence(session, ctx, draft, now)
-        nc = store.add(
-            session,
-            Nonconformity(
-                number=next_number(session, "NC", now.astimezone(ctx.settings.zone).year),
-                title=draft.title,
-                description=draft.description,
-                severity=draft.severity,
-                source=draft.source,
-                process=draft.process,
-                supplier=draft.supplier,
-                iso_clause=draft.iso_clause,
-                initial_containment=draft.containment,
-                owner=owner,
-                reporter=reporter,
-                due_date=due,
-                raised_at=now,
-                updated_at=now,
-                origin_id=capture.id if capture else None,
-                possible_recurrence_of=similar.id if similar else None,
-            ),
-        )
-        complaint = None
-        if complaint_id is not None:
-            complaint = feedback_store.get(session, complaint_id)
-            if complaint is None or complaint.kind != "complaint":
-                raise Refused("That complaint no longer exists; raise the NC from `/nc` instead.")
-            # Once per complaint: two people raising it at the same moment make one NC.
-            if not feedback_store.link_nc(session, complaint_id, nc.id):  # type: ignore[arg-type]
-                raise AlreadyDone(f"Already done: {complaint.number} was raised as an NC a moment ago. Nothing was changed.")
-        record_change(
-            session,
-            at=now,
-            actor=reporter,
-            record_type=RECORD_TYPE,
-            record_ref=nc.number,
-            action="raised",
-            after={
-                "title": nc.title,
-                "severity": nc.severity,
-                "source": nc.source,
-                "process": nc.process,
-                "supplier": nc.supplier,
-                "iso_clause": nc.iso_clause,
-                "owner": nc.owner,
-                "due_date": nc.due_date.isoformat(),
-                "from_message": capture.permalink if capture else None,
-                "possible_recurrence_of": similar.number if similar else None,
-                "complaint": complaint.number if complaint else None,
-            },
-        )
-        # Queued with the record, held back a little: announce_raised() adds the card's link
-        # and releases them at once. Should the bot die in between, they still go out.
-        held = now + ANNOUNCE_GRACE
-        for nudge in _announcements(nc, ctx.settings.channel):
-            enqueue(session, replace(nudge, not_before=held), now)
-        return nc
+        return add_nc(session, ctx, reporter, replace(draft, owner=owner), capture_id=capture_id, complaint_id=complaint_id, link=link)
+
+
+def add_nc(
+    session: Session, ctx: "Context", reporter: str, draft: Draft, *,
+    capture_id: int | None = None, complaint_id: int | None = None, link: Link | None = None, origin: str | None = None,
+) -> Nonconformity:
+    """Store an NC inside the caller's transaction (`draft.owner` already chosen), with its
+    trail and its announcements; `origin` names the record it came from on the trail."""
+    assert draft.owner is not None
+    now = ctx.clock.now()
+    capture = store.get_capture(session, capture_id) if capture_id else None
+    if capture is not None and capture.captured_by != reporter:
+        capture = None  # someone else's capture: never attach it
+    due = draft.due_date or today(ctx) + timedelta(days=ctx.settings.due_days[draft.severity])
+    similar = possible_recurrence(session, ctx, draft, now)
+    nc = store.add(
+        session,
+        Nonconformity(
+            number=next_number(session, "NC", now.astimezone(ctx.settings.zone).year),
+            title=draft.title,
+            description=draft.description,
+            severity=draft.severity,
+            source=draft.source,
+            process=draft.process,
+            supplier=draft.supplier,
+            iso_clause=draft.iso_clause,
+            initial_containment=draft.containment,
+            owner=draft.owner,
+            reporter=reporter,
+            due_date=due,
+            raised_at=now,
+            updated_at=now,
+            origin_id=capture.id if capture else None,
+            possible_recurrence_of=similar.id if similar else None,
+        ),
+    )
+    complaint = None
+    if complaint_id is not None:
+        complaint = feedback_store.get(session, complaint_id)
+        if complaint is None or complaint.kind != "complaint":
+            raise Refused("That complaint no longer exists; raise the NC from `/nc` instead.")
+        # Once per complaint: two people raising it at the same moment make one NC.
+        if not feedback_store.link_nc(session, complaint_id, nc.id):  # type: ignore[arg-type]
+            raise AlreadyDone(f"Already done: {complaint.number} was raised as an NC a moment ago. Nothing was changed.")
+    linked_to = link(session, nc) if link else None
+    record_change(
+        session,
+        at=now,
+        actor=reporter,
+        record_type=RECORD_TYPE,
+        record_ref=nc.number,
+        action="raised",
+        after={
+            "title": nc.title,
+            "severity": nc.severity,
+            "source": nc.source,
+            "process": nc.process,
+            "supplier": nc.supplier,
+            "iso_clause": nc.iso_clause,
+            "owner": nc.owner,
+            "due_date": nc.due_date.isoformat(),
+            "from_message": capture.permalink if capture else None,
+            "possible_recurrence_of": similar.number if similar else None,
+            "complaint": complaint.number if complaint else None,
+            **({"from": linked_to or origin} if (linked_to or origin) else {}),
+        },
+    )
+    # Queued with the record, held back a little: announce_raised() adds the card's link
+    # and releases them at once. Should the bot die in between, they still go out.
+    held = now + ANNOUNCE_GRACE
+    for nudge in _announcements(nc, ctx.settings.channel):
+        enqueue(session, replace(nudge, not_before=held), now)
+    return nc
 
 
 def _announcements(nc: Nonconformity, qms_channel: str | None, *, card_failed: bool = False) -> list[Nudge]:

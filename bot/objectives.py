@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
+from bot.audits import done_vs_planned
 from bot.blocks import Reply, capped_lines, context, input_block, modal, section, static_select, text_input
 from bot.feedback import figures
 from bot.mrkdwn import safe
@@ -104,6 +105,11 @@ def _training_completion(session: Session, start: date, end: date, zone: tzinfo)
     return round(100 * sum(1 for a in people if a.status == "acknowledged") / len(people), 1)
 
 
+def _audits_done(session: Session, start: date, end: date, zone: tzinfo) -> float | None:
+    share = done_vs_planned(session, start, end)
+    return None if share is None else round(share, 1)
+
+
 def _complaints(session: Session, start: date, end: date, zone: tzinfo) -> float | None:
     return float(figures(session, start, end, zone).complaints)
 
@@ -121,6 +127,7 @@ MEASURES: dict[str, Measure] = {
     "nc_days_to_close": Measure("Median days to close an NC", "days", _days_to_close),
     "training_completion": Measure("Training completion (rounds due in the period)", "%", _training_completion),
     "complaints": Measure("Customer complaints received", "", _complaints),
+    "audits_done": Measure("Internal audits done vs planned (planned to date)", "%", _audits_done),
     "manual": Measure("Entered by hand with /kpi log", "", None),
 }
 

@@ -88,8 +88,11 @@ class Simulator:
 
     def click(self, person: Person, action_id: str, value: str, *, message: dict[str, Any] | None = None, block_id: str = "actions") -> httpx.Response:
         """A button click on a message the bot sent (`message` as the fake recorded it)."""
+        return self._interactive(self._click_payload(person, action_id, value, message, block_id))
+
+    def _click_payload(self, person: Person, action_id: str, value: str, message: dict[str, Any] | None, block_id: str) -> dict[str, Any]:
         channel = (message or {}).get("channel", "D" + person.id[1:])
-        payload = {
+        return {
             "type": "block_actions",
             "user": self._user(person),
             "api_app_id": API_APP_ID,
@@ -114,6 +117,12 @@ class Simulator:
                 }
             ],
         }
+
+    def choose(self, person: Person, action_id: str, value: str, *, message: dict[str, Any], block_id: str) -> httpx.Response:
+        """Choose an option in a message's static select (a checklist line's answer, say)."""
+        payload = json.loads(json.dumps(self._click_payload(person, action_id, value, message, block_id)))
+        payload["actions"][0].update({"type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value}})
+        del payload["actions"][0]["value"]
         return self._interactive(payload)
 
     def click_in_home(self, person: Person, action_id: str, value: str) -> httpx.Response:

@@ -25,6 +25,7 @@ from bot.due import manager_recipients
 from bot.mrkdwn import mention, safe
 from bot.outbox import Nudge, enqueue
 from bot.roles import NotAllowed, Role
+from storage import documents as documents_store
 from storage import outbox as outbox_rows
 from storage import trainings as store
 from storage.audit import record_change
@@ -50,7 +51,8 @@ class Refused(Exception):
     """The request cannot be done; the message says why."""
 
 
-def _key(text: str) -> str:
+def reference_key(text: str) -> str:
+    """How a document reference or revision is compared: case and spacing do not matter."""
     return re.sub(r"\s+", " ", text.strip()).casefold()
 
 
@@ -62,11 +64,12 @@ def today(ctx: "Context") -> date:
 
 
 def may_publish(ctx: "Context", user: str) -> None:
-    """QMS managers publish anything; a document's owner (who published it before) its revisions."""
+    """QMS managers publish anything; document owners (in the register, or who published a
+    document before the register held it) publish revisions."""
     if ctx.roles.is_manager(user):
         return
     with ctx.db.session() as session:
-        if store.has_published(session, user):
+        if documents_store.owned_by(session, user) or store.has_published(session, user):
             return
     raise NotAllowed("Only QMS managers and document owners can publish a training. Ask your QMS manager.")
 
@@ -118,7 +121,7 @@ def check_publish(ctx: "Context", user: str, form: PublishForm) -> tuple[dict[st
     if values["revision"] and "revision" not in errors and not REVISION.match(values["revision"]):
         errors["revision"] = "Use the revision as it is printed, such as C or 2.1."
     for name, limit in (("doc_ref", DOC_MAX), ("revision", REV_MAX)):
-        if values[name] and name not in errors and len(_key(values[name] or "")) > limit:
+        if values[name] and name not in errors and len(reference_key(values[name] or "")) > limit:
             errors[name] = f"Keep this under {limit} characters."
     if values["link"] and "link" not in errors and not LINK.match(values["link"]):
         errors["link"] = "Give a web address starting with https:// (or leave it empty)."
@@ -134,15 +137,18 @@ def check_publish(ctx: "Context", user: str, form: PublishForm) -> tuple[dict[st
     elif due is not None and due < today(ctx):
         errors["due_date"] = f"The due date cannot be in the past; today is {today(ctx):%d %b %Y}."
     if not errors:
-        doc_key, rev_key = _key(values["doc_ref"] or ""), _key(values["revision"] or "")
+        doc_key, rev_key = reference_key(values["doc_ref"] or ""), reference_key(values["revision"] or "")
         manager = ctx.roles.is_manager(user)
         with ctx.db.session() as session:
             earlier = store.by_revision(session, doc_key, rev_key)
-            owners = store.publishers_of(session, doc_key)
+            registered = documents_store.by_key(session, doc_key)
+            # The register names the owner; before a document is registered, whoever published it before.
+            owners = [registered.owner] if registered else store.publishers_of(session, doc_key)
         if earlier is not None:
             errors["revision"] = f"{values['doc_ref']} rev {values['revision']} was already published as {earlier.number}; a new revision starts a new round."
         elif not manager and user not in owners:
-            errors["doc_ref"] = f"Only QMS managers or the owner of {values['doc_ref']} (who published its earlier revisions) can publish it."
+            whose = "its owner in the document register" if registered else "the owner (who published its earlier revisions)"
+            errors["doc_ref"] = f"Only QMS managers or {whose} can publish {values['doc_ref']}."
     if errors:
         return errors, None
     assert due is not None
@@ -211,8 +217,8 @@ def publish(ctx: "Context", publisher: str, publication: Publication) -> tuple[T
                     title=publication.title,
                     doc_ref=publication.doc_ref,
                     revision=publication.revision,
-                    doc_key=_key(publication.doc_ref),
-                    revision_key=_key(publication.revision),
+                    doc_key=reference_key(publication.doc_ref),
+                    revision_key=reference_key(publication.revision),
                     link=publication.link,
                     summary=publication.summary,
                     due_date=publication.due_date,
@@ -397,7 +403,7 @@ def training_nudges(session: Session, now: datetime, settings: Any) -> list[Nudg
     for assignment, training in store.pending_in_open_rounds(session):
         assert training.id is not None
         if training.id not in existing:
-            existing[training.id] = store.outbox_keys(session, f"tr:{training.id}:")
+            existing[training.id] = outbox_rows.keys_with_prefix(session, f"tr:{training.id}:")
         pending_by_round.setdefault(training.id, (training, []))[1].append(assignment.person)
         days = (local_today - training.published_at.astimezone(settings.zone).date()).days
         if days < every:

@@ -38,15 +38,23 @@ def publish_modal(groups: list[tuple[str, str]], due: date) -> dict[str, Any]:
         input_block("revision", "Revision", text_input("value", max_length=20, placeholder="e.g. C")),
         input_block("link", "Link to the document", text_input("value", max_length=1000, placeholder="https://…"), optional=True),
         input_block("summary", "What changed", text_input("value", multiline=True, max_length=2000, placeholder="In two or three lines: what is new, what people must do differently")),
+    ]
+    return modal(PUBLISH_CALLBACK, "Publish training", blocks + audience_inputs(groups, due), submit="Publish")
+
+
+def audience_inputs(groups: list[tuple[str, str]], due: date, *, optional_due: bool = False) -> list[dict[str, Any]]:
+    """Who must read it (people, user groups, channel members) and by when: the publish form's
+    inputs, also used when a document owner records a revision."""
+    blocks = [
         input_block("users", "People", multi_users_select("value"), optional=True, hint="Mix people, user groups and channels: everyone is asked once; bots and deactivated accounts are left out."),
     ]
     if groups:
         blocks.append(input_block("groups", "User groups", multi_static_select("value", [(label, gid) for gid, label in groups], placeholder="Choose user groups"), optional=True))
     blocks += [
         input_block("channels", "Channel members", multi_channels_select("value"), optional=True),
-        input_block("due_date", "Read by", datepicker("value", initial=due)),
+        input_block("due_date", "Read by", datepicker("value", initial=due), optional=optional_due),
     ]
-    return modal(PUBLISH_CALLBACK, "Publish training", blocks, submit="Publish")
+    return blocks
 
 
 def _what(training: TrainingRound) -> str:

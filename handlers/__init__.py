@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App
 
-from handlers import feedback, home, nonconformity, objectives, qms, snooze, training, welcome
+from handlers import audits, documents, feedback, home, nonconformity, objectives, qms, reviews, snooze, training, welcome
 
 if TYPE_CHECKING:
     from bot.app import Context
 
 
 def register_all(app: App, ctx: "Context") -> None:
-    for feature in (qms, nonconformity, training, feedback, objectives, home, snooze, welcome):
+    for feature in (qms, nonconformity, audits, documents, reviews, training, feedback, objectives, home, snooze, welcome):
         feature.register(app, ctx)

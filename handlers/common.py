@@ -57,6 +57,18 @@ def origin_ids(view: dict[str, Any], *names: str) -> tuple[int | None, ...]:
     return tuple(origin.get(n) if isinstance(origin.get(n), int) else None for n in names)
 
 
+def origin_message(view: dict[str, Any]) -> tuple[str, str] | None:
+    """The (channel, ts) of the message a form was opened from, when it carries one."""
+    try:
+        origin = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return None
+    where = origin.get("checklist") if isinstance(origin, dict) else None
+    if isinstance(where, list) and len(where) == 2 and all(isinstance(x, str) for x in where):
+        return where[0], where[1]
+    return None
+
+
 def ephemeral(respond: Respond, text: str) -> None:
     """Answer only the person who acted, leaving the message they clicked as it is."""
     respond(text=text, response_type="ephemeral", replace_original=False)
@@ -91,6 +103,24 @@ def open_modal(client: WebClient, trigger_id: str, view: dict[str, Any], tell: C
         log.warning("views.open failed: %s", exc.response.get("error"))
         tell("Slack did not open the form in time. Please try once more.")
         return False
+
+
+def open_form_from_button(
+    client: WebClient, body: dict[str, Any], respond: Respond, make_view: Callable[[], dict[str, Any]],
+    refusals: tuple[type[Exception], ...], broken: str,
+) -> None:
+    """A button that opens a form: build it (the server checks who may, and that it is still
+    to do), then open it; a refusal or a mangled button value is told to the person."""
+    tell = answerer(body, respond, client)
+    try:
+        view = make_view()
+    except ValueError:
+        tell(broken)
+        return
+    except refusals as refused:
+        tell(str(refused))
+        return
+    open_modal(client, body["trigger_id"], view, tell)
 
 
 def open_from_message(ctx: "Context", client: WebClient, body: dict[str, Any], respond: Respond, view_for: Callable[[str, int | None], dict[str, Any]]) -> None:

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import feedback, home, nc_blocks
+from bot import audits, feedback, home, nc_blocks
 from bot import nonconformity as nc
 from bot.lifecycle import Step
 from bot.mrkdwn import plain_text, unescape
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.common import answerer, ephemeral, form_values, open_from_message, open_modal, origin_ids, teller
+from handlers.audits import show_checklist
+from handlers.common import answerer, ephemeral, form_values, open_from_message, open_modal, origin_ids, origin_message, teller
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -85,11 +86,12 @@ def register(app: App, ctx: "Context") -> None:
         if errors or draft is None:
             ack(response_action="errors", errors=errors)
             return
-        capture_id, complaint_id = origin_ids(view, "capture", "complaint")
+        capture_id, complaint_id, audit_line = origin_ids(view, "capture", "complaint", "audit_line")
         reporter = body["user"]["id"]
+        link = audits.link_line(ctx, audit_line, reporter) if audit_line else None
         try:
-            record = nc.raise_nc(ctx, reporter, draft, capture_id, complaint_id)
-        except nc.Refused as refused:
+            record = nc.raise_nc(ctx, reporter, draft, capture_id, complaint_id, link)
+        except (nc.Refused, audits.Refused, NotAllowed) as refused:
             ack(response_action="errors", errors={"title": plain_text(str(refused), ctx.directory.name)})
             return
         ack()
@@ -98,6 +100,9 @@ def register(app: App, ctx: "Context") -> None:
         if complaint_id is not None:
             feedback.note_nc_raised(ctx, complaint_id, record.number, reporter)
             feedback.refresh_card(ctx, complaint_id)
+        checklist_at = origin_message(view)
+        if audit_line and checklist_at:
+            show_checklist(ctx, body["user"]["id"], audit_line, checklist_at)
         home.publish(ctx, reporter)
 
     # --- the card's buttons: check on the server, then open the step's modal ---

@@ -35,6 +35,35 @@ def _tell(client: WebClient, user: str, text: str) -> None:
         log.warning("could not tell %s: %s", user, exc.response.get("error"))
 
 
+def publish_and_report(ctx: "Context", client: WebClient, publisher: str, publication: training.Publication) -> str | None:
+    """Publish a round after the form has closed, tell the publisher by DM how it went; its number."""
+    try:
+        published, audience = training.publish(ctx, publisher, publication)
+    except Exception:  # the modal is closed: whatever happens, the publisher hears of it
+        log.exception("publishing %s rev %s failed", publication.doc_ref, publication.revision)
+        _tell(client, publisher, "Publishing failed on our side and nothing was sent or stored. Please try `/training new` again in a minute.")
+        return None
+    skipped = [f"{n} {what}" for n, what in ((audience.bots, "bots"), (audience.deactivated, "deactivated accounts"), (audience.unknown, "people outside this workspace")) if n]
+    left = (" and ".join(skipped) + " left out") if skipped else "nobody left out"
+    if audience.unreadable:
+        text = (
+            f"Nothing was published: I could not read the members of {', '.join(mention(c) for c in audience.unreadable)}. "
+            "Invite me to that channel (`/invite @qms`) or leave it out, then publish again."
+        )
+    elif published is not None:
+        text = (
+            f":mega: *{published.number}* published: {safe(published.doc_ref, 40)} rev {safe(published.revision, 20)} "
+            f"to {len(audience.people)} people ({left}). Each gets a card in their working hours. "
+            f"`/training status {published.number}` shows who has read it."
+        )
+    elif audience.people:
+        text = f"{safe(publication.doc_ref, 40)} rev {safe(publication.revision, 20)} was published at the same moment by someone else; nothing more was sent."
+    else:
+        text = f"Nothing was published: nobody in that audience can read it ({left})."
+    _tell(client, publisher, text)
+    return published.number if published is not None else None
+
+
 def register(app: App, ctx: "Context") -> None:
     @app.command("/training")
     def on_training(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -94,30 +123,7 @@ def register(app: App, ctx: "Context") -> None:
             return
         # Resolving a large audience takes Slack calls: answer the modal first, report by DM.
         ack()
-        try:
-            published, audience = training.publish(ctx, publisher, publication)
-        except Exception:  # the modal is closed: whatever happens, the publisher hears of it
-            log.exception("publishing %s rev %s failed", publication.doc_ref, publication.revision)
-            _tell(client, publisher, "Publishing failed on our side and nothing was sent or stored. Please try `/training new` again in a minute.")
-            return
-        skipped = [f"{n} {what}" for n, what in ((audience.bots, "bots"), (audience.deactivated, "deactivated accounts"), (audience.unknown, "people outside this workspace")) if n]
-        left = (" and ".join(skipped) + " left out") if skipped else "nobody left out"
-        if audience.unreadable:
-            text = (
-                f"Nothing was published: I could not read the members of {', '.join(mention(c) for c in audience.unreadable)}. "
-                "Invite me to that channel (`/invite @qms`) or leave it out, then publish again."
-            )
-        elif published is not None:
-            text = (
-                f":mega: *{published.number}* published: {safe(published.doc_ref, 40)} rev {safe(published.revision, 20)} "
-                f"to {len(audience.people)} people ({left}). Each gets a card in their working hours. "
-                f"`/training status {published.number}` shows who has read it."
-            )
-        elif audience.people:
-            text = f"{safe(publication.doc_ref, 40)} rev {safe(publication.revision, 20)} was published at the same moment by someone else; nothing more was sent."
-        else:
-            text = f"Nothing was published: nobody in that audience can read it ({left})."
-        _tell(client, publisher, text)
+        publish_and_report(ctx, client, publisher, publication)
 
     @app.action(blocks.ACK_ACTION)
     def on_acknowledge(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:

@@ -341,3 +341,18 @@ class KpiValue(SQLModel, table=True):
     value: float
     logged_by: str = Field(max_length=32)
     logged_at: datetime = _when()
+
+
+# The programme (audits, document register, management reviews) lives beside: imported here
+# so that every table is known wherever the models are.
+from storage.models_programme import (  # noqa: E402
+    Audit,
+    AuditFinding,
+    AuditQuestion,
+    ControlledDocument,
+    DocumentReview,
+    ManagementReview,
+    ReviewAction,
+)
+
+PROGRAMME_TABLES = (Audit, AuditQuestion, AuditFinding, ControlledDocument, DocumentReview, ManagementReview, ReviewAction)

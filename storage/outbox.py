@@ -159,3 +159,10 @@ def recent_failures(session: Session, limit: int = 5) -> list[OutboxMessage]:
         .limit(limit)
     )
     return list(session.exec(query).all())
+
+
+def keys_with_prefix(session: Session, prefix: str) -> set[str]:
+    """Keys already queued under `prefix`, so a nudge source can skip what exists in one query."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    query = select(OutboxMessage.key).where(col(OutboxMessage.key).like(escaped + "%", escape="\\"))
+    return set(session.exec(query).all())

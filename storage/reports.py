@@ -58,3 +58,13 @@ def actions_of_person(session: Session, user_id: str) -> list[tuple[CorrectiveAc
         .order_by(col(CorrectiveAction.due_date))
     )
     return list(session.exec(query).all())
+
+
+def ncs_raised_between(session: Session, start: datetime, end: datetime) -> list[Nonconformity]:
+    query = select(Nonconformity).where(col(Nonconformity.raised_at) >= start, col(Nonconformity.raised_at) < end)
+    return list(session.exec(query.order_by(col(Nonconformity.id))))
+
+
+def actions_created_between(session: Session, start: datetime, end: datetime) -> list[CorrectiveAction]:
+    query = select(CorrectiveAction).where(col(CorrectiveAction.created_at) >= start, col(CorrectiveAction.created_at) < end)
+    return list(session.exec(query.order_by(col(CorrectiveAction.id))))

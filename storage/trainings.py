@@ -133,12 +133,5 @@ def matrix(session: Session) -> list[tuple[str, str, str, datetime | None]]:
     return list(session.exec(query).all())
 
 
-def outbox_keys(session: Session, prefix: str) -> set[str]:
-    """Keys already queued under `prefix`, so a nudge source can skip what exists in one query."""
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    query = select(OutboxMessage.key).where(col(OutboxMessage.key).like(escaped + "%", escape="\\"))
-    return set(session.exec(query).all())
-
-
 def card_of(session: Session, key: str) -> Any:
     return session.exec(select(OutboxMessage).where(col(OutboxMessage.key) == key)).first()

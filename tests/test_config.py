@@ -88,6 +88,8 @@ def test_process_owners_match_the_process_list_ignoring_case(monkeypatch: pytest
         ("QMS_DUE_DAYS", "urgent=1", "QMS_DUE_DAYS: unknown severity 'urgent'"),
         ("QMS_DUE_DAYS", "critical=0", "QMS_DUE_DAYS: critical due days must be between 1 and 365"),
         ("QMS_DIGEST", "monday morning", "QMS_DIGEST: expected a weekday and a time"),
+        ("QMS_AUDIT_PREPARE_DAYS", "14,1", "QMS_AUDIT_PREPARE_DAYS: days before an audit to remind the auditor to prepare must be between 2 and 120"),
+        ("QMS_REVIEW_PACK_DAYS", "0", "QMS_REVIEW_PACK_DAYS: "),
         ("QMS_OVERDUE_EVERY_DAYS", "0", "QMS_OVERDUE_EVERY_DAYS: Input should be greater than or equal to 1"),
         ("PORT", "http", "PORT: Input should be a valid integer"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL: expected sqlite:///path.db or postgresql+psycopg://"),

@@ -29,6 +29,10 @@ def test_the_demo_plays_every_step_and_shows_what_people_see() -> None:
     assert "logged *FB-2026-0001*, compliment from Müller GmbH" in transcript
     assert "FB-2026-0002 · COMPLAINT FROM ACME FOODS" in transcript and "Raised as nonconformity *NC-2026-0002*" in transcript
     assert "Raised from customer complaint *FB-2026-0002" in transcript and "Median time to answer a complaint" in transcript
+    # The programme: an audit planned and completed with a finding raised as an NC; a review's input pack.
+    assert "You are the lead auditor of *AU-2026-0001*" in transcript and "✅ Conforming" in transcript
+    assert "completed internal audit *AU-2026-0001*" in transcript and "Nonconformity → NC-2026-0003" in transcript
+    assert "MANAGEMENT REVIEW MR-2026-0001: INPUT PACK" in transcript and "Opportunities for improvement" in transcript
     # It ends with Ben's Home tab and Lena's digest.
     assert "Ben Okafor's Home tab" in transcript and "YOUR QUALITY WORK" in transcript
     assert transcript.rstrip().splitlines()[-1].startswith("Done.") and "QUALITY DIGEST · " in transcript

@@ -108,7 +108,7 @@ def test_only_qms_managers_and_document_owners_publish(sb: Sandbox) -> None:
 
     forged = {**publish_modal([], sb.clock.now().date()), "id": "V0FORGED01"}  # type: ignore[attr-defined]
     answer = sb.slack.submit(ANNA, forged, {**FORM, "users": [BEN.id]}).json()
-    assert "Only QMS managers or the owner of SOP-012" in answer["errors"]["doc_ref"]
+    assert "Only QMS managers or the owner (who published its earlier revisions) can publish SOP-012" in answer["errors"]["doc_ref"]
     assert rounds(sb) == []
 
 

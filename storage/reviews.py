@@ -1,0 +1,100 @@
+"""Queries for management reviews and their output actions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from storage.models import ManagementReview, ReviewAction
+
+
+def add(session: Session, review: ManagementReview) -> ManagementReview:
+    session.add(review)
+    session.flush()
+    return review
+
+
+def get(session: Session, review_id: int) -> ManagementReview | None:
+    return session.get(ManagementReview, review_id)
+
+
+def by_number(session: Session, number: str) -> ManagementReview | None:
+    return session.exec(select(ManagementReview).where(col(ManagementReview.number) == number.upper())).first()
+
+
+def successor_of(session: Session, review_id: int) -> ManagementReview | None:
+    return session.exec(select(ManagementReview).where(col(ManagementReview.previous_id) == review_id)).first()
+
+
+def move(session: Session, review: ManagementReview, expected: str, **values: Any) -> bool:
+    result = session.execute(
+        update(ManagementReview).where(col(ManagementReview.id) == review.id, col(ManagementReview.status) == expected).values(**values)
+    )
+    if result.rowcount != 1:
+        return False
+    session.refresh(review)
+    return True
+
+
+def planned(session: Session, *, share_lock: bool = False) -> list[ManagementReview]:
+    query = select(ManagementReview).where(col(ManagementReview.status) == "planned").order_by(col(ManagementReview.planned_date))
+    if share_lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    return list(session.exec(query))
+
+
+def last_held_before(session: Session, day: date) -> ManagementReview | None:
+    query = (
+        select(ManagementReview)
+        .where(col(ManagementReview.status) == "held", col(ManagementReview.held_on) <= day)
+        .order_by(col(ManagementReview.held_on).desc(), col(ManagementReview.id).desc())
+    )
+    return session.exec(query.limit(1)).first()
+
+
+def recent(session: Session, limit: int) -> list[ManagementReview]:
+    return list(session.exec(select(ManagementReview).order_by(col(ManagementReview.planned_date).desc()).limit(limit)))
+
+
+def add_actions(session: Session, review_id: int, actions: list[tuple[str, str, date]]) -> list[ReviewAction]:
+    rows = [ReviewAction(review_id=review_id, seq=i, description=d, owner=o, due_date=due) for i, (d, o, due) in enumerate(actions, start=1)]
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def actions_of(session: Session, review_id: int) -> list[ReviewAction]:
+    return list(session.exec(select(ReviewAction).where(col(ReviewAction.review_id) == review_id).order_by(col(ReviewAction.seq))))
+
+
+def action(session: Session, action_id: int) -> ReviewAction | None:
+    return session.get(ReviewAction, action_id)
+
+
+def complete_action(session: Session, row: ReviewAction, *, by: str, at: datetime, evidence: str) -> bool:
+    result = session.execute(
+        update(ReviewAction)
+        .where(col(ReviewAction.id) == row.id, col(ReviewAction.status) == "open")
+        .values(status="done", done_by=by, done_at=at, evidence=evidence)
+    )
+    if result.rowcount != 1:
+        return False
+    session.refresh(row)
+    return True
+
+
+def open_actions(session: Session, *, owner: str | None = None, share_lock: bool = False) -> list[tuple[ReviewAction, ManagementReview]]:
+    query = (
+        select(ReviewAction, ManagementReview)
+        .join(ManagementReview, col(ManagementReview.id) == col(ReviewAction.review_id))
+        .where(col(ReviewAction.status) == "open")
+        .order_by(col(ReviewAction.due_date), col(ReviewAction.id))
+    )
+    if owner is not None:
+        query = query.where(col(ReviewAction.owner) == owner)
+    if share_lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True, of=ReviewAction)
+    return list(session.exec(query).all())  # type: ignore[arg-type]
