@@ -107,6 +107,9 @@ def _on_error(ctx: Context) -> Any:
         try:
             if body.get("response_url") or body.get("response_urls"):
                 respond(text=message, response_type="ephemeral", replace_original=False)
+                # The person has their answer: Slack must not add its own "failed with the
+                # error" on top (it would, from Bolt's 500, when the ack waits for the work).
+                return BoltResponse(status=200, body="")
             elif body.get("type") == "view_submission" and response is not None:
                 # The modal was not answered yet: show the problem in it rather than Slack's
                 # generic "trouble connecting".

@@ -124,7 +124,7 @@ def check_plan(ctx: "Context", form: PlanForm) -> tuple[dict[str, str], Plan | N
     if len(form.clauses or "") > CLAUSES_MAX:
         errors["clauses"] = f"Keep the clauses under {CLAUSES_MAX} characters."
     elif bad:
-        errors["clauses"] = f"{bad[0][:20]} is not an ISO 9001 clause; give numbers such as 7.5, 8.5.1 separated by commas."
+        errors["clauses"] = f"Entry {clauses.index(bad[0]) + 1} is not a clause number: give ISO 9001 clauses such as 7.5, 8.5.1, separated by commas."
     if not form.lead_auditor:
         errors["lead_auditor"] = "Choose the lead auditor."
     else:

@@ -117,7 +117,10 @@ def add(ctx: "Context", user: str, r: Registration) -> ControlledDocument:
 def _seen(value: str) -> tuple[int, date]:
     """A button's value or form's metadata: `document id@due date seen` (ValueError when broken)."""
     raw_id, _, raw_date = value.partition("@")
-    return int(raw_id), date.fromisoformat(raw_date)
+    document_id = int(raw_id)
+    if not 1 <= document_id <= 2**31 - 1:
+        raise ValueError("no document has this id")
+    return document_id, date.fromisoformat(raw_date)
 
 
 def _may_review(ctx: "Context", doc: ControlledDocument, user: str) -> None:

@@ -225,6 +225,11 @@ class FakeSlack:
                 raise AssertionError(f"{method} was not called within {timeout} s")
             return next(c for c in self.calls if c.method == method)
 
+    def wait_until(self, condition: Any, timeout: float = 10.0) -> bool:
+        """Block until `condition(calls)` holds for the recorded calls (checked after each call)."""
+        with self._called:
+            return bool(self._called.wait_for(lambda: condition(self.calls), timeout))
+
     def sent_messages(self, channel: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
             if channel is not None:

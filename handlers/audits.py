@@ -15,7 +15,7 @@ from bot import nonconformity as nc
 from bot.mrkdwn import plain_text, unescape
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.common import answerer, ephemeral, form_values, open_form_from_button, open_modal, origin_ids, origin_message, teller
+from handlers.common import answerer, ephemeral, form_values, open_form_from_button, open_modal, origin_ids, origin_message, record_id, teller
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -126,7 +126,7 @@ def register(app: App, ctx: "Context") -> None:
         ack()
         tell = answerer(body, respond, client)
         try:
-            audit_id = int(action.get("value", ""))
+            audit_id = record_id(action.get("value"))
         except ValueError:
             tell("That button is broken; `/audit list` shows the programme.")
             return
@@ -140,10 +140,13 @@ def register(app: App, ctx: "Context") -> None:
         container = body.get("container") or {}
         where = (container.get("channel_id") or (body.get("channel") or {}).get("id"), container.get("message_ts"))
         raw_line, _, result = str((action.get("selected_option") or {}).get("value", "")).partition(":")
-        if not raw_line.isdigit() or result not in blocks.ANSWER_LABELS:
+        try:
+            line_id = record_id(raw_line)
+        except ValueError:
+            line_id = 0
+        if not line_id or result not in blocks.ANSWER_LABELS:
             tell("That answer is broken; open the checklist again with `/audit checklist AU-…`.")
             return
-        line_id = int(raw_line)
         at = (where[0], where[1]) if where[0] and where[1] else None
         try:
             if result == "conforming":
@@ -191,7 +194,7 @@ def register(app: App, ctx: "Context") -> None:
     @app.action(blocks.COMPLETE_ACTION)
     def on_complete_open(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        make = lambda: audits.completion_form(ctx, int(action.get("value", "")), body["user"]["id"])  # noqa: E731
+        make = lambda: audits.completion_form(ctx, record_id(action.get("value")), body["user"]["id"])  # noqa: E731
         open_form_from_button(client, body, respond, make, (NotAllowed, audits.Refused), "That button is broken; `/audit list` shows the programme.")
 
     @app.view(blocks.COMPLETE_CALLBACK)

@@ -30,20 +30,46 @@ def form_values(view: dict[str, Any]) -> dict[str, Any]:
 
 
 def _value(element: dict[str, Any]) -> Any:
+    # Each kind's answer is checked for the type Slack sends: a forged or broken payload
+    # then reads as a missing answer (which the form names), never as a crash.
     kind = element.get("type")
     if kind in ("static_select", "external_select", "radio_buttons"):
-        return (element.get("selected_option") or {}).get("value")
+        return _text(_option(element.get("selected_option")))
     if kind == "users_select":
-        return element.get("selected_user")
+        return _text(element.get("selected_user"))
     if kind == "multi_users_select":
-        return list(element.get("selected_users") or [])
+        return _texts(element.get("selected_users"))
     if kind == "multi_conversations_select":
-        return list(element.get("selected_conversations") or [])
+        return _texts(element.get("selected_conversations"))
     if kind == "datepicker":
-        return element.get("selected_date")
+        return _text(element.get("selected_date"))
     if kind in ("checkboxes", "multi_static_select"):
-        return [o.get("value") for o in element.get("selected_options") or []]
-    return element.get("value")
+        options = element.get("selected_options")
+        return _texts([_option(o) for o in options] if isinstance(options, list) else None)
+    return _text(element.get("value"))
+
+
+def _option(option: Any) -> Any:
+    return option.get("value") if isinstance(option, dict) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _texts(values: Any) -> list[str]:
+    return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+
+
+MAX_ID = 2**31 - 1  # the ids are INTEGER columns: a bigger number can name no record
+
+
+def record_id(value: Any) -> int:
+    """A record id from a button's value or a form's metadata; ValueError unless it can be one."""
+    number = int(str(value))
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(f"no record has id {number}")
+    return number
 
 
 def origin_ids(view: dict[str, Any], *names: str) -> tuple[int | None, ...]:
@@ -54,7 +80,7 @@ def origin_ids(view: dict[str, Any], *names: str) -> tuple[int | None, ...]:
         origin = {}
     if not isinstance(origin, dict):
         origin = {}
-    return tuple(origin.get(n) if isinstance(origin.get(n), int) else None for n in names)
+    return tuple(origin.get(n) if isinstance(origin.get(n), int) and 1 <= origin.get(n) <= MAX_ID else None for n in names)
 
 
 def origin_message(view: dict[str, Any]) -> tuple[str, str] | None:

@@ -26,15 +26,18 @@ log = logging.getLogger(__name__)
 USAGE = "Use `/doc list`, `/doc add` or `/doc SOP-012`."
 
 
-def _replace_clicked(client: WebClient, body: dict[str, Any], text: str) -> None:
-    """Turn the review nudge that was clicked into what was recorded, so its buttons go."""
+def _replace_clicked(client: WebClient, body: dict[str, Any], text: str) -> bool:
+    """Turn the review nudge that was clicked into what was recorded, so its buttons go;
+    False when there is no such message to change (an ephemeral view, the Home tab)."""
     container = body.get("container") or {}
     if container.get("type") != "message" or container.get("is_ephemeral") or not container.get("message_ts"):
-        return
+        return False
     try:
         client.chat_update(channel=container["channel_id"], ts=container["message_ts"], text=text, blocks=[])
+        return True
     except SlackApiError as exc:
         log.warning("could not update the review nudge: %s", exc.response.get("error"))
+        return False
 
 
 def register(app: App, ctx: "Context") -> None:
@@ -89,7 +92,8 @@ def register(app: App, ctx: "Context") -> None:
         except (NotAllowed, documents.Refused) as refused:
             tell(str(refused))
             return
-        _replace_clicked(client, body, reply.text)
+        if not _replace_clicked(client, body, reply.text):
+            tell(reply.text)
         home.publish(ctx, body["user"]["id"])
 
     @app.action(blocks.REVISED_ACTION)

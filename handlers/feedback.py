@@ -13,7 +13,7 @@ from bot import nc_blocks
 from bot.mrkdwn import unescape
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.common import ephemeral, form_values, open_from_message, open_modal, origin_ids, teller
+from handlers.common import ephemeral, form_values, open_from_message, open_modal, origin_ids, record_id, teller
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -77,7 +77,7 @@ def register(app: App, ctx: "Context") -> None:
     def on_advance(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         try:
-            moved = feedback.advance(ctx, int(action.get("value", "")), body["user"]["id"])
+            moved = feedback.advance(ctx, record_id(action.get("value", "")), body["user"]["id"])
         except ValueError:
             ephemeral(respond, "That button is broken; `/feedback list` shows the open complaints.")
             return
@@ -92,7 +92,7 @@ def register(app: App, ctx: "Context") -> None:
     def on_raise_nc(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         try:
-            form, complaint_id = feedback.nc_form(ctx, int(action.get("value", "")))
+            form, complaint_id = feedback.nc_form(ctx, record_id(action.get("value", "")))
         except ValueError:
             ephemeral(respond, "That button is broken; raise the NC with `/nc`.")
             return

@@ -16,7 +16,7 @@ from bot.mrkdwn import plain_text, unescape
 from bot.qms import help_reply
 from bot.roles import NotAllowed
 from handlers.audits import show_checklist
-from handlers.common import answerer, ephemeral, form_values, open_from_message, open_modal, origin_ids, origin_message, teller
+from handlers.common import answerer, ephemeral, form_values, open_from_message, open_modal, origin_ids, origin_message, record_id, teller
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -30,7 +30,7 @@ def _ids(value: str) -> tuple[int, int | None, int | None]:
     """A card button's value or a modal's metadata: `nc_id[:action_id][@version]`."""
     ids, _, version = value.partition("@")
     first, _, second = ids.partition(":")
-    return int(first), int(second) if second else None, int(version) if version else None
+    return record_id(first), record_id(second) if second else None, int(version) if version else None
 
 
 
@@ -147,7 +147,7 @@ def register(app: App, ctx: "Context") -> None:
         def handle(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
             ack()
             try:
-                settled = nc.settle_recurrence(ctx, int(action.get("value", "")), body["user"]["id"], link)
+                settled = nc.settle_recurrence(ctx, record_id(action.get("value", "")), body["user"]["id"], link)
             except ValueError:
                 ephemeral(respond, "That button is broken; open the NC with `/nc NC-…` and try again.")
                 return

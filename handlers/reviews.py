@@ -14,7 +14,7 @@ from bot import review_blocks as blocks
 from bot.mrkdwn import plain_text
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.common import answerer, ephemeral, form_values, open_form_from_button, open_modal, origin_ids, teller
+from handlers.common import answerer, ephemeral, form_values, open_form_from_button, open_modal, origin_ids, record_id, teller
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -96,7 +96,7 @@ def register(app: App, ctx: "Context") -> None:
         ack()
         tell = answerer(body, respond, client)
         try:
-            reply = reviews.pack_reply(ctx, int(action.get("value", "")), body["user"]["id"])
+            reply = reviews.pack_reply(ctx, record_id(action.get("value")), body["user"]["id"])
         except ValueError:
             tell(broken)
             return
@@ -112,7 +112,7 @@ def register(app: App, ctx: "Context") -> None:
     @app.action(blocks.RECORD_ACTION)
     def on_record_open(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        make = lambda: reviews.record_form(ctx, int(action.get("value", "")), body["user"]["id"])  # noqa: E731
+        make = lambda: reviews.record_form(ctx, record_id(action.get("value")), body["user"]["id"])  # noqa: E731
         open_form_from_button(client, body, respond, make, (NotAllowed, reviews.Refused), broken)
 
     @app.view(blocks.RECORD_CALLBACK)
@@ -139,7 +139,7 @@ def register(app: App, ctx: "Context") -> None:
     @app.action(blocks.DONE_ACTION)
     def on_done_open(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        make = lambda: reviews.done_form(ctx, int(action.get("value", "")), body["user"]["id"])  # noqa: E731
+        make = lambda: reviews.done_form(ctx, record_id(action.get("value")), body["user"]["id"])  # noqa: E731
         open_form_from_button(client, body, respond, make, (NotAllowed, reviews.Refused), broken)
 
     @app.view(blocks.DONE_CALLBACK)

@@ -11,6 +11,8 @@ from bot import snooze
 from bot.outbox import SNOOZE_ACTION
 from bot.roles import NotAllowed
 
+from handlers.common import form_values, record_id
+
 if TYPE_CHECKING:
     from bot.app import Context
 
@@ -21,7 +23,7 @@ def register(app: App, ctx: "Context") -> None:
         ack()
         user = body["user"]["id"]
         try:
-            message_id = int(action.get("value", ""))
+            message_id = record_id(action.get("value", ""))
             record_ref = snooze.check(ctx, message_id, user)
         except ValueError:
             respond(text="That Snooze button is broken; the reminder stays as it is.", response_type="ephemeral", replace_original=False)
@@ -33,15 +35,14 @@ def register(app: App, ctx: "Context") -> None:
 
     @app.view(snooze.MODAL_CALLBACK)
     def on_snooze_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = view["state"]["values"]
-        choice = ((values.get("until", {}).get("choice") or {}).get("selected_option") or {}).get("value")
-        reason = (values.get("reason", {}).get("text") or {}).get("value")
+        values = form_values(view)
+        choice, reason = values.get("until"), values.get("reason")
         errors = snooze.validate(choice, reason)
         if errors:
             ack(response_action="errors", errors=errors)
             return
         try:
-            snoozed = snooze.snooze(ctx, int(view["private_metadata"]), body["user"]["id"], choice or "", reason or "")
+            snoozed = snooze.snooze(ctx, record_id(view["private_metadata"]), body["user"]["id"], choice or "", reason or "")
         except ValueError:
             ack(response_action="errors", errors={"until": "This form lost track of its reminder; close it and click Snooze again."})
             return

@@ -14,7 +14,7 @@ from bot import training_blocks as blocks
 from bot.mrkdwn import mention, safe
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.common import answerer, ephemeral, form_values, open_modal
+from handlers.common import answerer, ephemeral, form_values, open_modal, record_id
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -134,7 +134,7 @@ def register(app: App, ctx: "Context") -> None:
         tell = answerer(body, respond, client)  # a click in the Home tab has no response URL
 
         try:
-            done = training.acknowledge(ctx, int(action.get("value", "")), user)
+            done = training.acknowledge(ctx, record_id(action.get("value", "")), user)
         except ValueError:
             tell("That button is broken; `/training me` lists what you still have to read.")
             return
@@ -161,7 +161,7 @@ def register(app: App, ctx: "Context") -> None:
         container = body.get("container") or {}
         tell = answerer(body, respond, client)
         try:
-            assignment_id = int(action.get("value", ""))
+            assignment_id = record_id(action.get("value", ""))
             about = training.question_about(ctx, assignment_id, body["user"]["id"])
         except ValueError:
             tell("That button is broken; ask your QMS manager directly.")
@@ -181,7 +181,7 @@ def register(app: App, ctx: "Context") -> None:
         raw_id, _, where = (view.get("private_metadata") or "").partition("|")
         channel, _, ts = where.partition("|")
         try:
-            asked = training.ask(ctx, int(raw_id), body["user"]["id"], question)
+            asked = training.ask(ctx, record_id(raw_id), body["user"]["id"], question)
         except ValueError:
             ack(response_action="errors", errors={"question": "This form lost track of its training; close it and use the card again."})
             return

@@ -1,0 +1,303 @@
+"""Who may do what: every server-side-checked action against every role, as one table.
+
+Each row names an action, the roles allowed to take it (README's "who" column), how to set
+up a fresh record for it and how to attempt it. Every role tries it on its own fresh record
+through the real app over HTTP, so a refusal is the server's, not a hidden button.
+
+The roles: `employee` (Ben, no relation to the record), `owner` (Anna, the person the record
+belongs to: the NC and its action owner, the complaint's owner, the training's or the
+reminder's recipient), `qms_manager` (Quinn) and `leader` (Lena).
+
+To add a row (audits, document reviews, management reviews...): write `arrange` (make the
+record, return what `attempt` needs) and `attempt` (do it as `person`; return `allowed(...)`
+or `refused(...)` from what the bot answered), then list it in MATRIX.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.outbox import SNOOZE_ACTION, Nudge, enqueue
+from bot.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
+from bot.simulate import Person
+from tests.test_feedback import COMPLAINT
+from tests.test_feedback import card as complaint_card
+from tests.test_feedback import entries, log
+from tests.test_nonconformity import card as nc_card
+from tests.test_nonconformity import raise_nc, reload, step, work_to_actions_done
+from tests.test_training import FORM, card_for, rounds
+
+EMPLOYEE, OWNER, MANAGER, LEADER = "employee", "owner", "qms_manager", "leader"
+ROLES = {EMPLOYEE: BEN, OWNER: ANNA, MANAGER: QUINN, LEADER: LENA}
+EVERYONE = frozenset(ROLES)
+
+
+# --- reading the bot's answer ---------------------------------------------------------------
+
+
+def _answer(sb: Sandbox, response: Any, calls_before: int, responses_before: int) -> str:
+    """What the person was told or shown: the HTTP reply, a response_url post, a modal, a DM or the card changed."""
+    parts = []
+    if response.content:
+        parts.append(response.text)
+    parts += [json.dumps(r.args) for r in sb.fake.responses[responses_before:]]
+    parts += [json.dumps(c.args) for c in sb.fake.calls[calls_before:] if c.method in ("views.open", "chat.postMessage", "chat.postEphemeral", "chat.update")]
+    return "\n".join(parts)
+
+
+def attempt_with(sb: Sandbox, fire: Callable[[], Any]) -> str:
+    calls, responses = len(sb.fake.calls), len(sb.fake.responses)
+    response = fire()
+    assert response.status_code == 200, response.text
+    said = _answer(sb, response, calls, responses)
+    assert said, "the bot gave no answer"
+    return said
+
+
+def is_refusal(said: str) -> bool:
+    return "Only " in said or "must verify their effectiveness" in said
+
+
+# --- the rows -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    action: str
+    allowed: frozenset[str]
+    arrange: Callable[[Sandbox], Any]
+    attempt: Callable[[Sandbox, Person, Any], bool]  # True when the bot let the person do it
+
+
+def nc_button(label: str, stage: Callable[[Sandbox, Any], None] = lambda sb, nc: None) -> tuple[Callable[..., Any], Callable[..., bool]]:
+    """An NC card button: allowed when its form opens (or the NC moves), refused with 'Only …'."""
+
+    def arrange(sb: Sandbox) -> Any:
+        nc = raise_nc(sb, owner=ANNA.id)
+        stage(sb, nc)
+        return nc
+
+    def attempt(sb: Sandbox, person: Person, nc: Any) -> bool:
+        said = attempt_with(sb, lambda: sb.press(person, nc_card(sb, nc), label))
+        if label == "Close NC":
+            return reload(sb, nc).status == "closed" if not is_refusal(said) else False
+        return not is_refusal(said) and '"type": "modal"' in said
+
+    return arrange, attempt
+
+
+def contained(sb: Sandbox, nc: Any) -> None:
+    step(sb, ANNA, nc, "Record containment", {"containment": "Quarantined"})
+
+
+def root_caused(sb: Sandbox, nc: Any) -> None:
+    contained(sb, nc)
+    step(sb, ANNA, nc, "Record root cause", {"method": "five_whys", "cause": "Printer ran out of labels", "elsewhere": "no"})
+
+
+def action_planned(sb: Sandbox, nc: Any) -> None:
+    root_caused(sb, nc)
+    step(sb, ANNA, nc, "Add action", {"kind": "corrective", "description": "Sensor", "owner": ANNA.id})
+
+
+def verified(sb: Sandbox, nc: Any) -> None:
+    work_to_actions_done(sb, nc, ANNA)
+    step(sb, QUINN, nc, "Verify effectiveness", {"result": "effective", "note": "No recurrence"})
+
+
+def command(name: str, text: str) -> Callable[[Sandbox, Person, Any], bool]:
+    return lambda sb, person, _: not is_refusal(attempt_with(sb, lambda: sb.slack.command(person, name, text)))
+
+
+def manual_objective(sb: Sandbox) -> None:
+    sb.slack.command(QUINN, "/kpi", "new")
+    sb.slack.submit(QUINN, sb.slack.last_view(), {"name": "Scrap rate", "measure": "manual", "direction": "at_most", "target": "2", "unit": "%", "period": "month"})
+
+
+def published(sb: Sandbox) -> str:
+    sb.slack.command(QUINN, "/training", "new")
+    document = f"SOP-{len(rounds(sb)) + 100}"  # a new document each time: nothing acknowledged yet
+    sb.slack.submit(QUINN, sb.slack.last_view(), {**FORM, "doc_ref": document, "users": [ANNA.id]})
+    sb.ctx.sender.drain()
+    return rounds(sb)[-1].number
+
+
+def training_button(label: str) -> Callable[[Sandbox, Person, Any], bool]:
+    def attempt(sb: Sandbox, person: Person, number: str) -> bool:
+        message = card_for(sb, ANNA, number)
+        said = attempt_with(sb, lambda: sb.press(person, message, label))
+        return not is_refusal(said)
+
+    return attempt
+
+
+def complaint(sb: Sandbox) -> Any:
+    log(sb, ANNA, **COMPLAINT)
+    sb.ctx.sender.drain()
+    return entries(sb)[-1]
+
+
+def complaint_button(label: str) -> Callable[[Sandbox, Person, Any], bool]:
+    def attempt(sb: Sandbox, person: Person, entry: Any) -> bool:
+        said = attempt_with(sb, lambda: sb.press(person, complaint_card(sb, entry), label))
+        return not is_refusal(said)
+
+    return attempt
+
+
+def reminder(sb: Sandbox) -> dict[str, Any]:
+    with sb.db.session() as session:
+        key = f"matrix:{len(sb.fake.calls)}"
+        enqueue(session, Nudge(key=key, recipient=ANNA.id, text="Action NC-2026-0007/1 is due in 3 days", record_ref="NC-2026-0007", snoozable=True), sb.clock.now())
+    sb.ctx.sender.drain()
+    return sb.fake.sent_messages(ANNA.id)[-1]
+
+
+def snooze(sb: Sandbox, person: Person, message: dict[str, Any]) -> bool:
+    value = next(e["value"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == SNOOZE_ACTION)
+    said = attempt_with(sb, lambda: sb.slack.click(person, SNOOZE_ACTION, value, message=message))
+    return not is_refusal(said) and '"type": "modal"' in said
+
+
+def planned_audit(sb: Sandbox) -> int:
+    from tests.test_audits import PLAN, the_audits
+
+    sb.slack.command(QUINN, "/audit", "plan")
+    sb.slack.submit(QUINN, sb.slack.last_view(), {**PLAN, "lead_auditor": ANNA.id, "auditees": []})
+    return the_audits(sb)[-1].id  # type: ignore[return-value]
+
+
+def click(action_id: str, value_of: Callable[[Any], str], opens_form: bool) -> Callable[[Sandbox, Person, Any], bool]:
+    """A button the bot sent: allowed when the server acts on it (opens its form), refused with 'Only …'."""
+
+    def attempt(sb: Sandbox, person: Person, subject: Any) -> bool:
+        said = attempt_with(sb, lambda: sb.slack.click(person, action_id, value_of(subject)))
+        return not is_refusal(said) and (not opens_form or '"type": "modal"' in said)
+
+    return attempt
+
+
+def registered_document(sb: Sandbox) -> str:
+    from tests.test_documents import SOP, doc
+
+    sb.slack.command(QUINN, "/doc", "add")
+    reference = f"SOP-{len(sb.fake.calls)}"
+    sb.slack.submit(QUINN, sb.slack.last_view(), {**SOP, "reference": reference})
+    with sb.db.session() as session:
+        from storage.documents import by_key
+
+        found = by_key(session, reference.casefold())
+    assert found is not None, doc
+    return f"{found.id}@{found.next_review.isoformat()}"
+
+
+def scheduled_review(sb: Sandbox) -> str:
+    from tests.test_reviews import the_reviews
+
+    sb.slack.command(QUINN, "/review", "schedule")
+    sb.slack.submit(QUINN, sb.slack.last_view(), {"planned_date": "2026-12-10", "attendees": [ANNA.id], "recurrence": "none"})
+    return the_reviews(sb)[-1].number
+
+
+def review_action(sb: Sandbox) -> int:
+    from storage import reviews as review_store
+    from tests.test_reviews import the_reviews
+
+    number = scheduled_review(sb)
+    sb.slack.command(QUINN, "/review", f"record {number}")
+    sb.slack.submit(QUINN, sb.slack.last_view(), {"held_on": "2026-11-25", "minutes": "Held", "action_1": "Hire", "owner_1": ANNA.id, "due_1": "2027-01-15"})
+    with sb.db.session() as session:
+        return review_store.actions_of(session, the_reviews(sb)[-1].id)[0].id  # type: ignore[arg-type,return-value]
+
+
+MATRIX = [
+    Row("NC: record containment", frozenset({OWNER, MANAGER}), *nc_button("Record containment")),
+    Row("NC: record root cause", frozenset({OWNER, MANAGER}), *nc_button("Record root cause", contained)),
+    Row("NC: add an action", frozenset({OWNER, MANAGER}), *nc_button("Add action", root_caused)),
+    Row("NC: mark an action done", frozenset({OWNER, MANAGER}), *nc_button("Mark A1 done", action_planned)),
+    Row("NC: verify effectiveness (independent)", frozenset({MANAGER}), *nc_button("Verify effectiveness", lambda sb, nc: work_to_actions_done(sb, nc, ANNA))),
+    Row("NC: close", frozenset({MANAGER}), *nc_button("Close NC", verified)),
+    Row("NC: cancel", frozenset({MANAGER}), *nc_button("Cancel NC")),
+    Row("/qms outbox", frozenset({MANAGER}), lambda sb: None, command("/qms", "outbox")),
+    Row("/qms digest", frozenset({MANAGER, LEADER}), lambda sb: None, command("/qms", "digest")),
+    Row("/kpi new", frozenset({MANAGER}), lambda sb: None, command("/kpi", "new")),
+    Row("/kpi log", frozenset({MANAGER, LEADER}), manual_objective, command("/kpi", "log OBJ-1 1.5")),
+    # The owner here is a recipient: only QMS managers (and earlier publishers) publish.
+    Row("/training new", frozenset({MANAGER}), lambda sb: None, command("/training", "new")),
+    Row("/training status", frozenset({MANAGER, LEADER}), published, lambda sb, p, n: command("/training", f"status {n}")(sb, p, n)),
+    Row("/training close", frozenset({MANAGER}), published, lambda sb, p, n: command("/training", f"close {n}")(sb, p, n)),
+    Row("/training matrix", frozenset({MANAGER}), lambda sb: None, command("/training", "matrix")),
+    Row("training: I've read and understood", frozenset({OWNER}), published, training_button("I've read and understood")),
+    Row("training: ask a question", frozenset({OWNER}), published, training_button("Ask a question")),
+    Row("complaint: customer answered", frozenset({OWNER, MANAGER}), complaint, complaint_button("Customer answered")),
+    Row("complaint: raise nonconformity", EVERYONE, complaint, complaint_button("Raise nonconformity")),
+    Row("reminder: snooze", frozenset({OWNER}), reminder, snooze),
+    # The owner here is the audit's lead auditor, the document's owner, the review's attendee or its action's owner.
+    Row("/audit plan", frozenset({MANAGER}), lambda sb: None, command("/audit", "plan")),
+    Row("audit: open the checklist", frozenset({OWNER, MANAGER}), planned_audit, click("audit_checklist", str, opens_form=False)),
+    Row("audit: complete", frozenset({OWNER, MANAGER}), planned_audit, click("audit_complete_open", str, opens_form=True)),
+    Row("/audit cancel", frozenset({MANAGER}), planned_audit, lambda sb, p, a: command("/audit", f"cancel AU-2026-{a:04d} wrong date")(sb, p, a)),
+    Row("/doc add", frozenset({MANAGER}), lambda sb: None, command("/doc", "add")),
+    Row("document: reviewed, no change", frozenset({OWNER, MANAGER}), registered_document, click("doc_reviewed_no_change", str, opens_form=False)),
+    Row("document: revised", frozenset({OWNER, MANAGER}), registered_document, click("doc_revised", str, opens_form=True)),
+    Row("/review schedule", frozenset({MANAGER}), lambda sb: None, command("/review", "schedule")),
+    Row("/review pack", frozenset({OWNER, MANAGER, LEADER}), scheduled_review, lambda sb, p, n: command("/review", f"pack {n}")(sb, p, n)),
+    Row("/review record", frozenset({MANAGER}), scheduled_review, lambda sb, p, n: command("/review", f"record {n}")(sb, p, n)),
+    Row("review action: mark done", frozenset({OWNER, MANAGER}), review_action, click("review_action_done_open", str, opens_form=True)),
+]
+
+
+@pytest.fixture(scope="module")
+def sb() -> Iterator[Sandbox]:
+    # One bot for the whole table (each attempt makes its own fresh record): stopping a
+    # sandbox costs more than all of a row's requests.
+    with Sandbox(clock=ManualClock()) as sandbox:
+        yield sandbox
+
+
+@pytest.mark.parametrize("row", MATRIX, ids=[r.action for r in MATRIX])
+def test_every_role_is_allowed_or_refused_as_documented(sb: Sandbox, row: Row) -> None:
+    seen = {}
+    for role, person in ROLES.items():
+        subject = row.arrange(sb)  # a fresh record for each attempt: an allowed one changes it
+        seen[role] = row.attempt(sb, person, subject)
+    assert {role for role, ok in seen.items() if ok} == row.allowed, seen
+
+
+def test_the_matrix_covers_every_nc_step_button() -> None:
+    from bot.nc_blocks import STEP_BUTTONS
+
+    covered = {r.action for r in MATRIX if r.action.startswith("NC: ")}
+    assert len(covered) == len(STEP_BUTTONS)  # one row per step button on the card
+
+
+def test_forged_and_replayed_requests_are_refused_and_change_nothing(sb: Sandbox) -> None:
+    import time
+    from urllib.parse import urlencode
+
+    from tests.test_nonconformity import ANSWERS
+    from tests.test_reliability import record_counts
+
+    sb.slack.command(ANNA, "/nc")
+    view = sb.slack.last_view()
+    state = {block: {block: {"type": "plain_text_input", "value": value}} for block, value in ANSWERS.items()}
+    payload = {"type": "view_submission", "user": {"id": ANNA.id}, "team": {"id": "T0QMSDEMO1"}, "view": {**view, "state": {"values": state}}}
+    body = urlencode({"payload": json.dumps(payload)})
+    form = "application/x-www-form-urlencoded"
+    before = record_counts(sb)
+    assert sb.slack.post(body, form, secret="f" * 32).status_code == 401  # signed with another secret
+    assert sb.slack.post(body, form, timestamp=int(time.time()) - 5 * 60 - 1).status_code == 401  # a replay, over 5 minutes old
+    assert sb.slack.post(body.replace("Label", "Lbel"), form, headers=_signature_of(sb, body)).status_code == 401  # tampered
+    assert record_counts(sb) == before
+
+
+def _signature_of(sb: Sandbox, body: str) -> dict[str, str]:
+    from bot.simulate import sign
+
+    return sign(sb.signing_secret, body)
