@@ -200,10 +200,11 @@ def cap_blocks(blocks: list[dict[str, Any]], limit: int = MAX_MESSAGE_BLOCKS) ->
     return kept + [context(f"… and {len(blocks) - len(kept)} more not shown")]
 
 
-def capped_lines(lines: list[str], limit: int = SECTION_TEXT, *, max_lines: int | None = None) -> str:
-    """Join lines into one mrkdwn text that fits `limit`, counting the lines left out."""
+def capped_lines(lines: list[str], limit: int = SECTION_TEXT, *, max_lines: int | None = None, total: int | None = None) -> str:
+    """Join lines into one mrkdwn text that fits `limit`, counting the lines left out
+    (of `total`, when `lines` is only the first page of them)."""
     shown: list[str] = []
-    total = len(lines)
+    total = max(len(lines), total or 0)
     for index, line in enumerate(lines):
         if max_lines is not None and index >= max_lines:
             break

@@ -83,7 +83,7 @@ def _overview(session: Any, today: date, settings: Any) -> list[dict[str, Any]]:
     zone = settings.zone
     by_status = reports.open_by(session, "status")
     states = " · ".join(f"{Status(s).label}: *{n}*" for s, n in sorted(by_status.items(), key=lambda kv: list(Status).index(Status(kv[0])))) or "none open"
-    overdue_ncs = nc_store.overdue(session, today)
+    overdue_ncs = nc_store.count_active(session, overdue_on=today)
     overdue_actions = reports.overdue_actions(session, today)
     rounds = training_store.open_rounds(session)
     counts = training_store.counts(session, [r.id for r in rounds if r.id])
@@ -95,7 +95,7 @@ def _overview(session: Any, today: date, settings: Any) -> list[dict[str, Any]]:
     next_review = next(iter(review_store.planned(session)), None)
     lines = [
         f"*Nonconformities open*: {states}",
-        f"*Overdue*: {len(overdue_ncs)} NCs, {len(overdue_actions)} actions",
+        f"*Overdue*: {overdue_ncs} NCs, {len(overdue_actions)} actions",
         f"*Complaints open*: {len(complaints)}",
         f"*Audit programme*: {done} of {len(programme.audits)} done this cycle, {late} overdue, {len(programme.gaps)} processes not yet planned",
         f"*Document reviews overdue*: {docs_overdue}",

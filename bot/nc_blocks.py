@@ -388,15 +388,16 @@ def list_line(nc: Nonconformity, today: date) -> str:
     return f"*{ref(nc)}* · {safe(nc.title, 120)} · {Status(nc.status).label} · {mention(nc.owner)} · due {due_text(nc.due_date, today)}"
 
 
-def nc_list(which: str, ncs: list[Nonconformity], today: date, limit: int) -> Reply:
+def nc_list(which: str, ncs: list[Nonconformity], today: date, limit: int, total: int | None = None) -> Reply:
+    """The first `limit` of `ncs` (newest first); `total` counts them all when only a page was read."""
     title = LIST_TITLES[which]
+    total = len(ncs) if total is None else total
     if not ncs:
         empty = {"mine": "You own no open NC and no open action.", "open": "No open NCs.", "overdue": "Nothing is overdue."}[which]
         return Reply(f"{title}: none. {empty}")
-    text = f"{title}: {len(ncs)}"
-    lines = [list_line(nc, today) for nc in ncs]
-    body = capped_lines(lines, 2900, max_lines=limit)
-    return Reply(text, [section(f"*{title}* ({len(ncs)}), newest first"), section(body), context("`/nc NC-2026-0001` shows one record with its history.")])
+    text = f"{title}: {total}"
+    body = capped_lines([list_line(nc, today) for nc in ncs[:limit]], 2900, max_lines=limit, total=total)
+    return Reply(text, [section(f"*{title}* ({total}), newest first"), section(body), context("`/nc NC-2026-0001` shows one record with its history.")])
 
 
 def history_line(event: AuditEvent, settings: Settings) -> str:

@@ -758,14 +758,17 @@ def check_verification(result: str | None, note: str | None) -> dict[str, str]:
 
 
 def list_reply(ctx: "Context", user: str, which: str) -> Reply:
+    """The first LIST_LIMIT, newest first, and how many there are: counted in the database,
+    so a register of a million NCs never loads its open ones to show fifteen."""
     with ctx.db.session() as session:
         if which == "open":
-            found = store.active(session)
+            found, total = store.active(session, limit=LIST_LIMIT), store.count_active(session)
         elif which == "overdue":
-            found = store.overdue(session, today(ctx))
+            found, total = store.overdue(session, today(ctx), limit=LIST_LIMIT), store.count_active(session, overdue_on=today(ctx))
         else:
             found = store.involving(session, user)
-    return nc_blocks.nc_list(which, found, today(ctx), LIST_LIMIT)
+            total = len(found)
+    return nc_blocks.nc_list(which, found, today(ctx), LIST_LIMIT, total)
 
 
 def record_reply(ctx: "Context", number: str) -> Reply:

@@ -179,11 +179,10 @@ def compile_pack(session: Session, settings: Any, review: ManagementReview, day:
     nc_lines = []
     if ncs or closed:
         effective = sum(1 for nc in closed if nc.verified_at)
-        overdue = nc_store.overdue(session, day)
         by_source = ", ".join(f"{SOURCES.get(k, k)} {n}" for k, n in Counter(nc.source for nc in ncs).most_common())
         nc_lines = [
             f"*{len(ncs)}* raised ({by_source or 'none'}), *{len(closed)}* closed, {effective} of them verified effective",
-            f"*{len(nc_store.active(session))}* open now, {len(overdue)} past their due date",
+            f"*{nc_store.count_active(session)}* open now, {nc_store.count_active(session, overdue_on=day)} past their due date",
             f"{sum(1 for nc in ncs if nc.recurrence_of)} linked as recurrences of earlier NCs",
         ]
     s.append(blocks.PackSection("Nonconformities and corrective actions", nc_lines, "No nonconformities were raised or closed in the period."))

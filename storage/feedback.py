@@ -68,7 +68,8 @@ def open_complaints(session: Session, *, share_lock: bool = False) -> list[Feedb
     """
     query = (
         select(Feedback)
-        .where(col(Feedback.kind) == "complaint", col(Feedback.response) != "resolved")
+        # IN rather than != so that ix_feedback_complaints (kind, response) serves it.
+        .where(col(Feedback.kind) == "complaint", col(Feedback.response).in_(("received", "responded")))
         .order_by(col(Feedback.id).desc())
     )
     if share_lock and session.get_bind().dialect.name == "postgresql":

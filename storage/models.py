@@ -143,6 +143,9 @@ class Nonconformity(SQLModel, table=True):
         Index("ix_nonconformity_status", "status", "due_date"),
         Index("ix_nonconformity_process", "process", "closed_at"),
         Index("ix_nonconformity_owner", "owner", "status"),
+        # The digest and the review pack count NCs raised and closed in a period.
+        Index("ix_nonconformity_raised", "raised_at"),
+        Index("ix_nonconformity_closed", "status", "closed_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

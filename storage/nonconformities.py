@@ -123,16 +123,24 @@ def open_actions_count(session: Session, nc_id: int) -> int:
     return int(session.exec(query).one())
 
 
-def active(session: Session, *, share_lock: bool = False) -> list[Nonconformity]:
-    """Every NC not closed or cancelled, newest first.
+def active(session: Session, *, share_lock: bool = False, limit: int | None = None) -> list[Nonconformity]:
+    """Every NC not closed or cancelled (the newest `limit` of them), newest first.
 
     `share_lock` (PostgreSQL): a close or cancel committing meanwhile waits for this
     transaction, then cancels what it queued, so no reminder outlives its NC.
     """
-    query = select(Nonconformity).where(col(Nonconformity.status).in_(ACTIVE)).order_by(col(Nonconformity.id).desc())
+    query = select(Nonconformity).where(col(Nonconformity.status).in_(ACTIVE)).order_by(col(Nonconformity.id).desc()).limit(limit)
     if share_lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(read=True)
     return list(session.exec(query))
+
+
+def count_active(session: Session, overdue_on: date | None = None) -> int:
+    """How many NCs are open (past their due date on `overdue_on`, when given), counted in the database."""
+    query = select(func.count()).select_from(Nonconformity).where(col(Nonconformity.status).in_(ACTIVE))
+    if overdue_on is not None:
+        query = query.where(col(Nonconformity.due_date) < overdue_on)
+    return int(session.exec(query).one())
 
 
 def open_actions(session: Session, *, share_lock: bool = False) -> list[tuple[CorrectiveAction, Nonconformity]]:
@@ -163,11 +171,12 @@ def involving(session: Session, user_id: str) -> list[Nonconformity]:
     return list(session.exec(query))
 
 
-def overdue(session: Session, today: date) -> list[Nonconformity]:
+def overdue(session: Session, today: date, limit: int | None = None) -> list[Nonconformity]:
     query = (
         select(Nonconformity)
         .where(col(Nonconformity.status).in_(ACTIVE), col(Nonconformity.due_date) < today)
         .order_by(col(Nonconformity.id).desc())
+        .limit(limit)
     )
     return list(session.exec(query))
 

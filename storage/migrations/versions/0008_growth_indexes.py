@@ -1,0 +1,32 @@
+"""growth indexes
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-26 03:55:14.595779
+"""
+from alembic import op
+import sqlalchemy as sa
+import sqlmodel
+import storage.types
+
+
+revision = '0008'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('nonconformity', schema=None) as batch_op:
+        batch_op.create_index('ix_nonconformity_closed', ['status', 'closed_at'], unique=False)
+        batch_op.create_index('ix_nonconformity_raised', ['raised_at'], unique=False)
+
+    # ### end Alembic commands ###
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('nonconformity', schema=None) as batch_op:
+        batch_op.drop_index('ix_nonconformity_raised')
+        batch_op.drop_index('ix_nonconformity_closed')
+
+    # ### end Alembic commands ###
