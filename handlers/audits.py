@@ -106,6 +106,9 @@ def register(app: App, ctx: "Context") -> None:
 
     @app.view(blocks.PLAN_CALLBACK)
     def on_plan(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        if not ctx.roles.is_manager(body["user"]["id"]):  # before checking the people: a refusal costs no Slack calls
+            ack(response_action="errors", errors={"process": "Only QMS managers can plan internal audits."})
+            return
         values = form_values(view)
         form = audits.PlanForm(**{name: values.get(name) for name in audits.PlanForm.__dataclass_fields__ if values.get(name) is not None})
         errors, plan = audits.check_plan(ctx, form)

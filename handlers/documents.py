@@ -67,6 +67,9 @@ def register(app: App, ctx: "Context") -> None:
 
     @app.view(blocks.ADD_CALLBACK)
     def on_add(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        if not ctx.roles.is_manager(body["user"]["id"]):  # before checking the owner: a refusal costs no Slack calls
+            ack(response_action="errors", errors={"reference": "Only QMS managers can add documents to the register."})
+            return
         errors, registration = documents.check_add(ctx, form_values(view))
         if errors or registration is None:
             ack(response_action="errors", errors=errors)
