@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo", help="play a short scenario against a local Slack stand-in and print what people see")
     digest = sub.add_parser("digest", help="the leaders' weekly digest")
     digest.add_argument("--preview", action="store_true", required=True, help="print the digest as it stands now (sends nothing)")
+    sub.add_parser("verify-trail", help="recompute the audit trail's hash chain; exit 1 at the first broken link")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -49,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
         return _migrate(settings)
     if args.command == "digest":
         return _preview_digest(settings)
+    if args.command == "verify-trail":
+        return _verify_trail(settings)
     if args.command == "makemigration":
         from storage.migrate import new_revision
 
@@ -125,6 +128,24 @@ def _preview_digest(settings: Settings) -> int:
     to = ", ".join(digest.digest_recipients(settings) + [f"the members of {g}" for g in groups if not settings.leaders_channel])
     print(f"(goes to: {to or 'nobody: set QMS_LEADERS or QMS_LEADERS_CHANNEL'}; {settings.digest} {settings.timezone})")
     return 0
+
+
+def _verify_trail(settings: Settings) -> int:
+    from storage.audit import verify
+
+    try:
+        db = _database(settings)
+    except ConfigError as exc:
+        return _fail(exc.lines)
+    with db.session() as session:
+        verdict = verify(session)
+    if verdict.intact:
+        print(f"audit trail intact: {verdict.checked} events, head {verdict.head}")
+        print("(keep the head somewhere else: a later run whose chain does not pass through it means events were removed from the end)")
+        return 0
+    print(f"audit trail BROKEN at event #{verdict.broken_at}: {verdict.problem}")
+    print(f"{verdict.checked} event(s) before it verify; the last good hash is {verdict.head}")
+    return 1
 
 
 def _mask(value: str | None) -> str:

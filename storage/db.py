@@ -10,6 +10,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from storage.audit import AUDIT_HOOKS, AuditHook
+
 
 def make_engine(url: str, **kw: Any) -> Engine:
     if url.startswith("sqlite"):
@@ -46,6 +48,9 @@ class Database:
     def __init__(self, url: str, engine: Engine | None = None) -> None:
         self.url = url
         self.engine = engine or make_engine(url)
+        # Run in the transaction of every audit event appended through this handle
+        # (bot/app.py registers the webhook queue), by name so registering twice is harmless.
+        self.audit_hooks: dict[str, AuditHook] = {}
 
     @property
     def dialect(self) -> str:
@@ -54,7 +59,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed when the block ends, rolled back if it raises."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with Session(self.engine, expire_on_commit=False, info={AUDIT_HOOKS: list(self.audit_hooks.values())}) as session:
             try:
                 yield session
                 session.commit()
