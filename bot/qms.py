@@ -11,6 +11,7 @@ from bot.commands import SLASH_COMMANDS, USAGES, Usage
 from bot.mrkdwn import escape, mention, safe
 from bot.roles import Role
 from storage import outbox as rows
+from storage import webhooks as webhook_rows
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -61,8 +62,13 @@ def outbox_reply(ctx: "Context", user_id: str) -> Reply:
         counts = rows.status_counts(session)
         oldest = rows.oldest_pending(session)
         failures = rows.recent_failures(session)
+        hooks = webhook_rows.status_counts(session) if ctx.settings.webhooks else None
     failed = [(f.key, f.recipient, f.last_error or "") for f in failures]
-    return outbox_status(counts, oldest.not_before if oldest else None, failed, ctx.clock.now(), ctx.settings.zone)
+    reply = outbox_status(counts, oldest.not_before if oldest else None, failed, ctx.clock.now(), ctx.settings.zone)
+    if hooks is not None:
+        line = ", ".join(f"{hooks.get(s, 0)} {label}" for s, label in (("pending", "waiting"), ("sending", "being sent"), ("sent", "delivered"), ("failed", "failed")))
+        reply.blocks.append(context(f"Webhooks ({len(ctx.settings.webhooks)} endpoints): {line}."))
+    return reply
 
 
 def outbox_status(
@@ -94,3 +100,4 @@ def digest_reply(ctx: "Context", user_id: str) -> Reply:
     ctx.roles.require(user_id, Role.LEADER, Role.QMS_MANAGER, doing="see the leaders' digest")
     with ctx.db.session() as session:
         return digest.render(digest.compute(session, ctx.clock.now(), ctx.settings))
+

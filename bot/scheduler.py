@@ -21,6 +21,8 @@ def make_scheduler(ctx: Context) -> BackgroundScheduler:
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
     scheduler.add_job(_derive, "interval", args=[ctx], seconds=ctx.settings.nudge_every_seconds, id="derive-nudges", **common)
     scheduler.add_job(_send, "interval", args=[ctx], seconds=1, id="send-outbox", **common)
+    if ctx.settings.webhooks:
+        scheduler.add_job(_send_webhooks, "interval", args=[ctx], seconds=2, id="send-webhooks", **common)
     scheduler.add_job(_forget_events, "interval", args=[ctx], hours=6, id="forget-events", **common)
     return scheduler
 
@@ -39,6 +41,16 @@ def _send(ctx: Context) -> None:
         return
     if report.sent or report.failed:
         log.info("outbox: %d sent, %d failed, %d deferred", report.sent, report.failed, report.deferred)
+
+
+def _send_webhooks(ctx: Context) -> None:
+    try:
+        report = ctx.webhooks.send_due()
+    except Exception:
+        log.exception("webhook tick failed; will try again")
+        return
+    if report.sent or report.failed:
+        log.info("webhooks: %d sent, %d retried, %d failed", report.sent, report.retried, report.failed)
 
 
 def _forget_events(ctx: Context) -> None:
