@@ -69,8 +69,10 @@ def build_context(
     client = web_client(settings)
     directory = Directory(client, clock)
     from bot.digest import CHART, chart_renderer
+    from bot.export import EXPORT_FILE, export_renderer
 
-    sender = Sender(db, web_client(settings, for_outbox=True), directory, settings, clock, worker, renderers={CHART: chart_renderer(db, settings)})
+    renderers = {CHART: chart_renderer(db, settings), EXPORT_FILE: export_renderer(db, settings, clock, directory.everyone)}
+    sender = Sender(db, web_client(settings, for_outbox=True), directory, settings, clock, worker, renderers=renderers)
     engine = NudgeEngine(db, settings, clock, feature_sources(directory) if sources is None else sources)
     if settings.webhooks:
         # Every audit event queues its webhook events in its own transaction.

@@ -7,6 +7,8 @@ only tick; everything that must survive a restart or be shared lives in the data
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -34,23 +36,21 @@ def _derive(ctx: Context) -> None:
 
 
 def _send(ctx: Context) -> None:
-    try:
-        report = ctx.sender.send_due()
-    except Exception:
-        log.exception("outbox tick failed; will try again")
-        return
-    if report.sent or report.failed:
-        log.info("outbox: %d sent, %d failed, %d deferred", report.sent, report.failed, report.deferred)
+    _send_queue("outbox", ctx.sender.send_due)
 
 
 def _send_webhooks(ctx: Context) -> None:
+    _send_queue("webhooks", ctx.webhooks.send_due)
+
+
+def _send_queue(name: str, send_due: Callable[[], Any]) -> None:
     try:
-        report = ctx.webhooks.send_due()
+        report = send_due()
     except Exception:
-        log.exception("webhook tick failed; will try again")
+        log.exception("%s tick failed; will try again", name)
         return
     if report.sent or report.failed:
-        log.info("webhooks: %d sent, %d retried, %d failed", report.sent, report.retried, report.failed)
+        log.info("%s: %d sent, %d failed", name, report.sent, report.failed)
 
 
 def _forget_events(ctx: Context) -> None:

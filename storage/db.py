@@ -13,6 +13,9 @@ from sqlmodel import Session, create_engine
 from storage.audit import AUDIT_HOOKS, AuditHook
 
 
+READ_ONLY = "qms_read_only"
+
+
 def make_engine(url: str, **kw: Any) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kw)
@@ -39,7 +42,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
         # writes can fail at once with "database is locked" when another thread wrote
         # meanwhile, and busy_timeout cannot help it. Our transactions are short.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Long reads (Database.reading) only read: a deferred BEGIN gives them a snapshot
+        # (WAL) without keeping every writer waiting for minutes.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -66,6 +72,21 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A long read (the evidence export, verifying the trail): one consistent snapshot
+        that never holds SQLite's write lock; nothing written in it is kept."""
+        options: dict[str, Any] = {READ_ONLY: True}
+        if self.dialect == "postgresql":
+            options["isolation_level"] = "REPEATABLE READ"
+            options["postgresql_readonly"] = True
+        with self.engine.connect().execution_options(**options) as connection:
+            with Session(bind=connection, expire_on_commit=False) as session:
+                try:
+                    yield session
+                finally:
+                    session.rollback()
 
     def ping(self) -> bool:
         try:
