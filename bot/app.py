@@ -20,6 +20,7 @@ from bot.outbox import Sender
 from bot.people import Directory
 from bot.roles import Roles
 from bot.slack import web_client
+from bot.webhooks import WebhookSender, audit_hook
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class Context:
     roles: Roles
     sender: Sender
     nudges: NudgeEngine
+    webhooks: WebhookSender
 
 
 def feature_sources(directory: Directory | None = None) -> list[NudgeSource]:
@@ -70,10 +72,18 @@ def build_context(
     client = web_client(settings)
     directory = Directory(client, clock)
     from bot.digest import CHART, chart_renderer
+    from bot.export import EXPORT_FILE, export_renderer
 
-    sender = Sender(db, web_client(settings, for_outbox=True), directory, settings, clock, worker, renderers={CHART: chart_renderer(db, settings)})
+    renderers = {CHART: chart_renderer(db, settings), EXPORT_FILE: export_renderer(db, settings, clock, directory.everyone)}
+    sender = Sender(db, web_client(settings, for_outbox=True), directory, settings, clock, worker, renderers=renderers)
     engine = NudgeEngine(db, settings, clock, feature_sources(directory) if sources is None else sources)
-    return Context(settings, db, clock, client, directory, Roles(settings, directory), sender, engine)
+    if settings.webhooks:
+        # Every audit event queues its webhook events in its own transaction.
+        db.audit_hooks["webhooks"] = audit_hook(settings)
+    else:
+        db.audit_hooks.pop("webhooks", None)
+    webhooks = WebhookSender(db, settings, clock, worker=f"{worker}:webhooks" if worker else None)
+    return Context(settings, db, clock, client, directory, Roles(settings, directory), sender, engine, webhooks)
 
 
 def create_app(ctx: Context, *, socket_mode: bool = False, process_before_response: bool = False) -> App:

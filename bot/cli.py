@@ -29,6 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo", help="play a short scenario against a local Slack stand-in and print what people see")
     digest = sub.add_parser("digest", help="the leaders' weekly digest")
     digest.add_argument("--preview", action="store_true", required=True, help="print the digest as it stands now (sends nothing)")
+    export = sub.add_parser("export", help="write every register and the audit trail for auditors (xlsx, or CSV files)")
+    export.add_argument("--out", required=True, help="the workbook to write (xlsx), or the folder for the CSV files")
+    export.add_argument("--from", dest="first", metavar="DATE", help="only records from this day (YYYY-MM-DD, QMS_TIMEZONE)")
+    export.add_argument("--to", dest="last", metavar="DATE", help="only records up to and including this day")
+    export.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help="xlsx: one workbook (default); csv: one file per register")
+    sub.add_parser("verify-trail", help="recompute the audit trail's hash chain; exit 1 at the first broken link")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -49,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         return _migrate(settings)
     if args.command == "digest":
         return _preview_digest(settings)
+    if args.command == "export":
+        return _export(settings, args)
+    if args.command == "verify-trail":
+        return _verify_trail(settings)
     if args.command == "makemigration":
         from storage.migrate import new_revision
 
@@ -125,6 +135,46 @@ def _preview_digest(settings: Settings) -> int:
     to = ", ".join(digest.digest_recipients(settings) + [f"the members of {g}" for g in groups if not settings.leaders_channel])
     print(f"(goes to: {to or 'nobody: set QMS_LEADERS or QMS_LEADERS_CHANNEL'}; {settings.digest} {settings.timezone})")
     return 0
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import export
+    from bot.clock import SystemClock
+
+    try:
+        period = export.parse_period(args.first, args.last, settings.zone, SystemClock().now().astimezone(settings.zone).date())
+        db = _database(settings)
+    except export.ExportError as exc:
+        return _fail([str(exc)])
+    except ConfigError as exc:
+        return _fail(exc.lines)
+    write = export.write_csv if args.format == "csv" else export.write_workbook
+    try:
+        summary = write(db, args.out, period)
+    except export.ExportError as exc:
+        return _fail([str(exc)])
+    except OSError as exc:
+        return _fail([f"--out: cannot write {args.out}: {exc.strerror or exc}"])
+    print(f"wrote {args.out} ({period.describe()}, times in {settings.timezone}): {summary.describe()}")
+    return 0
+
+
+def _verify_trail(settings: Settings) -> int:
+    from storage.audit import verify
+
+    try:
+        db = _database(settings)
+    except ConfigError as exc:
+        return _fail(exc.lines)
+    with db.reading() as session:
+        verdict = verify(session)
+    if verdict.intact:
+        print(f"audit trail intact: {verdict.checked} events, head {verdict.head}")
+        print("(keep the head somewhere else: a later run whose chain does not pass through it means events were removed from the end)")
+        return 0
+    print(f"audit trail BROKEN at event #{verdict.broken_at}: {verdict.problem}")
+    print(f"{verdict.checked} event(s) before it verify; the last good hash is {verdict.head}")
+    return 1
 
 
 def _mask(value: str | None) -> str:

@@ -32,7 +32,7 @@ class Shortcut:
 
 
 SLASH_COMMANDS: list[SlashCommand] = [
-    SlashCommand("/qms", "Quality management system: help, your role, the digest, delivery status", "help | whoami | digest | outbox"),
+    SlashCommand("/qms", "Quality management system: help, your role, the digest, delivery status, evidence export", "help | whoami | digest | outbox | export [from] [to]"),
     SlashCommand("/nc", "Raise a nonconformity, list open ones, or show one", "[title] | list [mine|open|overdue] | NC-2026-0001"),
     SlashCommand("/feedback", "Log customer feedback: complaints, compliments, suggestions, survey responses", "[what the customer said] | list | stats [days] | FB-2026-0001"),
     SlashCommand("/kpi", "Quality objectives against their targets", "[list] | new | log OBJ-3 97.5 [2026-11]"),
@@ -47,6 +47,7 @@ USAGES: list[Usage] = [
     Usage("/qms whoami", "Show the QMS roles the bot gives you (QMS manager, leader, employee)"),
     Usage("/qms digest", "The leaders' weekly digest, as it stands now", "leaders, QMS managers"),
     Usage("/qms outbox", "Nudge delivery status: waiting, sent, failed, with the latest failures", "QMS managers"),
+    Usage("/qms export 2026-01-01 2026-06-30", "Every register and the audit trail as one workbook, sent to you in a DM (dates optional)", "QMS managers"),
     Usage("/nc", "Raise a nonconformity (the form opens)"),
     Usage("/nc Label missing on batch 4711", "Raise a nonconformity with the title filled in"),
     Usage("/nc list", "Your open NCs and actions; also `/nc list open` and `/nc list overdue`"),

@@ -7,6 +7,7 @@ start-up with one line naming the setting, never a traceback.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import time
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -38,6 +39,25 @@ DEFAULT_PROCESSES = [
     "Human resources",
     "Quality",
 ]
+# What outbound webhooks can subscribe to (README, "Webhooks"); "*" means all of them.
+WEBHOOK_EVENTS = (
+    "nc.raised",
+    "nc.transitioned",
+    "nc.closed",
+    "action.added",
+    "action.done",
+    "training.published",
+    "training.acknowledged",
+    "feedback.logged",
+    "feedback.transitioned",
+    "objective.measured",
+    "audit.planned",
+    "audit.completed",
+    "document.reviewed",
+    "review.scheduled",
+    "review.held",
+    "review_action.done",
+)
 SLACK_API_URL = "https://slack.com/api/"
 MANIFEST_HINT = "create the Slack app from manifest.yml (see README, 'Create the Slack app')"
 
@@ -89,6 +109,45 @@ def _people(value: list[str], what: str) -> list[str]:
     return value
 
 
+class WebhookEndpoint(BaseModel, frozen=True):
+    """An outside system (ERP, ticketing, a QMS database) that is sent the events it asks for."""
+
+    name: str
+    url: str
+    events: tuple[str, ...]
+    secret: str = Field(repr=False)  # never in `qms-bot check` or a log line
+
+    def wants(self, event_type: str) -> bool:
+        return "*" in self.events or event_type in self.events
+
+
+def _endpoint(raw: Any, number: int) -> WebhookEndpoint:
+    where = f"endpoint {number}"
+    if not isinstance(raw, dict):
+        raise ValueError(f"{where} must be a table with url, events and secret, got {raw!r}")
+    unknown = sorted(set(raw) - {"name", "url", "events", "secret"})
+    if unknown:
+        raise ValueError(f"{where} has an unknown key {unknown[0]!r} (keys: name, url, events, secret)")
+    url = str(raw.get("url") or "")
+    host = re.match(r"https?://([^/:?#]+)", url)
+    if not host:
+        raise ValueError(f"{where}: url must start with https:// (or http://), got {url!r}")
+    name = str(raw.get("name") or host.group(1))
+    where = f"endpoint {number} ({name})"
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", name):
+        raise ValueError(f"{where}: name is 1-40 letters, digits, '.', '_' or '-'")
+    events = _split(raw.get("events") or [])
+    if not events:
+        raise ValueError(f"{where}: list the events it wants, e.g. [\"nc.raised\", \"nc.closed\"], or [\"*\"] for all")
+    wrong = [e for e in events if e != "*" and e not in WEBHOOK_EVENTS]
+    if wrong:
+        raise ValueError(f"{where}: unknown event {wrong[0]!r}; events are {', '.join(WEBHOOK_EVENTS)} or *")
+    secret = str(raw.get("secret") or "")
+    if len(secret) < 16:
+        raise ValueError(f"{where}: secret must be at least 16 characters (the receiver checks the signature with it)")
+    return WebhookEndpoint(name=name, url=url, events=tuple(events), secret=secret)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="QMS_",
@@ -138,6 +197,9 @@ class Settings(BaseSettings):
     # second sender take the row over while the first is still uploading.
     outbox_lease_seconds: int = Field(120, ge=60, le=3600)
     nudge_every_seconds: int = Field(60, ge=5, le=3600)
+    webhooks: Annotated[list[WebhookEndpoint], NoDecode] = Field(default_factory=list)
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
+    webhook_max_attempts: int = Field(10, ge=1, le=30)
 
     @classmethod
     def settings_customise_sources(
@@ -204,6 +266,25 @@ class Settings(BaseSettings):
                 raise ValueError(f"the owner of {process!r} must be a Slack user ID (U…), got {owner!r}")
             checked[processes[process.casefold()]] = owner
         return checked
+
+    @field_validator("webhooks", mode="before")
+    @classmethod
+    def _parse_webhooks(cls, value: Any) -> Any:
+        if isinstance(value, str):  # the environment: a JSON array of endpoints
+            try:
+                value = json.loads(value) if value.strip() else []
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"expected a JSON array such as [{{\"url\": \"https://…\", \"events\": [\"nc.raised\"], \"secret\": \"…\"}}] ({exc.msg})") from None
+        if isinstance(value, dict):
+            value = [value]
+        if not isinstance(value, list):
+            raise ValueError("expected a list of endpoints, each with url, events and secret")
+        endpoints = [e if isinstance(e, WebhookEndpoint) else _endpoint(e, n) for n, e in enumerate(value, 1)]
+        names = [e.name for e in endpoints]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"two endpoints are called {twice[0]!r}; give each a name of its own")
+        return endpoints
 
     @field_validator("channel", "leaders_channel")
     @classmethod

@@ -11,6 +11,7 @@ from bot.commands import SLASH_COMMANDS, USAGES, Usage
 from bot.mrkdwn import escape, mention, safe
 from bot.roles import Role
 from storage import outbox as rows
+from storage import webhooks as webhook_rows
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -61,8 +62,13 @@ def outbox_reply(ctx: "Context", user_id: str) -> Reply:
         counts = rows.status_counts(session)
         oldest = rows.oldest_pending(session)
         failures = rows.recent_failures(session)
+        hooks = webhook_rows.status_counts(session) if ctx.settings.webhooks else None
     failed = [(f.key, f.recipient, f.last_error or "") for f in failures]
-    return outbox_status(counts, oldest.not_before if oldest else None, failed, ctx.clock.now(), ctx.settings.zone)
+    reply = outbox_status(counts, oldest.not_before if oldest else None, failed, ctx.clock.now(), ctx.settings.zone)
+    if hooks is not None:
+        line = ", ".join(f"{hooks.get(s, 0)} {label}" for s, label in (("pending", "waiting"), ("sending", "being sent"), ("sent", "delivered"), ("failed", "failed")))
+        reply.blocks.append(context(f"Webhooks ({len(ctx.settings.webhooks)} endpoints): {line}."))
+    return reply
 
 
 def outbox_status(
@@ -94,3 +100,29 @@ def digest_reply(ctx: "Context", user_id: str) -> Reply:
     ctx.roles.require(user_id, Role.LEADER, Role.QMS_MANAGER, doing="see the leaders' digest")
     with ctx.db.session() as session:
         return digest.render(digest.compute(session, ctx.clock.now(), ctx.settings))
+
+
+def export_reply(ctx: "Context", user_id: str, words: list[str]) -> Reply:
+    """Queue the evidence workbook for the QMS manager who asked; it arrives in their DM.
+
+    Written when the outbox sends it (after the ack), uploaded with files_upload_v2, so a
+    restart or a Slack hiccup still delivers it, once.
+    """
+    from bot import export
+    from bot.outbox import Nudge, enqueue
+
+    ctx.roles.require(user_id, Role.QMS_MANAGER, doing="export the QMS evidence")
+    now = ctx.clock.now()
+    dates = [w for w in words if w.lower() not in ("from", "to")]
+    if len(dates) > 2:
+        return Reply("Usage: `/qms export` or `/qms export 2026-01-01 2026-06-30` (from, to; either may be left out).", [])
+    try:
+        period = export.parse_period(*(dates + [None, None])[:2], ctx.settings.zone, now.astimezone(ctx.settings.zone).date())
+    except export.ExportError as exc:
+        message = str(exc).replace("--from", "the first date").replace("--to", "the second date")
+        return Reply(f"{message}. Usage: `/qms export 2026-01-01 2026-06-30`.", [])
+    text = f"QMS evidence for the auditors: {period.describe()} (times in {ctx.settings.timezone})."
+    spec = export.export_request(period.first, period.last, user_id)
+    with ctx.db.session() as session:
+        enqueue(session, Nudge(f"export:{user_id}:{now.isoformat()}", user_id, text, in_working_hours=False, attachment=spec), now)
+    return Reply(f"Preparing the evidence workbook ({period.describe()}); I'll send it to you in a DM in a minute.", [])

@@ -7,6 +7,8 @@ only tick; everything that must survive a restart or be shared lives in the data
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -21,6 +23,8 @@ def make_scheduler(ctx: Context) -> BackgroundScheduler:
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
     scheduler.add_job(_derive, "interval", args=[ctx], seconds=ctx.settings.nudge_every_seconds, id="derive-nudges", **common)
     scheduler.add_job(_send, "interval", args=[ctx], seconds=1, id="send-outbox", **common)
+    if ctx.settings.webhooks:
+        scheduler.add_job(_send_webhooks, "interval", args=[ctx], seconds=2, id="send-webhooks", **common)
     scheduler.add_job(_forget_events, "interval", args=[ctx], hours=6, id="forget-events", **common)
     return scheduler
 
@@ -32,13 +36,21 @@ def _derive(ctx: Context) -> None:
 
 
 def _send(ctx: Context) -> None:
+    _send_queue("outbox", ctx.sender.send_due)
+
+
+def _send_webhooks(ctx: Context) -> None:
+    _send_queue("webhooks", ctx.webhooks.send_due)
+
+
+def _send_queue(name: str, send_due: Callable[[], Any]) -> None:
     try:
-        report = ctx.sender.send_due()
+        report = send_due()
     except Exception:
-        log.exception("outbox tick failed; will try again")
+        log.exception("%s tick failed; will try again", name)
         return
     if report.sent or report.failed:
-        log.info("outbox: %d sent, %d failed, %d deferred", report.sent, report.failed, report.deferred)
+        log.info("%s: %d sent, %d failed", name, report.sent, report.failed)
 
 
 def _forget_events(ctx: Context) -> None:

@@ -1,4 +1,4 @@
-"""/qms: help, whoami, outbox."""
+"""/qms: help, whoami, outbox, digest, export."""
 
 from __future__ import annotations
 
@@ -22,13 +22,16 @@ def register(app: App, ctx: "Context") -> None:
         if sub == "help":
             ack(response_type="ephemeral", **qms.help_reply().as_kwargs())
             return
-        if sub not in ("whoami", "outbox", "digest"):
+        if sub not in ("whoami", "outbox", "digest", "export"):
             ack(response_type="ephemeral", **qms.unknown_reply(" ".join(words)).as_kwargs())
             return
         # These read Slack or the database: acknowledge first, answer through response_url.
         ack()
         try:
-            reply = {"whoami": qms.whoami_reply, "outbox": qms.outbox_reply, "digest": qms.digest_reply}[sub](ctx, user)
+            if sub == "export":
+                reply = qms.export_reply(ctx, user, words[1:])
+            else:
+                reply = {"whoami": qms.whoami_reply, "outbox": qms.outbox_reply, "digest": qms.digest_reply}[sub](ctx, user)
         except NotAllowed as refused:
             respond(text=str(refused), response_type="ephemeral")
             return

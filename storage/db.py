@@ -10,6 +10,11 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from storage.audit import AUDIT_HOOKS, AuditHook
+
+
+READ_ONLY = "qms_read_only"
+
 
 def make_engine(url: str, **kw: Any) -> Engine:
     if url.startswith("sqlite"):
@@ -37,7 +42,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
         # writes can fail at once with "database is locked" when another thread wrote
         # meanwhile, and busy_timeout cannot help it. Our transactions are short.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Long reads (Database.reading) only read: a deferred BEGIN gives them a snapshot
+        # (WAL) without keeping every writer waiting for minutes.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -46,6 +54,9 @@ class Database:
     def __init__(self, url: str, engine: Engine | None = None) -> None:
         self.url = url
         self.engine = engine or make_engine(url)
+        # Run in the transaction of every audit event appended through this handle
+        # (bot/app.py registers the webhook queue), by name so registering twice is harmless.
+        self.audit_hooks: dict[str, AuditHook] = {}
 
     @property
     def dialect(self) -> str:
@@ -54,13 +65,28 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed when the block ends, rolled back if it raises."""
-        with Session(self.engine, expire_on_commit=False) as session:
+        with Session(self.engine, expire_on_commit=False, info={AUDIT_HOOKS: list(self.audit_hooks.values())}) as session:
             try:
                 yield session
                 session.commit()
             except BaseException:
                 session.rollback()
                 raise
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A long read (the evidence export, verifying the trail): one consistent snapshot
+        that never holds SQLite's write lock; nothing written in it is kept."""
+        options: dict[str, Any] = {READ_ONLY: True}
+        if self.dialect == "postgresql":
+            options["isolation_level"] = "REPEATABLE READ"
+            options["postgresql_readonly"] = True
+        with self.engine.connect().execution_options(**options) as connection:
+            with Session(bind=connection, expire_on_commit=False) as session:
+                try:
+                    yield session
+                finally:
+                    session.rollback()
 
     def ping(self) -> bool:
         try:

@@ -17,6 +17,10 @@ def _when(**kw: Any) -> Any:
     return Field(sa_type=UTCDateTime(), **kw)
 
 
+def _in(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
+    return CheckConstraint(f"{column} IN ({', '.join(repr(v) for v in values)})", name=name)
+
+
 class OutboxMessage(SQLModel, table=True):
     """A message (usually a nudge) waiting to be delivered, or the record that it was.
 
@@ -80,11 +84,17 @@ class RecordSequence(SQLModel, table=True):
 class AuditEvent(SQLModel, table=True):
     """One change to a QMS record: who, when, what, before and after (ISO 9001 7.5.3).
 
-    Append-only: the migration installs triggers that refuse UPDATE and DELETE.
+    Append-only: the migration installs triggers that refuse UPDATE and DELETE. Each event
+    carries the hash of the one before it (`storage.audit.chain_hash`), so an edited,
+    deleted or inserted event shows when the chain is recomputed; `prev_hash` is unique,
+    so two writers can never both append after the same event (a fork).
     """
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_record", "record_type", "record_ref"),)
+    __table_args__ = (
+        Index("ix_audit_event_record", "record_type", "record_ref"),
+        UniqueConstraint("prev_hash", name="uq_audit_event_prev_hash"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _when()
@@ -95,6 +105,44 @@ class AuditEvent(SQLModel, table=True):
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    prev_hash: str = Field(max_length=64)
+    event_hash: str = Field(max_length=64)
+
+
+WEBHOOK_STATUSES = ("pending", "sending", "sent", "failed")
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one webhook endpoint: queued with the change, POSTed until it lands.
+
+    `event_id` is the idempotency key receivers see (the same for every endpoint);
+    `key` = event and endpoint is unique, so an event is queued once per endpoint. `body` is
+    the exact JSON sent, kept as text so every retry is signed over the same bytes.
+    """
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_webhook_delivery_key"),
+        _in("status", WEBHOOK_STATUSES, "ck_webhook_delivery_status"),
+        Index("ix_webhook_delivery_due", "status", "not_before"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120)
+    event_id: str = Field(max_length=64)
+    event_type: str = Field(max_length=40)
+    endpoint: str = Field(max_length=40)
+    url: str = Field(max_length=1000)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="pending", max_length=12)
+    not_before: datetime = _when()
+    attempts: int = 0
+    lease_until: datetime | None = _when(default=None, nullable=True)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    last_status: int | None = None  # the receiver's last HTTP status, if it answered
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _when()
+    sent_at: datetime | None = _when(default=None, nullable=True)
 
 
 NC_STATUSES = (
@@ -107,10 +155,6 @@ NC_STATUSES = (
     "closed",
     "cancelled",
 )
-
-
-def _in(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
-    return CheckConstraint(f"{column} IN ({', '.join(repr(v) for v in values)})", name=name)
 
 
 class MessageCapture(SQLModel, table=True):
@@ -197,6 +241,7 @@ class CorrectiveAction(SQLModel, table=True):
         _in("kind", ("corrective", "preventive"), "ck_corrective_action_kind"),
         _in("status", ("open", "done"), "ck_corrective_action_status"),
         Index("ix_corrective_action_owner", "owner", "status"),
+        Index("ix_corrective_action_due", "status", "due_date"),  # overdue actions, for the digest and Home
     )
 
     id: int | None = Field(default=None, primary_key=True)

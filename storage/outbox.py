@@ -17,56 +17,54 @@ def enqueue(session: Session, values: dict[str, Any]) -> bool:
     return insert_ignore(session, OutboxMessage, values, ["key"])
 
 
-def _due(now: datetime) -> Any:
+def _due(model: Any, now: datetime) -> Any:
     return or_(
-        and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.not_before) <= now),
+        and_(col(model.status) == "pending", col(model.not_before) <= now),
         # A sender that died mid-send leaves its rows in 'sending'; they come back after the lease.
-        and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.lease_until) < now),
+        and_(col(model.status) == "sending", col(model.lease_until) < now),
     )
 
 
-def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta, worker: str) -> list[OutboxMessage]:
-    """Claim up to `limit` due messages for `worker` until `now + lease`.
+def claim_due(
+    session: Session, *, now: datetime, limit: int, lease: timedelta, worker: str, model: Any = OutboxMessage
+) -> list[Any]:
+    """Claim up to `limit` due rows of a queue table (`model`) for `worker` until `now + lease`.
 
     PostgreSQL locks the candidates with FOR UPDATE SKIP LOCKED so senders on several
     instances take disjoint rows; SQLite ignores that clause, so every claim is also a
-    compare-and-set UPDATE whose row count says whether this worker won the row.
+    compare-and-set UPDATE whose row count says whether this worker won the row. The
+    webhook queue (storage/webhooks.py) has the same status and lease columns.
     """
-    query = (
-        select(OutboxMessage.id)
-        .where(_due(now))
-        .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
-        .limit(limit)
-    )
+    query = select(model.id).where(_due(model, now)).order_by(col(model.not_before), col(model.id)).limit(limit)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     won = []
     for message_id in session.exec(query).all():
         result = session.execute(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id) == message_id, _due(now))
+            update(model)
+            .where(col(model.id) == message_id, _due(model, now))
             .values(status="sending", lease_until=now + lease, claimed_by=worker)
         )
         if result.rowcount == 1:
             won.append(message_id)
     if not won:
         return []
-    rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(won)).order_by(col(OutboxMessage.id)))
+    rows = session.exec(select(model).where(col(model.id).in_(won)).order_by(col(model.id)))
     return list(rows)
 
 
-def _settle(session: Session, message_id: int, worker: str, **values: Any) -> bool:
-    """Update a row this worker still holds; False if its lease was lost to another sender."""
+def settle(session: Session, model: Any, row_id: int, worker: str, **values: Any) -> bool:
+    """Update a queue row this worker still holds; False if its lease was lost to another sender."""
     result = session.execute(
-        update(OutboxMessage)
-        .where(
-            col(OutboxMessage.id) == message_id,
-            col(OutboxMessage.status) == "sending",
-            col(OutboxMessage.claimed_by) == worker,
-        )
+        update(model)
+        .where(col(model.id) == row_id, col(model.status) == "sending", col(model.claimed_by) == worker)
         .values(lease_until=None, **values)
     )
     return result.rowcount == 1
+
+
+def _settle(session: Session, message_id: int, worker: str, **values: Any) -> bool:
+    return settle(session, OutboxMessage, message_id, worker, **values)
 
 
 def mark_sent(session: Session, message_id: int, worker: str, *, now: datetime, channel: str, ts: str) -> bool:

@@ -21,12 +21,16 @@ def upgrade() -> None:
         batch_op.create_index('ix_nonconformity_closed', ['status', 'closed_at'], unique=False)
         batch_op.create_index('ix_nonconformity_raised', ['raised_at'], unique=False)
 
-    # ### end Alembic commands ###
+    with op.batch_alter_table('corrective_action', schema=None) as batch_op:
+        batch_op.create_index('ix_corrective_action_due', ['status', 'due_date'], unique=False)
+
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('corrective_action', schema=None) as batch_op:
+        batch_op.drop_index('ix_corrective_action_due')
+
     with op.batch_alter_table('nonconformity', schema=None) as batch_op:
         batch_op.drop_index('ix_nonconformity_raised')
         batch_op.drop_index('ix_nonconformity_closed')
 
-    # ### end Alembic commands ###

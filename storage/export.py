@@ -1,0 +1,229 @@
+"""Row queries for the evidence export: one per register, streamed, never loaded whole.
+
+Each query selects plain columns (no ORM objects, so nothing piles up in the session's
+identity map) in a stable order, optionally limited to a period by the register's own
+date. `stream` runs one in batches (a server-side cursor on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+
+from storage.models import (
+    Audit,
+    AuditEvent,
+    AuditFinding,
+    AuditQuestion,
+    ControlledDocument,
+    CorrectiveAction,
+    DocumentReview,
+    Feedback,
+    KpiValue,
+    ManagementReview,
+    Nonconformity,
+    QualityObjective,
+    ReviewAction,
+    TrainingAssignment,
+    TrainingRound,
+)
+
+BATCH = 2000
+
+
+def stream(session: Session, query: Select[Any], batch: int = BATCH) -> Iterator[Sequence[Any]]:
+    result = session.execute(query.execution_options(yield_per=batch))
+    for row in result:
+        yield tuple(row)
+
+
+def _within(column: Any, start: datetime | date | None, end: datetime | date | None) -> Any:
+    """start <= column < end, either bound open."""
+    return and_(
+        column >= start if start is not None else literal(True),
+        column < end if end is not None else literal(True),
+    )
+
+
+def nonconformities(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
+    earlier = aliased(Nonconformity)
+    nc = Nonconformity
+    return (
+        select(
+            nc.number, nc.title, nc.status, nc.severity, nc.source, nc.process, nc.supplier, nc.iso_clause,
+            nc.owner, nc.reporter, nc.raised_at, nc.due_date, nc.description, nc.initial_containment,
+            nc.containment, nc.root_cause_method, nc.root_cause, nc.occurs_elsewhere, nc.actions_done_at,
+            nc.verified_by, nc.verified_at, nc.verification_note, nc.failed_verifications, nc.closed_by,
+            nc.closed_at, nc.cancel_reason, earlier.number, nc.card_permalink,
+        )
+        .outerjoin(earlier, col(earlier.id) == col(nc.recurrence_of))
+        .where(_within(col(nc.raised_at), start, end))
+        .order_by(col(nc.id))
+    )
+
+
+def actions(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
+    a = CorrectiveAction
+    return (
+        select(
+            Nonconformity.number, a.seq, a.kind, a.description, a.owner, a.due_date, a.status, a.created_by,
+            a.created_at, a.done_by, a.done_at, a.evidence,
+        )
+        .join(Nonconformity, col(Nonconformity.id) == col(a.nc_id))
+        .where(_within(col(a.created_at), start, end))
+        .order_by(col(a.nc_id), col(a.seq))
+    )
+
+
+def rounds(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
+    """Training rounds with how many people each went to and how many acknowledged."""
+    counted = (
+        select(
+            TrainingAssignment.round_id,
+            func.count().label("people"),
+            func.sum(case((col(TrainingAssignment.status) == "acknowledged", 1), else_=0)).label("done"),
+        )
+        .group_by(col(TrainingAssignment.round_id))
+        .subquery()
+    )
+    r = TrainingRound
+    return (
+        select(
+            r.number, r.title, r.doc_ref, r.revision, r.link, r.summary, r.publisher, r.published_at, r.due_date,
+            r.status, r.closed_at, func.coalesce(counted.c.people, 0), func.coalesce(counted.c.done, 0),
+        )
+        .outerjoin(counted, counted.c.round_id == col(r.id))
+        .where(_within(col(r.published_at), start, end))
+        .order_by(col(r.id))
+    )
+
+
+def matrix_rounds(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
+    """The matrix's columns: (id, number, document, revision) of each round, oldest first."""
+    r = TrainingRound
+    return select(r.id, r.number, r.doc_ref, r.revision).where(_within(col(r.published_at), start, end)).order_by(col(r.id))
+
+
+def matrix_cells(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
+    """(person, round id, status, acknowledged at), person by person, in round order."""
+    a = TrainingAssignment
+    return (
+        select(a.person, a.round_id, a.status, a.acknowledged_at)
+        .join(TrainingRound, col(TrainingRound.id) == col(a.round_id))
+        .where(_within(col(TrainingRound.published_at), start, end))
+        .order_by(col(a.person), col(a.round_id))
+    )
+
+
+def feedback(start: date | None = None, end: date | None = None) -> Select[Any]:
+    f = Feedback
+    return (
+        select(
+            f.number, f.kind, f.customer, f.product, f.received_via, f.rating, f.text, f.received_on, f.logged_by,
+            f.logged_at, f.owner, f.respond_by, f.response, f.responded_at, f.responded_by, f.resolved_at,
+            f.resolved_by, Nonconformity.number,
+        )
+        .outerjoin(Nonconformity, col(Nonconformity.id) == col(f.nc_id))
+        .where(_within(col(f.received_on), start, end))
+        .order_by(col(f.id))
+    )
+
+
+def objectives() -> Select[Any]:
+    o = QualityObjective
+    return select(o.id, o.name, o.measure, o.target, o.direction, o.unit, o.period, o.created_by, o.created_at).order_by(col(o.id))
+
+
+def measurements(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
+    v = KpiValue
+    return (
+        select(v.objective_id, QualityObjective.name, v.period_key, v.value, QualityObjective.unit, v.logged_by, v.logged_at)
+        .join(QualityObjective, col(QualityObjective.id) == col(v.objective_id))
+        .where(_within(col(v.logged_at), start, end))
+        .order_by(col(v.objective_id), col(v.period_key))
+    )
+
+
+def audits(start: date | None = None, end: date | None = None) -> Select[Any]:
+    a = Audit
+    return (
+        select(a.number, a.process, a.scope, a.clauses, a.lead_auditor, a.auditees, a.planned_date, a.status,
+               a.planned_by, a.planned_at, a.summary, a.completed_by, a.completed_at)
+        .where(_within(col(a.planned_date), start, end))
+        .order_by(col(a.planned_date), col(a.id))
+    )
+
+
+def audit_findings(start: date | None = None, end: date | None = None) -> Select[Any]:
+    f = AuditFinding
+    return (
+        select(Audit.number, f.seq, f.kind, f.text, Nonconformity.number)
+        .join(Audit, col(Audit.id) == col(f.audit_id))
+        .outerjoin(Nonconformity, col(Nonconformity.id) == col(f.nc_id))
+        .where(_within(col(Audit.planned_date), start, end))
+        .order_by(col(Audit.planned_date), col(Audit.id), col(f.seq))
+    )
+
+
+def audit_checklists(start: date | None = None, end: date | None = None) -> Select[Any]:
+    q = AuditQuestion
+    return (
+        select(Audit.number, q.seq, q.clause, q.question, q.answer, q.note, q.answered_by, q.answered_at, Nonconformity.number)
+        .join(Audit, col(Audit.id) == col(q.audit_id))
+        .outerjoin(Nonconformity, col(Nonconformity.id) == col(q.nc_id))
+        .where(_within(col(Audit.planned_date), start, end))
+        .order_by(col(Audit.planned_date), col(Audit.id), col(q.seq))
+    )
+
+
+def documents() -> Select[Any]:
+    d = ControlledDocument
+    return select(d.reference, d.title, d.revision, d.owner, d.link, d.review_months, d.last_reviewed, d.next_review,
+                  d.added_by, d.added_at).order_by(col(d.reference_key))
+
+
+def document_reviews(start: date | None = None, end: date | None = None) -> Select[Any]:
+    r = DocumentReview
+    return (
+        select(ControlledDocument.reference, r.reviewed_on, r.reviewed_by, r.outcome, r.revision_before, r.revision_after,
+               r.note, r.training_number, r.recorded_at)
+        .join(ControlledDocument, col(ControlledDocument.id) == col(r.document_id))
+        .where(_within(col(r.reviewed_on), start, end))
+        .order_by(col(r.id))
+    )
+
+
+def management_reviews(start: date | None = None, end: date | None = None) -> Select[Any]:
+    m = ManagementReview
+    earlier = aliased(ManagementReview)
+    return (
+        select(m.number, m.planned_date, m.status, m.recurrence, m.attendees, m.scheduled_by, m.scheduled_at, m.held_on,
+               m.minutes, m.recorded_by, m.recorded_at, earlier.number)
+        .outerjoin(earlier, col(earlier.id) == col(m.previous_id))
+        .where(_within(col(m.planned_date), start, end))
+        .order_by(col(m.planned_date), col(m.id))
+    )
+
+
+def review_actions(start: date | None = None, end: date | None = None) -> Select[Any]:
+    a = ReviewAction
+    return (
+        select(ManagementReview.number, a.seq, a.description, a.owner, a.due_date, a.status, a.done_by, a.done_at, a.evidence)
+        .join(ManagementReview, col(ManagementReview.id) == col(a.review_id))
+        .where(_within(col(ManagementReview.planned_date), start, end))
+        .order_by(col(ManagementReview.planned_date), col(a.review_id), col(a.seq))
+    )
+
+
+def trail(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
+    e = AuditEvent
+    return (
+        select(e.id, e.at, e.actor, e.record_type, e.record_ref, e.action, e.before, e.after, e.note, e.prev_hash, e.event_hash)
+        .where(_within(col(e.at), start, end))
+        .order_by(col(e.id))
+    )
