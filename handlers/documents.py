@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from bot.app import Context
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 USAGE = "Use `/doc list`, `/doc add` or `/doc SOP-012`."
 
@@ -38,6 +40,17 @@ def _replace_clicked(client: WebClient, body: dict[str, Any], text: str) -> bool
     except SlackApiError as exc:
         log.warning("could not update the review nudge: %s", exc.response.get("error"))
         return False
+
+
+def _checked(tell: Callable[[str], Any], step: Callable[[], T]) -> T | None:
+    """Run a review button's step; a mangled value or a refusal is told to the person (None)."""
+    try:
+        return step()
+    except ValueError:
+        tell("That button is broken; `/doc list` shows the register.")
+    except (NotAllowed, documents.Refused) as refused:
+        tell(str(refused))
+    return None
 
 
 def register(app: App, ctx: "Context") -> None:
@@ -87,13 +100,8 @@ def register(app: App, ctx: "Context") -> None:
     def on_no_change(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         tell = answerer(body, respond, client)
-        try:
-            reply = documents.reviewed_no_change(ctx, str(action.get("value", "")), body["user"]["id"])
-        except ValueError:
-            tell("That button is broken; `/doc list` shows the register.")
-            return
-        except (NotAllowed, documents.Refused) as refused:
-            tell(str(refused))
+        reply = _checked(tell, lambda: documents.reviewed_no_change(ctx, str(action.get("value", "")), body["user"]["id"]))
+        if reply is None:
             return
         if not _replace_clicked(client, body, reply.text):
             tell(reply.text)
@@ -103,13 +111,8 @@ def register(app: App, ctx: "Context") -> None:
     def on_revised(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         tell = answerer(body, respond, client)
-        try:
-            doc = documents.open_for_review(ctx, str(action.get("value", "")), body["user"]["id"])
-        except ValueError:
-            tell("That button is broken; `/doc list` shows the register.")
-            return
-        except (NotAllowed, documents.Refused) as refused:
-            tell(str(refused))
+        doc = _checked(tell, lambda: documents.open_for_review(ctx, str(action.get("value", "")), body["user"]["id"]))
+        if doc is None:
             return
         try:
             groups = ctx.directory.user_groups()
