@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import audit_blocks as blocks
@@ -69,8 +70,10 @@ def today(ctx: "Context") -> date:
     return ctx.clock.now().astimezone(ctx.settings.zone).date()
 
 
-def _managers_or_auditor(ctx: "Context", audit: Audit, user: str, doing: str) -> None:
-    if user == audit.lead_auditor or ctx.roles.is_manager(user):
+def _managers_or_auditor(audit: Audit, user: str, manager: bool, doing: str) -> None:
+    """`manager` is asked before any transaction: with managers given as a user group it may
+    take a Slack call, which must never hold the database's write lock."""
+    if user == audit.lead_auditor or manager:
         return
     raise NotAllowed(f"Only the lead auditor ({mention(audit.lead_auditor)}) or a QMS manager can {doing} {audit.number}.")
 
@@ -121,7 +124,7 @@ def check_plan(ctx: "Context", form: PlanForm) -> tuple[dict[str, str], Plan | N
         errors["scope"] = f"Keep the scope under {SCOPE_MAX} characters (it has {len(scope)})."
     clauses = [c for c in re.split(r"[,;\s]+", (form.clauses or "").strip()) if c]
     bad = [c for c in clauses if not nc_rules.CLAUSE.match(c)]
-    if len(form.clauses or "") > CLAUSES_MAX:
+    if len(", ".join(clauses)) > CLAUSES_MAX:  # as stored: joined with ", "
         errors["clauses"] = f"Keep the clauses under {CLAUSES_MAX} characters."
     elif bad:
         errors["clauses"] = f"Entry {clauses.index(bad[0]) + 1} is not a clause number: give ISO 9001 clauses such as 7.5, 8.5.1, separated by commas."
@@ -134,9 +137,12 @@ def check_plan(ctx: "Context", form: PlanForm) -> tuple[dict[str, str], Plan | N
         elif form.lead_auditor in form.auditees:
             # 9.2.2 c): auditors are chosen so that the audit is objective and impartial.
             errors["auditees"] = "The lead auditor cannot be among the auditees: nobody audits their own work (ISO 9001 9.2.2)."
-    for person in form.auditees:
-        problem = nc_rules.assignee_error(ctx, person)
-        if problem and "auditees" not in errors:
+    if "auditees" not in errors:
+        try:
+            problem = nc_rules.people_error(ctx, form.auditees)
+        except SlackApiError as exc:
+            problem = f"Slack did not answer just now ({exc.response.get('error')}); please send the form again."
+        if problem:
             errors["auditees"] = problem
     if len(form.auditees) > 50:
         errors["auditees"] = "Choose at most 50 auditees; name the team's lead for a larger area."
@@ -216,20 +222,25 @@ def _nc_numbers(session: Session, ids: list[int | None]) -> dict[int, str]:
 
 
 def checklist_reply(ctx: "Context", audit_id: int, user: str) -> Reply:
+    manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
         audit = _get(session, audit_id)
-        _managers_or_auditor(ctx, audit, user, "work the checklist of")
+        _managers_or_auditor(audit, user, manager, "work the checklist of")
         lines = store.questions_of(session, audit_id)
         numbers = _nc_numbers(session, [q.nc_id for q in lines])
     return blocks.checklist(audit, lines, numbers, editable=audit.status == "planned")
 
 
-def _line_for(session: Session, ctx: "Context", line_id: int, user: str) -> tuple[Audit, AuditQuestion]:
+def _line_for(session: Session, line_id: int, user: str, manager: bool) -> tuple[Audit, AuditQuestion]:
     line = store.question(session, line_id)
     if line is None:
         raise Refused("That checklist line no longer exists.")
-    audit = _get(session, line.audit_id)
-    _managers_or_auditor(ctx, audit, user, "answer the checklist of")
+    # Share-locked: completing the audit (which updates this row) waits for the answer, or
+    # the answer sees the audit completed; never an answer on a completed audit.
+    audit = store.get(session, line.audit_id, share_lock=True)
+    if audit is None:
+        raise Refused("That audit no longer exists; `/audit list` shows the programme.")
+    _managers_or_auditor(audit, user, manager, "answer the checklist of")
     _still_open(audit)
     if line.nc_id is not None:
         raise Refused(f"Line {line.seq} of {audit.number} already raised {nc_store.numbers(session, [line.nc_id]).get(line.nc_id, 'an NC')}; work it from the NC.")
@@ -238,8 +249,9 @@ def _line_for(session: Session, ctx: "Context", line_id: int, user: str) -> tupl
 
 def line_for_answer(ctx: "Context", line_id: int, user: str) -> tuple[Audit, AuditQuestion]:
     """The line a person wants to answer, once they are allowed to (for opening its form)."""
+    manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
-        return _line_for(session, ctx, line_id, user)
+        return _line_for(session, line_id, user, manager)
 
 
 def answer(ctx: "Context", line_id: int, user: str, result: str, note: str | None = None) -> Audit:
@@ -247,10 +259,12 @@ def answer(ctx: "Context", line_id: int, user: str, result: str, note: str | Non
     if result not in ("conforming", "observation"):
         raise Refused("Choose conforming, nonconforming or observation.")
     now = ctx.clock.now()
+    manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
-        audit, line = _line_for(session, ctx, line_id, user)
+        audit, line = _line_for(session, line_id, user, manager)
         before = line.answer
-        store.answer(session, line, answer=result, note=note, answered_by=user, answered_at=now)
+        if not store.answer(session, line, answer=result, note=note, answered_by=user, answered_at=now):
+            raise Refused(f"Line {line.seq} of {audit.number} raised an NC a moment ago; work it from the NC.")
         record_change(session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=audit.number, action="checklist_answered",
                       before={"line": line.seq, "answer": before}, after={"line": line.seq, "answer": result, "note": note})
         return audit
@@ -270,9 +284,10 @@ def nc_form(ctx: "Context", line_id: int, user: str) -> nc_rules.RaiseForm:
 
 def link_line(ctx: "Context", line_id: int, user: str) -> nc_rules.Link:
     """For raise_nc: mark the line nonconforming and make the NC a finding of its audit, in the NC's transaction."""
+    manager = ctx.roles.is_manager(user)  # now, not inside the NC's transaction
 
     def link(session: Session, nc: Nonconformity) -> str:
-        audit, line = _line_for(session, ctx, line_id, user)
+        audit, line = _line_for(session, line_id, user, manager)
         if not store.answer(session, line, answer="nonconforming", note=nc.description[:NOTE_MAX], answered_by=user, answered_at=ctx.clock.now(), nc_id=nc.id):
             raise nc_rules.AlreadyDone(f"Line {line.seq} of {audit.number} raised an NC a moment ago. Nothing was changed.")
         store.add_finding(session, audit.id or 0, "nonconformity", nc.title, nc.id)
@@ -328,9 +343,10 @@ class Completed:
 
 
 def completion_form(ctx: "Context", audit_id: int, user: str) -> dict[str, Any]:
+    manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
         audit = _get(session, audit_id)
-        _managers_or_auditor(ctx, audit, user, "complete")
+        _managers_or_auditor(audit, user, manager, "complete")
         _still_open(audit)
         lines = store.questions_of(session, audit_id)
         numbers = _nc_numbers(session, [q.nc_id for q in lines])
@@ -343,7 +359,7 @@ def complete(ctx: "Context", audit_id: int, user: str, c: Completion) -> Complet
     """Complete the audit: its findings stored, each nonconformity raised as an NC, all at once."""
     with ctx.db.session() as session:
         audit = _get(session, audit_id)
-    _managers_or_auditor(ctx, audit, user, "complete")
+    _managers_or_auditor(audit, user, ctx.roles.is_manager(user), "complete")
     owner = nc_rules.default_owner(ctx, audit.process, user)  # may ask Slack: outside the transaction
     now = ctx.clock.now()
     raised: list[int] = []

@@ -38,7 +38,7 @@ SLASH_COMMANDS: list[SlashCommand] = [
     SlashCommand("/kpi", "Quality objectives against their targets", "[list] | new | log OBJ-3 97.5 [2026-11]"),
     SlashCommand("/audit", "The internal audit programme: plan, checklist, findings", "list | plan | AU-2026-0001 | checklist AU-2026-0001 | cancel AU-2026-0001 reason"),
     SlashCommand("/doc", "The document register and its periodic reviews", "list | add | SOP-012"),
-    SlashCommand("/review", "Management reviews: schedule, input pack, minutes and actions", "list | schedule | MR-2026-0001 | pack MR-2026-0001 | record MR-2026-0001"),
+    SlashCommand("/review", "Management reviews: schedule, input pack, minutes and actions", "list | schedule | MR-2026-0001 | pack MR-2026-0001 | record MR-2026-0001 | cancel MR-2026-0001 reason"),
     SlashCommand("/training", "Trainings and document revisions to read and acknowledge", "me | list | new | status TR-2026-0001 | close TR-2026-0001 | matrix"),
 ]
 
@@ -78,6 +78,7 @@ USAGES: list[Usage] = [
     Usage("/review MR-2026-0001", "One management review with its actions"),
     Usage("/review pack MR-2026-0001", "The input pack (ISO 9001 9.3.2) compiled from the records", "attendees, leaders, QMS managers"),
     Usage("/review record MR-2026-0001", "Record the meeting: minutes, decisions, output actions", "QMS managers"),
+    Usage("/review cancel MR-2026-0001 <reason>", "Cancel a planned review; its pack and reminders stop", "QMS managers"),
     Usage("Raise nonconformity", "Shortcut (⚡ in the message box): raise an NC from anywhere"),
     Usage("Log customer feedback", "Message shortcut (⋮ on any message): log it as customer feedback, keeping a link"),
     Usage("Raise nonconformity from message", "Message shortcut (⋮ on any message): raise an NC, keeping a copy of the message and a link to it"),

@@ -92,7 +92,9 @@ def _overview(session: Any, today: date, settings: Any) -> list[dict[str, Any]]:
     done = sum(1 for a in programme.audits if a.status == "completed")
     late = sum(1 for a in programme.audits if a.status == "planned" and a.planned_date < today)
     docs_overdue = sum(1 for d in document_store.all_by_due(session) if d.next_review < today)
-    next_review = next(iter(review_store.planned(session)), None)
+    planned_reviews = review_store.planned(session)
+    next_review = next((r for r in planned_reviews if r.planned_date >= today), None)
+    unrecorded = [r for r in planned_reviews if r.planned_date < today]
     lines = [
         f"*Nonconformities open*: {states}",
         f"*Overdue*: {overdue_ncs} NCs, {len(overdue_actions)} actions",
@@ -101,6 +103,8 @@ def _overview(session: Any, today: date, settings: Any) -> list[dict[str, Any]]:
         f"*Document reviews overdue*: {docs_overdue}",
         f"*Next management review*: {next_review.number} on {next_review.planned_date:%d %b %Y}" if next_review else "*Next management review*: none planned (`/review schedule`)",
     ]
+    if unrecorded:
+        lines.append("*Held but not recorded*: " + ", ".join(f"{r.number} ({r.planned_date:%d %b})" for r in unrecorded[:5]) + " — `/review record`")
     training = [
         f"{t.number} · {safe(t.doc_ref, 40)} rev {safe(t.revision, 20)} · {c['acknowledged']}/{c['acknowledged'] + c['pending']}"
         for t in rounds

@@ -131,6 +131,23 @@ def assignee_error(ctx: "Context", user_id: str | None) -> str | None:
     return None
 
 
+def people_error(ctx: "Context", user_ids: list[str]) -> str | None:
+    """Why one of these people cannot take part, or None. A few are looked up one by one
+    (cached); more from one users.list, so fifty people never cost fifty Slack calls."""
+    if len(user_ids) <= 3:
+        return next((p for p in (assignee_error(ctx, u) for u in user_ids) if p), None)
+    everyone = ctx.directory.everyone()
+    for user_id in user_ids:
+        person = everyone.get(user_id)
+        if person is None:
+            return "Slack does not know one of these people; choose people in this workspace."
+        if person.is_bot:
+            return f"{person.name} is a bot; choose people."
+        if person.deleted:
+            return f"{person.name} is deactivated; choose someone who is still here."
+    return None
+
+
 def due_date_error(ctx: "Context", raw: str | None) -> tuple[str | None, date | None]:
     try:
         due = parse_date(raw)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import audits
@@ -25,7 +26,7 @@ from bot.due import add_months, due_stage, manager_recipients, parse_day
 from bot.feedback import figures
 from bot.lifecycle import SOURCES
 from bot.mrkdwn import mention, safe
-from bot.nonconformity import assignee_error
+from bot.nonconformity import assignee_error, people_error
 from bot.objectives import lines as objective_lines
 from bot.objectives import standings
 from bot.outbox import Nudge, enqueue
@@ -87,15 +88,16 @@ def check_schedule(ctx: "Context", values: dict[str, Any]) -> tuple[dict[str, st
     if recurrence not in blocks.RECURRENCE_LABELS:
         errors["recurrence"] = "Choose how often the review recurs."
     people = list(values.get("attendees") or [])
-    for group in values.get("groups") or []:
-        people += sorted(ctx.directory.group_members(group))
-    people = list(dict.fromkeys(people))
-    for person in people:
-        problem = assignee_error(ctx, person)
-        if problem:
-            errors["attendees"] = problem
-            break
-    if not people and "attendees" not in errors:
+    try:
+        for group in values.get("groups") or []:
+            people += sorted(ctx.directory.group_members(group))
+        people = list(dict.fromkeys(people))
+        problem = people_error(ctx, people)
+    except SlackApiError as exc:
+        problem = f"Slack did not give the members just now ({exc.response.get('error')}); please send the form again."
+    if problem:
+        errors["attendees"] = problem
+    elif not people:
         errors["attendees"] = "Choose the attendees: people, a user group, or both."
     elif len(people) > ATTENDEES_MAX:
         errors["attendees"] = f"At most {ATTENDEES_MAX} attendees."
@@ -124,6 +126,22 @@ def schedule(ctx: "Context", user: str, s: Schedule) -> ManagementReview:
     now = ctx.clock.now()
     with ctx.db.session() as session:
         return _plan(session, ctx, user, s, None, now)
+
+
+def cancel(ctx: "Context", user: str, number: str, reason: str) -> ManagementReview:
+    """Cancel a planned review (planned in error, or replaced): its pack and reminders stop."""
+    ctx.roles.require(user, Role.QMS_MANAGER, doing="cancel management reviews")
+    now = ctx.clock.now()
+    with ctx.db.session() as session:
+        review = store.by_number(session, number)
+        if review is None:
+            raise Refused(f"There is no {safe(number.upper(), 40)}; `/review list` shows the reviews.")
+        if not store.move(session, review, "planned", status="cancelled", minutes=reason, recorded_by=user, recorded_at=now):
+            raise Refused(f"{review.number} is already {review.status}. Nothing was changed.")
+        outbox_rows.cancel_pending(session, f"mr:{review.id}:")
+        record_change(session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=review.number, action="cancelled",
+                      before={"status": "planned"}, after={"status": "cancelled"}, note=reason)
+        return review
 
 
 # --- the input pack ---------------------------------------------------------------------------------
@@ -223,16 +241,14 @@ def compile_pack(session: Session, settings: Any, review: ManagementReview, day:
     return blocks.Pack(review, start, end, since, s)
 
 
-def _may_see(ctx: "Context", review: ManagementReview, user: str) -> None:
-    if user in review.attendees or ctx.roles.of(user) & {Role.QMS_MANAGER, Role.LEADER}:
-        return
-    raise NotAllowed(f"Only the attendees of {review.number}, leaders and QMS managers can read its input pack.")
-
-
 def pack_reply(ctx: "Context", review_id: int, user: str) -> Reply:
+    # Roles first: with leaders or managers given as a user group it may ask Slack, which
+    # must not happen inside a transaction.
+    privileged = bool(ctx.roles.of(user) & {Role.QMS_MANAGER, Role.LEADER})
     with ctx.db.session() as session:
         review = _get(session, review_id)
-        _may_see(ctx, review, user)
+        if user not in review.attendees and not privileged:
+            raise NotAllowed(f"Only the attendees of {review.number}, leaders and QMS managers can read its input pack.")
         return blocks.pack(compile_pack(session, ctx.settings, review, today(ctx)))
 
 
@@ -345,8 +361,8 @@ def _action(session: Session, action_id: int) -> tuple[ReviewAction, ManagementR
     return action, _get(session, action.review_id)
 
 
-def _may_complete(ctx: "Context", action: ReviewAction, review: ManagementReview, user: str) -> None:
-    if user != action.owner and not ctx.roles.is_manager(user):
+def _may_complete(action: ReviewAction, review: ManagementReview, user: str, manager: bool) -> None:
+    if user != action.owner and not manager:
         raise NotAllowed(f"Only the owner of {review.number}/A{action.seq} ({mention(action.owner)}) or a QMS manager can mark it done.")
     if action.status == "done":
         raise Refused(f"Already done by {mention(action.done_by or '')}: {review.number}/A{action.seq}. Nothing was changed.")
@@ -355,15 +371,16 @@ def _may_complete(ctx: "Context", action: ReviewAction, review: ManagementReview
 def done_form(ctx: "Context", action_id: int, user: str) -> dict[str, Any]:
     with ctx.db.session() as session:
         action, review = _action(session, action_id)
-    _may_complete(ctx, action, review, user)
+    _may_complete(action, review, user, ctx.roles.is_manager(user))
     return blocks.done_modal(review, action)
 
 
 def complete_action(ctx: "Context", action_id: int, user: str, evidence: str) -> ReviewAction:
     now = ctx.clock.now()
+    manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
         action, review = _action(session, action_id)
-        _may_complete(ctx, action, review, user)
+        _may_complete(action, review, user, manager)
         if not store.complete_action(session, action, by=user, at=now, evidence=evidence):
             session.refresh(action)
             raise Refused(f"Already done by {mention(action.done_by or '')}: {review.number}/A{action.seq}. Nothing was changed.")

@@ -234,6 +234,15 @@ def publish(ctx: "Context", publisher: str, publication: Publication) -> tuple[T
                 after={"doc_ref": training.doc_ref, "revision": training.revision, "people": len(audience.people),
                        "due_date": training.due_date.isoformat(), **(training.left_out or {})},
             )
+            registered = documents_store.by_key(session, training.doc_key)
+            if registered is not None and reference_key(registered.revision) != training.revision_key:
+                # Published straight from /training new: the register follows, so it never
+                # shows a revision older than the one people are reading.
+                documents_store.set_revision(session, registered.id or 0, training.revision, training.link or registered.link)
+                record_change(
+                    session, at=now, actor=publisher, record_type="document", record_ref=registered.reference, action="revision_published",
+                    before={"revision": registered.revision}, after={"revision": training.revision, "training": training.number},
+                )
             for assignment in store.people(session, training.id):  # type: ignore[arg-type]
                 card = blocks.person_card(training, assignment)
                 enqueue(session, Nudge(card_key(training, assignment.person), assignment.person, card.text, card.blocks, record_ref=training.number), now)

@@ -157,17 +157,17 @@ def register(app: App, ctx: "Context") -> None:
             elif result == "observation":
                 audit, line = audits.line_for_answer(ctx, line_id, user)
                 open_modal(client, body["trigger_id"], blocks.observation_modal(audit, line, at), tell)
-                return
             else:
                 form = audits.nc_form(ctx, line_id, user)
                 open_modal(client, body["trigger_id"], nc_blocks.raise_modal(ctx.settings, form, audit_line=line_id, checklist_at=at), tell)
-                return
         except (NotAllowed, audits.Refused) as refused:
             tell(str(refused))
             if at:
                 show_checklist(ctx, user, line_id, at)  # put the select back to the recorded answer
             return
         if at:
+            # Also after opening a form: the select goes back to what is recorded, so a form
+            # closed without saving leaves no answer showing that was never kept.
             show_checklist(ctx, user, line_id, at)
 
     @app.view(blocks.OBSERVATION_CALLBACK)

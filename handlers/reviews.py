@@ -11,7 +11,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import home, reviews
 from bot import review_blocks as blocks
-from bot.mrkdwn import plain_text
+from bot.mrkdwn import plain_text, unescape
 from bot.qms import help_reply
 from bot.roles import NotAllowed
 from handlers.common import answerer, ephemeral, form_values, open_form_from_button, open_modal, origin_ids, record_id, teller
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-USAGE = "Use `/review list`, `/review schedule`, `/review MR-2026-0001`, `/review pack MR-2026-0001` or `/review record MR-2026-0001`."
+USAGE = ("Use `/review list`, `/review schedule`, `/review MR-2026-0001`, `/review pack MR-2026-0001`, "
+         "`/review record MR-2026-0001` or `/review cancel MR-2026-0001 <reason>`.")
 
 
 def register(app: App, ctx: "Context") -> None:
@@ -65,6 +66,15 @@ def register(app: App, ctx: "Context") -> None:
                     open_modal(client, command["trigger_id"], reviews.record_form(ctx, review_id, user), teller(respond))
             except (NotAllowed, reviews.Refused) as refused:
                 ephemeral(respond, str(refused))
+            return
+        if sub == "cancel" and len(words) >= 3 and reviews.NUMBER.match(words[1]):
+            ack()
+            try:
+                cancelled = reviews.cancel(ctx, user, words[1], unescape(" ".join(words[2:]))[:500])
+            except (NotAllowed, reviews.Refused) as refused:
+                ephemeral(respond, str(refused))
+                return
+            ephemeral(respond, f"{cancelled.number} is cancelled; its pack and reminders stop. The reason is on its record.")
             return
         ack(response_type="ephemeral", text=USAGE)
 
@@ -117,6 +127,9 @@ def register(app: App, ctx: "Context") -> None:
 
     @app.view(blocks.RECORD_CALLBACK)
     def on_record(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        if not ctx.roles.is_manager(body["user"]["id"]):  # before checking the owners: a refusal costs no Slack calls
+            ack(response_action="errors", errors={"minutes": "Only QMS managers record management reviews."})
+            return
         errors, minutes = reviews.check_minutes(ctx, form_values(view))
         if errors or minutes is None:
             ack(response_action="errors", errors=errors)

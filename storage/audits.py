@@ -20,8 +20,11 @@ def add(session: Session, audit: Audit, questions: list[tuple[str | None, str]])
     return audit
 
 
-def get(session: Session, audit_id: int) -> Audit | None:
-    return session.get(Audit, audit_id)
+def get(session: Session, audit_id: int, *, share_lock: bool = False) -> Audit | None:
+    query = select(Audit).where(col(Audit.id) == audit_id)
+    if share_lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    return session.exec(query).first()
 
 
 def by_number(session: Session, number: str) -> Audit | None:

@@ -42,6 +42,10 @@ def review(session: Session, document: ControlledDocument, seen_next_review: dat
     return True
 
 
+def set_revision(session: Session, document_id: int, revision: str, link: str | None) -> None:
+    session.execute(update(ControlledDocument).where(col(ControlledDocument.id) == document_id).values(revision=revision, link=link))
+
+
 def all_by_due(session: Session, *, share_lock: bool = False) -> list[ControlledDocument]:
     query = select(ControlledDocument).order_by(col(ControlledDocument.next_review), col(ControlledDocument.reference_key))
     if share_lock and session.get_bind().dialect.name == "postgresql":

@@ -15,7 +15,7 @@ from bot.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
 from bot.simulate import Person
 from storage import audits as store
 from storage.audit import history
-from storage.models import Audit, AuditFinding, Nonconformity
+from storage.models import Audit, Nonconformity
 
 PLAN = {"process": "Production", "scope": "Line 2 assembly, both shifts, records since January", "clauses": "7.5, 8.5.1, 8.7",
         "lead_auditor": BEN.id, "auditees": [ANNA.id], "planned_date": "2026-12-16"}
@@ -226,16 +226,48 @@ def test_the_programme_shows_coverage_gaps_and_the_next_audit_copies_the_checkli
     assert [q.clause for q in copied] == ["7.5", "8.5.1", "8.7"]  # from the earlier Production audit
 
 
-def test_a_finding_kind_is_never_missing_from_the_record(sb: Sandbox) -> None:
-    plan(sb)
-    with sb.db.session() as session:
-        audit = the_audits(sb)[0]
-        store.add_finding(session, audit.id or 0, "positive", "<!channel> tidy", None)
+def test_user_text_on_the_record_pings_nobody(sb: Sandbox) -> None:
+    plan(sb, scope="<!channel> all of line 2 <@U0EVIL0001>")
     sb.slack.command(QUINN, "/audit", "AU-2026-0001")
     shown = json.dumps(sb.slack.last_response()["blocks"])
-    assert "&lt;!channel&gt; tidy" in shown and "<!channel>" not in shown
+    assert "&lt;!channel&gt; all of line 2 &lt;@U0EVIL0001&gt;" in shown and "<!channel>" not in shown and "<@U0EVIL" not in shown
+
+
+def test_too_many_clauses_for_the_record_are_refused_in_the_form(sb: Sandbox) -> None:
+    clauses = ",".join([f"{major}.{minor}.{n}" for major in (7, 8) for minor in range(1, 6) for n in range(1, 5)][:33])
+    assert len(clauses) <= 200 < len(", ".join(clauses.split(",")))
+    answered = plan(sb, clauses=clauses)
+    assert "Keep the clauses under 200 characters" in answered["errors"]["clauses"]
+
+
+def test_a_cancelled_audit_stops_its_reminders(sb: Sandbox, clock: ManualClock) -> None:
+    plan(sb)
+    sb.slack.command(QUINN, "/audit", "cancel AU-2026-0001 process merged into Purchasing")
+    assert "is cancelled" in sb.slack.last_response()["text"]
+    sb.ctx.sender.drain()
+    before = len(texts(sb, BEN))
+    for day in (2, 9, 15, 16, 17):
+        clock.set(datetime(2026, 12, day, 9, 0, tzinfo=timezone.utc))
+        sb.ctx.nudges.derive()
+        sb.ctx.sender.drain()
+    assert len(texts(sb, BEN)) == before
+    sb.slack.command(BEN, "/audit", "checklist AU-2026-0001")
+    message = checklist_message(sb, BEN, "AU-2026-0001")
+    assert "is cancelled; the checklist is kept as it was" in json.dumps(message["blocks"])
+
+
+def test_an_answer_after_completion_is_refused(sb: Sandbox) -> None:
+    plan(sb)
+    sb.slack.command(BEN, "/audit", "checklist AU-2026-0001")
+    message = checklist_message(sb, BEN, "AU-2026-0001")
+    (audit,) = the_audits(sb)
+    from bot import audits as rules
+
+    rules.complete(sb.ctx, audit.id or 0, BEN.id, rules.Completion("Done", [], "minor", [], []))
+    answer(sb, BEN, message, 1, "conforming")
+    assert "already completed" in sb.slack.last_response()["text"]
     with sb.db.session() as session:
-        assert session.exec(select(AuditFinding)).one().kind == "positive"
+        assert [q.answer for q in store.questions_of(session, audit.id)] == [None, None, None]  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -153,6 +153,10 @@ def test_the_register_owner_may_publish_the_next_revision_with_training_new(sb: 
     assert not answered.content
     sb.slack.command(BEN, "/training", "new")
     assert "Only QMS managers and document owners" in sb.slack.last_response()["text"]
+    # The register follows the published revision, and says so on its trail.
+    assert doc(sb).revision == "E"
+    with sb.db.session() as session:
+        assert [e.action for e in history(session, "document", "SOP-012")] == ["registered", "revision_published"]
 
 
 def test_the_register_lists_overdue_first(sb: Sandbox) -> None:

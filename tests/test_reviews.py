@@ -147,7 +147,7 @@ def test_recording_the_review_tracks_its_actions_and_plans_the_next(sb: Sandbox,
     assert "Choose who owns" in bad["errors"]["owner_1"] and "due date" in bad["errors"]["due_1"]
     answers = {"held_on": "2026-12-10", "minutes": "QMS suitable and effective; invest in inspection.",
                "action_1": "Hire a second QA inspector", "owner_1": LENA.id, "due_1": "2027-02-01"}
-    assert not sb.slack.submit(BEN, form, answers).json() == {}  # not a manager: refused in the form
+    assert "Only QMS managers" in sb.slack.submit(BEN, form, answers).json()["errors"]["minutes"]  # refused on the server
     assert not sb.slack.submit(QUINN, form, answers).content
     again = sb.slack.submit(QUINN, form, answers).json()
     assert "Already done" in again["errors"]["minutes"]
@@ -184,3 +184,45 @@ def test_an_unrecorded_review_reminds_the_managers(sb: Sandbox, clock: ManualClo
     sb.ctx.nudges.derive()
     sb.ctx.sender.drain()
     assert any("has not been recorded yet" in m["text"] for m in sb.fake.sent_messages(QUINN.id))
+
+
+def test_a_cancelled_review_sends_no_pack_and_no_reminder(sb: Sandbox, clock: ManualClock) -> None:
+    schedule(sb)
+    sb.slack.command(BEN, "/review", "cancel MR-2026-0001 wrong year")
+    assert "Only QMS managers" in sb.slack.last_response()["text"]
+    sb.slack.command(QUINN, "/review", "cancel MR-2026-0001 planned in the wrong year")
+    assert "is cancelled" in sb.slack.last_response()["text"]
+    (review,) = the_reviews(sb)
+    assert review.status == "cancelled"
+    sb.ctx.sender.drain()
+    before = {p: len(sb.fake.sent_messages(p)) for p in (BEN.id, LENA.id, QUINN.id)}
+    for day in (4, 11):
+        clock.set(datetime(2026, 12, day, 9, 0, tzinfo=timezone.utc))
+        sb.ctx.nudges.derive()
+        sb.ctx.sender.drain()
+    assert {p: len(sb.fake.sent_messages(p)) for p in before} == before
+    with sb.db.session() as session:
+        assert [e.action for e in history(session, "management_review", "MR-2026-0001")] == ["scheduled", "cancelled"]
+
+
+def test_homes_and_the_digest_show_the_programme(sb: Sandbox) -> None:
+    from tests.test_audits import PLAN
+    from tests.test_documents import SOP
+
+    sb.slack.command(QUINN, "/audit", "plan")
+    sb.slack.submit(QUINN, sb.slack.last_view(), {**PLAN, "planned_date": "2026-12-01"})
+    schedule(sb, planned_date="2026-12-02")
+    sb.slack.command(QUINN, "/doc", "add")
+    sb.slack.submit(QUINN, sb.slack.last_view(), {**SOP, "owner": BEN.id})
+    sb.slack.event({"type": "app_home_opened", "user": BEN.id, "channel": "D" + BEN.id[1:], "tab": "home"})
+    ben = json.dumps(sb.fake.home_views[BEN.id]["blocks"], ensure_ascii=False)
+    assert "*Your audits, reviews and document reviews* (3)" in ben
+    assert "*AU-2026-0001* · you audit Production" in ben and "*MR-2026-0001* · management review" in ben and "*SOP-012* rev C · review" in ben
+    sb.slack.event({"type": "app_home_opened", "user": QUINN.id, "channel": "D" + QUINN.id[1:], "tab": "home"})
+    quinn = json.dumps(sb.fake.home_views[QUINN.id]["blocks"], ensure_ascii=False)
+    assert "*Audit programme*: 0 of 1 done this cycle, 0 overdue, 8 processes not yet planned" in quinn
+    assert "*Next management review*: MR-2026-0001 on 02 Dec 2026" in quinn
+    sb.slack.command(LENA, "/qms", "digest")
+    digest = json.dumps(sb.slack.last_response()["blocks"], ensure_ascii=False)
+    assert "*Internal audits* (cycle from 01 Jan 2026)" in digest and "Done: *0* of 1 planned" in digest
+    assert "AU-2026-0001 · internal audit of Production" in digest and "MR-2026-0001 · management review · 02 Dec" in digest
