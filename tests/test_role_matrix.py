@@ -165,6 +165,24 @@ def snooze(sb: Sandbox, person: Person, message: dict[str, Any]) -> bool:
     return not is_refusal(said) and '"type": "modal"' in said
 
 
+def possible_recurrence(sb: Sandbox) -> Any:
+    from tests.test_nonconformity import close_quickly
+
+    earlier = raise_nc(sb, owner=ANNA.id, title="Torque not recorded at station 3")
+    close_quickly(sb, earlier)
+    again = raise_nc(sb, owner=ANNA.id, title="Torque not recorded at station 3")
+    assert again.possible_recurrence_of is not None
+    return again
+
+
+def recurrence_button(label: str) -> Callable[[Sandbox, Person, Any], bool]:
+    def attempt(sb: Sandbox, person: Person, nc: Any) -> bool:
+        said = attempt_with(sb, lambda: sb.press(person, nc_card(sb, nc), label))
+        return not is_refusal(said) and reload(sb, nc).possible_recurrence_of is None
+
+    return attempt
+
+
 def planned_audit(sb: Sandbox) -> int:
     from tests.test_audits import PLAN, the_audits
 
@@ -224,6 +242,8 @@ MATRIX = [
     Row("NC: verify effectiveness (independent)", frozenset({MANAGER}), *nc_button("Verify effectiveness", lambda sb, nc: work_to_actions_done(sb, nc, ANNA))),
     Row("NC: close", frozenset({MANAGER}), *nc_button("Close NC", verified)),
     Row("NC: cancel", frozenset({MANAGER}), *nc_button("Cancel NC")),
+    Row("NC: link a possible recurrence", frozenset({MANAGER}), possible_recurrence, recurrence_button("Link as recurrence")),
+    Row("NC: dismiss a possible recurrence", frozenset({MANAGER}), possible_recurrence, recurrence_button("Not a recurrence")),
     Row("/qms outbox", frozenset({MANAGER}), lambda sb: None, command("/qms", "outbox")),
     Row("/qms digest", frozenset({MANAGER, LEADER}), lambda sb: None, command("/qms", "digest")),
     Row("/kpi new", frozenset({MANAGER}), lambda sb: None, command("/kpi", "new")),
@@ -273,7 +293,7 @@ def test_every_role_is_allowed_or_refused_as_documented(sb: Sandbox, row: Row) -
 def test_the_matrix_covers_every_nc_step_button() -> None:
     from bot.nc_blocks import STEP_BUTTONS
 
-    covered = {r.action for r in MATRIX if r.action.startswith("NC: ")}
+    covered = {r.action for r in MATRIX if r.action.startswith("NC: ") and "recurrence" not in r.action}
     assert len(covered) == len(STEP_BUTTONS)  # one row per step button on the card
 
 
