@@ -132,9 +132,10 @@ def assignee_error(ctx: "Context", user_id: str | None) -> str | None:
 
 
 def people_error(ctx: "Context", user_ids: list[str]) -> str | None:
-    """Why one of these people cannot take part, or None. A few are looked up one by one
-    (cached); more from one users.list, so fifty people never cost fifty Slack calls."""
-    if len(user_ids) <= 3:
+    """Why one of these people cannot take part, or None. Up to ten are looked up one by one
+    (users.info, Tier 4, cached); more from the workspace list (users.list, 200 a page,
+    cached), so fifty people never cost fifty calls before the form is answered."""
+    if len(user_ids) <= 10:
         return next((p for p in (assignee_error(ctx, u) for u in user_ids) if p), None)
     everyone = ctx.directory.everyone()
     for user_id in user_ids:
