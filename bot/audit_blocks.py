@@ -81,7 +81,7 @@ def observation_modal(audit: Audit, line: AuditQuestion, checklist_at: tuple[str
     ]
     origin: dict[str, Any] = {"line": line.id}
     if checklist_at:
-        origin["checklist"] = list(checklist_at)
+        origin["clicked"] = list(checklist_at)
     return modal(OBSERVATION_CALLBACK, "Audit observation", blocks, submit="Save", private_metadata=json.dumps(origin))
 
 

@@ -157,6 +157,11 @@ def check_plan(ctx: "Context", form: PlanForm) -> tuple[dict[str, str], Plan | N
     return {}, Plan(form.process, scope, clauses, form.lead_auditor, list(dict.fromkeys(form.auditees)), planned)
 
 
+def _related(a: str, b: str) -> bool:
+    """The same clause, or one within the other (8.5 and 8.5.1)."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
 def starting_checklist(session: Session, process: str, clauses: list[str]) -> list[tuple[str | None, str]]:
     """The last audit of the process's questions, or the template's lines for the clauses in scope."""
     previous = store.latest_of_process(session, process)
@@ -165,11 +170,10 @@ def starting_checklist(session: Session, process: str, clauses: list[str]) -> li
         if lines:
             return lines[: blocks.CHECKLIST_SHOWN]
     if clauses:
-        chosen = [(c, q) for c, q in TEMPLATE if any(c == s or c.startswith(s + ".") or s.startswith(c + ".") for s in clauses)]
-        covered = {c for c, _ in chosen}
+        chosen: list[tuple[str | None, str]] = [(c, q) for c, q in TEMPLATE if any(_related(c, s) for s in clauses)]
         # A clause in scope with no template question still gets a line to answer.
-        chosen += [(s, f"Is clause {s} met in this process? Record the evidence sampled.") for s in clauses if not any(s == c or s.startswith(c + ".") or c.startswith(s + ".") for c in covered)]
-        return list(chosen)[: blocks.CHECKLIST_SHOWN]
+        chosen += [(s, f"Is clause {s} met in this process? Record the evidence sampled.") for s in clauses if not any(_related(s, c) for c, _ in TEMPLATE)]
+        return chosen[: blocks.CHECKLIST_SHOWN]
     return list(TEMPLATE)
 
 
@@ -415,9 +419,9 @@ def record_reply(ctx: "Context", number: str) -> Reply:
         return blocks.record(_view(session, audit), today(ctx))
 
 
-def current_cycle(ctx_settings: Any, day: date) -> tuple[date, date]:
-    start = cycle_start(day, ctx_settings.audit_cycle_months)
-    return start, add_months(start, ctx_settings.audit_cycle_months)
+def current_cycle(settings: Any, day: date) -> tuple[date, date]:
+    start = cycle_start(day, settings.audit_cycle_months)
+    return start, add_months(start, settings.audit_cycle_months)
 
 
 def programme_of(session: Session, settings: Any, day: date) -> blocks.Programme:

@@ -91,7 +91,8 @@ def reviewed(doc: ControlledDocument, review: DocumentReview) -> Reply:
     return Reply(text)
 
 
-def revise_modal(doc: ControlledDocument, groups: list[tuple[str, str]], due: date) -> dict[str, Any]:
+def revise_modal(doc: ControlledDocument, groups: list[tuple[str, str]], due: date, clicked: tuple[str, str] | None = None) -> dict[str, Any]:
+    """The revise form; `clicked` is the review reminder it came from (redrawn once saved)."""
     blocks = [
         section(_name(doc)),
         input_block("revision", "New revision", text_input("value", max_length=20, placeholder=f"after {doc.revision}")),
@@ -99,7 +100,10 @@ def revise_modal(doc: ControlledDocument, groups: list[tuple[str, str]], due: da
         input_block("link", "Link", text_input("value", max_length=1000, initial=doc.link, placeholder="https://…"), optional=True),
         input_block("training", "Training", checkboxes("value", [("Ask people to read and acknowledge the new revision", START_TRAINING)]), optional=True),
     ] + audience_inputs(groups, due, optional_due=True)
-    return modal(REVISE_CALLBACK, "Record a revision", blocks, submit="Save", private_metadata=json.dumps({"document": doc.id, "seen": doc.next_review.isoformat()}))
+    origin: dict[str, Any] = {"document": doc.id, "seen": doc.next_review.isoformat()}
+    if clicked:
+        origin["clicked"] = list(clicked)
+    return modal(REVISE_CALLBACK, "Record a revision", blocks, submit="Save", private_metadata=json.dumps(origin))
 
 
 def _status(doc: ControlledDocument, today: date, notice: int) -> str:

@@ -105,7 +105,7 @@ def raise_modal(
     ]
     origin: dict[str, Any] = {k: v for k, v in (("capture", capture_id), ("complaint", complaint_id), ("audit_line", audit_line)) if v}
     if checklist_at:
-        origin["checklist"] = list(checklist_at)
+        origin["clicked"] = list(checklist_at)
     metadata = json.dumps(origin) if origin else ""
     return modal(RAISE_CALLBACK, "Raise nonconformity", blocks, submit="Raise", private_metadata=metadata)
 

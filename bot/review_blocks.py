@@ -58,7 +58,7 @@ def _about(review: ManagementReview) -> str:
 def record_modal(review: ManagementReview, today: date) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         section(_about(review)),
-        input_block("held_on", "Held on", datepicker("value", initial=min(today, review.planned_date) if review.planned_date <= today else today)),
+        input_block("held_on", "Held on", datepicker("value", initial=min(today, review.planned_date))),
         input_block("minutes", "Minutes and decisions", text_input("value", multiline=True, max_length=3000,
                     placeholder="Conclusions on the suitability, adequacy and effectiveness of the QMS; decisions on improvement, changes and resources")),
         context("*Output actions* (9.3.3): each is tracked and nudged like a corrective action, and reported in the next review's pack."),

@@ -15,7 +15,7 @@ from bot import nonconformity as nc
 from bot.mrkdwn import plain_text, unescape
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.common import answerer, ephemeral, form_values, open_form_from_button, open_modal, origin_ids, origin_message, record_id, teller
+from handlers.common import answerer, clicked_message, ephemeral, form_values, open_form_from_button, open_modal, origin_ids, origin_message, record_id, teller
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -140,8 +140,6 @@ def register(app: App, ctx: "Context") -> None:
         ack()
         tell = answerer(body, respond, client)
         user = body["user"]["id"]
-        container = body.get("container") or {}
-        where = (container.get("channel_id") or (body.get("channel") or {}).get("id"), container.get("message_ts"))
         raw_line, _, result = str((action.get("selected_option") or {}).get("value", "")).partition(":")
         try:
             line_id = record_id(raw_line)
@@ -150,7 +148,7 @@ def register(app: App, ctx: "Context") -> None:
         if not line_id or result not in blocks.ANSWER_LABELS:
             tell("That answer is broken; open the checklist again with `/audit checklist AU-…`.")
             return
-        at = (where[0], where[1]) if where[0] and where[1] else None
+        at = clicked_message(body)
         try:
             if result == "conforming":
                 audits.answer(ctx, line_id, user, result)

@@ -83,13 +83,22 @@ def origin_ids(view: dict[str, Any], *names: str) -> tuple[int | None, ...]:
     return tuple(origin.get(n) if isinstance(origin.get(n), int) and 1 <= origin.get(n) <= MAX_ID else None for n in names)
 
 
+def clicked_message(body: dict[str, Any]) -> tuple[str, str] | None:
+    """The (channel, ts) of the message whose button or select was used; None for an
+    ephemeral message or the Home tab, which cannot be changed with chat.update."""
+    container = body.get("container") or {}
+    if container.get("type") != "message" or container.get("is_ephemeral") or not container.get("channel_id") or not container.get("message_ts"):
+        return None
+    return container["channel_id"], container["message_ts"]
+
+
 def origin_message(view: dict[str, Any]) -> tuple[str, str] | None:
-    """The (channel, ts) of the message a form was opened from, when it carries one."""
+    """The (channel, ts) of the message a form was opened from (its metadata's "clicked")."""
     try:
         origin = json.loads(view.get("private_metadata") or "{}")
     except ValueError:
         return None
-    where = origin.get("checklist") if isinstance(origin, dict) else None
+    where = origin.get("clicked") if isinstance(origin, dict) else None
     if isinstance(where, list) and len(where) == 2 and all(isinstance(x, str) for x in where):
         return where[0], where[1]
     return None

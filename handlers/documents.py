@@ -16,7 +16,7 @@ from bot import document_blocks as blocks
 from bot.mrkdwn import plain_text
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.common import answerer, form_values, open_modal, teller
+from handlers.common import answerer, clicked_message, form_values, open_modal, origin_message, teller
 from handlers.training import publish_and_report
 
 if TYPE_CHECKING:
@@ -28,14 +28,13 @@ T = TypeVar("T")
 USAGE = "Use `/doc list`, `/doc add` or `/doc SOP-012`."
 
 
-def _replace_clicked(client: WebClient, body: dict[str, Any], text: str) -> bool:
+def _replace_clicked(client: WebClient, where: tuple[str, str] | None, text: str) -> bool:
     """Turn the review nudge that was clicked into what was recorded, so its buttons go;
     False when there is no such message to change (an ephemeral view, the Home tab)."""
-    container = body.get("container") or {}
-    if container.get("type") != "message" or container.get("is_ephemeral") or not container.get("message_ts"):
+    if where is None:
         return False
     try:
-        client.chat_update(channel=container["channel_id"], ts=container["message_ts"], text=text, blocks=[])
+        client.chat_update(channel=where[0], ts=where[1], text=text, blocks=[])
         return True
     except SlackApiError as exc:
         log.warning("could not update the review nudge: %s", exc.response.get("error"))
@@ -103,7 +102,7 @@ def register(app: App, ctx: "Context") -> None:
         reply = _checked(tell, lambda: documents.reviewed_no_change(ctx, str(action.get("value", "")), body["user"]["id"]))
         if reply is None:
             return
-        if not _replace_clicked(client, body, reply.text):
+        if not _replace_clicked(client, clicked_message(body), reply.text):
             tell(reply.text)
         home.publish(ctx, body["user"]["id"])
 
@@ -118,12 +117,7 @@ def register(app: App, ctx: "Context") -> None:
             groups = ctx.directory.user_groups()
         except SlackApiError:  # the form still works with people and channels
             groups = []
-        view = blocks.revise_modal(doc, groups, training.due_default(ctx))
-        container = body.get("container") or {}
-        if container.get("type") == "message" and container.get("message_ts") and not container.get("is_ephemeral"):
-            meta = json.loads(view["private_metadata"])
-            meta["clicked"] = [container["channel_id"], container["message_ts"]]
-            view["private_metadata"] = json.dumps(meta)
+        view = blocks.revise_modal(doc, groups, training.due_default(ctx), clicked_message(body))
         open_modal(client, body["trigger_id"], view, tell)
 
     @app.view(blocks.REVISE_CALLBACK)
@@ -149,9 +143,7 @@ def register(app: App, ctx: "Context") -> None:
             ack(response_action="errors", errors={"revision": plain_text(str(refused), ctx.directory.name)})
             return
         ack()
-        clicked = meta.get("clicked")
-        if isinstance(clicked, list) and len(clicked) == 2:
-            _replace_clicked(client, {"container": {"type": "message", "channel_id": clicked[0], "message_ts": clicked[1]}}, f"{doc.reference} revised to rev {doc.revision}; next review {doc.next_review:%d %b %Y}.")
+        _replace_clicked(client, origin_message(view), f"{doc.reference} revised to rev {doc.revision}; next review {doc.next_review:%d %b %Y}.")
         if revision.publication is not None:
             round_number = publish_and_report(ctx, client, user, revision.publication)
             if round_number:

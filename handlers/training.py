@@ -14,7 +14,7 @@ from bot import training_blocks as blocks
 from bot.mrkdwn import mention, safe
 from bot.qms import help_reply
 from bot.roles import NotAllowed
-from handlers.common import answerer, ephemeral, form_values, open_modal, record_id
+from handlers.common import answerer, clicked_message, ephemeral, form_values, open_modal, record_id
 
 if TYPE_CHECKING:
     from bot.app import Context
@@ -148,7 +148,7 @@ def register(app: App, ctx: "Context") -> None:
             when = done.assignment.acknowledged_at.astimezone(ctx.settings.zone) if done.assignment.acknowledged_at else None
             tell(f"You already acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}" + (f" on {when:%d %b %Y at %H:%M}" if when else "") + ". Nothing changed.")
             return
-        clicked = (None, None) if container.get("is_ephemeral") or from_home else (container.get("channel_id"), container.get("message_ts"))
+        clicked = clicked_message(body) or (None, None)
         training.show_acknowledged(ctx, done, clicked)
         if container.get("is_ephemeral"):
             tell(f":white_check_mark: Acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}. Thank you.")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from subprocess import Popen
 
 from sqlalchemy import create_engine, text
 from sqlmodel import col, select
@@ -42,13 +42,16 @@ FANOUT = 1000
 DOUBLES_PER_KILL = 1
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    """Poll `condition` (another process is working) until it holds or the deadline passes."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        time.sleep(0.05)
+def read_log_until(process: Popen[str], needle: str, condition: Callable[[], bool]) -> None:
+    """Read the bot's log (blocking on its pipe, no polling) until a line with `needle` comes
+    after which `condition` holds: the sender logs "outbox: N sent" once a batch is marked."""
+    assert process.stderr is not None
+    seen = []
+    for line in process.stderr:
+        seen.append(line)
+        if needle in line and condition():
+            return
+    raise AssertionError(f"the bot stopped before '{needle}' with the condition met:\n" + "".join(seen[-40:]))
 
 
 def recipient(n: int) -> str:
@@ -107,7 +110,7 @@ def test_a_killed_bot_restarted_delivers_every_message_and_doubles_at_most_the_o
                 with db.session() as session:
                     return rows.status_counts(session) == {"sent": FANOUT}
 
-            wait_until(all_marked, 10, "every outbox row marked sent")
+            read_log_until(second, "outbox: ", all_marked)
         finally:
             stop(second)
         db.dispose()
