@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from slack_bolt import App  # noqa: E402
 
-from bot.sandbox import ANNA, QUINN, Sandbox  # noqa: E402
+from bot.standin.sandbox import ANNA, QUINN, Sandbox  # noqa: E402
 from bot.server import EVENTS_PATH, make_server, wsgi_app  # noqa: E402
-from bot.simulate import Simulator  # noqa: E402
+from bot.standin.simulate import Simulator  # noqa: E402
 
 SLACK_CALLS = ("views.open", "chat.postMessage", "chat.update", "chat.getPermalink", "users.info", "views.publish", "conversations.info")
 

@@ -27,11 +27,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event, insert, text  # noqa: E402
 
-from bot import digest, home  # noqa: E402
+from bot import digest
+from bot import home  # noqa: E402
 from bot import nonconformity as nc  # noqa: E402
 from bot.app import build_context  # noqa: E402
-from bot.clock import ManualClock  # noqa: E402
-from bot.config import explicit_settings  # noqa: E402
+from bot.workspace.clock import ManualClock  # noqa: E402
+from bot.workspace.config import explicit_settings  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import CorrectiveAction, Feedback, Nonconformity, OutboxMessage  # noqa: E402

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.clock import ManualClock  # noqa: E402
-from bot.sandbox import QUINN, Sandbox  # noqa: E402
+from bot.workspace.clock import ManualClock  # noqa: E402
+from bot.standin.sandbox import QUINN, Sandbox  # noqa: E402
 
 
 def main() -> int:

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.fakeslack import FakeSlack  # noqa: E402
+from bot.standin.fakeslack import FakeSlack  # noqa: E402
 
 
 def rss_mib(pid: int) -> float:

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltResponse
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import OperationalError
 
 import handlers
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
-from bot.nudges import NudgeEngine, NudgeSource
-from bot.outbox import Sender
-from bot.people import Directory
-from bot.roles import Roles
-from bot.slack import web_client
-from bot.webhooks import WebhookSender, audit_hook
+from bot.workspace.clock import Clock, SystemClock
+from bot.workspace.config import Settings
+from bot.context import Context
+from bot.delivery.nudges import NudgeEngine, NudgeSource
+from bot.delivery.outbox import Sender
+from bot.workspace.people import Directory
+from bot.workspace.roles import Roles
+from bot.workspace.slack import web_client
+from bot.delivery.webhooks import WebhookSender, audit_hook
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -28,21 +27,6 @@ log = logging.getLogger(__name__)
 LISTENER_WORKERS = 32
 DB_DOWN = "The records database is not reachable right now, so nothing was saved. Please try again in a minute."
 SOMETHING_WRONG = "Something went wrong on our side and nothing was saved. Please try again; if it keeps happening, tell your QMS manager."
-
-
-@dataclass
-class Context:
-    """What every bot function may use; handlers receive it when they are registered."""
-
-    settings: Settings
-    db: Database
-    clock: Clock
-    client: WebClient
-    directory: Directory
-    roles: Roles
-    sender: Sender
-    nudges: NudgeEngine
-    webhooks: WebhookSender
 
 
 def feature_sources(directory: Directory | None = None) -> list[NudgeSource]:

@@ -12,7 +12,7 @@ from typing import Any
 from slack_bolt.error import BoltError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.config import ConfigError, Settings, credential_problems, load_settings
+from bot.workspace.config import ConfigError, Settings, credential_problems, load_settings
 
 log = logging.getLogger("qms-bot")
 
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "demo":
-        from bot.demo import play
+        from bot.standin.demo import play
 
         try:
             return play(sys.stdout)
@@ -107,7 +107,7 @@ def _check(settings: Settings) -> int:
     }
     for name in Settings.model_fields:
         if not name.startswith("slack_") or name == "slack_api_url":
-            from bot.config import setting_name
+            from bot.workspace.config import setting_name
 
             shown[setting_name(name)] = getattr(settings, name)
     for key, value in shown.items():
@@ -120,8 +120,8 @@ def _check(settings: Settings) -> int:
 
 def _preview_digest(settings: Settings) -> int:
     from bot import digest
-    from bot.clock import SystemClock
-    from bot.transcript import render_message
+    from bot.workspace.clock import SystemClock
+    from bot.surfaces.transcript import render_message
 
     try:
         db = _database(settings)
@@ -139,7 +139,7 @@ def _preview_digest(settings: Settings) -> int:
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
     from bot import export
-    from bot.clock import SystemClock
+    from bot.workspace.clock import SystemClock
 
     try:
         period = export.parse_period(args.first, args.last, settings.zone, SystemClock().now().astimezone(settings.zone).date())
@@ -199,7 +199,7 @@ def _run(settings: Settings, host: str) -> int:
     if problems:
         return _fail(problems)
     from bot.app import build_context, create_app
-    from bot.scheduler import make_scheduler
+    from bot.delivery.scheduler import make_scheduler
 
     try:
         db = _database(settings)

@@ -9,7 +9,7 @@ from slack_bolt import App
 from handlers import audits, documents, feedback, home, nonconformity, objectives, qms, reviews, snooze, training, welcome
 
 if TYPE_CHECKING:
-    from bot.app import Context
+    from bot.context import Context
 
 
 def register_all(app: App, ctx: "Context") -> None:

@@ -9,16 +9,18 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import audits, home, nc_blocks
-from bot import audit_blocks as blocks
+from bot import audits
+from bot import home
+from bot.nonconformity import blocks as nc_blocks
+from bot.audits import blocks
 from bot import nonconformity as nc
-from bot.mrkdwn import plain_text, unescape
+from bot.surfaces.mrkdwn import plain_text, unescape
 from bot.qms import help_reply
-from bot.roles import NotAllowed
+from bot.errors import NotAllowed
 from handlers.common import answerer, clicked_message, ephemeral, form_values, open_form_from_button, open_modal, origin_ids, origin_message, record_id, teller
 
 if TYPE_CHECKING:
-    from bot.app import Context
+    from bot.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +76,7 @@ def register(app: App, ctx: "Context") -> None:
                 ack(response_type="ephemeral", text="Only QMS managers can plan internal audits. Ask your QMS manager.")
                 return
             ack()
-            open_modal(client, command["trigger_id"], blocks.plan_modal(ctx.settings.processes, audits.today(ctx)), teller(respond))
+            open_modal(client, command["trigger_id"], blocks.plan_modal(ctx.settings.processes, ctx.today()), teller(respond))
             return
         if sub == "list" and len(words) <= 1:
             ack()

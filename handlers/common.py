@@ -11,11 +11,12 @@ from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import captures
-from bot.mrkdwn import unescape
+from bot.errors import Broken
+from bot.workspace import captures
+from bot.surfaces.mrkdwn import unescape
 
 if TYPE_CHECKING:
-    from bot.app import Context
+    from bot.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +66,13 @@ MAX_ID = 2**31 - 1  # the ids are INTEGER columns: a bigger number can name no r
 
 
 def record_id(value: Any) -> int:
-    """A record id from a button's value or a form's metadata; ValueError unless it can be one."""
-    number = int(str(value))
+    """A record id from a button's value or a form's metadata; Broken unless it can be one."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise Broken(f"{value!r} is no record id") from None
     if not 1 <= number <= MAX_ID:
-        raise ValueError(f"no record has id {number}")
+        raise Broken(f"no record has id {number}")
     return number
 
 

@@ -11,16 +11,18 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import documents, home, training
-from bot import document_blocks as blocks
-from bot.mrkdwn import plain_text
+from bot import documents
+from bot import home
+from bot import training
+from bot.documents import blocks
+from bot.surfaces.mrkdwn import plain_text
 from bot.qms import help_reply
-from bot.roles import NotAllowed
+from bot.errors import NotAllowed
 from handlers.common import answerer, clicked_message, form_values, open_modal, origin_message, teller
 from handlers.training import publish_and_report
 
 if TYPE_CHECKING:
-    from bot.app import Context
+    from bot.context import Context
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -65,7 +67,7 @@ def register(app: App, ctx: "Context") -> None:
                 ack(response_type="ephemeral", text="Only QMS managers add documents to the register. Ask your QMS manager.")
                 return
             ack()
-            open_modal(client, command["trigger_id"], blocks.add_modal(documents.today(ctx)), teller(respond))
+            open_modal(client, command["trigger_id"], blocks.add_modal(ctx.today()), teller(respond))
             return
         if sub == "list":
             ack()

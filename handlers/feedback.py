@@ -7,16 +7,17 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import feedback, home
-from bot import feedback_blocks as blocks
-from bot import nc_blocks
-from bot.mrkdwn import unescape
+from bot import feedback
+from bot import home
+from bot.feedback import blocks
+from bot.nonconformity import blocks as nc_blocks
+from bot.surfaces.mrkdwn import unescape
 from bot.qms import help_reply
-from bot.roles import NotAllowed
+from bot.errors import NotAllowed
 from handlers.common import ephemeral, form_values, open_from_message, open_modal, origin_ids, record_id, teller
 
 if TYPE_CHECKING:
-    from bot.app import Context
+    from bot.context import Context
 
 LOG_FROM_MESSAGE = "log_feedback_from_message"
 USAGE = "Use `/feedback` to log feedback, `/feedback list`, `/feedback stats [days]` or `/feedback FB-2026-0001`."
@@ -47,7 +48,7 @@ def register(app: App, ctx: "Context") -> None:
         ack()
         # Anything else is the start of what the customer said.
         form = feedback.FeedbackForm(text=unescape(" ".join(words)) or None)
-        open_modal(client, command["trigger_id"], blocks.log_modal(form, feedback.today(ctx)), teller(respond))
+        open_modal(client, command["trigger_id"], blocks.log_modal(form, ctx.today()), teller(respond))
 
     @app.message_shortcut(LOG_FROM_MESSAGE)
     def on_log_from_message(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
@@ -55,7 +56,7 @@ def register(app: App, ctx: "Context") -> None:
 
         def form_for(typed: str, capture_id: int | None) -> dict[str, Any]:
             form = feedback.FeedbackForm(text=typed[: feedback.TEXT_MAX] or None)
-            return blocks.log_modal(form, feedback.today(ctx), capture_id=capture_id)
+            return blocks.log_modal(form, ctx.today(), capture_id=capture_id)
 
         open_from_message(ctx, client, body, respond, form_for)
 

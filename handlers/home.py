@@ -7,13 +7,15 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import feedback, home, nc_blocks
-from bot import feedback_blocks
+from bot import feedback
+from bot import home
+from bot.nonconformity import blocks as nc_blocks
+from bot.feedback import blocks as feedback_blocks
 from bot import nonconformity as nc
 from handlers.common import answerer, open_modal
 
 if TYPE_CHECKING:
-    from bot.app import Context
+    from bot.context import Context
 
 
 def register(app: App, ctx: "Context") -> None:
@@ -30,5 +32,5 @@ def register(app: App, ctx: "Context") -> None:
     @app.action(home.LOG_FEEDBACK)
     def on_log(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        view = feedback_blocks.log_modal(feedback.FeedbackForm(), feedback.today(ctx))
+        view = feedback_blocks.log_modal(feedback.FeedbackForm(), ctx.today())
         open_modal(client, body["trigger_id"], view, answerer(body, None, client))

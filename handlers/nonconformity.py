@@ -9,17 +9,20 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import audits, feedback, home, nc_blocks
+from bot import audits
+from bot import feedback
+from bot import home
+from bot.nonconformity import blocks as nc_blocks
 from bot import nonconformity as nc
-from bot.lifecycle import Step
-from bot.mrkdwn import plain_text, unescape
+from bot.nonconformity.lifecycle import Step
+from bot.surfaces.mrkdwn import plain_text, unescape
 from bot.qms import help_reply
-from bot.roles import NotAllowed
+from bot.errors import NotAllowed
 from handlers.audits import show_checklist
 from handlers.common import answerer, ephemeral, form_values, open_from_message, open_modal, origin_ids, origin_message, record_id, teller
 
 if TYPE_CHECKING:
-    from bot.app import Context
+    from bot.context import Context
 
 RAISE_SHORTCUT = "raise_nc"
 RAISE_FROM_MESSAGE = "raise_nc_from_message"
@@ -110,7 +113,7 @@ def register(app: App, ctx: "Context") -> None:
     modals: dict[Step, Callable[[nc.Record, int | None], dict[str, Any]]] = {
         Step.CONTAIN: lambda r, _: nc_blocks.containment_modal(r),
         Step.RECORD_ROOT_CAUSE: lambda r, _: nc_blocks.root_cause_modal(r),
-        Step.ADD_ACTION: lambda r, _: nc_blocks.action_modal(r, nc.today(ctx)),
+        Step.ADD_ACTION: lambda r, _: nc_blocks.action_modal(r, ctx.today()),
         Step.COMPLETE_ACTIONS: lambda r, a: nc_blocks.done_modal(r, next(x for x in r.actions if x.id == a)),
         Step.VERIFY_EFFECTIVE: lambda r, _: nc_blocks.verify_modal(r, ctx.settings.zone),
         Step.CANCEL: lambda r, _: nc_blocks.cancel_modal(r),

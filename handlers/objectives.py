@@ -8,11 +8,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import objectives
-from bot.roles import NotAllowed, Role
+from bot.errors import NotAllowed
+from bot.workspace.roles import Role
 from handlers.common import ephemeral, form_values, open_modal, teller
 
 if TYPE_CHECKING:
-    from bot.app import Context
+    from bot.context import Context
 
 USAGE = "Use `/kpi` (objectives against targets), `/kpi new` (QMS managers) or `/kpi log OBJ-3 97.5 [2026-11]`."
 

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 
 from bot import qms
-from bot.roles import NotAllowed
+from bot.errors import NotAllowed
 
 if TYPE_CHECKING:
-    from bot.app import Context
+    from bot.context import Context
 
 
 def register(app: App, ctx: "Context") -> None:

@@ -9,15 +9,16 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import home, reviews
-from bot import review_blocks as blocks
-from bot.mrkdwn import plain_text, unescape
+from bot import home
+from bot import reviews
+from bot.reviews import blocks
+from bot.surfaces.mrkdwn import plain_text, unescape
 from bot.qms import help_reply
-from bot.roles import NotAllowed
+from bot.errors import NotAllowed
 from handlers.common import answerer, ephemeral, form_values, open_form_from_button, open_modal, origin_ids, record_id, teller
 
 if TYPE_CHECKING:
-    from bot.app import Context
+    from bot.context import Context
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ def register(app: App, ctx: "Context") -> None:
                 groups = ctx.directory.user_groups()
             except SlackApiError:  # the form still works with people
                 groups = []
-            open_modal(client, command["trigger_id"], blocks.schedule_modal(groups, reviews.today(ctx)), teller(respond))
+            open_modal(client, command["trigger_id"], blocks.schedule_modal(groups, ctx.today()), teller(respond))
             return
         if len(words) == 1 and reviews.NUMBER.match(sub):
             ack()

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import snooze
-from bot.outbox import SNOOZE_ACTION
-from bot.roles import NotAllowed
+from bot.delivery import snooze
+from bot.delivery.outbox import SNOOZE_ACTION
+from bot.errors import NotAllowed, Refused
 
 from handlers.common import form_values, record_id
 
 if TYPE_CHECKING:
-    from bot.app import Context
+    from bot.context import Context
 
 
 def register(app: App, ctx: "Context") -> None:
@@ -28,7 +28,7 @@ def register(app: App, ctx: "Context") -> None:
         except ValueError:
             respond(text="That Snooze button is broken; the reminder stays as it is.", response_type="ephemeral", replace_original=False)
             return
-        except (NotAllowed, snooze.SnoozeRefused) as refused:
+        except (NotAllowed, Refused) as refused:
             respond(text=str(refused), response_type="ephemeral", replace_original=False)
             return
         client.views_open(trigger_id=body["trigger_id"], view=snooze.snooze_modal(message_id, record_ref))
@@ -46,7 +46,7 @@ def register(app: App, ctx: "Context") -> None:
         except ValueError:
             ack(response_action="errors", errors={"until": "This form lost track of its reminder; close it and click Snooze again."})
             return
-        except (NotAllowed, snooze.SnoozeRefused) as refused:
+        except (NotAllowed, Refused) as refused:
             ack(response_action="errors", errors={"until": str(refused)})
             return
         ack()

@@ -9,15 +9,16 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import home, training
-from bot import training_blocks as blocks
-from bot.mrkdwn import mention, safe
+from bot import home
+from bot import training
+from bot.training import blocks
+from bot.surfaces.mrkdwn import mention, safe
 from bot.qms import help_reply
-from bot.roles import NotAllowed
+from bot.errors import NotAllowed
 from handlers.common import answerer, clicked_message, ephemeral, form_values, open_modal, record_id
 
 if TYPE_CHECKING:
-    from bot.app import Context
+    from bot.context import Context
 
 log = logging.getLogger(__name__)
 

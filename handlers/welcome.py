@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App
 
-from bot.welcome import welcome_member
+from bot.qms.welcome import welcome_member
 
 if TYPE_CHECKING:
-    from bot.app import Context
+    from bot.context import Context
 
 
 def register(app: App, ctx: "Context") -> None:

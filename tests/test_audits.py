@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
-from bot.simulate import Person
+from bot.workspace.clock import ManualClock
+from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
+from bot.standin.simulate import Person
 from storage import audits as store
 from storage.audit import history
 from storage.models import Audit, Nonconformity
@@ -276,7 +276,7 @@ def test_an_answer_after_completion_is_refused(sb: Sandbox) -> None:
 )
 def test_the_cycle_is_the_calendar_year_by_default(day: date, start: date, end: date) -> None:
     from bot.audits import current_cycle
-    from bot.config import explicit_settings
+    from bot.workspace.config import explicit_settings
 
     assert current_cycle(explicit_settings(), day) == (start, end)
     assert current_cycle(explicit_settings(audit_cycle_months=6), day)[0] == date(2026, 7 if day.month > 6 else 1, 1)

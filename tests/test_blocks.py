@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.blocks import Reply, button, cap_blocks, capped_lines, header, modal, section
-from bot.mrkdwn import escape, mention, safe, truncate
-from bot.transcript import render_blocks, render_view
-from bot.working_hours import next_working_moment
+from bot.surfaces.blocks import Reply, button, cap_blocks, capped_lines, header, modal, section
+from bot.surfaces.mrkdwn import escape, mention, safe, truncate
+from bot.surfaces.transcript import render_blocks, render_view
+from bot.workspace.working_hours import next_working_moment
 
 BERLIN = ZoneInfo("Europe/Berlin")
 DAY = (time(9), time(17, 30))

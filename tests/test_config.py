@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, credential_problems, explicit_settings, load_settings
+from bot.workspace.config import ConfigError, credential_problems, explicit_settings, load_settings
 
 SECRET = "0123456789abcdef0123456789abcdef"
 

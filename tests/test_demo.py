@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 
-from bot.demo import play
+from bot.standin.demo import play
 
 
 def test_the_demo_plays_every_step_and_shows_what_people_see() -> None:

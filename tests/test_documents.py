@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.sandbox import ANNA, BEN, QUINN, Sandbox
-from bot.simulate import Person
+from bot.workspace.clock import ManualClock
+from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
+from bot.standin.simulate import Person
 from storage import documents as store
 from storage.audit import history
 from storage.models import ControlledDocument, TrainingRound
@@ -168,7 +168,7 @@ def test_the_register_lists_overdue_first(sb: Sandbox) -> None:
 
 
 def test_review_intervals_end_on_the_last_day_of_a_shorter_month() -> None:
-    from bot.due import add_months
+    from bot.delivery.due import add_months
 
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2027, 11, 30), 3) == date(2028, 2, 29)

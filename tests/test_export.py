@@ -13,10 +13,17 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from bot import audits, documents, export, feedback, nonconformity, objectives, reviews, training
-from bot.clock import ManualClock
+from bot import audits
+from bot import documents
+from bot import export
+from bot import feedback
+from bot import nonconformity
+from bot import objectives
+from bot import reviews
+from bot import training
+from bot.workspace.clock import ManualClock
 from bot.cli import main
-from bot.sandbox import ANNA, BEN, QUINN, Sandbox
+from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
 from storage.models import AuditEvent, TrainingAssignment
 from tests.test_nonconformity import raise_nc
 from tests.test_training import publish

@@ -8,11 +8,11 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.app import Context
-from bot.clock import ManualClock
-from bot.fakeslack import BOT_USER_ID, FakeSlack
-from bot.sandbox import Sandbox
-from bot.scheduler import make_scheduler
+from bot.context import Context
+from bot.workspace.clock import ManualClock
+from bot.standin.fakeslack import BOT_USER_ID, FakeSlack
+from bot.standin.sandbox import Sandbox
+from bot.delivery.scheduler import make_scheduler
 
 
 @pytest.fixture
@@ -91,7 +91,7 @@ def test_failures_and_rate_limits_on_demand(client: WebClient, fake: FakeSlack, 
 
 
 def test_the_scheduler_ticks_derive_and_send(clock: ManualClock) -> None:
-    from bot.outbox import Nudge
+    from bot.delivery.outbox import Nudge
 
     with Sandbox(clock=clock, sources=[lambda s, now, c: [Nudge(key="tick:1", recipient="U0ANNA0001", text="due")]]) as sb:
         ctx: Context = sb.ctx

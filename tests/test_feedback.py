@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
+from bot.workspace.clock import ManualClock
 from bot.feedback import figures
-from bot.sandbox import ANNA, BEN, QMS_CHANNEL, QUINN, Sandbox
-from bot.simulate import Person
+from bot.standin.sandbox import ANNA, BEN, QMS_CHANNEL, QUINN, Sandbox
+from bot.standin.simulate import Person
 from storage import feedback as store
 from storage.audit import history
 from storage.db import Database

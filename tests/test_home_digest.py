@@ -12,10 +12,10 @@ import pytest
 from sqlmodel import select
 
 from bot import cli
-from bot.clock import ManualClock
-from bot.outbox import Sender
-from bot.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
-from bot.simulate import Person
+from bot.workspace.clock import ManualClock
+from bot.delivery.outbox import Sender
+from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
+from bot.standin.simulate import Person
 from storage.models import OutboxMessage
 
 NC = {"description": "Found at goods-in.", "severity": "major", "source": "employee_report", "process": "Production"}
@@ -218,7 +218,7 @@ def test_chart_axes_use_whole_numbers() -> None:
 
     from PIL import Image
 
-    from bot.charts import Week, trend_png
+    from bot.surfaces.charts import Week, trend_png
 
     png = trend_png([Week("02 Nov", 7, 3, 4.5), Week("09 Nov", 0, 0, None)], "seven at most")
     assert Image.open(io.BytesIO(png)).size == (900, 420)

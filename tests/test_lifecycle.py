@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.lifecycle import RULES, Status, Step, StepNotPossible, Who, can, next_status, next_steps
+from bot.nonconformity.lifecycle import RULES, Status, Step, StepNotPossible, Who, can, next_status, next_steps
 
 S = Status
 ALLOWED: dict[tuple[Step, Status], Status] = {

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from bot import nc_blocks
-from bot.clock import ManualClock
-from bot.sandbox import ANNA, BEN, LENA, QMS_CHANNEL, QUINN, Sandbox
-from bot.simulate import Person
+from bot.nonconformity import blocks as nc_blocks
+from bot.workspace.clock import ManualClock
+from bot.standin.sandbox import ANNA, BEN, LENA, QMS_CHANNEL, QUINN, Sandbox
+from bot.standin.simulate import Person
 from storage import nonconformities as store
 from storage import outbox as outbox_rows
 from storage.audit import history

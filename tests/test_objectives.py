@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import ManualClock
+from bot.workspace.clock import ManualClock
 from bot.objectives import MEASURES, period_of, parse_period, status
-from bot.sandbox import ANNA, LENA, QUINN, Sandbox
+from bot.standin.sandbox import ANNA, LENA, QUINN, Sandbox
 from storage.db import Database
 from storage.models import Feedback, Nonconformity, TrainingAssignment, TrainingRound
 

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.app import Context, build_context
-from bot.clock import ManualClock
-from bot.config import explicit_settings
-from bot.fakeslack import FakeSlack
-from bot.nudges import NudgeEngine
-from bot.outbox import MAX_ATTEMPTS, SNOOZE_ACTION, Nudge, Sender, enqueue
+from bot.context import Context, build_context
+from bot.workspace.clock import ManualClock
+from bot.workspace.config import explicit_settings
+from bot.standin.fakeslack import FakeSlack
+from bot.delivery.nudges import NudgeEngine
+from bot.delivery.outbox import MAX_ATTEMPTS, SNOOZE_ACTION, Nudge, Sender, enqueue
 from storage import outbox as rows
 from storage.db import Database
 from storage.migrate import upgrade

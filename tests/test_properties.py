@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.clock import ManualClock
-from bot.sandbox import ANNA, QUINN, Sandbox
-from bot.simulate import Person
+from bot.workspace.clock import ManualClock
+from bot.standin.sandbox import ANNA, QUINN, Sandbox
+from bot.standin.simulate import Person
 from tests.test_nonconformity import raise_nc
 from tests.test_reliability import record_counts
 from tests.test_role_matrix import complaint, planned_audit, published, registered_document, reminder, review_action, scheduled_review
@@ -146,7 +146,7 @@ def open_nc_step(label: str) -> Any:
 
 
 def open_snooze(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
-    from bot.outbox import SNOOZE_ACTION
+    from bot.delivery.outbox import SNOOZE_ACTION
 
     message = reminder(sb)
     value = next(e["value"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == SNOOZE_ACTION)
@@ -222,8 +222,14 @@ def test_any_answers_to_any_form_get_an_answer_and_ping_nobody(sb: Sandbox, erro
 
 
 def registered_actions() -> list[str]:
-    from bot import audit_blocks, document_blocks, feedback_blocks, home, nc_blocks, review_blocks, training_blocks
-    from bot.outbox import SNOOZE_ACTION
+    from bot.audits import blocks as audit_blocks
+    from bot.documents import blocks as document_blocks
+    from bot.feedback import blocks as feedback_blocks
+    from bot import home
+    from bot.nonconformity import blocks as nc_blocks
+    from bot.reviews import blocks as review_blocks
+    from bot.training import blocks as training_blocks
+    from bot.delivery.outbox import SNOOZE_ACTION
 
     return sorted(
         set(nc_blocks.STEP_BUTTONS.values())

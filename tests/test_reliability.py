@@ -20,10 +20,10 @@ from sqlalchemy import create_engine, text
 from sqlmodel import col, select
 
 from bot.app import DB_DOWN, Context, build_context
-from bot.clock import ManualClock
-from bot.fakeslack import FakeSlack
-from bot.outbox import Nudge, enqueue
-from bot.sandbox import ANNA, BEN, QUINN, Sandbox
+from bot.workspace.clock import ManualClock
+from bot.standin.fakeslack import FakeSlack
+from bot.delivery.outbox import Nudge, enqueue
+from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
 from storage import outbox as rows
 from storage.db import Database
 from storage.migrate import upgrade

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
+from bot.workspace.clock import ManualClock
 from bot.reviews import compile_pack
-from bot.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
+from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
 from storage import reviews as store
 from storage.audit import history
 from storage.models import Audit, AuditFinding, Feedback, ManagementReview, Nonconformity, ReviewAction

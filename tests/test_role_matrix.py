@@ -22,10 +22,10 @@ from typing import Any
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.outbox import SNOOZE_ACTION, Nudge, enqueue
-from bot.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
-from bot.simulate import Person
+from bot.workspace.clock import ManualClock
+from bot.delivery.outbox import SNOOZE_ACTION, Nudge, enqueue
+from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
+from bot.standin.simulate import Person
 from tests.test_feedback import COMPLAINT
 from tests.test_feedback import card as complaint_card
 from tests.test_feedback import entries, log
@@ -291,7 +291,7 @@ def test_every_role_is_allowed_or_refused_as_documented(sb: Sandbox, row: Row) -
 
 
 def test_the_matrix_covers_every_nc_step_button() -> None:
-    from bot.nc_blocks import STEP_BUTTONS
+    from bot.nonconformity.blocks import STEP_BUTTONS
 
     covered = {r.action for r in MATRIX if r.action.startswith("NC: ") and "recurrence" not in r.action}
     assert len(covered) == len(STEP_BUTTONS)  # one row per step button on the card
@@ -318,6 +318,6 @@ def test_forged_and_replayed_requests_are_refused_and_change_nothing(sb: Sandbox
 
 
 def _signature_of(sb: Sandbox, body: str) -> dict[str, str]:
-    from bot.simulate import sign
+    from bot.standin.simulate import sign
 
     return sign(sb.signing_secret, body)

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bot.fakeslack import FakeSlack
-from bot.simulate import Person, Simulator
+from bot.standin.fakeslack import FakeSlack
+from bot.standin.simulate import Person, Simulator
 
 SECRET = "0123456789abcdef0123456789abcdef"
 

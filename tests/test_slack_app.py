@@ -13,10 +13,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import commands
-from bot.outbox import SNOOZE_ACTION, Nudge, enqueue
-from bot.sandbox import ANNA, BEN, LENA, QMS_CHANNEL, QUINN, Sandbox
-from bot.snooze import MAX_SNOOZES, MODAL_CALLBACK, snooze_modal
+from bot import registry as commands
+from bot.delivery.outbox import SNOOZE_ACTION, Nudge, enqueue
+from bot.standin.sandbox import ANNA, BEN, LENA, QMS_CHANNEL, QUINN, Sandbox
+from bot.delivery.snooze import MAX_SNOOZES, MODAL_CALLBACK, snooze_modal
 from storage import outbox as rows
 from storage.audit import history
 

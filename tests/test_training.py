@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.outbox import Sender
-from bot.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
-from bot.simulate import Person
+from bot.workspace.clock import ManualClock
+from bot.delivery.outbox import Sender
+from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
+from bot.standin.simulate import Person
 from storage import outbox as outbox_rows
 from storage import trainings as store
 from storage.audit import history
@@ -104,7 +104,7 @@ def test_only_qms_managers_and_document_owners_publish(sb: Sandbox) -> None:
     assert "Only QMS managers and document owners" in last_text(sb)
     assert len(sb.fake.calls_to("views.open")) == views
     # A forged submission is refused on the server too.
-    from bot.training_blocks import publish_modal
+    from bot.training.blocks import publish_modal
 
     forged = {**publish_modal([], sb.clock.now().date()), "id": "V0FORGED01"}  # type: ignore[attr-defined]
     answer = sb.slack.submit(ANNA, forged, {**FORM, "users": [BEN.id]}).json()

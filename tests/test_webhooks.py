@@ -11,11 +11,12 @@ import pytest
 import respx
 from sqlmodel import select
 
-from bot import feedback, training
-from bot.clock import ManualClock
-from bot.config import ConfigError, explicit_settings
-from bot.sandbox import ANNA, QUINN, Sandbox
-from bot.webhooks import (
+from bot import feedback
+from bot import training
+from bot.workspace.clock import ManualClock
+from bot.workspace.config import ConfigError, explicit_settings
+from bot.standin.sandbox import ANNA, QUINN, Sandbox
+from bot.delivery.webhooks import (
     EVENT_HEADER,
     IDEMPOTENCY_HEADER,
     SIGNATURE_HEADER,
@@ -69,8 +70,9 @@ def test_an_nc_raised_in_slack_is_queued_for_each_endpoint_that_wants_it(sb: San
 
 
 def test_an_audit_completed_and_a_review_held_reach_other_systems_with_what_they_found(sb: Sandbox) -> None:
-    from bot import audits, reviews
-    from bot.sandbox import BEN
+    from bot import audits
+    from bot import reviews
+    from bot.standin.sandbox import BEN
 
     audit = audits.plan(sb.ctx, QUINN.id, audits.Plan("Production", "Line 2", [], BEN.id, [], date(2026, 11, 30)))
     audits.complete(sb.ctx, audit.id or 0, BEN.id, audits.Completion("Fine", ["Scrap bin not labelled"], "minor", [], []))
@@ -282,7 +284,7 @@ def test_bad_webhook_settings_are_named(value: str, says: str) -> None:
 
 
 def test_webhooks_from_the_environment_and_secrets_stay_out_of_reprs(monkeypatch: pytest.MonkeyPatch) -> None:
-    from bot.config import load_settings
+    from bot.workspace.config import load_settings
 
     monkeypatch.setenv("QMS_WEBHOOKS", json.dumps([{"url": ERP, "events": "nc.raised, nc.closed", "secret": ERP_SECRET}]))
     settings = load_settings()

@@ -1,0 +1,232 @@
+"""Block Kit for the audit programme: the plan and completion forms, the checklist, the
+record and the programme. Pure functions; every piece of user text goes through `safe`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.surfaces.blocks import (
+    Reply,
+    actions,
+    button,
+    capped_lines,
+    context,
+    datepicker,
+    divider,
+    header,
+    input_block,
+    modal,
+    multi_users_select,
+    section,
+    static_select,
+    text_input,
+    users_select,
+)
+from bot.workspace.config import SEVERITIES
+from bot.nonconformity.lifecycle import SEVERITY_LABELS
+from bot.surfaces.mrkdwn import mention, safe
+from storage.models import Audit, AuditFinding, AuditQuestion
+
+PLAN_CALLBACK = "audit_plan"
+COMPLETE_CALLBACK = "audit_complete"
+OBSERVATION_CALLBACK = "audit_observation"
+ANSWER_ACTION = "audit_answer"
+CHECKLIST_ACTION = "audit_checklist"
+COMPLETE_ACTION = "audit_complete_open"
+
+ANSWER_LABELS = {"conforming": "✅ Conforming", "nonconforming": "❌ Nonconforming", "observation": "🔎 Observation"}
+FINDING_LABELS = {"nonconformity": "Nonconformity", "improvement": "Opportunity for improvement", "positive": "Positive observation"}
+CHECKLIST_SHOWN = 45  # a message holds 50 blocks: a header, a context and the footer around the lines
+
+
+def plan_modal(processes: list[str], today: date, process: str | None = None) -> dict[str, Any]:
+    blocks = [
+        input_block("process", "Process or area", static_select("value", [(p, p) for p in processes], initial=process, placeholder="What is audited?")),
+        input_block("scope", "Scope", text_input("value", multiline=True, max_length=2000, placeholder="What the audit covers: sites, shifts, products, the period looked at")),
+        input_block("clauses", "ISO 9001 clauses", text_input("value", max_length=200, placeholder="e.g. 7.5, 8.5.1, 8.7"), optional=True, hint="The checklist is copied from the last audit of this process, or built from these clauses."),
+        input_block("lead_auditor", "Lead auditor", users_select("value")),
+        input_block("auditees", "Auditees", multi_users_select("value", placeholder="Who is audited"), optional=True),
+        input_block("planned_date", "Planned date", datepicker("value", initial=None), hint=f"Today is {today:%d %b %Y}."),
+    ]
+    return modal(PLAN_CALLBACK, "Plan internal audit", blocks, submit="Plan")
+
+
+def _about(audit: Audit) -> str:
+    return f"*{audit.number}* · {safe(audit.process, 100)} · {audit.planned_date:%d %b %Y}"
+
+
+def complete_modal(audit: Audit, unanswered: int, from_checklist: list[str]) -> dict[str, Any]:
+    notes = []
+    if from_checklist:
+        notes.append("Already found through the checklist (kept as findings):\n" + capped_lines(from_checklist, 1500))
+    if unanswered:
+        notes.append(f":warning: {unanswered} checklist line{'s are' if unanswered != 1 else ' is'} not answered; say why in the summary.")
+    blocks = [section(_about(audit))] + [context(n) for n in notes] + [
+        input_block("summary", "Summary", text_input("value", multiline=True, max_length=3000, placeholder="What was audited, against what, and the overall conclusion")),
+        input_block("nonconformities", "Nonconformities", text_input("value", multiline=True, max_length=3000, placeholder="One per line: each becomes an NC from this audit"), optional=True),
+        input_block("severity", "Severity of these nonconformities", static_select("value", [(SEVERITY_LABELS[s], s) for s in SEVERITIES], initial="minor"), hint="Change it later on each NC if one differs."),
+        input_block("improvements", "Opportunities for improvement", text_input("value", multiline=True, max_length=3000, placeholder="One per line"), optional=True),
+        input_block("positives", "Positive observations", text_input("value", multiline=True, max_length=3000, placeholder="One per line"), optional=True),
+    ]
+    return modal(COMPLETE_CALLBACK, "Complete audit", blocks, submit="Complete", private_metadata=json.dumps({"audit": audit.id}))
+
+
+def observation_modal(audit: Audit, line: AuditQuestion, checklist_at: tuple[str, str] | None = None) -> dict[str, Any]:
+    blocks = [
+        section(f"{_about(audit)}\n*{line.seq}.* {safe(line.question, 1500)}"),
+        input_block("note", "What you observed", text_input("value", multiline=True, max_length=2000, initial=line.note)),
+    ]
+    origin: dict[str, Any] = {"line": line.id}
+    if checklist_at:
+        origin["clicked"] = list(checklist_at)
+    return modal(OBSERVATION_CALLBACK, "Audit observation", blocks, submit="Save", private_metadata=json.dumps(origin))
+
+
+def _line(line: AuditQuestion, nc_number: str | None) -> str:
+    clause = f"`{safe(line.clause, 20)}` " if line.clause else ""
+    answer = f"\n{ANSWER_LABELS[line.answer]}" if line.answer else ""
+    note = f" — {safe(line.note, 300)}" if line.note else ""
+    nc = f" → {nc_number}" if nc_number else ""
+    return f"*{line.seq}.* {clause}{safe(line.question, 500)}{answer}{nc}{note}"
+
+
+def checklist(audit: Audit, lines: list[AuditQuestion], nc_numbers: dict[int, str], *, editable: bool) -> Reply:
+    """The checklist as a message: each line with its answer, and a select to answer it while the audit is open."""
+    answered = sum(1 for q in lines if q.answer)
+    blocks: list[dict[str, Any]] = [
+        header(f"Checklist {audit.number}"),
+        context(f"{safe(audit.process, 100)} · {audit.planned_date:%d %b %Y} · {answered} of {len(lines)} answered"),
+    ]
+    for line in lines[:CHECKLIST_SHOWN]:
+        accessory = None
+        if editable and line.nc_id is None:
+            options = [(label, f"{line.id}:{key}") for key, label in ANSWER_LABELS.items()]
+            accessory = static_select(ANSWER_ACTION, options, initial=f"{line.id}:{line.answer}" if line.answer else None, placeholder="Answer")
+        blocks.append(section(_line(line, nc_numbers.get(line.nc_id or 0)), accessory=accessory))
+    if len(lines) > CHECKLIST_SHOWN:
+        blocks.append(context(f"… and {len(lines) - CHECKLIST_SHOWN} more lines; answer these first."))
+    if editable:
+        blocks.append(actions("audit_checklist_done", [button("Complete the audit", COMPLETE_ACTION, str(audit.id), style="primary")]))
+    else:
+        blocks.append(context(f"{audit.number} is {audit.status}; the checklist is kept as it was."))
+    return Reply(f"Checklist {audit.number}: {answered} of {len(lines)} answered", blocks)
+
+
+@dataclass
+class AuditView:
+    audit: Audit
+    lines: list[AuditQuestion]
+    findings: list[AuditFinding]
+    nc_numbers: dict[int, str]
+
+
+def _status(audit: Audit, today: date) -> str:
+    if audit.status == "planned" and audit.planned_date < today:
+        return f"*overdue* since {audit.planned_date:%d %b}"
+    return audit.status
+
+
+def finding_line(finding: AuditFinding, nc_numbers: dict[int, str]) -> str:
+    nc = f" → {nc_numbers[finding.nc_id]}" if finding.nc_id in nc_numbers else ""
+    return f"{FINDING_LABELS[finding.kind]}{nc}: {safe(finding.text, 400)}"
+
+
+def record(found: AuditView, today: date) -> Reply:
+    audit = found.audit
+    answered = sum(1 for q in found.lines if q.answer)
+    auditees = ", ".join(mention(a) for a in audit.auditees[:20]) or "—"
+    blocks: list[dict[str, Any]] = [
+        header(f"{audit.number} · internal audit"),
+        section(
+            None,
+            fields=[
+                f"*Process*\n{safe(audit.process, 100)}",
+                f"*Planned*\n{audit.planned_date:%d %b %Y}",
+                f"*Lead auditor*\n{mention(audit.lead_auditor)}",
+                f"*Auditees*\n{auditees}",
+                f"*Status*\n{_status(audit, today)}",
+                f"*Checklist*\n{answered} of {len(found.lines)} answered",
+            ],
+        ),
+        section(f"*Scope*\n{safe(audit.scope, 1500)}" + (f"\n*Clauses* {safe(audit.clauses, 200)}" if audit.clauses else "")),
+    ]
+    if audit.summary:
+        blocks.append(section(f"*Summary*\n{safe(audit.summary, 2500)}"))
+    if found.findings:
+        blocks.append(section("*Findings*\n" + capped_lines([finding_line(f, found.nc_numbers) for f in found.findings], 2900)))
+    if audit.status == "planned":
+        blocks.append(actions("audit_buttons", [
+            button("Open the checklist", CHECKLIST_ACTION, str(audit.id)),
+            button("Complete the audit", COMPLETE_ACTION, str(audit.id), style="primary"),
+        ]))
+    return Reply(f"{audit.number}: internal audit of {audit.process}", blocks)
+
+
+def planned_note(audit: Audit, for_auditor: bool) -> Reply:
+    if for_auditor:
+        text = f":clipboard: You are the lead auditor of {_about(audit)}. Prepare with the checklist; the bot will remind you ahead."
+        buttons = [button("Open the checklist", CHECKLIST_ACTION, str(audit.id))]
+        return Reply(text, [section(text), section(f"*Scope*\n{safe(audit.scope, 1500)}"), actions("audit_planned", buttons)])
+    text = f":clipboard: Your area is audited: {_about(audit)}, lead auditor {mention(audit.lead_auditor)}."
+    return Reply(text, [section(text), section(f"*Scope*\n{safe(audit.scope, 1500)}")])
+
+
+def reminder(audit: Audit, stage: str, today: date) -> Reply:
+    if stage == "today":
+        when = "is *today*"
+    elif stage.startswith("before-"):
+        days = (audit.planned_date - today).days
+        when = "is *tomorrow*" if days == 1 else f"is in *{days} days*; time to prepare the checklist and agree the timetable with the auditees"
+    else:
+        when = f"was planned for {audit.planned_date:%d %b} and is *not completed*; complete it or ask a QMS manager to re-plan it"
+    text = f":clipboard: Internal audit {_about(audit)} {when}."
+    buttons = [button("Open the checklist", CHECKLIST_ACTION, str(audit.id)), button("Complete the audit", COMPLETE_ACTION, str(audit.id))]
+    return Reply(text, [section(text), actions("audit_reminder", buttons)])
+
+
+def completed_note(audit: Audit, findings: list[AuditFinding], nc_numbers: dict[int, str]) -> Reply:
+    counts = {k: sum(1 for f in findings if f.kind == k) for k in FINDING_LABELS}
+    text = (
+        f":white_check_mark: {mention(audit.completed_by or '')} completed internal audit {_about(audit)}: "
+        f"{counts['nonconformity']} nonconformit{'y' if counts['nonconformity'] == 1 else 'ies'}, "
+        f"{counts['improvement']} opportunit{'y' if counts['improvement'] == 1 else 'ies'} for improvement, {counts['positive']} positive."
+    )
+    blocks = [section(text)]
+    if audit.summary:
+        blocks.append(section(f"*Summary*\n{safe(audit.summary, 2000)}"))
+    if findings:
+        blocks.append(section(capped_lines([finding_line(f, nc_numbers) for f in findings], 2900)))
+    return Reply(text, blocks)
+
+
+@dataclass
+class Programme:
+    start: date
+    end: date  # exclusive
+    audits: list[Audit]
+    gaps: list[str]
+
+
+def programme(p: Programme, today: date, limit: int = 30) -> Reply:
+    done = [a for a in p.audits if a.status == "completed"]
+    overdue = [a for a in p.audits if a.status == "planned" and a.planned_date < today]
+    coming = [a for a in p.audits if a.status == "planned" and a.planned_date >= today]
+    last = p.end.toordinal() - 1
+    title = f"Audit programme {p.start:%d %b %Y} – {date.fromordinal(last):%d %b %Y}"
+    text = f"{title}: {len(done)} done, {len(overdue)} overdue, {len(coming)} planned"
+
+    def line(a: Audit) -> str:
+        return f"{a.planned_date:%d %b} *{a.number}* {safe(a.process, 80)} · {mention(a.lead_auditor)}"
+
+    blocks: list[dict[str, Any]] = [header(title)]
+    for label, found in (("Overdue", overdue), ("Planned", coming), ("Done", done)):
+        body = capped_lines([line(a) for a in found], 2800, max_lines=limit) if found else "None."
+        blocks.append(section(f"*{label}* ({len(found)})\n{body}"))
+    if p.gaps:
+        blocks += [divider(), section(f"*Not yet audited this cycle* ({len(p.gaps)})\n" + capped_lines([safe(g, 100) for g in p.gaps], 2800) + "\nPlan them with `/audit plan` to complete the programme.")]
+    else:
+        blocks += [divider(), section("*Coverage*: every process has an audit this cycle.")]
+    return Reply(text, blocks)

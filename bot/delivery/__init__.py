@@ -1,0 +1,1 @@
+"""Getting words to people: the outbox, the nudge engine, the scheduler, webhooks, snoozing."""

@@ -1,0 +1,315 @@
+"""The nudge outbox: enqueue once under a unique key, deliver once, in working hours.
+
+Rows are claimed under a lease, sent with chat.postMessage and marked sent with the
+returned `ts` in a transaction of their own. A sender that dies mid-batch leaves its rows
+to be reclaimed when the lease runs out; chat.postMessage has no idempotency key, so the
+one message in flight at a crash is the only one that can be repeated.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.surfaces.blocks import MAX_MESSAGE_BLOCKS, actions, button
+from bot.workspace.clock import Clock
+from bot.workspace.config import Settings
+from bot.surfaces.mrkdwn import is_user_id, truncate
+from bot.workspace.people import Directory
+from bot.workspace.working_hours import next_working_moment
+from storage import outbox as rows
+from storage.db import Database
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+SNOOZE_ACTION = "nudge_snooze"
+# kind of attachment -> spec -> (filename, content, title)
+Renderer = Callable[[dict[str, Any]], tuple[str, bytes, str]]
+MAX_ATTEMPTS = 8
+MAX_TEXT = 3000
+# Errors that will not go away by trying again: the row is marked failed for a person to see.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "user_not_found",
+        "user_disabled",
+        "account_inactive",
+        "invalid_blocks",
+        "invalid_arguments",
+        "msg_too_long",
+        "no_text",
+        "restricted_action",
+        "cannot_dm_bot",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "missing_scope",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Nudge:
+    """A message to deliver. `key` names it uniquely, e.g. `action:42:due-3d`."""
+
+    key: str
+    recipient: str
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    not_before: datetime | None = None
+    record_ref: str | None = None
+    in_working_hours: bool = True
+    snoozable: bool = False
+    thread_ts: str | None = None
+    attachment: dict[str, Any] | None = None  # a file rendered at send time (see Sender.renderers)
+
+    def row_values(self, now: datetime) -> dict[str, Any]:
+        if not self.key or len(self.key) > 200:
+            raise ValueError(f"outbox key must be 1-200 characters, got {len(self.key)}")
+        blocks = self.blocks
+        limit = MAX_MESSAGE_BLOCKS - (1 if self.snoozable else 0)
+        if blocks is not None and len(blocks) > limit:
+            raise ValueError(f"a nudge has at most {limit} blocks, got {len(blocks)}")
+        return {
+            "key": self.key,
+            "recipient": self.recipient,
+            "text": truncate(self.text, MAX_TEXT),
+            "blocks": blocks,
+            "thread_ts": self.thread_ts,
+            "record_ref": self.record_ref,
+            "in_working_hours": self.in_working_hours and is_user_id(self.recipient),
+            "snoozable": self.snoozable and is_user_id(self.recipient),
+            "status": "pending",
+            "not_before": self.not_before or now,
+            "attempts": 0,
+            "created_at": now,
+            "attachment": self.attachment,
+        }
+
+
+def enqueue(session: Any, nudge: Nudge, now: datetime) -> bool:
+    """Add `nudge` to the outbox in the caller's transaction; False if its key was already there."""
+    return rows.enqueue(session, nudge.row_values(now))
+
+
+def with_snooze_button(blocks: list[dict[str, Any]] | None, text: str, message_id: int) -> list[dict[str, Any]]:
+    body = list(blocks) if blocks else [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    return body + [actions("nudge_actions", [button("Snooze", SNOOZE_ACTION, str(message_id))])]
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    deferred: int = 0
+    retried: int = 0
+    failed: int = 0
+    lost_lease: int = 0
+    paused_for: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+
+class Sender:
+    def __init__(
+        self,
+        db: Database,
+        client: WebClient,
+        directory: Directory,
+        settings: Settings,
+        clock: Clock,
+        worker: str | None = None,
+        renderers: dict[str, Renderer] | None = None,
+    ) -> None:
+        self.renderers = renderers or {}
+        self.db = db
+        self.client = client
+        self.directory = directory
+        self.settings = settings
+        self.clock = clock
+        self.worker = worker or f"{socket.gethostname()}:{id(self):x}"
+        self.paused_until: datetime | None = None
+        self._busy = threading.Lock()
+
+    @property
+    def batch_size(self) -> int:
+        # Called once a second by the scheduler: the batch is the per-second budget.
+        return max(1, int(self.settings.outbox_per_second))
+
+    def send_due(self, limit: int | None = None) -> SendReport:
+        report = SendReport()
+        if not self._busy.acquire(blocking=False):
+            return report  # the previous tick is still sending
+        try:
+            now = self.clock.now()
+            if self.paused_until and now < self.paused_until:
+                report.paused_for = (self.paused_until - now).total_seconds()
+                return report
+            lease = timedelta(seconds=self.settings.outbox_lease_seconds)
+            with self.db.session() as session:
+                claimed = rows.claim_due(session, now=now, limit=limit or self.batch_size, lease=lease, worker=self.worker)
+            for index, message in enumerate(claimed):
+                if not self._deliver(message, report):
+                    # Slack said slow down: everything left in the batch waits with it.
+                    self._release(claimed[index + 1 :], report)
+                    break
+            return report
+        finally:
+            self._busy.release()
+
+    def drain(self, max_rounds: int = 10_000) -> SendReport:
+        """Send until nothing is due now (the demo and the tests)."""
+        total = SendReport()
+        for _ in range(max_rounds):
+            report = self.send_due()
+            for name in ("sent", "deferred", "retried", "failed", "lost_lease"):
+                setattr(total, name, getattr(total, name) + getattr(report, name))
+            total.errors += report.errors
+            total.paused_for = report.paused_for
+            if report.paused_for or not (report.sent or report.retried or report.failed or report.lost_lease):
+                break
+        return total
+
+    # --- one message ---
+
+    def _deliver(self, message: OutboxMessage, report: SendReport) -> bool:
+        """Try to deliver one claimed row; False when Slack asked us to pause."""
+        assert message.id is not None
+        now = self.clock.now()
+        try:
+            if message.in_working_hours:
+                when = self._working_moment(message.recipient, now)
+                if when is None:
+                    self._settle(report, "failed", rows.mark_failed, message, error="recipient is deactivated or unknown")
+                    return True
+                if when > now:
+                    self._settle(report, "deferred", rows.defer, message, not_before=when)
+                    return True
+            if message.attachment:
+                if str(message.attachment.get("kind")) not in self.renderers:
+                    self._settle(report, "failed", rows.mark_failed, message, error=f"nothing draws a {message.attachment.get('kind')!r} file")
+                    return True
+                waiting = self._parent_pending(message, report)
+                if waiting:
+                    return True
+                try:
+                    drawn = self.renderers[str(message.attachment["kind"])](message.attachment)
+                except (KeyError, ValueError, TypeError) as exc:  # a bad spec will not get better
+                    self._settle(report, "failed", rows.mark_failed, message, error=f"could not draw the file: {exc!r}")
+                    return True
+                channel, file_id = self._upload(message, drawn)
+                self._settle(report, "sent", rows.mark_sent, message, now=self.clock.now(), channel=channel, ts=file_id)
+                return True
+            blocks = message.blocks
+            if message.snoozable and self.settings.snooze_limit > 0:
+                blocks = with_snooze_button(blocks, message.text, message.id)
+            response = self.client.chat_postMessage(
+                channel=message.recipient,
+                text=message.text,
+                blocks=blocks,
+                thread_ts=message.thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SlackApiError as exc:
+            return self._on_slack_error(message, exc, report)
+        except Exception as exc:  # connection refused, timeout: try again later
+            self._retry(message, f"{type(exc).__name__}: {exc}", report)
+            return True
+        self._settle(report, "sent", rows.mark_sent, message, now=self.clock.now(), channel=response["channel"], ts=response["ts"])
+        return True
+
+    def _parent_pending(self, message: OutboxMessage, report: SendReport) -> bool:
+        """A file that belongs to another message (`after`) waits for it, and is dropped with it."""
+        after = (message.attachment or {}).get("after")
+        if not after:
+            return False
+        with self.db.session() as session:
+            parent = rows.by_key(session, str(after))
+        status = parent.status if parent else "cancelled"
+        if status == "sent":
+            return False
+        if status in ("pending", "sending"):
+            self._settle(report, "deferred", rows.defer, message, not_before=self.clock.now() + timedelta(seconds=30))
+        else:
+            self._settle(report, "failed", rows.mark_failed, message, error=f"{after} was not delivered, so neither is its file")
+        return True
+
+    def _upload(self, message: OutboxMessage, drawn: tuple[str, bytes, str]) -> tuple[str, str]:
+        """Upload a drawn file with the row's text as its comment; (channel, file id)."""
+        filename, content, title = drawn
+        channel = message.recipient
+        if is_user_id(channel):  # files go to a conversation: the person's DM with the bot
+            channel = self.client.conversations_open(users=channel)["channel"]["id"]
+        uploaded = self.client.files_upload_v2(
+            channel=channel, content=content, filename=filename, title=title,
+            initial_comment=message.text, thread_ts=message.thread_ts, request_file_info=False,
+        )
+        files = uploaded.get("files") or [{}]
+        return channel, str(files[0].get("id") or "")
+
+    def _working_moment(self, user_id: str, now: datetime) -> datetime | None:
+        person = self.directory.person(user_id)
+        if person is None or person.deleted:
+            return None
+        try:
+            zone = ZoneInfo(person.tz) if person.tz else self.settings.zone
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = self.settings.zone
+        return next_working_moment(now, zone, self.settings.working_window, self.settings.working_weekdays)
+
+    def _on_slack_error(self, message: OutboxMessage, exc: SlackApiError, report: SendReport) -> bool:
+        error = str(exc.response.get("error") or exc.response.status_code)
+        if exc.response.status_code == 429 or error == "ratelimited":
+            retry_after = _retry_after_seconds(exc.response.headers)
+            self.paused_until = self.clock.now() + timedelta(seconds=retry_after)
+            report.paused_for = retry_after
+            self._settle(report, "deferred", rows.defer, message, not_before=self.paused_until)
+            return False
+        if error in PERMANENT_ERRORS:
+            self._settle(report, "failed", rows.mark_failed, message, error=error)
+        else:
+            self._retry(message, error, report)
+        return True
+
+    def _retry(self, message: OutboxMessage, error: str, report: SendReport) -> None:
+        report.errors.append(error)
+        if message.attempts + 1 >= MAX_ATTEMPTS:
+            self._settle(report, "failed", rows.mark_failed, message, error=f"gave up after {MAX_ATTEMPTS} tries: {error}")
+            return
+        backoff = timedelta(seconds=min(3600, 30 * 2**message.attempts))
+        self._settle(report, "retried", rows.retry_later, message, not_before=self.clock.now() + backoff, error=error)
+
+    def _release(self, messages: list[OutboxMessage], report: SendReport) -> None:
+        for message in messages:
+            self._settle(report, "deferred", rows.defer, message, not_before=self.paused_until or self.clock.now())
+
+    def _settle(self, report: SendReport, outcome: str, how: Any, message: OutboxMessage, **values: Any) -> None:
+        with self.db.session() as session:
+            held = how(session, message.id, self.worker, **values)
+        if held:
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        else:
+            report.lost_lease += 1
+            log.warning("outbox row %s was reclaimed by another sender before we settled it", message.id)
+
+
+def _retry_after_seconds(headers: Any) -> float:
+    for name, value in (headers or {}).items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return max(1.0, float(raw))
+            except (TypeError, ValueError):
+                break
+    return 1.0

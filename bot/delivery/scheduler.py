@@ -1,0 +1,58 @@
+"""The periodic ticks: derive nudges, send the outbox, forget old event ids.
+
+APScheduler 3 cannot share a job store between processes, so its jobs stay in memory and
+only tick; everything that must survive a restart or be shared lives in the database.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.context import Context
+from storage.events import RETENTION, forget_events_before
+
+log = logging.getLogger(__name__)
+
+
+def make_scheduler(ctx: Context) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="UTC")
+    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
+    scheduler.add_job(_derive, "interval", args=[ctx], seconds=ctx.settings.nudge_every_seconds, id="derive-nudges", **common)
+    scheduler.add_job(_send, "interval", args=[ctx], seconds=1, id="send-outbox", **common)
+    if ctx.settings.webhooks:
+        scheduler.add_job(_send_webhooks, "interval", args=[ctx], seconds=2, id="send-webhooks", **common)
+    scheduler.add_job(_forget_events, "interval", args=[ctx], hours=6, id="forget-events", **common)
+    return scheduler
+
+
+def _derive(ctx: Context) -> None:
+    report = ctx.nudges.derive()
+    if report.enqueued:
+        log.info("queued %d nudges", report.enqueued)
+
+
+def _send(ctx: Context) -> None:
+    _send_queue("outbox", ctx.sender.send_due)
+
+
+def _send_webhooks(ctx: Context) -> None:
+    _send_queue("webhooks", ctx.webhooks.send_due)
+
+
+def _send_queue(name: str, send_due: Callable[[], Any]) -> None:
+    try:
+        report = send_due()
+    except Exception:
+        log.exception("%s tick failed; will try again", name)
+        return
+    if report.sent or report.failed:
+        log.info("%s: %d sent, %d failed", name, report.sent, report.failed)
+
+
+def _forget_events(ctx: Context) -> None:
+    with ctx.db.session() as session:
+        forget_events_before(session, ctx.clock.now() - RETENTION)

@@ -1,0 +1,167 @@
+"""Block Kit for customer feedback: the form, the complaint card, lists and figures. Pure."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, tzinfo
+from typing import TYPE_CHECKING, Any
+
+from bot.surfaces.blocks import (
+    Reply,
+    actions,
+    button,
+    capped_lines,
+    context,
+    datepicker,
+    header,
+    input_block,
+    modal,
+    section,
+    static_select,
+    text_input,
+    users_select,
+)
+from bot.surfaces.mrkdwn import mention, safe, unescape
+from storage.models import Feedback, MessageCapture
+
+if TYPE_CHECKING:
+    from bot.feedback import Figures, FeedbackForm
+
+LOG_CALLBACK = "feedback_log"
+RAISE_NC_ACTION = "feedback_raise_nc"
+ADVANCE_ACTION = "feedback_advance"
+RESPONSE_LABELS = {"received": "Received", "responded": "Customer answered", "resolved": "Resolved"}
+
+
+KINDS = {"complaint": "Complaint", "compliment": "Compliment", "suggestion": "Suggestion", "survey": "Survey response"}
+RECEIVED_VIA = {"email": "Email", "call": "Phone call", "meeting": "Meeting", "review_site": "Review site", "other": "Other"}
+
+
+def log_modal(form: "FeedbackForm", today: date, *, capture_id: int | None = None) -> dict[str, Any]:
+    rating = {"type": "number_input", "action_id": "value", "is_decimal_allowed": False, "min_value": "1", "max_value": "5"}
+    blocks = [
+        input_block("kind", "Kind", static_select("value", [(label, key) for key, label in KINDS.items()], initial=form.kind)),
+        input_block("customer", "Customer", text_input("value", max_length=150, initial=form.customer, placeholder="Name or account")),
+        input_block("product", "Product or service", text_input("value", max_length=150, initial=form.product), optional=True),
+        input_block("received_via", "How it arrived", static_select("value", [(label, key) for key, label in RECEIVED_VIA.items()], initial=form.received_via or "email")),
+        input_block("rating", "Rating (1 to 5)", rating, optional=True, hint="Required for a survey response."),
+        input_block("text", "What the customer said", text_input("value", multiline=True, max_length=3000, initial=form.text)),
+        input_block("received_on", "Received on", datepicker("value", initial=today)),
+        input_block("owner", "Who answers the customer", users_select("value"), optional=True, hint="Complaints only. Leave empty to answer yourself."),
+    ]
+    metadata = json.dumps({"capture": capture_id}) if capture_id else ""
+    return modal(LOG_CALLBACK, "Log customer feedback", blocks, submit="Log", private_metadata=metadata)
+
+
+def _what(entry: Feedback) -> str:
+    return f"{KINDS[entry.kind].lower()} from {safe(entry.customer, 150)}"
+
+
+def ref(entry: Feedback) -> str:
+    return f"<{entry.card_permalink}|{entry.number}>" if entry.card_permalink else entry.number
+
+
+def confirmation(entry: Feedback, qms_channel: str | None) -> Reply:
+    where = f" It is on its way to {mention(qms_channel)} for follow-up." if entry.kind == "complaint" and qms_channel else ""
+    return Reply(f"Thanks: logged *{entry.number}*, {_what(entry)}.{where}")
+
+
+def owner_assigned(entry: Feedback) -> Reply:
+    return Reply(
+        f"You answer the customer for complaint *{ref(entry)}* ({safe(entry.customer, 150)}), by {entry.respond_by:%a %d %b %Y}. "
+        "Mark it on the card once the customer has heard from you."
+    )
+
+
+def respond_reminder(entry: Feedback, stage: str) -> Reply:
+    when = "today" if stage == "today" else (f"by {entry.respond_by:%a %d %b}" if stage.startswith("before") else f"since {entry.respond_by:%a %d %b} (*overdue*)")
+    return Reply(f":alarm_clock: The customer behind complaint *{ref(entry)}* ({safe(entry.customer, 150)}) is waiting for an answer {when}.")
+
+
+def _fields(entry: Feedback, today: date, zone: tzinfo) -> list[str]:
+    fields = [
+        f"*Customer*\n{safe(entry.customer, 150)}",
+        f"*Product or service*\n{safe(entry.product or '—', 150)}",
+        f"*Received*\n{entry.received_on:%d %b %Y} · {RECEIVED_VIA[entry.received_via]}",
+        f"*Logged by*\n{mention(entry.logged_by)}",
+    ]
+    if entry.rating is not None:
+        fields.append(f"*Rating*\n{'★' * entry.rating}{'☆' * (5 - entry.rating)} ({entry.rating}/5)")
+    if entry.kind == "complaint":
+        state = RESPONSE_LABELS[entry.response]
+        if entry.response == "received" and entry.respond_by:
+            late = (today - entry.respond_by).days
+            state += f" · answer by {entry.respond_by:%d %b}" + (f" (*{late} days late*)" if late > 0 else "")
+        elif entry.responded_at:
+            state += f" on {entry.responded_at.astimezone(zone):%d %b}"
+        fields += [f"*Owner*\n{mention(entry.owner or '')}", f"*State*\n{state}"]
+    return fields
+
+
+def _origin(capture: MessageCapture | None) -> list[dict[str, Any]]:
+    if capture is None:
+        return []
+    link = f"<{capture.permalink}|the original message>" if capture.permalink else "a message"
+    quote = f": “{safe(unescape(capture.text), 300)}”" if capture.public else ""
+    return [context(f"Logged from {link}{quote}")]
+
+
+def complaint_card(entry: Feedback, capture: MessageCapture | None, nc_number: str | None, today: date, zone: tzinfo) -> Reply:
+    blocks: list[dict[str, Any]] = [
+        header(f"{entry.number} · Complaint from {entry.customer}"),
+        section(f"*What the customer said*\n{safe(entry.text, 2900)}"),
+        section(None, fields=_fields(entry, today, zone)),
+        *_origin(capture),
+    ]
+    buttons = []
+    if nc_number:
+        blocks.append(context(f":warning: Raised as nonconformity *{nc_number}*"))
+    else:
+        buttons.append(button("Raise nonconformity", RAISE_NC_ACTION, str(entry.id), style="danger"))
+    if entry.response == "received":
+        buttons.append(button("Customer answered", ADVANCE_ACTION, str(entry.id), style="primary"))
+    elif entry.response == "responded":
+        buttons.append(button("Resolved", ADVANCE_ACTION, str(entry.id), style="primary"))
+    if buttons:
+        blocks.append(actions("feedback_steps", buttons))
+    return Reply(f"{entry.number}: complaint from {safe(entry.customer, 150)} ({RESPONSE_LABELS[entry.response].lower()})", blocks)
+
+
+def record(entry: Feedback, capture: MessageCapture | None, nc_number: str | None, today: date, zone: tzinfo) -> Reply:
+    if entry.kind == "complaint":
+        return complaint_card(entry, capture, nc_number, today, zone)
+    blocks = [
+        header(f"{entry.number} · {KINDS[entry.kind]} from {entry.customer}"),
+        section(f"*What the customer said*\n{safe(entry.text, 2900)}"),
+        section(None, fields=_fields(entry, today, zone)),
+        *_origin(capture),
+    ]
+    return Reply(f"{entry.number}: {_what(entry)}", blocks)
+
+
+def _line(entry: Feedback, today: date) -> str:
+    rating = f" · {entry.rating}/5" if entry.rating is not None else ""
+    state = f" · {RESPONSE_LABELS[entry.response].lower()}" if entry.kind == "complaint" else ""
+    return f"*{ref(entry)}* · {_what(entry)}{rating}{state} · {entry.received_on:%d %b}"
+
+
+def feedback_list(complaints: list[Feedback], recent: list[Feedback], today: date) -> Reply:
+    blocks = [
+        section(f"*Open complaints* ({len(complaints)})\n" + (capped_lines([_line(e, today) for e in complaints], 2800, max_lines=15) if complaints else "_None._")),
+        section("*Latest feedback*\n" + (capped_lines([_line(e, today) for e in recent], 2800) if recent else "_Nothing logged yet. `/feedback` logs the first._")),
+    ]
+    return Reply(f"Feedback: {len(complaints)} open complaints", blocks)
+
+
+def figures(found: "Figures", first: date, last: date) -> Reply:
+    def show(value: float | None, unit: str = "") -> str:
+        return "no data" if value is None else f"{value:g}{unit}"
+
+    share = None if found.share_to_nc is None else round(found.share_to_nc * 100, 1)
+    lines = [
+        f"*Customer feedback {first:%d %b} – {last:%d %b %Y}*",
+        f"Average rating: *{show(found.average_rating)}* from {found.ratings} ratings",
+        f"Complaints: *{found.complaints}*, of which {found.complaints_with_nc} became nonconformities ({show(share, '%')})",
+        f"Median time to answer a complaint: *{show(found.median_days_to_respond, ' days')}*",
+    ]
+    return Reply(lines[0].replace("*", ""), [section("\n".join(lines))])

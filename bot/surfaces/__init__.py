@@ -1,0 +1,1 @@
+"""What every process shows in Slack: Block Kit, mrkdwn, cards, charts, the transcript."""

@@ -1,0 +1,142 @@
+"""Who people are in Slack: timezone, bot or person, active or deactivated; group members.
+
+users.info is Tier 4 and usergroups.users.list Tier 2, so answers are cached for a while;
+a person's timezone or a group's membership rarely changes within the hour.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.workspace.clock import Clock
+
+PERSON_TTL = timedelta(hours=6)
+GROUP_TTL = timedelta(minutes=10)
+WORKSPACE_TTL = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    tz: str | None
+    is_bot: bool
+    deleted: bool
+
+    @property
+    def can_be_assigned(self) -> bool:
+        return not self.is_bot and not self.deleted
+
+
+class Directory:
+    def __init__(self, client: WebClient, clock: Clock) -> None:
+        self._client = client
+        self._clock = clock
+        self._people: dict[str, tuple[datetime, Person | None]] = {}
+        self._groups: dict[str, tuple[datetime, frozenset[str]]] = {}
+        self._workspace: tuple[datetime, dict[str, Person]] | None = None
+        self._group_list: tuple[datetime, list[tuple[str, str]]] | None = None
+        self._lock = threading.Lock()
+
+    def person(self, user_id: str) -> Person | None:
+        """The person, or None when Slack does not know the ID. Other Slack errors raise."""
+        now = self._clock.now()
+        with self._lock:
+            cached = self._people.get(user_id)
+        if cached and now - cached[0] < PERSON_TTL:
+            return cached[1]
+        try:
+            person: Person | None = _person(self._client.users_info(user=user_id)["user"])
+        except SlackApiError as exc:
+            if exc.response.get("error") != "user_not_found":
+                raise
+            person = None
+        with self._lock:
+            self._people[user_id] = (now, person)
+        return person
+
+    def everyone(self) -> dict[str, Person]:
+        """Every member of the workspace, bots and deactivated included, by ID.
+
+        users.list (Tier 2) returns up to 200 people a page: a 1,000-person audience takes
+        five calls, where users.info would take a thousand.
+        """
+        now = self._clock.now()
+        with self._lock:
+            cached = self._workspace
+        if cached and now - cached[0] < WORKSPACE_TTL:
+            return cached[1]
+        people: dict[str, Person] = {}
+        cursor = None
+        while True:
+            page = self._client.users_list(limit=200, cursor=cursor)
+            for user in page["members"]:
+                people[user["id"]] = _person(user)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        with self._lock:
+            self._workspace = (now, people)
+            for person in people.values():
+                self._people[person.id] = (now, person)
+        return people
+
+    def channel_members(self, channel_id: str) -> list[str]:
+        members: list[str] = []
+        cursor = None
+        while True:
+            page = self._client.conversations_members(channel=channel_id, limit=500, cursor=cursor)
+            members += page["members"]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return members
+
+    def user_groups(self) -> list[tuple[str, str]]:
+        """(ID, "@handle — name") of the workspace's user groups, for a select."""
+        now = self._clock.now()
+        with self._lock:
+            cached = self._group_list
+        if cached and now - cached[0] < GROUP_TTL:
+            return cached[1]
+        groups = [
+            (g["id"], f"@{g.get('handle') or g['id']} — {g.get('name') or ''}".rstrip(" —"))
+            for g in self._client.usergroups_list()["usergroups"]
+            if not g.get("date_delete")
+        ]
+        with self._lock:
+            self._group_list = (now, groups)
+        return groups
+
+    def name(self, user_id: str) -> str:
+        """A person's name for plain text; the ID itself if Slack cannot say."""
+        try:
+            person = self.person(user_id)
+        except SlackApiError:
+            return user_id
+        return person.name if person else user_id
+
+    def group_members(self, group_id: str) -> frozenset[str]:
+        now = self._clock.now()
+        with self._lock:
+            cached = self._groups.get(group_id)
+        if cached and now - cached[0] < GROUP_TTL:
+            return cached[1]
+        members = frozenset(self._client.usergroups_users_list(usergroup=group_id)["users"])
+        with self._lock:
+            self._groups[group_id] = (now, members)
+        return members
+
+
+def _person(user: dict) -> Person:  # type: ignore[type-arg]
+    return Person(
+        id=user["id"],
+        name=user.get("real_name") or user.get("name") or user["id"],
+        tz=user.get("tz"),
+        is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT",
+        deleted=bool(user.get("deleted")),
+    )
