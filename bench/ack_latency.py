@@ -22,13 +22,21 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from slack_bolt import App  # noqa: E402
+from slack_bolt import App
 
-from bot.standin.sandbox import ANNA, QUINN, Sandbox  # noqa: E402
-from bot.server import EVENTS_PATH, make_server, wsgi_app  # noqa: E402
-from bot.standin.simulate import Simulator  # noqa: E402
+from bot.server import EVENTS_PATH, make_server, wsgi_app
+from bot.standin.sandbox import ANNA, QUINN, Sandbox
+from bot.standin.simulate import Simulator
 
-SLACK_CALLS = ("views.open", "chat.postMessage", "chat.update", "chat.getPermalink", "users.info", "views.publish", "conversations.info")
+SLACK_CALLS = (
+    "views.open",
+    "chat.postMessage",
+    "chat.update",
+    "chat.getPermalink",
+    "users.info",
+    "views.publish",
+    "conversations.info",
+)
 
 
 def percentiles(samples: list[float]) -> str:
@@ -60,7 +68,10 @@ def bare_app(sb: Sandbox) -> Simulator:
     @app.command("/nc")
     def nc(ack: Any, command: dict[str, Any], client: Any) -> None:
         ack()
-        client.views_open(trigger_id=command["trigger_id"], view={"type": "modal", "title": {"type": "plain_text", "text": "Bare"}, "blocks": []})
+        client.views_open(
+            trigger_id=command["trigger_id"],
+            view={"type": "modal", "title": {"type": "plain_text", "text": "Bare"}, "blocks": []},
+        )
 
     @app.action("nc_contain")
     def click(ack: Any, body: dict[str, Any], client: Any) -> None:
@@ -80,17 +91,29 @@ def main() -> int:
     parser.add_argument("--api-delay", type=float, default=0.05, help="seconds the fake Slack takes per call")
     args = parser.parse_args()
 
-    with Sandbox(process_before_response=False, settings={"working_hours": "00:00-23:59", "working_days": "mon-sun"}) as sb:
+    with Sandbox(
+        process_before_response=False, settings={"working_hours": "00:00-23:59", "working_days": "mon-sun"}
+    ) as sb:
         # An NC whose card button Anna (not its owner) clicks: a server-side check and a refusal.
         sb.slack.command(QUINN, "/nc")
-        sb.slack.submit(QUINN, sb.fake.wait_for_call("views.open").response["view"], {
-            "title": "Bench", "description": "d", "severity": "minor", "source": "employee_report", "process": "Production",
-        })
+        sb.slack.submit(
+            QUINN,
+            sb.fake.wait_for_call("views.open").response["view"],
+            {
+                "title": "Bench",
+                "description": "d",
+                "severity": "minor",
+                "source": "employee_report",
+                "process": "Production",
+            },
+        )
         time.sleep(1)  # production mode: the card is posted after the ack, on Bolt's thread
         for method in SLACK_CALLS:
             sb.fake.delay(method, args.api_delay)
         bare = bare_app(sb)
-        print(f"{args.requests} requests each, {args.concurrency} at a time, fake Slack API delay {args.api_delay * 1000:.0f} ms")
+        print(
+            f"{args.requests} requests each, {args.concurrency} at a time, fake Slack API delay {args.api_delay * 1000:.0f} ms"
+        )
         rows = []
         for name, fire in (
             ("/nc (opens the form)", lambda n: sb.slack.command(ANNA, "/nc", f"bench {n}")),

@@ -19,25 +19,27 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, insert, text  # noqa: E402
+from sqlalchemy import event, insert, text
 
-from bot import digest
-from bot import home  # noqa: E402
-from bot import nonconformity as nc  # noqa: E402
-from bot.app import build_context  # noqa: E402
-from bot.workspace.clock import ManualClock  # noqa: E402
-from bot.workspace.config import explicit_settings  # noqa: E402
-from storage.db import Database  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.models import CorrectiveAction, Feedback, Nonconformity, OutboxMessage  # noqa: E402
+from bot import (
+    digest,
+    home,
+)
+from bot import nonconformity as nc
+from bot.app import build_context
+from bot.workspace.clock import ManualClock
+from bot.workspace.config import explicit_settings
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import CorrectiveAction, Feedback, Nonconformity, OutboxMessage
 
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 BUSY = "U0BUSY0001"  # a QMS manager who owns one NC in 500, and actions besides
 PEOPLE = [f"U0P{n:07d}" for n in range(2000)]
 ACTIVE = ["open", "contained", "root_cause_found", "actions_planned", "actions_done", "effectiveness_verified"]
@@ -63,10 +65,21 @@ def nonconformities(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
         active = rng.random() < 0.05
         status = rng.choice(ACTIVE) if active else ("closed" if rng.random() < 0.9 else "cancelled")
         yield {
-            "id": i, "number": f"NC-{raised.year}-{i:07d}", "title": f"Nonconformity {i}", "description": "Synthetic record for the growth benchmark.",
-            "severity": rng.choice(["critical", "major", "minor", "observation"]), "source": "employee_report", "process": rng.choice(PROCESSES),
-            "owner": BUSY if i % 500 == 0 else rng.choice(PEOPLE), "reporter": rng.choice(PEOPLE), "due_date": (raised + timedelta(days=30)).date(),
-            "status": status, "version": 1, "raised_at": raised, "updated_at": raised, "failed_verifications": 0,
+            "id": i,
+            "number": f"NC-{raised.year}-{i:07d}",
+            "title": f"Nonconformity {i}",
+            "description": "Synthetic record for the growth benchmark.",
+            "severity": rng.choice(["critical", "major", "minor", "observation"]),
+            "source": "employee_report",
+            "process": rng.choice(PROCESSES),
+            "owner": BUSY if i % 500 == 0 else rng.choice(PEOPLE),
+            "reporter": rng.choice(PEOPLE),
+            "due_date": (raised + timedelta(days=30)).date(),
+            "status": status,
+            "version": 1,
+            "raised_at": raised,
+            "updated_at": raised,
+            "failed_verifications": 0,
             "closed_at": raised + timedelta(days=20) if status == "closed" else None,
         }
 
@@ -75,9 +88,17 @@ def actions(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
     for i in range(1, n // 2 + 1):
         nc_id = rng.randint(1, n)
         yield {
-            "id": i, "nc_id": nc_id, "seq": i, "submission": f"bench-{i}", "kind": "corrective", "description": "Synthetic action.",
-            "owner": BUSY if i % 400 == 0 else rng.choice(PEOPLE), "due_date": NOW.date() + timedelta(days=rng.randint(-400, 30)),
-            "status": "open" if rng.random() < 0.05 else "done", "created_by": BUSY, "created_at": NOW - timedelta(days=rng.randint(1, 1000)),
+            "id": i,
+            "nc_id": nc_id,
+            "seq": i,
+            "submission": f"bench-{i}",
+            "kind": "corrective",
+            "description": "Synthetic action.",
+            "owner": BUSY if i % 400 == 0 else rng.choice(PEOPLE),
+            "due_date": NOW.date() + timedelta(days=rng.randint(-400, 30)),
+            "status": "open" if rng.random() < 0.05 else "done",
+            "created_by": BUSY,
+            "created_at": NOW - timedelta(days=rng.randint(1, 1000)),
         }
 
 
@@ -86,10 +107,19 @@ def feedback(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
         received = NOW.date() - timedelta(days=int(3 * 365 * (n // 4 - i) / max(1, n // 4)))
         complaint = rng.random() < 0.3
         yield {
-            "id": i, "number": f"FB-{received.year}-{i:07d}", "kind": "complaint" if complaint else "compliment", "customer": "Acme", "received_via": "email",
-            "rating": None if complaint else rng.randint(3, 5), "text": "Synthetic feedback.", "received_on": received, "logged_by": rng.choice(PEOPLE),
-            "logged_at": datetime.combine(received, datetime.min.time(), timezone.utc), "owner": rng.choice(PEOPLE) if complaint else None,
-            "respond_by": received + timedelta(days=2) if complaint else None, "response": "resolved" if not complaint or rng.random() < 0.97 else "received",
+            "id": i,
+            "number": f"FB-{received.year}-{i:07d}",
+            "kind": "complaint" if complaint else "compliment",
+            "customer": "Acme",
+            "received_via": "email",
+            "rating": None if complaint else rng.randint(3, 5),
+            "text": "Synthetic feedback.",
+            "received_on": received,
+            "logged_by": rng.choice(PEOPLE),
+            "logged_at": datetime.combine(received, datetime.min.time(), UTC),
+            "owner": rng.choice(PEOPLE) if complaint else None,
+            "respond_by": received + timedelta(days=2) if complaint else None,
+            "response": "resolved" if not complaint or rng.random() < 0.97 else "received",
         }
 
 
@@ -97,22 +127,38 @@ def outbox(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
     for i in range(1, n + 1):
         sent = NOW - timedelta(minutes=n - i)
         yield {
-            "id": i, "key": f"nc:{i}:owner:{sent:%Y%m%d}:before-3d", "recipient": rng.choice(PEOPLE), "text": "Reminder", "status": "sent", "not_before": sent,
-            "attempts": 1, "created_at": sent, "sent_at": sent, "in_working_hours": True, "snoozable": True,
+            "id": i,
+            "key": f"nc:{i}:owner:{sent:%Y%m%d}:before-3d",
+            "recipient": rng.choice(PEOPLE),
+            "text": "Reminder",
+            "status": "sent",
+            "not_before": sent,
+            "attempts": 1,
+            "created_at": sent,
+            "sent_at": sent,
+            "in_working_hours": True,
+            "snoozable": True,
         }
 
 
 def fill(db: Database, n: int) -> float:
     rng = random.Random(n)
     started = time.perf_counter()
-    for model, rows in ((Nonconformity, nonconformities(n, rng)), (CorrectiveAction, actions(n, rng)), (Feedback, feedback(n, rng)), (OutboxMessage, outbox(n, rng))):
+    for model, rows in (
+        (Nonconformity, nonconformities(n, rng)),
+        (CorrectiveAction, actions(n, rng)),
+        (Feedback, feedback(n, rng)),
+        (OutboxMessage, outbox(n, rng)),
+    ):
         for batch in chunks(rows):
             with db.engine.begin() as connection:
                 connection.execute(insert(model.__table__), batch)  # type: ignore[attr-defined]
     with db.engine.begin() as connection:
         if db.dialect == "postgresql":
             for table in ("nonconformity", "corrective_action", "feedback", "outbox_message"):
-                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
+                connection.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                )
             connection.execute(text("ANALYZE"))
         else:
             connection.execute(text("ANALYZE"))
@@ -169,14 +215,26 @@ def fresh(url: str | None, size: int, tmp: Path) -> Database:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000,1000000", help="numbers of NCs, comma-separated")
-    parser.add_argument("--database", default=None, help="a PostgreSQL URL (its public schema is dropped!); default: a temporary SQLite file")
+    parser.add_argument(
+        "--database",
+        default=None,
+        help="a PostgreSQL URL (its public schema is dropped!); default: a temporary SQLite file",
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--plans", choices=["largest", "all", "none"], default="largest")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    settings = explicit_settings(slack_bot_token="xoxb-bench", slack_api_url="http://127.0.0.1:9/api/", managers=[BUSY], leaders=[BUSY], timezone="Europe/Berlin")
-    print(f"{'records':>9} {'fill':>8} {'digest':>9} {'home (busy)':>12} {'/nc list mine':>14} {'/nc list open':>14} {'/nc list overdue':>17}")
+    settings = explicit_settings(
+        slack_bot_token="xoxb-bench",
+        slack_api_url="http://127.0.0.1:9/api/",
+        managers=[BUSY],
+        leaders=[BUSY],
+        timezone="Europe/Berlin",
+    )
+    print(
+        f"{'records':>9} {'fill':>8} {'digest':>9} {'home (busy)':>12} {'/nc list mine':>14} {'/nc list open':>14} {'/nc list overdue':>17}"
+    )
     with tempfile.TemporaryDirectory(prefix="qms-growth-") as tmp:
         for size in sizes:
             db = fresh(args.database, size, Path(tmp))
@@ -191,7 +249,10 @@ def main() -> int:
                 "overdue": lambda: nc.list_reply(ctx, BUSY, "overdue"),
             }
             t = {name: best_of(args.repeat, work) for name, work in reads.items()}
-            print(f"{size:>9,} {filled:>7.1f}s {t['digest'] * 1000:>7.1f}ms {t['home'] * 1000:>10.1f}ms {t['mine'] * 1000:>12.1f}ms {t['open'] * 1000:>12.1f}ms {t['overdue'] * 1000:>15.1f}ms", flush=True)
+            print(
+                f"{size:>9,} {filled:>7.1f}s {t['digest'] * 1000:>7.1f}ms {t['home'] * 1000:>10.1f}ms {t['mine'] * 1000:>12.1f}ms {t['open'] * 1000:>12.1f}ms {t['overdue'] * 1000:>15.1f}ms",
+                flush=True,
+            )
             if args.plans == "all" or (args.plans == "largest" and size == max(sizes)):
                 statements = Statements(db)
                 for name, work in reads.items():

@@ -22,19 +22,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import insert, text
 
-from storage.audit import GENESIS, chain_hash  # noqa: E402
-from storage.db import Database  # noqa: E402
-from storage.migrate import upgrade  # noqa: E402
-from storage.models import AuditEvent, CorrectiveAction, Feedback, Nonconformity, TrainingAssignment, TrainingRound  # noqa: E402
+from storage.audit import GENESIS, chain_hash
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import AuditEvent, CorrectiveAction, Feedback, Nonconformity, TrainingAssignment, TrainingRound
 
-START = datetime(2024, 1, 1, 8, 0, tzinfo=timezone.utc)
+START = datetime(2024, 1, 1, 8, 0, tzinfo=UTC)
 CHUNK = 10_000
 
 
@@ -61,55 +61,140 @@ def _insert(db: Database, model: type, rows) -> int:  # type: ignore[no-untyped-
 def build(db: Database, ncs: int, people: int, rounds: int) -> dict[str, int]:
     sizes = {}
     owners = [f"U0P{n:07d}" for n in range(people)]
-    sizes["nonconformities"] = _insert(db, Nonconformity, (
-        {"id": k + 1, "number": f"NC-{2024 + k // 50000}-{k % 50000 + 1:05d}", "title": f"Label missing on batch {k}",
-         "description": "Twelve cartons left packing without the customer label. " * 3, "severity": "major",
-         "source": "employee_report", "process": "Production", "owner": owners[k % people], "reporter": owners[(k + 7) % people],
-         "due_date": date(2024, 2, 1), "status": "closed" if k % 3 else "open", "raised_at": START + timedelta(minutes=k),
-         "updated_at": START + timedelta(minutes=k), "root_cause": "No label check at the packing station.",
-         "closed_at": START + timedelta(minutes=k, days=20) if k % 3 else None}
-        for k in range(ncs)))
-    sizes["actions"] = _insert(db, CorrectiveAction, (
-        {"nc_id": k + 1, "seq": 1, "submission": f"v{k}", "kind": "corrective", "description": "Add a label check",
-         "owner": owners[k % people], "due_date": date(2024, 3, 1), "status": "done", "created_by": owners[0],
-         "created_at": START + timedelta(minutes=k, hours=1)}
-        for k in range(0, ncs, 2)))
+    sizes["nonconformities"] = _insert(
+        db,
+        Nonconformity,
+        (
+            {
+                "id": k + 1,
+                "number": f"NC-{2024 + k // 50000}-{k % 50000 + 1:05d}",
+                "title": f"Label missing on batch {k}",
+                "description": "Twelve cartons left packing without the customer label. " * 3,
+                "severity": "major",
+                "source": "employee_report",
+                "process": "Production",
+                "owner": owners[k % people],
+                "reporter": owners[(k + 7) % people],
+                "due_date": date(2024, 2, 1),
+                "status": "closed" if k % 3 else "open",
+                "raised_at": START + timedelta(minutes=k),
+                "updated_at": START + timedelta(minutes=k),
+                "root_cause": "No label check at the packing station.",
+                "closed_at": START + timedelta(minutes=k, days=20) if k % 3 else None,
+            }
+            for k in range(ncs)
+        ),
+    )
+    sizes["actions"] = _insert(
+        db,
+        CorrectiveAction,
+        (
+            {
+                "nc_id": k + 1,
+                "seq": 1,
+                "submission": f"v{k}",
+                "kind": "corrective",
+                "description": "Add a label check",
+                "owner": owners[k % people],
+                "due_date": date(2024, 3, 1),
+                "status": "done",
+                "created_by": owners[0],
+                "created_at": START + timedelta(minutes=k, hours=1),
+            }
+            for k in range(0, ncs, 2)
+        ),
+    )
 
     def events():  # type: ignore[no-untyped-def]
         prev = GENESIS
         for k in range(ncs):
-            row = {"at": START + timedelta(minutes=k), "actor": owners[(k + 7) % people], "record_type": "nonconformity",
-                   "record_ref": f"NC-{2024 + k // 50000}-{k % 50000 + 1:05d}", "action": "raised", "before": None,
-                   "after": {"title": f"Label missing on batch {k}", "severity": "major"}, "note": None}
+            row = {
+                "at": START + timedelta(minutes=k),
+                "actor": owners[(k + 7) % people],
+                "record_type": "nonconformity",
+                "record_ref": f"NC-{2024 + k // 50000}-{k % 50000 + 1:05d}",
+                "action": "raised",
+                "before": None,
+                "after": {"title": f"Label missing on batch {k}", "severity": "major"},
+                "note": None,
+            }
             row["prev_hash"] = prev
             row["event_hash"] = prev = chain_hash(AuditEvent(**row), prev)
             yield row
 
     sizes["audit events"] = _insert(db, AuditEvent, events())
-    sizes["training rounds"] = _insert(db, TrainingRound, (
-        {"id": r + 1, "number": f"TR-2024-{r + 1:04d}", "title": f"Work instruction {r}", "doc_ref": f"WI-{r:04d}",
-         "revision": "A", "doc_key": f"wi-{r:04d}", "revision_key": "a", "summary": "New step", "due_date": date(2024, 6, 1),
-         "publisher": owners[0], "published_at": START + timedelta(hours=r), "audience": {"users": []}, "status": "open"}
-        for r in range(rounds)))
-    sizes["acknowledgements"] = _insert(db, TrainingAssignment, (
-        {"round_id": r + 1, "person": owners[p], "status": "pending" if (r + p) % 10 == 0 else "acknowledged",
-         "acknowledged_at": None if (r + p) % 10 == 0 else START + timedelta(hours=r, minutes=p)}
-        for r in range(rounds) for p in range(people)))
-    sizes["feedback"] = _insert(db, Feedback, (
-        {"number": f"FB-2024-{k + 1:05d}", "kind": "complaint", "customer": "Müller GmbH", "received_via": "email", "rating": 2,
-         "text": "Labels were missing", "received_on": date(2024, 1, 1) + timedelta(days=k % 300), "logged_by": owners[0],
-         "logged_at": START + timedelta(hours=k), "response": "resolved"}
-        for k in range(ncs // 10)))
+    sizes["training rounds"] = _insert(
+        db,
+        TrainingRound,
+        (
+            {
+                "id": r + 1,
+                "number": f"TR-2024-{r + 1:04d}",
+                "title": f"Work instruction {r}",
+                "doc_ref": f"WI-{r:04d}",
+                "revision": "A",
+                "doc_key": f"wi-{r:04d}",
+                "revision_key": "a",
+                "summary": "New step",
+                "due_date": date(2024, 6, 1),
+                "publisher": owners[0],
+                "published_at": START + timedelta(hours=r),
+                "audience": {"users": []},
+                "status": "open",
+            }
+            for r in range(rounds)
+        ),
+    )
+    sizes["acknowledgements"] = _insert(
+        db,
+        TrainingAssignment,
+        (
+            {
+                "round_id": r + 1,
+                "person": owners[p],
+                "status": "pending" if (r + p) % 10 == 0 else "acknowledged",
+                "acknowledged_at": None if (r + p) % 10 == 0 else START + timedelta(hours=r, minutes=p),
+            }
+            for r in range(rounds)
+            for p in range(people)
+        ),
+    )
+    sizes["feedback"] = _insert(
+        db,
+        Feedback,
+        (
+            {
+                "number": f"FB-2024-{k + 1:05d}",
+                "kind": "complaint",
+                "customer": "Müller GmbH",
+                "received_via": "email",
+                "rating": 2,
+                "text": "Labels were missing",
+                "received_on": date(2024, 1, 1) + timedelta(days=k % 300),
+                "logged_by": owners[0],
+                "logged_at": START + timedelta(hours=k),
+                "response": "resolved",
+            }
+            for k in range(ncs // 10)
+        ),
+    )
     return sizes
 
 
 def child_peak_kib(argv: list[str], env: dict[str, str]) -> tuple[int, float, str]:
     """Run `qms-bot …` in a fresh process; its peak RSS (KiB), wall time and output."""
-    code = "import sys, resource; from bot.cli import main; rc = main(sys.argv[1:]); " \
-           "print('peak_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)"
+    code = (
+        "import sys, resource; from bot.cli import main; rc = main(sys.argv[1:]); "
+        "print('peak_kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(rc)"
+    )
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, *argv], env=env, capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parent.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"qms-bot {' '.join(argv)} failed:\n{done.stderr}")
@@ -145,11 +230,17 @@ def main() -> int:
         db_size = Path(folder, "bench.db").stat().st_size if url.startswith("sqlite") else 0
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {db.dialect}")
-    print("data: " + ", ".join(f"{n:,} {what}" for what, n in sizes.items()) + f" (built in {built:.1f} s"
-          + (f", database {db_size / 2**20:.0f} MiB)" if db_size else ")"))
+    print(
+        "data: "
+        + ", ".join(f"{n:,} {what}" for what, n in sizes.items())
+        + f" (built in {built:.1f} s"
+        + (f", database {db_size / 2**20:.0f} MiB)" if db_size else ")")
+    )
     print(f"export ({args.format}): {elapsed:.1f} s, {written / 2**20:.1f} MiB written")
-    print(f"peak RSS: export {peak_kib / 1024:.0f} MiB; the same process only migrating {base_kib / 1024:.0f} MiB; "
-          f"export above baseline {(peak_kib - base_kib) / 1024:.0f} MiB")
+    print(
+        f"peak RSS: export {peak_kib / 1024:.0f} MiB; the same process only migrating {base_kib / 1024:.0f} MiB; "
+        f"export above baseline {(peak_kib - base_kib) / 1024:.0f} MiB"
+    )
     print(said)
     return 0
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.workspace.clock import ManualClock  # noqa: E402
-from bot.standin.sandbox import QUINN, Sandbox  # noqa: E402
+from bot.standin.sandbox import QUINN, Sandbox
+from bot.workspace.clock import ManualClock
 
 
 def main() -> int:
@@ -38,10 +38,18 @@ def main() -> int:
         sb.fake.add_channel("C0EVERYONE", "everyone", people)
         started = time.perf_counter()
         sb.slack.command(QUINN, "/training", "new")
-        sb.slack.submit(QUINN, sb.slack.last_view(), {
-            "title": "Bench", "doc_ref": "SOP-001", "revision": "A", "summary": "Fan-out benchmark.",
-            "channels": ["C0EVERYONE"], "due_date": "2026-12-31",
-        })
+        sb.slack.submit(
+            QUINN,
+            sb.slack.last_view(),
+            {
+                "title": "Bench",
+                "doc_ref": "SOP-001",
+                "revision": "A",
+                "summary": "Fan-out benchmark.",
+                "channels": ["C0EVERYONE"],
+                "due_date": "2026-12-31",
+            },
+        )
         published = time.perf_counter() - started
         sb.fake.rate_limit("chat.postMessage", args.limit_per_minute, 60.0)
         simulated = 0.0
@@ -68,8 +76,12 @@ def main() -> int:
         print(f"publish (resolve+queue) {published:.2f} s wall")
         print(f"delivered / lost / doubled  {delivered} / {args.people - delivered} / {doubled}")
         print(f"simulated send time    {simulated:.0f} s ({throttled} pauses for 429 Retry-After)")
-        print(f"rate achieved          {achieved:.2f} msg/s of {limit_rate:.2f} allowed ({100 * achieved / limit_rate:.0f}%), QMS_OUTBOX_PER_SECOND={args.per_second:g}")
-        print(f"wall time to send      {wall:.1f} s ({delivered / wall:.0f} msg/s through HTTP and the database on this machine)")
+        print(
+            f"rate achieved          {achieved:.2f} msg/s of {limit_rate:.2f} allowed ({100 * achieved / limit_rate:.0f}%), QMS_OUTBOX_PER_SECOND={args.per_second:g}"
+        )
+        print(
+            f"wall time to send      {wall:.1f} s ({delivered / wall:.0f} msg/s through HTTP and the database on this machine)"
+        )
     return 0
 
 

@@ -43,8 +43,20 @@ def idle_bot(settle: float) -> tuple[float, float]:
     """(RSS once serving, RSS after `settle` seconds of scheduler ticks) of `qms-bot run`."""
     with FakeSlack() as fake, tempfile.TemporaryDirectory(prefix="qms-mem-") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QMS_")) and k != "DATABASE_URL"}
-        env.update(SLACK_BOT_TOKEN="xoxb-bench", SLACK_SIGNING_SECRET="0" * 32, SLACK_API_URL=fake.api_url, DATABASE_URL=f"sqlite:///{tmp}/qms.db", PORT=str(free_port()))
-        process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"], env=env, cwd=tmp, stderr=subprocess.PIPE, text=True)
+        env.update(
+            SLACK_BOT_TOKEN="xoxb-bench",
+            SLACK_SIGNING_SECRET="0" * 32,
+            SLACK_API_URL=fake.api_url,
+            DATABASE_URL=f"sqlite:///{tmp}/qms.db",
+            PORT=str(free_port()),
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"],
+            env=env,
+            cwd=tmp,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             assert process.stderr is not None
             for line in process.stderr:
@@ -77,8 +89,12 @@ def main() -> int:
     args = parser.parse_args()
     fanout = child_peak([sys.executable, "bench/fanout.py", "--people", str(args.people)])
     started, settled = idle_bot(args.settle)
-    print(f"idle bot (qms-bot run, HTTP, SQLite)   {started:6.1f} MiB once serving, {settled:6.1f} MiB after {args.settle:g} s of scheduler ticks")
-    print(f"fan-out to {args.people} people (peak)   {fanout:6.1f} MiB  (bench/fanout.py: bot, fake Slack and sender in one process)")
+    print(
+        f"idle bot (qms-bot run, HTTP, SQLite)   {started:6.1f} MiB once serving, {settled:6.1f} MiB after {args.settle:g} s of scheduler ticks"
+    )
+    print(
+        f"fan-out to {args.people} people (peak)   {fanout:6.1f} MiB  (bench/fanout.py: bot, fake Slack and sender in one process)"
+    )
     return 0
 
 

@@ -11,15 +11,15 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import OperationalError
 
 import handlers
-from bot.workspace.clock import Clock, SystemClock
-from bot.workspace.config import Settings
 from bot.context import Context
 from bot.delivery.nudges import NudgeEngine, NudgeSource
 from bot.delivery.outbox import Sender
+from bot.delivery.webhooks import WebhookSender, audit_hook
+from bot.workspace.clock import Clock, SystemClock
+from bot.workspace.config import Settings
 from bot.workspace.people import Directory
 from bot.workspace.roles import Roles
 from bot.workspace.slack import web_client
-from bot.delivery.webhooks import WebhookSender, audit_hook
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -34,13 +34,21 @@ def feature_sources(directory: Directory | None = None) -> list[NudgeSource]:
     from bot.audits import audit_nudges
     from bot.digest import digest_source
     from bot.documents import document_nudges
+    from bot.feedback import complaint_nudges
     from bot.nonconformity import nc_nudges
     from bot.reviews import review_nudges
-    from bot.feedback import complaint_nudges
     from bot.training import training_nudges
 
     # Leaders given as a user group are expanded through Slack (cached for ten minutes).
-    return [nc_nudges, training_nudges, complaint_nudges, audit_nudges, document_nudges, review_nudges, digest_source(directory.group_members if directory else None)]
+    return [
+        nc_nudges,
+        training_nudges,
+        complaint_nudges,
+        audit_nudges,
+        document_nudges,
+        review_nudges,
+        digest_source(directory.group_members if directory else None),
+    ]
 
 
 def build_context(
@@ -58,7 +66,10 @@ def build_context(
     from bot.digest import CHART, chart_renderer
     from bot.export import EXPORT_FILE, export_renderer
 
-    renderers = {CHART: chart_renderer(db, settings), EXPORT_FILE: export_renderer(db, settings, clock, directory.everyone)}
+    renderers = {
+        CHART: chart_renderer(db, settings),
+        EXPORT_FILE: export_renderer(db, settings, clock, directory.everyone),
+    }
     sender = Sender(db, web_client(settings, for_outbox=True), directory, settings, clock, worker, renderers=renderers)
     engine = NudgeEngine(db, settings, clock, feature_sources(directory) if sources is None else sources)
     if settings.webhooks:
@@ -107,7 +118,9 @@ def _on_error(ctx: Context) -> Any:
             elif body.get("type") == "view_submission" and response is not None:
                 # The modal was not answered yet: show the problem in it rather than Slack's
                 # generic "trouble connecting".
-                return BoltResponse(status=200, body={"response_action": "errors", "errors": _first_input_error(body, message)})
+                return BoltResponse(
+                    status=200, body={"response_action": "errors", "errors": _first_input_error(body, message)}
+                )
         except (SlackApiError, OSError):
             log.warning("could not tell the user about the error")
         return None

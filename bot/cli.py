@@ -28,12 +28,21 @@ def main(argv: list[str] | None = None) -> int:
     revision.add_argument("message", help="what the migration does, e.g. 'nonconformity register'")
     sub.add_parser("demo", help="play a short scenario against a local Slack stand-in and print what people see")
     digest = sub.add_parser("digest", help="the leaders' weekly digest")
-    digest.add_argument("--preview", action="store_true", required=True, help="print the digest as it stands now (sends nothing)")
+    digest.add_argument(
+        "--preview", action="store_true", required=True, help="print the digest as it stands now (sends nothing)"
+    )
     export = sub.add_parser("export", help="write every register and the audit trail for auditors (xlsx, or CSV files)")
     export.add_argument("--out", required=True, help="the workbook to write (xlsx), or the folder for the CSV files")
-    export.add_argument("--from", dest="first", metavar="DATE", help="only records from this day (YYYY-MM-DD, QMS_TIMEZONE)")
+    export.add_argument(
+        "--from", dest="first", metavar="DATE", help="only records from this day (YYYY-MM-DD, QMS_TIMEZONE)"
+    )
     export.add_argument("--to", dest="last", metavar="DATE", help="only records up to and including this day")
-    export.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help="xlsx: one workbook (default); csv: one file per register")
+    export.add_argument(
+        "--format",
+        choices=("xlsx", "csv"),
+        default="xlsx",
+        help="xlsx: one workbook (default); csv: one file per register",
+    )
     sub.add_parser("verify-trail", help="recompute the audit trail's hash chain; exit 1 at the first broken link")
     args = parser.parse_args(argv)
 
@@ -82,7 +91,9 @@ def _database(settings: Settings) -> Any:
         upgrade(db.engine)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        raise ConfigError([f"DATABASE_URL: cannot migrate {db.engine.url.render_as_string(hide_password=True)}: {reason}"]) from None
+        raise ConfigError(
+            [f"DATABASE_URL: cannot migrate {db.engine.url.render_as_string(hide_password=True)}: {reason}"]
+        ) from None
     return db
 
 
@@ -120,8 +131,8 @@ def _check(settings: Settings) -> int:
 
 def _preview_digest(settings: Settings) -> int:
     from bot import digest
-    from bot.workspace.clock import SystemClock
     from bot.surfaces.transcript import render_message
+    from bot.workspace.clock import SystemClock
 
     try:
         db = _database(settings)
@@ -132,7 +143,9 @@ def _preview_digest(settings: Settings) -> int:
     for line in render_message(reply.text, reply.blocks):
         print(line)
     groups = [g for g in settings.leaders if g.startswith("S")]
-    to = ", ".join(digest.digest_recipients(settings) + [f"the members of {g}" for g in groups if not settings.leaders_channel])
+    to = ", ".join(
+        digest.digest_recipients(settings) + [f"the members of {g}" for g in groups if not settings.leaders_channel]
+    )
     print(f"(goes to: {to or 'nobody: set QMS_LEADERS or QMS_LEADERS_CHANNEL'}; {settings.digest} {settings.timezone})")
     return 0
 
@@ -142,7 +155,9 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.workspace.clock import SystemClock
 
     try:
-        period = export.parse_period(args.first, args.last, settings.zone, SystemClock().now().astimezone(settings.zone).date())
+        period = export.parse_period(
+            args.first, args.last, settings.zone, SystemClock().now().astimezone(settings.zone).date()
+        )
         db = _database(settings)
     except export.ExportError as exc:
         return _fail([str(exc)])
@@ -170,7 +185,9 @@ def _verify_trail(settings: Settings) -> int:
         verdict = verify(session)
     if verdict.intact:
         print(f"audit trail intact: {verdict.checked} events, head {verdict.head}")
-        print("(keep the head somewhere else: a later run whose chain does not pass through it means events were removed from the end)")
+        print(
+            "(keep the head somewhere else: a later run whose chain does not pass through it means events were removed from the end)"
+        )
         return 0
     print(f"audit trail BROKEN at event #{verdict.broken_at}: {verdict.problem}")
     print(f"{verdict.checked} event(s) before it verify; the last good hash is {verdict.head}")
@@ -211,7 +228,11 @@ def _run(settings: Settings, host: str) -> int:
     try:
         app = create_app(ctx, socket_mode=socket_mode)
     except BoltError as exc:
-        return _fail([f"SLACK_BOT_TOKEN was not accepted by Slack at {settings.slack_api_url} ({exc}); copy the Bot User OAuth Token again (see manifest.yml and the README)"])
+        return _fail(
+            [
+                f"SLACK_BOT_TOKEN was not accepted by Slack at {settings.slack_api_url} ({exc}); copy the Bot User OAuth Token again (see manifest.yml and the README)"
+            ]
+        )
     scheduler = make_scheduler(ctx)
     scheduler.start()
     signal.signal(signal.SIGTERM, _stop)

@@ -23,6 +23,10 @@ class Refused(QmsError):
     """The step cannot be taken now (the record's state, a missing link); the message says why."""
 
 
+class AlreadyDone(Refused):
+    """Someone else took this step first (a double click, two people, a stale card)."""
+
+
 class Invalid(QmsError):
     """A form's answers did not pass its checks: the message for each field, keyed by block_id."""
 
@@ -31,13 +35,13 @@ class Invalid(QmsError):
         self.errors = errors
 
 
+class Broken(QmsError, ValueError):
+    """A button's value or a form's metadata names no record (mangled, forged or outdated);
+    the listener's table entry says what the person is told instead."""
+
+
 def valid(errors: dict[str, str], checked: T) -> T:
     """`checked` when `errors` is empty; else stop the submission with the errors shown in the form."""
     if errors:
         raise Invalid(errors)
     return checked
-
-
-class Broken(QmsError, ValueError):
-    """A button's value or a form's metadata names no record (mangled, forged or outdated);
-    the listener's table entry says what the person is told instead."""

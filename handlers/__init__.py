@@ -1,17 +1,41 @@
-"""Slack listeners only: parse the payload, call bot/, render the answer."""
+"""Slack listeners only: parse the payload, call bot/, render the answer.
+
+One module per process, each listing its listeners in `LISTENERS`; `register_all` puts
+every one of them on the Bolt app, behind the one place refusals are answered
+(`handlers.listeners`), with the Context in Bolt's `context`.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from slack_bolt import App
 
-from handlers import audits, documents, feedback, home, nonconformity, objectives, qms, reviews, snooze, training, welcome
+from bot.context import Context
+from handlers import (
+    audits,
+    documents,
+    feedback,
+    home,
+    nonconformity,
+    objectives,
+    qms,
+    reviews,
+    snooze,
+    training,
+    welcome,
+)
+from handlers.listeners import Listener, use_context
 
-if TYPE_CHECKING:
-    from bot.context import Context
+MODULES = (qms, nonconformity, audits, documents, reviews, training, feedback, objectives, home, snooze, welcome)
 
 
-def register_all(app: App, ctx: "Context") -> None:
-    for feature in (qms, nonconformity, audits, documents, reviews, training, feedback, objectives, home, snooze, welcome):
-        feature.register(app, ctx)
+def listeners() -> list[Listener]:
+    return [listener for module in MODULES for listener in getattr(module, "LISTENERS", [])]
+
+
+def register_all(app: App, ctx: Context) -> None:
+    use_context(app, ctx)
+    for listener in listeners():
+        listener.register(app)
+    for module in MODULES:  # modules not yet moved to the table
+        if hasattr(module, "register"):
+            module.register(app, ctx)

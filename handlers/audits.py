@@ -9,15 +9,26 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import audits
-from bot import home
-from bot.nonconformity import blocks as nc_blocks
-from bot.audits import blocks
+from bot import audits, home
 from bot import nonconformity as nc
-from bot.surfaces.mrkdwn import plain_text, unescape
-from bot.qms import help_reply
+from bot.audits import blocks
 from bot.errors import NotAllowed
-from handlers.common import answerer, clicked_message, ephemeral, form_values, open_form_from_button, open_modal, origin_ids, origin_message, record_id, teller
+from bot.nonconformity import blocks as nc_blocks
+from bot.qms import help_reply
+from bot.registry import Action, Callback
+from bot.surfaces.mrkdwn import plain_text, unescape
+from handlers.common import (
+    answerer,
+    clicked_message,
+    ephemeral,
+    form_values,
+    open_form_from_button,
+    open_modal,
+    origin_ids,
+    origin_message,
+    record_id,
+    teller,
+)
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -27,7 +38,7 @@ log = logging.getLogger(__name__)
 USAGE = "Use `/audit list`, `/audit plan`, `/audit AU-2026-0001`, `/audit checklist AU-2026-0001` or `/audit cancel AU-2026-0001 <reason>`."
 
 
-def show_checklist(ctx: "Context", user: str, line_id: int, where: tuple[str, str]) -> None:
+def show_checklist(ctx: Context, user: str, line_id: int, where: tuple[str, str]) -> None:
     """Redraw the checklist message a line was answered from."""
     with ctx.db.session() as session:
         line = audits.store.question(session, line_id)
@@ -40,7 +51,7 @@ def show_checklist(ctx: "Context", user: str, line_id: int, where: tuple[str, st
         log.warning("could not redraw the checklist of line %s: %s", line_id, exc)
 
 
-def _post_checklist(ctx: "Context", client: WebClient, user: str, audit_id: int, tell: Any) -> None:
+def _post_checklist(ctx: Context, client: WebClient, user: str, audit_id: int, tell: Any) -> None:
     """The checklist goes to the person's DM with the bot: a message that stays, to be answered line by line."""
     try:
         reply = audits.checklist_reply(ctx, audit_id, user)
@@ -56,13 +67,13 @@ def _post_checklist(ctx: "Context", client: WebClient, user: str, audit_id: int,
     tell("The checklist is in your messages with the bot: answer each line there.")
 
 
-def _audit_id(ctx: "Context", number: str) -> int | None:
+def _audit_id(ctx: Context, number: str) -> int | None:
     with ctx.db.session() as session:
         found = audits.store.by_number(session, number)
         return found.id if found else None
 
 
-def register(app: App, ctx: "Context") -> None:
+def register(app: App, ctx: Context) -> None:
     @app.command("/audit")
     def on_audit(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         words = (command.get("text") or "").split()
@@ -76,7 +87,9 @@ def register(app: App, ctx: "Context") -> None:
                 ack(response_type="ephemeral", text="Only QMS managers can plan internal audits. Ask your QMS manager.")
                 return
             ack()
-            open_modal(client, command["trigger_id"], blocks.plan_modal(ctx.settings.processes, ctx.today()), teller(respond))
+            open_modal(
+                client, command["trigger_id"], blocks.plan_modal(ctx.settings.processes, ctx.today()), teller(respond)
+            )
             return
         if sub == "list" and len(words) <= 1:
             ack()
@@ -106,13 +119,15 @@ def register(app: App, ctx: "Context") -> None:
             return
         ack(response_type="ephemeral", text=USAGE)
 
-    @app.view(blocks.PLAN_CALLBACK)
+    @app.view(Callback.AUDIT_PLAN)
     def on_plan(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         if not ctx.roles.is_manager(body["user"]["id"]):  # before checking the people: a refusal costs no Slack calls
             ack(response_action="errors", errors={"process": "Only QMS managers can plan internal audits."})
             return
         values = form_values(view)
-        form = audits.PlanForm(**{name: values.get(name) for name in audits.PlanForm.__dataclass_fields__ if values.get(name) is not None})
+        form = audits.PlanForm(
+            **{name: values.get(name) for name in audits.PlanForm.__dataclass_fields__ if values.get(name) is not None}
+        )
         errors, plan = audits.check_plan(ctx, form)
         if errors or plan is None:
             ack(response_action="errors", errors=errors)
@@ -124,10 +139,14 @@ def register(app: App, ctx: "Context") -> None:
             ack(response_action="errors", errors={"process": plain_text(str(refused), ctx.directory.name)})
             return
         ack()
-        answerer(body, None, client)(f"Planned {planned.number}: {planned.process} on {planned.planned_date:%d %b %Y}. The lead auditor and the auditees are told; `/audit list` shows the programme.")
+        answerer(body, None, client)(
+            f"Planned {planned.number}: {planned.process} on {planned.planned_date:%d %b %Y}. The lead auditor and the auditees are told; `/audit list` shows the programme."
+        )
 
-    @app.action(blocks.CHECKLIST_ACTION)
-    def on_checklist(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    @app.action(Action.AUDIT_CHECKLIST)
+    def on_checklist(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         ack()
         tell = answerer(body, respond, client)
         try:
@@ -137,7 +156,7 @@ def register(app: App, ctx: "Context") -> None:
             return
         _post_checklist(ctx, client, body["user"]["id"], audit_id, tell)
 
-    @app.action(blocks.ANSWER_ACTION)
+    @app.action(Action.AUDIT_ANSWER)
     def on_answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         tell = answerer(body, respond, client)
@@ -159,7 +178,12 @@ def register(app: App, ctx: "Context") -> None:
                 open_modal(client, body["trigger_id"], blocks.observation_modal(audit, line, at), tell)
             else:
                 form = audits.nc_form(ctx, line_id, user)
-                open_modal(client, body["trigger_id"], nc_blocks.raise_modal(ctx.settings, form, audit_line=line_id, checklist_at=at), tell)
+                open_modal(
+                    client,
+                    body["trigger_id"],
+                    nc_blocks.raise_modal(ctx.settings, form, audit_line=line_id, checklist_at=at),
+                    tell,
+                )
         except (NotAllowed, audits.Refused) as refused:
             tell(str(refused))
             if at:
@@ -170,7 +194,7 @@ def register(app: App, ctx: "Context") -> None:
             # closed without saving leaves no answer showing that was never kept.
             show_checklist(ctx, user, line_id, at)
 
-    @app.view(blocks.OBSERVATION_CALLBACK)
+    @app.view(Callback.AUDIT_OBSERVATION)
     def on_observation(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         note = (form_values(view).get("note") or "").strip()
         if not note:
@@ -182,7 +206,10 @@ def register(app: App, ctx: "Context") -> None:
         (line_id,) = origin_ids(view, "line")
         user = body["user"]["id"]
         if line_id is None:
-            ack(response_action="errors", errors={"note": "This form lost its checklist line; open the checklist again."})
+            ack(
+                response_action="errors",
+                errors={"note": "This form lost its checklist line; open the checklist again."},
+            )
             return
         try:
             audits.answer(ctx, line_id, user, "observation", note)
@@ -194,13 +221,22 @@ def register(app: App, ctx: "Context") -> None:
         if at:
             show_checklist(ctx, user, line_id, at)
 
-    @app.action(blocks.COMPLETE_ACTION)
-    def on_complete_open(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    @app.action(Action.AUDIT_COMPLETE)
+    def on_complete_open(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         ack()
         make = lambda: audits.completion_form(ctx, record_id(action.get("value")), body["user"]["id"])  # noqa: E731
-        open_form_from_button(client, body, respond, make, (NotAllowed, audits.Refused), "That button is broken; `/audit list` shows the programme.")
+        open_form_from_button(
+            client,
+            body,
+            respond,
+            make,
+            (NotAllowed, audits.Refused),
+            "That button is broken; `/audit list` shows the programme.",
+        )
 
-    @app.view(blocks.COMPLETE_CALLBACK)
+    @app.view(Callback.AUDIT_COMPLETE)
     def on_complete(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         errors, completion = audits.check_completion(form_values(view))
         if errors or completion is None:
@@ -209,7 +245,10 @@ def register(app: App, ctx: "Context") -> None:
         (audit_id,) = origin_ids(view, "audit")
         user = body["user"]["id"]
         if audit_id is None:
-            ack(response_action="errors", errors={"summary": "This form lost its audit; open it again from `/audit list`."})
+            ack(
+                response_action="errors",
+                errors={"summary": "This form lost its audit; open it again from `/audit list`."},
+            )
             return
         try:
             done = audits.complete(ctx, audit_id, user, completion)

@@ -12,8 +12,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import Broken
-from bot.workspace import captures
 from bot.surfaces.mrkdwn import unescape
+from bot.workspace import captures
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -84,14 +84,21 @@ def origin_ids(view: dict[str, Any], *names: str) -> tuple[int | None, ...]:
         origin = {}
     if not isinstance(origin, dict):
         origin = {}
-    return tuple(origin.get(n) if isinstance(origin.get(n), int) and 1 <= origin.get(n) <= MAX_ID else None for n in names)
+    return tuple(
+        origin.get(n) if isinstance(origin.get(n), int) and 1 <= origin.get(n) <= MAX_ID else None for n in names
+    )
 
 
 def clicked_message(body: dict[str, Any]) -> tuple[str, str] | None:
     """The (channel, ts) of the message whose button or select was used; None for an
     ephemeral message or the Home tab, which cannot be changed with chat.update."""
     container = body.get("container") or {}
-    if container.get("type") != "message" or container.get("is_ephemeral") or not container.get("channel_id") or not container.get("message_ts"):
+    if (
+        container.get("type") != "message"
+        or container.get("is_ephemeral")
+        or not container.get("channel_id")
+        or not container.get("message_ts")
+    ):
         return None
     return container["channel_id"], container["message_ts"]
 
@@ -145,8 +152,12 @@ def open_modal(client: WebClient, trigger_id: str, view: dict[str, Any], tell: C
 
 
 def open_form_from_button(
-    client: WebClient, body: dict[str, Any], respond: Respond, make_view: Callable[[], dict[str, Any]],
-    refusals: tuple[type[Exception], ...], broken: str,
+    client: WebClient,
+    body: dict[str, Any],
+    respond: Respond,
+    make_view: Callable[[], dict[str, Any]],
+    refusals: tuple[type[Exception], ...],
+    broken: str,
 ) -> None:
     """A button that opens a form: build it (the server checks who may, and that it is still
     to do), then open it; a refusal or a mangled button value is told to the person."""
@@ -162,7 +173,13 @@ def open_form_from_button(
     open_modal(client, body["trigger_id"], view, tell)
 
 
-def open_from_message(ctx: "Context", client: WebClient, body: dict[str, Any], respond: Respond, view_for: Callable[[str, int | None], dict[str, Any]]) -> None:
+def open_from_message(
+    ctx: Context,
+    client: WebClient,
+    body: dict[str, Any],
+    respond: Respond,
+    view_for: Callable[[str, int | None], dict[str, Any]],
+) -> None:
     """A message shortcut: copy the message, open the form filled from its text, then fetch its link.
 
     `view_for(text as typed, capture id)` builds the form. The copy is stored before the

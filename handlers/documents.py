@@ -11,13 +11,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import documents
-from bot import home
-from bot import training
+from bot import documents, home, training
 from bot.documents import blocks
-from bot.surfaces.mrkdwn import plain_text
-from bot.qms import help_reply
 from bot.errors import NotAllowed
+from bot.qms import help_reply
+from bot.registry import Action, Callback
+from bot.surfaces.mrkdwn import plain_text
 from handlers.common import answerer, clicked_message, form_values, open_modal, origin_message, teller
 from handlers.training import publish_and_report
 
@@ -54,7 +53,7 @@ def _checked(tell: Callable[[str], Any], step: Callable[[], T]) -> T | None:
     return None
 
 
-def register(app: App, ctx: "Context") -> None:
+def register(app: App, ctx: Context) -> None:
     @app.command("/doc")
     def on_doc(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         text = (command.get("text") or "").strip()
@@ -64,7 +63,10 @@ def register(app: App, ctx: "Context") -> None:
             return
         if sub == "add":
             if not ctx.roles.is_manager(command["user_id"]):
-                ack(response_type="ephemeral", text="Only QMS managers add documents to the register. Ask your QMS manager.")
+                ack(
+                    response_type="ephemeral",
+                    text="Only QMS managers add documents to the register. Ask your QMS manager.",
+                )
                 return
             ack()
             open_modal(client, command["trigger_id"], blocks.add_modal(ctx.today()), teller(respond))
@@ -79,7 +81,7 @@ def register(app: App, ctx: "Context") -> None:
         ack()
         respond(response_type="ephemeral", **documents.document_reply(ctx, text, command["user_id"]).as_kwargs())
 
-    @app.view(blocks.ADD_CALLBACK)
+    @app.view(Callback.DOC_ADD)
     def on_add(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         if not ctx.roles.is_manager(body["user"]["id"]):  # before checking the owner: a refusal costs no Slack calls
             ack(response_action="errors", errors={"reference": "Only QMS managers can add documents to the register."})
@@ -95,20 +97,26 @@ def register(app: App, ctx: "Context") -> None:
             ack(response_action="errors", errors={"reference": plain_text(str(refused), ctx.directory.name)})
             return
         ack()
-        answerer(body, None, client)(f"{doc.reference} rev {doc.revision} is in the register; its owner is reminded before the review on {doc.next_review:%d %b %Y}.")
+        answerer(body, None, client)(
+            f"{doc.reference} rev {doc.revision} is in the register; its owner is reminded before the review on {doc.next_review:%d %b %Y}."
+        )
 
-    @app.action(blocks.NO_CHANGE_ACTION)
-    def on_no_change(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    @app.action(Action.DOC_REVIEWED_NO_CHANGE)
+    def on_no_change(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         ack()
         tell = answerer(body, respond, client)
-        reply = _checked(tell, lambda: documents.reviewed_no_change(ctx, str(action.get("value", "")), body["user"]["id"]))
+        reply = _checked(
+            tell, lambda: documents.reviewed_no_change(ctx, str(action.get("value", "")), body["user"]["id"])
+        )
         if reply is None:
             return
         if not _replace_clicked(client, clicked_message(body), reply.text):
             tell(reply.text)
         home.publish(ctx, body["user"]["id"])
 
-    @app.action(blocks.REVISED_ACTION)
+    @app.action(Action.DOC_REVISED)
     def on_revised(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         tell = answerer(body, respond, client)
@@ -122,7 +130,7 @@ def register(app: App, ctx: "Context") -> None:
         view = blocks.revise_modal(doc, groups, training.due_default(ctx), clicked_message(body))
         open_modal(client, body["trigger_id"], view, tell)
 
-    @app.view(blocks.REVISE_CALLBACK)
+    @app.view(Callback.DOC_REVISE)
     def on_revise(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user = body["user"]["id"]
         meta = json.loads(view.get("private_metadata") or "{}")
@@ -130,7 +138,10 @@ def register(app: App, ctx: "Context") -> None:
         try:
             doc = documents.open_for_review(ctx, seen, user)
         except (ValueError, TypeError):
-            ack(response_action="errors", errors={"revision": "This form lost its document; open it again from `/doc list`."})
+            ack(
+                response_action="errors",
+                errors={"revision": "This form lost its document; open it again from `/doc list`."},
+            )
             return
         except (NotAllowed, documents.Refused) as refused:
             ack(response_action="errors", errors={"revision": plain_text(str(refused), ctx.directory.name)})
@@ -145,11 +156,17 @@ def register(app: App, ctx: "Context") -> None:
             ack(response_action="errors", errors={"revision": plain_text(str(refused), ctx.directory.name)})
             return
         ack()
-        _replace_clicked(client, origin_message(view), f"{doc.reference} revised to rev {doc.revision}; next review {doc.next_review:%d %b %Y}.")
+        _replace_clicked(
+            client,
+            origin_message(view),
+            f"{doc.reference} revised to rev {doc.revision}; next review {doc.next_review:%d %b %Y}.",
+        )
         if revision.publication is not None:
             round_number = publish_and_report(ctx, client, user, revision.publication)
             if round_number:
                 documents.note_training(ctx, doc, round_number)
         else:
-            answerer(body, None, client)(f"{doc.reference} is now rev {doc.revision}; next review {doc.next_review:%d %b %Y}. Nobody was asked to read it.")
+            answerer(body, None, client)(
+                f"{doc.reference} is now rev {doc.revision}; next review {doc.next_review:%d %b %Y}. Nobody was asked to read it."
+            )
         home.publish(ctx, user)

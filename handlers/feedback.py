@@ -7,23 +7,22 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import feedback
-from bot import home
+from bot import feedback, home
+from bot.errors import NotAllowed
 from bot.feedback import blocks
 from bot.nonconformity import blocks as nc_blocks
-from bot.surfaces.mrkdwn import unescape
 from bot.qms import help_reply
-from bot.errors import NotAllowed
+from bot.registry import Action, Callback, ShortcutId
+from bot.surfaces.mrkdwn import unescape
 from handlers.common import ephemeral, form_values, open_from_message, open_modal, origin_ids, record_id, teller
 
 if TYPE_CHECKING:
     from bot.context import Context
 
-LOG_FROM_MESSAGE = "log_feedback_from_message"
 USAGE = "Use `/feedback` to log feedback, `/feedback list`, `/feedback stats [days]` or `/feedback FB-2026-0001`."
 
 
-def register(app: App, ctx: "Context") -> None:
+def register(app: App, ctx: Context) -> None:
     @app.command("/feedback")
     def on_feedback(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         words = (command.get("text") or "").split()
@@ -50,7 +49,7 @@ def register(app: App, ctx: "Context") -> None:
         form = feedback.FeedbackForm(text=unescape(" ".join(words)) or None)
         open_modal(client, command["trigger_id"], blocks.log_modal(form, ctx.today()), teller(respond))
 
-    @app.message_shortcut(LOG_FROM_MESSAGE)
+    @app.message_shortcut(ShortcutId.LOG_FEEDBACK_FROM_MESSAGE)
     def on_log_from_message(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
 
@@ -60,7 +59,7 @@ def register(app: App, ctx: "Context") -> None:
 
         open_from_message(ctx, client, body, respond, form_for)
 
-    @app.view(blocks.LOG_CALLBACK)
+    @app.view(Callback.FEEDBACK_LOG)
     def on_log(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = form_values(view)
         form = feedback.FeedbackForm(**{name: values.get(name) for name in feedback.FeedbackForm.__dataclass_fields__})
@@ -74,7 +73,7 @@ def register(app: App, ctx: "Context") -> None:
         assert saved.id is not None
         feedback.refresh_card(ctx, saved.id)
 
-    @app.action(blocks.ADVANCE_ACTION)
+    @app.action(Action.FEEDBACK_ADVANCE)
     def on_advance(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         ack()
         try:
@@ -89,8 +88,10 @@ def register(app: App, ctx: "Context") -> None:
         feedback.refresh_card(ctx, moved.id)
         home.publish(ctx, body["user"]["id"])
 
-    @app.action(blocks.RAISE_NC_ACTION)
-    def on_raise_nc(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    @app.action(Action.FEEDBACK_RAISE_NC)
+    def on_raise_nc(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         ack()
         try:
             form, complaint_id = feedback.nc_form(ctx, record_id(action.get("value", "")))
@@ -100,4 +101,9 @@ def register(app: App, ctx: "Context") -> None:
         except feedback.Refused as refused:
             ephemeral(respond, str(refused))
             return
-        open_modal(client, body["trigger_id"], nc_blocks.raise_modal(ctx.settings, form, complaint_id=complaint_id), teller(respond))
+        open_modal(
+            client,
+            body["trigger_id"],
+            nc_blocks.raise_modal(ctx.settings, form, complaint_id=complaint_id),
+            teller(respond),
+        )

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot import objectives
 from bot.errors import NotAllowed
+from bot.registry import Callback
 from bot.workspace.roles import Role
 from handlers.common import ephemeral, form_values, open_modal, teller
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 USAGE = "Use `/kpi` (objectives against targets), `/kpi new` (QMS managers) or `/kpi log OBJ-3 97.5 [2026-11]`."
 
 
-def register(app: App, ctx: "Context") -> None:
+def register(app: App, ctx: Context) -> None:
     @app.command("/kpi")
     def on_kpi(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         words = (command.get("text") or "").split()
@@ -41,7 +42,7 @@ def register(app: App, ctx: "Context") -> None:
             return
         respond(response_type="ephemeral", **objectives.list_reply(ctx).as_kwargs())
 
-    @app.view(objectives.NEW_CALLBACK)
+    @app.view(Callback.OBJECTIVE_NEW)
     def on_new(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         values = form_values(view)
         errors = objectives.check_new(values)
@@ -54,4 +55,7 @@ def register(app: App, ctx: "Context") -> None:
             ack(response_action="errors", errors={"name": str(refused)})
             return
         ack()
-        client.chat_postMessage(channel=body["user"]["id"], text=f"Quality objective *OBJ-{created.id}* saved. `/kpi` shows it against its target.")
+        client.chat_postMessage(
+            channel=body["user"]["id"],
+            text=f"Quality objective *OBJ-{created.id}* saved. `/kpi` shows it against its target.",
+        )

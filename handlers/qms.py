@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from bot.context import Context
 
 
-def register(app: App, ctx: "Context") -> None:
+def register(app: App, ctx: Context) -> None:
     @app.command("/qms")
     def on_qms(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         words = (command.get("text") or "").strip().split()
@@ -31,7 +31,9 @@ def register(app: App, ctx: "Context") -> None:
             if sub == "export":
                 reply = qms.export_reply(ctx, user, words[1:])
             else:
-                reply = {"whoami": qms.whoami_reply, "outbox": qms.outbox_reply, "digest": qms.digest_reply}[sub](ctx, user)
+                reply = {"whoami": qms.whoami_reply, "outbox": qms.outbox_reply, "digest": qms.digest_reply}[sub](
+                    ctx, user
+                )
         except NotAllowed as refused:
             respond(text=str(refused), response_type="ephemeral")
             return

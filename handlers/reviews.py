@@ -9,24 +9,35 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import home
-from bot import reviews
+from bot import home, reviews
+from bot.errors import NotAllowed
+from bot.qms import help_reply
+from bot.registry import Action, Callback
 from bot.reviews import blocks
 from bot.surfaces.mrkdwn import plain_text, unescape
-from bot.qms import help_reply
-from bot.errors import NotAllowed
-from handlers.common import answerer, ephemeral, form_values, open_form_from_button, open_modal, origin_ids, record_id, teller
+from handlers.common import (
+    answerer,
+    ephemeral,
+    form_values,
+    open_form_from_button,
+    open_modal,
+    origin_ids,
+    record_id,
+    teller,
+)
 
 if TYPE_CHECKING:
     from bot.context import Context
 
 log = logging.getLogger(__name__)
 
-USAGE = ("Use `/review list`, `/review schedule`, `/review MR-2026-0001`, `/review pack MR-2026-0001`, "
-         "`/review record MR-2026-0001` or `/review cancel MR-2026-0001 <reason>`.")
+USAGE = (
+    "Use `/review list`, `/review schedule`, `/review MR-2026-0001`, `/review pack MR-2026-0001`, "
+    "`/review record MR-2026-0001` or `/review cancel MR-2026-0001 <reason>`."
+)
 
 
-def register(app: App, ctx: "Context") -> None:
+def register(app: App, ctx: Context) -> None:
     @app.command("/review")
     def on_review(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         words = (command.get("text") or "").split()
@@ -41,7 +52,10 @@ def register(app: App, ctx: "Context") -> None:
             return
         if sub == "schedule" and len(words) == 1:
             if not ctx.roles.is_manager(user):
-                ack(response_type="ephemeral", text="Only QMS managers schedule management reviews. Ask your QMS manager.")
+                ack(
+                    response_type="ephemeral",
+                    text="Only QMS managers schedule management reviews. Ask your QMS manager.",
+                )
                 return
             ack()
             try:
@@ -64,7 +78,9 @@ def register(app: App, ctx: "Context") -> None:
                 if sub == "pack":
                     respond(response_type="ephemeral", **reviews.pack_reply(ctx, review_id, user).as_kwargs())
                 else:
-                    open_modal(client, command["trigger_id"], reviews.record_form(ctx, review_id, user), teller(respond))
+                    open_modal(
+                        client, command["trigger_id"], reviews.record_form(ctx, review_id, user), teller(respond)
+                    )
             except (NotAllowed, reviews.Refused) as refused:
                 ephemeral(respond, str(refused))
             return
@@ -75,11 +91,13 @@ def register(app: App, ctx: "Context") -> None:
             except (NotAllowed, reviews.Refused) as refused:
                 ephemeral(respond, str(refused))
                 return
-            ephemeral(respond, f"{cancelled.number} is cancelled; its pack and reminders stop. The reason is on its record.")
+            ephemeral(
+                respond, f"{cancelled.number} is cancelled; its pack and reminders stop. The reason is on its record."
+            )
             return
         ack(response_type="ephemeral", text=USAGE)
 
-    @app.view(blocks.SCHEDULE_CALLBACK)
+    @app.view(Callback.REVIEW_SCHEDULE)
     def on_schedule(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user = body["user"]["id"]
         if not ctx.roles.is_manager(user):  # before expanding groups: a refusal costs no Slack calls
@@ -102,7 +120,7 @@ def register(app: App, ctx: "Context") -> None:
 
     broken = "That button is broken; `/review list` shows the reviews."
 
-    @app.action(blocks.PACK_ACTION)
+    @app.action(Action.REVIEW_PACK)
     def on_pack(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         tell = answerer(body, respond, client)
@@ -120,13 +138,15 @@ def register(app: App, ctx: "Context") -> None:
             log.warning("could not post the pack: %s", exc.response.get("error"))
             tell("Slack did not take the pack just now. Please try once more.")
 
-    @app.action(blocks.RECORD_ACTION)
-    def on_record_open(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    @app.action(Action.REVIEW_RECORD)
+    def on_record_open(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         ack()
         make = lambda: reviews.record_form(ctx, record_id(action.get("value")), body["user"]["id"])  # noqa: E731
         open_form_from_button(client, body, respond, make, (NotAllowed, reviews.Refused), broken)
 
-    @app.view(blocks.RECORD_CALLBACK)
+    @app.view(Callback.REVIEW_RECORD)
     def on_record(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         if not ctx.roles.is_manager(body["user"]["id"]):  # before checking the owners: a refusal costs no Slack calls
             ack(response_action="errors", errors={"minutes": "Only QMS managers record management reviews."})
@@ -137,7 +157,10 @@ def register(app: App, ctx: "Context") -> None:
             return
         (review_id,) = origin_ids(view, "review")
         if review_id is None:
-            ack(response_action="errors", errors={"minutes": "This form lost its review; open it again with `/review record MR-…`."})
+            ack(
+                response_action="errors",
+                errors={"minutes": "This form lost its review; open it again with `/review record MR-…`."},
+            )
             return
         user = body["user"]["id"]
         try:
@@ -146,25 +169,37 @@ def register(app: App, ctx: "Context") -> None:
             ack(response_action="errors", errors={"minutes": plain_text(str(refused), ctx.directory.name)})
             return
         ack()
-        nxt = f" The next one, {held.successor.number}, is planned for {held.successor.planned_date:%d %b %Y}." if held.successor else ""
+        nxt = (
+            f" The next one, {held.successor.number}, is planned for {held.successor.planned_date:%d %b %Y}."
+            if held.successor
+            else ""
+        )
         answerer(body, None, client)(f"{held.review.number} is recorded with {len(held.actions)} output actions.{nxt}")
         home.publish(ctx, user)
 
-    @app.action(blocks.DONE_ACTION)
-    def on_done_open(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    @app.action(Action.REVIEW_ACTION_DONE)
+    def on_done_open(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         ack()
         make = lambda: reviews.done_form(ctx, record_id(action.get("value")), body["user"]["id"])  # noqa: E731
         open_form_from_button(client, body, respond, make, (NotAllowed, reviews.Refused), broken)
 
-    @app.view(blocks.DONE_CALLBACK)
+    @app.view(Callback.REVIEW_ACTION_DONE)
     def on_done(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         evidence = (form_values(view).get("evidence") or "").strip()
         if not evidence or len(evidence) > reviews.EVIDENCE_MAX:
-            ack(response_action="errors", errors={"evidence": f"Say what was done (under {reviews.EVIDENCE_MAX} characters)."})
+            ack(
+                response_action="errors",
+                errors={"evidence": f"Say what was done (under {reviews.EVIDENCE_MAX} characters)."},
+            )
             return
         (action_id,) = origin_ids(view, "action")
         if action_id is None:
-            ack(response_action="errors", errors={"evidence": "This form lost its action; open it again from the reminder."})
+            ack(
+                response_action="errors",
+                errors={"evidence": "This form lost its action; open it again from the reminder."},
+            )
             return
         user = body["user"]["id"]
         try:

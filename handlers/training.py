@@ -9,12 +9,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import home
-from bot import training
-from bot.training import blocks
-from bot.surfaces.mrkdwn import mention, safe
-from bot.qms import help_reply
+from bot import home, training
 from bot.errors import NotAllowed
+from bot.qms import help_reply
+from bot.registry import Action, Callback
+from bot.surfaces.mrkdwn import mention, safe
+from bot.training import blocks
 from handlers.common import answerer, clicked_message, ephemeral, form_values, open_modal, record_id
 
 if TYPE_CHECKING:
@@ -28,7 +28,6 @@ USAGE = (
 )
 
 
-
 def _tell(client: WebClient, user: str, text: str) -> None:
     try:
         client.chat_postMessage(channel=user, text=text)
@@ -36,15 +35,29 @@ def _tell(client: WebClient, user: str, text: str) -> None:
         log.warning("could not tell %s: %s", user, exc.response.get("error"))
 
 
-def publish_and_report(ctx: "Context", client: WebClient, publisher: str, publication: training.Publication) -> str | None:
+def publish_and_report(
+    ctx: Context, client: WebClient, publisher: str, publication: training.Publication
+) -> str | None:
     """Publish a round after the form has closed, tell the publisher by DM how it went; its number."""
     try:
         published, audience = training.publish(ctx, publisher, publication)
     except Exception:  # the modal is closed: whatever happens, the publisher hears of it
         log.exception("publishing %s rev %s failed", publication.doc_ref, publication.revision)
-        _tell(client, publisher, "Publishing failed on our side and nothing was sent or stored. Please try `/training new` again in a minute.")
+        _tell(
+            client,
+            publisher,
+            "Publishing failed on our side and nothing was sent or stored. Please try `/training new` again in a minute.",
+        )
         return None
-    skipped = [f"{n} {what}" for n, what in ((audience.bots, "bots"), (audience.deactivated, "deactivated accounts"), (audience.unknown, "people outside this workspace")) if n]
+    skipped = [
+        f"{n} {what}"
+        for n, what in (
+            (audience.bots, "bots"),
+            (audience.deactivated, "deactivated accounts"),
+            (audience.unknown, "people outside this workspace"),
+        )
+        if n
+    ]
     left = (" and ".join(skipped) + " left out") if skipped else "nobody left out"
     if audience.unreadable:
         text = (
@@ -65,7 +78,7 @@ def publish_and_report(ctx: "Context", client: WebClient, publisher: str, public
     return published.number if published is not None else None
 
 
-def register(app: App, ctx: "Context") -> None:
+def register(app: App, ctx: Context) -> None:
     @app.command("/training")
     def on_training(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
         words = (command.get("text") or "").split()
@@ -75,7 +88,9 @@ def register(app: App, ctx: "Context") -> None:
         if sub == "help":
             ack(response_type="ephemeral", **help_reply().as_kwargs())
             return
-        if sub not in ("new", "me", "list", "status", "close", "matrix") or (sub in ("status", "close") and not training.NUMBER.match(arg)):
+        if sub not in ("new", "me", "list", "status", "close", "matrix") or (
+            sub in ("status", "close") and not training.NUMBER.match(arg)
+        ):
             ack(response_type="ephemeral", text=USAGE)
             return
         ack()
@@ -96,7 +111,9 @@ def register(app: App, ctx: "Context") -> None:
                 return
             if sub == "close":
                 closed = training.close(ctx, user, arg)
-                ephemeral(respond, f"{closed.number} is closed: reminders stopped. Acknowledgements so far stay on record.")
+                ephemeral(
+                    respond, f"{closed.number} is closed: reminders stopped. Acknowledgements so far stay on record."
+                )
                 return
             reply = {
                 "me": lambda: training.me_reply(ctx, user),
@@ -109,14 +126,20 @@ def register(app: App, ctx: "Context") -> None:
             return
         respond(response_type="ephemeral", **reply.as_kwargs())
 
-    @app.view(blocks.PUBLISH_CALLBACK)
+    @app.view(Callback.TRAINING_PUBLISH)
     def on_publish(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         values = form_values(view)
         publisher = body["user"]["id"]
         form = training.PublishForm(
-            title=values.get("title"), doc_ref=values.get("doc_ref"), revision=values.get("revision"),
-            link=values.get("link"), summary=values.get("summary"), users=values.get("users") or [],
-            groups=values.get("groups") or [], channels=values.get("channels") or [], due_date=values.get("due_date"),
+            title=values.get("title"),
+            doc_ref=values.get("doc_ref"),
+            revision=values.get("revision"),
+            link=values.get("link"),
+            summary=values.get("summary"),
+            users=values.get("users") or [],
+            groups=values.get("groups") or [],
+            channels=values.get("channels") or [],
+            due_date=values.get("due_date"),
         )
         errors, publication = training.check_publish(ctx, publisher, form)
         if errors or publication is None:
@@ -126,8 +149,10 @@ def register(app: App, ctx: "Context") -> None:
         ack()
         publish_and_report(ctx, client, publisher, publication)
 
-    @app.action(blocks.ACK_ACTION)
-    def on_acknowledge(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    @app.action(Action.TRAINING_ACK)
+    def on_acknowledge(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
         user = body["user"]["id"]
         container = body.get("container") or {}
@@ -146,18 +171,30 @@ def register(app: App, ctx: "Context") -> None:
             if from_home:
                 home.publish(ctx, user)
         if not done.first_time:
-            when = done.assignment.acknowledged_at.astimezone(ctx.settings.zone) if done.assignment.acknowledged_at else None
-            tell(f"You already acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}" + (f" on {when:%d %b %Y at %H:%M}" if when else "") + ". Nothing changed.")
+            when = (
+                done.assignment.acknowledged_at.astimezone(ctx.settings.zone)
+                if done.assignment.acknowledged_at
+                else None
+            )
+            tell(
+                f"You already acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}"
+                + (f" on {when:%d %b %Y at %H:%M}" if when else "")
+                + ". Nothing changed."
+            )
             return
         clicked = clicked_message(body) or (None, None)
         training.show_acknowledged(ctx, done, clicked)
         if container.get("is_ephemeral"):
-            tell(f":white_check_mark: Acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}. Thank you.")
+            tell(
+                f":white_check_mark: Acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}. Thank you."
+            )
         if not from_home:
             home.publish(ctx, user)
 
-    @app.action(blocks.QUESTION_ACTION)
-    def on_question(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    @app.action(Action.TRAINING_QUESTION)
+    def on_question(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
         ack()
         container = body.get("container") or {}
         tell = answerer(body, respond, client)
@@ -170,10 +207,12 @@ def register(app: App, ctx: "Context") -> None:
         except NotAllowed as refused:
             tell(str(refused))
             return
-        view = blocks.question_modal(about, assignment_id, container.get("channel_id") or "", container.get("message_ts") or "")
+        view = blocks.question_modal(
+            about, assignment_id, container.get("channel_id") or "", container.get("message_ts") or ""
+        )
         open_modal(client, body["trigger_id"], view, tell)
 
-    @app.view(blocks.QUESTION_CALLBACK)
+    @app.view(Callback.TRAINING_QUESTION)
     def on_question_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         errors, question = training.check_question(form_values(view).get("question"))
         if errors:
@@ -184,7 +223,10 @@ def register(app: App, ctx: "Context") -> None:
         try:
             asked = training.ask(ctx, record_id(raw_id), body["user"]["id"], question)
         except ValueError:
-            ack(response_action="errors", errors={"question": "This form lost track of its training; close it and use the card again."})
+            ack(
+                response_action="errors",
+                errors={"question": "This form lost track of its training; close it and use the card again."},
+            )
             return
         except NotAllowed as refused:
             ack(response_action="errors", errors={"question": str(refused)})
@@ -192,6 +234,10 @@ def register(app: App, ctx: "Context") -> None:
         ack()
         if channel and ts:
             try:
-                client.chat_postMessage(channel=channel, thread_ts=ts, text=f"Your question went to {mention(asked.publisher)}; they will answer you directly.")
+                client.chat_postMessage(
+                    channel=channel,
+                    thread_ts=ts,
+                    text=f"Your question went to {mention(asked.publisher)}; they will answer you directly.",
+                )
             except SlackApiError as exc:
                 log.warning("could not confirm a question: %s", exc.response.get("error"))

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from bot.context import Context
 
 
-def register(app: App, ctx: "Context") -> None:
+def register(app: App, ctx: Context) -> None:
     @app.event("member_joined_channel")
     def on_member_joined(body: dict[str, Any], event: dict[str, Any]) -> None:
         welcome_member(ctx, event_id=body["event_id"], user_id=event["user"], channel=event["channel"])

@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -33,11 +33,20 @@ AUDIT_HOOKS = "qms_audit_hooks"
 AuditHook = Callable[[Session, AuditEvent], None]
 
 
-def canonical(at: datetime, actor: str, record_type: str, record_ref: str, action: str,
-              before: Any, after: Any, note: str | None, prev_hash: str) -> bytes:
+def canonical(
+    at: datetime,
+    actor: str,
+    record_type: str,
+    record_ref: str,
+    action: str,
+    before: Any,
+    after: Any,
+    note: str | None,
+    prev_hash: str,
+) -> bytes:
     """The bytes an event's hash covers: its content as sorted, compact JSON, UTC to the microsecond."""
     fields = {
-        "at": at.astimezone(timezone.utc).isoformat(timespec="microseconds"),
+        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
         "actor": actor,
         "record_type": record_type,
         "record_ref": record_ref,
@@ -53,8 +62,17 @@ def canonical(at: datetime, actor: str, record_type: str, record_ref: str, actio
 def chain_hash(event: Any, prev_hash: str) -> str:
     """sha256 of the event's canonical form; `event` is an AuditEvent or a row with its columns."""
     return hashlib.sha256(
-        canonical(event.at, event.actor, event.record_type, event.record_ref, event.action,
-                  event.before, event.after, event.note, prev_hash)
+        canonical(
+            event.at,
+            event.actor,
+            event.record_type,
+            event.record_ref,
+            event.action,
+            event.before,
+            event.after,
+            event.note,
+            prev_hash,
+        )
     ).hexdigest()
 
 
@@ -160,13 +178,27 @@ def verify(session: Session) -> Verdict:
         if event.prev_hash != expected:
             if before_previous is not None and event.prev_hash == before_previous and previous is not None:
                 # The event after it still points past it: it was slipped in later.
-                return Verdict(checked, expected, previous.id, f"{_describe(previous)} was inserted into the trail: the event after it links to the one before it")
+                return Verdict(
+                    checked,
+                    expected,
+                    previous.id,
+                    f"{_describe(previous)} was inserted into the trail: the event after it links to the one before it",
+                )
             what = f"the event before it (#{previous.id})" if previous else "the start of the trail"
-            gap = previous is not None and event.id is not None and previous.id is not None and event.id > previous.id + 1
-            cause = "an event between them was deleted" if gap else "an event before it was deleted, replaced or inserted"
+            gap = (
+                previous is not None and event.id is not None and previous.id is not None and event.id > previous.id + 1
+            )
+            cause = (
+                "an event between them was deleted" if gap else "an event before it was deleted, replaced or inserted"
+            )
             return Verdict(checked, expected, event.id, f"{_describe(event)} does not link to {what}: {cause}")
         if chain_hash(event, event.prev_hash) != event.event_hash:
-            return Verdict(checked, expected, event.id, f"{_describe(event)} was changed after it was written: its content no longer matches its hash")
+            return Verdict(
+                checked,
+                expected,
+                event.id,
+                f"{_describe(event)} was changed after it was written: its content no longer matches its hash",
+            )
         before_previous, expected, previous = expected, event.event_hash, event
         checked += 1
     return Verdict(checked, expected)

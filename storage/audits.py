@@ -33,7 +33,9 @@ def by_number(session: Session, number: str) -> Audit | None:
 
 def move(session: Session, audit: Audit, expected: str, **values: Any) -> bool:
     """Compare-and-set on the audit's status: completing it twice completes it once."""
-    result = session.execute(update(Audit).where(col(Audit.id) == audit.id, col(Audit.status) == expected).values(**values))
+    result = session.execute(
+        update(Audit).where(col(Audit.id) == audit.id, col(Audit.status) == expected).values(**values)
+    )
     if result.rowcount != 1:
         return False
     session.refresh(audit)
@@ -41,7 +43,11 @@ def move(session: Session, audit: Audit, expected: str, **values: Any) -> bool:
 
 
 def questions_of(session: Session, audit_id: int) -> list[AuditQuestion]:
-    return list(session.exec(select(AuditQuestion).where(col(AuditQuestion.audit_id) == audit_id).order_by(col(AuditQuestion.seq))))
+    return list(
+        session.exec(
+            select(AuditQuestion).where(col(AuditQuestion.audit_id) == audit_id).order_by(col(AuditQuestion.seq))
+        )
+    )
 
 
 def question(session: Session, question_id: int) -> AuditQuestion | None:
@@ -51,7 +57,9 @@ def question(session: Session, question_id: int) -> AuditQuestion | None:
 def answer(session: Session, line: AuditQuestion, **values: Any) -> bool:
     """Record an answer unless the line is already linked to an NC (that answer is settled)."""
     result = session.execute(
-        update(AuditQuestion).where(col(AuditQuestion.id) == line.id, col(AuditQuestion.nc_id).is_(None)).values(**values)
+        update(AuditQuestion)
+        .where(col(AuditQuestion.id) == line.id, col(AuditQuestion.nc_id).is_(None))
+        .values(**values)
     )
     if result.rowcount != 1:
         return False
@@ -60,7 +68,9 @@ def answer(session: Session, line: AuditQuestion, **values: Any) -> bool:
 
 
 def findings_of(session: Session, audit_id: int) -> list[AuditFinding]:
-    return list(session.exec(select(AuditFinding).where(col(AuditFinding.audit_id) == audit_id).order_by(col(AuditFinding.seq))))
+    return list(
+        session.exec(select(AuditFinding).where(col(AuditFinding.audit_id) == audit_id).order_by(col(AuditFinding.seq)))
+    )
 
 
 def add_finding(session: Session, audit_id: int, kind: str, text: str, nc_id: int | None) -> AuditFinding:
@@ -73,7 +83,11 @@ def add_finding(session: Session, audit_id: int, kind: str, text: str, nc_id: in
 
 def latest_of_process(session: Session, process: str) -> Audit | None:
     """The most recent audit of a process (to copy its checklist from)."""
-    query = select(Audit).where(col(Audit.process) == process, col(Audit.status) != "cancelled").order_by(col(Audit.planned_date).desc(), col(Audit.id).desc())
+    query = (
+        select(Audit)
+        .where(col(Audit.process) == process, col(Audit.status) != "cancelled")
+        .order_by(col(Audit.planned_date).desc(), col(Audit.id).desc())
+    )
     return session.exec(query.limit(1)).first()
 
 
@@ -96,7 +110,9 @@ def in_cycle(session: Session, start: date, end: date) -> list[Audit]:
 
 def completed_between(session: Session, start: datetime, end: datetime) -> list[Audit]:
     """Audits completed in start … end (by when they were completed, early or late)."""
-    query = select(Audit).where(col(Audit.status) == "completed", col(Audit.completed_at) >= start, col(Audit.completed_at) < end)
+    query = select(Audit).where(
+        col(Audit.status) == "completed", col(Audit.completed_at) >= start, col(Audit.completed_at) < end
+    )
     return list(session.exec(query.order_by(col(Audit.completed_at))))
 
 
@@ -111,5 +127,9 @@ def findings_between(session: Session, start: datetime, end: datetime) -> list[t
 
 
 def of_auditor(session: Session, user: str) -> list[Audit]:
-    query = select(Audit).where(col(Audit.status) == "planned", col(Audit.lead_auditor) == user).order_by(col(Audit.planned_date))
+    query = (
+        select(Audit)
+        .where(col(Audit.status) == "planned", col(Audit.lead_auditor) == user)
+        .order_by(col(Audit.planned_date))
+    )
     return list(session.exec(query))

@@ -12,7 +12,6 @@ from sqlmodel import Session, create_engine
 
 from storage.audit import AUDIT_HOOKS, AuditHook
 
-
 READ_ONLY = "qms_read_only"
 
 
@@ -65,7 +64,9 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed when the block ends, rolled back if it raises."""
-        with Session(self.engine, expire_on_commit=False, info={AUDIT_HOOKS: list(self.audit_hooks.values())}) as session:
+        with Session(
+            self.engine, expire_on_commit=False, info={AUDIT_HOOKS: list(self.audit_hooks.values())}
+        ) as session:
             try:
                 yield session
                 session.commit()

@@ -27,7 +27,9 @@ def get(session: Session, document_id: int) -> ControlledDocument | None:
     return session.get(ControlledDocument, document_id)
 
 
-def review(session: Session, document: ControlledDocument, seen_next_review: date, entry: DocumentReview, **values: Any) -> bool:
+def review(
+    session: Session, document: ControlledDocument, seen_next_review: date, entry: DocumentReview, **values: Any
+) -> bool:
     """Record a review if the document is still due on the date the person saw (once per due date)."""
     result = session.execute(
         update(ControlledDocument)
@@ -43,21 +45,31 @@ def review(session: Session, document: ControlledDocument, seen_next_review: dat
 
 
 def set_revision(session: Session, document_id: int, revision: str, link: str | None) -> None:
-    session.execute(update(ControlledDocument).where(col(ControlledDocument.id) == document_id).values(revision=revision, link=link))
+    session.execute(
+        update(ControlledDocument).where(col(ControlledDocument.id) == document_id).values(revision=revision, link=link)
+    )
 
 
 def all_by_due(session: Session, *, share_lock: bool = False) -> list[ControlledDocument]:
-    query = select(ControlledDocument).order_by(col(ControlledDocument.next_review), col(ControlledDocument.reference_key))
+    query = select(ControlledDocument).order_by(
+        col(ControlledDocument.next_review), col(ControlledDocument.reference_key)
+    )
     if share_lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(read=True)
     return list(session.exec(query))
 
 
 def owned_by(session: Session, user: str) -> list[ControlledDocument]:
-    query = select(ControlledDocument).where(col(ControlledDocument.owner) == user).order_by(col(ControlledDocument.next_review))
+    query = (
+        select(ControlledDocument)
+        .where(col(ControlledDocument.owner) == user)
+        .order_by(col(ControlledDocument.next_review))
+    )
     return list(session.exec(query))
 
 
 def reviews_of(session: Session, document_id: int) -> list[DocumentReview]:
-    query = select(DocumentReview).where(col(DocumentReview.document_id) == document_id).order_by(col(DocumentReview.id))
+    query = (
+        select(DocumentReview).where(col(DocumentReview.document_id) == document_id).order_by(col(DocumentReview.id))
+    )
     return list(session.exec(query))

@@ -55,11 +55,34 @@ def nonconformities(start: datetime | None = None, end: datetime | None = None) 
     nc = Nonconformity
     return (
         select(
-            nc.number, nc.title, nc.status, nc.severity, nc.source, nc.process, nc.supplier, nc.iso_clause,
-            nc.owner, nc.reporter, nc.raised_at, nc.due_date, nc.description, nc.initial_containment,
-            nc.containment, nc.root_cause_method, nc.root_cause, nc.occurs_elsewhere, nc.actions_done_at,
-            nc.verified_by, nc.verified_at, nc.verification_note, nc.failed_verifications, nc.closed_by,
-            nc.closed_at, nc.cancel_reason, earlier.number, nc.card_permalink,
+            nc.number,
+            nc.title,
+            nc.status,
+            nc.severity,
+            nc.source,
+            nc.process,
+            nc.supplier,
+            nc.iso_clause,
+            nc.owner,
+            nc.reporter,
+            nc.raised_at,
+            nc.due_date,
+            nc.description,
+            nc.initial_containment,
+            nc.containment,
+            nc.root_cause_method,
+            nc.root_cause,
+            nc.occurs_elsewhere,
+            nc.actions_done_at,
+            nc.verified_by,
+            nc.verified_at,
+            nc.verification_note,
+            nc.failed_verifications,
+            nc.closed_by,
+            nc.closed_at,
+            nc.cancel_reason,
+            earlier.number,
+            nc.card_permalink,
         )
         .outerjoin(earlier, col(earlier.id) == col(nc.recurrence_of))
         .where(_within(col(nc.raised_at), start, end))
@@ -71,8 +94,18 @@ def actions(start: datetime | None = None, end: datetime | None = None) -> Selec
     a = CorrectiveAction
     return (
         select(
-            Nonconformity.number, a.seq, a.kind, a.description, a.owner, a.due_date, a.status, a.created_by,
-            a.created_at, a.done_by, a.done_at, a.evidence,
+            Nonconformity.number,
+            a.seq,
+            a.kind,
+            a.description,
+            a.owner,
+            a.due_date,
+            a.status,
+            a.created_by,
+            a.created_at,
+            a.done_by,
+            a.done_at,
+            a.evidence,
         )
         .join(Nonconformity, col(Nonconformity.id) == col(a.nc_id))
         .where(_within(col(a.created_at), start, end))
@@ -94,8 +127,19 @@ def rounds(start: datetime | None = None, end: datetime | None = None) -> Select
     r = TrainingRound
     return (
         select(
-            r.number, r.title, r.doc_ref, r.revision, r.link, r.summary, r.publisher, r.published_at, r.due_date,
-            r.status, r.closed_at, func.coalesce(counted.c.people, 0), func.coalesce(counted.c.done, 0),
+            r.number,
+            r.title,
+            r.doc_ref,
+            r.revision,
+            r.link,
+            r.summary,
+            r.publisher,
+            r.published_at,
+            r.due_date,
+            r.status,
+            r.closed_at,
+            func.coalesce(counted.c.people, 0),
+            func.coalesce(counted.c.done, 0),
         )
         .outerjoin(counted, counted.c.round_id == col(r.id))
         .where(_within(col(r.published_at), start, end))
@@ -106,7 +150,11 @@ def rounds(start: datetime | None = None, end: datetime | None = None) -> Select
 def matrix_rounds(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
     """The matrix's columns: (id, number, document, revision) of each round, oldest first."""
     r = TrainingRound
-    return select(r.id, r.number, r.doc_ref, r.revision).where(_within(col(r.published_at), start, end)).order_by(col(r.id))
+    return (
+        select(r.id, r.number, r.doc_ref, r.revision)
+        .where(_within(col(r.published_at), start, end))
+        .order_by(col(r.id))
+    )
 
 
 def matrix_cells(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
@@ -124,9 +172,24 @@ def feedback(start: date | None = None, end: date | None = None) -> Select[Any]:
     f = Feedback
     return (
         select(
-            f.number, f.kind, f.customer, f.product, f.received_via, f.rating, f.text, f.received_on, f.logged_by,
-            f.logged_at, f.owner, f.respond_by, f.response, f.responded_at, f.responded_by, f.resolved_at,
-            f.resolved_by, Nonconformity.number,
+            f.number,
+            f.kind,
+            f.customer,
+            f.product,
+            f.received_via,
+            f.rating,
+            f.text,
+            f.received_on,
+            f.logged_by,
+            f.logged_at,
+            f.owner,
+            f.respond_by,
+            f.response,
+            f.responded_at,
+            f.responded_by,
+            f.resolved_at,
+            f.resolved_by,
+            Nonconformity.number,
         )
         .outerjoin(Nonconformity, col(Nonconformity.id) == col(f.nc_id))
         .where(_within(col(f.received_on), start, end))
@@ -136,13 +199,23 @@ def feedback(start: date | None = None, end: date | None = None) -> Select[Any]:
 
 def objectives() -> Select[Any]:
     o = QualityObjective
-    return select(o.id, o.name, o.measure, o.target, o.direction, o.unit, o.period, o.created_by, o.created_at).order_by(col(o.id))
+    return select(
+        o.id, o.name, o.measure, o.target, o.direction, o.unit, o.period, o.created_by, o.created_at
+    ).order_by(col(o.id))
 
 
 def measurements(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
     v = KpiValue
     return (
-        select(v.objective_id, QualityObjective.name, v.period_key, v.value, QualityObjective.unit, v.logged_by, v.logged_at)
+        select(
+            v.objective_id,
+            QualityObjective.name,
+            v.period_key,
+            v.value,
+            QualityObjective.unit,
+            v.logged_by,
+            v.logged_at,
+        )
         .join(QualityObjective, col(QualityObjective.id) == col(v.objective_id))
         .where(_within(col(v.logged_at), start, end))
         .order_by(col(v.objective_id), col(v.period_key))
@@ -152,8 +225,21 @@ def measurements(start: datetime | None = None, end: datetime | None = None) -> 
 def audits(start: date | None = None, end: date | None = None) -> Select[Any]:
     a = Audit
     return (
-        select(a.number, a.process, a.scope, a.clauses, a.lead_auditor, a.auditees, a.planned_date, a.status,
-               a.planned_by, a.planned_at, a.summary, a.completed_by, a.completed_at)
+        select(
+            a.number,
+            a.process,
+            a.scope,
+            a.clauses,
+            a.lead_auditor,
+            a.auditees,
+            a.planned_date,
+            a.status,
+            a.planned_by,
+            a.planned_at,
+            a.summary,
+            a.completed_by,
+            a.completed_at,
+        )
         .where(_within(col(a.planned_date), start, end))
         .order_by(col(a.planned_date), col(a.id))
     )
@@ -173,7 +259,17 @@ def audit_findings(start: date | None = None, end: date | None = None) -> Select
 def audit_checklists(start: date | None = None, end: date | None = None) -> Select[Any]:
     q = AuditQuestion
     return (
-        select(Audit.number, q.seq, q.clause, q.question, q.answer, q.note, q.answered_by, q.answered_at, Nonconformity.number)
+        select(
+            Audit.number,
+            q.seq,
+            q.clause,
+            q.question,
+            q.answer,
+            q.note,
+            q.answered_by,
+            q.answered_at,
+            Nonconformity.number,
+        )
         .join(Audit, col(Audit.id) == col(q.audit_id))
         .outerjoin(Nonconformity, col(Nonconformity.id) == col(q.nc_id))
         .where(_within(col(Audit.planned_date), start, end))
@@ -183,15 +279,34 @@ def audit_checklists(start: date | None = None, end: date | None = None) -> Sele
 
 def documents() -> Select[Any]:
     d = ControlledDocument
-    return select(d.reference, d.title, d.revision, d.owner, d.link, d.review_months, d.last_reviewed, d.next_review,
-                  d.added_by, d.added_at).order_by(col(d.reference_key))
+    return select(
+        d.reference,
+        d.title,
+        d.revision,
+        d.owner,
+        d.link,
+        d.review_months,
+        d.last_reviewed,
+        d.next_review,
+        d.added_by,
+        d.added_at,
+    ).order_by(col(d.reference_key))
 
 
 def document_reviews(start: date | None = None, end: date | None = None) -> Select[Any]:
     r = DocumentReview
     return (
-        select(ControlledDocument.reference, r.reviewed_on, r.reviewed_by, r.outcome, r.revision_before, r.revision_after,
-               r.note, r.training_number, r.recorded_at)
+        select(
+            ControlledDocument.reference,
+            r.reviewed_on,
+            r.reviewed_by,
+            r.outcome,
+            r.revision_before,
+            r.revision_after,
+            r.note,
+            r.training_number,
+            r.recorded_at,
+        )
         .join(ControlledDocument, col(ControlledDocument.id) == col(r.document_id))
         .where(_within(col(r.reviewed_on), start, end))
         .order_by(col(r.id))
@@ -202,8 +317,20 @@ def management_reviews(start: date | None = None, end: date | None = None) -> Se
     m = ManagementReview
     earlier = aliased(ManagementReview)
     return (
-        select(m.number, m.planned_date, m.status, m.recurrence, m.attendees, m.scheduled_by, m.scheduled_at, m.held_on,
-               m.minutes, m.recorded_by, m.recorded_at, earlier.number)
+        select(
+            m.number,
+            m.planned_date,
+            m.status,
+            m.recurrence,
+            m.attendees,
+            m.scheduled_by,
+            m.scheduled_at,
+            m.held_on,
+            m.minutes,
+            m.recorded_by,
+            m.recorded_at,
+            earlier.number,
+        )
         .outerjoin(earlier, col(earlier.id) == col(m.previous_id))
         .where(_within(col(m.planned_date), start, end))
         .order_by(col(m.planned_date), col(m.id))
@@ -213,7 +340,17 @@ def management_reviews(start: date | None = None, end: date | None = None) -> Se
 def review_actions(start: date | None = None, end: date | None = None) -> Select[Any]:
     a = ReviewAction
     return (
-        select(ManagementReview.number, a.seq, a.description, a.owner, a.due_date, a.status, a.done_by, a.done_at, a.evidence)
+        select(
+            ManagementReview.number,
+            a.seq,
+            a.description,
+            a.owner,
+            a.due_date,
+            a.status,
+            a.done_by,
+            a.done_at,
+            a.evidence,
+        )
         .join(ManagementReview, col(ManagementReview.id) == col(a.review_id))
         .where(_within(col(ManagementReview.planned_date), start, end))
         .order_by(col(ManagementReview.planned_date), col(a.review_id), col(a.seq))
@@ -223,7 +360,19 @@ def review_actions(start: date | None = None, end: date | None = None) -> Select
 def trail(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
     e = AuditEvent
     return (
-        select(e.id, e.at, e.actor, e.record_type, e.record_ref, e.action, e.before, e.after, e.note, e.prev_hash, e.event_hash)
+        select(
+            e.id,
+            e.at,
+            e.actor,
+            e.record_type,
+            e.record_ref,
+            e.action,
+            e.before,
+            e.after,
+            e.note,
+            e.prev_hash,
+            e.event_hash,
+        )
         .where(_within(col(e.at), start, end))
         .order_by(col(e.id))
     )

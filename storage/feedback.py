@@ -39,7 +39,9 @@ def link_nc(session: Session, feedback_id: int, nc_id: int) -> bool:
 
 def set_card(session: Session, feedback_id: int, *, channel: str, ts: str, permalink: str | None) -> None:
     session.execute(
-        update(Feedback).where(col(Feedback.id) == feedback_id).values(card_channel=channel, card_ts=ts, card_permalink=permalink)
+        update(Feedback)
+        .where(col(Feedback.id) == feedback_id)
+        .values(card_channel=channel, card_ts=ts, card_permalink=permalink)
     )
 
 
@@ -56,7 +58,11 @@ def move(session: Session, entry: Feedback, expected: str, **values: Any) -> boo
 
 def received_between(session: Session, start: date, end: date) -> list[Feedback]:
     """Feedback received on start … end - 1 (a half-open range, so periods never overlap)."""
-    query = select(Feedback).where(col(Feedback.received_on) >= start, col(Feedback.received_on) < end).order_by(col(Feedback.id))
+    query = (
+        select(Feedback)
+        .where(col(Feedback.received_on) >= start, col(Feedback.received_on) < end)
+        .order_by(col(Feedback.id))
+    )
     return list(session.exec(query))
 
 

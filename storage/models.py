@@ -403,4 +403,12 @@ from storage.models_programme import (  # noqa: E402
     ReviewAction,
 )
 
-PROGRAMME_TABLES = (Audit, AuditQuestion, AuditFinding, ControlledDocument, DocumentReview, ManagementReview, ReviewAction)
+PROGRAMME_TABLES = (
+    Audit,
+    AuditQuestion,
+    AuditFinding,
+    ControlledDocument,
+    DocumentReview,
+    ManagementReview,
+    ReviewAction,
+)

@@ -4,6 +4,7 @@ management reviews (9.3). Kept apart from `storage.models` only to keep that fil
 from __future__ import annotations
 
 from datetime import date, datetime
+
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -175,5 +176,3 @@ class ReviewAction(SQLModel, table=True):
     done_by: str | None = Field(default=None, max_length=32)
     done_at: datetime | None = _when(default=None, nullable=True)
     evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-
-

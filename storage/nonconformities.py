@@ -28,7 +28,9 @@ def get_capture(session: Session, capture_id: int) -> MessageCapture | None:
 
 
 def set_capture_details(session: Session, capture_id: int, *, permalink: str | None, public: bool) -> None:
-    session.execute(update(MessageCapture).where(col(MessageCapture.id) == capture_id).values(permalink=permalink, public=public))
+    session.execute(
+        update(MessageCapture).where(col(MessageCapture.id) == capture_id).values(permalink=permalink, public=public)
+    )
 
 
 def add(session: Session, nc: Nonconformity) -> Nonconformity:
@@ -76,7 +78,9 @@ def set_recurrence(session: Session, nc_id: int, *, possible: int | None, linked
     result = session.execute(
         update(Nonconformity)
         .where(col(Nonconformity.id) == nc_id, col(Nonconformity.possible_recurrence_of).is_not(None))
-        .values(possible_recurrence_of=possible, recurrence_of=linked, updated_at=now, version=Nonconformity.version + 1)
+        .values(
+            possible_recurrence_of=possible, recurrence_of=linked, updated_at=now, version=Nonconformity.version + 1
+        )
     )
     return result.rowcount == 1
 
@@ -129,7 +133,12 @@ def active(session: Session, *, share_lock: bool = False, limit: int | None = No
     `share_lock` (PostgreSQL): a close or cancel committing meanwhile waits for this
     transaction, then cancels what it queued, so no reminder outlives its NC.
     """
-    query = select(Nonconformity).where(col(Nonconformity.status).in_(ACTIVE)).order_by(col(Nonconformity.id).desc()).limit(limit)
+    query = (
+        select(Nonconformity)
+        .where(col(Nonconformity.status).in_(ACTIVE))
+        .order_by(col(Nonconformity.id).desc())
+        .limit(limit)
+    )
     if share_lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(read=True)
     return list(session.exec(query))

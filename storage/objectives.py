@@ -29,7 +29,9 @@ def get(session: Session, objective_id: int) -> QualityObjective | None:
 def set_value(session: Session, values: dict[str, Any]) -> float | None:
     """Store a period's value; returns the value it replaced (None when it is the first)."""
     existing = session.exec(
-        select(KpiValue).where(col(KpiValue.objective_id) == values["objective_id"], col(KpiValue.period_key) == values["period_key"])
+        select(KpiValue).where(
+            col(KpiValue.objective_id) == values["objective_id"], col(KpiValue.period_key) == values["period_key"]
+        )
     ).first()
     if existing is None and insert_ignore(session, KpiValue, values, ["objective_id", "period_key"]):
         return None
@@ -43,7 +45,9 @@ def set_value(session: Session, values: dict[str, Any]) -> float | None:
 
 
 def value_for(session: Session, objective_id: int, period_key: str) -> float | None:
-    row = session.exec(select(KpiValue).where(col(KpiValue.objective_id) == objective_id, col(KpiValue.period_key) == period_key)).first()
+    row = session.exec(
+        select(KpiValue).where(col(KpiValue.objective_id) == objective_id, col(KpiValue.period_key) == period_key)
+    ).first()
     return row.value if row else None
 
 

@@ -38,7 +38,11 @@ def overdue_actions(session: Session, today: date) -> list[tuple[CorrectiveActio
     query = (
         select(CorrectiveAction, Nonconformity)
         .join(Nonconformity, col(Nonconformity.id) == col(CorrectiveAction.nc_id))
-        .where(col(CorrectiveAction.status) == "open", col(CorrectiveAction.due_date) < today, col(Nonconformity.status).in_(ACTIVE))
+        .where(
+            col(CorrectiveAction.status) == "open",
+            col(CorrectiveAction.due_date) < today,
+            col(Nonconformity.status).in_(ACTIVE),
+        )
         .order_by(col(CorrectiveAction.due_date), col(CorrectiveAction.id))
     )
     return list(session.exec(query).all())
@@ -47,7 +51,11 @@ def overdue_actions(session: Session, today: date) -> list[tuple[CorrectiveActio
 def ncs_due_between(session: Session, start: date, end: date) -> list[Nonconformity]:
     query = (
         select(Nonconformity)
-        .where(col(Nonconformity.status).in_(ACTIVE), col(Nonconformity.due_date) >= start, col(Nonconformity.due_date) < end)
+        .where(
+            col(Nonconformity.status).in_(ACTIVE),
+            col(Nonconformity.due_date) >= start,
+            col(Nonconformity.due_date) < end,
+        )
         .order_by(col(Nonconformity.due_date))
     )
     return list(session.exec(query))
@@ -57,7 +65,11 @@ def actions_of_person(session: Session, user_id: str) -> list[tuple[CorrectiveAc
     query = (
         select(CorrectiveAction, Nonconformity)
         .join(Nonconformity, col(Nonconformity.id) == col(CorrectiveAction.nc_id))
-        .where(col(CorrectiveAction.owner) == user_id, col(CorrectiveAction.status) == "open", col(Nonconformity.status).in_(ACTIVE))
+        .where(
+            col(CorrectiveAction.owner) == user_id,
+            col(CorrectiveAction.status) == "open",
+            col(Nonconformity.status).in_(ACTIVE),
+        )
         .order_by(col(CorrectiveAction.due_date))
     )
     return list(session.exec(query).all())
@@ -69,5 +81,7 @@ def ncs_raised_between(session: Session, start: datetime, end: datetime) -> list
 
 
 def actions_created_between(session: Session, start: datetime, end: datetime) -> list[CorrectiveAction]:
-    query = select(CorrectiveAction).where(col(CorrectiveAction.created_at) >= start, col(CorrectiveAction.created_at) < end)
+    query = select(CorrectiveAction).where(
+        col(CorrectiveAction.created_at) >= start, col(CorrectiveAction.created_at) < end
+    )
     return list(session.exec(query.order_by(col(CorrectiveAction.id))))

@@ -31,7 +31,9 @@ def successor_of(session: Session, review_id: int) -> ManagementReview | None:
 
 def move(session: Session, review: ManagementReview, expected: str, **values: Any) -> bool:
     result = session.execute(
-        update(ManagementReview).where(col(ManagementReview.id) == review.id, col(ManagementReview.status) == expected).values(**values)
+        update(ManagementReview)
+        .where(col(ManagementReview.id) == review.id, col(ManagementReview.status) == expected)
+        .values(**values)
     )
     if result.rowcount != 1:
         return False
@@ -40,7 +42,11 @@ def move(session: Session, review: ManagementReview, expected: str, **values: An
 
 
 def planned(session: Session, *, share_lock: bool = False) -> list[ManagementReview]:
-    query = select(ManagementReview).where(col(ManagementReview.status) == "planned").order_by(col(ManagementReview.planned_date))
+    query = (
+        select(ManagementReview)
+        .where(col(ManagementReview.status) == "planned")
+        .order_by(col(ManagementReview.planned_date))
+    )
     if share_lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(read=True)
     return list(session.exec(query))
@@ -60,14 +66,21 @@ def recent(session: Session, limit: int) -> list[ManagementReview]:
 
 
 def add_actions(session: Session, review_id: int, actions: list[tuple[str, str, date]]) -> list[ReviewAction]:
-    rows = [ReviewAction(review_id=review_id, seq=i, description=d, owner=o, due_date=due) for i, (d, o, due) in enumerate(actions, start=1)]
+    rows = [
+        ReviewAction(review_id=review_id, seq=i, description=d, owner=o, due_date=due)
+        for i, (d, o, due) in enumerate(actions, start=1)
+    ]
     session.add_all(rows)
     session.flush()
     return rows
 
 
 def actions_of(session: Session, review_id: int) -> list[ReviewAction]:
-    return list(session.exec(select(ReviewAction).where(col(ReviewAction.review_id) == review_id).order_by(col(ReviewAction.seq))))
+    return list(
+        session.exec(
+            select(ReviewAction).where(col(ReviewAction.review_id) == review_id).order_by(col(ReviewAction.seq))
+        )
+    )
 
 
 def action(session: Session, action_id: int) -> ReviewAction | None:
@@ -86,7 +99,9 @@ def complete_action(session: Session, row: ReviewAction, *, by: str, at: datetim
     return True
 
 
-def open_actions(session: Session, *, owner: str | None = None, share_lock: bool = False) -> list[tuple[ReviewAction, ManagementReview]]:
+def open_actions(
+    session: Session, *, owner: str | None = None, share_lock: bool = False
+) -> list[tuple[ReviewAction, ManagementReview]]:
     query = (
         select(ReviewAction, ManagementReview)
         .join(ManagementReview, col(ManagementReview.id) == col(ReviewAction.review_id))

@@ -24,7 +24,9 @@ def by_number(session: Session, number: str) -> TrainingRound | None:
 
 
 def by_revision(session: Session, doc_key: str, revision_key: str) -> TrainingRound | None:
-    query = select(TrainingRound).where(col(TrainingRound.doc_key) == doc_key, col(TrainingRound.revision_key) == revision_key)
+    query = select(TrainingRound).where(
+        col(TrainingRound.doc_key) == doc_key, col(TrainingRound.revision_key) == revision_key
+    )
     return session.exec(query).first()
 
 
@@ -35,7 +37,10 @@ def publishers_of(session: Session, doc_key: str) -> set[str]:
 
 
 def has_published(session: Session, user_id: str) -> bool:
-    return session.exec(select(TrainingRound.id).where(col(TrainingRound.publisher) == user_id).limit(1)).first() is not None
+    return (
+        session.exec(select(TrainingRound.id).where(col(TrainingRound.publisher) == user_id).limit(1)).first()
+        is not None
+    )
 
 
 def get_assignment(session: Session, assignment_id: int) -> TrainingAssignment | None:
@@ -126,7 +131,12 @@ def pending_in_open_rounds(session: Session) -> list[tuple[TrainingAssignment, T
 def matrix(session: Session) -> list[tuple[str, str, str, datetime | None]]:
     """(person, round number, status, acknowledged at) for every person and round."""
     query = (
-        select(TrainingAssignment.person, TrainingRound.number, TrainingAssignment.status, TrainingAssignment.acknowledged_at)
+        select(
+            TrainingAssignment.person,
+            TrainingRound.number,
+            TrainingAssignment.status,
+            TrainingAssignment.acknowledged_at,
+        )
         .join(TrainingRound, col(TrainingRound.id) == col(TrainingAssignment.round_id))
         .order_by(col(TrainingAssignment.person), col(TrainingRound.id))
     )

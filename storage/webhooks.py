@@ -9,7 +9,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage.models import WebhookDelivery
-from storage.outbox import claim_due as _claim, settle
+from storage.outbox import claim_due as _claim
+from storage.outbox import settle
 
 
 def add(session: Session, delivery: WebhookDelivery) -> None:
@@ -21,18 +22,47 @@ def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta, 
 
 
 def mark_sent(session: Session, row_id: int, worker: str, *, now: datetime, status: int) -> bool:
-    return settle(session, WebhookDelivery, row_id, worker, status="sent", sent_at=now, last_status=status,
-                  last_error=None, attempts=WebhookDelivery.attempts + 1)
+    return settle(
+        session,
+        WebhookDelivery,
+        row_id,
+        worker,
+        status="sent",
+        sent_at=now,
+        last_status=status,
+        last_error=None,
+        attempts=WebhookDelivery.attempts + 1,
+    )
 
 
-def retry_later(session: Session, row_id: int, worker: str, *, not_before: datetime, status: int | None, error: str) -> bool:
-    return settle(session, WebhookDelivery, row_id, worker, status="pending", claimed_by=None, not_before=not_before,
-                  last_status=status, last_error=error[:500], attempts=WebhookDelivery.attempts + 1)
+def retry_later(
+    session: Session, row_id: int, worker: str, *, not_before: datetime, status: int | None, error: str
+) -> bool:
+    return settle(
+        session,
+        WebhookDelivery,
+        row_id,
+        worker,
+        status="pending",
+        claimed_by=None,
+        not_before=not_before,
+        last_status=status,
+        last_error=error[:500],
+        attempts=WebhookDelivery.attempts + 1,
+    )
 
 
 def mark_failed(session: Session, row_id: int, worker: str, *, status: int | None, error: str) -> bool:
-    return settle(session, WebhookDelivery, row_id, worker, status="failed", last_status=status,
-                  last_error=error[:500], attempts=WebhookDelivery.attempts + 1)
+    return settle(
+        session,
+        WebhookDelivery,
+        row_id,
+        worker,
+        status="failed",
+        last_status=status,
+        last_error=error[:500],
+        attempts=WebhookDelivery.attempts + 1,
+    )
 
 
 def status_counts(session: Session) -> dict[str, int]:

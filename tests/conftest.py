@@ -6,8 +6,8 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.workspace.clock import ManualClock
 from bot.standin.sandbox import Sandbox
+from bot.workspace.clock import ManualClock
 from storage.db import Database
 from storage.migrate import upgrade
 

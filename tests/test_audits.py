@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from sqlmodel import select
 
-from bot.workspace.clock import ManualClock
 from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
 from bot.standin.simulate import Person
+from bot.workspace.clock import ManualClock
 from storage import audits as store
 from storage.audit import history
 from storage.models import Audit, Nonconformity
 
-PLAN = {"process": "Production", "scope": "Line 2 assembly, both shifts, records since January", "clauses": "7.5, 8.5.1, 8.7",
-        "lead_auditor": BEN.id, "auditees": [ANNA.id], "planned_date": "2026-12-16"}
+PLAN = {
+    "process": "Production",
+    "scope": "Line 2 assembly, both shifts, records since January",
+    "clauses": "7.5, 8.5.1, 8.7",
+    "lead_auditor": BEN.id,
+    "auditees": [ANNA.id],
+    "planned_date": "2026-12-16",
+}
 
 
 @pytest.fixture
@@ -47,15 +53,27 @@ def checklist_message(sb: Sandbox, person: Person, number: str) -> dict[str, Any
 
 
 def answer(sb: Sandbox, person: Person, message: dict[str, Any], seq: int, result: str) -> None:
-    block = [b for b in message["blocks"] if b.get("type") == "section" and b.get("accessory") and b["text"]["text"].startswith(f"*{seq}.*")][0]
+    block = [
+        b
+        for b in message["blocks"]
+        if b.get("type") == "section" and b.get("accessory") and b["text"]["text"].startswith(f"*{seq}.*")
+    ][0]
     line_id = block["accessory"]["options"][0]["value"].split(":")[0]
-    sb.slack.choose(person, "audit_answer", f"{line_id}:{result}", message=message, block_id=block.get("block_id", "line"))
+    sb.slack.choose(
+        person, "audit_answer", f"{line_id}:{result}", message=message, block_id=block.get("block_id", "line")
+    )
 
 
 def test_a_qms_manager_plans_an_audit_and_the_people_are_told(sb: Sandbox) -> None:
     assert plan(sb) == {}
     (audit,) = the_audits(sb)
-    assert (audit.number, audit.process, audit.lead_auditor, audit.auditees, audit.planned_date) == ("AU-2026-0001", "Production", BEN.id, [ANNA.id], date(2026, 12, 16))
+    assert (audit.number, audit.process, audit.lead_auditor, audit.auditees, audit.planned_date) == (
+        "AU-2026-0001",
+        "Production",
+        BEN.id,
+        [ANNA.id],
+        date(2026, 12, 16),
+    )
     with sb.db.session() as session:
         lines = store.questions_of(session, audit.id)  # type: ignore[arg-type]
     # Built from the clauses in scope, since Production was never audited before.
@@ -90,13 +108,15 @@ def test_only_qms_managers_plan_audits(sb: Sandbox) -> None:
     assert the_audits(sb) == []
 
 
-def test_the_lead_auditor_is_reminded_ahead_the_day_before_and_on_the_day_then_managers_when_overdue(sb: Sandbox, clock: ManualClock) -> None:
+def test_the_lead_auditor_is_reminded_ahead_the_day_before_and_on_the_day_then_managers_when_overdue(
+    sb: Sandbox, clock: ManualClock
+) -> None:
     plan(sb)
     sb.ctx.sender.drain()
     counted = {BEN.id: len(texts(sb, BEN)), QUINN.id: len(texts(sb, QUINN))}
     reminded: dict[str, list[int]] = {BEN.id: [], QUINN.id: []}
     for day in range(1, 19):
-        clock.set(datetime(2026, 12, day, 9, 0, tzinfo=timezone.utc))  # 10:00 in Berlin
+        clock.set(datetime(2026, 12, day, 9, 0, tzinfo=UTC))  # 10:00 in Berlin
         sb.ctx.nudges.derive()
         sb.ctx.nudges.derive()  # a second run (or a second instance) adds nothing
         sb.ctx.sender.drain()
@@ -121,7 +141,9 @@ def test_checklist_answers_and_a_nonconforming_line_raises_a_linked_nc(sb: Sandb
     assert "✅ Conforming" in json.dumps(message["blocks"], ensure_ascii=False)
 
     answer(sb, BEN, message, 2, "observation")
-    sb.slack.submit(BEN, sb.slack.last_view(), {"note": "Work instruction WI-7 at station 3 is a photocopy without revision"})
+    sb.slack.submit(
+        BEN, sb.slack.last_view(), {"note": "Work instruction WI-7 at station 3 is a photocopy without revision"}
+    )
 
     answer(sb, BEN, checklist_message(sb, BEN, "AU-2026-0001"), 3, "nonconforming")
     form = sb.slack.last_view()
@@ -129,10 +151,18 @@ def test_checklist_answers_and_a_nonconforming_line_raises_a_linked_nc(sb: Sandb
     assert prefilled["source"]["initial_option"]["value"] == "internal_audit"
     assert prefilled["process"]["initial_option"]["value"] == "Production"
     assert prefilled["iso_clause"]["initial_value"] == "8.7"
-    response = sb.slack.submit(BEN, form, {
-        "title": prefilled["title"]["initial_value"], "description": "Rejected housings mixed with good parts at line 2",
-        "severity": "major", "source": "internal_audit", "process": "Production", "iso_clause": "8.7",
-    })
+    response = sb.slack.submit(
+        BEN,
+        form,
+        {
+            "title": prefilled["title"]["initial_value"],
+            "description": "Rejected housings mixed with good parts at line 2",
+            "severity": "major",
+            "source": "internal_audit",
+            "process": "Production",
+            "iso_clause": "8.7",
+        },
+    )
     assert not response.content
     with sb.db.session() as session:
         lines = store.questions_of(session, audit.id)  # type: ignore[arg-type]
@@ -146,7 +176,9 @@ def test_checklist_answers_and_a_nonconforming_line_raises_a_linked_nc(sb: Sandb
 
     # Someone who is neither the auditor nor a QMS manager cannot answer.
     line_id = lines[0].id
-    sb.slack.choose(ANNA, "audit_answer", f"{line_id}:observation", message=checklist_message(sb, BEN, "AU-2026-0001"), block_id="x")
+    sb.slack.choose(
+        ANNA, "audit_answer", f"{line_id}:observation", message=checklist_message(sb, BEN, "AU-2026-0001"), block_id="x"
+    )
     assert "Only the lead auditor" in sb.slack.last_response()["text"]
 
 
@@ -155,7 +187,13 @@ def test_completing_turns_findings_into_linked_ncs_once(sb: Sandbox, clock: Manu
     (audit,) = the_audits(sb)
     sb.slack.command(BEN, "/audit", "AU-2026-0001")
     record = sb.slack.last_response()
-    complete = next(e for b in record["blocks"] if b.get("type") == "actions" for e in b["elements"] if e["action_id"] == "audit_complete_open")
+    complete = next(
+        e
+        for b in record["blocks"]
+        if b.get("type") == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "audit_complete_open"
+    )
     sb.slack.click(BEN, "audit_complete_open", complete["value"])
     form = sb.slack.last_view()
     answers = {
@@ -192,7 +230,7 @@ def test_completing_turns_findings_into_linked_ncs_once(sb: Sandbox, clock: Manu
     sb.ctx.sender.drain()
     assert any("completed internal audit *AU-2026-0001*" in t for t in texts(sb, QUINN))
     # The audit's reminders stop once it is completed.
-    clock.set(datetime(2026, 12, 15, 9, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 12, 15, 9, 0, tzinfo=UTC))
     before = len(texts(sb, BEN))
     sb.ctx.nudges.derive()
     sb.ctx.sender.drain()
@@ -230,7 +268,11 @@ def test_user_text_on_the_record_pings_nobody(sb: Sandbox) -> None:
     plan(sb, scope="<!channel> all of line 2 <@U0EVIL0001>")
     sb.slack.command(QUINN, "/audit", "AU-2026-0001")
     shown = json.dumps(sb.slack.last_response()["blocks"])
-    assert "&lt;!channel&gt; all of line 2 &lt;@U0EVIL0001&gt;" in shown and "<!channel>" not in shown and "<@U0EVIL" not in shown
+    assert (
+        "&lt;!channel&gt; all of line 2 &lt;@U0EVIL0001&gt;" in shown
+        and "<!channel>" not in shown
+        and "<@U0EVIL" not in shown
+    )
 
 
 def test_too_many_clauses_for_the_record_are_refused_in_the_form(sb: Sandbox) -> None:
@@ -247,7 +289,7 @@ def test_a_cancelled_audit_stops_its_reminders(sb: Sandbox, clock: ManualClock) 
     sb.ctx.sender.drain()
     before = len(texts(sb, BEN))
     for day in (2, 9, 15, 16, 17):
-        clock.set(datetime(2026, 12, day, 9, 0, tzinfo=timezone.utc))
+        clock.set(datetime(2026, 12, day, 9, 0, tzinfo=UTC))
         sb.ctx.nudges.derive()
         sb.ctx.sender.drain()
     assert len(texts(sb, BEN)) == before

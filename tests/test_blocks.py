@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
@@ -69,24 +69,24 @@ def test_reply_always_has_blocks_and_fallback_text() -> None:
 
 
 def test_inside_working_hours_is_now() -> None:
-    now = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)  # Wed 10:00 Berlin
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wed 10:00 Berlin
     assert next_working_moment(now, BERLIN, DAY, WEEK) == now
 
 
 def test_after_hours_waits_for_the_next_morning() -> None:
-    evening = datetime(2026, 11, 25, 17, 0, tzinfo=timezone.utc)  # Wed 18:00 Berlin
-    assert next_working_moment(evening, BERLIN, DAY, WEEK) == datetime(2026, 11, 26, 8, 0, tzinfo=timezone.utc)
+    evening = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # Wed 18:00 Berlin
+    assert next_working_moment(evening, BERLIN, DAY, WEEK) == datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
 
 def test_friday_evening_waits_for_monday() -> None:
-    friday = datetime(2026, 11, 27, 18, 0, tzinfo=timezone.utc)
-    assert next_working_moment(friday, BERLIN, DAY, WEEK) == datetime(2026, 11, 30, 8, 0, tzinfo=timezone.utc)
+    friday = datetime(2026, 11, 27, 18, 0, tzinfo=UTC)
+    assert next_working_moment(friday, BERLIN, DAY, WEEK) == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
 
 def test_working_hours_follow_daylight_saving() -> None:
     # Saturday 28 March 2026; Berlin moves to summer time on Sunday, so Monday 09:00 is 07:00 UTC.
-    saturday = datetime(2026, 3, 28, 12, 0, tzinfo=timezone.utc)
-    assert next_working_moment(saturday, BERLIN, DAY, WEEK) == datetime(2026, 3, 30, 7, 0, tzinfo=timezone.utc)
+    saturday = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
+    assert next_working_moment(saturday, BERLIN, DAY, WEEK) == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
 
 
 def test_transcript_renders_what_people_see() -> None:

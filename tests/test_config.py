@@ -88,7 +88,11 @@ def test_process_owners_match_the_process_list_ignoring_case(monkeypatch: pytest
         ("QMS_DUE_DAYS", "urgent=1", "QMS_DUE_DAYS: unknown severity 'urgent'"),
         ("QMS_DUE_DAYS", "critical=0", "QMS_DUE_DAYS: critical due days must be between 1 and 365"),
         ("QMS_DIGEST", "monday morning", "QMS_DIGEST: expected a weekday and a time"),
-        ("QMS_AUDIT_PREPARE_DAYS", "14,1", "QMS_AUDIT_PREPARE_DAYS: days before an audit to remind the auditor to prepare must be between 2 and 120"),
+        (
+            "QMS_AUDIT_PREPARE_DAYS",
+            "14,1",
+            "QMS_AUDIT_PREPARE_DAYS: days before an audit to remind the auditor to prepare must be between 2 and 120",
+        ),
         ("QMS_REVIEW_PACK_DAYS", "0", "QMS_REVIEW_PACK_DAYS: "),
         ("QMS_OVERDUE_EVERY_DAYS", "0", "QMS_OVERDUE_EVERY_DAYS: Input should be greater than or equal to 1"),
         ("PORT", "http", "PORT: Input should be a valid integer"),
@@ -96,7 +100,11 @@ def test_process_owners_match_the_process_list_ignoring_case(monkeypatch: pytest
         ("QMS_PROCESSES", ",", "QMS_PROCESSES: list at least one process"),
         ("QMS_PROCESS_OWNERS", "Production", "QMS_PROCESS_OWNERS: expected process=user ID pairs"),
         ("QMS_PROCESS_OWNERS", "Space=U0ANNA0001", "QMS_PROCESS_OWNERS: 'Space' is not in QMS_PROCESSES"),
-        ("QMS_PROCESS_OWNERS", "Production=anna", "QMS_PROCESS_OWNERS: the owner of 'Production' must be a Slack user ID"),
+        (
+            "QMS_PROCESS_OWNERS",
+            "Production=anna",
+            "QMS_PROCESS_OWNERS: the owner of 'Production' must be a Slack user ID",
+        ),
         ("QMS_ESCALATE_AFTER_DAYS", "0", "QMS_ESCALATE_AFTER_DAYS: Input should be greater than or equal to 1"),
         ("QMS_SNOOZE_LIMIT", "11", "QMS_SNOOZE_LIMIT: Input should be less than or equal to 10"),
     ],
@@ -134,7 +142,10 @@ def test_a_missing_or_broken_settings_file_is_named(tmp_path: Path, monkeypatch:
         ({"slack_bot_token": "xoxp-user"}, "SLACK_BOT_TOKEN must be the Bot User OAuth Token"),
         ({"slack_bot_token": "xoxb-1"}, "set SLACK_APP_TOKEN (xapp-…) for Socket Mode, or SLACK_SIGNING_SECRET"),
         ({"slack_bot_token": "xoxb-1", "slack_app_token": "xoxb-2"}, "SLACK_APP_TOKEN must be an app-level token"),
-        ({"slack_bot_token": "xoxb-1", "slack_signing_secret": "secret"}, "SLACK_SIGNING_SECRET must be the 32-character"),
+        (
+            {"slack_bot_token": "xoxb-1", "slack_signing_secret": "secret"},
+            "SLACK_SIGNING_SECRET must be the 32-character",
+        ),
     ],
 )
 def test_credentials_are_checked_with_a_hint(values: dict[str, str], problem: str) -> None:
@@ -149,7 +160,14 @@ def test_good_credentials_pass() -> None:
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QMS_")) and k != "DATABASE_URL"}
-    return subprocess.run([sys.executable, "-m", "bot", *args], env={**clean, **(env or {})}, cwd=cwd, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env={**clean, **(env or {})},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_run_without_a_token_stops_with_one_clear_line(tmp_path: Path) -> None:
@@ -162,11 +180,17 @@ def test_run_without_a_token_stops_with_one_clear_line(tmp_path: Path) -> None:
 def test_run_with_a_bad_setting_stops_with_one_clear_line(tmp_path: Path) -> None:
     result = run_cli("run", env={"QMS_WORKING_HOURS": "all day"}, cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    assert result.stderr.strip() == "qms-bot: QMS_WORKING_HOURS: expected HH:MM-HH:MM such as 09:00-17:30, got 'all day'"
+    assert (
+        result.stderr.strip() == "qms-bot: QMS_WORKING_HOURS: expected HH:MM-HH:MM such as 09:00-17:30, got 'all day'"
+    )
 
 
 def test_run_with_an_unreachable_database_says_so(tmp_path: Path) -> None:
-    env = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": SECRET, "DATABASE_URL": f"sqlite:///{tmp_path}/no/such/dir/q.db"}
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "DATABASE_URL": f"sqlite:///{tmp_path}/no/such/dir/q.db",
+    }
     result = run_cli("run", env=env, cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith("qms-bot: DATABASE_URL: cannot migrate")
@@ -179,7 +203,9 @@ def test_migrate_creates_the_default_sqlite_file(tmp_path: Path) -> None:
 
 
 def test_check_masks_tokens_and_lists_every_setting(tmp_path: Path) -> None:
-    result = run_cli("check", env={"SLACK_BOT_TOKEN": "xoxb-secret-value", "SLACK_APP_TOKEN": "xapp-1-secret"}, cwd=tmp_path)
+    result = run_cli(
+        "check", env={"SLACK_BOT_TOKEN": "xoxb-secret-value", "SLACK_APP_TOKEN": "xapp-1-secret"}, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "secret-value" not in result.stdout and "Socket Mode" in result.stdout
     for name in ("QMS_MANAGERS", "QMS_WORKING_HOURS", "QMS_DIGEST", "DATABASE_URL", "PORT"):

@@ -16,7 +16,14 @@ def test_the_demo_plays_every_step_and_shows_what_people_see() -> None:
     assert "*Sent*: 1" in transcript
     # The nonconformity walk-through: raised from a message, worked to a verified close.
     assert "Raised from the original message" in transcript
-    for seen in ("recorded containment", "recorded the root cause", "added *A2*", "marked A1 done", "verified the actions as *effective*", "closed NC-2026-0001"):
+    for seen in (
+        "recorded containment",
+        "recorded the root cause",
+        "added *A2*",
+        "marked A1 done",
+        "verified the actions as *effective*",
+        "closed NC-2026-0001",
+    ):
         assert seen in transcript
     assert "Only a QMS manager (@Quinn Novak) can cancel NC-2026-0001." in transcript
     assert "*Status*: Closed" in transcript
@@ -27,8 +34,14 @@ def test_the_demo_plays_every_step_and_shows_what_people_see() -> None:
     assert "1 of 3 acknowledged" in transcript
     # The feedback walk-through: a compliment, a complaint, and the NC raised from it.
     assert "logged *FB-2026-0001*, compliment from Müller GmbH" in transcript
-    assert "FB-2026-0002 · COMPLAINT FROM ACME FOODS" in transcript and "Raised as nonconformity *NC-2026-0002*" in transcript
-    assert "Raised from customer complaint *FB-2026-0002" in transcript and "Median time to answer a complaint" in transcript
+    assert (
+        "FB-2026-0002 · COMPLAINT FROM ACME FOODS" in transcript
+        and "Raised as nonconformity *NC-2026-0002*" in transcript
+    )
+    assert (
+        "Raised from customer complaint *FB-2026-0002" in transcript
+        and "Median time to answer a complaint" in transcript
+    )
     # The programme: an audit planned and completed with a finding raised as an NC; a review's input pack.
     assert "You are the lead auditor of *AU-2026-0001*" in transcript and "✅ Conforming" in transcript
     assert "completed internal audit *AU-2026-0001*" in transcript and "Nonconformity → NC-2026-0003" in transcript

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 from sqlmodel import select
 
-from bot.workspace.clock import ManualClock
 from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
 from bot.standin.simulate import Person
+from bot.workspace.clock import ManualClock
 from storage import documents as store
 from storage.audit import history
 from storage.models import ControlledDocument, TrainingRound
 
-SOP = {"reference": "SOP-012", "title": "Control of nonconforming product", "owner": ANNA.id, "revision": "C",
-       "link": "https://docs.example.com/sop-012?rev=C&x=1", "review_months": "12", "last_reviewed": "2025-12-09"}
+SOP = {
+    "reference": "SOP-012",
+    "title": "Control of nonconforming product",
+    "owner": ANNA.id,
+    "revision": "C",
+    "link": "https://docs.example.com/sop-012?rev=C&x=1",
+    "review_months": "12",
+    "last_reviewed": "2025-12-09",
+}
 
 
 @pytest.fixture
@@ -45,7 +52,12 @@ def nudges_to(sb: Sandbox, person: Person) -> list[dict[str, Any]]:
 def test_a_document_is_registered_with_its_next_review(sb: Sandbox) -> None:
     assert add(sb) == {}
     found = doc(sb)
-    assert (found.reference, found.owner, found.revision, found.next_review) == ("SOP-012", ANNA.id, "C", date(2026, 12, 9))
+    assert (found.reference, found.owner, found.revision, found.next_review) == (
+        "SOP-012",
+        ANNA.id,
+        "C",
+        date(2026, 12, 9),
+    )
     again = add(sb, reference="sop-012")
     assert "already in the register" in again["errors"]["reference"]
 
@@ -75,7 +87,7 @@ def test_only_qms_managers_register_documents(sb: Sandbox) -> None:
 def test_the_owner_is_nudged_once_and_reviewed_no_change_sets_the_next_date(sb: Sandbox, clock: ManualClock) -> None:
     add(sb)
     for day in (25, 26, 27):  # 14 days ahead of 9 Dec is 25 Nov
-        clock.set(datetime(2026, 11, day, 9, 0, tzinfo=timezone.utc))
+        clock.set(datetime(2026, 11, day, 9, 0, tzinfo=UTC))
         sb.ctx.nudges.derive()
         sb.ctx.sender.drain()
     (nudge,) = nudges_to(sb, ANNA)
@@ -101,7 +113,7 @@ def test_the_owner_is_nudged_once_and_reviewed_no_change_sets_the_next_date(sb: 
     assert "reviewed *SOP-012* rev C" in sb.message(nudge["channel"], nudge["ts"])["text"]
     # Nothing more about this due date.
     before = len(sb.fake.sent_messages(ANNA.id))
-    clock.set(datetime(2026, 12, 10, 9, 0, tzinfo=timezone.utc))
+    clock.set(datetime(2026, 12, 10, 9, 0, tzinfo=UTC))
     sb.ctx.nudges.derive()
     sb.ctx.sender.drain()
     assert len(sb.fake.sent_messages(ANNA.id)) == before
@@ -124,11 +136,22 @@ def test_revised_records_the_revision_and_starts_a_training_round(sb: Sandbox, c
     form = sb.slack.last_view()
     same = sb.slack.submit(ANNA, form, {"revision": "c", "summary": "Typo fixed"}).json()
     assert "already at rev C" in same["errors"]["revision"]
-    no_audience = sb.slack.submit(ANNA, form, {"revision": "D", "summary": "Quarantine area moved", "training": ["start"]}).json()
+    no_audience = sb.slack.submit(
+        ANNA, form, {"revision": "D", "summary": "Quarantine area moved", "training": ["start"]}
+    ).json()
     assert "Choose who must read it" in no_audience["errors"]["users"]
 
-    response = sb.slack.submit(ANNA, form, {"revision": "D", "summary": "Quarantine area moved to hall 2", "training": ["start"],
-                                            "users": [BEN.id, QUINN.id], "due_date": "2026-12-09"})
+    response = sb.slack.submit(
+        ANNA,
+        form,
+        {
+            "revision": "D",
+            "summary": "Quarantine area moved to hall 2",
+            "training": ["start"],
+            "users": [BEN.id, QUINN.id],
+            "due_date": "2026-12-09",
+        },
+    )
     assert not response.content
     found = doc(sb)
     assert (found.revision, found.next_review) == ("D", date(2027, 11, 25))
@@ -136,7 +159,12 @@ def test_revised_records_the_revision_and_starts_a_training_round(sb: Sandbox, c
         (round_,) = session.exec(select(TrainingRound)).all()
         (review,) = store.reviews_of(session, found.id)  # type: ignore[arg-type]
     assert (round_.doc_ref, round_.revision, round_.publisher) == ("SOP-012", "D", ANNA.id)
-    assert (review.outcome, review.revision_before, review.revision_after, review.training_number) == ("revised", "C", "D", round_.number)
+    assert (review.outcome, review.revision_before, review.revision_after, review.training_number) == (
+        "revised",
+        "C",
+        "D",
+        round_.number,
+    )
     sb.ctx.sender.drain()
     assert any("Please read" in m["text"] or "SOP-012" in m["text"] for m in sb.fake.sent_messages(BEN.id))
     sb.slack.command(BEN, "/doc", "SOP-012")
@@ -147,9 +175,18 @@ def test_revised_records_the_revision_and_starts_a_training_round(sb: Sandbox, c
 def test_the_register_owner_may_publish_the_next_revision_with_training_new(sb: Sandbox) -> None:
     add(sb)
     sb.slack.command(ANNA, "/training", "new")
-    answered = sb.slack.submit(ANNA, sb.slack.last_view(), {
-        "title": "Nonconforming product", "doc_ref": "SOP-012", "revision": "E", "summary": "New labels", "users": [BEN.id], "due_date": "2026-12-09",
-    })
+    answered = sb.slack.submit(
+        ANNA,
+        sb.slack.last_view(),
+        {
+            "title": "Nonconforming product",
+            "doc_ref": "SOP-012",
+            "revision": "E",
+            "summary": "New labels",
+            "users": [BEN.id],
+            "due_date": "2026-12-09",
+        },
+    )
     assert not answered.content
     sb.slack.command(BEN, "/training", "new")
     assert "Only QMS managers and document owners" in sb.slack.last_response()["text"]

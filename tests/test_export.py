@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,24 +13,31 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from bot import audits
-from bot import documents
-from bot import export
-from bot import feedback
-from bot import nonconformity
-from bot import objectives
-from bot import reviews
-from bot import training
-from bot.workspace.clock import ManualClock
+from bot import audits, documents, export, feedback, nonconformity, objectives, reviews, training
 from bot.cli import main
 from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
+from bot.workspace.clock import ManualClock
 from storage.models import AuditEvent, TrainingAssignment
 from tests.test_nonconformity import raise_nc
 from tests.test_training import publish
 
-SHEETS = ["NC register", "Actions", "Training rounds", "Training matrix", "Feedback log", "Objectives", "Measurements",
-          "Audit programme", "Audit findings", "Audit checklists", "Document register", "Document reviews", "Management reviews",
-          "Review actions", "Audit trail"]
+SHEETS = [
+    "NC register",
+    "Actions",
+    "Training rounds",
+    "Training matrix",
+    "Feedback log",
+    "Objectives",
+    "Measurements",
+    "Audit programme",
+    "Audit findings",
+    "Audit checklists",
+    "Document register",
+    "Document reviews",
+    "Management reviews",
+    "Review actions",
+    "Audit trail",
+]
 BERLIN_10AM = datetime(2026, 11, 25, 10, 0)  # the sandbox clock's 09:00 UTC, in QMS_TIMEZONE
 
 
@@ -42,25 +49,60 @@ def sb(clock: ManualClock, database_url: str) -> Iterator[Sandbox]:
 
 def fill(sb: Sandbox) -> dict[str, Any]:
     """One record of every kind, made the way people make them."""
-    nc = raise_nc(sb, title="=HYPERLINK(\"http://evil.example\",\"click\")")
+    nc = raise_nc(sb, title='=HYPERLINK("http://evil.example","click")')
     nonconformity.contain(sb.ctx, nc.id or 0, QUINN.id, "Quarantined batch 4711")
     nonconformity.record_root_cause(sb.ctx, nc.id or 0, QUINN.id, "five_whys", "No label check at packing", "no", None)
-    nonconformity.add_action(sb.ctx, nc.id or 0, QUINN.id, "view-1", "corrective", "Add a label check", BEN.id, date(2026, 12, 10))
+    nonconformity.add_action(
+        sb.ctx, nc.id or 0, QUINN.id, "view-1", "corrective", "Add a label check", BEN.id, date(2026, 12, 10)
+    )
     publish(sb, users=[ANNA.id, BEN.id])
     with sb.db.session() as session:
         anna = session.exec(select(TrainingAssignment).where(TrainingAssignment.person == ANNA.id)).one()
     sb.clock.advance(hours=2)
     training.acknowledge(sb.ctx, anna.id or 0, ANNA.id)
-    feedback.log_feedback(sb.ctx, ANNA.id, feedback.Entry("complaint", "Müller GmbH", "Pallets", "email", 2, "Labels were missing", date(2026, 11, 24), None))
-    objective = objectives.create(sb.ctx, QUINN.id, {"name": "On-time delivery", "measure": "manual", "target": "95", "direction": "at_least", "unit": "%", "period": "month"})
+    feedback.log_feedback(
+        sb.ctx,
+        ANNA.id,
+        feedback.Entry(
+            "complaint", "Müller GmbH", "Pallets", "email", 2, "Labels were missing", date(2026, 11, 24), None
+        ),
+    )
+    objective = objectives.create(
+        sb.ctx,
+        QUINN.id,
+        {
+            "name": "On-time delivery",
+            "measure": "manual",
+            "target": "95",
+            "direction": "at_least",
+            "unit": "%",
+            "period": "month",
+        },
+    )
     objectives.log_value(sb.ctx, QUINN.id, [f"OBJ-{objective.id}", "97.5"])
     # The programme: an audit completed with a finding, a document reviewed, a review held with an action.
-    audit = audits.plan(sb.ctx, QUINN.id, audits.Plan("Production", "Line 2", ["8.7"], BEN.id, [ANNA.id], date(2026, 11, 30)))
-    audits.complete(sb.ctx, audit.id or 0, BEN.id, audits.Completion("Mostly conforming", ["Scrap bin not labelled"], "minor", ["Shadow board"], []))
-    doc = documents.add(sb.ctx, QUINN.id, documents.Registration("SOP-012", "Nonconforming product", ANNA.id, "C", None, 12, date(2025, 11, 30)))
+    audit = audits.plan(
+        sb.ctx, QUINN.id, audits.Plan("Production", "Line 2", ["8.7"], BEN.id, [ANNA.id], date(2026, 11, 30))
+    )
+    audits.complete(
+        sb.ctx,
+        audit.id or 0,
+        BEN.id,
+        audits.Completion("Mostly conforming", ["Scrap bin not labelled"], "minor", ["Shadow board"], []),
+    )
+    doc = documents.add(
+        sb.ctx,
+        QUINN.id,
+        documents.Registration("SOP-012", "Nonconforming product", ANNA.id, "C", None, 12, date(2025, 11, 30)),
+    )
     documents.reviewed_no_change(sb.ctx, f"{doc.id}@{doc.next_review.isoformat()}", ANNA.id)
     review = reviews.schedule(sb.ctx, QUINN.id, reviews.Schedule(date(2026, 11, 25), [QUINN.id, ANNA.id], "yearly"))
-    reviews.record(sb.ctx, review.id or 0, QUINN.id, reviews.Minutes(date(2026, 11, 25), "QMS effective", [("Hire an inspector", ANNA.id, date(2027, 1, 15))]))
+    reviews.record(
+        sb.ctx,
+        review.id or 0,
+        QUINN.id,
+        reviews.Minutes(date(2026, 11, 25), "QMS effective", [("Hire an inspector", ANNA.id, date(2027, 1, 15))]),
+    )
     return {"nc": nc}
 
 
@@ -87,7 +129,15 @@ def test_the_workbook_holds_every_register_with_headers_and_known_rows(sb: Sandb
     assert book["NC register"].cell(2, 2).data_type == "s"  # a title that looks like a formula stays text
 
     actions = sheet_rows(book, "Actions")
-    assert actions[1][:7] == [nc.number, "A1", "corrective", "Add a label check", BEN.id, datetime(2026, 12, 10), "open"]
+    assert actions[1][:7] == [
+        nc.number,
+        "A1",
+        "corrective",
+        "Add a label check",
+        BEN.id,
+        datetime(2026, 12, 10),
+        "open",
+    ]
 
     matrix = sheet_rows(book, "Training matrix")
     assert matrix[0] == ["Person", "TR-2026-0001 SOP-012 rev C"]
@@ -104,14 +154,30 @@ def test_the_workbook_holds_every_register_with_headers_and_known_rows(sb: Sandb
     programme = sheet_rows(book, "Audit programme")
     assert programme[1][:2] == ["AU-2026-0001", "Production"] and programme[1][7] == "completed"
     findings = sheet_rows(book, "Audit findings")
-    assert findings[1:] == [["AU-2026-0001", 1, "nonconformity", "Scrap bin not labelled", "NC-2026-0002"], ["AU-2026-0001", 2, "improvement", "Shadow board", None]]
+    assert findings[1:] == [
+        ["AU-2026-0001", 1, "nonconformity", "Scrap bin not labelled", "NC-2026-0002"],
+        ["AU-2026-0001", 2, "improvement", "Shadow board", None],
+    ]
     assert sheet_rows(book, "Audit checklists")[1][:3] == ["AU-2026-0001", 1, "8.7"]
     register = sheet_rows(book, "Document register")
-    assert register[1][:4] == ["SOP-012", "Nonconforming product", "C", ANNA.id] and register[1][6:8] == [datetime(2026, 11, 25), datetime(2027, 11, 25)]
+    assert register[1][:4] == ["SOP-012", "Nonconforming product", "C", ANNA.id] and register[1][6:8] == [
+        datetime(2026, 11, 25),
+        datetime(2027, 11, 25),
+    ]
     assert sheet_rows(book, "Document reviews")[1][:4] == ["SOP-012", datetime(2026, 11, 25), ANNA.id, "no_change"]
     held = sheet_rows(book, "Management reviews")
-    assert [r[0] for r in held[1:]] == ["MR-2026-0001", "MR-2027-0001"] and held[1][2] == "held" and held[2][-1] == "MR-2026-0001"
-    assert sheet_rows(book, "Review actions")[1][:5] == ["MR-2026-0001", 1, "Hire an inspector", ANNA.id, datetime(2027, 1, 15)]
+    assert (
+        [r[0] for r in held[1:]] == ["MR-2026-0001", "MR-2027-0001"]
+        and held[1][2] == "held"
+        and held[2][-1] == "MR-2026-0001"
+    )
+    assert sheet_rows(book, "Review actions")[1][:5] == [
+        "MR-2026-0001",
+        1,
+        "Hire an inspector",
+        ANNA.id,
+        datetime(2027, 1, 15),
+    ]
 
     trail = sheet_rows(book, "Audit trail")
     with sb.db.session() as session:
@@ -134,7 +200,10 @@ def test_the_csv_files_hold_what_the_sheets_hold(sb: Sandbox, tmp_path: Path) ->
         with open(tmp_path / "csv" / register.file, newline="", encoding="utf-8-sig") as handle:
             from_csv = list(csv.reader(handle))
         columns = headers[register.sheet]
-        from_sheet = [[export.csv_text(_as_written(columns[k].kind, v)) for k, v in enumerate(row)] for row in sheet_rows(book, register.sheet)]
+        from_sheet = [
+            [export.csv_text(_as_written(columns[k].kind, v)) for k, v in enumerate(row)]
+            for row in sheet_rows(book, register.sheet)
+        ]
         assert from_csv == from_sheet, register.sheet
         assert len(from_csv) > 1, register.sheet
     nc_csv = (tmp_path / "csv" / "nc-register.csv").read_text(encoding="utf-8-sig")
@@ -172,17 +241,22 @@ def test_a_full_sheet_goes_on_in_a_second_one(sb: Sandbox, tmp_path: Path, monke
     assert [r[1] for r in sheet_rows(book, "NC register (2)")] == ["Title", "Scratch 3", "Scratch 4"]
 
 
-@pytest.mark.parametrize(("first", "last", "says"), [
-    ("2026-13-01", None, "--from: '2026-13-01' is not a date"),
-    ("yesterday", None, "--from: expected a date such as 2026-01-31"),
-    ("2026-12-01", "2026-11-01", "--from (2026-12-01) is after --to (2026-11-01)"),
-])
+@pytest.mark.parametrize(
+    ("first", "last", "says"),
+    [
+        ("2026-13-01", None, "--from: '2026-13-01' is not a date"),
+        ("yesterday", None, "--from: expected a date such as 2026-01-31"),
+        ("2026-12-01", "2026-11-01", "--from (2026-12-01) is after --to (2026-11-01)"),
+    ],
+)
 def test_bad_dates_are_named(first: str, last: str | None, says: str) -> None:
     with pytest.raises(export.ExportError, match=says.replace("(", r"\(").replace(")", r"\)")):
-        export.parse_period(first, last, timezone.utc, date(2026, 11, 25))
+        export.parse_period(first, last, UTC, date(2026, 11, 25))
 
 
-def test_export_command_writes_xlsx_and_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_command_writes_xlsx_and_csv(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'qms.db'}")
     monkeypatch.setenv("QMS_TIMEZONE", "Europe/Berlin")
     assert main(["export", "--out", str(tmp_path / "q.xlsx"), "--from", "2026-01-01"]) == 0

@@ -9,10 +9,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.context import Context
-from bot.workspace.clock import ManualClock
+from bot.delivery.scheduler import make_scheduler
 from bot.standin.fakeslack import BOT_USER_ID, FakeSlack
 from bot.standin.sandbox import Sandbox
-from bot.delivery.scheduler import make_scheduler
+from bot.workspace.clock import ManualClock
 
 
 @pytest.fixture
@@ -48,7 +48,9 @@ def test_pagination_follows_cursors(client: WebClient) -> None:
 
 
 def test_messages_updates_and_permalinks(client: WebClient, fake: FakeSlack) -> None:
-    sent = client.chat_postMessage(channel="U0PERSON01", text="hello", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}])
+    sent = client.chat_postMessage(
+        channel="U0PERSON01", text="hello", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]
+    )
     assert sent["channel"] == "D0PERSON01" and sent["message"]["text"] == "hello"
     client.chat_update(channel=sent["channel"], ts=sent["ts"], text="edited")
     assert fake.sent_messages("U0PERSON01")[0]["text"] == "edited"
@@ -71,7 +73,9 @@ def test_a_trigger_id_works_once(client: WebClient) -> None:
 
 
 def test_files_upload_v2(client: WebClient, fake: FakeSlack) -> None:
-    client.files_upload_v2(channel="D0PERSON01", filename="qms.xlsx", content=b"workbook", title="QMS export", initial_comment="Here it is")
+    client.files_upload_v2(
+        channel="D0PERSON01", filename="qms.xlsx", content=b"workbook", title="QMS export", initial_comment="Here it is"
+    )
     [stored] = fake.files.values()
     assert (stored["content"], stored["title"], stored["channel"]) == (b"workbook", "QMS export", "D0PERSON01")
 
@@ -93,7 +97,9 @@ def test_failures_and_rate_limits_on_demand(client: WebClient, fake: FakeSlack, 
 def test_the_scheduler_ticks_derive_and_send(clock: ManualClock) -> None:
     from bot.delivery.outbox import Nudge
 
-    with Sandbox(clock=clock, sources=[lambda s, now, c: [Nudge(key="tick:1", recipient="U0ANNA0001", text="due")]]) as sb:
+    with Sandbox(
+        clock=clock, sources=[lambda s, now, c: [Nudge(key="tick:1", recipient="U0ANNA0001", text="due")]]
+    ) as sb:
         ctx: Context = sb.ctx
         scheduler = make_scheduler(ctx)
         jobs = {job.id: job for job in scheduler.get_jobs()}

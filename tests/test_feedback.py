@@ -5,24 +5,37 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import select
 
-from bot.workspace.clock import ManualClock
 from bot.feedback import figures
 from bot.standin.sandbox import ANNA, BEN, QMS_CHANNEL, QUINN, Sandbox
 from bot.standin.simulate import Person
+from bot.workspace.clock import ManualClock
 from storage import feedback as store
 from storage.audit import history
 from storage.db import Database
 from storage.models import Feedback, Nonconformity, OutboxMessage
 
-COMPLIMENT = {"kind": "compliment", "customer": "Müller GmbH", "product": "Pallet racking", "received_via": "call", "rating": 5, "text": "Delivery was early and the fitters were tidy."}
-COMPLAINT = {"kind": "complaint", "customer": "Acme Foods", "product": "Label printer service", "received_via": "email", "text": "Third pallet this month arrived without labels."}
+COMPLIMENT = {
+    "kind": "compliment",
+    "customer": "Müller GmbH",
+    "product": "Pallet racking",
+    "received_via": "call",
+    "rating": 5,
+    "text": "Delivery was early and the fitters were tidy.",
+}
+COMPLAINT = {
+    "kind": "complaint",
+    "customer": "Acme Foods",
+    "product": "Label printer service",
+    "received_via": "email",
+    "text": "Third pallet this month arrived without labels.",
+}
 
 
 @pytest.fixture
@@ -52,7 +65,12 @@ def card(sb: Sandbox, entry: Feedback) -> dict[str, Any]:
 def test_a_compliment_is_numbered_and_confirmed_without_a_card(sb: Sandbox) -> None:
     assert log(sb, **COMPLIMENT) == {}
     (entry,) = entries(sb)
-    assert (entry.number, entry.kind, entry.rating, entry.received_on) == ("FB-2026-0001", "compliment", 5, date(2026, 11, 25))
+    assert (entry.number, entry.kind, entry.rating, entry.received_on) == (
+        "FB-2026-0001",
+        "compliment",
+        5,
+        date(2026, 11, 25),
+    )
     assert entry.owner is None and entry.card_ts is None
     sb.ctx.sender.drain()
     assert "logged *FB-2026-0001*, compliment from Müller GmbH" in sb.fake.sent_messages(BEN.id)[-1]["text"]
@@ -94,7 +112,10 @@ def test_a_complaints_owner_is_nudged_until_the_customer_is_answered(clock: Manu
         (entry,) = entries(sb)
         assert entry.owner == ANNA.id and entry.respond_by == date(2026, 11, 27)
         shown = card(sb, entry)
-        assert shown["channel"] == QMS_CHANNEL and set(sb.buttons(shown)) == {"Raise nonconformity", "Customer answered"}
+        assert shown["channel"] == QMS_CHANNEL and set(sb.buttons(shown)) == {
+            "Raise nonconformity",
+            "Customer answered",
+        }
         sb.ctx.sender.drain()
         assert "You answer the customer for complaint" in sb.fake.sent_messages(ANNA.id)[-1]["text"]
         clock.advance(days=2)  # Friday: due today
@@ -107,7 +128,11 @@ def test_a_complaints_owner_is_nudged_until_the_customer_is_answered(clock: Manu
         sb.ctx.nudges.derive()
         sb.press(ANNA, card(sb, entry), "Customer answered")
         with sb.db.session() as session:
-            waiting = session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith(f"fb:{entry.id}:"), OutboxMessage.status == "pending")).all()  # type: ignore[attr-defined]
+            waiting = session.exec(
+                select(OutboxMessage).where(
+                    OutboxMessage.key.startswith(f"fb:{entry.id}:"), OutboxMessage.status == "pending"
+                )
+            ).all()  # type: ignore[attr-defined]
         assert waiting == []
         assert set(sb.buttons(card(sb, entry))) == {"Raise nonconformity", "Resolved"}
         sb.press(QUINN, card(sb, entry), "Resolved")
@@ -119,7 +144,14 @@ def test_a_complaints_owner_is_nudged_until_the_customer_is_answered(clock: Manu
         clock.advance(days=7)
         sb.ctx.nudges.derive()
         with sb.db.session() as session:
-            assert session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith(f"fb:{entry.id}:"), OutboxMessage.status == "pending")).all() == []  # type: ignore[attr-defined]
+            assert (
+                session.exec(
+                    select(OutboxMessage).where(
+                        OutboxMessage.key.startswith(f"fb:{entry.id}:"), OutboxMessage.status == "pending"
+                    )
+                ).all()
+                == []
+            )  # type: ignore[attr-defined]
 
 
 def test_a_complaint_becomes_a_linked_nonconformity_once(clock: ManualClock, database_url: str) -> None:
@@ -128,14 +160,27 @@ def test_a_complaint_becomes_a_linked_nonconformity_once(clock: ManualClock, dat
         (entry,) = entries(sb)
         sb.press(QUINN, card(sb, entry), "Raise nonconformity")
         view = sb.slack.last_view()
-        prefilled = {b["block_id"]: b["element"].get("initial_value") or (b["element"].get("initial_option") or {}).get("value") for b in view["blocks"] if b["type"] == "input"}
+        prefilled = {
+            b["block_id"]: b["element"].get("initial_value") or (b["element"].get("initial_option") or {}).get("value")
+            for b in view["blocks"]
+            if b["type"] == "input"
+        }
         assert prefilled["source"] == "customer_complaint" and prefilled["title"] == "Customer complaint: Acme Foods"
         assert "Third pallet this month" in prefilled["description"] and "FB-2026-0001" in prefilled["description"]
         sb.press(ANNA, card(sb, entry), "Raise nonconformity")
         second_view = sb.slack.last_view()
-        answers = {"title": prefilled["title"], "description": prefilled["description"], "severity": "major", "source": "customer_complaint", "process": "Warehouse and logistics"}
+        answers = {
+            "title": prefilled["title"],
+            "description": prefilled["description"],
+            "severity": "major",
+            "source": "customer_complaint",
+            "process": "Warehouse and logistics",
+        }
         results: list[Any] = []
-        threads = [threading.Thread(target=lambda p, v: results.append(sb.slack.submit(p, v, answers)), args=(p, v)) for p, v in ((QUINN, view), (ANNA, second_view))]
+        threads = [
+            threading.Thread(target=lambda p, v: results.append(sb.slack.submit(p, v, answers)), args=(p, v))
+            for p, v in ((QUINN, view), (ANNA, second_view))
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -148,10 +193,30 @@ def test_a_complaint_becomes_a_linked_nonconformity_once(clock: ManualClock, dat
         linked = entries(sb)[0]
         assert linked.nc_id == ncs[0].id
         complaint_card = card(sb, linked)
-        assert "Raised as nonconformity *NC-2026-0001*" in json.dumps(complaint_card["blocks"]) and "Raise nonconformity" not in sb.buttons(complaint_card)
+        assert "Raised as nonconformity *NC-2026-0001*" in json.dumps(
+            complaint_card["blocks"]
+        ) and "Raise nonconformity" not in sb.buttons(complaint_card)
         nc_card = sb.message(ncs[0].card_channel, ncs[0].card_ts)  # type: ignore[arg-type]
-        assert "Raised from customer complaint" in json.dumps(nc_card["blocks"]) and "FB-2026-0001" in json.dumps(nc_card["blocks"])
-        stale = dict(complaint_card, blocks=[{"type": "actions", "block_id": "feedback_steps", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "Raise nonconformity"}, "action_id": "feedback_raise_nc", "value": str(linked.id)}]}])
+        assert "Raised from customer complaint" in json.dumps(nc_card["blocks"]) and "FB-2026-0001" in json.dumps(
+            nc_card["blocks"]
+        )
+        stale = dict(
+            complaint_card,
+            blocks=[
+                {
+                    "type": "actions",
+                    "block_id": "feedback_steps",
+                    "elements": [
+                        {
+                            "type": "button",
+                            "text": {"type": "plain_text", "text": "Raise nonconformity"},
+                            "action_id": "feedback_raise_nc",
+                            "value": str(linked.id),
+                        }
+                    ],
+                }
+            ],
+        )
         sb.press(BEN, stale, "Raise nonconformity")
         assert "already raised as NC-2026-0001" in sb.slack.last_response()["text"]
         with sb.db.session() as session:
@@ -176,19 +241,39 @@ def test_figures_match_a_hand_computed_data_set(db: Database) -> None:
     berlin = ZoneInfo("Europe/Berlin")
     day = date(2026, 10, 1)
 
-    def add(n: int, kind: str, rating: int | None, received: date, responded: datetime | None = None, nc: bool = False) -> None:
+    def add(
+        n: int, kind: str, rating: int | None, received: date, responded: datetime | None = None, nc: bool = False
+    ) -> None:
         with db.session() as session:
-            session.add(Feedback(
-                number=f"FB-2026-{n:04d}", kind=kind, customer="C", received_via="email", rating=rating, text="t",
-                received_on=received, logged_by="U0ANNA0001", logged_at=datetime(2026, 10, 1, tzinfo=timezone.utc),
-                responded_at=responded, response="responded" if responded else "received",
-            ))
+            session.add(
+                Feedback(
+                    number=f"FB-2026-{n:04d}",
+                    kind=kind,
+                    customer="C",
+                    received_via="email",
+                    rating=rating,
+                    text="t",
+                    received_on=received,
+                    logged_by="U0ANNA0001",
+                    logged_at=datetime(2026, 10, 1, tzinfo=UTC),
+                    responded_at=responded,
+                    response="responded" if responded else "received",
+                )
+            )
         if nc:
             with db.session() as session:
                 nc_row = Nonconformity(
-                    number=f"NC-2026-{n:04d}", title="x", description="x", severity="minor", source="customer_complaint", process="Sales",
-                    owner="U0ANNA0001", reporter="U0ANNA0001", due_date=received, raised_at=datetime(2026, 10, 1, tzinfo=timezone.utc),
-                    updated_at=datetime(2026, 10, 1, tzinfo=timezone.utc),
+                    number=f"NC-2026-{n:04d}",
+                    title="x",
+                    description="x",
+                    severity="minor",
+                    source="customer_complaint",
+                    process="Sales",
+                    owner="U0ANNA0001",
+                    reporter="U0ANNA0001",
+                    due_date=received,
+                    raised_at=datetime(2026, 10, 1, tzinfo=UTC),
+                    updated_at=datetime(2026, 10, 1, tzinfo=UTC),
                 )
                 session.add(nc_row)
                 session.flush()
@@ -200,12 +285,12 @@ def test_figures_match_a_hand_computed_data_set(db: Database) -> None:
     add(1, "compliment", 5, day)
     add(2, "survey", 4, day + timedelta(days=3))
     add(3, "survey", 2, day + timedelta(days=30))
-    add(4, "complaint", None, day, datetime(2026, 10, 2, 9, tzinfo=timezone.utc), nc=True)
-    add(5, "complaint", None, day + timedelta(days=2), datetime(2026, 10, 4, 23, 30, tzinfo=timezone.utc))
-    add(6, "complaint", None, day + timedelta(days=10), datetime(2026, 10, 17, 8, tzinfo=timezone.utc))
+    add(4, "complaint", None, day, datetime(2026, 10, 2, 9, tzinfo=UTC), nc=True)
+    add(5, "complaint", None, day + timedelta(days=2), datetime(2026, 10, 4, 23, 30, tzinfo=UTC))
+    add(6, "complaint", None, day + timedelta(days=10), datetime(2026, 10, 17, 8, tzinfo=UTC))
     add(7, "complaint", None, day + timedelta(days=20))
     # Outside the period: 30 September and 1 November.
-    add(8, "complaint", 1, date(2026, 9, 30), datetime(2026, 10, 1, 9, tzinfo=timezone.utc))
+    add(8, "complaint", 1, date(2026, 9, 30), datetime(2026, 10, 1, 9, tzinfo=UTC))
     add(9, "compliment", 5, date(2026, 11, 1))
     with db.session() as session:
         found = figures(session, date(2026, 10, 1), date(2026, 11, 1), berlin)
@@ -214,4 +299,10 @@ def test_figures_match_a_hand_computed_data_set(db: Database) -> None:
     assert found.median_days_to_respond == 2.0
     with db.session() as session:
         empty = figures(session, date(2025, 1, 1), date(2025, 2, 1), berlin)
-    assert (empty.ratings, empty.average_rating, empty.complaints, empty.share_to_nc, empty.median_days_to_respond) == (0, None, 0, None, None)
+    assert (empty.ratings, empty.average_rating, empty.complaints, empty.share_to_nc, empty.median_days_to_respond) == (
+        0,
+        None,
+        0,
+        None,
+        None,
+    )

@@ -40,7 +40,14 @@ def test_closed_and_cancelled_are_final() -> None:
 
 def test_the_happy_path_reaches_closed() -> None:
     status = S.OPEN
-    for step in (Step.CONTAIN, Step.RECORD_ROOT_CAUSE, Step.ADD_ACTION, Step.COMPLETE_ACTIONS, Step.VERIFY_EFFECTIVE, Step.CLOSE):
+    for step in (
+        Step.CONTAIN,
+        Step.RECORD_ROOT_CAUSE,
+        Step.ADD_ACTION,
+        Step.COMPLETE_ACTIONS,
+        Step.VERIFY_EFFECTIVE,
+        Step.CLOSE,
+    ):
         status = next_status(status, step)
     assert status is S.CLOSED
 

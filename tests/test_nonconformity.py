@@ -5,23 +5,24 @@ from __future__ import annotations
 import copy
 import json
 import re
-from functools import partial
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from bot.nonconformity import blocks as nc_blocks
-from bot.workspace.clock import ManualClock
+from bot.registry import Callback
 from bot.standin.sandbox import ANNA, BEN, LENA, QMS_CHANNEL, QUINN, Sandbox
 from bot.standin.simulate import Person
+from bot.workspace.clock import ManualClock
 from storage import nonconformities as store
 from storage import outbox as outbox_rows
 from storage.audit import history
 from storage.models import CorrectiveAction, Nonconformity, OutboxMessage, RecordSequence
-from sqlmodel import select
 
 dumps = partial(json.dumps, ensure_ascii=False)
 
@@ -88,7 +89,9 @@ def step(sb: Sandbox, person: Person, nc: Nonconformity, label: str, answers: di
     """Press a card button and submit the modal it opens; the modal's answer ({} when it closed)."""
     opened = len(sb.fake.calls_to("views.open", ok=True))
     press(sb, person, nc, label)
-    assert len(sb.fake.calls_to("views.open", ok=True)) == opened + 1, sb.fake.responses[-1].args if sb.fake.responses else None
+    assert len(sb.fake.calls_to("views.open", ok=True)) == opened + 1, (
+        sb.fake.responses[-1].args if sb.fake.responses else None
+    )
     response = sb.slack.submit(person, sb.slack.last_view(), answers)
     return response.json() if response.content else {}
 
@@ -128,8 +131,26 @@ def everything_rendered(sb: Sandbox) -> str:
 
 def work_to_actions_done(sb: Sandbox, nc: Nonconformity, doer: Person = ANNA) -> None:
     assert step(sb, doer, nc, "Record containment", {"containment": "Batch 4711 quarantined"}) == {}
-    assert step(sb, doer, nc, "Record root cause", {"method": "five_whys", "cause": "Printer ran out of labels", "elsewhere": "no"}) == {}
-    assert step(sb, doer, nc, "Add action", {"kind": "corrective", "description": "Low-label sensor on the printer", "owner": doer.id}) == {}
+    assert (
+        step(
+            sb,
+            doer,
+            nc,
+            "Record root cause",
+            {"method": "five_whys", "cause": "Printer ran out of labels", "elsewhere": "no"},
+        )
+        == {}
+    )
+    assert (
+        step(
+            sb,
+            doer,
+            nc,
+            "Add action",
+            {"kind": "corrective", "description": "Low-label sensor on the printer", "owner": doer.id},
+        )
+        == {}
+    )
     assert step(sb, doer, nc, "Mark A1 done", {"evidence": "Sensor fitted, work order 7781"}) == {}
 
 
@@ -139,7 +160,7 @@ def work_to_actions_done(sb: Sandbox, nc: Nonconformity, doer: Person = ANNA) ->
 def test_nc_with_text_prefills_the_title_and_the_shortcut_opens_the_same_form(sb: Sandbox) -> None:
     sb.slack.command(ANNA, "/nc", "Scratched housing on line 2")
     view = sb.slack.last_view()
-    assert view["callback_id"] == nc_blocks.RAISE_CALLBACK
+    assert view["callback_id"] == Callback.NC_RAISE
     title = next(b for b in view["blocks"] if b["block_id"] == "title")
     assert title["element"]["initial_value"] == "Scratched housing on line 2"
     sb.slack.shortcut(BEN, "raise_nc")
@@ -176,13 +197,20 @@ def test_the_process_owner_owns_by_default_and_a_chosen_owner_wins(clock: Manual
 
 
 def test_raising_from_a_message_keeps_a_copy_the_author_and_the_permalink(sb: Sandbox) -> None:
-    original = {"type": "message", "user": BEN.id, "text": "Forklift &amp; pallet damaged &lt;again&gt;\nRack 7 bent", "ts": "1764064800.000200"}
+    original = {
+        "type": "message",
+        "user": BEN.id,
+        "text": "Forklift &amp; pallet damaged &lt;again&gt;\nRack 7 bent",
+        "ts": "1764064800.000200",
+    }
     sb.slack.message_shortcut(ANNA, "raise_nc_from_message", original, "C0WAREHOUS")
     view = sb.slack.last_view()
     prefilled = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"] if b["type"] == "input"}
     assert prefilled["title"] == "Forklift & pallet damaged <again>"
     assert prefilled["description"] == "Forklift & pallet damaged <again>\nRack 7 bent"
-    response = sb.slack.submit(ANNA, view, {**ANSWERS, "title": prefilled["title"], "description": prefilled["description"]})
+    response = sb.slack.submit(
+        ANNA, view, {**ANSWERS, "title": prefilled["title"], "description": prefilled["description"]}
+    )
     assert not response.content
     nc = latest(sb)
     with sb.db.session() as session:
@@ -212,7 +240,9 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize(("change", "block", "message"), BAD_INPUTS, ids=[b[1] + "-" + b[2][:12] for b in BAD_INPUTS])
-def test_bad_input_is_answered_in_the_modal_and_nothing_is_stored(sb: Sandbox, change: dict[str, Any], block: str, message: str) -> None:
+def test_bad_input_is_answered_in_the_modal_and_nothing_is_stored(
+    sb: Sandbox, change: dict[str, Any], block: str, message: str
+) -> None:
     sb.fake.add_user("U0GONE0001", "gone", real_name="Gone Person", deleted=True)
     sb.slack.command(ANNA, "/nc")
     response = sb.slack.submit(ANNA, sb.slack.last_view(), {**ANSWERS, **change})
@@ -264,21 +294,76 @@ def test_an_nc_is_worked_to_a_verified_close(clock: ManualClock, database_url: s
     with Sandbox(clock=clock, database_url=database_url, settings={"process_owners": {"Production": ANNA.id}}) as sb:
         nc = raise_nc(sb, containment="Stopped packing line 2")
         first_ts = reload(sb, nc).card_ts
-        assert step(sb, ANNA, nc, "Record containment", {"containment": "Batch 4711 quarantined, 12 cartons relabelled"}) == {}
+        assert (
+            step(sb, ANNA, nc, "Record containment", {"containment": "Batch 4711 quarantined, 12 cartons relabelled"})
+            == {}
+        )
         assert reload(sb, nc).status == "contained"
-        answer = step(sb, ANNA, nc, "Record root cause", {"method": "five_whys", "cause": "Label roll ran out", "elsewhere": "yes"})
+        answer = step(
+            sb,
+            ANNA,
+            nc,
+            "Record root cause",
+            {"method": "five_whys", "cause": "Label roll ran out", "elsewhere": "yes"},
+        )
         assert "Say where else" in answer["errors"]["elsewhere_note"]
-        sb.slack.submit(ANNA, sb.slack.last_view(), {"method": "five_whys", "cause": "Label roll ran out\nNo low-label alarm", "elsewhere": "yes", "elsewhere_note": "Line 3 has the same printer"})
+        sb.slack.submit(
+            ANNA,
+            sb.slack.last_view(),
+            {
+                "method": "five_whys",
+                "cause": "Label roll ran out\nNo low-label alarm",
+                "elsewhere": "yes",
+                "elsewhere_note": "Line 3 has the same printer",
+            },
+        )
         assert reload(sb, nc).status == "root_cause_found"
-        assert step(sb, ANNA, nc, "Add action", {"kind": "corrective", "description": "Fit a low-label sensor", "owner": BEN.id, "due_date": "2026-12-10"}) == {}
-        assert step(sb, ANNA, nc, "Add action", {"kind": "preventive", "description": "Same sensor on line 3", "owner": ANNA.id, "due_date": "2026-12-15"}) == {}
+        assert (
+            step(
+                sb,
+                ANNA,
+                nc,
+                "Add action",
+                {
+                    "kind": "corrective",
+                    "description": "Fit a low-label sensor",
+                    "owner": BEN.id,
+                    "due_date": "2026-12-10",
+                },
+            )
+            == {}
+        )
+        assert (
+            step(
+                sb,
+                ANNA,
+                nc,
+                "Add action",
+                {
+                    "kind": "preventive",
+                    "description": "Same sensor on line 3",
+                    "owner": ANNA.id,
+                    "due_date": "2026-12-15",
+                },
+            )
+            == {}
+        )
         assert reload(sb, nc).status == "actions_planned"
         assert {"Mark A1 done", "Mark A2 done", "Add action"} <= set(card_buttons(sb, nc))
         assert step(sb, BEN, nc, "Mark A1 done", {"evidence": "Sensor fitted, work order 7781"}) == {}
         assert reload(sb, nc).status == "actions_planned"
         assert step(sb, ANNA, nc, "Mark A2 done", {"evidence": "Line 3 sensor fitted, WO 7782"}) == {}
         assert reload(sb, nc).status == "actions_done"
-        assert step(sb, QUINN, nc, "Verify effectiveness", {"result": "effective", "note": "No missing labels in 40 batches"}) == {}
+        assert (
+            step(
+                sb,
+                QUINN,
+                nc,
+                "Verify effectiveness",
+                {"result": "effective", "note": "No missing labels in 40 batches"},
+            )
+            == {}
+        )
         assert reload(sb, nc).status == "effectiveness_verified"
         press(sb, QUINN, nc, "Close NC")
         done = reload(sb, nc)
@@ -289,8 +374,16 @@ def test_an_nc_is_worked_to_a_verified_close(clock: ManualClock, database_url: s
         thread = thread_of(sb, nc)
         assert len(thread) == 9 and "recorded containment" in thread[0] and "closed NC-2026-0001" in thread[-1]
         assert [e.action for e in history_of(sb, nc)] == [
-            "raised", "contained", "root_cause_found", "action_added", "action_added",
-            "action_done", "action_done", "actions_done", "effectiveness_verified", "closed",
+            "raised",
+            "contained",
+            "root_cause_found",
+            "action_added",
+            "action_added",
+            "action_done",
+            "action_done",
+            "actions_done",
+            "effectiveness_verified",
+            "closed",
         ]
         contained = history_of(sb, nc)[1]
         assert contained.before == {"status": "open", "containment": None} and contained.after["status"] == "contained"
@@ -302,7 +395,9 @@ def test_not_effective_sends_the_nc_back_to_root_cause(sb: Sandbox) -> None:
     work_to_actions_done(sb, nc)
     answer = step(sb, QUINN, nc, "Verify effectiveness", {"result": "not_effective"})
     assert "Say what showed" in answer["errors"]["note"]
-    sb.slack.submit(QUINN, sb.slack.last_view(), {"result": "not_effective", "note": "Labels missing again on batch 4790"})
+    sb.slack.submit(
+        QUINN, sb.slack.last_view(), {"result": "not_effective", "note": "Labels missing again on batch 4790"}
+    )
     back = reload(sb, nc)
     assert back.status == "contained" and back.failed_verifications == 1 and back.verified_by is None
     assert "Record root cause" in card_buttons(sb, nc)
@@ -366,7 +461,11 @@ def test_a_stale_card_tells_who_was_first(sb: Sandbox) -> None:
     stale = copy.deepcopy(card(sb, nc))
     assert step(sb, QUINN, nc, "Record containment", {"containment": "Quarantined"}) == {}
     action_id, value = next(
-        (e["action_id"], e["value"]) for b in stale["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "nc_contain"
+        (e["action_id"], e["value"])
+        for b in stale["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "nc_contain"
     )
     sb.slack.click(ANNA, action_id, value, message=stale, block_id="nc_steps")
     assert last_ephemeral(sb).startswith("Already done by <@U0QUINN001>")
@@ -380,7 +479,10 @@ def test_two_people_closing_at_once_close_it_once(clock: ManualClock, database_u
         step(sb, QUINN, nc, "Verify effectiveness", {"result": "effective"})
         message = card(sb, nc)
         action_id, value, _ = card_buttons(sb, nc)["Close NC"]
-        threads = [threading.Thread(target=sb.slack.click, args=(p, action_id, value), kwargs={"message": message}) for p in (QUINN, LENA, QUINN)]
+        threads = [
+            threading.Thread(target=sb.slack.click, args=(p, action_id, value), kwargs={"message": message})
+            for p in (QUINN, LENA, QUINN)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -414,7 +516,9 @@ def test_two_people_finishing_the_last_two_actions_at_once_move_the_nc(clock: Ma
         for person, label in ((ANNA, "Mark A1 done"), (BEN, "Mark A2 done")):
             press(sb, person, nc, label)
             views[person] = sb.slack.last_view()
-        threads = [threading.Thread(target=sb.slack.submit, args=(p, v, {"evidence": "done"})) for p, v in views.items()]
+        threads = [
+            threading.Thread(target=sb.slack.submit, args=(p, v, {"evidence": "done"})) for p, v in views.items()
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -433,7 +537,9 @@ def nudge_keys(sb: Sandbox, prefix: str = "") -> dict[str, str]:
 
 
 def test_owners_are_nudged_before_on_and_after_the_due_date_then_managers(clock: ManualClock) -> None:
-    with Sandbox(clock=clock, settings={"reminder_days_before": [3, 1], "overdue_every_days": 2, "escalate_after_days": 5}) as sb:
+    with Sandbox(
+        clock=clock, settings={"reminder_days_before": [3, 1], "overdue_every_days": 2, "escalate_after_days": 5}
+    ) as sb:
         nc = raise_nc(sb, owner=ANNA.id, due_date="2026-12-07", severity="critical")  # a Monday
         owner = f"nc:{nc.id}:owner:20261207:"
         seen = []
@@ -476,7 +582,13 @@ def test_action_owners_are_nudged_and_marking_done_stops_it(clock: ManualClock) 
         nc = raise_nc(sb, owner=ANNA.id)
         step(sb, ANNA, nc, "Record containment", {"containment": "Quarantined"})
         step(sb, ANNA, nc, "Record root cause", {"method": "other", "cause": "Training gap", "elsewhere": "no"})
-        step(sb, ANNA, nc, "Add action", {"kind": "corrective", "description": "Retrain", "owner": BEN.id, "due_date": "2026-11-27"})
+        step(
+            sb,
+            ANNA,
+            nc,
+            "Add action",
+            {"kind": "corrective", "description": "Retrain", "owner": BEN.id, "due_date": "2026-11-27"},
+        )
         sb.ctx.sender.drain()
         assert "You have an action" in sb.fake.sent_messages(BEN.id)[-1]["text"]
         action = actions_of(sb, nc)[0]
@@ -547,7 +659,11 @@ def test_nc_list_shows_mine_open_and_overdue(sb: Sandbox) -> None:
     raise_nc(sb, owner=ANNA.id, title="Anna's NC")
     sb.slack.command(BEN, "/nc", "list")
     answer = sb.slack.last_response()
-    assert answer["response_type"] == "ephemeral" and "Ben's NC" in dumps(answer["blocks"]) and "Anna's NC" not in dumps(answer["blocks"])
+    assert (
+        answer["response_type"] == "ephemeral"
+        and "Ben's NC" in dumps(answer["blocks"])
+        and "Anna's NC" not in dumps(answer["blocks"])
+    )
     sb.slack.command(BEN, "/nc", "list open")
     shown = dumps(sb.slack.last_response()["blocks"])
     assert shown.index("Anna's NC") < shown.index("Ben's NC")  # newest first

@@ -5,16 +5,18 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.context import Context, build_context
+from bot.app import build_context
+from bot.context import Context
+from bot.delivery.nudges import NudgeEngine
+from bot.delivery.outbox import MAX_ATTEMPTS, Nudge, Sender, enqueue
+from bot.registry import Action
+from bot.standin.fakeslack import FakeSlack
 from bot.workspace.clock import ManualClock
 from bot.workspace.config import explicit_settings
-from bot.standin.fakeslack import FakeSlack
-from bot.delivery.nudges import NudgeEngine
-from bot.delivery.outbox import MAX_ATTEMPTS, SNOOZE_ACTION, Nudge, Sender, enqueue
 from storage import outbox as rows
 from storage.db import Database
 from storage.migrate import upgrade
@@ -96,7 +98,9 @@ def test_a_restart_neither_loses_nor_repeats_a_nudge(database_url: str, fake: Fa
     second.db.dispose()
 
 
-def test_rows_of_a_sender_that_died_are_reclaimed_after_the_lease(database_url: str, fake: FakeSlack, clock: ManualClock) -> None:
+def test_rows_of_a_sender_that_died_are_reclaimed_after_the_lease(
+    database_url: str, fake: FakeSlack, clock: ManualClock
+) -> None:
     dead = make_ctx(database_url, fake, clock, worker="dead")
     put(dead, nudge(1), nudge(2))
     with dead.db.session() as session:  # claimed, then the process was killed before sending
@@ -135,7 +139,9 @@ def test_429_with_retry_after_is_honoured(ctx: Context, fake: FakeSlack, clock: 
     assert sorted(delivered(fake).values()) == [1] * 5
 
 
-def test_server_errors_are_retried_with_backoff_until_they_pass(ctx: Context, fake: FakeSlack, clock: ManualClock) -> None:
+def test_server_errors_are_retried_with_backoff_until_they_pass(
+    ctx: Context, fake: FakeSlack, clock: ManualClock
+) -> None:
     fake.fail("chat.postMessage", "internal_error", status=500, times=2)
     put(ctx, nudge(1))
     assert ctx.sender.send_due().retried == 1
@@ -184,15 +190,17 @@ def test_permanent_errors_fail_at_once(ctx: Context, fake: FakeSlack) -> None:
         assert "deactivated" in rows.by_key(session, "action:2:due-3d").last_error  # type: ignore[union-attr]
 
 
-def test_nudges_wait_for_the_recipients_working_hours_in_their_timezone(ctx: Context, fake: FakeSlack, clock: ManualClock) -> None:
+def test_nudges_wait_for_the_recipients_working_hours_in_their_timezone(
+    ctx: Context, fake: FakeSlack, clock: ManualClock
+) -> None:
     # 09:00 UTC on a Wednesday: 10:00 in Berlin, 01:00 in Los Angeles.
     put(ctx, nudge(1, recipient=ANNA), nudge(2, recipient=TOM))
     report = ctx.sender.send_due()
     assert (report.sent, report.deferred) == (1, 1)
     with ctx.db.session() as session:
         tom = rows.by_key(session, "action:2:due-3d")
-    assert tom is not None and tom.not_before == datetime(2026, 11, 25, 17, 0, tzinfo=timezone.utc)  # 09:00 in LA
-    clock.set(datetime(2026, 11, 25, 16, 59, tzinfo=timezone.utc))
+    assert tom is not None and tom.not_before == datetime(2026, 11, 25, 17, 0, tzinfo=UTC)  # 09:00 in LA
+    clock.set(datetime(2026, 11, 25, 16, 59, tzinfo=UTC))
     assert ctx.sender.send_due().sent == 0
     clock.advance(minutes=1)
     assert ctx.sender.send_due().sent == 1
@@ -200,7 +208,7 @@ def test_nudges_wait_for_the_recipients_working_hours_in_their_timezone(ctx: Con
 
 def test_channel_messages_are_not_held_for_working_hours(ctx: Context, fake: FakeSlack, clock: ManualClock) -> None:
     fake.add_channel("C0QUALITY1", "quality")
-    clock.set(datetime(2026, 11, 28, 23, 0, tzinfo=timezone.utc))  # Saturday night
+    clock.set(datetime(2026, 11, 28, 23, 0, tzinfo=UTC))  # Saturday night
     put(ctx, nudge(1, recipient="C0QUALITY1"))
     assert ctx.sender.send_due().sent == 1
 
@@ -210,7 +218,7 @@ def test_a_snoozable_nudge_carries_a_snooze_button(ctx: Context, fake: FakeSlack
     ctx.sender.send_due()
     [message] = fake.sent_messages(ANNA)
     buttons = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
-    assert [(b["action_id"], b["text"]["text"]) for b in buttons] == [(SNOOZE_ACTION, "Snooze")]
+    assert [(b["action_id"], b["text"]["text"]) for b in buttons] == [(Action.SNOOZE, "Snooze")]
     with ctx.db.session() as session:
         assert buttons[0]["value"] == str(rows.by_key(session, "action:1:due-3d").id)  # type: ignore[union-attr]
 
@@ -232,7 +240,9 @@ def test_a_broken_source_does_not_hold_back_the_others(ctx: Context) -> None:
     assert (report.enqueued, report.failed_sources) == (1, 1)
 
 
-def test_two_senders_on_one_postgresql_never_send_the_same_row(postgres_url: str, fake: FakeSlack, clock: ManualClock) -> None:
+def test_two_senders_on_one_postgresql_never_send_the_same_row(
+    postgres_url: str, fake: FakeSlack, clock: ManualClock
+) -> None:
     contexts = [make_ctx(postgres_url, fake, clock, worker=f"instance-{i}", outbox_per_second=7) for i in range(2)]
     put(contexts[0], *(nudge(n) for n in range(300)))
     start = threading.Barrier(2)
@@ -257,7 +267,9 @@ def test_two_senders_on_one_postgresql_never_send_the_same_row(postgres_url: str
         c.db.dispose()
 
 
-def test_two_instances_deriving_the_same_nudges_enqueue_each_once(database_url: str, fake: FakeSlack, clock: ManualClock) -> None:
+def test_two_instances_deriving_the_same_nudges_enqueue_each_once(
+    database_url: str, fake: FakeSlack, clock: ManualClock
+) -> None:
     contexts = [make_ctx(database_url, fake, clock, worker=f"i{i}") for i in range(2)]
     for c in contexts:
         c.nudges.add_source(lambda session, now, settings: [nudge(n) for n in range(50)])

@@ -17,21 +17,55 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.workspace.clock import ManualClock
+from bot.registry import Action
 from bot.standin.sandbox import ANNA, QUINN, Sandbox
 from bot.standin.simulate import Person
+from bot.workspace.clock import ManualClock
 from tests.test_nonconformity import raise_nc
 from tests.test_reliability import record_counts
-from tests.test_role_matrix import complaint, planned_audit, published, registered_document, reminder, review_action, scheduled_review
+from tests.test_role_matrix import (
+    complaint,
+    planned_audit,
+    published,
+    registered_document,
+    reminder,
+    review_action,
+    scheduled_review,
+)
 
 HOSTILE = [
-    "<!channel>", "<!here> now", "<!everyone>", "<@U0EVIL0001> look", "<https://evil.example|click me>", "&lt;!channel&gt;",
-    "*bold* _it_ ~s~ `code` ```block```", "a" * 5000, "\u202eRTL override", "emoji 🧯🔥 ü ß 中文", "nul\x00byte", "   ", "",
-    "<#C0EVIL0001>", "<!subteam^S0EVIL0001>", "\n\n\n", "NC-2026-0001", "2026-13-45", "-1", "1e308", "NaN",
+    "<!channel>",
+    "<!here> now",
+    "<!everyone>",
+    "<@U0EVIL0001> look",
+    "<https://evil.example|click me>",
+    "&lt;!channel&gt;",
+    "*bold* _it_ ~s~ `code` ```block```",
+    "a" * 5000,
+    "\u202eRTL override",
+    "emoji 🧯🔥 ü ß 中文",
+    "nul\x00byte",
+    "   ",
+    "",
+    "<#C0EVIL0001>",
+    "<!subteam^S0EVIL0001>",
+    "\n\n\n",
+    "NC-2026-0001",
+    "2026-13-45",
+    "-1",
+    "1e308",
+    "NaN",
 ]
 PINGS = ("<!channel", "<!here", "<!everyone", "<@U0EVIL", "<https://evil", "<#C0EVIL", "<!subteam^S0EVIL")
 text = st.sampled_from(HOSTILE) | st.text(max_size=200)
-anything = text | st.none() | st.integers() | st.floats(allow_nan=False) | st.lists(text, max_size=3) | st.dictionaries(st.sampled_from(["value", "x"]), text, max_size=2)
+anything = (
+    text
+    | st.none()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.lists(text, max_size=3)
+    | st.dictionaries(st.sampled_from(["value", "x"]), text, max_size=2)
+)
 SETTINGS = settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 
 
@@ -64,9 +98,15 @@ def state_of(element: dict[str, Any], value: Any) -> dict[str, Any]:
     """An element's submitted state holding `value` where Slack puts the answer (any type)."""
     kind = element["type"]
     key = {
-        "static_select": "selected_option", "external_select": "selected_option", "radio_buttons": "selected_option",
-        "users_select": "selected_user", "multi_users_select": "selected_users", "multi_conversations_select": "selected_conversations",
-        "datepicker": "selected_date", "checkboxes": "selected_options", "multi_static_select": "selected_options",
+        "static_select": "selected_option",
+        "external_select": "selected_option",
+        "radio_buttons": "selected_option",
+        "users_select": "selected_user",
+        "multi_users_select": "selected_users",
+        "multi_conversations_select": "selected_conversations",
+        "datepicker": "selected_date",
+        "checkboxes": "selected_options",
+        "multi_static_select": "selected_options",
     }.get(kind, "value")
     if key == "selected_option" and isinstance(value, str):
         value = {"text": {"type": "plain_text", "text": value[:75]}, "value": value}
@@ -82,8 +122,13 @@ def submit(sb: Sandbox, person: Person, view: dict[str, Any], answers: dict[str,
             element = block["element"]
             values[block["block_id"]] = {element["action_id"]: state_of(element, answers[block["block_id"]])}
     payload = {
-        "type": "view_submission", "team": {"id": "T0QMSDEMO1", "domain": "qms-demo"}, "user": {"id": person.id, "name": person.name, "team_id": "T0QMSDEMO1"},
-        "api_app_id": "A0QMSDEMO1", "trigger_id": sb.slack.trigger_id(), "view": {**view, "state": {"values": values}}, "response_urls": [],
+        "type": "view_submission",
+        "team": {"id": "T0QMSDEMO1", "domain": "qms-demo"},
+        "user": {"id": person.id, "name": person.name, "team_id": "T0QMSDEMO1"},
+        "api_app_id": "A0QMSDEMO1",
+        "trigger_id": sb.slack.trigger_id(),
+        "view": {**view, "state": {"values": values}},
+        "response_urls": [],
     }
     return sb.slack.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
@@ -146,11 +191,16 @@ def open_nc_step(label: str) -> Any:
 
 
 def open_snooze(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
-    from bot.delivery.outbox import SNOOZE_ACTION
 
     message = reminder(sb)
-    value = next(e["value"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == SNOOZE_ACTION)
-    sb.slack.click(ANNA, SNOOZE_ACTION, value, message=message)
+    value = next(
+        e["value"]
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == Action.SNOOZE
+    )
+    sb.slack.click(ANNA, Action.SNOOZE, value, message=message)
     return ANNA, sb.slack.last_view()
 
 
@@ -194,7 +244,9 @@ MODALS = {
 
 
 @pytest.mark.parametrize("callback", list(MODALS))
-def test_any_answers_to_any_form_get_an_answer_and_ping_nobody(sb: Sandbox, errors: ListenerErrors, callback: str) -> None:
+def test_any_answers_to_any_form_get_an_answer_and_ping_nobody(
+    sb: Sandbox, errors: ListenerErrors, callback: str
+) -> None:
     person, view = MODALS[callback](sb)
     assert view["callback_id"] == callback
     blocks = [b["block_id"] for b in view["blocks"] if b.get("type") == "input"]
@@ -222,22 +274,15 @@ def test_any_answers_to_any_form_get_an_answer_and_ping_nobody(sb: Sandbox, erro
 
 
 def registered_actions() -> list[str]:
-    from bot.audits import blocks as audit_blocks
-    from bot.documents import blocks as document_blocks
-    from bot.feedback import blocks as feedback_blocks
-    from bot import home
     from bot.nonconformity import blocks as nc_blocks
-    from bot.reviews import blocks as review_blocks
-    from bot.training import blocks as training_blocks
-    from bot.delivery.outbox import SNOOZE_ACTION
 
     return sorted(
         set(nc_blocks.STEP_BUTTONS.values())
-        | {nc_blocks.LINK_RECURRENCE, nc_blocks.DISMISS_RECURRENCE, feedback_blocks.ADVANCE_ACTION, feedback_blocks.RAISE_NC_ACTION}
-        | {training_blocks.ACK_ACTION, training_blocks.QUESTION_ACTION, SNOOZE_ACTION, home.RAISE_NC, home.LOG_FEEDBACK}
-        | {audit_blocks.CHECKLIST_ACTION, audit_blocks.COMPLETE_ACTION, audit_blocks.ANSWER_ACTION}
-        | {document_blocks.NO_CHANGE_ACTION, document_blocks.REVISED_ACTION}
-        | {review_blocks.PACK_ACTION, review_blocks.RECORD_ACTION, review_blocks.DONE_ACTION}
+        | {Action.NC_LINK_RECURRENCE, Action.NC_DISMISS_RECURRENCE, Action.FEEDBACK_ADVANCE, Action.FEEDBACK_RAISE_NC}
+        | {Action.TRAINING_ACK, Action.TRAINING_QUESTION, Action.SNOOZE, Action.HOME_RAISE_NC, Action.HOME_LOG_FEEDBACK}
+        | {Action.AUDIT_CHECKLIST, Action.AUDIT_COMPLETE, Action.AUDIT_ANSWER}
+        | {Action.DOC_REVIEWED_NO_CHANGE, Action.DOC_REVISED}
+        | {Action.REVIEW_PACK, Action.REVIEW_RECORD, Action.REVIEW_ACTION_DONE}
     )
 
 
@@ -246,7 +291,11 @@ def test_any_button_value_gets_an_answer_and_pings_nobody(sb: Sandbox, errors: L
     complaint(sb)  # something real for a valid-looking id to find
 
     @SETTINGS
-    @given(value=text | st.integers().map(str) | st.sampled_from(["1", "1:1", "1@1", "1:1@999", "999999999999999999999", "0", "-5"]))
+    @given(
+        value=text
+        | st.integers().map(str)
+        | st.sampled_from(["1", "1:1", "1@1", "1:1@999", "999999999999999999999", "0", "-5"])
+    )
     def clicking(value: str) -> None:
         errors.records.clear()
         before = record_counts(sb)

@@ -12,7 +12,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from subprocess import Popen
 
@@ -20,10 +20,10 @@ from sqlalchemy import create_engine, text
 from sqlmodel import col, select
 
 from bot.app import DB_DOWN, Context, build_context
-from bot.workspace.clock import ManualClock
-from bot.standin.fakeslack import FakeSlack
 from bot.delivery.outbox import Nudge, enqueue
+from bot.standin.fakeslack import FakeSlack
 from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
+from bot.workspace.clock import ManualClock
 from storage import outbox as rows
 from storage.db import Database
 from storage.migrate import upgrade
@@ -62,10 +62,12 @@ def queue_fanout(url: str) -> Database:
     db = Database(url)
     upgrade(db.engine)
     with db.session() as session:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         for n in range(FANOUT):
             # Not held for working hours: the real clock may be at night.
-            enqueue(session, Nudge(key=f"bench:{n}", recipient=recipient(n), text=f"Card {n}", in_working_hours=False), now)
+            enqueue(
+                session, Nudge(key=f"bench:{n}", recipient=recipient(n), text=f"Card {n}", in_working_hours=False), now
+            )
     return db
 
 
@@ -93,18 +95,26 @@ def test_a_killed_bot_restarted_delivers_every_message_and_doubles_at_most_the_o
             first.kill()  # SIGKILL: no clean-up of any kind
             first.wait(timeout=10)
         with db.session() as session:
-            in_flight = {m.recipient for m in session.exec(select(OutboxMessage).where(col(OutboxMessage.status) == "sending"))}
+            in_flight = {
+                m.recipient for m in session.exec(select(OutboxMessage).where(col(OutboxMessage.status) == "sending"))
+            }
             counts = rows.status_counts(session)
         assert counts.get("sent", 0) >= 300 - DOUBLES_PER_KILL and counts.get("sending", 0) <= 50
         # The killed sender's lease (QMS_OUTBOX_LEASE_SECONDS, at least 60 s) runs out: moved
         # here rather than waited for; tests/test_outbox.py covers the lease itself on a clock.
         with db.session() as session:
-            session.execute(text("UPDATE outbox_message SET lease_until = :past WHERE status = 'sending'"), {"past": "2000-01-01 00:00:00"})
+            session.execute(
+                text("UPDATE outbox_message SET lease_until = :past WHERE status = 'sending'"),
+                {"past": "2000-01-01 00:00:00"},
+            )
 
         second = start(tmp_path, fake, free_port(), **env)
         try:
             wait_for_line(second, "serving Slack requests")
-            assert fake.wait_until(lambda calls: len({c.args.get("channel") for c in calls if c.method == "chat.postMessage"}) >= FANOUT, timeout=60)
+            assert fake.wait_until(
+                lambda calls: len({c.args.get("channel") for c in calls if c.method == "chat.postMessage"}) >= FANOUT,
+                timeout=60,
+            )
 
             def all_marked() -> bool:
                 with db.session() as session:
@@ -122,14 +132,17 @@ def test_a_killed_bot_restarted_delivers_every_message_and_doubles_at_most_the_o
     assert set(doubled) <= in_flight  # and only a row that was in flight at the kill
 
 
-
 # --- two instances on one database -----------------------------------------------------------
 
 
-def test_two_instances_over_three_weeks_send_each_nudge_and_each_digest_once(database_url: str, clock: ManualClock) -> None:
+def test_two_instances_over_three_weeks_send_each_nudge_and_each_digest_once(
+    database_url: str, clock: ManualClock
+) -> None:
     with Sandbox(clock=clock, database_url=database_url, worker="instance-a") as sb:
         for n, due in enumerate(("2026-11-30", "2026-12-04", "2026-12-09")):
-            raise_nc(sb, title=f"Reliability {n}", owner=ANNA.id if n % 2 else BEN.id, due_date=due, severity="critical")
+            raise_nc(
+                sb, title=f"Reliability {n}", owner=ANNA.id if n % 2 else BEN.id, due_date=due, severity="critical"
+            )
         sb.ctx.sender.drain()  # the cards and confirmations of raising
         other_db = Database(database_url)
         other = build_context(sb.settings, clock=clock, db=other_db, worker="instance-b")
@@ -162,7 +175,9 @@ def test_two_instances_over_three_weeks_send_each_nudge_and_each_digest_once(dat
         posted = [c for c in calls if c.method == "chat.postMessage" and c.response.get("ok")]
         uploaded = [c for c in calls if c.method == "files.completeUploadExternal" and c.response.get("ok")]
         with sb.db.session() as session:
-            sent = session.exec(select(OutboxMessage).where(col(OutboxMessage.status) == "sent", col(OutboxMessage.sent_at) > started)).all()
+            sent = session.exec(
+                select(OutboxMessage).where(col(OutboxMessage.status) == "sent", col(OutboxMessage.sent_at) > started)
+            ).all()
             unsettled = session.exec(select(OutboxMessage).where(col(OutboxMessage.status) == "sending")).all()
         assert not unsettled
         # Every delivery Slack saw is one outbox row marked sent, and the other way round.
@@ -181,7 +196,9 @@ def test_two_instances_over_three_weeks_send_each_nudge_and_each_digest_once(dat
 # --- Slack down for a while ------------------------------------------------------------------
 
 
-def test_slack_answering_500s_timeouts_and_429s_for_a_while_loses_nothing(database_url: str, clock: ManualClock) -> None:
+def test_slack_answering_500s_timeouts_and_429s_for_a_while_loses_nothing(
+    database_url: str, clock: ManualClock
+) -> None:
     with FakeSlack(clock) as fake:
         ctx = make_ctx(database_url, fake, clock)
         keys = [f"outage:{n}" for n in range(40)]
@@ -246,7 +263,12 @@ def database_down(sb: Sandbox) -> Iterator[None]:
         with admin.connect() as c:
             c.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
             # The bot's pooled connections die too, as when the server restarts.
-            c.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"), {"d": name})
+            c.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :d AND pid <> pg_backend_pid()"
+                ),
+                {"d": name},
+            )
         try:
             yield
         finally:
@@ -257,7 +279,11 @@ def database_down(sb: Sandbox) -> Iterator[None]:
         # A file that cannot be opened (root ignores permissions, so a directory takes its place).
         path = Path(str(url.database))
         sb.db.dispose()
-        aside = [(p, p.with_name(p.name + ".away")) for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")) if p.exists()]
+        aside = [
+            (p, p.with_name(p.name + ".away"))
+            for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
+            if p.exists()
+        ]
         for p, away in aside:
             p.rename(away)
         path.mkdir()
@@ -273,12 +299,26 @@ def record_counts(sb: Sandbox) -> dict[str, int]:
     with sb.db.session() as session:
         return {
             table: session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-            for table in ("nonconformity", "corrective_action", "outbox_message", "audit_event", "record_sequence", "feedback",
-                          "audit", "audit_finding", "controlled_document", "document_review", "management_review", "review_action")
+            for table in (
+                "nonconformity",
+                "corrective_action",
+                "outbox_message",
+                "audit_event",
+                "record_sequence",
+                "feedback",
+                "audit",
+                "audit_finding",
+                "controlled_document",
+                "document_review",
+                "management_review",
+                "review_action",
+            )
         }
 
 
-def test_a_database_outage_gets_friendly_answers_writes_nothing_and_heals_itself(database_url: str, clock: ManualClock) -> None:
+def test_a_database_outage_gets_friendly_answers_writes_nothing_and_heals_itself(
+    database_url: str, clock: ManualClock
+) -> None:
     with Sandbox(clock=clock, database_url=database_url) as sb:
         nc = raise_nc(sb, owner=ANNA.id)
         before = record_counts(sb)
@@ -291,7 +331,12 @@ def test_a_database_outage_gets_friendly_answers_writes_nothing_and_heals_itself
             assert answer.json()["response_action"] == "errors"
             assert DB_DOWN in answer.json()["errors"].values()  # shown in the form, which stays open
             assert sb.slack.command(ANNA, "/nc", "list open").status_code == 200
-            assert sb.slack.last_response() == {"url": sb.slack.last_response()["url"], "text": DB_DOWN, "response_type": "ephemeral", "replace_original": False}
+            assert sb.slack.last_response() == {
+                "url": sb.slack.last_response()["url"],
+                "text": DB_DOWN,
+                "response_type": "ephemeral",
+                "replace_original": False,
+            }
             assert sb.press(ANNA, card, "Record containment").status_code == 200
             assert sb.slack.last_response()["text"] == DB_DOWN
             assert sb.slack.command(QUINN, "/feedback", "list").status_code == 200

@@ -22,13 +22,13 @@ from typing import Any
 
 import pytest
 
-from bot.workspace.clock import ManualClock
-from bot.delivery.outbox import SNOOZE_ACTION, Nudge, enqueue
+from bot.delivery.outbox import Nudge, enqueue
+from bot.registry import Action
 from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
 from bot.standin.simulate import Person
-from tests.test_feedback import COMPLAINT
+from bot.workspace.clock import ManualClock
+from tests.test_feedback import COMPLAINT, entries, log
 from tests.test_feedback import card as complaint_card
-from tests.test_feedback import entries, log
 from tests.test_nonconformity import card as nc_card
 from tests.test_nonconformity import raise_nc, reload, step, work_to_actions_done
 from tests.test_training import FORM, card_for, rounds
@@ -47,7 +47,11 @@ def _answer(sb: Sandbox, response: Any, calls_before: int, responses_before: int
     if response.content:
         parts.append(response.text)
     parts += [json.dumps(r.args) for r in sb.fake.responses[responses_before:]]
-    parts += [json.dumps(c.args) for c in sb.fake.calls[calls_before:] if c.method in ("views.open", "chat.postMessage", "chat.postEphemeral", "chat.update")]
+    parts += [
+        json.dumps(c.args)
+        for c in sb.fake.calls[calls_before:]
+        if c.method in ("views.open", "chat.postMessage", "chat.postEphemeral", "chat.update")
+    ]
     return "\n".join(parts)
 
 
@@ -75,7 +79,9 @@ class Row:
     attempt: Callable[[Sandbox, Person, Any], bool]  # True when the bot let the person do it
 
 
-def nc_button(label: str, stage: Callable[[Sandbox, Any], None] = lambda sb, nc: None) -> tuple[Callable[..., Any], Callable[..., bool]]:
+def nc_button(
+    label: str, stage: Callable[[Sandbox, Any], None] = lambda sb, nc: None
+) -> tuple[Callable[..., Any], Callable[..., bool]]:
     """An NC card button: allowed when its form opens (or the NC moves), refused with 'Only …'."""
 
     def arrange(sb: Sandbox) -> Any:
@@ -98,7 +104,13 @@ def contained(sb: Sandbox, nc: Any) -> None:
 
 def root_caused(sb: Sandbox, nc: Any) -> None:
     contained(sb, nc)
-    step(sb, ANNA, nc, "Record root cause", {"method": "five_whys", "cause": "Printer ran out of labels", "elsewhere": "no"})
+    step(
+        sb,
+        ANNA,
+        nc,
+        "Record root cause",
+        {"method": "five_whys", "cause": "Printer ran out of labels", "elsewhere": "no"},
+    )
 
 
 def action_planned(sb: Sandbox, nc: Any) -> None:
@@ -117,7 +129,18 @@ def command(name: str, text: str) -> Callable[[Sandbox, Person, Any], bool]:
 
 def manual_objective(sb: Sandbox) -> None:
     sb.slack.command(QUINN, "/kpi", "new")
-    sb.slack.submit(QUINN, sb.slack.last_view(), {"name": "Scrap rate", "measure": "manual", "direction": "at_most", "target": "2", "unit": "%", "period": "month"})
+    sb.slack.submit(
+        QUINN,
+        sb.slack.last_view(),
+        {
+            "name": "Scrap rate",
+            "measure": "manual",
+            "direction": "at_most",
+            "target": "2",
+            "unit": "%",
+            "period": "month",
+        },
+    )
 
 
 def published(sb: Sandbox) -> str:
@@ -154,14 +177,30 @@ def complaint_button(label: str) -> Callable[[Sandbox, Person, Any], bool]:
 def reminder(sb: Sandbox) -> dict[str, Any]:
     with sb.db.session() as session:
         key = f"matrix:{len(sb.fake.calls)}"
-        enqueue(session, Nudge(key=key, recipient=ANNA.id, text="Action NC-2026-0007/1 is due in 3 days", record_ref="NC-2026-0007", snoozable=True), sb.clock.now())
+        enqueue(
+            session,
+            Nudge(
+                key=key,
+                recipient=ANNA.id,
+                text="Action NC-2026-0007/1 is due in 3 days",
+                record_ref="NC-2026-0007",
+                snoozable=True,
+            ),
+            sb.clock.now(),
+        )
     sb.ctx.sender.drain()
     return sb.fake.sent_messages(ANNA.id)[-1]
 
 
 def snooze(sb: Sandbox, person: Person, message: dict[str, Any]) -> bool:
-    value = next(e["value"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == SNOOZE_ACTION)
-    said = attempt_with(sb, lambda: sb.slack.click(person, SNOOZE_ACTION, value, message=message))
+    value = next(
+        e["value"]
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == Action.SNOOZE
+    )
+    said = attempt_with(sb, lambda: sb.slack.click(person, Action.SNOOZE, value, message=message))
     return not is_refusal(said) and '"type": "modal"' in said
 
 
@@ -219,7 +258,9 @@ def scheduled_review(sb: Sandbox) -> str:
     from tests.test_reviews import the_reviews
 
     sb.slack.command(QUINN, "/review", "schedule")
-    sb.slack.submit(QUINN, sb.slack.last_view(), {"planned_date": "2026-12-10", "attendees": [ANNA.id], "recurrence": "none"})
+    sb.slack.submit(
+        QUINN, sb.slack.last_view(), {"planned_date": "2026-12-10", "attendees": [ANNA.id], "recurrence": "none"}
+    )
     return the_reviews(sb)[-1].number
 
 
@@ -229,7 +270,11 @@ def review_action(sb: Sandbox) -> int:
 
     number = scheduled_review(sb)
     sb.slack.command(QUINN, "/review", f"record {number}")
-    sb.slack.submit(QUINN, sb.slack.last_view(), {"held_on": "2026-11-25", "minutes": "Held", "action_1": "Hire", "owner_1": ANNA.id, "due_1": "2027-01-15"})
+    sb.slack.submit(
+        QUINN,
+        sb.slack.last_view(),
+        {"held_on": "2026-11-25", "minutes": "Held", "action_1": "Hire", "owner_1": ANNA.id, "due_1": "2027-01-15"},
+    )
     with sb.db.session() as session:
         return review_store.actions_of(session, the_reviews(sb)[-1].id)[0].id  # type: ignore[arg-type,return-value]
 
@@ -239,37 +284,103 @@ MATRIX = [
     Row("NC: record root cause", frozenset({OWNER, MANAGER}), *nc_button("Record root cause", contained)),
     Row("NC: add an action", frozenset({OWNER, MANAGER}), *nc_button("Add action", root_caused)),
     Row("NC: mark an action done", frozenset({OWNER, MANAGER}), *nc_button("Mark A1 done", action_planned)),
-    Row("NC: verify effectiveness (independent)", frozenset({MANAGER}), *nc_button("Verify effectiveness", lambda sb, nc: work_to_actions_done(sb, nc, ANNA))),
+    Row(
+        "NC: verify effectiveness (independent)",
+        frozenset({MANAGER}),
+        *nc_button("Verify effectiveness", lambda sb, nc: work_to_actions_done(sb, nc, ANNA)),
+    ),
     Row("NC: close", frozenset({MANAGER}), *nc_button("Close NC", verified)),
     Row("NC: cancel", frozenset({MANAGER}), *nc_button("Cancel NC")),
-    Row("NC: link a possible recurrence", frozenset({MANAGER}), possible_recurrence, recurrence_button("Link as recurrence")),
-    Row("NC: dismiss a possible recurrence", frozenset({MANAGER}), possible_recurrence, recurrence_button("Not a recurrence")),
+    Row(
+        "NC: link a possible recurrence",
+        frozenset({MANAGER}),
+        possible_recurrence,
+        recurrence_button("Link as recurrence"),
+    ),
+    Row(
+        "NC: dismiss a possible recurrence",
+        frozenset({MANAGER}),
+        possible_recurrence,
+        recurrence_button("Not a recurrence"),
+    ),
     Row("/qms outbox", frozenset({MANAGER}), lambda sb: None, command("/qms", "outbox")),
     Row("/qms digest", frozenset({MANAGER, LEADER}), lambda sb: None, command("/qms", "digest")),
     Row("/kpi new", frozenset({MANAGER}), lambda sb: None, command("/kpi", "new")),
     Row("/kpi log", frozenset({MANAGER, LEADER}), manual_objective, command("/kpi", "log OBJ-1 1.5")),
     # The owner here is a recipient: only QMS managers (and earlier publishers) publish.
     Row("/training new", frozenset({MANAGER}), lambda sb: None, command("/training", "new")),
-    Row("/training status", frozenset({MANAGER, LEADER}), published, lambda sb, p, n: command("/training", f"status {n}")(sb, p, n)),
-    Row("/training close", frozenset({MANAGER}), published, lambda sb, p, n: command("/training", f"close {n}")(sb, p, n)),
+    Row(
+        "/training status",
+        frozenset({MANAGER, LEADER}),
+        published,
+        lambda sb, p, n: command("/training", f"status {n}")(sb, p, n),
+    ),
+    Row(
+        "/training close",
+        frozenset({MANAGER}),
+        published,
+        lambda sb, p, n: command("/training", f"close {n}")(sb, p, n),
+    ),
     Row("/training matrix", frozenset({MANAGER}), lambda sb: None, command("/training", "matrix")),
-    Row("training: I've read and understood", frozenset({OWNER}), published, training_button("I've read and understood")),
+    Row(
+        "training: I've read and understood", frozenset({OWNER}), published, training_button("I've read and understood")
+    ),
     Row("training: ask a question", frozenset({OWNER}), published, training_button("Ask a question")),
     Row("complaint: customer answered", frozenset({OWNER, MANAGER}), complaint, complaint_button("Customer answered")),
     Row("complaint: raise nonconformity", EVERYONE, complaint, complaint_button("Raise nonconformity")),
     Row("reminder: snooze", frozenset({OWNER}), reminder, snooze),
     # The owner here is the audit's lead auditor, the document's owner, the review's attendee or its action's owner.
     Row("/audit plan", frozenset({MANAGER}), lambda sb: None, command("/audit", "plan")),
-    Row("audit: open the checklist", frozenset({OWNER, MANAGER}), planned_audit, click("audit_checklist", str, opens_form=False)),
-    Row("audit: complete", frozenset({OWNER, MANAGER}), planned_audit, click("audit_complete_open", str, opens_form=True)),
-    Row("/audit cancel", frozenset({MANAGER}), planned_audit, lambda sb, p, a: command("/audit", f"cancel AU-2026-{a:04d} wrong date")(sb, p, a)),
+    Row(
+        "audit: open the checklist",
+        frozenset({OWNER, MANAGER}),
+        planned_audit,
+        click("audit_checklist", str, opens_form=False),
+    ),
+    Row(
+        "audit: complete",
+        frozenset({OWNER, MANAGER}),
+        planned_audit,
+        click("audit_complete_open", str, opens_form=True),
+    ),
+    Row(
+        "/audit cancel",
+        frozenset({MANAGER}),
+        planned_audit,
+        lambda sb, p, a: command("/audit", f"cancel AU-2026-{a:04d} wrong date")(sb, p, a),
+    ),
     Row("/doc add", frozenset({MANAGER}), lambda sb: None, command("/doc", "add")),
-    Row("document: reviewed, no change", frozenset({OWNER, MANAGER}), registered_document, click("doc_reviewed_no_change", str, opens_form=False)),
-    Row("document: revised", frozenset({OWNER, MANAGER}), registered_document, click("doc_revised", str, opens_form=True)),
+    Row(
+        "document: reviewed, no change",
+        frozenset({OWNER, MANAGER}),
+        registered_document,
+        click("doc_reviewed_no_change", str, opens_form=False),
+    ),
+    Row(
+        "document: revised",
+        frozenset({OWNER, MANAGER}),
+        registered_document,
+        click("doc_revised", str, opens_form=True),
+    ),
     Row("/review schedule", frozenset({MANAGER}), lambda sb: None, command("/review", "schedule")),
-    Row("/review pack", frozenset({OWNER, MANAGER, LEADER}), scheduled_review, lambda sb, p, n: command("/review", f"pack {n}")(sb, p, n)),
-    Row("/review record", frozenset({MANAGER}), scheduled_review, lambda sb, p, n: command("/review", f"record {n}")(sb, p, n)),
-    Row("review action: mark done", frozenset({OWNER, MANAGER}), review_action, click("review_action_done_open", str, opens_form=True)),
+    Row(
+        "/review pack",
+        frozenset({OWNER, MANAGER, LEADER}),
+        scheduled_review,
+        lambda sb, p, n: command("/review", f"pack {n}")(sb, p, n),
+    ),
+    Row(
+        "/review record",
+        frozenset({MANAGER}),
+        scheduled_review,
+        lambda sb, p, n: command("/review", f"record {n}")(sb, p, n),
+    ),
+    Row(
+        "review action: mark done",
+        frozenset({OWNER, MANAGER}),
+        review_action,
+        click("review_action_done_open", str, opens_form=True),
+    ),
 ]
 
 
@@ -307,13 +418,22 @@ def test_forged_and_replayed_requests_are_refused_and_change_nothing(sb: Sandbox
     sb.slack.command(ANNA, "/nc")
     view = sb.slack.last_view()
     state = {block: {block: {"type": "plain_text_input", "value": value}} for block, value in ANSWERS.items()}
-    payload = {"type": "view_submission", "user": {"id": ANNA.id}, "team": {"id": "T0QMSDEMO1"}, "view": {**view, "state": {"values": state}}}
+    payload = {
+        "type": "view_submission",
+        "user": {"id": ANNA.id},
+        "team": {"id": "T0QMSDEMO1"},
+        "view": {**view, "state": {"values": state}},
+    }
     body = urlencode({"payload": json.dumps(payload)})
     form = "application/x-www-form-urlencoded"
     before = record_counts(sb)
     assert sb.slack.post(body, form, secret="f" * 32).status_code == 401  # signed with another secret
-    assert sb.slack.post(body, form, timestamp=int(time.time()) - 5 * 60 - 1).status_code == 401  # a replay, over 5 minutes old
-    assert sb.slack.post(body.replace("Label", "Lbel"), form, headers=_signature_of(sb, body)).status_code == 401  # tampered
+    assert (
+        sb.slack.post(body, form, timestamp=int(time.time()) - 5 * 60 - 1).status_code == 401
+    )  # a replay, over 5 minutes old
+    assert (
+        sb.slack.post(body.replace("Label", "Lbel"), form, headers=_signature_of(sb, body)).status_code == 401
+    )  # tampered
     assert record_counts(sb) == before
 
 

@@ -37,7 +37,13 @@ def start(tmp_path: Path, fake: FakeSlack, port: int, **extra: str) -> subproces
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"], env=env, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     # A watchdog, so a start-up that never logs fails the test instead of hanging the suite.
     watchdog = threading.Timer(60, process.kill)
     watchdog.daemon = True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-
 from pathlib import Path
 
 import httpx
@@ -14,9 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import registry as commands
-from bot.delivery.outbox import SNOOZE_ACTION, Nudge, enqueue
+from bot.delivery.outbox import Nudge, enqueue
+from bot.delivery.snooze import MAX_SNOOZES, snooze_modal
+from bot.registry import Action, Callback
 from bot.standin.sandbox import ANNA, BEN, LENA, QMS_CHANNEL, QUINN, Sandbox
-from bot.delivery.snooze import MAX_SNOOZES, MODAL_CALLBACK, snooze_modal
 from storage import outbox as rows
 from storage.audit import history
 
@@ -49,7 +49,9 @@ def test_requests_with_a_bad_or_old_signature_are_refused(sandbox: Sandbox) -> N
     assert sandbox.slack.post(body, "application/x-www-form-urlencoded", secret="0" * 32).status_code == 401
     stale = int(time.time()) - 10 * 60
     assert sandbox.slack.post(body, "application/x-www-form-urlencoded", timestamp=stale).status_code == 401
-    unsigned = httpx.post(sandbox.slack.endpoint, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    unsigned = httpx.post(
+        sandbox.slack.endpoint, content=body, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert unsigned.status_code == 401
 
 
@@ -81,7 +83,13 @@ def test_managers_can_be_a_user_group(clock) -> None:  # type: ignore[no-untyped
 
 
 def joined(person_id: str, channel: str = QMS_CHANNEL) -> dict:
-    return {"type": "member_joined_channel", "user": person_id, "channel": channel, "channel_type": "C", "team": "T0QMSDEMO1"}
+    return {
+        "type": "member_joined_channel",
+        "user": person_id,
+        "channel": channel,
+        "channel_type": "C",
+        "team": "T0QMSDEMO1",
+    }
 
 
 def test_a_retried_event_writes_once(sandbox: Sandbox) -> None:
@@ -103,25 +111,47 @@ def test_joining_another_channel_or_a_bot_joining_is_not_welcomed(sandbox: Sandb
 
 def send_snoozable(sandbox: Sandbox, key: str = "action:7:due-3d") -> dict:
     with sandbox.db.session() as session:
-        enqueue(session, Nudge(key=key, recipient=ANNA.id, text="Action NC-2026-0007/1 is due in 3 days", record_ref="NC-2026-0007", snoozable=True), sandbox.clock.now())
+        enqueue(
+            session,
+            Nudge(
+                key=key,
+                recipient=ANNA.id,
+                text="Action NC-2026-0007/1 is due in 3 days",
+                record_ref="NC-2026-0007",
+                snoozable=True,
+            ),
+            sandbox.clock.now(),
+        )
     sandbox.ctx.sender.drain()
     return sandbox.fake.sent_messages(ANNA.id)[-1]
 
 
 def snooze_value(message: dict) -> str:
-    return next(e["value"] for b in message["blocks"] if b["type"] == "actions" for e in b["elements"] if e["action_id"] == SNOOZE_ACTION)
+    return next(
+        e["value"]
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == Action.SNOOZE
+    )
 
 
 def test_snoozing_requeues_the_nudge_with_the_reason_on_record(sandbox: Sandbox) -> None:
     message = send_snoozable(sandbox)
-    sandbox.slack.click(ANNA, SNOOZE_ACTION, snooze_value(message), message=message)
+    sandbox.slack.click(ANNA, Action.SNOOZE, snooze_value(message), message=message)
     view = sandbox.slack.last_view()
-    assert view["callback_id"] == MODAL_CALLBACK and "NC-2026-0007" in texts(view["blocks"])
+    assert view["callback_id"] == Callback.SNOOZE and "NC-2026-0007" in texts(view["blocks"])
 
     refused = sandbox.slack.submit(ANNA, view, {"until": "1d", "reason": "   "})
-    assert refused.json() == {"response_action": "errors", "errors": {"reason": "Say why this can wait: the reason is kept on record."}}
+    assert refused.json() == {
+        "response_action": "errors",
+        "errors": {"reason": "Say why this can wait: the reason is kept on record."},
+    }
 
-    assert sandbox.slack.submit(ANNA, view, {"until": "3d", "reason": "Waiting for the <supplier>'s 8D"}).status_code == 200
+    assert (
+        sandbox.slack.submit(ANNA, view, {"until": "3d", "reason": "Waiting for the <supplier>'s 8D"}).status_code
+        == 200
+    )
     with sandbox.db.session() as session:
         again = rows.by_key(session, "action:7:due-3d:snoozed")
         trail = history(session, "nudge", "NC-2026-0007")
@@ -129,7 +159,7 @@ def test_snoozing_requeues_the_nudge_with_the_reason_on_record(sandbox: Sandbox)
     assert [(e.actor, e.action, e.note) for e in trail] == [(ANNA.id, "snoozed", "Waiting for the <supplier>'s 8D")]
     [update] = sandbox.fake.calls_to("chat.update")
     assert update.args["ts"] == message["ts"]
-    assert SNOOZE_ACTION not in texts(update.args["blocks"]) and "&lt;supplier&gt;" in texts(update.args["blocks"])
+    assert Action.SNOOZE not in texts(update.args["blocks"]) and "&lt;supplier&gt;" in texts(update.args["blocks"])
 
     # Submitting the same modal again (a double click) snoozes nothing twice.
     again_response = sandbox.slack.submit(ANNA, view, {"until": "3d", "reason": "again"})
@@ -145,11 +175,11 @@ def test_snoozing_requeues_the_nudge_with_the_reason_on_record(sandbox: Sandbox)
 
 def test_only_the_recipient_can_snooze(sandbox: Sandbox) -> None:
     message = send_snoozable(sandbox)
-    sandbox.slack.click(QUINN, SNOOZE_ACTION, snooze_value(message), message=message)
+    sandbox.slack.click(QUINN, Action.SNOOZE, snooze_value(message), message=message)
     assert "Only the person this reminder was sent to" in sandbox.slack.last_response()["text"]
     assert sandbox.fake.calls_to("views.open") == []
     # A forged submission of the modal is refused on the server too.
-    forged = {"type": "modal", "callback_id": MODAL_CALLBACK, "private_metadata": snooze_value(message), "blocks": []}
+    forged = {"type": "modal", "callback_id": Callback.SNOOZE, "private_metadata": snooze_value(message), "blocks": []}
     response = sandbox.slack.submit(QUINN, forged, {})
     assert response.json()["response_action"] == "errors"
     forged_view = snooze_modal(int(snooze_value(message)), None)
@@ -160,14 +190,14 @@ def test_only_the_recipient_can_snooze(sandbox: Sandbox) -> None:
 def test_snoozing_is_capped(sandbox: Sandbox) -> None:
     key = "action:8:due-1d" + ":snoozed" * MAX_SNOOZES
     message = send_snoozable(sandbox, key)
-    sandbox.slack.click(ANNA, SNOOZE_ACTION, snooze_value(message), message=message)
+    sandbox.slack.click(ANNA, Action.SNOOZE, snooze_value(message), message=message)
     assert f"snoozed {MAX_SNOOZES} times" in sandbox.slack.last_response()["text"]
 
 
 def test_a_broken_snooze_value_gets_an_answer(sandbox: Sandbox) -> None:
-    sandbox.slack.click(ANNA, SNOOZE_ACTION, "not-a-number")
+    sandbox.slack.click(ANNA, Action.SNOOZE, "not-a-number")
     assert "broken" in sandbox.slack.last_response()["text"]
-    sandbox.slack.click(ANNA, SNOOZE_ACTION, "999999")
+    sandbox.slack.click(ANNA, Action.SNOOZE, "999999")
     assert "no longer exists" in sandbox.slack.last_response()["text"]
 
 
@@ -219,7 +249,10 @@ def test_manifest_declares_exactly_what_the_code_registers(sandbox: Sandbox) -> 
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(text=st.text(max_size=400) | st.sampled_from(["<!channel>", "<!here> hi", "<@U0QUINN001>", "<https://evil.test|bank>", "`"]))
+@given(
+    text=st.text(max_size=400)
+    | st.sampled_from(["<!channel>", "<!here> hi", "<@U0QUINN001>", "<https://evil.test|bank>", "`"])
+)
 def test_any_qms_text_gets_an_answer_and_pings_nobody(sandbox: Sandbox, text: str) -> None:
     response = sandbox.slack.command(ANNA, "/qms", text)
     assert response.status_code == 200

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -18,7 +18,7 @@ from storage.events import claim_event, forget_events_before
 from storage.migrate import current_revision, head_revision, upgrade
 from storage.sequences import next_number
 
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 def test_migrations_create_exactly_the_tables_the_models_describe(db: Database) -> None:
@@ -80,7 +80,15 @@ def test_concurrent_submissions_get_distinct_gapless_numbers(db: Database) -> No
 
 def test_audit_trail_is_append_only(db: Database) -> None:
     with db.session() as session:
-        record_change(session, at=NOW, actor="U0QUINN001", record_type="nonconformity", record_ref="NC-2026-0001", action="opened", after={"title": "Scratch"})
+        record_change(
+            session,
+            at=NOW,
+            actor="U0QUINN001",
+            record_type="nonconformity",
+            record_ref="NC-2026-0001",
+            action="opened",
+            after={"title": "Scratch"},
+        )
     with db.session() as session:
         events = history(session, "nonconformity", "NC-2026-0001")
     assert [(e.actor, e.action, e.after) for e in events] == [("U0QUINN001", "opened", {"title": "Scratch"})]
@@ -98,13 +106,15 @@ def test_an_event_id_is_claimed_once(db: Database) -> None:
         assert claim_event(session, "Ev01", NOW) is False
         assert claim_event(session, "Ev02", NOW) is True
     with db.session() as session:
-        assert forget_events_before(session, datetime(2026, 11, 26, tzinfo=timezone.utc)) == 2
+        assert forget_events_before(session, datetime(2026, 11, 26, tzinfo=UTC)) == 2
 
 
 def test_naive_datetimes_are_refused(db: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"):
         with db.session() as session:
-            record_change(session, at=datetime(2026, 1, 1), actor="U0QUINN001", record_type="x", record_ref="x", action="x")
+            record_change(
+                session, at=datetime(2026, 1, 1), actor="U0QUINN001", record_type="x", record_ref="x", action="x"
+            )
 
 
 def test_outbox_keys_are_unique_in_the_database(db: Database) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
@@ -17,15 +17,21 @@ from storage.db import Database
 from storage.migrate import alembic_config, upgrade
 from storage.models import AuditEvent
 
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 def _record(db: Database, n: int, actor: str = "U0QUINN001", start: int = 0) -> None:
     for k in range(start, start + n):
         with db.session() as session:
             record_change(
-                session, at=NOW + timedelta(minutes=k), actor=actor, record_type="nonconformity",
-                record_ref=f"NC-2026-{k + 1:04d}", action="raised", after={"title": f"Scratch {k}", "rating": 4.5}, note="ok",
+                session,
+                at=NOW + timedelta(minutes=k),
+                actor=actor,
+                record_type="nonconformity",
+                record_ref=f"NC-2026-{k + 1:04d}",
+                action="raised",
+                after={"title": f"Scratch {k}", "rating": 4.5},
+                note="ok",
             )
 
 
@@ -101,12 +107,23 @@ def test_an_event_slipped_in_between_is_named(postgres_url: str) -> None:
     with db.session() as session:
         first = session.get(AuditEvent, 1)
         assert first is not None and session.get(AuditEvent, 3) is not None
-        fake = AuditEvent(id=2, at=NOW + timedelta(seconds=30), actor="U0MALLORY1", record_type="nonconformity",
-                          record_ref="NC-2026-0001", action="cancelled", prev_hash=first.event_hash, event_hash="")
+        fake = AuditEvent(
+            id=2,
+            at=NOW + timedelta(seconds=30),
+            actor="U0MALLORY1",
+            record_type="nonconformity",
+            record_ref="NC-2026-0001",
+            action="cancelled",
+            prev_hash=first.event_hash,
+            event_hash="",
+        )
         fake.event_hash = chain_hash(fake, first.event_hash)
-    tamper(db, "ALTER TABLE audit_event DROP CONSTRAINT uq_audit_event_prev_hash",
-           f"INSERT INTO audit_event (id, at, actor, record_type, record_ref, action, prev_hash, event_hash) VALUES "
-           f"(2, '{fake.at.isoformat()}', 'U0MALLORY1', 'nonconformity', 'NC-2026-0001', 'cancelled', '{fake.prev_hash}', '{fake.event_hash}')")
+    tamper(
+        db,
+        "ALTER TABLE audit_event DROP CONSTRAINT uq_audit_event_prev_hash",
+        f"INSERT INTO audit_event (id, at, actor, record_type, record_ref, action, prev_hash, event_hash) VALUES "
+        f"(2, '{fake.at.isoformat()}', 'U0MALLORY1', 'nonconformity', 'NC-2026-0001', 'cancelled', '{fake.prev_hash}', '{fake.event_hash}')",
+    )
     verdict = _verdict(db)
     assert verdict.broken_at == 2 and "was inserted" in (verdict.problem or "")
     db.dispose()
@@ -118,8 +135,17 @@ def test_two_events_cannot_follow_the_same_one(db: Database) -> None:
         with db.session() as session:
             head = session.get(AuditEvent, 1)
             assert head is not None
-            session.add(AuditEvent(at=NOW, actor="U0QUINN001", record_type="x", record_ref="x", action="x",
-                                   prev_hash=head.prev_hash, event_hash="f" * 64))
+            session.add(
+                AuditEvent(
+                    at=NOW,
+                    actor="U0QUINN001",
+                    record_type="x",
+                    record_ref="x",
+                    action="x",
+                    prev_hash=head.prev_hash,
+                    event_hash="f" * 64,
+                )
+            )
 
 
 def test_concurrent_writers_keep_one_chain(db: Database) -> None:
@@ -133,9 +159,15 @@ def test_concurrent_writers_keep_one_chain(db: Database) -> None:
         try:
             for k in range(6):
                 with database.session() as session:
-                    record_change(session, at=NOW, actor=f"U0WRITER{who:02d}", record_type="nonconformity",
-                                  record_ref=f"NC-2026-{who:02d}{k:02d}", action="raised")
-        except BaseException as exc:  # noqa: BLE001 - reported below
+                    record_change(
+                        session,
+                        at=NOW,
+                        actor=f"U0WRITER{who:02d}",
+                        record_type="nonconformity",
+                        record_ref=f"NC-2026-{who:02d}{k:02d}",
+                        action="raised",
+                    )
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(db if i % 2 else other, i)) for i in range(8)]
@@ -158,9 +190,16 @@ def test_the_migration_chains_an_existing_trail(database_url: str) -> None:
     with db.engine.begin() as connection:
         for k in range(3):
             connection.execute(
-                text("INSERT INTO audit_event (at, actor, record_type, record_ref, action, \"after\") VALUES (:at, 'U0QUINN001', 'nonconformity', :ref, 'raised', :after)"),
-                {"at": (NOW + timedelta(hours=k)).replace(tzinfo=None) if db.dialect == "sqlite" else NOW + timedelta(hours=k),
-                 "ref": f"NC-2026-000{k}", "after": '{"b": 1, "a": [1, 2]}'},
+                text(
+                    "INSERT INTO audit_event (at, actor, record_type, record_ref, action, \"after\") VALUES (:at, 'U0QUINN001', 'nonconformity', :ref, 'raised', :after)"
+                ),
+                {
+                    "at": (NOW + timedelta(hours=k)).replace(tzinfo=None)
+                    if db.dialect == "sqlite"
+                    else NOW + timedelta(hours=k),
+                    "ref": f"NC-2026-000{k}",
+                    "after": '{"b": 1, "a": [1, 2]}',
+                },
             )
     upgrade(db.engine)
     verdict = _verdict(db)

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.workspace.clock import ManualClock
 from bot.delivery.outbox import Sender
 from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
 from bot.standin.simulate import Person
+from bot.workspace.clock import ManualClock
 from storage import outbox as outbox_rows
 from storage import trainings as store
 from storage.audit import history
@@ -61,7 +61,11 @@ def assignment_of(sb: Sandbox, training: TrainingRound, person: Person) -> Train
 
 
 def card_for(sb: Sandbox, person: Person, number: str | None = None) -> dict[str, Any]:
-    cards = [m for m in sb.fake.sent_messages(person.id) if "training_ack" in json.dumps(m["blocks"]) or "Acknowledged" in json.dumps(m["blocks"])]
+    cards = [
+        m
+        for m in sb.fake.sent_messages(person.id)
+        if "training_ack" in json.dumps(m["blocks"]) or "Acknowledged" in json.dumps(m["blocks"])
+    ]
     if number:
         cards = [m for m in cards if number in json.dumps(m["blocks"])]
     return cards[-1]
@@ -108,7 +112,10 @@ def test_only_qms_managers_and_document_owners_publish(sb: Sandbox) -> None:
 
     forged = {**publish_modal([], sb.clock.now().date()), "id": "V0FORGED01"}  # type: ignore[attr-defined]
     answer = sb.slack.submit(ANNA, forged, {**FORM, "users": [BEN.id]}).json()
-    assert "Only QMS managers or the owner (who published its earlier revisions) can publish SOP-012" in answer["errors"]["doc_ref"]
+    assert (
+        "Only QMS managers or the owner (who published its earlier revisions) can publish SOP-012"
+        in answer["errors"]["doc_ref"]
+    )
     assert rounds(sb) == []
 
 
@@ -137,7 +144,9 @@ def test_acknowledging_updates_the_card_and_a_second_click_changes_nothing(sb: S
     training = rounds(sb)[0]
     assert assignment_of(sb, training, ANNA).status == "acknowledged"
     sb.press(ANNA, card, "I've read and understood")  # the old buttons, clicked again
-    assert last_text(sb).startswith("You already acknowledged SOP-012 rev C on 25 Nov 2026") and "Nothing changed" in last_text(sb)
+    assert last_text(sb).startswith(
+        "You already acknowledged SOP-012 rev C on 25 Nov 2026"
+    ) and "Nothing changed" in last_text(sb)
     with sb.db.session() as session:
         assert [e.action for e in history(session, "training", training.number)] == ["published", "acknowledged"]
     # Ben's button clicked by Anna does nothing for Ben.
@@ -155,12 +164,19 @@ def test_a_new_revision_is_a_new_round_and_earlier_acknowledgements_stay(sb: San
     assert "already published as TR-2026-0001" in again["errors"]["revision"]
     assert publish(sb, users=[ANNA.id], revision="D", summary="Photos of damaged returns are required.") == {}
     first, second = rounds(sb)
-    assert assignment_of(sb, first, ANNA).status == "acknowledged" and assignment_of(sb, second, ANNA).status == "pending"
+    assert (
+        assignment_of(sb, first, ANNA).status == "acknowledged" and assignment_of(sb, second, ANNA).status == "pending"
+    )
     sb.ctx.sender.drain()
     assert "rev D" in json.dumps(card_for(sb, ANNA, "TR-2026-0002")["blocks"])
     sb.slack.command(ANNA, "/training", "me")
     shown = json.dumps(sb.slack.last_response()["blocks"])
-    assert "Still to read" in shown and "SOP-012 rev D" in shown and "SOP-012 rev C" in shown and "acknowledged 25 Nov 2026" in shown
+    assert (
+        "Still to read" in shown
+        and "SOP-012 rev D" in shown
+        and "SOP-012 rev C" in shown
+        and "acknowledged 25 Nov 2026" in shown
+    )
 
 
 def test_reminders_come_at_the_cadence_and_stop_when_acknowledged(clock: ManualClock) -> None:
@@ -173,7 +189,10 @@ def test_reminders_come_at_the_cadence_and_stop_when_acknowledged(clock: ManualC
         assert not [k for k in keys(sb) if ":remind-" in k]
         clock.advance(days=1)  # Friday: 2 days after publishing
         sb.ctx.nudges.derive()
-        assert {k for k in keys(sb) if ":remind-" in k} == {f"tr:{training.id}:{ANNA.id}:remind-1", f"tr:{training.id}:{BEN.id}:remind-1"}
+        assert {k for k in keys(sb) if ":remind-" in k} == {
+            f"tr:{training.id}:{ANNA.id}:remind-1",
+            f"tr:{training.id}:{BEN.id}:remind-1",
+        }
         sb.ctx.sender.drain()
         reminder = sb.fake.sent_messages(ANNA.id)[-1]
         assert reminder["text"].startswith("Reminder: please read SOP-012 rev C")
@@ -252,7 +271,11 @@ def test_a_question_reaches_the_publisher(sb: Sandbox) -> None:
     sb.slack.submit(ANNA, sb.slack.last_view(), {"question": "Does this apply to <!channel> returns from Austria?"})
     sb.ctx.sender.drain()
     question = sb.fake.sent_messages(QUINN.id)[-1]["text"]
-    assert f"<@{ANNA.id}> asks about *TR-2026-0001*" in question and "&lt;!channel&gt;" in question and "<!channel>" not in question
+    assert (
+        f"<@{ANNA.id}> asks about *TR-2026-0001*" in question
+        and "&lt;!channel&gt;" in question
+        and "<!channel>" not in question
+    )
     reply = sb.fake.sent_messages(ANNA.id)[-1]
     assert reply["thread_ts"] == card["ts"] and "went to <@U0QUINN001>" in reply["text"]
 
@@ -265,22 +288,35 @@ def test_a_thousand_person_round_goes_out_once_each_across_a_restart(clock: Manu
         sb.fake.add_channel("C0EVERYONE", "everyone", people + [BOT, people[0]])
         assert publish(sb, channels=["C0EVERYONE"]) == {}
         assert "to 1000 people" in sb.fake.sent_messages(QUINN.id)[-1]["text"]
-        assert len(sb.fake.calls_to("users.list")) == math.ceil(len(sb.fake.users) / 200)  # 200 a page, not users.info each
+        assert len(sb.fake.calls_to("users.list")) == math.ceil(
+            len(sb.fake.users) / 200
+        )  # 200 a page, not users.info each
         # Half way, the bot dies: one batch is claimed by the old process and never settled.
         for _ in range(10):
             sb.ctx.sender.send_due()
         with sb.db.session() as session:
-            stranded = outbox_rows.claim_due(session, now=clock.now(), limit=50, lease=timedelta(seconds=120), worker="dead-process")
+            stranded = outbox_rows.claim_due(
+                session, now=clock.now(), limit=50, lease=timedelta(seconds=120), worker="dead-process"
+            )
         assert len(stranded) == 50 and len(sb.fake.sent_messages()) < 1000
         # A new process starts; the dead one's rows come back when their lease runs out.
-        restarted = Sender(sb.db, sb.ctx.sender.client, sb.ctx.directory, sb.settings, clock, "new-process", sb.ctx.sender.renderers)
+        restarted = Sender(
+            sb.db, sb.ctx.sender.client, sb.ctx.directory, sb.settings, clock, "new-process", sb.ctx.sender.renderers
+        )
         restarted.drain()
         clock.advance(seconds=121)
         restarted.drain()
-        delivered = Counter(m["channel"] for m in sb.fake.sent_messages() if m["text"].startswith("Please read SOP-012"))
+        delivered = Counter(
+            m["channel"] for m in sb.fake.sent_messages() if m["text"].startswith("Please read SOP-012")
+        )
         assert len(delivered) == 1000 and set(delivered.values()) == {1}
         with sb.db.session() as session:
-            assert session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith("tr:"), OutboxMessage.status != "sent")).all() == []  # type: ignore[attr-defined]
+            assert (
+                session.exec(
+                    select(OutboxMessage).where(OutboxMessage.key.startswith("tr:"), OutboxMessage.status != "sent")
+                ).all()
+                == []
+            )  # type: ignore[attr-defined]
 
 
 def test_an_unreadable_channel_publishes_nothing_and_says_what_to_do(sb: Sandbox) -> None:

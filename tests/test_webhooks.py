@@ -11,11 +11,7 @@ import pytest
 import respx
 from sqlmodel import select
 
-from bot import feedback
-from bot import training
-from bot.workspace.clock import ManualClock
-from bot.workspace.config import ConfigError, explicit_settings
-from bot.standin.sandbox import ANNA, QUINN, Sandbox
+from bot import feedback, training
 from bot.delivery.webhooks import (
     EVENT_HEADER,
     IDEMPOTENCY_HEADER,
@@ -25,6 +21,9 @@ from bot.delivery.webhooks import (
     emit,
     verify_signature,
 )
+from bot.standin.sandbox import ANNA, QUINN, Sandbox
+from bot.workspace.clock import ManualClock
+from bot.workspace.config import ConfigError, explicit_settings
 from storage import webhooks as rows
 from storage.audit import record_change
 from storage.db import Database
@@ -43,7 +42,9 @@ HOOKS = [
 
 @pytest.fixture
 def sb(clock: ManualClock, database_url: str) -> Iterator[Sandbox]:
-    with Sandbox(clock=clock, database_url=database_url, settings={"webhooks": HOOKS, "webhook_max_attempts": 4}) as sandbox:
+    with Sandbox(
+        clock=clock, database_url=database_url, settings={"webhooks": HOOKS, "webhook_max_attempts": 4}
+    ) as sandbox:
         yield sandbox
 
 
@@ -62,27 +63,48 @@ def received(request: httpx.Request) -> dict:
 def test_an_nc_raised_in_slack_is_queued_for_each_endpoint_that_wants_it(sb: Sandbox) -> None:
     nc = raise_nc(sb)
     queued = deliveries(sb)
-    assert sorted((d.endpoint, d.event_type) for d in queued) == [("erp", "nc.raised"), ("tickets.example.test", "nc.raised")]
+    assert sorted((d.endpoint, d.event_type) for d in queued) == [
+        ("erp", "nc.raised"),
+        ("tickets.example.test", "nc.raised"),
+    ]
     assert queued[0].event_id == queued[1].event_id and queued[0].body == queued[1].body
     body = json.loads(queued[0].body)
     assert body["type"] == "nc.raised" and body["record"] == {"type": "nonconformity", "ref": nc.number}
-    assert body["actor"] == ANNA.id and body["data"]["after"]["title"] == nc.title and body["data"]["after"]["severity"] == "major"
+    assert (
+        body["actor"] == ANNA.id
+        and body["data"]["after"]["title"] == nc.title
+        and body["data"]["after"]["severity"] == "major"
+    )
 
 
 def test_an_audit_completed_and_a_review_held_reach_other_systems_with_what_they_found(sb: Sandbox) -> None:
-    from bot import audits
-    from bot import reviews
+    from bot import audits, reviews
     from bot.standin.sandbox import BEN
 
     audit = audits.plan(sb.ctx, QUINN.id, audits.Plan("Production", "Line 2", [], BEN.id, [], date(2026, 11, 30)))
-    audits.complete(sb.ctx, audit.id or 0, BEN.id, audits.Completion("Fine", ["Scrap bin not labelled"], "minor", [], []))
+    audits.complete(
+        sb.ctx, audit.id or 0, BEN.id, audits.Completion("Fine", ["Scrap bin not labelled"], "minor", [], [])
+    )
     review = reviews.schedule(sb.ctx, QUINN.id, reviews.Schedule(date(2026, 11, 25), [QUINN.id], "none"))
-    reviews.record(sb.ctx, review.id or 0, QUINN.id, reviews.Minutes(date(2026, 11, 25), "Effective", [("Hire", ANNA.id, date(2027, 1, 4))]))
+    reviews.record(
+        sb.ctx,
+        review.id or 0,
+        QUINN.id,
+        reviews.Minutes(date(2026, 11, 25), "Effective", [("Hire", ANNA.id, date(2027, 1, 4))]),
+    )
     to_tickets = [d for d in deliveries(sb) if d.endpoint == "tickets.example.test"]
-    assert [d.event_type for d in to_tickets] == ["audit.planned", "nc.raised", "audit.completed", "review.scheduled", "review.held"]
+    assert [d.event_type for d in to_tickets] == [
+        "audit.planned",
+        "nc.raised",
+        "audit.completed",
+        "review.scheduled",
+        "review.held",
+    ]
     completed = json.loads(to_tickets[2].body)
     assert completed["record"] == {"type": "audit", "ref": "AU-2026-0001"}
-    assert completed["data"]["after"]["findings"] == [{"kind": "nonconformity", "text": "Scrap bin not labelled", "nc": "NC-2026-0001"}]
+    assert completed["data"]["after"]["findings"] == [
+        {"kind": "nonconformity", "text": "Scrap bin not labelled", "nc": "NC-2026-0001"}
+    ]
     held = json.loads(to_tickets[4].body)
     assert held["data"]["after"]["actions"][0]["owner"] == ANNA.id
 
@@ -95,14 +117,24 @@ def test_feedback_and_acknowledgements_go_to_the_endpoint_that_wants_everything(
         assignment = session.exec(select(TrainingAssignment)).one()
     training.acknowledge(sb.ctx, assignment.id or 0, ANNA.id)
     got = [(d.endpoint, d.event_type) for d in deliveries(sb)]
-    assert got == [("tickets.example.test", "feedback.logged"), ("tickets.example.test", "training.published"),
-                   ("tickets.example.test", "training.acknowledged")]
+    assert got == [
+        ("tickets.example.test", "feedback.logged"),
+        ("tickets.example.test", "training.published"),
+        ("tickets.example.test", "training.acknowledged"),
+    ]
 
 
 def test_a_change_that_is_rolled_back_queues_nothing(sb: Sandbox) -> None:
     with pytest.raises(RuntimeError):
         with sb.db.session() as session:
-            record_change(session, at=sb.clock.now(), actor=ANNA.id, record_type="nonconformity", record_ref="NC-2026-0042", action="raised")
+            record_change(
+                session,
+                at=sb.clock.now(),
+                actor=ANNA.id,
+                record_type="nonconformity",
+                record_ref="NC-2026-0042",
+                action="raised",
+            )
             assert len(rows.deliveries(session)) == 2  # queued in the change's own transaction...
             raise RuntimeError("the step failed half way")
     assert deliveries(sb) == []  # ...and gone with it
@@ -110,10 +142,20 @@ def test_a_change_that_is_rolled_back_queues_nothing(sb: Sandbox) -> None:
 
 def test_emit_is_one_call_and_refuses_unknown_events(sb: Sandbox) -> None:
     with sb.db.session() as session:
-        n = emit(session, sb.settings, "review.held", at=sb.clock.now(), actor=QUINN.id, record_type="management_review",
-                 record_ref="MR-2026-0001", data={"decisions": 3})
+        n = emit(
+            session,
+            sb.settings,
+            "review.held",
+            at=sb.clock.now(),
+            actor=QUINN.id,
+            record_type="management_review",
+            record_ref="MR-2026-0001",
+            data={"decisions": 3},
+        )
         with pytest.raises(ValueError, match="unknown webhook event"):
-            emit(session, sb.settings, "review.hold", at=sb.clock.now(), actor=QUINN.id, record_type="x", record_ref="x")
+            emit(
+                session, sb.settings, "review.hold", at=sb.clock.now(), actor=QUINN.id, record_type="x", record_ref="x"
+            )
     assert n == 1 and [d.event_type for d in deliveries(sb)] == ["review.held"]
 
 
@@ -142,12 +184,32 @@ def test_a_delivery_is_signed_so_the_receiver_can_check_it(sb: Sandbox) -> None:
     assert request.headers[EVENT_HEADER] == "nc.raised"
     assert request.headers[IDEMPOTENCY_HEADER] == received(request)["id"]
     assert request.headers[TIMESTAMP_HEADER] == str(int(sb.clock.now().timestamp()))
-    ok = verify_signature(ERP_SECRET, request.content, request.headers[TIMESTAMP_HEADER], request.headers[SIGNATURE_HEADER], sb.clock.now())
+    ok = verify_signature(
+        ERP_SECRET,
+        request.content,
+        request.headers[TIMESTAMP_HEADER],
+        request.headers[SIGNATURE_HEADER],
+        sb.clock.now(),
+    )
     assert ok is True
-    assert not verify_signature("another-secret-000000", request.content, request.headers[TIMESTAMP_HEADER], request.headers[SIGNATURE_HEADER], sb.clock.now())
-    assert not verify_signature(ERP_SECRET, request.content.replace(b"major", b"minor"), request.headers[TIMESTAMP_HEADER], request.headers[SIGNATURE_HEADER], sb.clock.now())
+    assert not verify_signature(
+        "another-secret-000000",
+        request.content,
+        request.headers[TIMESTAMP_HEADER],
+        request.headers[SIGNATURE_HEADER],
+        sb.clock.now(),
+    )
+    assert not verify_signature(
+        ERP_SECRET,
+        request.content.replace(b"major", b"minor"),
+        request.headers[TIMESTAMP_HEADER],
+        request.headers[SIGNATURE_HEADER],
+        sb.clock.now(),
+    )
     late = sb.clock.now() + timedelta(minutes=6)  # a replay after the tolerance
-    assert not verify_signature(ERP_SECRET, request.content, request.headers[TIMESTAMP_HEADER], request.headers[SIGNATURE_HEADER], late)
+    assert not verify_signature(
+        ERP_SECRET, request.content, request.headers[TIMESTAMP_HEADER], request.headers[SIGNATURE_HEADER], late
+    )
     assert {d.status for d in deliveries(sb)} == {"sent"} and deliveries(sb, endpoint="erp")[0].last_status == 204
 
 
@@ -160,7 +222,9 @@ def test_a_500_is_retried_with_backoff_and_the_same_idempotency_key(sb: Sandbox)
         assert (first.sent, first.retried) == (1, 1)
         pending = deliveries(sb, endpoint="erp")[0]
         assert pending.status == "pending" and pending.attempts == 1 and pending.last_status == 500
-        assert pending.not_before == sb.clock.now() + timedelta(seconds=30) and "database down" in (pending.last_error or "")
+        assert pending.not_before == sb.clock.now() + timedelta(seconds=30) and "database down" in (
+            pending.last_error or ""
+        )
         sb.clock.advance(seconds=29)
         assert sb.ctx.webhooks.drain().sent == 0  # not before its time
         sb.clock.advance(seconds=1)
@@ -200,7 +264,9 @@ def test_a_permanent_4xx_fails_at_once_and_the_qms_managers_are_told(sb: Sandbox
     told = [m["text"] for m in sb.fake.sent_messages(QUINN.id) if "webhook" in m["text"]]
     assert len(told) == 1 and "*erp*" in told[0] and "nc.raised" in told[0] and "HTTP 410" in told[0]
     sb.slack.command(QUINN, "/qms", "outbox")
-    assert "Webhooks (2 endpoints): 0 waiting, 0 being sent, 1 delivered, 1 failed." in json.dumps(sb.slack.last_response()["blocks"])
+    assert "Webhooks (2 endpoints): 0 waiting, 0 being sent, 1 delivered, 1 failed." in json.dumps(
+        sb.slack.last_response()["blocks"]
+    )
 
 
 def test_429_and_408_are_retried_and_retry_after_is_honoured(sb: Sandbox) -> None:
@@ -223,7 +289,11 @@ def test_after_the_last_try_it_gives_up_and_tells_the_managers_once(sb: Sandbox)
             sb.clock.advance(hours=1)
     assert erp.call_count == 4  # QMS_WEBHOOK_MAX_ATTEMPTS in this sandbox
     failed = deliveries(sb, endpoint="erp")[0]
-    assert failed.status == "failed" and failed.attempts == 4 and failed.last_error.startswith("gave up after 4 tries: HTTP 503")
+    assert (
+        failed.status == "failed"
+        and failed.attempts == 4
+        and failed.last_error.startswith("gave up after 4 tries: HTTP 503")
+    )
     with sb.db.session() as session:
         notices = session.exec(select(OutboxMessage).where(OutboxMessage.key.like("webhook:%"))).all()  # type: ignore[attr-defined]
     assert [n.recipient for n in notices] == [QUINN.id]
@@ -268,12 +338,18 @@ def test_a_sender_that_died_mid_send_is_taken_over_after_its_lease(sb: Sandbox) 
 @pytest.mark.parametrize(
     ("value", "says"),
     [
-        ('[{"url": "ftp://erp", "events": ["nc.raised"], "secret": "0123456789abcdef"}]', "url must start with https://"),
+        (
+            '[{"url": "ftp://erp", "events": ["nc.raised"], "secret": "0123456789abcdef"}]',
+            "url must start with https://",
+        ),
         ('[{"url": "https://erp", "events": ["nc.rised"], "secret": "0123456789abcdef"}]', "unknown event 'nc.rised'"),
         ('[{"url": "https://erp", "events": [], "secret": "0123456789abcdef"}]', "list the events it wants"),
         ('[{"url": "https://erp", "events": ["*"], "secret": "short"}]', "secret must be at least 16 characters"),
         ('[{"url": "https://erp", "events": ["*"], "secret": "0123456789abcdef", "token": 1}]', "unknown key 'token'"),
-        ('[{"url": "https://erp/a", "events": ["*"], "secret": "0123456789abcdef"}, {"url": "https://erp/b", "events": ["*"], "secret": "0123456789abcdef"}]', "two endpoints are called 'erp'"),
+        (
+            '[{"url": "https://erp/a", "events": ["*"], "secret": "0123456789abcdef"}, {"url": "https://erp/b", "events": ["*"], "secret": "0123456789abcdef"}]',
+            "two endpoints are called 'erp'",
+        ),
         ('{"url": ', "expected a JSON array"),
     ],
 )
@@ -286,9 +362,15 @@ def test_bad_webhook_settings_are_named(value: str, says: str) -> None:
 def test_webhooks_from_the_environment_and_secrets_stay_out_of_reprs(monkeypatch: pytest.MonkeyPatch) -> None:
     from bot.workspace.config import load_settings
 
-    monkeypatch.setenv("QMS_WEBHOOKS", json.dumps([{"url": ERP, "events": "nc.raised, nc.closed", "secret": ERP_SECRET}]))
+    monkeypatch.setenv(
+        "QMS_WEBHOOKS", json.dumps([{"url": ERP, "events": "nc.raised, nc.closed", "secret": ERP_SECRET}])
+    )
     settings = load_settings()
     (endpoint,) = settings.webhooks
     assert (endpoint.name, endpoint.events) == ("erp.example.test", ("nc.raised", "nc.closed"))
     assert endpoint.wants("nc.closed") and not endpoint.wants("feedback.logged")
-    assert ERP_SECRET not in repr(settings.webhooks) and settings.webhook_timeout_seconds == 10 and settings.webhook_max_attempts == 10
+    assert (
+        ERP_SECRET not in repr(settings.webhooks)
+        and settings.webhook_timeout_seconds == 10
+        and settings.webhook_max_attempts == 10
+    )

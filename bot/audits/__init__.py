@@ -10,7 +10,6 @@ the audit records a summary and its findings; each nonconformity found becomes a
 
 from __future__ import annotations
 
-from bot.errors import Refused
 import logging
 import re
 from dataclasses import dataclass, field
@@ -20,14 +19,14 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.audits import blocks
 from bot import nonconformity as nc_rules
-from bot.surfaces.blocks import Reply
-from bot.workspace.config import SEVERITIES
+from bot.audits import blocks
 from bot.delivery.due import add_months, cycle_start, due_stage, manager_recipients, parse_day
-from bot.surfaces.mrkdwn import mention, safe
 from bot.delivery.outbox import Nudge, enqueue
-from bot.errors import NotAllowed
+from bot.errors import NotAllowed, Refused
+from bot.surfaces.blocks import Reply
+from bot.surfaces.mrkdwn import mention, safe
+from bot.workspace.config import SEVERITIES
 from bot.workspace.roles import Role
 from storage import audits as store
 from storage import nonconformities as nc_store
@@ -57,7 +56,10 @@ TEMPLATE: list[tuple[str, str]] = [
     ("7.2", "Are the people doing the work competent, with evidence (training records, qualifications)?"),
     ("7.3", "Are people aware of the quality policy, their objectives and what a nonconformity costs?"),
     ("7.5", "Are the documents at the workplace the current revisions, and are records kept and protected?"),
-    ("8.5.1", "Is the work done under controlled conditions: instructions, suitable equipment, checks at the right stages?"),
+    (
+        "8.5.1",
+        "Is the work done under controlled conditions: instructions, suitable equipment, checks at the right stages?",
+    ),
     ("8.7", "Are nonconforming outputs identified, segregated and dispositioned, with records?"),
     ("9.1", "Is the process's performance measured, analysed and reported?"),
     ("10.2", "Are the process's nonconformities corrected, their causes found and the actions effective?"),
@@ -69,7 +71,9 @@ def _managers_or_auditor(audit: Audit, user: str, manager: bool, doing: str) -> 
     take a Slack call, which must never hold the database's write lock."""
     if user == audit.lead_auditor or manager:
         return
-    raise NotAllowed(f"Only the lead auditor ({mention(audit.lead_auditor)}) or a QMS manager can {doing} {audit.number}.")
+    raise NotAllowed(
+        f"Only the lead auditor ({mention(audit.lead_auditor)}) or a QMS manager can {doing} {audit.number}."
+    )
 
 
 def _get(session: Session, audit_id: int) -> Audit:
@@ -107,7 +111,7 @@ class Plan:
     planned_date: date
 
 
-def check_plan(ctx: "Context", form: PlanForm) -> tuple[dict[str, str], Plan | None]:
+def check_plan(ctx: Context, form: PlanForm) -> tuple[dict[str, str], Plan | None]:
     errors: dict[str, str] = {}
     scope = (form.scope or "").strip()
     if form.process not in ctx.settings.processes:
@@ -121,7 +125,9 @@ def check_plan(ctx: "Context", form: PlanForm) -> tuple[dict[str, str], Plan | N
     if len(", ".join(clauses)) > CLAUSES_MAX:  # as stored: joined with ", "
         errors["clauses"] = f"Keep the clauses under {CLAUSES_MAX} characters."
     elif bad:
-        errors["clauses"] = f"Entry {clauses.index(bad[0]) + 1} is not a clause number: give ISO 9001 clauses such as 7.5, 8.5.1, separated by commas."
+        errors["clauses"] = (
+            f"Entry {clauses.index(bad[0]) + 1} is not a clause number: give ISO 9001 clauses such as 7.5, 8.5.1, separated by commas."
+        )
     if not form.lead_auditor:
         errors["lead_auditor"] = "Choose the lead auditor."
     else:
@@ -130,7 +136,9 @@ def check_plan(ctx: "Context", form: PlanForm) -> tuple[dict[str, str], Plan | N
             errors["lead_auditor"] = problem
         elif form.lead_auditor in form.auditees:
             # 9.2.2 c): auditors are chosen so that the audit is objective and impartial.
-            errors["auditees"] = "The lead auditor cannot be among the auditees: nobody audits their own work (ISO 9001 9.2.2)."
+            errors["auditees"] = (
+                "The lead auditor cannot be among the auditees: nobody audits their own work (ISO 9001 9.2.2)."
+            )
     if "auditees" not in errors:
         try:
             problem = nc_rules.people_error(ctx, form.auditees)
@@ -166,12 +174,16 @@ def starting_checklist(session: Session, process: str, clauses: list[str]) -> li
     if clauses:
         chosen: list[tuple[str | None, str]] = [(c, q) for c, q in TEMPLATE if any(_related(c, s) for s in clauses)]
         # A clause in scope with no template question still gets a line to answer.
-        chosen += [(s, f"Is clause {s} met in this process? Record the evidence sampled.") for s in clauses if not any(_related(s, c) for c, _ in TEMPLATE)]
+        chosen += [
+            (s, f"Is clause {s} met in this process? Record the evidence sampled.")
+            for s in clauses
+            if not any(_related(s, c) for c, _ in TEMPLATE)
+        ]
         return chosen[: blocks.CHECKLIST_SHOWN]
     return list(TEMPLATE)
 
 
-def plan(ctx: "Context", user: str, p: Plan) -> Audit:
+def plan(ctx: Context, user: str, p: Plan) -> Audit:
     ctx.roles.require(user, Role.QMS_MANAGER, doing="plan internal audits")
     now = ctx.clock.now()
     with ctx.db.session() as session:
@@ -179,36 +191,74 @@ def plan(ctx: "Context", user: str, p: Plan) -> Audit:
             session,
             Audit(
                 number=next_number(session, "AU", now.astimezone(ctx.settings.zone).year),
-                process=p.process, scope=p.scope, clauses=", ".join(p.clauses) or None, lead_auditor=p.lead_auditor,
-                auditees=p.auditees, planned_date=p.planned_date, planned_by=user, planned_at=now,
+                process=p.process,
+                scope=p.scope,
+                clauses=", ".join(p.clauses) or None,
+                lead_auditor=p.lead_auditor,
+                auditees=p.auditees,
+                planned_date=p.planned_date,
+                planned_by=user,
+                planned_at=now,
             ),
             starting_checklist(session, p.process, p.clauses),
         )
         record_change(
-            session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=audit.number, action="planned",
-            after={"process": audit.process, "scope": audit.scope, "clauses": audit.clauses, "lead_auditor": audit.lead_auditor,
-                   "auditees": audit.auditees, "planned_date": audit.planned_date.isoformat()},
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=audit.number,
+            action="planned",
+            after={
+                "process": audit.process,
+                "scope": audit.scope,
+                "clauses": audit.clauses,
+                "lead_auditor": audit.lead_auditor,
+                "auditees": audit.auditees,
+                "planned_date": audit.planned_date.isoformat(),
+            },
         )
         note = blocks.planned_note(audit, for_auditor=True)
-        enqueue(session, Nudge(f"aulog:{audit.id}:planned", audit.lead_auditor, note.text, note.blocks, record_ref=audit.number), now)
+        enqueue(
+            session,
+            Nudge(f"aulog:{audit.id}:planned", audit.lead_auditor, note.text, note.blocks, record_ref=audit.number),
+            now,
+        )
         notice = blocks.planned_note(audit, for_auditor=False)
         for person in audit.auditees:
-            enqueue(session, Nudge(f"aulog:{audit.id}:auditee:{person}", person, notice.text, notice.blocks, record_ref=audit.number), now)
+            enqueue(
+                session,
+                Nudge(
+                    f"aulog:{audit.id}:auditee:{person}", person, notice.text, notice.blocks, record_ref=audit.number
+                ),
+                now,
+            )
         return audit
 
 
-def cancel(ctx: "Context", user: str, number: str, reason: str) -> Audit:
+def cancel(ctx: Context, user: str, number: str, reason: str) -> Audit:
     ctx.roles.require(user, Role.QMS_MANAGER, doing="cancel planned audits")
     now = ctx.clock.now()
     with ctx.db.session() as session:
         audit = store.by_number(session, number)
         if audit is None:
             raise Refused(f"There is no {safe(number.upper(), 40)}; `/audit list` shows the programme.")
-        if not store.move(session, audit, "planned", status="cancelled", summary=reason, completed_by=user, completed_at=now):
+        if not store.move(
+            session, audit, "planned", status="cancelled", summary=reason, completed_by=user, completed_at=now
+        ):
             raise Refused(f"{audit.number} is already {audit.status}. Nothing was changed.")
         outbox_rows.cancel_pending(session, f"au:{audit.id}:")
-        record_change(session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=audit.number, action="cancelled",
-                      before={"status": "planned"}, after={"status": "cancelled"}, note=reason)
+        record_change(
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=audit.number,
+            action="cancelled",
+            before={"status": "planned"},
+            after={"status": "cancelled"},
+            note=reason,
+        )
         return audit
 
 
@@ -219,7 +269,7 @@ def _nc_numbers(session: Session, ids: list[int | None]) -> dict[int, str]:
     return nc_store.numbers(session, [i for i in ids if i])
 
 
-def checklist_reply(ctx: "Context", audit_id: int, user: str) -> Reply:
+def checklist_reply(ctx: Context, audit_id: int, user: str) -> Reply:
     manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
         audit = _get(session, audit_id)
@@ -241,18 +291,20 @@ def _line_for(session: Session, line_id: int, user: str, manager: bool) -> tuple
     _managers_or_auditor(audit, user, manager, "answer the checklist of")
     _still_open(audit)
     if line.nc_id is not None:
-        raise Refused(f"Line {line.seq} of {audit.number} already raised {nc_store.numbers(session, [line.nc_id]).get(line.nc_id, 'an NC')}; work it from the NC.")
+        raise Refused(
+            f"Line {line.seq} of {audit.number} already raised {nc_store.numbers(session, [line.nc_id]).get(line.nc_id, 'an NC')}; work it from the NC."
+        )
     return audit, line
 
 
-def line_for_answer(ctx: "Context", line_id: int, user: str) -> tuple[Audit, AuditQuestion]:
+def line_for_answer(ctx: Context, line_id: int, user: str) -> tuple[Audit, AuditQuestion]:
     """The line a person wants to answer, once they are allowed to (for opening its form)."""
     manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
         return _line_for(session, line_id, user, manager)
 
 
-def answer(ctx: "Context", line_id: int, user: str, result: str, note: str | None = None) -> Audit:
+def answer(ctx: Context, line_id: int, user: str, result: str, note: str | None = None) -> Audit:
     """Answer a line conforming or with an observation (a nonconforming line raises an NC instead)."""
     if result not in ("conforming", "observation"):
         raise Refused("Choose conforming, nonconforming or observation.")
@@ -263,12 +315,20 @@ def answer(ctx: "Context", line_id: int, user: str, result: str, note: str | Non
         before = line.answer
         if not store.answer(session, line, answer=result, note=note, answered_by=user, answered_at=now):
             raise Refused(f"Line {line.seq} of {audit.number} raised an NC a moment ago; work it from the NC.")
-        record_change(session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=audit.number, action="checklist_answered",
-                      before={"line": line.seq, "answer": before}, after={"line": line.seq, "answer": result, "note": note})
+        record_change(
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=audit.number,
+            action="checklist_answered",
+            before={"line": line.seq, "answer": before},
+            after={"line": line.seq, "answer": result, "note": note},
+        )
         return audit
 
 
-def nc_form(ctx: "Context", line_id: int, user: str) -> nc_rules.RaiseForm:
+def nc_form(ctx: Context, line_id: int, user: str) -> nc_rules.RaiseForm:
     """The NC form pre-filled from a checklist line answered nonconforming."""
     audit, line = line_for_answer(ctx, line_id, user)
     return nc_rules.RaiseForm(
@@ -280,17 +340,34 @@ def nc_form(ctx: "Context", line_id: int, user: str) -> nc_rules.RaiseForm:
     )
 
 
-def link_line(ctx: "Context", line_id: int, user: str) -> nc_rules.Link:
+def link_line(ctx: Context, line_id: int, user: str) -> nc_rules.Link:
     """For raise_nc: mark the line nonconforming and make the NC a finding of its audit, in the NC's transaction."""
     manager = ctx.roles.is_manager(user)  # now, not inside the NC's transaction
 
     def link(session: Session, nc: Nonconformity) -> str:
         audit, line = _line_for(session, line_id, user, manager)
-        if not store.answer(session, line, answer="nonconforming", note=nc.description[:NOTE_MAX], answered_by=user, answered_at=ctx.clock.now(), nc_id=nc.id):
-            raise nc_rules.AlreadyDone(f"Line {line.seq} of {audit.number} raised an NC a moment ago. Nothing was changed.")
+        if not store.answer(
+            session,
+            line,
+            answer="nonconforming",
+            note=nc.description[:NOTE_MAX],
+            answered_by=user,
+            answered_at=ctx.clock.now(),
+            nc_id=nc.id,
+        ):
+            raise nc_rules.AlreadyDone(
+                f"Line {line.seq} of {audit.number} raised an NC a moment ago. Nothing was changed."
+            )
         store.add_finding(session, audit.id or 0, "nonconformity", nc.title, nc.id)
-        record_change(session, at=ctx.clock.now(), actor=user, record_type=RECORD_TYPE, record_ref=audit.number, action="nonconformity_found",
-                      after={"line": line.seq, "nc": nc.number})
+        record_change(
+            session,
+            at=ctx.clock.now(),
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=audit.number,
+            action="nonconformity_found",
+            after={"line": line.seq, "nc": nc.number},
+        )
         return audit.number
 
     return link
@@ -320,7 +397,11 @@ def check_completion(values: dict[str, Any]) -> tuple[dict[str, str], Completion
     elif len(summary) > SUMMARY_MAX:
         errors["summary"] = f"Keep the summary under {SUMMARY_MAX} characters."
     found: dict[str, list[str]] = {}
-    for block, what in (("nonconformities", "nonconformity"), ("improvements", "opportunity for improvement"), ("positives", "positive observation")):
+    for block, what in (
+        ("nonconformities", "nonconformity"),
+        ("improvements", "opportunity for improvement"),
+        ("positives", "positive observation"),
+    ):
         found[block] = _lines(values.get(block))
         if len(found[block]) > FINDINGS_MAX:
             errors[block] = f"At most {FINDINGS_MAX} lines here; group related ones."
@@ -340,7 +421,7 @@ class Completed:
     raised: list[int]
 
 
-def completion_form(ctx: "Context", audit_id: int, user: str) -> dict[str, Any]:
+def completion_form(ctx: Context, audit_id: int, user: str) -> dict[str, Any]:
     manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
         audit = _get(session, audit_id)
@@ -349,11 +430,13 @@ def completion_form(ctx: "Context", audit_id: int, user: str) -> dict[str, Any]:
         lines = store.questions_of(session, audit_id)
         numbers = _nc_numbers(session, [q.nc_id for q in lines])
     found = [f"{numbers.get(q.nc_id or 0, '')} line {q.seq}: {safe(q.question, 150)}" for q in lines if q.nc_id]
-    found += [f"Observation, line {q.seq}: {safe(q.note or q.question, 150)}" for q in lines if q.answer == "observation"]
+    found += [
+        f"Observation, line {q.seq}: {safe(q.note or q.question, 150)}" for q in lines if q.answer == "observation"
+    ]
     return blocks.complete_modal(audit, sum(1 for q in lines if not q.answer), found)
 
 
-def complete(ctx: "Context", audit_id: int, user: str, c: Completion) -> Completed:
+def complete(ctx: Context, audit_id: int, user: str, c: Completion) -> Completed:
     """Complete the audit: its findings stored, each nonconformity raised as an NC, all at once."""
     with ctx.db.session() as session:
         audit = _get(session, audit_id)
@@ -363,17 +446,28 @@ def complete(ctx: "Context", audit_id: int, user: str, c: Completion) -> Complet
     raised: list[int] = []
     with ctx.db.session() as session:
         audit = _get(session, audit_id)
-        if not store.move(session, audit, "planned", status="completed", summary=c.summary, completed_by=user, completed_at=now):
+        if not store.move(
+            session, audit, "planned", status="completed", summary=c.summary, completed_by=user, completed_at=now
+        ):
             raise Refused(f"Already done: {audit.number} is {audit.status}. Nothing was changed.")
         outbox_rows.cancel_pending(session, f"au:{audit.id}:")
         for line in store.questions_of(session, audit_id):
             if line.answer == "observation":
-                store.add_finding(session, audit_id, "improvement", f"Line {line.seq}: {line.note or line.question}", None)
+                store.add_finding(
+                    session, audit_id, "improvement", f"Line {line.seq}: {line.note or line.question}", None
+                )
         for text in c.nonconformities:
             draft = nc_rules.Draft(
-                title=text[: nc_rules.TITLE_MAX], description=f"{text}\n\nFound in internal audit {audit.number} of {audit.process}.",
-                severity=c.severity, source="internal_audit", process=audit.process, supplier=None, iso_clause=None,
-                containment=None, owner=owner, due_date=None,
+                title=text[: nc_rules.TITLE_MAX],
+                description=f"{text}\n\nFound in internal audit {audit.number} of {audit.process}.",
+                severity=c.severity,
+                source="internal_audit",
+                process=audit.process,
+                supplier=None,
+                iso_clause=None,
+                containment=None,
+                owner=owner,
+                due_date=None,
             )
             nc = nc_rules.add_nc(session, ctx, user, draft, origin=audit.number)
             store.add_finding(session, audit_id, "nonconformity", text, nc.id)
@@ -384,15 +478,27 @@ def complete(ctx: "Context", audit_id: int, user: str, c: Completion) -> Complet
         findings = store.findings_of(session, audit_id)
         numbers = _nc_numbers(session, [f.nc_id for f in findings])
         record_change(
-            session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=audit.number, action="completed",
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=audit.number,
+            action="completed",
             before={"status": "planned"},
-            after={"status": "completed", "findings": [{"kind": f.kind, "text": f.text, "nc": numbers.get(f.nc_id or 0)} for f in findings]},
+            after={
+                "status": "completed",
+                "findings": [{"kind": f.kind, "text": f.text, "nc": numbers.get(f.nc_id or 0)} for f in findings],
+            },
             note=c.summary,
         )
         note = blocks.completed_note(audit, findings, numbers)
         told = dict.fromkeys([audit.lead_auditor, *manager_recipients(ctx.settings), *audit.auditees])
         for person in told:
-            enqueue(session, Nudge(f"aulog:{audit.id}:completed:{person}", person, note.text, note.blocks, record_ref=audit.number), now)
+            enqueue(
+                session,
+                Nudge(f"aulog:{audit.id}:completed:{person}", person, note.text, note.blocks, record_ref=audit.number),
+                now,
+            )
     return Completed(audit, raised)
 
 
@@ -405,7 +511,7 @@ def _view(session: Session, audit: Audit) -> blocks.AuditView:
     return blocks.AuditView(audit, lines, findings, _nc_numbers(session, [f.nc_id for f in findings]))
 
 
-def record_reply(ctx: "Context", number: str) -> Reply:
+def record_reply(ctx: Context, number: str) -> Reply:
     with ctx.db.session() as session:
         audit = store.by_number(session, number)
         if audit is None:
@@ -425,7 +531,7 @@ def programme_of(session: Session, settings: Any, day: date) -> blocks.Programme
     return blocks.Programme(start, end, audits, [p for p in settings.processes if p not in covered])
 
 
-def programme_reply(ctx: "Context") -> Reply:
+def programme_reply(ctx: Context) -> Reply:
     with ctx.db.session() as session:
         return blocks.programme(programme_of(session, ctx.settings, ctx.today()), ctx.today())
 
@@ -451,7 +557,16 @@ def audit_nudges(session: Session, now: datetime, settings: Any) -> list[Nudge]:
             continue
         reply = blocks.reminder(audit, stage, local_today)
         key = f"au:{audit.id}:{audit.planned_date:%Y%m%d}:{stage}"
-        nudges.append(Nudge(key, audit.lead_auditor, reply.text, reply.blocks, record_ref=audit.number, snoozable=not stage.startswith("overdue")))
+        nudges.append(
+            Nudge(
+                key,
+                audit.lead_auditor,
+                reply.text,
+                reply.blocks,
+                record_ref=audit.number,
+                snoozable=not stage.startswith("overdue"),
+            )
+        )
         if stage.startswith("overdue"):
             for manager in manager_recipients(settings):
                 if manager != audit.lead_auditor:

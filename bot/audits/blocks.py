@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.nonconformity.lifecycle import SEVERITY_LABELS
+from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
     Reply,
     actions,
@@ -25,33 +27,50 @@ from bot.surfaces.blocks import (
     text_input,
     users_select,
 )
-from bot.workspace.config import SEVERITIES
-from bot.nonconformity.lifecycle import SEVERITY_LABELS
 from bot.surfaces.mrkdwn import mention, safe
+from bot.workspace.config import SEVERITIES
 from storage.models import Audit, AuditFinding, AuditQuestion
 
-PLAN_CALLBACK = "audit_plan"
-COMPLETE_CALLBACK = "audit_complete"
-OBSERVATION_CALLBACK = "audit_observation"
-ANSWER_ACTION = "audit_answer"
-CHECKLIST_ACTION = "audit_checklist"
-COMPLETE_ACTION = "audit_complete_open"
-
 ANSWER_LABELS = {"conforming": "✅ Conforming", "nonconforming": "❌ Nonconforming", "observation": "🔎 Observation"}
-FINDING_LABELS = {"nonconformity": "Nonconformity", "improvement": "Opportunity for improvement", "positive": "Positive observation"}
+FINDING_LABELS = {
+    "nonconformity": "Nonconformity",
+    "improvement": "Opportunity for improvement",
+    "positive": "Positive observation",
+}
 CHECKLIST_SHOWN = 45  # a message holds 50 blocks: a header, a context and the footer around the lines
 
 
 def plan_modal(processes: list[str], today: date, process: str | None = None) -> dict[str, Any]:
     blocks = [
-        input_block("process", "Process or area", static_select("value", [(p, p) for p in processes], initial=process, placeholder="What is audited?")),
-        input_block("scope", "Scope", text_input("value", multiline=True, max_length=2000, placeholder="What the audit covers: sites, shifts, products, the period looked at")),
-        input_block("clauses", "ISO 9001 clauses", text_input("value", max_length=200, placeholder="e.g. 7.5, 8.5.1, 8.7"), optional=True, hint="The checklist is copied from the last audit of this process, or built from these clauses."),
+        input_block(
+            "process",
+            "Process or area",
+            static_select("value", [(p, p) for p in processes], initial=process, placeholder="What is audited?"),
+        ),
+        input_block(
+            "scope",
+            "Scope",
+            text_input(
+                "value",
+                multiline=True,
+                max_length=2000,
+                placeholder="What the audit covers: sites, shifts, products, the period looked at",
+            ),
+        ),
+        input_block(
+            "clauses",
+            "ISO 9001 clauses",
+            text_input("value", max_length=200, placeholder="e.g. 7.5, 8.5.1, 8.7"),
+            optional=True,
+            hint="The checklist is copied from the last audit of this process, or built from these clauses.",
+        ),
         input_block("lead_auditor", "Lead auditor", users_select("value")),
         input_block("auditees", "Auditees", multi_users_select("value", placeholder="Who is audited"), optional=True),
-        input_block("planned_date", "Planned date", datepicker("value", initial=None), hint=f"Today is {today:%d %b %Y}."),
+        input_block(
+            "planned_date", "Planned date", datepicker("value", initial=None), hint=f"Today is {today:%d %b %Y}."
+        ),
     ]
-    return modal(PLAN_CALLBACK, "Plan internal audit", blocks, submit="Plan")
+    return modal(Callback.AUDIT_PLAN, "Plan internal audit", blocks, submit="Plan")
 
 
 def _about(audit: Audit) -> str:
@@ -63,26 +82,76 @@ def complete_modal(audit: Audit, unanswered: int, from_checklist: list[str]) -> 
     if from_checklist:
         notes.append("Already found through the checklist (kept as findings):\n" + capped_lines(from_checklist, 1500))
     if unanswered:
-        notes.append(f":warning: {unanswered} checklist line{'s are' if unanswered != 1 else ' is'} not answered; say why in the summary.")
-    blocks = [section(_about(audit))] + [context(n) for n in notes] + [
-        input_block("summary", "Summary", text_input("value", multiline=True, max_length=3000, placeholder="What was audited, against what, and the overall conclusion")),
-        input_block("nonconformities", "Nonconformities", text_input("value", multiline=True, max_length=3000, placeholder="One per line: each becomes an NC from this audit"), optional=True),
-        input_block("severity", "Severity of these nonconformities", static_select("value", [(SEVERITY_LABELS[s], s) for s in SEVERITIES], initial="minor"), hint="Change it later on each NC if one differs."),
-        input_block("improvements", "Opportunities for improvement", text_input("value", multiline=True, max_length=3000, placeholder="One per line"), optional=True),
-        input_block("positives", "Positive observations", text_input("value", multiline=True, max_length=3000, placeholder="One per line"), optional=True),
-    ]
-    return modal(COMPLETE_CALLBACK, "Complete audit", blocks, submit="Complete", private_metadata=json.dumps({"audit": audit.id}))
+        notes.append(
+            f":warning: {unanswered} checklist line{'s are' if unanswered != 1 else ' is'} not answered; say why in the summary."
+        )
+    blocks = (
+        [section(_about(audit))]
+        + [context(n) for n in notes]
+        + [
+            input_block(
+                "summary",
+                "Summary",
+                text_input(
+                    "value",
+                    multiline=True,
+                    max_length=3000,
+                    placeholder="What was audited, against what, and the overall conclusion",
+                ),
+            ),
+            input_block(
+                "nonconformities",
+                "Nonconformities",
+                text_input(
+                    "value",
+                    multiline=True,
+                    max_length=3000,
+                    placeholder="One per line: each becomes an NC from this audit",
+                ),
+                optional=True,
+            ),
+            input_block(
+                "severity",
+                "Severity of these nonconformities",
+                static_select("value", [(SEVERITY_LABELS[s], s) for s in SEVERITIES], initial="minor"),
+                hint="Change it later on each NC if one differs.",
+            ),
+            input_block(
+                "improvements",
+                "Opportunities for improvement",
+                text_input("value", multiline=True, max_length=3000, placeholder="One per line"),
+                optional=True,
+            ),
+            input_block(
+                "positives",
+                "Positive observations",
+                text_input("value", multiline=True, max_length=3000, placeholder="One per line"),
+                optional=True,
+            ),
+        ]
+    )
+    return modal(
+        Callback.AUDIT_COMPLETE,
+        "Complete audit",
+        blocks,
+        submit="Complete",
+        private_metadata=json.dumps({"audit": audit.id}),
+    )
 
 
 def observation_modal(audit: Audit, line: AuditQuestion, checklist_at: tuple[str, str] | None = None) -> dict[str, Any]:
     blocks = [
         section(f"{_about(audit)}\n*{line.seq}.* {safe(line.question, 1500)}"),
-        input_block("note", "What you observed", text_input("value", multiline=True, max_length=2000, initial=line.note)),
+        input_block(
+            "note", "What you observed", text_input("value", multiline=True, max_length=2000, initial=line.note)
+        ),
     ]
     origin: dict[str, Any] = {"line": line.id}
     if checklist_at:
         origin["clicked"] = list(checklist_at)
-    return modal(OBSERVATION_CALLBACK, "Audit observation", blocks, submit="Save", private_metadata=json.dumps(origin))
+    return modal(
+        Callback.AUDIT_OBSERVATION, "Audit observation", blocks, submit="Save", private_metadata=json.dumps(origin)
+    )
 
 
 def _line(line: AuditQuestion, nc_number: str | None) -> str:
@@ -104,12 +173,22 @@ def checklist(audit: Audit, lines: list[AuditQuestion], nc_numbers: dict[int, st
         accessory = None
         if editable and line.nc_id is None:
             options = [(label, f"{line.id}:{key}") for key, label in ANSWER_LABELS.items()]
-            accessory = static_select(ANSWER_ACTION, options, initial=f"{line.id}:{line.answer}" if line.answer else None, placeholder="Answer")
+            accessory = static_select(
+                Action.AUDIT_ANSWER,
+                options,
+                initial=f"{line.id}:{line.answer}" if line.answer else None,
+                placeholder="Answer",
+            )
         blocks.append(section(_line(line, nc_numbers.get(line.nc_id or 0)), accessory=accessory))
     if len(lines) > CHECKLIST_SHOWN:
         blocks.append(context(f"… and {len(lines) - CHECKLIST_SHOWN} more lines; answer these first."))
     if editable:
-        blocks.append(actions("audit_checklist_done", [button("Complete the audit", COMPLETE_ACTION, str(audit.id), style="primary")]))
+        blocks.append(
+            actions(
+                "audit_checklist_done",
+                [button("Complete the audit", Action.AUDIT_COMPLETE, str(audit.id), style="primary")],
+            )
+        )
     else:
         blocks.append(context(f"{audit.number} is {audit.status}; the checklist is kept as it was."))
     return Reply(f"Checklist {audit.number}: {answered} of {len(lines)} answered", blocks)
@@ -151,25 +230,36 @@ def record(found: AuditView, today: date) -> Reply:
                 f"*Checklist*\n{answered} of {len(found.lines)} answered",
             ],
         ),
-        section(f"*Scope*\n{safe(audit.scope, 1500)}" + (f"\n*Clauses* {safe(audit.clauses, 200)}" if audit.clauses else "")),
+        section(
+            f"*Scope*\n{safe(audit.scope, 1500)}" + (f"\n*Clauses* {safe(audit.clauses, 200)}" if audit.clauses else "")
+        ),
     ]
     if audit.summary:
         blocks.append(section(f"*Summary*\n{safe(audit.summary, 2500)}"))
     if found.findings:
-        blocks.append(section("*Findings*\n" + capped_lines([finding_line(f, found.nc_numbers) for f in found.findings], 2900)))
+        blocks.append(
+            section("*Findings*\n" + capped_lines([finding_line(f, found.nc_numbers) for f in found.findings], 2900))
+        )
     if audit.status == "planned":
-        blocks.append(actions("audit_buttons", [
-            button("Open the checklist", CHECKLIST_ACTION, str(audit.id)),
-            button("Complete the audit", COMPLETE_ACTION, str(audit.id), style="primary"),
-        ]))
+        blocks.append(
+            actions(
+                "audit_buttons",
+                [
+                    button("Open the checklist", Action.AUDIT_CHECKLIST, str(audit.id)),
+                    button("Complete the audit", Action.AUDIT_COMPLETE, str(audit.id), style="primary"),
+                ],
+            )
+        )
     return Reply(f"{audit.number}: internal audit of {audit.process}", blocks)
 
 
 def planned_note(audit: Audit, for_auditor: bool) -> Reply:
     if for_auditor:
         text = f":clipboard: You are the lead auditor of {_about(audit)}. Prepare with the checklist; the bot will remind you ahead."
-        buttons = [button("Open the checklist", CHECKLIST_ACTION, str(audit.id))]
-        return Reply(text, [section(text), section(f"*Scope*\n{safe(audit.scope, 1500)}"), actions("audit_planned", buttons)])
+        buttons = [button("Open the checklist", Action.AUDIT_CHECKLIST, str(audit.id))]
+        return Reply(
+            text, [section(text), section(f"*Scope*\n{safe(audit.scope, 1500)}"), actions("audit_planned", buttons)]
+        )
     text = f":clipboard: Your area is audited: {_about(audit)}, lead auditor {mention(audit.lead_auditor)}."
     return Reply(text, [section(text), section(f"*Scope*\n{safe(audit.scope, 1500)}")])
 
@@ -179,11 +269,18 @@ def reminder(audit: Audit, stage: str, today: date) -> Reply:
         when = "is *today*"
     elif stage.startswith("before-"):
         days = (audit.planned_date - today).days
-        when = "is *tomorrow*" if days == 1 else f"is in *{days} days*; time to prepare the checklist and agree the timetable with the auditees"
+        when = (
+            "is *tomorrow*"
+            if days == 1
+            else f"is in *{days} days*; time to prepare the checklist and agree the timetable with the auditees"
+        )
     else:
         when = f"was planned for {audit.planned_date:%d %b} and is *not completed*; complete it or ask a QMS manager to re-plan it"
     text = f":clipboard: Internal audit {_about(audit)} {when}."
-    buttons = [button("Open the checklist", CHECKLIST_ACTION, str(audit.id)), button("Complete the audit", COMPLETE_ACTION, str(audit.id))]
+    buttons = [
+        button("Open the checklist", Action.AUDIT_CHECKLIST, str(audit.id)),
+        button("Complete the audit", Action.AUDIT_COMPLETE, str(audit.id)),
+    ]
     return Reply(text, [section(text), actions("audit_reminder", buttons)])
 
 
@@ -226,7 +323,14 @@ def programme(p: Programme, today: date, limit: int = 30) -> Reply:
         body = capped_lines([line(a) for a in found], 2800, max_lines=limit) if found else "None."
         blocks.append(section(f"*{label}* ({len(found)})\n{body}"))
     if p.gaps:
-        blocks += [divider(), section(f"*Not yet audited this cycle* ({len(p.gaps)})\n" + capped_lines([safe(g, 100) for g in p.gaps], 2800) + "\nPlan them with `/audit plan` to complete the programme.")]
+        blocks += [
+            divider(),
+            section(
+                f"*Not yet audited this cycle* ({len(p.gaps)})\n"
+                + capped_lines([safe(g, 100) for g in p.gaps], 2800)
+                + "\nPlan them with `/audit plan` to complete the programme."
+            ),
+        ]
     else:
         blocks += [divider(), section("*Coverage*: every process has an audit this cycle.")]
     return Reply(text, blocks)

@@ -15,9 +15,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.delivery.outbox import Nudge, enqueue
 from bot.workspace.clock import Clock
 from bot.workspace.config import Settings
-from bot.delivery.outbox import Nudge, enqueue
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,9 @@ class DeriveReport:
 
 
 class NudgeEngine:
-    def __init__(self, db: Database, settings: Settings, clock: Clock, sources: list[NudgeSource] | None = None) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, clock: Clock, sources: list[NudgeSource] | None = None
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock

@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.registry import Action
 from bot.surfaces.blocks import MAX_MESSAGE_BLOCKS, actions, button
+from bot.surfaces.mrkdwn import is_user_id, truncate
 from bot.workspace.clock import Clock
 from bot.workspace.config import Settings
-from bot.surfaces.mrkdwn import is_user_id, truncate
 from bot.workspace.people import Directory
 from bot.workspace.working_hours import next_working_moment
 from storage import outbox as rows
@@ -32,7 +33,6 @@ from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-SNOOZE_ACTION = "nudge_snooze"
 # kind of attachment -> spec -> (filename, content, title)
 Renderer = Callable[[dict[str, Any]], tuple[str, bytes, str]]
 MAX_ATTEMPTS = 8
@@ -106,7 +106,7 @@ def enqueue(session: Any, nudge: Nudge, now: datetime) -> bool:
 
 def with_snooze_button(blocks: list[dict[str, Any]] | None, text: str, message_id: int) -> list[dict[str, Any]]:
     body = list(blocks) if blocks else [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
-    return body + [actions("nudge_actions", [button("Snooze", SNOOZE_ACTION, str(message_id))])]
+    return body + [actions("nudge_actions", [button("Snooze", Action.SNOOZE, str(message_id))])]
 
 
 @dataclass
@@ -157,7 +157,9 @@ class Sender:
                 return report
             lease = timedelta(seconds=self.settings.outbox_lease_seconds)
             with self.db.session() as session:
-                claimed = rows.claim_due(session, now=now, limit=limit or self.batch_size, lease=lease, worker=self.worker)
+                claimed = rows.claim_due(
+                    session, now=now, limit=limit or self.batch_size, lease=lease, worker=self.worker
+                )
             for index, message in enumerate(claimed):
                 if not self._deliver(message, report):
                     # Slack said slow down: everything left in the batch waits with it.
@@ -190,14 +192,22 @@ class Sender:
             if message.in_working_hours:
                 when = self._working_moment(message.recipient, now)
                 if when is None:
-                    self._settle(report, "failed", rows.mark_failed, message, error="recipient is deactivated or unknown")
+                    self._settle(
+                        report, "failed", rows.mark_failed, message, error="recipient is deactivated or unknown"
+                    )
                     return True
                 if when > now:
                     self._settle(report, "deferred", rows.defer, message, not_before=when)
                     return True
             if message.attachment:
                 if str(message.attachment.get("kind")) not in self.renderers:
-                    self._settle(report, "failed", rows.mark_failed, message, error=f"nothing draws a {message.attachment.get('kind')!r} file")
+                    self._settle(
+                        report,
+                        "failed",
+                        rows.mark_failed,
+                        message,
+                        error=f"nothing draws a {message.attachment.get('kind')!r} file",
+                    )
                     return True
                 waiting = self._parent_pending(message, report)
                 if waiting:
@@ -226,7 +236,15 @@ class Sender:
         except Exception as exc:  # connection refused, timeout: try again later
             self._retry(message, f"{type(exc).__name__}: {exc}", report)
             return True
-        self._settle(report, "sent", rows.mark_sent, message, now=self.clock.now(), channel=response["channel"], ts=response["ts"])
+        self._settle(
+            report,
+            "sent",
+            rows.mark_sent,
+            message,
+            now=self.clock.now(),
+            channel=response["channel"],
+            ts=response["ts"],
+        )
         return True
 
     def _parent_pending(self, message: OutboxMessage, report: SendReport) -> bool:
@@ -242,7 +260,9 @@ class Sender:
         if status in ("pending", "sending"):
             self._settle(report, "deferred", rows.defer, message, not_before=self.clock.now() + timedelta(seconds=30))
         else:
-            self._settle(report, "failed", rows.mark_failed, message, error=f"{after} was not delivered, so neither is its file")
+            self._settle(
+                report, "failed", rows.mark_failed, message, error=f"{after} was not delivered, so neither is its file"
+            )
         return True
 
     def _upload(self, message: OutboxMessage, drawn: tuple[str, bytes, str]) -> tuple[str, str]:
@@ -252,8 +272,13 @@ class Sender:
         if is_user_id(channel):  # files go to a conversation: the person's DM with the bot
             channel = self.client.conversations_open(users=channel)["channel"]["id"]
         uploaded = self.client.files_upload_v2(
-            channel=channel, content=content, filename=filename, title=title,
-            initial_comment=message.text, thread_ts=message.thread_ts, request_file_info=False,
+            channel=channel,
+            content=content,
+            filename=filename,
+            title=title,
+            initial_comment=message.text,
+            thread_ts=message.thread_ts,
+            request_file_info=False,
         )
         files = uploaded.get("files") or [{}]
         return channel, str(files[0].get("id") or "")
@@ -285,7 +310,9 @@ class Sender:
     def _retry(self, message: OutboxMessage, error: str, report: SendReport) -> None:
         report.errors.append(error)
         if message.attempts + 1 >= MAX_ATTEMPTS:
-            self._settle(report, "failed", rows.mark_failed, message, error=f"gave up after {MAX_ATTEMPTS} tries: {error}")
+            self._settle(
+                report, "failed", rows.mark_failed, message, error=f"gave up after {MAX_ATTEMPTS} tries: {error}"
+            )
             return
         backoff = timedelta(seconds=min(3600, 30 * 2**message.attempts))
         self._settle(report, "retried", rows.retry_later, message, not_before=self.clock.now() + backoff, error=error)

@@ -21,7 +21,9 @@ log = logging.getLogger(__name__)
 def make_scheduler(ctx: Context) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
-    scheduler.add_job(_derive, "interval", args=[ctx], seconds=ctx.settings.nudge_every_seconds, id="derive-nudges", **common)
+    scheduler.add_job(
+        _derive, "interval", args=[ctx], seconds=ctx.settings.nudge_every_seconds, id="derive-nudges", **common
+    )
     scheduler.add_job(_send, "interval", args=[ctx], seconds=1, id="send-outbox", **common)
     if ctx.settings.webhooks:
         scheduler.add_job(_send_webhooks, "interval", args=[ctx], seconds=2, id="send-webhooks", **common)

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.surfaces.blocks import context, input_block, modal, section, static_select, text_input
-from bot.surfaces.mrkdwn import escape, truncate
 from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import NotAllowed, Refused
+from bot.registry import Callback
+from bot.surfaces.blocks import context, input_block, modal, section, static_select, text_input
+from bot.surfaces.mrkdwn import escape, truncate
 from storage import outbox as rows
 from storage.audit import record_change
 from storage.models import OutboxMessage
@@ -19,7 +20,6 @@ from storage.models import OutboxMessage
 if TYPE_CHECKING:
     from bot.context import Context
 
-MODAL_CALLBACK = "nudge_snooze_submit"
 CHOICES: dict[str, tuple[str, timedelta]] = {
     "1d": ("Until tomorrow", timedelta(days=1)),
     "3d": ("For 3 days", timedelta(days=3)),
@@ -45,10 +45,20 @@ def snooze_modal(message_id: int, record_ref: str | None) -> dict[str, Any]:
     about = f"the reminder about *{escape(record_ref)}*" if record_ref else "this reminder"
     blocks = [
         section(f"Put off {about}. The reason goes on the record's audit trail."),
-        input_block("until", "Remind me again", static_select("choice", [(label, key) for key, (label, _) in CHOICES.items()], initial="1d")),
-        input_block("reason", "Reason", text_input("text", multiline=True, max_length=REASON_MAX, placeholder="e.g. waiting for the supplier's 8D report")),
+        input_block(
+            "until",
+            "Remind me again",
+            static_select("choice", [(label, key) for key, (label, _) in CHOICES.items()], initial="1d"),
+        ),
+        input_block(
+            "reason",
+            "Reason",
+            text_input(
+                "text", multiline=True, max_length=REASON_MAX, placeholder="e.g. waiting for the supplier's 8D report"
+            ),
+        ),
     ]
-    return modal(MODAL_CALLBACK, "Snooze reminder", blocks, submit="Snooze", private_metadata=str(message_id))
+    return modal(Callback.SNOOZE, "Snooze reminder", blocks, submit="Snooze", private_metadata=str(message_id))
 
 
 def validate(choice: str | None, reason: str | None) -> dict[str, str]:
@@ -63,7 +73,7 @@ def validate(choice: str | None, reason: str | None) -> dict[str, str]:
     return errors
 
 
-def check(ctx: "Context", message_id: int, user_id: str) -> str | None:
+def check(ctx: Context, message_id: int, user_id: str) -> str | None:
     """Refuse unless `user_id` received this nudge and may still snooze it; its record ref."""
     with ctx.db.session() as session:
         message = _snoozable(session, message_id, user_id, ctx.settings.snooze_limit)
@@ -84,11 +94,13 @@ def _snoozable(session: Any, message_id: int, user_id: str, limit: int) -> Outbo
     if message.key.count(SUFFIX) >= limit:
         if limit == 0:
             raise Refused("Snoozing is turned off here; please deal with the reminder or ask your QMS manager.")
-        raise Refused(f"This reminder has been snoozed {limit} times already; please deal with it or ask your QMS manager.")
+        raise Refused(
+            f"This reminder has been snoozed {limit} times already; please deal with it or ask your QMS manager."
+        )
     return message
 
 
-def snooze(ctx: "Context", message_id: int, user_id: str, choice: str, reason: str) -> Snoozed:
+def snooze(ctx: Context, message_id: int, user_id: str, choice: str, reason: str) -> Snoozed:
     now = ctx.clock.now()
     delay = CHOICES[choice][1]
     with ctx.db.session() as session:
@@ -120,14 +132,16 @@ def snooze(ctx: "Context", message_id: int, user_id: str, choice: str, reason: s
         return Snoozed(until, again.key, reason, message.channel, message.ts, message.text, message.blocks)
 
 
-def snoozed_blocks(blocks: list[dict[str, Any]] | None, text: str, until_text: str, reason: str) -> list[dict[str, Any]]:
+def snoozed_blocks(
+    blocks: list[dict[str, Any]] | None, text: str, until_text: str, reason: str
+) -> list[dict[str, Any]]:
     """The nudge as it was, its Snooze button replaced by who put it off until when, and why."""
     body = list(blocks) if blocks else [section(text)]
     note = f":zzz: Snoozed {until_text}. Reason: {escape(truncate(reason.strip(), 300))}"
     return body[:49] + [context(note)]
 
 
-def show_snoozed(ctx: "Context", snoozed: Snoozed) -> None:
+def show_snoozed(ctx: Context, snoozed: Snoozed) -> None:
     """Replace the Snooze button on the delivered nudge with the snooze's note."""
     if not (snoozed.channel and snoozed.ts):
         return

@@ -29,11 +29,11 @@ from typing import Any
 import httpx
 from sqlmodel import Session
 
+from bot.delivery.due import manager_recipients
+from bot.delivery.outbox import Nudge, enqueue
+from bot.surfaces.mrkdwn import escape, truncate
 from bot.workspace.clock import Clock
 from bot.workspace.config import WEBHOOK_EVENTS, Settings, WebhookEndpoint
-from bot.delivery.due import manager_recipients
-from bot.surfaces.mrkdwn import escape, truncate
-from bot.delivery.outbox import Nudge, enqueue
 from storage import webhooks as rows
 from storage.audit import AuditHook
 from storage.db import Database
@@ -95,8 +95,17 @@ def events_of(event: AuditEvent) -> list[str]:
     return found
 
 
-def payload(event_id: str, event_type: str, *, at: datetime, actor: str, record_type: str, record_ref: str,
-            data: dict[str, Any], trail_event: int | None = None) -> str:
+def payload(
+    event_id: str,
+    event_type: str,
+    *,
+    at: datetime,
+    actor: str,
+    record_type: str,
+    record_ref: str,
+    data: dict[str, Any],
+    trail_event: int | None = None,
+) -> str:
     """The JSON body, exactly as sent (and signed) on every attempt."""
     body = {
         "id": event_id,
@@ -110,8 +119,18 @@ def payload(event_id: str, event_type: str, *, at: datetime, actor: str, record_
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def emit(session: Session, settings: Settings, event_type: str, *, at: datetime, actor: str, record_type: str,
-         record_ref: str, data: dict[str, Any] | None = None, trail_event: int | None = None) -> int:
+def emit(
+    session: Session,
+    settings: Settings,
+    event_type: str,
+    *,
+    at: datetime,
+    actor: str,
+    record_type: str,
+    record_ref: str,
+    data: dict[str, Any] | None = None,
+    trail_event: int | None = None,
+) -> int:
     """Queue `event_type` for every endpoint that wants it, in the caller's transaction.
 
     Returns how many deliveries were queued. One line for a feature:
@@ -123,13 +142,30 @@ def emit(session: Session, settings: Settings, event_type: str, *, at: datetime,
     if not wanting:
         return 0
     event_id = uuid.uuid4().hex
-    body = payload(event_id, event_type, at=at, actor=actor, record_type=record_type, record_ref=record_ref,
-                   data=data or {}, trail_event=trail_event)
+    body = payload(
+        event_id,
+        event_type,
+        at=at,
+        actor=actor,
+        record_type=record_type,
+        record_ref=record_ref,
+        data=data or {},
+        trail_event=trail_event,
+    )
     for endpoint in wanting:
-        rows.add(session, WebhookDelivery(
-            key=f"{event_id}:{endpoint.name}", event_id=event_id, event_type=event_type, endpoint=endpoint.name,
-            url=endpoint.url, body=body, not_before=at, created_at=at,
-        ))
+        rows.add(
+            session,
+            WebhookDelivery(
+                key=f"{event_id}:{endpoint.name}",
+                event_id=event_id,
+                event_type=event_type,
+                endpoint=endpoint.name,
+                url=endpoint.url,
+                body=body,
+                not_before=at,
+                created_at=at,
+            ),
+        )
     return len(wanting)
 
 
@@ -138,9 +174,17 @@ def audit_hook(settings: Settings) -> AuditHook:
 
     def queue(session: Session, event: AuditEvent) -> None:
         for event_type in events_of(event):
-            emit(session, settings, event_type, at=event.at, actor=event.actor, record_type=event.record_type,
-                 record_ref=event.record_ref, trail_event=event.id,
-                 data={"action": event.action, "before": event.before, "after": event.after, "note": event.note})
+            emit(
+                session,
+                settings,
+                event_type,
+                at=event.at,
+                actor=event.actor,
+                record_type=event.record_type,
+                record_ref=event.record_ref,
+                trail_event=event.id,
+                data={"action": event.action, "before": event.before, "after": event.after, "note": event.note},
+            )
 
     return queue
 
@@ -154,8 +198,9 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def verify_signature(secret: str, body: bytes, timestamp: str, signature: str, now: datetime,
-                     tolerance: int = TOLERANCE_SECONDS) -> bool:
+def verify_signature(
+    secret: str, body: bytes, timestamp: str, signature: str, now: datetime, tolerance: int = TOLERANCE_SECONDS
+) -> bool:
     """What a receiver does: recompute the signature and refuse stale timestamps (replays)."""
     try:
         sent_at = int(timestamp)
@@ -204,8 +249,15 @@ class _Final(Exception):
 
 
 class WebhookSender:
-    def __init__(self, db: Database, settings: Settings, clock: Clock, http: httpx.Client | None = None,
-                 worker: str | None = None, batch: int = 20) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        http: httpx.Client | None = None,
+        worker: str | None = None,
+        batch: int = 20,
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
@@ -225,7 +277,9 @@ class WebhookSender:
             return report  # the previous tick is still sending
         try:
             with self.db.session() as session:
-                claimed = rows.claim_due(session, now=self.clock.now(), limit=self.batch, lease=self.lease, worker=self.worker)
+                claimed = rows.claim_due(
+                    session, now=self.clock.now(), limit=self.batch, lease=self.lease, worker=self.worker
+                )
             for delivery in claimed:
                 self._deliver(delivery, report)
             return report
@@ -269,11 +323,15 @@ class WebhookSender:
             raise _Final(f"endpoint {delivery.endpoint!r} is no longer in QMS_WEBHOOKS")
         try:
             response = self.http.post(
-                endpoint.url, content=delivery.body.encode(), headers=headers(endpoint, delivery, self.clock.now()),
+                endpoint.url,
+                content=delivery.body.encode(),
+                headers=headers(endpoint, delivery, self.clock.now()),
                 timeout=self.settings.webhook_timeout_seconds,
             )
         except httpx.TimeoutException as exc:
-            raise _Retry(f"timed out after {self.settings.webhook_timeout_seconds:g} s ({type(exc).__name__})") from None
+            raise _Retry(
+                f"timed out after {self.settings.webhook_timeout_seconds:g} s ({type(exc).__name__})"
+            ) from None
         except httpx.HTTPError as exc:  # connection refused, DNS, TLS: may heal
             raise _Retry(f"{type(exc).__name__}: {exc}") from None
         code = response.status_code
@@ -291,8 +349,14 @@ class WebhookSender:
             return
         wait = max(min(BACKOFF_MAX, BACKOFF_FIRST * 2**delivery.attempts), exc.wait or 0)
         with self.db.session() as session:
-            held = rows.retry_later(session, delivery.id or 0, self.worker, not_before=self.clock.now() + timedelta(seconds=wait),
-                                    status=exc.status, error=str(exc))
+            held = rows.retry_later(
+                session,
+                delivery.id or 0,
+                self.worker,
+                not_before=self.clock.now() + timedelta(seconds=wait),
+                status=exc.status,
+                error=str(exc),
+            )
         self._count(report, "retried", held)
 
     def _give_up(self, delivery: WebhookDelivery, error: str, status: int | None, report: WebhookReport) -> None:

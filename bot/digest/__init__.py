@@ -18,14 +18,14 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.audits import programme_of
-from bot.surfaces.blocks import Reply, capped_lines, context, divider, header, section
-from bot.surfaces.charts import Week, trend_png
 from bot.feedback import Figures, figures
-from bot.surfaces.mrkdwn import mention, safe
 from bot.nonconformity.blocks import ref
 from bot.objectives import Standing, standings
-from bot.training.blocks import percent
 from bot.objectives import lines as objective_lines
+from bot.surfaces.blocks import Reply, capped_lines, context, divider, header, section
+from bot.surfaces.charts import Week, trend_png
+from bot.surfaces.mrkdwn import mention, safe
+from bot.training.blocks import percent
 from storage import audits as audit_store
 from storage import documents as document_store
 from storage import outbox as outbox_rows
@@ -128,7 +128,9 @@ def _change(now: int, before: int) -> str:
 
 def render(d: Digest) -> Reply:
     open_total = sum(d.open_by_severity.values())
-    severities = ", ".join(f"{d.open_by_severity[s]} {s}" for s in SEVERITY_ORDER if d.open_by_severity.get(s)) or "none"
+    severities = (
+        ", ".join(f"{d.open_by_severity[s]} {s}" for s in SEVERITY_ORDER if d.open_by_severity.get(s)) or "none"
+    )
     blocks: list[dict[str, Any]] = [
         header(f"Quality digest · {d.first:%d %b} – {d.last:%d %b %Y}"),
         section(
@@ -141,7 +143,11 @@ def render(d: Digest) -> Reply:
             f"{ref(nc)} A{a.seq} · {safe(a.description, 120)} · {mention(a.owner)} · due {a.due_date:%d %b}"
             for a, nc in d.overdue_actions
         ]
-        blocks.append(section(f"*Overdue actions* ({len(d.overdue_actions)})\n" + capped_lines(lines, 2800, max_lines=OVERDUE_SHOWN)))
+        blocks.append(
+            section(
+                f"*Overdue actions* ({len(d.overdue_actions)})\n" + capped_lines(lines, 2800, max_lines=OVERDUE_SHOWN)
+            )
+        )
     else:
         blocks.append(section("*Overdue actions*\nNone. :tada:"))
     if d.rounds:
@@ -151,22 +157,54 @@ def render(d: Digest) -> Reply:
         ]
         blocks.append(section("*Training completion* (open rounds)\n" + capped_lines(lines, 2800, max_lines=8)))
     if d.objectives:
-        blocks.append(section("*Quality objectives* (this period so far)\n" + capped_lines(objective_lines(d.objectives), 2800, max_lines=12)))
+        blocks.append(
+            section(
+                "*Quality objectives* (this period so far)\n"
+                + capped_lines(objective_lines(d.objectives), 2800, max_lines=12)
+            )
+        )
     c, b = d.customers, d.customers_before
-    rating = "no ratings" if c.average_rating is None else f"*{c.average_rating:g}* from {c.ratings} ratings" + (
-        "" if b.average_rating is None else f" (week before {b.average_rating:g})"
+    rating = (
+        "no ratings"
+        if c.average_rating is None
+        else f"*{c.average_rating:g}* from {c.ratings} ratings"
+        + ("" if b.average_rating is None else f" (week before {b.average_rating:g})")
     )
-    blocks.append(section(f"*Customers*\nAverage rating: {rating} · complaints: *{c.complaints}* ({_change(c.complaints, b.complaints)})"))
+    blocks.append(
+        section(
+            f"*Customers*\nAverage rating: {rating} · complaints: *{c.complaints}* ({_change(c.complaints, b.complaints)})"
+        )
+    )
     ahead = [f"{ref(nc)} · {safe(nc.title, 100)} · {mention(nc.owner)} · due {nc.due_date:%d %b}" for nc in d.ncs_due]
-    ahead += [f"{t.number} · {safe(t.doc_ref, 40)} rev {safe(t.revision, 20)} to be read by {t.due_date:%d %b}" for t in d.rounds_due]
-    ahead += [f"{a.number} · internal audit of {safe(a.process, 80)} · {mention(a.lead_auditor)} · {a.planned_date:%d %b}" + (" *(overdue)*" if d.today and a.planned_date < d.today else "") for a in d.audits_due]
+    ahead += [
+        f"{t.number} · {safe(t.doc_ref, 40)} rev {safe(t.revision, 20)} to be read by {t.due_date:%d %b}"
+        for t in d.rounds_due
+    ]
+    ahead += [
+        f"{a.number} · internal audit of {safe(a.process, 80)} · {mention(a.lead_auditor)} · {a.planned_date:%d %b}"
+        + (" *(overdue)*" if d.today and a.planned_date < d.today else "")
+        for a in d.audits_due
+    ]
     ahead += [f"{r.number} · management review · {r.planned_date:%d %b}" for r in d.reviews_due]
     if d.programme is not None:
         p = d.programme
         done = sum(1 for a in p.audits if a.status == "completed")
-        gaps = f" · not yet planned: {', '.join(safe(g, 60) for g in p.gaps[:8])}{' …' if len(p.gaps) > 8 else ''}" if p.gaps else " · every process planned"
-        blocks.append(section(f"*Internal audits* (cycle from {p.start:%d %b %Y})\nDone: *{done}* of {len(p.audits)} planned{gaps}\nDocument reviews overdue: *{d.document_reviews_overdue}*"))
-    blocks.append(section(f"*Due in the next {AHEAD_DAYS} days*\n" + (capped_lines(ahead, 2800, max_lines=12) if ahead else "Nothing.")))
+        gaps = (
+            f" · not yet planned: {', '.join(safe(g, 60) for g in p.gaps[:8])}{' …' if len(p.gaps) > 8 else ''}"
+            if p.gaps
+            else " · every process planned"
+        )
+        blocks.append(
+            section(
+                f"*Internal audits* (cycle from {p.start:%d %b %Y})\nDone: *{done}* of {len(p.audits)} planned{gaps}\nDocument reviews overdue: *{d.document_reviews_overdue}*"
+            )
+        )
+    blocks.append(
+        section(
+            f"*Due in the next {AHEAD_DAYS} days*\n"
+            + (capped_lines(ahead, 2800, max_lines=12) if ahead else "Nothing.")
+        )
+    )
     if not d.objectives:
         blocks += [divider(), context("Quality objectives appear here once defined with `/kpi new`.")]
     text = f"Quality digest for {d.first:%d %b} – {d.last:%d %b}: {d.raised} NCs raised, {d.closed} closed, {open_total} open, {len(d.overdue_actions)} overdue actions"
@@ -184,7 +222,9 @@ def digest_recipients(settings: Any, group_members: Callable[[str], Iterable[str
     return list(dict.fromkeys(people))
 
 
-def digest_source(group_members: Callable[[str], Iterable[str]] | None = None) -> Callable[[Session, datetime, Any], list[Any]]:
+def digest_source(
+    group_members: Callable[[str], Iterable[str]] | None = None,
+) -> Callable[[Session, datetime, Any], list[Any]]:
     """The nudge source for the digest; `group_members` expands QMS_LEADERS given as a user group."""
 
     def digest_nudges(session: Session, now: datetime, settings: Any) -> list[Any]:
@@ -221,12 +261,14 @@ def trend(session: Session, end: date, zone: Any, weeks: int = TREND_WEEKS) -> l
         first = end - timedelta(days=7 * k)
         stop = first + timedelta(days=7)
         start_at, stop_at = datetime.combine(first, time(0), zone), datetime.combine(stop, time(0), zone)
-        found.append(Week(
-            f"{first:%d %b}",
-            reports.ncs_raised(session, start_at, stop_at),
-            reports.ncs_closed(session, start_at, stop_at),
-            figures(session, first, stop, zone).average_rating,
-        ))
+        found.append(
+            Week(
+                f"{first:%d %b}",
+                reports.ncs_raised(session, start_at, stop_at),
+                reports.ncs_closed(session, start_at, stop_at),
+                figures(session, first, stop, zone).average_rating,
+            )
+        )
     return found
 
 

@@ -8,7 +8,6 @@ for it (the training feature's path), so the people who use the document read it
 
 from __future__ import annotations
 
-from bot.errors import Refused
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,14 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from bot.documents import blocks
 from bot import training
-from bot.surfaces.blocks import Reply
 from bot.delivery.due import add_months, due_stage, manager_recipients, parse_day
-from bot.surfaces.mrkdwn import mention, safe
-from bot.nonconformity import assignee_error
 from bot.delivery.outbox import Nudge
-from bot.errors import NotAllowed
+from bot.documents import blocks
+from bot.errors import NotAllowed, Refused
+from bot.nonconformity import assignee_error
+from bot.surfaces.blocks import Reply
+from bot.surfaces.mrkdwn import mention, safe
 from bot.workspace.roles import Role
 from storage import documents as store
 from storage import outbox as outbox_rows
@@ -49,10 +48,15 @@ class Registration:
     last_reviewed: date
 
 
-def check_add(ctx: "Context", values: dict[str, Any]) -> tuple[dict[str, str], Registration | None]:
+def check_add(ctx: Context, values: dict[str, Any]) -> tuple[dict[str, str], Registration | None]:
     errors: dict[str, str] = {}
     text = {name: (values.get(name) or "").strip() for name in ("reference", "title", "revision", "link")}
-    for name, what, limit, required in (("reference", "reference", 40, True), ("title", "title", 150, True), ("revision", "revision", 20, True), ("link", "link", 1000, False)):
+    for name, what, limit, required in (
+        ("reference", "reference", 40, True),
+        ("title", "title", 150, True),
+        ("revision", "revision", 20, True),
+        ("link", "link", 1000, False),
+    ):
         if required and not text[name]:
             errors[name] = f"Enter the {what}."
         elif len(text[name]) > limit:
@@ -81,27 +85,55 @@ def check_add(ctx: "Context", values: dict[str, Any]) -> tuple[dict[str, str], R
     if not errors:
         with ctx.db.session() as session:
             if store.by_key(session, training.reference_key(text["reference"])):
-                errors["reference"] = f"{text['reference']} is already in the register; `/doc {text['reference']}` shows it."
+                errors["reference"] = (
+                    f"{text['reference']} is already in the register; `/doc {text['reference']}` shows it."
+                )
     if errors:
         return errors, None
     assert owner and last
-    return {}, Registration(text["reference"], text["title"], owner, text["revision"], text["link"] or None, months, last)
+    return {}, Registration(
+        text["reference"], text["title"], owner, text["revision"], text["link"] or None, months, last
+    )
 
 
-def add(ctx: "Context", user: str, r: Registration) -> ControlledDocument:
+def add(ctx: Context, user: str, r: Registration) -> ControlledDocument:
     ctx.roles.require(user, Role.QMS_MANAGER, doing="add documents to the register")
     now = ctx.clock.now()
     with ctx.db.session() as session:
-        doc = store.add(session, {
-            "reference": r.reference, "reference_key": training.reference_key(r.reference), "title": r.title, "owner": r.owner,
-            "link": r.link, "revision": r.revision, "review_months": r.review_months, "last_reviewed": r.last_reviewed,
-            "next_review": add_months(r.last_reviewed, r.review_months), "added_by": user, "added_at": now,
-        })
+        doc = store.add(
+            session,
+            {
+                "reference": r.reference,
+                "reference_key": training.reference_key(r.reference),
+                "title": r.title,
+                "owner": r.owner,
+                "link": r.link,
+                "revision": r.revision,
+                "review_months": r.review_months,
+                "last_reviewed": r.last_reviewed,
+                "next_review": add_months(r.last_reviewed, r.review_months),
+                "added_by": user,
+                "added_at": now,
+            },
+        )
         if doc is None:
             raise Refused(f"{r.reference} was added to the register a moment ago. Nothing was changed.")
-        record_change(session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=doc.reference, action="registered",
-                      after={"title": doc.title, "owner": doc.owner, "revision": doc.revision, "review_months": doc.review_months,
-                             "last_reviewed": doc.last_reviewed.isoformat(), "next_review": doc.next_review.isoformat()})
+        record_change(
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=doc.reference,
+            action="registered",
+            after={
+                "title": doc.title,
+                "owner": doc.owner,
+                "revision": doc.revision,
+                "review_months": doc.review_months,
+                "last_reviewed": doc.last_reviewed.isoformat(),
+                "next_review": doc.next_review.isoformat(),
+            },
+        )
         return doc
 
 
@@ -117,12 +149,14 @@ def _seen(value: str) -> tuple[int, date]:
     return document_id, date.fromisoformat(raw_date)
 
 
-def _may_review(ctx: "Context", doc: ControlledDocument, user: str) -> None:
+def _may_review(ctx: Context, doc: ControlledDocument, user: str) -> None:
     if user != doc.owner and not ctx.roles.is_manager(user):
-        raise NotAllowed(f"Only the owner of {safe(doc.reference, 40)} ({mention(doc.owner)}) or a QMS manager can record its review.")
+        raise NotAllowed(
+            f"Only the owner of {safe(doc.reference, 40)} ({mention(doc.owner)}) or a QMS manager can record its review."
+        )
 
 
-def open_for_review(ctx: "Context", value: str, user: str) -> ControlledDocument:
+def open_for_review(ctx: Context, value: str, user: str) -> ControlledDocument:
     """The document behind a review button, once the person may review it and it is still due as shown."""
     doc_id, seen = _seen(value)
     with ctx.db.session() as session:
@@ -131,17 +165,33 @@ def open_for_review(ctx: "Context", value: str, user: str) -> ControlledDocument
         raise Refused("That document is no longer in the register.")
     _may_review(ctx, doc, user)
     if doc.next_review != seen:
-        raise Refused(f"Already done: {safe(doc.reference, 40)} was reviewed since; its next review is {doc.next_review:%d %b %Y}. Nothing was changed.")
+        raise Refused(
+            f"Already done: {safe(doc.reference, 40)} was reviewed since; its next review is {doc.next_review:%d %b %Y}. Nothing was changed."
+        )
     return doc
 
 
-def _record(ctx: "Context", value: str, user: str, outcome: str, revision: str | None = None, note: str | None = None, link: str | None = None) -> tuple[ControlledDocument, DocumentReview]:
+def _record(
+    ctx: Context,
+    value: str,
+    user: str,
+    outcome: str,
+    revision: str | None = None,
+    note: str | None = None,
+    link: str | None = None,
+) -> tuple[ControlledDocument, DocumentReview]:
     doc = open_for_review(ctx, value, user)
     _, seen = _seen(value)
     now, day = ctx.clock.now(), ctx.today()
     entry = DocumentReview(
-        document_id=doc.id or 0, reviewed_on=day, reviewed_by=user, outcome=outcome, revision_before=doc.revision,
-        revision_after=revision or doc.revision, note=note, recorded_at=now,
+        document_id=doc.id or 0,
+        reviewed_on=day,
+        reviewed_by=user,
+        outcome=outcome,
+        revision_before=doc.revision,
+        revision_after=revision or doc.revision,
+        note=note,
+        recorded_at=now,
     )
     changes: dict[str, Any] = {"last_reviewed": day, "next_review": add_months(day, doc.review_months)}
     if revision:
@@ -152,13 +202,21 @@ def _record(ctx: "Context", value: str, user: str, outcome: str, revision: str |
         if not store.review(session, doc, seen, entry, **changes):
             raise Refused(f"Already done: {safe(doc.reference, 40)} was reviewed a moment ago. Nothing was changed.")
         outbox_rows.cancel_pending(session, f"doc:{doc.id}:")
-        record_change(session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=doc.reference, action="reviewed" if outcome == "no_change" else "revised",
-                      before={"revision": entry.revision_before, "next_review": seen.isoformat()},
-                      after={"revision": doc.revision, "next_review": doc.next_review.isoformat(), "outcome": outcome}, note=note)
+        record_change(
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=doc.reference,
+            action="reviewed" if outcome == "no_change" else "revised",
+            before={"revision": entry.revision_before, "next_review": seen.isoformat()},
+            after={"revision": doc.revision, "next_review": doc.next_review.isoformat(), "outcome": outcome},
+            note=note,
+        )
     return doc, entry
 
 
-def reviewed_no_change(ctx: "Context", value: str, user: str) -> Reply:
+def reviewed_no_change(ctx: Context, value: str, user: str) -> Reply:
     doc, entry = _record(ctx, value, user, "no_change")
     return blocks.reviewed(doc, entry)
 
@@ -171,12 +229,20 @@ class Revision:
     publication: training.Publication | None
 
 
-def check_revision(ctx: "Context", user: str, doc: ControlledDocument, values: dict[str, Any]) -> tuple[dict[str, str], Revision | None]:
+def check_revision(
+    ctx: Context, user: str, doc: ControlledDocument, values: dict[str, Any]
+) -> tuple[dict[str, str], Revision | None]:
     """The revise form: the new revision, and when asked, the training round checked like `/training new`."""
     form = training.PublishForm(
-        title=doc.title, doc_ref=doc.reference, revision=values.get("revision"), link=values.get("link") or doc.link,
-        summary=values.get("summary"), users=values.get("users") or [], groups=values.get("groups") or [],
-        channels=values.get("channels") or [], due_date=values.get("due_date"),
+        title=doc.title,
+        doc_ref=doc.reference,
+        revision=values.get("revision"),
+        link=values.get("link") or doc.link,
+        summary=values.get("summary"),
+        users=values.get("users") or [],
+        groups=values.get("groups") or [],
+        channels=values.get("channels") or [],
+        due_date=values.get("due_date"),
     )
     errors, publication = training.check_publish(ctx, doc.owner, form)
     revision = (values.get("revision") or "").strip()
@@ -193,12 +259,12 @@ def check_revision(ctx: "Context", user: str, doc: ControlledDocument, values: d
     return {}, Revision(revision, (values.get("summary") or "").strip(), link, publication if wants_training else None)
 
 
-def revised(ctx: "Context", value: str, user: str, r: Revision) -> ControlledDocument:
+def revised(ctx: Context, value: str, user: str, r: Revision) -> ControlledDocument:
     doc, _ = _record(ctx, value, user, "revised", r.revision, r.summary, r.link)
     return doc
 
 
-def note_training(ctx: "Context", doc: ControlledDocument, number: str) -> None:
+def note_training(ctx: Context, doc: ControlledDocument, number: str) -> None:
     """Keep the training round's number on the review that started it."""
     with ctx.db.session() as session:
         reviews = store.reviews_of(session, doc.id or 0)
@@ -210,18 +276,18 @@ def note_training(ctx: "Context", doc: ControlledDocument, number: str) -> None:
 # --- reading and nudging ------------------------------------------------------------------------------
 
 
-def find(ctx: "Context", reference: str) -> ControlledDocument | None:
+def find(ctx: Context, reference: str) -> ControlledDocument | None:
     with ctx.db.session() as session:
         return store.by_key(session, training.reference_key(reference))
 
 
-def list_reply(ctx: "Context") -> Reply:
+def list_reply(ctx: Context) -> Reply:
     with ctx.db.session() as session:
         docs = store.all_by_due(session)
     return blocks.register(docs, ctx.today(), ctx.settings.doc_review_notice_days)
 
 
-def document_reply(ctx: "Context", reference: str, user: str) -> Reply:
+def document_reply(ctx: Context, reference: str, user: str) -> Reply:
     with ctx.db.session() as session:
         doc = store.by_key(session, training.reference_key(reference))
         if doc is None:
@@ -244,9 +310,13 @@ def document_nudges(session: Session, now: datetime, settings: Any) -> list[Nudg
             continue
         key = f"doc:{doc.id}:{doc.next_review:%Y%m%d}"
         reply = blocks.review_due(doc, stage, local_today)
-        nudges.append(Nudge(f"{key}:{stage}", doc.owner, reply.text, reply.blocks, record_ref=doc.reference[:40], snoozable=True))
+        nudges.append(
+            Nudge(f"{key}:{stage}", doc.owner, reply.text, reply.blocks, record_ref=doc.reference[:40], snoozable=True)
+        )
         if (local_today - doc.next_review).days >= settings.escalate_after_days:
             told = blocks.escalation(doc, local_today)
             for manager in manager_recipients(settings):
-                nudges.append(Nudge(f"{key}:escalate:{manager}", manager, told.text, told.blocks, record_ref=doc.reference[:40]))
+                nudges.append(
+                    Nudge(f"{key}:escalate:{manager}", manager, told.text, told.blocks, record_ref=doc.reference[:40])
+                )
     return nudges

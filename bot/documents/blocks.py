@@ -6,6 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
+from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
     Reply,
     actions,
@@ -26,10 +27,6 @@ from bot.surfaces.mrkdwn import mention, safe
 from bot.training.blocks import audience_inputs
 from storage.models import ControlledDocument, DocumentReview
 
-ADD_CALLBACK = "doc_add"
-REVISE_CALLBACK = "doc_revise"
-NO_CHANGE_ACTION = "doc_reviewed_no_change"
-REVISED_ACTION = "doc_revised"
 INTERVALS = [("6 months", "6"), ("1 year", "12"), ("2 years", "24"), ("3 years", "36")]
 START_TRAINING = "start"
 
@@ -37,14 +34,21 @@ START_TRAINING = "start"
 def add_modal(today: date) -> dict[str, Any]:
     blocks = [
         input_block("reference", "Reference", text_input("value", max_length=40, placeholder="e.g. SOP-012")),
-        input_block("title", "Title", text_input("value", max_length=150, placeholder="e.g. Control of nonconforming product")),
+        input_block(
+            "title", "Title", text_input("value", max_length=150, placeholder="e.g. Control of nonconforming product")
+        ),
         input_block("owner", "Owner", users_select("value"), hint="Reviews the document when it falls due."),
         input_block("revision", "Current revision", text_input("value", max_length=20, placeholder="e.g. C")),
         input_block("link", "Link", text_input("value", max_length=1000, placeholder="https://…"), optional=True),
         input_block("review_months", "Review every", static_select("value", INTERVALS, initial="12")),
-        input_block("last_reviewed", "Last reviewed", datepicker("value", initial=today), hint="The next review falls due one interval later."),
+        input_block(
+            "last_reviewed",
+            "Last reviewed",
+            datepicker("value", initial=today),
+            hint="The next review falls due one interval later.",
+        ),
     ]
-    return modal(ADD_CALLBACK, "Register document", blocks, submit="Register")
+    return modal(Callback.DOC_ADD, "Register document", blocks, submit="Register")
 
 
 def _name(doc: ControlledDocument) -> str:
@@ -62,10 +66,13 @@ def _seen(doc: ControlledDocument) -> str:
 
 
 def review_buttons(doc: ControlledDocument) -> dict[str, Any]:
-    return actions("doc_review", [
-        button("Reviewed, no change", NO_CHANGE_ACTION, _seen(doc), style="primary"),
-        button("Revised", REVISED_ACTION, _seen(doc)),
-    ])
+    return actions(
+        "doc_review",
+        [
+            button("Reviewed, no change", Action.DOC_REVIEWED_NO_CHANGE, _seen(doc), style="primary"),
+            button("Revised", Action.DOC_REVISED, _seen(doc)),
+        ],
+    )
 
 
 def review_due(doc: ControlledDocument, stage: str, today: date) -> Reply:
@@ -86,24 +93,51 @@ def escalation(doc: ControlledDocument, today: date) -> Reply:
 
 
 def reviewed(doc: ControlledDocument, review: DocumentReview) -> Reply:
-    did = "confirmed it as it is" if review.outcome == "no_change" else f"revised it ({safe(review.revision_before, 20)} → {safe(review.revision_after, 20)})"
+    did = (
+        "confirmed it as it is"
+        if review.outcome == "no_change"
+        else f"revised it ({safe(review.revision_before, 20)} → {safe(review.revision_after, 20)})"
+    )
     text = f":white_check_mark: {mention(review.reviewed_by)} reviewed {_name(doc)} on {review.reviewed_on:%d %b %Y} and {did}. Next review: *{doc.next_review:%d %b %Y}*."
     return Reply(text)
 
 
-def revise_modal(doc: ControlledDocument, groups: list[tuple[str, str]], due: date, clicked: tuple[str, str] | None = None) -> dict[str, Any]:
+def revise_modal(
+    doc: ControlledDocument, groups: list[tuple[str, str]], due: date, clicked: tuple[str, str] | None = None
+) -> dict[str, Any]:
     """The revise form; `clicked` is the review reminder it came from (redrawn once saved)."""
     blocks = [
         section(_name(doc)),
-        input_block("revision", "New revision", text_input("value", max_length=20, placeholder=f"after {doc.revision}")),
-        input_block("summary", "What changed", text_input("value", multiline=True, max_length=2000, placeholder="In two or three lines: what is new, what people must do differently")),
-        input_block("link", "Link", text_input("value", max_length=1000, initial=doc.link, placeholder="https://…"), optional=True),
-        input_block("training", "Training", checkboxes("value", [("Ask people to read and acknowledge the new revision", START_TRAINING)]), optional=True),
+        input_block(
+            "revision", "New revision", text_input("value", max_length=20, placeholder=f"after {doc.revision}")
+        ),
+        input_block(
+            "summary",
+            "What changed",
+            text_input(
+                "value",
+                multiline=True,
+                max_length=2000,
+                placeholder="In two or three lines: what is new, what people must do differently",
+            ),
+        ),
+        input_block(
+            "link",
+            "Link",
+            text_input("value", max_length=1000, initial=doc.link, placeholder="https://…"),
+            optional=True,
+        ),
+        input_block(
+            "training",
+            "Training",
+            checkboxes("value", [("Ask people to read and acknowledge the new revision", START_TRAINING)]),
+            optional=True,
+        ),
     ] + audience_inputs(groups, due, optional_due=True)
     origin: dict[str, Any] = {"document": doc.id, "seen": doc.next_review.isoformat()}
     if clicked:
         origin["clicked"] = list(clicked)
-    return modal(REVISE_CALLBACK, "Record a revision", blocks, submit="Save", private_metadata=json.dumps(origin))
+    return modal(Callback.DOC_REVISE, "Record a revision", blocks, submit="Save", private_metadata=json.dumps(origin))
 
 
 def _status(doc: ControlledDocument, today: date, notice: int) -> str:
@@ -121,23 +155,40 @@ def register(docs: list[ControlledDocument], today: date, notice: int, limit: in
     overdue = sum(1 for d in docs if d.next_review < today)
     text = f"Document register: {len(docs)} documents, {overdue} reviews overdue"
     lines = [f"{_status(d, today, notice)} · {_name(d)} · {mention(d.owner)}" for d in docs]
-    return Reply(text, [header("Document register"), section(capped_lines(lines, 2900, max_lines=limit)), context("Overdue and due soon first. `/doc SOP-012` shows one document with its reviews.")])
+    return Reply(
+        text,
+        [
+            header("Document register"),
+            section(capped_lines(lines, 2900, max_lines=limit)),
+            context("Overdue and due soon first. `/doc SOP-012` shows one document with its reviews."),
+        ],
+    )
 
 
-def document(doc: ControlledDocument, reviews: list[DocumentReview], today: date, notice: int, *, may_review: bool) -> Reply:
+def document(
+    doc: ControlledDocument, reviews: list[DocumentReview], today: date, notice: int, *, may_review: bool
+) -> Reply:
     lines = [
-        f"{r.reviewed_on:%d %b %Y} {mention(r.reviewed_by)} " + ("no change" if r.outcome == "no_change" else f"revised {safe(r.revision_before, 20)} → {safe(r.revision_after, 20)}")
+        f"{r.reviewed_on:%d %b %Y} {mention(r.reviewed_by)} "
+        + (
+            "no change"
+            if r.outcome == "no_change"
+            else f"revised {safe(r.revision_before, 20)} → {safe(r.revision_after, 20)}"
+        )
         + (f" ({r.training_number})" if r.training_number else "")
         for r in reviews
     ]
     blocks = [
         header(f"{doc.reference} rev {doc.revision}"),
-        section(f"{safe(doc.title, 150)}{_link(doc)}", fields=[
-            f"*Owner*\n{mention(doc.owner)}",
-            f"*Review*\nevery {doc.review_months} months",
-            f"*Last reviewed*\n{doc.last_reviewed:%d %b %Y}",
-            f"*Next review*\n{_status(doc, today, notice)}",
-        ]),
+        section(
+            f"{safe(doc.title, 150)}{_link(doc)}",
+            fields=[
+                f"*Owner*\n{mention(doc.owner)}",
+                f"*Review*\nevery {doc.review_months} months",
+                f"*Last reviewed*\n{doc.last_reviewed:%d %b %Y}",
+                f"*Next review*\n{_status(doc, today, notice)}",
+            ],
+        ),
         section("*Reviews*\n" + (capped_lines(lines, 2800) if lines else "None recorded in the bot yet.")),
     ]
     if may_review:

@@ -7,7 +7,6 @@ nonconformity from it (linked both ways). The figures at the bottom feed the dig
 
 from __future__ import annotations
 
-from bot.errors import Refused
 import logging
 import statistics
 from dataclasses import dataclass
@@ -16,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from bot.surfaces import cards
-from bot.feedback import blocks
 from bot.delivery.due import due_stage
-from bot.surfaces.mrkdwn import mention, safe
-from bot.nonconformity import RaiseForm, assignee_error
 from bot.delivery.outbox import Nudge, enqueue
-from bot.errors import NotAllowed
+from bot.errors import NotAllowed, Refused
+from bot.feedback import blocks
+from bot.nonconformity import RaiseForm, assignee_error
+from bot.surfaces import cards
+from bot.surfaces.mrkdwn import mention, safe
 from storage import feedback as store
 from storage import nonconformities as nc_store
 from storage import outbox as outbox_rows
@@ -38,7 +37,10 @@ log = logging.getLogger(__name__)
 RECORD_TYPE = "feedback"
 KINDS, RECEIVED_VIA = blocks.KINDS, blocks.RECEIVED_VIA
 CUSTOMER_MAX, PRODUCT_MAX, TEXT_MAX = 150, 150, 3000
-NEXT = {"received": ("responded", "record that the customer was answered"), "responded": ("resolved", "mark the complaint resolved")}
+NEXT = {
+    "received": ("responded", "record that the customer was answered"),
+    "responded": ("resolved", "mark the complaint resolved"),
+}
 
 
 @dataclass
@@ -65,7 +67,7 @@ class Entry:
     owner: str | None
 
 
-def check(ctx: "Context", form: FeedbackForm) -> tuple[dict[str, str], Entry | None]:
+def check(ctx: Context, form: FeedbackForm) -> tuple[dict[str, str], Entry | None]:
     """Errors keyed by the modal's block_id, or the entry to log."""
     errors: dict[str, str] = {}
     customer, product, text = ((v or "").strip() or None for v in (form.customer, form.product, form.text))
@@ -109,7 +111,7 @@ def check(ctx: "Context", form: FeedbackForm) -> tuple[dict[str, str], Entry | N
     return {}, Entry(form.kind, customer, product, form.received_via, rating, text, received, form.owner)
 
 
-def log_feedback(ctx: "Context", user: str, entry: Entry, capture_id: int | None = None) -> Feedback:
+def log_feedback(ctx: Context, user: str, entry: Entry, capture_id: int | None = None) -> Feedback:
     """Number and store the entry, with the logger's confirmation queued in the same transaction."""
     now = ctx.clock.now()
     complaint = entry.kind == "complaint"
@@ -121,23 +123,58 @@ def log_feedback(ctx: "Context", user: str, entry: Entry, capture_id: int | None
             session,
             Feedback(
                 number=next_number(session, "FB", now.astimezone(ctx.settings.zone).year),
-                kind=entry.kind, customer=entry.customer, product=entry.product, received_via=entry.received_via,
-                rating=entry.rating, text=entry.text, received_on=entry.received_on, logged_by=user, logged_at=now,
+                kind=entry.kind,
+                customer=entry.customer,
+                product=entry.product,
+                received_via=entry.received_via,
+                rating=entry.rating,
+                text=entry.text,
+                received_on=entry.received_on,
+                logged_by=user,
+                logged_at=now,
                 origin_id=capture.id if capture else None,
                 owner=(entry.owner or user) if complaint else None,
-                respond_by=entry.received_on + timedelta(days=ctx.settings.complaint_respond_days) if complaint else None,
+                respond_by=entry.received_on + timedelta(days=ctx.settings.complaint_respond_days)
+                if complaint
+                else None,
             ),
         )
         record_change(
-            session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=saved.number, action="logged",
-            after={"kind": saved.kind, "customer": saved.customer, "rating": saved.rating, "received_on": saved.received_on.isoformat(),
-                   "owner": saved.owner, "respond_by": saved.respond_by.isoformat() if saved.respond_by else None},
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=saved.number,
+            action="logged",
+            after={
+                "kind": saved.kind,
+                "customer": saved.customer,
+                "rating": saved.rating,
+                "received_on": saved.received_on.isoformat(),
+                "owner": saved.owner,
+                "respond_by": saved.respond_by.isoformat() if saved.respond_by else None,
+            },
         )
         thanks = blocks.confirmation(saved, ctx.settings.channel)
-        enqueue(session, Nudge(f"fblog:{saved.id}:logged", user, thanks.text, thanks.blocks, record_ref=saved.number, in_working_hours=False), now)
+        enqueue(
+            session,
+            Nudge(
+                f"fblog:{saved.id}:logged",
+                user,
+                thanks.text,
+                thanks.blocks,
+                record_ref=saved.number,
+                in_working_hours=False,
+            ),
+            now,
+        )
         if complaint and saved.owner != user:
             note = blocks.owner_assigned(saved)
-            enqueue(session, Nudge(f"fb:{saved.id}:assigned", saved.owner or user, note.text, note.blocks, record_ref=saved.number), now)
+            enqueue(
+                session,
+                Nudge(f"fb:{saved.id}:assigned", saved.owner or user, note.text, note.blocks, record_ref=saved.number),
+                now,
+            )
         return saved
 
 
@@ -150,12 +187,13 @@ def load(session: Session, feedback_id: int) -> tuple[Feedback, MessageCapture |
     return entry, capture, nc.number if nc else None
 
 
-def refresh_card(ctx: "Context", feedback_id: int) -> None:
+def refresh_card(ctx: Context, feedback_id: int) -> None:
     """Show a complaint's card as the record stands (post it the first time)."""
     with ctx.db.session() as session:
         entry, capture, nc_number = load(session, feedback_id)
     if entry.kind != "complaint":
         return
+
     def save(channel: str, ts: str, permalink: str | None) -> None:
         with ctx.db.session() as session:
             store.set_card(session, feedback_id, channel=channel, ts=ts, permalink=permalink)
@@ -169,7 +207,7 @@ def _thread(session: Session, entry: Feedback, event_id: int | None, text: str, 
     cards.tell_thread(session, f"fblog:{entry.id}:{event_id}", entry, entry.number, text, now)
 
 
-def advance(ctx: "Context", feedback_id: int, user: str) -> Feedback:
+def advance(ctx: Context, feedback_id: int, user: str) -> Feedback:
     """received → responded to the customer → resolved; by the complaint's owner or a QMS manager."""
     now = ctx.clock.now()
     manager = ctx.roles.is_manager(user)
@@ -179,23 +217,37 @@ def advance(ctx: "Context", feedback_id: int, user: str) -> Feedback:
             raise Refused(f"{entry.number} is already resolved. Nothing was changed.")
         after, doing = NEXT[entry.response]
         if user != entry.owner and not manager:
-            raise NotAllowed(f"Only the complaint's owner ({mention(entry.owner or '')}) or a QMS manager can {doing} for {entry.number}.")
+            raise NotAllowed(
+                f"Only the complaint's owner ({mention(entry.owner or '')}) or a QMS manager can {doing} for {entry.number}."
+            )
         before = entry.response
-        stamp = {"responded_at": now, "responded_by": user} if after == "responded" else {"resolved_at": now, "resolved_by": user}
+        stamp = (
+            {"responded_at": now, "responded_by": user}
+            if after == "responded"
+            else {"resolved_at": now, "resolved_by": user}
+        )
         if not store.move(session, entry, before, response=after, **stamp):
-            raise Refused(f"Already done: {entry.number} was moved on by someone else a moment ago. Nothing was changed.")
+            raise Refused(
+                f"Already done: {entry.number} was moved on by someone else a moment ago. Nothing was changed."
+            )
         if after == "responded":
             outbox_rows.cancel_pending(session, f"fb:{entry.id}:")
         event = record_change(
-            session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=entry.number, action=after,
-            before={"response": before}, after={"response": after},
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=entry.number,
+            action=after,
+            before={"response": before},
+            after={"response": after},
         )
         words = "answered the customer" if after == "responded" else "marked the complaint resolved"
         _thread(session, entry, event.id, f"{mention(user)} {words}.", now)
         return entry
 
 
-def nc_form(ctx: "Context", feedback_id: int) -> tuple[RaiseForm, int]:
+def nc_form(ctx: Context, feedback_id: int) -> tuple[RaiseForm, int]:
     """The NC form filled in from a complaint: source, the customer's words, a link back."""
     with ctx.db.session() as session:
         entry, _, nc_number = load(session, feedback_id)
@@ -214,25 +266,31 @@ def nc_form(ctx: "Context", feedback_id: int) -> tuple[RaiseForm, int]:
     return form, feedback_id
 
 
-def note_nc_raised(ctx: "Context", feedback_id: int, nc_number: str, user: str) -> None:
+def note_nc_raised(ctx: Context, feedback_id: int, nc_number: str, user: str) -> None:
     """The complaint's own trail and thread say which NC it became."""
     now = ctx.clock.now()
     with ctx.db.session() as session:
         entry, _, _ = load(session, feedback_id)
         event = record_change(
-            session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=entry.number, action="nc_raised", after={"nc": nc_number},
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=entry.number,
+            action="nc_raised",
+            after={"nc": nc_number},
         )
         _thread(session, entry, event.id, f":warning: {mention(user)} raised {nc_number} from this complaint.", now)
 
 
-def list_reply(ctx: "Context") -> Any:
+def list_reply(ctx: Context) -> Any:
     with ctx.db.session() as session:
         complaints = store.open_complaints(session)
         recent = store.recent(session, 10)
     return blocks.feedback_list(complaints, recent, ctx.today())
 
 
-def record_reply(ctx: "Context", number: str) -> Any:
+def record_reply(ctx: Context, number: str) -> Any:
     with ctx.db.session() as session:
         entry = store.by_number(session, number)
         if entry is None:
@@ -254,7 +312,16 @@ def complaint_nudges(session: Session, now: datetime, settings: Any) -> list[Nud
         stage = due_stage(entry.respond_by, local_today, settings)
         if stage:
             note = blocks.respond_reminder(entry, stage)
-            nudges.append(Nudge(f"fb:{entry.id}:{entry.respond_by:%Y%m%d}:{stage}", entry.owner, note.text, note.blocks, record_ref=entry.number, snoozable=True))
+            nudges.append(
+                Nudge(
+                    f"fb:{entry.id}:{entry.respond_by:%Y%m%d}:{stage}",
+                    entry.owner,
+                    note.text,
+                    note.blocks,
+                    record_ref=entry.number,
+                    snoozable=True,
+                )
+            )
     return nudges
 
 
@@ -288,7 +355,7 @@ def figures(session: Session, start: date, end: date, zone: tzinfo) -> Figures:
     )
 
 
-def stats_reply(ctx: "Context", days: int) -> Any:
+def stats_reply(ctx: Context, days: int) -> Any:
     end = ctx.today() + timedelta(days=1)
     start = end - timedelta(days=days)
     with ctx.db.session() as session:

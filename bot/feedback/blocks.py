@@ -6,6 +6,7 @@ import json
 from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
     Reply,
     actions,
@@ -25,32 +26,63 @@ from bot.surfaces.mrkdwn import mention, safe, unescape
 from storage.models import Feedback, MessageCapture
 
 if TYPE_CHECKING:
-    from bot.feedback import Figures, FeedbackForm
+    from bot.feedback import FeedbackForm, Figures
 
-LOG_CALLBACK = "feedback_log"
-RAISE_NC_ACTION = "feedback_raise_nc"
-ADVANCE_ACTION = "feedback_advance"
 RESPONSE_LABELS = {"received": "Received", "responded": "Customer answered", "resolved": "Resolved"}
 
 
 KINDS = {"complaint": "Complaint", "compliment": "Compliment", "suggestion": "Suggestion", "survey": "Survey response"}
-RECEIVED_VIA = {"email": "Email", "call": "Phone call", "meeting": "Meeting", "review_site": "Review site", "other": "Other"}
+RECEIVED_VIA = {
+    "email": "Email",
+    "call": "Phone call",
+    "meeting": "Meeting",
+    "review_site": "Review site",
+    "other": "Other",
+}
 
 
-def log_modal(form: "FeedbackForm", today: date, *, capture_id: int | None = None) -> dict[str, Any]:
-    rating = {"type": "number_input", "action_id": "value", "is_decimal_allowed": False, "min_value": "1", "max_value": "5"}
+def log_modal(form: FeedbackForm, today: date, *, capture_id: int | None = None) -> dict[str, Any]:
+    rating = {
+        "type": "number_input",
+        "action_id": "value",
+        "is_decimal_allowed": False,
+        "min_value": "1",
+        "max_value": "5",
+    }
     blocks = [
-        input_block("kind", "Kind", static_select("value", [(label, key) for key, label in KINDS.items()], initial=form.kind)),
-        input_block("customer", "Customer", text_input("value", max_length=150, initial=form.customer, placeholder="Name or account")),
-        input_block("product", "Product or service", text_input("value", max_length=150, initial=form.product), optional=True),
-        input_block("received_via", "How it arrived", static_select("value", [(label, key) for key, label in RECEIVED_VIA.items()], initial=form.received_via or "email")),
+        input_block(
+            "kind", "Kind", static_select("value", [(label, key) for key, label in KINDS.items()], initial=form.kind)
+        ),
+        input_block(
+            "customer",
+            "Customer",
+            text_input("value", max_length=150, initial=form.customer, placeholder="Name or account"),
+        ),
+        input_block(
+            "product", "Product or service", text_input("value", max_length=150, initial=form.product), optional=True
+        ),
+        input_block(
+            "received_via",
+            "How it arrived",
+            static_select(
+                "value", [(label, key) for key, label in RECEIVED_VIA.items()], initial=form.received_via or "email"
+            ),
+        ),
         input_block("rating", "Rating (1 to 5)", rating, optional=True, hint="Required for a survey response."),
-        input_block("text", "What the customer said", text_input("value", multiline=True, max_length=3000, initial=form.text)),
+        input_block(
+            "text", "What the customer said", text_input("value", multiline=True, max_length=3000, initial=form.text)
+        ),
         input_block("received_on", "Received on", datepicker("value", initial=today)),
-        input_block("owner", "Who answers the customer", users_select("value"), optional=True, hint="Complaints only. Leave empty to answer yourself."),
+        input_block(
+            "owner",
+            "Who answers the customer",
+            users_select("value"),
+            optional=True,
+            hint="Complaints only. Leave empty to answer yourself.",
+        ),
     ]
     metadata = json.dumps({"capture": capture_id}) if capture_id else ""
-    return modal(LOG_CALLBACK, "Log customer feedback", blocks, submit="Log", private_metadata=metadata)
+    return modal(Callback.FEEDBACK_LOG, "Log customer feedback", blocks, submit="Log", private_metadata=metadata)
 
 
 def _what(entry: Feedback) -> str:
@@ -62,7 +94,11 @@ def ref(entry: Feedback) -> str:
 
 
 def confirmation(entry: Feedback, qms_channel: str | None) -> Reply:
-    where = f" It is on its way to {mention(qms_channel)} for follow-up." if entry.kind == "complaint" and qms_channel else ""
+    where = (
+        f" It is on its way to {mention(qms_channel)} for follow-up."
+        if entry.kind == "complaint" and qms_channel
+        else ""
+    )
     return Reply(f"Thanks: logged *{entry.number}*, {_what(entry)}.{where}")
 
 
@@ -74,8 +110,18 @@ def owner_assigned(entry: Feedback) -> Reply:
 
 
 def respond_reminder(entry: Feedback, stage: str) -> Reply:
-    when = "today" if stage == "today" else (f"by {entry.respond_by:%a %d %b}" if stage.startswith("before") else f"since {entry.respond_by:%a %d %b} (*overdue*)")
-    return Reply(f":alarm_clock: The customer behind complaint *{ref(entry)}* ({safe(entry.customer, 150)}) is waiting for an answer {when}.")
+    when = (
+        "today"
+        if stage == "today"
+        else (
+            f"by {entry.respond_by:%a %d %b}"
+            if stage.startswith("before")
+            else f"since {entry.respond_by:%a %d %b} (*overdue*)"
+        )
+    )
+    return Reply(
+        f":alarm_clock: The customer behind complaint *{ref(entry)}* ({safe(entry.customer, 150)}) is waiting for an answer {when}."
+    )
 
 
 def _fields(entry: Feedback, today: date, zone: tzinfo) -> list[str]:
@@ -106,7 +152,9 @@ def _origin(capture: MessageCapture | None) -> list[dict[str, Any]]:
     return [context(f"Logged from {link}{quote}")]
 
 
-def complaint_card(entry: Feedback, capture: MessageCapture | None, nc_number: str | None, today: date, zone: tzinfo) -> Reply:
+def complaint_card(
+    entry: Feedback, capture: MessageCapture | None, nc_number: str | None, today: date, zone: tzinfo
+) -> Reply:
     blocks: list[dict[str, Any]] = [
         header(f"{entry.number} · Complaint from {entry.customer}"),
         section(f"*What the customer said*\n{safe(entry.text, 2900)}"),
@@ -117,14 +165,17 @@ def complaint_card(entry: Feedback, capture: MessageCapture | None, nc_number: s
     if nc_number:
         blocks.append(context(f":warning: Raised as nonconformity *{nc_number}*"))
     else:
-        buttons.append(button("Raise nonconformity", RAISE_NC_ACTION, str(entry.id), style="danger"))
+        buttons.append(button("Raise nonconformity", Action.FEEDBACK_RAISE_NC, str(entry.id), style="danger"))
     if entry.response == "received":
-        buttons.append(button("Customer answered", ADVANCE_ACTION, str(entry.id), style="primary"))
+        buttons.append(button("Customer answered", Action.FEEDBACK_ADVANCE, str(entry.id), style="primary"))
     elif entry.response == "responded":
-        buttons.append(button("Resolved", ADVANCE_ACTION, str(entry.id), style="primary"))
+        buttons.append(button("Resolved", Action.FEEDBACK_ADVANCE, str(entry.id), style="primary"))
     if buttons:
         blocks.append(actions("feedback_steps", buttons))
-    return Reply(f"{entry.number}: complaint from {safe(entry.customer, 150)} ({RESPONSE_LABELS[entry.response].lower()})", blocks)
+    return Reply(
+        f"{entry.number}: complaint from {safe(entry.customer, 150)} ({RESPONSE_LABELS[entry.response].lower()})",
+        blocks,
+    )
 
 
 def record(entry: Feedback, capture: MessageCapture | None, nc_number: str | None, today: date, zone: tzinfo) -> Reply:
@@ -147,13 +198,23 @@ def _line(entry: Feedback, today: date) -> str:
 
 def feedback_list(complaints: list[Feedback], recent: list[Feedback], today: date) -> Reply:
     blocks = [
-        section(f"*Open complaints* ({len(complaints)})\n" + (capped_lines([_line(e, today) for e in complaints], 2800, max_lines=15) if complaints else "_None._")),
-        section("*Latest feedback*\n" + (capped_lines([_line(e, today) for e in recent], 2800) if recent else "_Nothing logged yet. `/feedback` logs the first._")),
+        section(
+            f"*Open complaints* ({len(complaints)})\n"
+            + (capped_lines([_line(e, today) for e in complaints], 2800, max_lines=15) if complaints else "_None._")
+        ),
+        section(
+            "*Latest feedback*\n"
+            + (
+                capped_lines([_line(e, today) for e in recent], 2800)
+                if recent
+                else "_Nothing logged yet. `/feedback` logs the first._"
+            )
+        ),
     ]
     return Reply(f"Feedback: {len(complaints)} open complaints", blocks)
 
 
-def figures(found: "Figures", first: date, last: date) -> Reply:
+def figures(found: Figures, first: date, last: date) -> Reply:
     def show(value: float | None, unit: str = "") -> str:
         return "no data" if value is None else f"{value:g}{unit}"
 

@@ -9,7 +9,6 @@ through the outbox in the same transaction, and re-renders the card.
 
 from __future__ import annotations
 
-from bot.errors import Refused, AlreadyDone
 import logging
 import re
 from collections.abc import Callable
@@ -20,15 +19,27 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from bot.surfaces import cards
-from bot.nonconformity import blocks as nc_blocks
-from bot.surfaces.blocks import Reply
-from bot.workspace.config import SEVERITIES
 from bot.delivery.due import due_stage, manager_recipients
-from bot.nonconformity.lifecycle import ACTION_KINDS, ELSEWHERE, ROOT_CAUSE_METHODS, RULES, SOURCES, Status, Step, StepNotPossible, Who, can, next_status
-from bot.surfaces.mrkdwn import mention, safe
 from bot.delivery.outbox import Nudge, enqueue
-from bot.errors import NotAllowed
+from bot.errors import AlreadyDone, NotAllowed, Refused
+from bot.nonconformity import blocks as nc_blocks
+from bot.nonconformity.lifecycle import (
+    ACTION_KINDS,
+    ELSEWHERE,
+    ROOT_CAUSE_METHODS,
+    RULES,
+    SOURCES,
+    Status,
+    Step,
+    StepNotPossible,
+    Who,
+    can,
+    next_status,
+)
+from bot.surfaces import cards
+from bot.surfaces.blocks import Reply
+from bot.surfaces.mrkdwn import mention, safe
+from bot.workspace.config import SEVERITIES
 from storage import feedback as feedback_store
 from storage import nonconformities as store
 from storage import outbox as outbox_rows
@@ -107,7 +118,7 @@ def parse_date(value: str | None) -> date | None:
     return date.fromisoformat(value)
 
 
-def assignee_error(ctx: "Context", user_id: str | None) -> str | None:
+def assignee_error(ctx: Context, user_id: str | None) -> str | None:
     """Why this person cannot own an NC or an action, or None when they can."""
     if not user_id:
         return None
@@ -121,7 +132,7 @@ def assignee_error(ctx: "Context", user_id: str | None) -> str | None:
     return None
 
 
-def people_error(ctx: "Context", user_ids: list[str]) -> str | None:
+def people_error(ctx: Context, user_ids: list[str]) -> str | None:
     """Why one of these people cannot take part, or None. Up to ten are looked up one by one
     (users.info, Tier 4, cached); more from the workspace list (users.list, 200 a page,
     cached), so fifty people never cost fifty calls before the form is answered."""
@@ -139,7 +150,7 @@ def people_error(ctx: "Context", user_ids: list[str]) -> str | None:
     return None
 
 
-def due_date_error(ctx: "Context", raw: str | None) -> tuple[str | None, date | None]:
+def due_date_error(ctx: Context, raw: str | None) -> tuple[str | None, date | None]:
     try:
         due = parse_date(raw)
     except ValueError:
@@ -149,7 +160,7 @@ def due_date_error(ctx: "Context", raw: str | None) -> tuple[str | None, date | 
     return None, due
 
 
-def check_raise(ctx: "Context", form: RaiseForm) -> tuple[dict[str, str], Draft | None]:
+def check_raise(ctx: Context, form: RaiseForm) -> tuple[dict[str, str], Draft | None]:
     """Errors keyed by the modal's block_id (Slack's response_action: errors), or the draft."""
     title, description = _clean(form.title), _clean(form.description)
     supplier, clause, containment = _clean(form.supplier), _clean(form.iso_clause), _clean(form.containment)
@@ -182,10 +193,12 @@ def check_raise(ctx: "Context", form: RaiseForm) -> tuple[dict[str, str], Draft 
     if errors:
         return errors, None
     assert title and description and form.severity and form.source and form.process
-    return {}, Draft(title, description, form.severity, form.source, form.process, supplier, clause, containment, form.owner, due)
+    return {}, Draft(
+        title, description, form.severity, form.source, form.process, supplier, clause, containment, form.owner, due
+    )
 
 
-def default_owner(ctx: "Context", process: str, reporter: str) -> str:
+def default_owner(ctx: Context, process: str, reporter: str) -> str:
     """The process owner, else a QMS manager, else the person who raised it."""
     owner = ctx.settings.process_owner(process)
     if owner:
@@ -203,18 +216,38 @@ Link = Callable[[Session, Nonconformity], Any]
 
 
 def raise_nc(
-    ctx: "Context", reporter: str, draft: Draft, capture_id: int | None = None, complaint_id: int | None = None, link: Link | None = None,
+    ctx: Context,
+    reporter: str,
+    draft: Draft,
+    capture_id: int | None = None,
+    complaint_id: int | None = None,
+    link: Link | None = None,
 ) -> Nonconformity:
     """Number and store a new NC; `complaint_id` links it to the customer complaint it came from,
     `link` ties it to another record (an audit's checklist line) in the same transaction."""
     owner = draft.owner or default_owner(ctx, draft.process, reporter)  # may ask Slack: outside the transaction
     with ctx.db.session() as session:
-        return add_nc(session, ctx, reporter, replace(draft, owner=owner), capture_id=capture_id, complaint_id=complaint_id, link=link)
+        return add_nc(
+            session,
+            ctx,
+            reporter,
+            replace(draft, owner=owner),
+            capture_id=capture_id,
+            complaint_id=complaint_id,
+            link=link,
+        )
 
 
 def add_nc(
-    session: Session, ctx: "Context", reporter: str, draft: Draft, *,
-    capture_id: int | None = None, complaint_id: int | None = None, link: Link | None = None, origin: str | None = None,
+    session: Session,
+    ctx: Context,
+    reporter: str,
+    draft: Draft,
+    *,
+    capture_id: int | None = None,
+    complaint_id: int | None = None,
+    link: Link | None = None,
+    origin: str | None = None,
 ) -> Nonconformity:
     """Store an NC inside the caller's transaction (`draft.owner` already chosen), with its
     trail and its announcements; `origin` names the record it came from on the trail."""
@@ -253,7 +286,9 @@ def add_nc(
             raise Refused("That complaint no longer exists; raise the NC from `/nc` instead.")
         # Once per complaint: two people raising it at the same moment make one NC.
         if not feedback_store.link_nc(session, complaint_id, nc.id):  # type: ignore[arg-type]
-            raise AlreadyDone(f"Already done: {complaint.number} was raised as an NC a moment ago. Nothing was changed.")
+            raise AlreadyDone(
+                f"Already done: {complaint.number} was raised as an NC a moment ago. Nothing was changed."
+            )
     linked_to = link(session, nc) if link else None
     record_change(
         session,
@@ -287,14 +322,25 @@ def add_nc(
 
 def _announcements(nc: Nonconformity, qms_channel: str | None, *, card_failed: bool = False) -> list[Nudge]:
     confirmation = nc_blocks.raised_confirmation(nc, qms_channel if card_failed else None)
-    nudges = [Nudge(f"nclog:{nc.id}:raised", nc.reporter, confirmation.text, confirmation.blocks, record_ref=nc.number, in_working_hours=False)]
+    nudges = [
+        Nudge(
+            f"nclog:{nc.id}:raised",
+            nc.reporter,
+            confirmation.text,
+            confirmation.blocks,
+            record_ref=nc.number,
+            in_working_hours=False,
+        )
+    ]
     if nc.owner != nc.reporter:
         assigned = nc_blocks.owner_assigned(nc)
-        nudges.append(Nudge(f"nc:{nc.id}:assigned:{nc.owner}", nc.owner, assigned.text, assigned.blocks, record_ref=nc.number))
+        nudges.append(
+            Nudge(f"nc:{nc.id}:assigned:{nc.owner}", nc.owner, assigned.text, assigned.blocks, record_ref=nc.number)
+        )
     return nudges
 
 
-def announce_raised(ctx: "Context", nc_id: int) -> Nonconformity:
+def announce_raised(ctx: Context, nc_id: int) -> Nonconformity:
     """Post the card, then tell the owner and confirm to the reporter (through the outbox)."""
     nc = refresh_card(ctx, nc_id)
     now = ctx.clock.now()
@@ -313,7 +359,7 @@ def _similar_titles(a: str, b: str) -> bool:
     return overlap >= 0.5 or SequenceMatcher(None, a.casefold(), b.casefold()).ratio() >= SIMILAR_TITLE + 0.15
 
 
-def possible_recurrence(session: Session, ctx: "Context", draft: Draft, now: datetime) -> Nonconformity | None:
+def possible_recurrence(session: Session, ctx: Context, draft: Draft, now: datetime) -> Nonconformity | None:
     """A closed NC of the same process in the recurrence window with a similar title or the same clause."""
     since = now - timedelta(days=round(ctx.settings.recurrence_months * 365.25 / 12))
     for earlier in store.closed_since(session, draft.process, since):
@@ -352,23 +398,32 @@ def load_record(session: Session, nc: Nonconformity) -> Record:
     )
 
 
-def refresh_card(ctx: "Context", nc_id: int) -> Nonconformity:
+def refresh_card(ctx: Context, nc_id: int) -> Nonconformity:
     """Draw the NC's card from the record (see bot.surfaces.cards)."""
     with ctx.db.session() as session:
         nc = store.get(session, nc_id)
         assert nc is not None
         record = load_record(session, nc)
+
     def save(channel: str, ts: str, permalink: str | None) -> None:
         with ctx.db.session() as session:
             store.set_card(session, nc_id, channel=channel, ts=ts, permalink=permalink)
         nc.card_channel, nc.card_ts, nc.card_permalink = channel, ts, permalink
 
     reply = nc_blocks.card(record, ctx.today(), ctx.settings)
-    cards.show(ctx, reply, channel=nc.card_channel, ts=nc.card_ts, post_to=ctx.settings.channel or nc.owner, save=save, what=nc.number)
+    cards.show(
+        ctx,
+        reply,
+        channel=nc.card_channel,
+        ts=nc.card_ts,
+        post_to=ctx.settings.channel or nc.owner,
+        save=save,
+        what=nc.number,
+    )
     return nc
 
 
-def refresh_cards(ctx: "Context", *nc_ids: int | None) -> None:
+def refresh_cards(ctx: Context, *nc_ids: int | None) -> None:
     for nc_id in dict.fromkeys(i for i in nc_ids if i):
         refresh_card(ctx, nc_id)
 
@@ -385,12 +440,20 @@ def _post_in_thread(session: Session, nc: Nonconformity, event_id: int | None, t
 # --- who may, and what already happened -----------------------------------------------------
 
 
-def _managers_named(ctx: "Context") -> str:
+def _managers_named(ctx: Context) -> str:
     ids = ctx.settings.manager_ids
     return f" ({', '.join(mention(m) for m in ids[:5])})" if ids else ""
 
 
-def _check_who(ctx: "Context", nc: Nonconformity, step: Step, user: str, manager: bool, action: CorrectiveAction | None, actions: list[CorrectiveAction]) -> None:
+def _check_who(
+    ctx: Context,
+    nc: Nonconformity,
+    step: Step,
+    user: str,
+    manager: bool,
+    action: CorrectiveAction | None,
+    actions: list[CorrectiveAction],
+) -> None:
     rule = RULES[step]
     doing = rule.doing.format(nc=nc.number)
     managers = f"a QMS manager{_managers_named(ctx)}"
@@ -421,16 +484,24 @@ def _already(session: Session, nc: Nonconformity, what: str | None = None) -> Al
 
 
 def _action_already_done(nc: Nonconformity, action: CorrectiveAction) -> AlreadyDone:
-    return AlreadyDone(f"Already done by {mention(action.done_by or '')}: {nc.number}/A{action.seq} is marked done. Nothing was changed.")
+    return AlreadyDone(
+        f"Already done by {mention(action.done_by or '')}: {nc.number}/A{action.seq} is marked done. Nothing was changed."
+    )
 
 
-def _log_refusal(ctx: "Context", nc_number: str, user: str, step: str, message: str) -> None:
+def _log_refusal(ctx: Context, nc_number: str, user: str, step: str, message: str) -> None:
     """Refused attempts go on the record's trail too: an auditor may ask who tried what."""
     log.info("refused %s on %s for %s", step, nc_number, user)
     with ctx.db.session() as session:
         record_change(
-            session, at=ctx.clock.now(), actor=user, record_type=RECORD_TYPE, record_ref=nc_number,
-            action="refused", after={"step": step}, note=message,
+            session,
+            at=ctx.clock.now(),
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=nc_number,
+            action="refused",
+            after={"step": step},
+            note=message,
         )
 
 
@@ -442,8 +513,14 @@ class Guarded:
 
 
 def _guard(
-    session: Session, ctx: "Context", nc_id: int, step: Step, user: str, manager: bool,
-    action_id: int | None = None, seen_version: int | None = None,
+    session: Session,
+    ctx: Context,
+    nc_id: int,
+    step: Step,
+    user: str,
+    manager: bool,
+    action_id: int | None = None,
+    seen_version: int | None = None,
 ) -> Guarded:
     nc = store.get(session, nc_id)
     if nc is None:
@@ -464,7 +541,9 @@ def _guard(
     _check_who(ctx, nc, step, user, manager, action, actions)
     if seen_version is not None and seen_version != nc.version:
         # The decision was taken on what the form showed; the NC has moved on since.
-        raise Refused(f"{nc.number} changed after this form was opened (last by {_last_actor(session, nc)}); close it and open it again from the card.")
+        raise Refused(
+            f"{nc.number} changed after this form was opened (last by {_last_actor(session, nc)}); close it and open it again from the card."
+        )
     return Guarded(nc, actions, action)
 
 
@@ -473,7 +552,7 @@ def _last_actor(session: Session, nc: Nonconformity) -> str:
     return mention(events[-1].actor) if events else "someone"
 
 
-def check_step(ctx: "Context", nc_id: int, step: Step, user: str, action_id: int | None = None) -> Record:
+def check_step(ctx: Context, nc_id: int, step: Step, user: str, action_id: int | None = None) -> Record:
     """On the button click, before the modal opens: may `user` take `step` now?"""
     manager = ctx.roles.is_manager(user)  # may ask Slack (a user group): outside the transaction
     try:
@@ -485,7 +564,7 @@ def check_step(ctx: "Context", nc_id: int, step: Step, user: str, action_id: int
         raise
 
 
-def _number_of(ctx: "Context", nc_id: int) -> str:
+def _number_of(ctx: Context, nc_id: int) -> str:
     with ctx.db.session() as session:
         nc = store.get(session, nc_id)
         return nc.number if nc else f"nc-{nc_id}"
@@ -503,7 +582,15 @@ def _move(session: Session, nc: Nonconformity, step: Step, now: datetime, **valu
     return before, after.value
 
 
-def _take(ctx: "Context", nc_id: int, step: Step, user: str, work: Any, action_id: int | None = None, seen_version: int | None = None) -> Nonconformity:
+def _take(
+    ctx: Context,
+    nc_id: int,
+    step: Step,
+    user: str,
+    work: Any,
+    action_id: int | None = None,
+    seen_version: int | None = None,
+) -> Nonconformity:
     """Guard, then do `work(session, guarded, now)` in one transaction.
 
     The card is re-rendered by the caller (`refresh_cards`) after it has answered Slack:
@@ -522,35 +609,80 @@ def _take(ctx: "Context", nc_id: int, step: Step, user: str, work: Any, action_i
     return nc
 
 
-def _audit(session: Session, nc: Nonconformity, user: str, now: datetime, action: str, before: dict[str, Any], after: dict[str, Any], note: str | None = None) -> int | None:
+def _audit(
+    session: Session,
+    nc: Nonconformity,
+    user: str,
+    now: datetime,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    note: str | None = None,
+) -> int | None:
     return record_change(
-        session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=nc.number,
-        action=action, before=before, after=after, note=note,
+        session,
+        at=now,
+        actor=user,
+        record_type=RECORD_TYPE,
+        record_ref=nc.number,
+        action=action,
+        before=before,
+        after=after,
+        note=note,
     ).id
 
 
 # --- the steps ---------------------------------------------------------------------------
 
 
-def contain(ctx: "Context", nc_id: int, user: str, text: str) -> Nonconformity:
+def contain(ctx: Context, nc_id: int, user: str, text: str) -> Nonconformity:
     def work(session: Session, g: Guarded, now: datetime) -> None:
         old = g.nc.containment
         before, after = _move(session, g.nc, Step.CONTAIN, now, containment=text)
-        event = _audit(session, g.nc, user, now, "contained", {"status": before, "containment": old}, {"status": after, "containment": text})
-        _post_in_thread(session, g.nc, event, f":shield: {mention(user)} recorded containment:\n{safe(text, 2800)}", now)
+        event = _audit(
+            session,
+            g.nc,
+            user,
+            now,
+            "contained",
+            {"status": before, "containment": old},
+            {"status": after, "containment": text},
+        )
+        _post_in_thread(
+            session, g.nc, event, f":shield: {mention(user)} recorded containment:\n{safe(text, 2800)}", now
+        )
 
     return _take(ctx, nc_id, Step.CONTAIN, user, work)
 
 
-def record_root_cause(ctx: "Context", nc_id: int, user: str, method: str, cause: str, elsewhere: str, elsewhere_note: str | None) -> Nonconformity:
+def record_root_cause(
+    ctx: Context, nc_id: int, user: str, method: str, cause: str, elsewhere: str, elsewhere_note: str | None
+) -> Nonconformity:
     def work(session: Session, g: Guarded, now: datetime) -> None:
-        old = {"root_cause_method": g.nc.root_cause_method, "root_cause": g.nc.root_cause, "occurs_elsewhere": g.nc.occurs_elsewhere}
+        old = {
+            "root_cause_method": g.nc.root_cause_method,
+            "root_cause": g.nc.root_cause,
+            "occurs_elsewhere": g.nc.occurs_elsewhere,
+        }
         before, after = _move(
-            session, g.nc, Step.RECORD_ROOT_CAUSE, now,
-            root_cause_method=method, root_cause=cause, occurs_elsewhere=elsewhere, elsewhere_note=elsewhere_note,
+            session,
+            g.nc,
+            Step.RECORD_ROOT_CAUSE,
+            now,
+            root_cause_method=method,
+            root_cause=cause,
+            occurs_elsewhere=elsewhere,
+            elsewhere_note=elsewhere_note,
         )
-        new = {"root_cause_method": method, "root_cause": cause, "occurs_elsewhere": elsewhere, "elsewhere_note": elsewhere_note}
-        event = _audit(session, g.nc, user, now, "root_cause_found", {"status": before, **old}, {"status": after, **new})
+        new = {
+            "root_cause_method": method,
+            "root_cause": cause,
+            "occurs_elsewhere": elsewhere,
+            "elsewhere_note": elsewhere_note,
+        }
+        event = _audit(
+            session, g.nc, user, now, "root_cause_found", {"status": before, **old}, {"status": after, **new}
+        )
         where = f" — {safe(elsewhere_note, 500)}" if elsewhere_note else ""
         text = (
             f":mag: {mention(user)} recorded the root cause ({ROOT_CAUSE_METHODS[method]}):\n{safe(cause, 2400)}\n"
@@ -569,7 +701,9 @@ class ActionForm:
     due_date: str | None = None
 
 
-def check_action(ctx: "Context", form: ActionForm) -> tuple[dict[str, str], tuple[str, str, str | None, date | None] | None]:
+def check_action(
+    ctx: Context, form: ActionForm
+) -> tuple[dict[str, str], tuple[str, str, str | None, date | None] | None]:
     errors: dict[str, str] = {}
     description = _clean(form.description)
     if form.kind not in ACTION_KINDS:
@@ -589,7 +723,16 @@ def check_action(ctx: "Context", form: ActionForm) -> tuple[dict[str, str], tupl
     return {}, (form.kind, description, form.owner, due)
 
 
-def add_action(ctx: "Context", nc_id: int, user: str, submission: str, kind: str, description: str, owner: str | None, due: date | None) -> Nonconformity:
+def add_action(
+    ctx: Context,
+    nc_id: int,
+    user: str,
+    submission: str,
+    kind: str,
+    description: str,
+    owner: str | None,
+    due: date | None,
+) -> Nonconformity:
     def work(session: Session, g: Guarded, now: datetime) -> None:
         # The status compare-and-set comes first: it locks the NC row, so concurrent
         # additions queue and number their actions A1, A2, … without clashing.
@@ -597,27 +740,51 @@ def add_action(ctx: "Context", nc_id: int, user: str, submission: str, kind: str
         action = store.add_action(
             session,
             {
-                "nc_id": g.nc.id, "submission": submission, "kind": kind, "description": description,
-                "owner": owner or g.nc.owner, "due_date": due or max(g.nc.due_date, ctx.today()),
-                "status": "open", "created_by": user, "created_at": now,
+                "nc_id": g.nc.id,
+                "submission": submission,
+                "kind": kind,
+                "description": description,
+                "owner": owner or g.nc.owner,
+                "due_date": due or max(g.nc.due_date, ctx.today()),
+                "status": "open",
+                "created_by": user,
+                "created_at": now,
             },
         )
         if action is None:
             raise AlreadyDone("This action was already added (the form was sent twice). Nothing was changed.")
         outbox_rows.cancel_pending(session, f"nc:{g.nc.id}:verify:")  # open actions again: nothing to verify yet
         event = _audit(
-            session, g.nc, user, now, "action_added", {"status": before},
-            {"status": after, "action": f"A{action.seq}", "kind": kind, "description": description, "owner": action.owner, "due_date": action.due_date.isoformat()},
+            session,
+            g.nc,
+            user,
+            now,
+            "action_added",
+            {"status": before},
+            {
+                "status": after,
+                "action": f"A{action.seq}",
+                "kind": kind,
+                "description": description,
+                "owner": action.owner,
+                "due_date": action.due_date.isoformat(),
+            },
         )
-        _post_in_thread(session, g.nc, event, f":hammer_and_wrench: {mention(user)} added {nc_blocks.action_added(action)}", now)
+        _post_in_thread(
+            session, g.nc, event, f":hammer_and_wrench: {mention(user)} added {nc_blocks.action_added(action)}", now
+        )
         if action.owner != user:
             note = nc_blocks.action_assigned(g.nc, action)
-            enqueue(session, Nudge(f"nca:{action.id}:assigned", action.owner, note.text, note.blocks, record_ref=g.nc.number), now)
+            enqueue(
+                session,
+                Nudge(f"nca:{action.id}:assigned", action.owner, note.text, note.blocks, record_ref=g.nc.number),
+                now,
+            )
 
     return _take(ctx, nc_id, Step.ADD_ACTION, user, work)
 
 
-def complete_action(ctx: "Context", nc_id: int, action_id: int, user: str, evidence: str) -> Nonconformity:
+def complete_action(ctx: Context, nc_id: int, action_id: int, user: str, evidence: str) -> Nonconformity:
     def work(session: Session, g: Guarded, now: datetime) -> None:
         assert g.action is not None
         # Lock the NC first, so two actions finished at once still see each other and the
@@ -630,21 +797,40 @@ def complete_action(ctx: "Context", nc_id: int, action_id: int, user: str, evide
             raise _action_already_done(g.nc, g.action)
         outbox_rows.cancel_pending(session, f"nca:{g.action.id}:")
         event = _audit(
-            session, g.nc, user, now, "action_done", {"action": f"A{g.action.seq}", "status": "open"},
+            session,
+            g.nc,
+            user,
+            now,
+            "action_done",
+            {"action": f"A{g.action.seq}", "status": "open"},
             {"action": f"A{g.action.seq}", "status": "done", "evidence": evidence},
         )
-        _post_in_thread(session, g.nc, event, f":white_check_mark: {mention(user)} marked A{g.action.seq} done. Evidence:\n{safe(evidence, 2600)}", now)
+        _post_in_thread(
+            session,
+            g.nc,
+            event,
+            f":white_check_mark: {mention(user)} marked A{g.action.seq} done. Evidence:\n{safe(evidence, 2600)}",
+            now,
+        )
         if store.open_actions_count(session, g.nc.id) == 0:
             before, after = _move(session, g.nc, Step.COMPLETE_ACTIONS, now, actions_done_at=now)
             outbox_rows.cancel_pending(session, f"nc:{g.nc.id}:owner:")
             outbox_rows.cancel_pending(session, f"nc:{g.nc.id}:escalate:")
             event = _audit(session, g.nc, user, now, "actions_done", {"status": before}, {"status": after})
-            _post_in_thread(session, g.nc, event, ":checkered_flag: All actions are done; the effectiveness check is next (a QMS manager who did none of the actions).", now)
+            _post_in_thread(
+                session,
+                g.nc,
+                event,
+                ":checkered_flag: All actions are done; the effectiveness check is next (a QMS manager who did none of the actions).",
+                now,
+            )
 
     return _take(ctx, nc_id, Step.COMPLETE_ACTIONS, user, work, action_id)
 
 
-def verify(ctx: "Context", nc_id: int, user: str, effective: bool, note: str | None, seen_version: int | None = None) -> Nonconformity:
+def verify(
+    ctx: Context, nc_id: int, user: str, effective: bool, note: str | None, seen_version: int | None = None
+) -> Nonconformity:
     step = Step.VERIFY_EFFECTIVE if effective else Step.VERIFY_NOT_EFFECTIVE
 
     def work(session: Session, g: Guarded, now: datetime) -> None:
@@ -653,16 +839,29 @@ def verify(ctx: "Context", nc_id: int, user: str, effective: bool, note: str | N
             text = f":white_check_mark: {mention(user)} verified the actions as *effective*."
         else:
             before, after = _move(
-                session, g.nc, step, now, verified_by=None, verified_at=None, verification_note=note,
-                failed_verifications=g.nc.failed_verifications + 1, actions_done_at=None,
+                session,
+                g.nc,
+                step,
+                now,
+                verified_by=None,
+                verified_at=None,
+                verification_note=note,
+                failed_verifications=g.nc.failed_verifications + 1,
+                actions_done_at=None,
             )
             text = f":x: {mention(user)} found the actions *not effective*; the NC goes back to root cause analysis."
         if note:
             text += f"\n{safe(note, 2500)}"
         outbox_rows.cancel_pending(session, f"nc:{g.nc.id}:verify:")
         event = _audit(
-            session, g.nc, user, now, "effectiveness_verified" if effective else "effectiveness_not_verified",
-            {"status": before}, {"status": after, "effective": effective}, note,
+            session,
+            g.nc,
+            user,
+            now,
+            "effectiveness_verified" if effective else "effectiveness_not_verified",
+            {"status": before},
+            {"status": after, "effective": effective},
+            note,
         )
         _post_in_thread(session, g.nc, event, text, now)
 
@@ -676,7 +875,7 @@ def _stop_all_nudges(session: Session, nc: Nonconformity) -> None:
         outbox_rows.cancel_pending(session, f"nca:{action.id}:")
 
 
-def close(ctx: "Context", nc_id: int, user: str, seen_version: int | None = None) -> Nonconformity:
+def close(ctx: Context, nc_id: int, user: str, seen_version: int | None = None) -> Nonconformity:
     def work(session: Session, g: Guarded, now: datetime) -> None:
         before, after = _move(session, g.nc, Step.CLOSE, now, closed_by=user, closed_at=now)
         _stop_all_nudges(session, g.nc)
@@ -686,17 +885,23 @@ def close(ctx: "Context", nc_id: int, user: str, seen_version: int | None = None
     return _take(ctx, nc_id, Step.CLOSE, user, work, seen_version=seen_version)
 
 
-def cancel(ctx: "Context", nc_id: int, user: str, reason: str) -> Nonconformity:
+def cancel(ctx: Context, nc_id: int, user: str, reason: str) -> Nonconformity:
     def work(session: Session, g: Guarded, now: datetime) -> None:
         before, after = _move(session, g.nc, Step.CANCEL, now, cancel_reason=reason, closed_by=user, closed_at=now)
         _stop_all_nudges(session, g.nc)
         event = _audit(session, g.nc, user, now, "cancelled", {"status": before}, {"status": after}, reason)
-        _post_in_thread(session, g.nc, event, f":no_entry_sign: {mention(user)} cancelled {g.nc.number}: not a nonconformity.\n{safe(reason, 2500)}", now)
+        _post_in_thread(
+            session,
+            g.nc,
+            event,
+            f":no_entry_sign: {mention(user)} cancelled {g.nc.number}: not a nonconformity.\n{safe(reason, 2500)}",
+            now,
+        )
 
     return _take(ctx, nc_id, Step.CANCEL, user, work)
 
 
-def settle_recurrence(ctx: "Context", nc_id: int, user: str, link: bool) -> Nonconformity:
+def settle_recurrence(ctx: Context, nc_id: int, user: str, link: bool) -> Nonconformity:
     """A QMS manager links a possible recurrence (questioning the earlier NC's effectiveness) or dismisses it.
 
     Both cards change when linked: refresh `cards_touched(nc)`.
@@ -713,17 +918,33 @@ def settle_recurrence(ctx: "Context", nc_id: int, user: str, link: bool) -> Nonc
             raise Refused("That NC no longer exists.")
         earlier_id = nc.possible_recurrence_of
         earlier = store.get(session, earlier_id) if earlier_id else None
-        if earlier is None or not store.set_recurrence(session, nc_id, possible=None, linked=earlier_id if link else None, now=now):
+        if earlier is None or not store.set_recurrence(
+            session, nc_id, possible=None, linked=earlier_id if link else None, now=now
+        ):
             raise _already(session, nc, "whether this is a recurrence was already decided")
         session.refresh(nc)
         if link:
             event = _audit(session, nc, user, now, "recurrence_linked", {}, {"recurrence_of": earlier.number})
-            _post_in_thread(session, nc, event, f":repeat: {mention(user)} linked {nc.number} as a recurrence of {earlier.number}.", now)
+            _post_in_thread(
+                session,
+                nc,
+                event,
+                f":repeat: {mention(user)} linked {nc.number} as a recurrence of {earlier.number}.",
+                now,
+            )
             event = _audit(session, earlier, user, now, "effectiveness_questioned", {}, {"recurred_as": nc.number})
-            _post_in_thread(session, earlier, event, f":warning: {nc.number} was linked as a recurrence of this NC: the effectiveness of its actions is in question again.", now)
+            _post_in_thread(
+                session,
+                earlier,
+                event,
+                f":warning: {nc.number} was linked as a recurrence of this NC: the effectiveness of its actions is in question again.",
+                now,
+            )
         else:
             event = _audit(session, nc, user, now, "recurrence_dismissed", {}, {"not_a_recurrence_of": earlier.number})
-            _post_in_thread(session, nc, event, f"{mention(user)} decided {nc.number} is not a recurrence of {earlier.number}.", now)
+            _post_in_thread(
+                session, nc, event, f"{mention(user)} decided {nc.number} is not a recurrence of {earlier.number}.", now
+            )
     return nc
 
 
@@ -765,28 +986,33 @@ def check_verification(result: str | None, note: str | None) -> dict[str, str]:
 # --- finding things ----------------------------------------------------------------------
 
 
-def list_reply(ctx: "Context", user: str, which: str) -> Reply:
+def list_reply(ctx: Context, user: str, which: str) -> Reply:
     """The first LIST_LIMIT, newest first, and how many there are: counted in the database,
     so a register of a million NCs never loads its open ones to show fifteen."""
     with ctx.db.session() as session:
         if which == "open":
             found, total = store.active(session, limit=LIST_LIMIT), store.count_active(session)
         elif which == "overdue":
-            found, total = store.overdue(session, ctx.today(), limit=LIST_LIMIT), store.count_active(session, overdue_on=ctx.today())
+            found, total = (
+                store.overdue(session, ctx.today(), limit=LIST_LIMIT),
+                store.count_active(session, overdue_on=ctx.today()),
+            )
         else:
             found = store.involving(session, user)
             total = len(found)
     return nc_blocks.nc_list(which, found, ctx.today(), LIST_LIMIT, total)
 
 
-def record_reply(ctx: "Context", number: str) -> Reply:
+def record_reply(ctx: Context, number: str) -> Reply:
     with ctx.db.session() as session:
         nc = store.by_number(session, number)
         if nc is None:
             return Reply(f"There is no {safe(number.upper(), 40)}. `/nc list open` shows the open ones.")
         record = load_record(session, nc)
         # Snoozed reminders about the NC are on its trail too (record type "nudge").
-        events = sorted(history(session, RECORD_TYPE, nc.number) + history(session, "nudge", nc.number), key=lambda e: e.id or 0)
+        events = sorted(
+            history(session, RECORD_TYPE, nc.number) + history(session, "nudge", nc.number), key=lambda e: e.id or 0
+        )
     return nc_blocks.record_with_history(record, events, ctx.today(), ctx.settings)
 
 
@@ -804,22 +1030,69 @@ def nc_nudges(session: Session, now: datetime, settings: Any) -> list[Nudge]:
             stage = due_stage(nc.due_date, local_today, settings)
             if stage:
                 reply = nc_blocks.nc_reminder(nc, stage, local_today)
-                nudges.append(Nudge(f"nc:{nc.id}:owner:{nc.due_date:%Y%m%d}:{stage}", nc.owner, reply.text, reply.blocks, record_ref=nc.number, snoozable=True))
+                nudges.append(
+                    Nudge(
+                        f"nc:{nc.id}:owner:{nc.due_date:%Y%m%d}:{stage}",
+                        nc.owner,
+                        reply.text,
+                        reply.blocks,
+                        record_ref=nc.number,
+                        snoozable=True,
+                    )
+                )
             if (local_today - nc.due_date).days >= settings.escalate_after_days:
                 reply = nc_blocks.escalation(nc, None, local_today)
                 for manager in escalate_to:
-                    nudges.append(Nudge(f"nc:{nc.id}:escalate:{nc.due_date:%Y%m%d}:{nc.failed_verifications}:{manager}", manager, reply.text, reply.blocks, record_ref=nc.number))
-        if status is Status.ACTIONS_DONE and nc.actions_done_at and now >= nc.actions_done_at + timedelta(days=settings.verify_after_days):
+                    nudges.append(
+                        Nudge(
+                            f"nc:{nc.id}:escalate:{nc.due_date:%Y%m%d}:{nc.failed_verifications}:{manager}",
+                            manager,
+                            reply.text,
+                            reply.blocks,
+                            record_ref=nc.number,
+                        )
+                    )
+        if (
+            status is Status.ACTIONS_DONE
+            and nc.actions_done_at
+            and now >= nc.actions_done_at + timedelta(days=settings.verify_after_days)
+        ):
             reply = nc_blocks.verification_due(nc)
             for manager in escalate_to:
-                nudges.append(Nudge(f"nc:{nc.id}:verify:{nc.actions_done_at:%Y%m%d%H%M%S}:{manager}", manager, reply.text, reply.blocks, record_ref=nc.number, snoozable=True))
+                nudges.append(
+                    Nudge(
+                        f"nc:{nc.id}:verify:{nc.actions_done_at:%Y%m%d%H%M%S}:{manager}",
+                        manager,
+                        reply.text,
+                        reply.blocks,
+                        record_ref=nc.number,
+                        snoozable=True,
+                    )
+                )
     for action, nc in store.open_actions(session, share_lock=True):
         stage = due_stage(action.due_date, local_today, settings)
         if stage:
             reply = nc_blocks.action_reminder(nc, action, stage, local_today)
-            nudges.append(Nudge(f"nca:{action.id}:{action.due_date:%Y%m%d}:{stage}", action.owner, reply.text, reply.blocks, record_ref=nc.number, snoozable=True))
+            nudges.append(
+                Nudge(
+                    f"nca:{action.id}:{action.due_date:%Y%m%d}:{stage}",
+                    action.owner,
+                    reply.text,
+                    reply.blocks,
+                    record_ref=nc.number,
+                    snoozable=True,
+                )
+            )
         if (local_today - action.due_date).days >= settings.escalate_after_days:
             reply = nc_blocks.escalation(nc, action, local_today)
             for manager in escalate_to:
-                nudges.append(Nudge(f"nca:{action.id}:escalate:{action.due_date:%Y%m%d}:{manager}", manager, reply.text, reply.blocks, record_ref=nc.number))
+                nudges.append(
+                    Nudge(
+                        f"nca:{action.id}:escalate:{action.due_date:%Y%m%d}:{manager}",
+                        manager,
+                        reply.text,
+                        reply.blocks,
+                        record_ref=nc.number,
+                    )
+                )
     return nudges

@@ -10,6 +10,17 @@ import json
 from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from bot.nonconformity.lifecycle import (
+    ACTION_KINDS,
+    ELSEWHERE,
+    ROOT_CAUSE_METHODS,
+    SEVERITY_LABELS,
+    SOURCES,
+    Status,
+    Step,
+    next_steps,
+)
+from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
     Reply,
     actions,
@@ -27,35 +38,30 @@ from bot.surfaces.blocks import (
     text_input,
     users_select,
 )
-from bot.workspace.config import SEVERITIES, Settings
-from bot.nonconformity.lifecycle import ACTION_KINDS, ELSEWHERE, ROOT_CAUSE_METHODS, SEVERITY_LABELS, SOURCES, Status, Step, next_steps
 from bot.surfaces.mrkdwn import mention, safe, unescape
+from bot.workspace.config import SEVERITIES, Settings
 from storage.models import AuditEvent, CorrectiveAction, Nonconformity
 
 if TYPE_CHECKING:
     from bot.nonconformity import RaiseForm, Record
 
-RAISE_CALLBACK = "nc_raise"
-CONTAIN_CALLBACK = "nc_contain_submit"
-ROOT_CAUSE_CALLBACK = "nc_root_cause_submit"
-ACTION_CALLBACK = "nc_action_submit"
-DONE_CALLBACK = "nc_action_done_submit"
-VERIFY_CALLBACK = "nc_verify_submit"
-CANCEL_CALLBACK = "nc_cancel_submit"
 
 STEP_BUTTONS: dict[Step, str] = {
-    Step.CONTAIN: "nc_contain",
-    Step.RECORD_ROOT_CAUSE: "nc_root_cause",
-    Step.ADD_ACTION: "nc_add_action",
-    Step.COMPLETE_ACTIONS: "nc_action_done",
-    Step.VERIFY_EFFECTIVE: "nc_verify",
-    Step.CLOSE: "nc_close",
-    Step.CANCEL: "nc_cancel",
+    Step.CONTAIN: Action.NC_CONTAIN,
+    Step.RECORD_ROOT_CAUSE: Action.NC_ROOT_CAUSE,
+    Step.ADD_ACTION: Action.NC_ADD_ACTION,
+    Step.COMPLETE_ACTIONS: Action.NC_ACTION_DONE,
+    Step.VERIFY_EFFECTIVE: Action.NC_VERIFY,
+    Step.CLOSE: Action.NC_CLOSE,
+    Step.CANCEL: Action.NC_CANCEL,
 }
-LINK_RECURRENCE = "nc_link_recurrence"
-DISMISS_RECURRENCE = "nc_dismiss_recurrence"
 MAX_DONE_BUTTONS = 5
-SEVERITY_EMOJI = {"critical": ":red_circle:", "major": ":large_orange_circle:", "minor": ":large_yellow_circle:", "observation": ":white_circle:"}
+SEVERITY_EMOJI = {
+    "critical": ":red_circle:",
+    "major": ":large_orange_circle:",
+    "minor": ":large_yellow_circle:",
+    "observation": ":white_circle:",
+}
 
 
 def ref(nc: Nonconformity) -> str:
@@ -85,102 +91,260 @@ def due_text(due: date, today: date, active: bool = True) -> str:
 
 
 def raise_modal(
-    settings: Settings, form: "RaiseForm", *, capture_id: int | None = None, complaint_id: int | None = None,
-    audit_line: int | None = None, checklist_at: tuple[str, str] | None = None,
+    settings: Settings,
+    form: RaiseForm,
+    *,
+    capture_id: int | None = None,
+    complaint_id: int | None = None,
+    audit_line: int | None = None,
+    checklist_at: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """The form; the IDs ride in its metadata: the message copied, the complaint, or the audit's
     checklist line it comes from (and where that checklist is shown, to redraw it)."""
     days = ", ".join(f"{s} {settings.due_days[s]} d" for s in SEVERITIES)
     blocks = [
-        input_block("title", "Title", text_input("value", max_length=150, initial=form.title, placeholder="What is wrong, in a few words")),
-        input_block("description", "What happened", text_input("value", multiline=True, max_length=3000, initial=form.description, placeholder="What, where, when, how many; what should it have been?")),
-        input_block("severity", "Severity", static_select("value", [(SEVERITY_LABELS[s], s) for s in SEVERITIES], initial=form.severity, placeholder="How bad is it?")),
-        input_block("source", "Source", static_select("value", list((label, key) for key, label in SOURCES.items()), initial=form.source or "employee_report")),
-        input_block("process", "Process or area", static_select("value", [(p, p) for p in settings.processes], initial=form.process, placeholder="Where did it happen?")),
-        input_block("supplier", "Supplier", text_input("value", max_length=150, initial=form.supplier), optional=True, hint="Required when the source is a supplier."),
-        input_block("iso_clause", "ISO 9001 clause", text_input("value", max_length=20, initial=form.iso_clause, placeholder="e.g. 8.5.1"), optional=True),
-        input_block("containment", "Containment already taken", text_input("value", multiline=True, max_length=3000, initial=form.containment, placeholder="e.g. batch 4711 quarantined"), optional=True),
-        input_block("owner", "Owner", users_select("value", initial=form.owner), optional=True, hint="Leave empty for the process owner (or the QMS manager)."),
-        input_block("due_date", "Due date", datepicker("value"), optional=True, hint=f"Leave empty for the default by severity: {days}."),
+        input_block(
+            "title",
+            "Title",
+            text_input("value", max_length=150, initial=form.title, placeholder="What is wrong, in a few words"),
+        ),
+        input_block(
+            "description",
+            "What happened",
+            text_input(
+                "value",
+                multiline=True,
+                max_length=3000,
+                initial=form.description,
+                placeholder="What, where, when, how many; what should it have been?",
+            ),
+        ),
+        input_block(
+            "severity",
+            "Severity",
+            static_select(
+                "value",
+                [(SEVERITY_LABELS[s], s) for s in SEVERITIES],
+                initial=form.severity,
+                placeholder="How bad is it?",
+            ),
+        ),
+        input_block(
+            "source",
+            "Source",
+            static_select(
+                "value", list((label, key) for key, label in SOURCES.items()), initial=form.source or "employee_report"
+            ),
+        ),
+        input_block(
+            "process",
+            "Process or area",
+            static_select(
+                "value", [(p, p) for p in settings.processes], initial=form.process, placeholder="Where did it happen?"
+            ),
+        ),
+        input_block(
+            "supplier",
+            "Supplier",
+            text_input("value", max_length=150, initial=form.supplier),
+            optional=True,
+            hint="Required when the source is a supplier.",
+        ),
+        input_block(
+            "iso_clause",
+            "ISO 9001 clause",
+            text_input("value", max_length=20, initial=form.iso_clause, placeholder="e.g. 8.5.1"),
+            optional=True,
+        ),
+        input_block(
+            "containment",
+            "Containment already taken",
+            text_input(
+                "value",
+                multiline=True,
+                max_length=3000,
+                initial=form.containment,
+                placeholder="e.g. batch 4711 quarantined",
+            ),
+            optional=True,
+        ),
+        input_block(
+            "owner",
+            "Owner",
+            users_select("value", initial=form.owner),
+            optional=True,
+            hint="Leave empty for the process owner (or the QMS manager).",
+        ),
+        input_block(
+            "due_date",
+            "Due date",
+            datepicker("value"),
+            optional=True,
+            hint=f"Leave empty for the default by severity: {days}.",
+        ),
     ]
-    origin: dict[str, Any] = {k: v for k, v in (("capture", capture_id), ("complaint", complaint_id), ("audit_line", audit_line)) if v}
+    origin: dict[str, Any] = {
+        k: v for k, v in (("capture", capture_id), ("complaint", complaint_id), ("audit_line", audit_line)) if v
+    }
     if checklist_at:
         origin["clicked"] = list(checklist_at)
     metadata = json.dumps(origin) if origin else ""
-    return modal(RAISE_CALLBACK, "Raise nonconformity", blocks, submit="Raise", private_metadata=metadata)
+    return modal(Callback.NC_RAISE, "Raise nonconformity", blocks, submit="Raise", private_metadata=metadata)
 
 
-def _about(record: "Record") -> dict[str, Any]:
+def _about(record: Record) -> dict[str, Any]:
     nc = record.nc
     return section(f"*{nc.number}* · {safe(nc.title, 200)}")
 
 
-def containment_modal(record: "Record") -> dict[str, Any]:
+def containment_modal(record: Record) -> dict[str, Any]:
     nc = record.nc
     blocks = [
         _about(record),
         input_block(
-            "containment", "Containment", text_input("value", multiline=True, max_length=3000, initial=nc.containment or nc.initial_containment, placeholder="What stops the problem spreading now: quarantine, sorting, stop the line…"),
+            "containment",
+            "Containment",
+            text_input(
+                "value",
+                multiline=True,
+                max_length=3000,
+                initial=nc.containment or nc.initial_containment,
+                placeholder="What stops the problem spreading now: quarantine, sorting, stop the line…",
+            ),
         ),
     ]
-    return modal(CONTAIN_CALLBACK, "Containment", blocks, submit="Save", private_metadata=str(nc.id))
+    return modal(Callback.NC_CONTAIN, "Containment", blocks, submit="Save", private_metadata=str(nc.id))
 
 
-def root_cause_modal(record: "Record") -> dict[str, Any]:
+def root_cause_modal(record: Record) -> dict[str, Any]:
     nc = record.nc
     blocks = [
         _about(record),
-        input_block("method", "Method", static_select("value", [(label, key) for key, label in ROOT_CAUSE_METHODS.items()], initial=nc.root_cause_method or "five_whys")),
-        input_block("cause", "Root cause", text_input("value", multiline=True, max_length=3000, initial=nc.root_cause, placeholder="Why did it happen? For 5 whys, write each why on its own line.")),
-        input_block("elsewhere", "Could this occur elsewhere?", static_select("value", [(label, key) for key, label in ELSEWHERE.items()], initial=nc.occurs_elsewhere)),
-        input_block("elsewhere_note", "Where else", text_input("value", multiline=True, max_length=1000, initial=nc.elsewhere_note), optional=True, hint="Required when it could occur elsewhere."),
+        input_block(
+            "method",
+            "Method",
+            static_select(
+                "value",
+                [(label, key) for key, label in ROOT_CAUSE_METHODS.items()],
+                initial=nc.root_cause_method or "five_whys",
+            ),
+        ),
+        input_block(
+            "cause",
+            "Root cause",
+            text_input(
+                "value",
+                multiline=True,
+                max_length=3000,
+                initial=nc.root_cause,
+                placeholder="Why did it happen? For 5 whys, write each why on its own line.",
+            ),
+        ),
+        input_block(
+            "elsewhere",
+            "Could this occur elsewhere?",
+            static_select("value", [(label, key) for key, label in ELSEWHERE.items()], initial=nc.occurs_elsewhere),
+        ),
+        input_block(
+            "elsewhere_note",
+            "Where else",
+            text_input("value", multiline=True, max_length=1000, initial=nc.elsewhere_note),
+            optional=True,
+            hint="Required when it could occur elsewhere.",
+        ),
     ]
     if nc.failed_verifications:
-        blocks.insert(1, context(f":x: The last effectiveness check failed: {safe(nc.verification_note or 'no note', 500)}"))
-    return modal(ROOT_CAUSE_CALLBACK, "Root cause", blocks, submit="Save", private_metadata=str(nc.id))
+        blocks.insert(
+            1, context(f":x: The last effectiveness check failed: {safe(nc.verification_note or 'no note', 500)}")
+        )
+    return modal(Callback.NC_ROOT_CAUSE, "Root cause", blocks, submit="Save", private_metadata=str(nc.id))
 
 
-def action_modal(record: "Record", today: date) -> dict[str, Any]:
+def action_modal(record: Record, today: date) -> dict[str, Any]:
     nc = record.nc
     blocks = [
         _about(record),
-        input_block("kind", "Kind", static_select("value", [(label, key) for key, label in ACTION_KINDS.items()], initial="corrective"), hint="Corrective removes the cause here; preventive stops it happening elsewhere."),
-        input_block("description", "Action", text_input("value", multiline=True, max_length=3000, placeholder="What will be done, so the cause cannot come back")),
+        input_block(
+            "kind",
+            "Kind",
+            static_select("value", [(label, key) for key, label in ACTION_KINDS.items()], initial="corrective"),
+            hint="Corrective removes the cause here; preventive stops it happening elsewhere.",
+        ),
+        input_block(
+            "description",
+            "Action",
+            text_input(
+                "value", multiline=True, max_length=3000, placeholder="What will be done, so the cause cannot come back"
+            ),
+        ),
         input_block("owner", "Owner", users_select("value", initial=nc.owner)),
         input_block("due_date", "Due date", datepicker("value", initial=max(nc.due_date, today))),
     ]
-    return modal(ACTION_CALLBACK, "Add action", blocks, submit="Add", private_metadata=str(nc.id))
+    return modal(Callback.NC_ACTION, "Add action", blocks, submit="Add", private_metadata=str(nc.id))
 
 
-def done_modal(record: "Record", action: CorrectiveAction) -> dict[str, Any]:
+def done_modal(record: Record, action: CorrectiveAction) -> dict[str, Any]:
     nc = record.nc
     blocks = [
         _about(record),
         section(f"*A{action.seq}* · {safe(action.description, 2500)}"),
-        input_block("evidence", "Evidence", text_input("value", multiline=True, max_length=3000, placeholder="What shows it is done: document revision, photo link, training record…")),
+        input_block(
+            "evidence",
+            "Evidence",
+            text_input(
+                "value",
+                multiline=True,
+                max_length=3000,
+                placeholder="What shows it is done: document revision, photo link, training record…",
+            ),
+        ),
     ]
-    return modal(DONE_CALLBACK, f"Mark A{action.seq} done", blocks, submit="Done", private_metadata=f"{nc.id}:{action.id}")
+    return modal(
+        Callback.NC_ACTION_DONE,
+        f"Mark A{action.seq} done",
+        blocks,
+        submit="Done",
+        private_metadata=f"{nc.id}:{action.id}",
+    )
 
 
-def verify_modal(record: "Record", zone: tzinfo | None = None) -> dict[str, Any]:
+def verify_modal(record: Record, zone: tzinfo | None = None) -> dict[str, Any]:
     nc = record.nc
     blocks = [
         _about(record),
         section(capped_lines([action_line(nc, a, None, zone) for a in record.actions])),
-        input_block("result", "Were the actions effective?", static_select("value", [("Effective: the problem has not come back", "effective"), ("Not effective: back to root cause", "not_effective")])),
-        input_block("note", "Verification note", text_input("value", multiline=True, max_length=3000, placeholder="What you checked: data, audit, samples"), optional=True, hint="Required when not effective."),
+        input_block(
+            "result",
+            "Were the actions effective?",
+            static_select(
+                "value",
+                [
+                    ("Effective: the problem has not come back", "effective"),
+                    ("Not effective: back to root cause", "not_effective"),
+                ],
+            ),
+        ),
+        input_block(
+            "note",
+            "Verification note",
+            text_input("value", multiline=True, max_length=3000, placeholder="What you checked: data, audit, samples"),
+            optional=True,
+            hint="Required when not effective.",
+        ),
     ]
     # The version the manager saw: if actions change meanwhile, the verification is refused.
-    return modal(VERIFY_CALLBACK, "Verify effectiveness", blocks, submit="Save", private_metadata=f"{nc.id}@{nc.version}")
+    return modal(
+        Callback.NC_VERIFY, "Verify effectiveness", blocks, submit="Save", private_metadata=f"{nc.id}@{nc.version}"
+    )
 
 
-def cancel_modal(record: "Record") -> dict[str, Any]:
+def cancel_modal(record: Record) -> dict[str, Any]:
     nc = record.nc
     blocks = [
         _about(record),
         input_block("reason", "Why is this not a nonconformity?", text_input("value", multiline=True, max_length=3000)),
     ]
-    return modal(CANCEL_CALLBACK, "Cancel NC", blocks, submit="Cancel NC", close="Back", private_metadata=str(nc.id))
+    return modal(Callback.NC_CANCEL, "Cancel NC", blocks, submit="Cancel NC", close="Back", private_metadata=str(nc.id))
 
 
 # --- the card -------------------------------------------------------------------------------
@@ -199,7 +363,7 @@ def action_line(nc: Nonconformity, action: CorrectiveAction, today: date | None,
     return f":black_square_button: {line} · due {due}"
 
 
-def card(record: "Record", today: date, settings: Settings) -> Reply:
+def card(record: Record, today: date, settings: Settings) -> Reply:
     nc = record.nc
     status = Status(nc.status)
     source = SOURCES[nc.source] + (f": {safe(nc.supplier, 150)}" if nc.supplier else "")
@@ -226,18 +390,40 @@ def card(record: "Record", today: date, settings: Settings) -> Reply:
     if nc.root_cause:
         where = f" — {safe(nc.elsewhere_note, 400)}" if nc.elsewhere_note else ""
         method = ROOT_CAUSE_METHODS.get(nc.root_cause_method or "", "")
-        blocks.append(section(f"*Root cause* ({method})\n{safe(nc.root_cause, 2400)}\nCould this occur elsewhere? *{ELSEWHERE.get(nc.occurs_elsewhere or '', '—')}*{where}"))
+        blocks.append(
+            section(
+                f"*Root cause* ({method})\n{safe(nc.root_cause, 2400)}\nCould this occur elsewhere? *{ELSEWHERE.get(nc.occurs_elsewhere or '', '—')}*{where}"
+            )
+        )
     if record.actions:
-        blocks.append(section("*Actions*\n" + capped_lines([action_line(nc, a, today, settings.zone) for a in record.actions], 2900)))
+        blocks.append(
+            section(
+                "*Actions*\n" + capped_lines([action_line(nc, a, today, settings.zone) for a in record.actions], 2900)
+            )
+        )
     if nc.failed_verifications and status is not Status.EFFECTIVENESS_VERIFIED and not status.finished:
-        blocks.append(context(f":x: Effectiveness check failed ({nc.failed_verifications}×): {safe(nc.verification_note or 'no note', 500)}"))
+        blocks.append(
+            context(
+                f":x: Effectiveness check failed ({nc.failed_verifications}×): {safe(nc.verification_note or 'no note', 500)}"
+            )
+        )
     if nc.verified_by:
         note = f": {safe(nc.verification_note, 500)}" if nc.verification_note else ""
         blocks.append(context(f":white_check_mark: Effective, verified by {mention(nc.verified_by)}{note}"))
     if status is Status.CANCELLED:
-        blocks.append(context(f":no_entry_sign: Cancelled by {mention(nc.closed_by or '')}, not a nonconformity: {safe(nc.cancel_reason or '', 500)}"))
+        blocks.append(
+            context(
+                f":no_entry_sign: Cancelled by {mention(nc.closed_by or '')}, not a nonconformity: {safe(nc.cancel_reason or '', 500)}"
+            )
+        )
     if status is Status.CLOSED:
-        blocks.append(context(f":lock: Closed by {mention(nc.closed_by or '')} on {nc.closed_at.astimezone(settings.zone):%d %b %Y}" if nc.closed_at else ":lock: Closed"))
+        blocks.append(
+            context(
+                f":lock: Closed by {mention(nc.closed_by or '')} on {nc.closed_at.astimezone(settings.zone):%d %b %Y}"
+                if nc.closed_at
+                else ":lock: Closed"
+            )
+        )
     if record.capture:
         capture = record.capture
         author = f" by {mention(capture.author)}" if capture.author else ""
@@ -251,19 +437,31 @@ def card(record: "Record", today: date, settings: Settings) -> Reply:
         shown = f"<{permalink}|{number}>" if permalink else number
         blocks.append(context(f":speech_balloon: Raised from customer complaint *{shown}*"))
     if nc.recurrence_of:
-        blocks.append(context(f":repeat: Recurrence of *{record.numbers.get(nc.recurrence_of, '?')}*: that NC's effectiveness is in question."))
+        blocks.append(
+            context(
+                f":repeat: Recurrence of *{record.numbers.get(nc.recurrence_of, '?')}*: that NC's effectiveness is in question."
+            )
+        )
     if record.recurred_as:
-        blocks.append(context(f":warning: Recurred as {', '.join(record.recurred_as)}: the effectiveness of these actions is in question."))
+        blocks.append(
+            context(
+                f":warning: Recurred as {', '.join(record.recurred_as)}: the effectiveness of these actions is in question."
+            )
+        )
     buttons = _buttons(record)
     if nc.possible_recurrence_of:
         earlier = record.numbers.get(nc.possible_recurrence_of, "an earlier NC")
-        blocks.append(section(f":repeat: *Possible recurrence of {earlier}* (same process, closed within {settings.recurrence_months} months). A QMS manager decides."))
+        blocks.append(
+            section(
+                f":repeat: *Possible recurrence of {earlier}* (same process, closed within {settings.recurrence_months} months). A QMS manager decides."
+            )
+        )
         blocks.append(
             actions(
                 "nc_recurrence",
                 [
-                    button("Link as recurrence", LINK_RECURRENCE, str(nc.id)),
-                    button("Not a recurrence", DISMISS_RECURRENCE, str(nc.id)),
+                    button("Link as recurrence", Action.NC_LINK_RECURRENCE, str(nc.id)),
+                    button("Not a recurrence", Action.NC_DISMISS_RECURRENCE, str(nc.id)),
                 ],
             )
         )
@@ -273,7 +471,7 @@ def card(record: "Record", today: date, settings: Settings) -> Reply:
     return Reply(text, blocks)
 
 
-def _buttons(record: "Record") -> list[dict[str, Any]]:
+def _buttons(record: Record) -> list[dict[str, Any]]:
     nc = record.nc
     value = str(nc.id)
     elements: list[dict[str, Any]] = []
@@ -290,15 +488,21 @@ def _buttons(record: "Record") -> list[dict[str, Any]]:
         if step is Step.VERIFY_NOT_EFFECTIVE or step is Step.CANCEL:
             continue
         if step is Step.CLOSE:
-            dialog = confirm_dialog("Close this NC?", f"Close *{nc.number}*? Its nudges stop and the record is final.", "Close NC")
-            elements.append(button(labels[step], STEP_BUTTONS[step], f"{value}@{nc.version}", style="primary", confirm=dialog))
+            dialog = confirm_dialog(
+                "Close this NC?", f"Close *{nc.number}*? Its nudges stop and the record is final.", "Close NC"
+            )
+            elements.append(
+                button(labels[step], STEP_BUTTONS[step], f"{value}@{nc.version}", style="primary", confirm=dialog)
+            )
             continue
         primary = step is not Step.ADD_ACTION or Status(nc.status) is Status.ROOT_CAUSE_FOUND
         elements.append(button(labels[step], STEP_BUTTONS[step], value, style="primary" if primary else None))
         if step is Step.ADD_ACTION and Status(nc.status) is Status.ACTIONS_PLANNED:
             open_actions = [a for a in record.actions if a.status == "open"]
             for action in open_actions[:MAX_DONE_BUTTONS]:
-                elements.append(button(f"Mark A{action.seq} done", STEP_BUTTONS[Step.COMPLETE_ACTIONS], f"{nc.id}:{action.id}"))
+                elements.append(
+                    button(f"Mark A{action.seq} done", STEP_BUTTONS[Step.COMPLETE_ACTIONS], f"{nc.id}:{action.id}")
+                )
     if Step.CANCEL in steps:
         elements.append(button(labels[Step.CANCEL], STEP_BUTTONS[Step.CANCEL], value, style="danger"))
     return elements
@@ -318,7 +522,9 @@ def raised_confirmation(nc: Nonconformity, qms_channel: str | None) -> Reply:
         where = f" (Its card could not be posted in {mention(qms_channel)}; ask your QMS manager to invite the bot there. `/nc {nc.number}` shows the record.)"
     else:
         where = f" `/nc {nc.number}` shows it."
-    text = f"Thanks: you raised *{nc.number}* · {_title(nc)}. Owner: {mention(nc.owner)}, due {_date(nc.due_date)}.{where}"
+    text = (
+        f"Thanks: you raised *{nc.number}* · {_title(nc)}. Owner: {mention(nc.owner)}, due {_date(nc.due_date)}.{where}"
+    )
     return Reply(text)
 
 
@@ -393,11 +599,22 @@ def nc_list(which: str, ncs: list[Nonconformity], today: date, limit: int, total
     title = LIST_TITLES[which]
     total = len(ncs) if total is None else total
     if not ncs:
-        empty = {"mine": "You own no open NC and no open action.", "open": "No open NCs.", "overdue": "Nothing is overdue."}[which]
+        empty = {
+            "mine": "You own no open NC and no open action.",
+            "open": "No open NCs.",
+            "overdue": "Nothing is overdue.",
+        }[which]
         return Reply(f"{title}: none. {empty}")
     text = f"{title}: {total}"
     body = capped_lines([list_line(nc, today) for nc in ncs[:limit]], 2900, max_lines=limit, total=total)
-    return Reply(text, [section(f"*{title}* ({total}), newest first"), section(body), context("`/nc NC-2026-0001` shows one record with its history.")])
+    return Reply(
+        text,
+        [
+            section(f"*{title}* ({total}), newest first"),
+            section(body),
+            context("`/nc NC-2026-0001` shows one record with its history."),
+        ],
+    )
 
 
 def history_line(event: AuditEvent, settings: Settings) -> str:
@@ -406,7 +623,7 @@ def history_line(event: AuditEvent, settings: Settings) -> str:
     return f"{when:%d %b %H:%M} {mention(event.actor)} {event.action.replace('_', ' ')}{note}"
 
 
-def record_with_history(record: "Record", events: list[AuditEvent], today: date, settings: Settings) -> Reply:
+def record_with_history(record: Record, events: list[AuditEvent], today: date, settings: Settings) -> Reply:
     """The card with its history, buttons last: a person can work the NC from here too."""
     shown = card(record, today, settings)
     buttons = [b for b in shown.blocks if b.get("type") == "actions"]

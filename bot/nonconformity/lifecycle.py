@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-
 SOURCES = {
     "internal_audit": "Internal audit",
     "customer_complaint": "Customer complaint",
@@ -87,7 +86,12 @@ RULES: dict[Step, Rule] = {
     rule.step: rule
     for rule in (
         Rule(Step.CONTAIN, Who.OWNER_OR_MANAGER, "record containment on {nc}", {Status.OPEN: Status.CONTAINED}),
-        Rule(Step.RECORD_ROOT_CAUSE, Who.OWNER_OR_MANAGER, "record the root cause of {nc}", {Status.CONTAINED: Status.ROOT_CAUSE_FOUND}),
+        Rule(
+            Step.RECORD_ROOT_CAUSE,
+            Who.OWNER_OR_MANAGER,
+            "record the root cause of {nc}",
+            {Status.CONTAINED: Status.ROOT_CAUSE_FOUND},
+        ),
         Rule(
             Step.ADD_ACTION,
             Who.OWNER_OR_MANAGER,
@@ -105,9 +109,19 @@ RULES: dict[Step, Rule] = {
             "mark actions of {nc} done",
             {Status.ACTIONS_PLANNED: Status.ACTIONS_DONE},
         ),
-        Rule(Step.VERIFY_EFFECTIVE, Who.INDEPENDENT_MANAGER, "verify the effectiveness of {nc}", {Status.ACTIONS_DONE: Status.EFFECTIVENESS_VERIFIED}),
+        Rule(
+            Step.VERIFY_EFFECTIVE,
+            Who.INDEPENDENT_MANAGER,
+            "verify the effectiveness of {nc}",
+            {Status.ACTIONS_DONE: Status.EFFECTIVENESS_VERIFIED},
+        ),
         # Not effective: the root cause was not the real one, so the analysis starts again.
-        Rule(Step.VERIFY_NOT_EFFECTIVE, Who.INDEPENDENT_MANAGER, "verify the effectiveness of {nc}", {Status.ACTIONS_DONE: Status.CONTAINED}),
+        Rule(
+            Step.VERIFY_NOT_EFFECTIVE,
+            Who.INDEPENDENT_MANAGER,
+            "verify the effectiveness of {nc}",
+            {Status.ACTIONS_DONE: Status.CONTAINED},
+        ),
         Rule(Step.CLOSE, Who.MANAGER, "close {nc}", {Status.EFFECTIVENESS_VERIFIED: Status.CLOSED}),
         Rule(Step.CANCEL, Who.MANAGER, "cancel {nc}", {s: Status.CANCELLED for s in _ACTIVE}),
     )

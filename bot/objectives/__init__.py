@@ -8,7 +8,6 @@ Status rule, the same everywhere it is shown:
 
 from __future__ import annotations
 
-from bot.errors import Refused
 import re
 import statistics
 from collections.abc import Callable
@@ -19,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from bot.audits import done_vs_planned
-from bot.surfaces.blocks import Reply, capped_lines, context, input_block, modal, section, static_select, text_input
+from bot.errors import Refused
 from bot.feedback import figures
+from bot.registry import Callback
+from bot.surfaces.blocks import Reply, capped_lines, context, input_block, modal, section, static_select, text_input
 from bot.surfaces.mrkdwn import safe
 from bot.workspace.roles import Role
 from storage import objectives as store
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
     from bot.context import Context
 
 RECORD_TYPE = "objective"
-NEW_CALLBACK = "objective_new"
 AT_RISK_SHARE = 0.10
 RULE = "met: reaches the target · at risk: misses by at most 10% of the target · missed: misses by more"
 PERIODS = {"month": "Month", "quarter": "Quarter", "year": "Year"}
@@ -91,7 +91,11 @@ def _closed_on_time(session: Session, start: date, end: date, zone: tzinfo) -> f
 
 def _days_to_close(session: Session, start: date, end: date, zone: tzinfo) -> float | None:
     closed = store.ncs_closed_between(session, _at(start, zone), _at(end, zone))
-    days = [(nc.closed_at.astimezone(zone).date() - nc.raised_at.astimezone(zone).date()).days for nc in closed if nc.closed_at]
+    days = [
+        (nc.closed_at.astimezone(zone).date() - nc.raised_at.astimezone(zone).date()).days
+        for nc in closed
+        if nc.closed_at
+    ]
     return float(statistics.median(days)) if days else None
 
 
@@ -171,12 +175,26 @@ def new_modal() -> dict[str, Any]:
     blocks = [
         input_block("name", "Objective", text_input("value", max_length=100, placeholder="e.g. On-time NC closure")),
         input_block("measure", "Measure", static_select("value", [(m.label, key) for key, m in MEASURES.items()])),
-        input_block("direction", "Target is", static_select("value", list((label, key) for key, label in DIRECTIONS.items()), initial="at_least")),
+        input_block(
+            "direction",
+            "Target is",
+            static_select("value", list((label, key) for key, label in DIRECTIONS.items()), initial="at_least"),
+        ),
         input_block("target", "Target", text_input("value", max_length=20, placeholder="e.g. 90")),
-        input_block("unit", "Unit", text_input("value", max_length=20, placeholder="e.g. %"), optional=True, hint="Computed measures bring their own unit."),
-        input_block("period", "Measured per", static_select("value", list((label, key) for key, label in PERIODS.items()), initial="month")),
+        input_block(
+            "unit",
+            "Unit",
+            text_input("value", max_length=20, placeholder="e.g. %"),
+            optional=True,
+            hint="Computed measures bring their own unit.",
+        ),
+        input_block(
+            "period",
+            "Measured per",
+            static_select("value", list((label, key) for key, label in PERIODS.items()), initial="month"),
+        ),
     ]
-    return modal(NEW_CALLBACK, "New quality objective", blocks, submit="Save")
+    return modal(Callback.OBJECTIVE_NEW, "New quality objective", blocks, submit="Save")
 
 
 def _number(text: str | None) -> float | None:
@@ -210,7 +228,7 @@ def check_new(values: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
-def create(ctx: "Context", user: str, values: dict[str, Any]) -> QualityObjective:
+def create(ctx: Context, user: str, values: dict[str, Any]) -> QualityObjective:
     ctx.roles.require(user, Role.QMS_MANAGER, doing="define quality objectives")
     measure = MEASURES[values["measure"]]
     now = ctx.clock.now()
@@ -218,19 +236,35 @@ def create(ctx: "Context", user: str, values: dict[str, Any]) -> QualityObjectiv
         objective = store.add(
             session,
             QualityObjective(
-                name=values["name"].strip(), measure=values["measure"], target=_number(values["target"]) or 0.0,
-                direction=values["direction"], unit=(measure.unit or (values.get("unit") or "").strip()),
-                period=values["period"], created_by=user, created_at=now,
+                name=values["name"].strip(),
+                measure=values["measure"],
+                target=_number(values["target"]) or 0.0,
+                direction=values["direction"],
+                unit=(measure.unit or (values.get("unit") or "").strip()),
+                period=values["period"],
+                created_by=user,
+                created_at=now,
             ),
         )
         record_change(
-            session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=f"OBJ-{objective.id}", action="defined",
-            after={"name": objective.name, "measure": objective.measure, "target": objective.target, "direction": objective.direction, "period": objective.period},
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=f"OBJ-{objective.id}",
+            action="defined",
+            after={
+                "name": objective.name,
+                "measure": objective.measure,
+                "target": objective.target,
+                "direction": objective.direction,
+                "period": objective.period,
+            },
         )
         return objective
 
 
-def log_value(ctx: "Context", user: str, words: list[str]) -> str:
+def log_value(ctx: Context, user: str, words: list[str]) -> str:
     """`/kpi log OBJ-3 97.5 [2026-11]`: a hand-entered value for the objective's period."""
     ctx.roles.require(user, Role.QMS_MANAGER, Role.LEADER, doing="log KPI values")
     if len(words) not in (2, 3) or not CODE.match(words[0]) or int(CODE.match(words[0]).group(1)) > 2**31 - 1:  # type: ignore[union-attr]
@@ -249,29 +283,57 @@ def log_value(ctx: "Context", user: str, words: list[str]) -> str:
         period = parse_period(objective.period, words[2]) if len(words) == 3 else period_of(objective.period, today)
         if period is None:
             example = {"month": "2026-11", "quarter": "2026-Q4", "year": "2026"}[objective.period]
-            raise Refused(f"OBJ-{objective.id} is measured per {objective.period}: give the period like {example} (years 2000 to 2100).")
+            raise Refused(
+                f"OBJ-{objective.id} is measured per {objective.period}: give the period like {example} (years 2000 to 2100)."
+            )
         if period[1] > today:
             raise Refused("That period has not started yet.")
-        before = store.set_value(session, {"objective_id": objective.id, "period_key": period[0], "value": value, "logged_by": user, "logged_at": now})
+        before = store.set_value(
+            session,
+            {
+                "objective_id": objective.id,
+                "period_key": period[0],
+                "value": value,
+                "logged_by": user,
+                "logged_at": now,
+            },
+        )
         record_change(
-            session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=f"OBJ-{objective.id}", action="value_logged",
-            before={"period": period[0], "value": before}, after={"period": period[0], "value": value},
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=f"OBJ-{objective.id}",
+            action="value_logged",
+            before={"period": period[0], "value": before},
+            after={"period": period[0], "value": value},
         )
         shown = status(value, objective.target, objective.direction)
         unit = safe(objective.unit, 20)
         return f"Logged {value:g}{unit} for OBJ-{objective.id} ({safe(objective.name, 100)}), {period[0]}: *{shown}* against {DIRECTIONS[objective.direction].lower()} {objective.target:g}{unit}."
 
 
-def list_reply(ctx: "Context") -> Reply:
+def list_reply(ctx: Context) -> Reply:
     today = ctx.clock.now().astimezone(ctx.settings.zone).date()
     with ctx.db.session() as session:
         found = standings(session, today, ctx.settings.zone)
     if not found:
         return Reply("No quality objectives yet. QMS managers define them with `/kpi new`.")
-    return Reply(f"Quality objectives: {sum(s.status == 'met' for s in found)} of {len(found)} met", [section("*Quality objectives*\n" + capped_lines(lines(found), 2900, max_lines=25)), context(f"Status rule: {RULE}.")])
+    return Reply(
+        f"Quality objectives: {sum(s.status == 'met' for s in found)} of {len(found)} met",
+        [
+            section("*Quality objectives*\n" + capped_lines(lines(found), 2900, max_lines=25)),
+            context(f"Status rule: {RULE}."),
+        ],
+    )
 
 
-STATUS_EMOJI = {"met": ":large_green_circle:", "at risk": ":large_yellow_circle:", "missed": ":red_circle:", "no data": ":white_circle:"}
+STATUS_EMOJI = {
+    "met": ":large_green_circle:",
+    "at risk": ":large_yellow_circle:",
+    "missed": ":red_circle:",
+    "no data": ":white_circle:",
+}
 
 
 def lines(found: list[Standing]) -> list[str]:
@@ -280,5 +342,7 @@ def lines(found: list[Standing]) -> list[str]:
         o = s.objective
         unit = safe(o.unit, 20)
         value = "no data" if s.value is None else f"{s.value:g}{unit}"
-        out.append(f"{STATUS_EMOJI[s.status]} *{s.code}* {safe(o.name, 100)}: {value} · target {DIRECTIONS[o.direction].lower()} {o.target:g}{unit} · {s.period} · *{s.status}*")
+        out.append(
+            f"{STATUS_EMOJI[s.status]} *{s.code}* {safe(o.name, 100)}: {value} · target {DIRECTIONS[o.direction].lower()} {o.target:g}{unit} · {s.period} · *{s.status}*"
+        )
     return out

@@ -6,8 +6,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.surfaces.blocks import Reply, capped_lines, context, divider, header, section
 from bot.registry import SLASH_COMMANDS, USAGES, Usage
+from bot.surfaces.blocks import Reply, capped_lines, context, divider, header, section
 from bot.surfaces.mrkdwn import escape, mention, safe
 from bot.workspace.roles import Role
 from storage import outbox as rows
@@ -21,7 +21,9 @@ def help_reply() -> Reply:
     blocks = [header("QMS bot: what you can do here")]
     for command in SLASH_COMMANDS:
         usages = [u for u in USAGES if u.example.split()[0] == command.name]
-        blocks.append(section(f"*{command.name}* — {command.description}\n" + capped_lines([_usage_line(u) for u in usages])))
+        blocks.append(
+            section(f"*{command.name}* — {command.description}\n" + capped_lines([_usage_line(u) for u in usages]))
+        )
     # Shortcuts and buttons are listed in USAGES too, under their own names.
     others = [u for u in USAGES if u.example.split()[0] not in {c.name for c in SLASH_COMMANDS}]
     if others:
@@ -42,7 +44,7 @@ def unknown_reply(text: str) -> Reply:
     return Reply(note, [section(note)] + reply.blocks)
 
 
-def whoami_reply(ctx: "Context", user_id: str) -> Reply:
+def whoami_reply(ctx: Context, user_id: str) -> Reply:
     roles = ctx.roles.of(user_id)
     names = [r.label for r in (Role.QMS_MANAGER, Role.LEADER) if r in roles] or ["employee"]
     lines = [f"You are: *{' and '.join(names)}*."]
@@ -56,7 +58,7 @@ def whoami_reply(ctx: "Context", user_id: str) -> Reply:
     return Reply(lines[0], [section("\n".join(lines))])
 
 
-def outbox_reply(ctx: "Context", user_id: str) -> Reply:
+def outbox_reply(ctx: Context, user_id: str) -> Reply:
     ctx.roles.require(user_id, Role.QMS_MANAGER, doing="see the nudge delivery status")
     with ctx.db.session() as session:
         counts = rows.status_counts(session)
@@ -66,7 +68,15 @@ def outbox_reply(ctx: "Context", user_id: str) -> Reply:
     failed = [(f.key, f.recipient, f.last_error or "") for f in failures]
     reply = outbox_status(counts, oldest.not_before if oldest else None, failed, ctx.clock.now(), ctx.settings.zone)
     if hooks is not None:
-        line = ", ".join(f"{hooks.get(s, 0)} {label}" for s, label in (("pending", "waiting"), ("sending", "being sent"), ("sent", "delivered"), ("failed", "failed")))
+        line = ", ".join(
+            f"{hooks.get(s, 0)} {label}"
+            for s, label in (
+                ("pending", "waiting"),
+                ("sending", "being sent"),
+                ("sent", "delivered"),
+                ("failed", "failed"),
+            )
+        )
         reply.blocks.append(context(f"Webhooks ({len(ctx.settings.webhooks)} endpoints): {line}."))
     return reply
 
@@ -79,7 +89,13 @@ def outbox_status(
     zone: ZoneInfo,
 ) -> Reply:
     order = ("pending", "sending", "sent", "failed", "cancelled")
-    labels = {"pending": "waiting", "sending": "being sent", "sent": "sent", "failed": "failed", "cancelled": "cancelled"}
+    labels = {
+        "pending": "waiting",
+        "sending": "being sent",
+        "sent": "sent",
+        "failed": "failed",
+        "cancelled": "cancelled",
+    }
     fields = [f"*{labels[s].capitalize()}*\n{counts.get(s, 0)}" for s in order]
     blocks = [header("Nudge delivery"), section("Messages the bot has queued for people and channels.", fields=fields)]
     if oldest_due is not None:
@@ -93,7 +109,7 @@ def outbox_status(
     return Reply(f"Nudge delivery: {text}", blocks)
 
 
-def digest_reply(ctx: "Context", user_id: str) -> Reply:
+def digest_reply(ctx: Context, user_id: str) -> Reply:
     """The digest as it would go out now, for a leader or QMS manager who asks."""
     from bot import digest
 
@@ -102,7 +118,7 @@ def digest_reply(ctx: "Context", user_id: str) -> Reply:
         return digest.render(digest.compute(session, ctx.clock.now(), ctx.settings))
 
 
-def export_reply(ctx: "Context", user_id: str, words: list[str]) -> Reply:
+def export_reply(ctx: Context, user_id: str, words: list[str]) -> Reply:
     """Queue the evidence workbook for the QMS manager who asked; it arrives in their DM.
 
     Written when the outbox sends it (after the ack), uploaded with files_upload_v2, so a
@@ -115,14 +131,22 @@ def export_reply(ctx: "Context", user_id: str, words: list[str]) -> Reply:
     now = ctx.clock.now()
     dates = [w for w in words if w.lower() not in ("from", "to")]
     if len(dates) > 2:
-        return Reply("Usage: `/qms export` or `/qms export 2026-01-01 2026-06-30` (from, to; either may be left out).", [])
+        return Reply(
+            "Usage: `/qms export` or `/qms export 2026-01-01 2026-06-30` (from, to; either may be left out).", []
+        )
     try:
-        period = export.parse_period(*(dates + [None, None])[:2], ctx.settings.zone, now.astimezone(ctx.settings.zone).date())
+        period = export.parse_period(
+            *(dates + [None, None])[:2], ctx.settings.zone, now.astimezone(ctx.settings.zone).date()
+        )
     except export.ExportError as exc:
         message = str(exc).replace("--from", "the first date").replace("--to", "the second date")
         return Reply(f"{message}. Usage: `/qms export 2026-01-01 2026-06-30`.", [])
     text = f"QMS evidence for the auditors: {period.describe()} (times in {ctx.settings.timezone})."
     spec = export.export_request(period.first, period.last, user_id)
     with ctx.db.session() as session:
-        enqueue(session, Nudge(f"export:{user_id}:{now.isoformat()}", user_id, text, in_working_hours=False, attachment=spec), now)
+        enqueue(
+            session,
+            Nudge(f"export:{user_id}:{now.isoformat()}", user_id, text, in_working_hours=False, attachment=spec),
+            now,
+        )
     return Reply(f"Preparing the evidence workbook ({period.describe()}); I'll send it to you in a DM in a minute.", [])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.surfaces.blocks import context, section
 from bot.delivery.outbox import Nudge, enqueue
+from bot.surfaces.blocks import context, section
 from storage.events import claim_event
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ def welcome_blocks(channel: str) -> list[dict[str, Any]]:
     ]
 
 
-def welcome_member(ctx: "Context", *, event_id: str, user_id: str, channel: str) -> bool:
+def welcome_member(ctx: Context, *, event_id: str, user_id: str, channel: str) -> bool:
     """Queue one welcome DM per join event; True if this delivery of the event queued it."""
     if channel != ctx.settings.channel:
         return False

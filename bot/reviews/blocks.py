@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
     Reply,
     actions,
@@ -28,13 +29,12 @@ from bot.surfaces.blocks import (
 from bot.surfaces.mrkdwn import mention, safe
 from storage.models import ManagementReview, ReviewAction
 
-SCHEDULE_CALLBACK = "review_schedule"
-RECORD_CALLBACK = "review_record"
-DONE_CALLBACK = "review_action_done"
-RECORD_ACTION = "review_record_open"
-PACK_ACTION = "review_pack"
-DONE_ACTION = "review_action_done_open"
-RECURRENCE_LABELS = {"none": "Once", "quarterly": "Every quarter", "half-yearly": "Every half-year", "yearly": "Every year"}
+RECURRENCE_LABELS = {
+    "none": "Once",
+    "quarterly": "Every quarter",
+    "half-yearly": "Every half-year",
+    "yearly": "Every year",
+}
 RECURRENCE_MONTHS = {"none": 0, "quarterly": 3, "half-yearly": 6, "yearly": 12}
 OUTPUT_ROWS = 5  # output actions in one form; more are added by recording them as NCs or in the next review
 
@@ -42,13 +42,31 @@ OUTPUT_ROWS = 5  # output actions in one form; more are added by recording them 
 def schedule_modal(groups: list[tuple[str, str]], today: date) -> dict[str, Any]:
     blocks = [
         input_block("planned_date", "Date", datepicker("value"), hint=f"Today is {today:%d %b %Y}."),
-        input_block("attendees", "Attendees", multi_users_select("value", placeholder="Top management and process owners"), optional=True),
+        input_block(
+            "attendees",
+            "Attendees",
+            multi_users_select("value", placeholder="Top management and process owners"),
+            optional=True,
+        ),
     ]
     if groups:
-        blocks.append(input_block("groups", "User groups", multi_static_select("value", [(label, gid) for gid, label in groups], placeholder="e.g. @leadership"), optional=True))
-    blocks.append(input_block("recurrence", "Recurrence", static_select("value", list((label, key) for key, label in RECURRENCE_LABELS.items()), initial="yearly"),
-                              hint="Once this review is held, the next one is planned automatically."))
-    return modal(SCHEDULE_CALLBACK, "Management review", blocks, submit="Schedule")
+        blocks.append(
+            input_block(
+                "groups",
+                "User groups",
+                multi_static_select("value", [(label, gid) for gid, label in groups], placeholder="e.g. @leadership"),
+                optional=True,
+            )
+        )
+    blocks.append(
+        input_block(
+            "recurrence",
+            "Recurrence",
+            static_select("value", list((label, key) for key, label in RECURRENCE_LABELS.items()), initial="yearly"),
+            hint="Once this review is held, the next one is planned automatically.",
+        )
+    )
+    return modal(Callback.REVIEW_SCHEDULE, "Management review", blocks, submit="Schedule")
 
 
 def _about(review: ManagementReview) -> str:
@@ -59,9 +77,19 @@ def record_modal(review: ManagementReview, today: date) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         section(_about(review)),
         input_block("held_on", "Held on", datepicker("value", initial=min(today, review.planned_date))),
-        input_block("minutes", "Minutes and decisions", text_input("value", multiline=True, max_length=3000,
-                    placeholder="Conclusions on the suitability, adequacy and effectiveness of the QMS; decisions on improvement, changes and resources")),
-        context("*Output actions* (9.3.3): each is tracked and nudged like a corrective action, and reported in the next review's pack."),
+        input_block(
+            "minutes",
+            "Minutes and decisions",
+            text_input(
+                "value",
+                multiline=True,
+                max_length=3000,
+                placeholder="Conclusions on the suitability, adequacy and effectiveness of the QMS; decisions on improvement, changes and resources",
+            ),
+        ),
+        context(
+            "*Output actions* (9.3.3): each is tracked and nudged like a corrective action, and reported in the next review's pack."
+        ),
     ]
     for n in range(1, OUTPUT_ROWS + 1):
         blocks += [
@@ -69,15 +97,31 @@ def record_modal(review: ManagementReview, today: date) -> dict[str, Any]:
             input_block(f"owner_{n}", f"Owner of action {n}", users_select("value"), optional=True),
             input_block(f"due_{n}", f"Due date of action {n}", datepicker("value"), optional=True),
         ]
-    return modal(RECORD_CALLBACK, "Record the review", blocks, submit="Record", private_metadata=json.dumps({"review": review.id}))
+    return modal(
+        Callback.REVIEW_RECORD,
+        "Record the review",
+        blocks,
+        submit="Record",
+        private_metadata=json.dumps({"review": review.id}),
+    )
 
 
 def done_modal(review: ManagementReview, action: ReviewAction) -> dict[str, Any]:
     blocks = [
         section(f"{_about(review)}\n*Action {action.seq}*: {safe(action.description, 500)}"),
-        input_block("evidence", "Evidence", text_input("value", multiline=True, max_length=2000, placeholder="What was done, where the proof is")),
+        input_block(
+            "evidence",
+            "Evidence",
+            text_input("value", multiline=True, max_length=2000, placeholder="What was done, where the proof is"),
+        ),
     ]
-    return modal(DONE_CALLBACK, "Action done", blocks, submit="Done", private_metadata=json.dumps({"action": action.id}))
+    return modal(
+        Callback.REVIEW_ACTION_DONE,
+        "Action done",
+        blocks,
+        submit="Done",
+        private_metadata=json.dumps({"action": action.id}),
+    )
 
 
 def scheduled_note(review: ManagementReview, pack_days: int) -> Reply:
@@ -107,13 +151,18 @@ def pack(p: Pack) -> Reply:
     text = f"Input pack for {p.review.number} ({p.review.planned_date:%d %b %Y}): {p.start:%d %b %Y} – {last:%d %b %Y}"
     blocks: list[dict[str, Any]] = [
         header(f"Management review {p.review.number}: input pack"),
-        context(f"Compiled from the bot's records for {p.start:%d %b %Y} – {last:%d %b %Y} ({p.since}). Headings follow ISO 9001 9.3.2."),
+        context(
+            f"Compiled from the bot's records for {p.start:%d %b %Y} – {last:%d %b %Y} ({p.since}). Headings follow ISO 9001 9.3.2."
+        ),
     ]
     for s in p.sections:
         body = capped_lines(s.lines, 2700) if s.lines else f"_{s.no_data}_"
         blocks.append(section(f"*{s.heading}*\n{body}"))
     if p.review.status == "planned":
-        blocks += [divider(), actions("review_pack", [button("Record the meeting", RECORD_ACTION, str(p.review.id))])]
+        blocks += [
+            divider(),
+            actions("review_pack", [button("Record the meeting", Action.REVIEW_RECORD, str(p.review.id))]),
+        ]
     return Reply(text, blocks)
 
 
@@ -128,25 +177,32 @@ def action_line(action: ReviewAction, today: date, number: str | None = None) ->
     return f"{where}A{action.seq} {safe(action.description, 300)} · {mention(action.owner)} · {state}"
 
 
-def record(review: ManagementReview, acts: list[ReviewAction], successor: ManagementReview | None, today: date) -> Reply:
-    attendees = ", ".join(mention(a) for a in review.attendees[:30]) + (f" and {len(review.attendees) - 30} more" if len(review.attendees) > 30 else "")
+def record(
+    review: ManagementReview, acts: list[ReviewAction], successor: ManagementReview | None, today: date
+) -> Reply:
+    attendees = ", ".join(mention(a) for a in review.attendees[:30]) + (
+        f" and {len(review.attendees) - 30} more" if len(review.attendees) > 30 else ""
+    )
     blocks: list[dict[str, Any]] = [
         header(f"{review.number} · management review"),
-        section(None, fields=[
-            f"*Planned*\n{review.planned_date:%d %b %Y}",
-            f"*Status*\n{review.status}" + (f" on {review.held_on:%d %b %Y}" if review.held_on else ""),
-            f"*Recurrence*\n{RECURRENCE_LABELS[review.recurrence]}",
-            f"*Next*\n{successor.number} on {successor.planned_date:%d %b %Y}" if successor else "*Next*\n—",
-        ]),
+        section(
+            None,
+            fields=[
+                f"*Planned*\n{review.planned_date:%d %b %Y}",
+                f"*Status*\n{review.status}" + (f" on {review.held_on:%d %b %Y}" if review.held_on else ""),
+                f"*Recurrence*\n{RECURRENCE_LABELS[review.recurrence]}",
+                f"*Next*\n{successor.number} on {successor.planned_date:%d %b %Y}" if successor else "*Next*\n—",
+            ],
+        ),
         section(f"*Attendees*\n{attendees or '—'}"),
     ]
     if review.minutes:
         blocks.append(section(f"*Minutes and decisions*\n{safe(review.minutes, 2800)}"))
     if acts:
         blocks.append(section("*Output actions*\n" + capped_lines([action_line(a, today) for a in acts], 2800)))
-    buttons = [button("Input pack", PACK_ACTION, str(review.id))]
+    buttons = [button("Input pack", Action.REVIEW_PACK, str(review.id))]
     if review.status == "planned":
-        buttons.append(button("Record the meeting", RECORD_ACTION, str(review.id), style="primary"))
+        buttons.append(button("Record the meeting", Action.REVIEW_RECORD, str(review.id), style="primary"))
     blocks.append(actions("review_buttons", buttons))
     return Reply(f"{review.number}: management review on {review.planned_date:%d %b %Y}", blocks)
 
@@ -162,7 +218,13 @@ def held_note(review: ManagementReview, acts: list[ReviewAction], successor: Man
 
 def action_assigned(review: ManagementReview, action: ReviewAction) -> Reply:
     text = f":pushpin: Management review {review.number} gave you an action, due *{action.due_date:%d %b %Y}*: {safe(action.description, 500)}"
-    return Reply(text, [section(text), actions("review_action", [button("Mark done", DONE_ACTION, str(action.id), style="primary")])])
+    return Reply(
+        text,
+        [
+            section(text),
+            actions("review_action", [button("Mark done", Action.REVIEW_ACTION_DONE, str(action.id), style="primary")]),
+        ],
+    )
 
 
 def action_reminder(review: ManagementReview, action: ReviewAction, stage: str, today: date) -> Reply:
@@ -173,17 +235,43 @@ def action_reminder(review: ManagementReview, action: ReviewAction, stage: str, 
     else:
         when = f"was due on {action.due_date:%d %b} and is *overdue*"
     text = f":pushpin: Your action from management review {review.number} {when}: {safe(action.description, 500)}"
-    return Reply(text, [section(text), actions("review_action", [button("Mark done", DONE_ACTION, str(action.id), style="primary")])])
+    return Reply(
+        text,
+        [
+            section(text),
+            actions("review_action", [button("Mark done", Action.REVIEW_ACTION_DONE, str(action.id), style="primary")]),
+        ],
+    )
 
 
 def record_overdue(review: ManagementReview) -> Reply:
     text = f":memo: {_about(review)} has not been recorded yet. Record the minutes, decisions and actions with `/review record {review.number}`."
-    return Reply(text, [section(text), actions("review_record", [button("Record the meeting", RECORD_ACTION, str(review.id), style="primary")])])
+    return Reply(
+        text,
+        [
+            section(text),
+            actions(
+                "review_record", [button("Record the meeting", Action.REVIEW_RECORD, str(review.id), style="primary")]
+            ),
+        ],
+    )
 
 
 def review_list(reviews: list[ManagementReview], open_actions: int) -> Reply:
     if not reviews:
         return Reply("No management review is planned. QMS managers plan one with `/review schedule`.")
-    lines = [f"{r.planned_date:%d %b %Y} *{r.number}* {r.status}" + (f" ({RECURRENCE_LABELS[r.recurrence].lower()})" if r.recurrence != "none" else "") for r in reviews]
-    return Reply(f"Management reviews: {len(reviews)}", [header("Management reviews"), section(capped_lines(lines, 2800)),
-                                                         context(f"{open_actions} output action{'s' if open_actions != 1 else ''} open. `/review MR-2026-0001` shows one review.")])
+    lines = [
+        f"{r.planned_date:%d %b %Y} *{r.number}* {r.status}"
+        + (f" ({RECURRENCE_LABELS[r.recurrence].lower()})" if r.recurrence != "none" else "")
+        for r in reviews
+    ]
+    return Reply(
+        f"Management reviews: {len(reviews)}",
+        [
+            header("Management reviews"),
+            section(capped_lines(lines, 2800)),
+            context(
+                f"{open_actions} output action{'s' if open_actions != 1 else ''} open. `/review MR-2026-0001` shows one review."
+            ),
+        ],
+    )

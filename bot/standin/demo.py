@@ -41,7 +41,9 @@ def play(out: TextIO) -> int:
     t = Transcript(out, names)
     out.write("QMS bot demo: the real app over HTTP, a local Slack stand-in, a throwaway SQLite file.\n")
     with Sandbox(settings={"process_owners": {"Production": ANNA.id}}) as sb:
-        out.write("Workspace: Anna and Ben (employees), Quinn (QMS manager), Lena (leader); #quality is the QMS channel.\n")
+        out.write(
+            "Workspace: Anna and Ben (employees), Quinn (QMS manager), Lena (leader); #quality is the QMS channel.\n"
+        )
 
         def ephemeral(person: Person, command: str, text: str) -> None:
             before = len(sb.fake.responses)
@@ -62,7 +64,13 @@ def play(out: TextIO) -> int:
         ephemeral(QUINN, "/qms", "whoami")
 
         t.step("Ben joins #quality; Slack delivers the event twice (a retry)")
-        event = {"type": "member_joined_channel", "user": BEN.id, "channel": QMS_CHANNEL, "channel_type": "C", "team": "T0QMSDEMO1"}
+        event = {
+            "type": "member_joined_channel",
+            "user": BEN.id,
+            "channel": QMS_CHANNEL,
+            "channel_type": "C",
+            "team": "T0QMSDEMO1",
+        }
         sb.slack.event(event, event_id="Ev0DEMO0001")
         sb.slack.event(event, event_id="Ev0DEMO0001", retry_num=1)
         report = sb.ctx.sender.drain()
@@ -85,7 +93,11 @@ def play(out: TextIO) -> int:
 def nonconformity_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
     """An NC raised from a message, contained, analysed, actioned, verified and closed."""
     sb.fake.add_channel(PRODUCTION, "production", [ANNA.id, BEN.id])
-    said = sb.fake.post_as(BEN.id, PRODUCTION, "Pallet 12 of batch 4711 went to dispatch without customer labels & nobody noticed until loading")
+    said = sb.fake.post_as(
+        BEN.id,
+        PRODUCTION,
+        "Pallet 12 of batch 4711 went to dispatch without customer labels & nobody noticed until loading",
+    )
 
     def card() -> dict[str, Any]:
         with sb.db.session() as session:
@@ -110,19 +122,61 @@ def nonconformity_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> Non
     view = sb.slack.last_view()
     t.modal(f"{names[BEN.id]}'s form, filled in from the message", view)
     typed = next(b["element"]["initial_value"] for b in view["blocks"] if b["block_id"] == "description")
-    sb.slack.submit(BEN, view, {"title": "Pallet shipped without customer labels", "description": typed, "severity": "major", "source": "employee_report", "process": "Production", "containment": "Pallet held at dispatch"})
+    sb.slack.submit(
+        BEN,
+        view,
+        {
+            "title": "Pallet shipped without customer labels",
+            "description": typed,
+            "severity": "major",
+            "source": "employee_report",
+            "process": "Production",
+            "containment": "Pallet held at dispatch",
+        },
+    )
     sb.ctx.sender.drain()
     show_card("posted in #quality")
     for person in (BEN, ANNA):
         t.show(f"DM to {names[person.id]}", sb.fake.sent_messages(person.id)[-1]["text"], None)
 
     t.step("Anna (Production's process owner) records containment and the root cause")
-    press(ANNA, "Record containment", {"containment": "Pallet 12 relabelled; batch 4711 checked: 3 more cartons found and relabelled"})
-    press(ANNA, "Record root cause", {"method": "five_whys", "cause": "Why unlabelled? The label printer ran out.\nWhy unnoticed? No low-label alarm and no check at dispatch.", "elsewhere": "yes", "elsewhere_note": "Line 3 has the same printer"})
+    press(
+        ANNA,
+        "Record containment",
+        {"containment": "Pallet 12 relabelled; batch 4711 checked: 3 more cartons found and relabelled"},
+    )
+    press(
+        ANNA,
+        "Record root cause",
+        {
+            "method": "five_whys",
+            "cause": "Why unlabelled? The label printer ran out.\nWhy unnoticed? No low-label alarm and no check at dispatch.",
+            "elsewhere": "yes",
+            "elsewhere_note": "Line 3 has the same printer",
+        },
+    )
 
     t.step("Anna plans a corrective and a preventive action")
-    press(ANNA, "Add action", {"kind": "corrective", "description": "Add a label check to the dispatch checklist", "owner": BEN.id, "due_date": "2026-12-04"})
-    press(ANNA, "Add action", {"kind": "preventive", "description": "Fit low-label sensors on lines 2 and 3", "owner": ANNA.id, "due_date": "2026-12-11"})
+    press(
+        ANNA,
+        "Add action",
+        {
+            "kind": "corrective",
+            "description": "Add a label check to the dispatch checklist",
+            "owner": BEN.id,
+            "due_date": "2026-12-04",
+        },
+    )
+    press(
+        ANNA,
+        "Add action",
+        {
+            "kind": "preventive",
+            "description": "Fit low-label sensors on lines 2 and 3",
+            "owner": ANNA.id,
+            "due_date": "2026-12-11",
+        },
+    )
     sb.ctx.sender.drain()
     t.show(f"DM to {names[BEN.id]}", sb.fake.sent_messages(BEN.id)[-1]["text"], None)
 
@@ -136,7 +190,11 @@ def nonconformity_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> Non
     t.step("Anna tries to verify; two weeks later Quinn (QMS manager, who did none of the actions) verifies and closes")
     press(ANNA, "Verify effectiveness")
     sb.clock.advance(days=14)  # type: ignore[attr-defined]
-    press(QUINN, "Verify effectiveness", {"result": "effective", "note": "No unlabelled pallets in 14 days of dispatch records"})
+    press(
+        QUINN,
+        "Verify effectiveness",
+        {"result": "effective", "note": "No unlabelled pallets in 14 days of dispatch records"},
+    )
     press(QUINN, "Close NC")
     sb.ctx.sender.drain()
     show_card("updated in place after every step")
@@ -153,34 +211,52 @@ def training_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
     sb.slack.command(QUINN, "/training", "new")
     view = sb.slack.last_view()
     t.modal(f"{names[QUINN.id]}'s form", view)
-    sb.slack.submit(QUINN, view, {
-        "title": "Labelling and dispatch check", "doc_ref": "SOP-012", "revision": "C",
-        "link": "https://docs.example/SOP-012-C.pdf",
-        "summary": "Every pallet is checked for customer labels at dispatch, and the check is signed on the checklist.",
-        "users": [LENA.id], "channels": [PRODUCTION], "due_date": "2026-12-18",
-    })
+    sb.slack.submit(
+        QUINN,
+        view,
+        {
+            "title": "Labelling and dispatch check",
+            "doc_ref": "SOP-012",
+            "revision": "C",
+            "link": "https://docs.example/SOP-012-C.pdf",
+            "summary": "Every pallet is checked for customer labels at dispatch, and the check is signed on the checklist.",
+            "users": [LENA.id],
+            "channels": [PRODUCTION],
+            "due_date": "2026-12-18",
+        },
+    )
     t.show(f"DM to {names[QUINN.id]}", sb.fake.sent_messages(QUINN.id)[-1]["text"], None)
     sb.ctx.sender.drain()
     card = sb.fake.sent_messages(ANNA.id)[-1]
     t.show(f"DM to {names[ANNA.id]} (and to Ben and Lena)", card["text"], card["blocks"])
 
-    t.step("Anna clicks \"I've read and understood\", then clicks it again")
+    t.step('Anna clicks "I\'ve read and understood", then clicks it again')
     as_sent = copy.deepcopy(card)
     sb.press(ANNA, as_sent, "I've read and understood")
-    t.show(f"{names[ANNA.id]}'s card, updated in place", card["text"], sb.message(card["channel"], card["ts"])["blocks"])
+    t.show(
+        f"{names[ANNA.id]}'s card, updated in place", card["text"], sb.message(card["channel"], card["ts"])["blocks"]
+    )
     sb.press(ANNA, as_sent, "I've read and understood")
     t.show(f"only {names[ANNA.id]} sees", sb.slack.last_response()["text"], None)
     sb.slack.command(ANNA, "/training", "me")
-    t.show(f"only {names[ANNA.id]} sees (/training me)", sb.slack.last_response()["text"], sb.slack.last_response()["blocks"])
+    t.show(
+        f"only {names[ANNA.id]} sees (/training me)",
+        sb.slack.last_response()["text"],
+        sb.slack.last_response()["blocks"],
+    )
 
     t.step("Ben asks a question from his card")
     bens = sb.fake.sent_messages(BEN.id)[-1]
     sb.press(BEN, bens, "Ask a question")
-    sb.slack.submit(BEN, sb.slack.last_view(), {"question": "Does the check also apply to pallets going to our own warehouse?"})
+    sb.slack.submit(
+        BEN, sb.slack.last_view(), {"question": "Does the check also apply to pallets going to our own warehouse?"}
+    )
     sb.ctx.sender.drain()
     t.show(f"DM to {names[QUINN.id]}", sb.fake.sent_messages(QUINN.id)[-1]["text"], None)
 
-    t.step("Three days on it is Saturday: Ben's and Lena's reminders wait for Monday; then Quinn checks /training status")
+    t.step(
+        "Three days on it is Saturday: Ben's and Lena's reminders wait for Monday; then Quinn checks /training status"
+    )
     sb.clock.advance(days=5)  # type: ignore[attr-defined]
     sb.ctx.nudges.derive()
     sb.ctx.sender.drain()
@@ -196,13 +272,34 @@ def feedback_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
     sb.slack.command(BEN, "/feedback")
     view = sb.slack.last_view()
     t.modal(f"{names[BEN.id]}'s form", view)
-    sb.slack.submit(BEN, view, {"kind": "compliment", "customer": "Müller GmbH", "product": "Pallet racking", "received_via": "call", "rating": 5, "text": "Delivery was early and the fitters left the site tidy."})
+    sb.slack.submit(
+        BEN,
+        view,
+        {
+            "kind": "compliment",
+            "customer": "Müller GmbH",
+            "product": "Pallet racking",
+            "received_via": "call",
+            "rating": 5,
+            "text": "Delivery was early and the fitters left the site tidy.",
+        },
+    )
     sb.ctx.sender.drain()
     t.show(f"DM to {names[BEN.id]}", sb.fake.sent_messages(BEN.id)[-1]["text"], None)
 
     t.step("Ben logs a complaint; it gets a card in #quality and Ben must answer the customer in 2 days")
     sb.slack.command(BEN, "/feedback", "Third pallet this month arrived without labels")
-    sb.slack.submit(BEN, sb.slack.last_view(), {"kind": "complaint", "customer": "Acme Foods", "product": "Labelled pallets", "received_via": "email", "text": "Third pallet this month arrived without labels. We need a fix, not an apology."})
+    sb.slack.submit(
+        BEN,
+        sb.slack.last_view(),
+        {
+            "kind": "complaint",
+            "customer": "Acme Foods",
+            "product": "Labelled pallets",
+            "received_via": "email",
+            "text": "Third pallet this month arrived without labels. We need a fix, not an apology.",
+        },
+    )
     sb.ctx.sender.drain()
     complaint = sb.fake.sent_messages(QMS_CHANNEL)[-1]
     t.show("#quality", complaint["text"], complaint["blocks"])
@@ -212,7 +309,18 @@ def feedback_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
     view = sb.slack.last_view()
     t.modal(f"{names[QUINN.id]}'s NC form, filled in from the complaint", view)
     prefilled = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"] if b["type"] == "input"}
-    sb.slack.submit(QUINN, view, {"title": prefilled["title"], "description": prefilled["description"], "severity": "major", "source": "customer_complaint", "process": "Warehouse and logistics", "owner": BEN.id})
+    sb.slack.submit(
+        QUINN,
+        view,
+        {
+            "title": prefilled["title"],
+            "description": prefilled["description"],
+            "severity": "major",
+            "source": "customer_complaint",
+            "process": "Warehouse and logistics",
+            "owner": BEN.id,
+        },
+    )
     sb.press(BEN, sb.message(complaint["channel"], complaint["ts"]), "Customer answered")
     sb.ctx.sender.drain()
     updated = sb.message(complaint["channel"], complaint["ts"])
@@ -220,7 +328,11 @@ def feedback_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
     nc_card = next(m for m in sb.fake.sent_messages(QMS_CHANNEL) if m["text"].startswith("NC-2026-0002"))
     t.show("#quality, the new NC's card", nc_card["text"], nc_card["blocks"])
     sb.slack.command(QUINN, "/feedback", "stats 30")
-    t.show(f"only {names[QUINN.id]} sees (/feedback stats 30)", sb.slack.last_response()["text"], sb.slack.last_response()["blocks"])
+    t.show(
+        f"only {names[QUINN.id]} sees (/feedback stats 30)",
+        sb.slack.last_response()["text"],
+        sb.slack.last_response()["blocks"],
+    )
 
 
 def programme_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
@@ -230,8 +342,18 @@ def programme_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
     sb.slack.command(QUINN, "/audit", "plan")
     view = sb.slack.last_view()
     t.modal(f"{names[QUINN.id]}'s form", view)
-    sb.slack.submit(QUINN, view, {"process": "Production", "scope": "Line 2 labelling and dispatch checks", "clauses": "7.5, 8.5.1, 8.7",
-                                  "lead_auditor": BEN.id, "auditees": [ANNA.id], "planned_date": (today + timedelta(days=1)).isoformat()})
+    sb.slack.submit(
+        QUINN,
+        view,
+        {
+            "process": "Production",
+            "scope": "Line 2 labelling and dispatch checks",
+            "clauses": "7.5, 8.5.1, 8.7",
+            "lead_auditor": BEN.id,
+            "auditees": [ANNA.id],
+            "planned_date": (today + timedelta(days=1)).isoformat(),
+        },
+    )
     sb.ctx.sender.drain()
     t.show(f"DM to {names[BEN.id]}", sb.fake.sent_messages(BEN.id)[-1]["text"], None)
 
@@ -247,17 +369,36 @@ def programme_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
     t.step("Ben completes the audit with one nonconformity and one opportunity for improvement")
     sb.press(BEN, checklist, "Complete the audit")
     view = sb.slack.last_view()
-    sb.slack.submit(BEN, view, {"summary": "Labelling at line 2 works to SOP-012 rev C; one gap in the dispatch check.", "severity": "minor",
-                                "nonconformities": "Dispatch check sheet not signed on 3 of 10 sampled days",
-                                "improvements": "Show the label stock level at the printer"})
+    sb.slack.submit(
+        BEN,
+        view,
+        {
+            "summary": "Labelling at line 2 works to SOP-012 rev C; one gap in the dispatch check.",
+            "severity": "minor",
+            "nonconformities": "Dispatch check sheet not signed on 3 of 10 sampled days",
+            "improvements": "Show the label stock level at the printer",
+        },
+    )
     sb.ctx.sender.drain()
-    t.show(f"DM to {names[QUINN.id]}", sb.fake.sent_messages(QUINN.id)[-1]["text"], sb.fake.sent_messages(QUINN.id)[-1]["blocks"])
+    t.show(
+        f"DM to {names[QUINN.id]}",
+        sb.fake.sent_messages(QUINN.id)[-1]["text"],
+        sb.fake.sent_messages(QUINN.id)[-1]["blocks"],
+    )
     nc_card = [m for m in sb.fake.sent_messages(QMS_CHANNEL) if m["text"].startswith("NC-2026-0003")][-1]
     t.show("#quality, the NC raised from the finding", nc_card["text"], nc_card["blocks"])
 
     t.step("Quinn schedules the management review with /review schedule; the input pack comes from the records")
     sb.slack.command(QUINN, "/review", "schedule")
-    sb.slack.submit(QUINN, sb.slack.last_view(), {"planned_date": (today + timedelta(days=3)).isoformat(), "attendees": [LENA.id, QUINN.id], "recurrence": "yearly"})
+    sb.slack.submit(
+        QUINN,
+        sb.slack.last_view(),
+        {
+            "planned_date": (today + timedelta(days=3)).isoformat(),
+            "attendees": [LENA.id, QUINN.id],
+            "recurrence": "yearly",
+        },
+    )
     sb.slack.command(LENA, "/review", "pack MR-2026-0001")
     pack = sb.slack.last_response()
     t.show(f"only {names[LENA.id]} sees (/review pack MR-2026-0001)", pack["text"], pack["blocks"])
@@ -279,4 +420,6 @@ def home_and_digest_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> N
     digest = [m for m in sb.fake.sent_messages(LENA.id) if m["text"].startswith("Quality digest")][-1]
     t.show(f"DM to {names[LENA.id]}", digest["text"], digest["blocks"])
     for chart in [f for f in sb.fake.files.values() if f.get("channel") == sb.fake.dm_channel(LENA.id)][-1:]:
-        t.note(f"then a file in the same DM: {chart['name']} ({len(chart['content'] or b'') // 1024} KB PNG) — “{chart['initial_comment']}”")
+        t.note(
+            f"then a file in the same DM: {chart['name']} ({len(chart['content'] or b'') // 1024} KB PNG) — “{chart['initial_comment']}”"
+        )

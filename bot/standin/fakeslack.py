@@ -88,16 +88,16 @@ class FakeSlack:
 
     # --- lifecycle ---
 
-    def start(self) -> "FakeSlack":
+    def start(self) -> FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 fake._handle(self)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 fake._handle(self)
 
             def log_message(self, *args: Any) -> None:
@@ -116,7 +116,7 @@ class FakeSlack:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "FakeSlack":
+    def __enter__(self) -> FakeSlack:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -173,15 +173,29 @@ class FakeSlack:
             self.usergroups[group_id] = list(members)
             self.usergroup_handles[group_id] = handle or group_id.lower()
 
-    def add_channel(self, channel_id: str, name: str, members: list[str] | None = None, *, private: bool = False) -> None:
+    def add_channel(
+        self, channel_id: str, name: str, members: list[str] | None = None, *, private: bool = False
+    ) -> None:
         with self._lock:
-            self.channels[channel_id] = {"id": channel_id, "name": name, "members": list(members or []), "private": private}
+            self.channels[channel_id] = {
+                "id": channel_id,
+                "name": name,
+                "members": list(members or []),
+                "private": private,
+            }
 
     def post_as(self, user_id: str, channel: str, text: str) -> dict[str, Any]:
         """A person's message in a channel, stored the way Slack stores it (entities escaped)."""
         stored = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         with self._lock:
-            message = {"type": "message", "user": user_id, "text": stored, "ts": self._ts(), "team": TEAM_ID, "channel": channel}
+            message = {
+                "type": "message",
+                "user": user_id,
+                "text": stored,
+                "ts": self._ts(),
+                "team": TEAM_ID,
+                "channel": channel,
+            }
             self.messages[channel].append(message)
         return dict(message)
 
@@ -524,7 +538,11 @@ class FakeSlack:
 
     def _m_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         page, cursor = self._page(list(self.users.values()), args)
-        return {"members": page, "cache_ts": int(self.clock.now().timestamp()), "response_metadata": {"next_cursor": cursor}}
+        return {
+            "members": page,
+            "cache_ts": int(self.clock.now().timestamp()),
+            "response_metadata": {"next_cursor": cursor},
+        }
 
     def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         users = str(args.get("users") or "").split(",")
@@ -539,7 +557,16 @@ class FakeSlack:
         channel = self.channels.get(channel_id)
         if channel is None:
             raise SlackError("channel_not_found")
-        return {"channel": {"id": channel_id, "name": channel["name"], "is_channel": True, "is_im": False, "is_mpim": False, "is_private": channel["private"]}}
+        return {
+            "channel": {
+                "id": channel_id,
+                "name": channel["name"],
+                "is_channel": True,
+                "is_im": False,
+                "is_mpim": False,
+                "is_private": channel["private"],
+            }
+        }
 
     def _m_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self.channels.get(args.get("channel", ""))
@@ -550,7 +577,14 @@ class FakeSlack:
 
     def _m_usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
         groups = [
-            {"id": gid, "team_id": TEAM_ID, "handle": handle, "name": handle.replace("-", " ").title(), "date_delete": 0, "user_count": len(self.usergroups[gid])}
+            {
+                "id": gid,
+                "team_id": TEAM_ID,
+                "handle": handle,
+                "name": handle.replace("-", " ").title(),
+                "date_delete": 0,
+                "user_count": len(self.usergroups[gid]),
+            }
             for gid, handle in self.usergroup_handles.items()
         ]
         return {"usergroups": groups}

@@ -11,13 +11,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from bot.context import Context, build_context, create_app
-from bot.workspace.clock import Clock, ManualClock
-from bot.workspace.config import explicit_settings
-from bot.standin.fakeslack import FakeSlack
+from bot.app import build_context, create_app
+from bot.context import Context
 from bot.delivery.nudges import NudgeSource
 from bot.server import EVENTS_PATH, make_server, wsgi_app
+from bot.standin.fakeslack import FakeSlack
 from bot.standin.simulate import Person, Simulator
+from bot.workspace.clock import Clock, ManualClock
+from bot.workspace.config import explicit_settings
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -58,7 +59,7 @@ class Sandbox:
         self.fake = FakeSlack(self.clock)
         self.signing_secret = secrets.token_hex(16)
 
-    def start(self) -> "Sandbox":
+    def start(self) -> Sandbox:
         self.fake.start()
         for person, (real_name, tz) in PEOPLE.items():
             self.fake.add_user(person.id, person.name, real_name=real_name, tz=tz)
@@ -77,7 +78,9 @@ class Sandbox:
         self.settings = explicit_settings(**values)
         self.db = Database(self.settings.database_url)
         upgrade(self.db.engine)
-        self.ctx: Context = build_context(self.settings, clock=self.clock, db=self.db, worker=self.worker, sources=self.sources)
+        self.ctx: Context = build_context(
+            self.settings, clock=self.clock, db=self.db, worker=self.worker, sources=self.sources
+        )
         self.app = create_app(self.ctx, process_before_response=self.process_before_response)
         self.server = make_server(wsgi_app(self.app, self.db), "127.0.0.1", 0, threads=4)
         self._stopping = False
@@ -126,7 +129,7 @@ class Sandbox:
         action_id, value, block_id = self.buttons(message)[label]
         return self.slack.click(person, action_id, value, message=message, block_id=block_id)
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -50,7 +50,15 @@ class Simulator:
 
     # --- low level ---
 
-    def post(self, body: str, content_type: str, headers: dict[str, str] | None = None, *, timestamp: int | None = None, secret: str | None = None) -> httpx.Response:
+    def post(
+        self,
+        body: str,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        *,
+        timestamp: int | None = None,
+        secret: str | None = None,
+    ) -> httpx.Response:
         all_headers = {"Content-Type": content_type, **sign(secret or self.secret, body, timestamp), **(headers or {})}
         return self.http.post(self.endpoint, content=body.encode(), headers=all_headers)
 
@@ -86,18 +94,33 @@ class Simulator:
         }
         return self.post(urlencode(fields), "application/x-www-form-urlencoded")
 
-    def click(self, person: Person, action_id: str, value: str, *, message: dict[str, Any] | None = None, block_id: str = "actions") -> httpx.Response:
+    def click(
+        self,
+        person: Person,
+        action_id: str,
+        value: str,
+        *,
+        message: dict[str, Any] | None = None,
+        block_id: str = "actions",
+    ) -> httpx.Response:
         """A button click on a message the bot sent (`message` as the fake recorded it)."""
         return self._interactive(self._click_payload(person, action_id, value, message, block_id))
 
-    def _click_payload(self, person: Person, action_id: str, value: str, message: dict[str, Any] | None, block_id: str) -> dict[str, Any]:
+    def _click_payload(
+        self, person: Person, action_id: str, value: str, message: dict[str, Any] | None, block_id: str
+    ) -> dict[str, Any]:
         channel = (message or {}).get("channel", "D" + person.id[1:])
         return {
             "type": "block_actions",
             "user": self._user(person),
             "api_app_id": API_APP_ID,
             "token": VERIFICATION_TOKEN,
-            "container": {"type": "message", "message_ts": (message or {}).get("ts"), "channel_id": channel, "is_ephemeral": False},
+            "container": {
+                "type": "message",
+                "message_ts": (message or {}).get("ts"),
+                "channel_id": channel,
+                "is_ephemeral": False,
+            },
             "trigger_id": self.trigger_id(),
             "team": self._team(),
             "enterprise": None,
@@ -118,10 +141,17 @@ class Simulator:
             ],
         }
 
-    def choose(self, person: Person, action_id: str, value: str, *, message: dict[str, Any], block_id: str) -> httpx.Response:
+    def choose(
+        self, person: Person, action_id: str, value: str, *, message: dict[str, Any], block_id: str
+    ) -> httpx.Response:
         """Choose an option in a message's static select (a checklist line's answer, say)."""
         payload = json.loads(json.dumps(self._click_payload(person, action_id, value, message, block_id)))
-        payload["actions"][0].update({"type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value}})
+        payload["actions"][0].update(
+            {
+                "type": "static_select",
+                "selected_option": {"text": {"type": "plain_text", "text": value}, "value": value},
+            }
+        )
         del payload["actions"][0]["value"]
         return self._interactive(payload)
 
@@ -138,7 +168,15 @@ class Simulator:
             "enterprise": None,
             "is_enterprise_install": False,
             "view": {"id": "V0HOME0001", "type": "home", "blocks": []},
-            "actions": [{"action_id": action_id, "block_id": "home", "value": value, "type": "button", "action_ts": f"{time.time():.6f}"}],
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "home",
+                    "value": value,
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
         }
         return self._interactive(payload)
 
@@ -179,7 +217,9 @@ class Simulator:
             }
         )
 
-    def message_shortcut(self, person: Person, callback_id: str, message: dict[str, Any], channel: str) -> httpx.Response:
+    def message_shortcut(
+        self, person: Person, callback_id: str, message: dict[str, Any], channel: str
+    ) -> httpx.Response:
         return self._interactive(
             {
                 "type": "message_action",
@@ -198,7 +238,9 @@ class Simulator:
             }
         )
 
-    def event(self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None) -> httpx.Response:
+    def event(
+        self, event: dict[str, Any], *, event_id: str | None = None, retry_num: int | None = None
+    ) -> httpx.Response:
         event_id = event_id or f"Ev{next(self._ids):010d}"
         body = {
             "token": VERIFICATION_TOKEN,
@@ -208,7 +250,15 @@ class Simulator:
             "type": "event_callback",
             "event_id": event_id,
             "event_time": int(time.time()),
-            "authorizations": [{"enterprise_id": None, "team_id": TEAM_ID, "user_id": "U0QMSBOT01", "is_bot": True, "is_enterprise_install": False}],
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": TEAM_ID,
+                    "user_id": "U0QMSBOT01",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
             "is_ext_shared_channel": False,
             "event_context": f"4-{event_id}",
         }
@@ -220,7 +270,11 @@ class Simulator:
     # --- what the bot showed ---
 
     def last_view(self) -> dict[str, Any]:
-        opened = [c for c in self.fake.calls if c.method in ("views.open", "views.push", "views.update") and c.response.get("ok")]
+        opened = [
+            c
+            for c in self.fake.calls
+            if c.method in ("views.open", "views.push", "views.update") and c.response.get("ok")
+        ]
         if not opened:
             raise AssertionError("the bot opened no modal")
         return opened[-1].response["view"]
@@ -245,7 +299,12 @@ def _state_value(element: dict[str, Any], answer: Any) -> dict[str, Any]:
         return {"type": kind, "selected_users": list(answer or [])}
     if kind == "multi_static_select":
         options = {o["value"]: o for o in element.get("options", [])}
-        return {"type": kind, "selected_options": [options.get(v, {"text": {"type": "plain_text", "text": v}, "value": v}) for v in (answer or [])]}
+        return {
+            "type": kind,
+            "selected_options": [
+                options.get(v, {"text": {"type": "plain_text", "text": v}, "value": v}) for v in (answer or [])
+            ],
+        }
     if kind == "multi_conversations_select":
         return {"type": kind, "selected_conversations": list(answer or [])}
     if kind == "datepicker":

@@ -41,7 +41,9 @@ def header(text: str) -> dict[str, Any]:
     return {"type": "header", "text": plain(text, HEADER_TEXT)}
 
 
-def section(text: str | None, *, fields: list[str] | None = None, accessory: dict[str, Any] | None = None) -> dict[str, Any]:
+def section(
+    text: str | None, *, fields: list[str] | None = None, accessory: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """A section; `text` may be None when `fields` carry the content."""
     block: dict[str, Any] = {"type": "section"}
     if text is not None or not fields:
@@ -72,7 +74,12 @@ def button(
 ) -> dict[str, Any]:
     if len(value) > BUTTON_VALUE:
         raise ValueError("a button value is at most 2000 characters; store the data and pass its id")
-    element: dict[str, Any] = {"type": "button", "text": plain(text, BUTTON_TEXT), "action_id": action_id, "value": value}
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": plain(text, BUTTON_TEXT),
+        "action_id": action_id,
+        "value": value,
+    }
     if style:
         element["style"] = style
     if url:
@@ -93,7 +100,11 @@ def confirm_dialog(title: str, text: str, yes: str, no: str = "Not now") -> dict
 
 
 def users_select(action_id: str, *, initial: str | None = None, placeholder: str = "Choose a person") -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "users_select", "action_id": action_id, "placeholder": plain(placeholder, PLACEHOLDER)}
+    element: dict[str, Any] = {
+        "type": "users_select",
+        "action_id": action_id,
+        "placeholder": plain(placeholder, PLACEHOLDER),
+    }
     if initial:
         element["initial_user"] = initial
     return element
@@ -113,7 +124,9 @@ def multi_channels_select(action_id: str, *, placeholder: str = "Choose channels
     }
 
 
-def multi_static_select(action_id: str, options: list[tuple[str, str]], *, placeholder: str = "Choose") -> dict[str, Any]:
+def multi_static_select(
+    action_id: str, options: list[tuple[str, str]], *, placeholder: str = "Choose"
+) -> dict[str, Any]:
     return {
         "type": "multi_static_select",
         "action_id": action_id,
@@ -123,11 +136,19 @@ def multi_static_select(action_id: str, options: list[tuple[str, str]], *, place
 
 
 def checkboxes(action_id: str, options: list[tuple[str, str]]) -> dict[str, Any]:
-    return {"type": "checkboxes", "action_id": action_id, "options": [option(text, value) for text, value in options[:10]]}
+    return {
+        "type": "checkboxes",
+        "action_id": action_id,
+        "options": [option(text, value) for text, value in options[:10]],
+    }
 
 
 def datepicker(action_id: str, *, initial: date | None = None, placeholder: str = "Choose a date") -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "datepicker", "action_id": action_id, "placeholder": plain(placeholder, PLACEHOLDER)}
+    element: dict[str, Any] = {
+        "type": "datepicker",
+        "action_id": action_id,
+        "placeholder": plain(placeholder, PLACEHOLDER),
+    }
     if initial:
         element["initial_date"] = initial.isoformat()
     return element
@@ -141,7 +162,9 @@ def option(text: str, value: str) -> dict[str, Any]:
     return {"text": plain(text, OPTION_TEXT), "value": value}
 
 
-def static_select(action_id: str, options: list[tuple[str, str]], *, initial: str | None = None, placeholder: str = "Choose") -> dict[str, Any]:
+def static_select(
+    action_id: str, options: list[tuple[str, str]], *, initial: str | None = None, placeholder: str = "Choose"
+) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "static_select",
         "action_id": action_id,
@@ -155,8 +178,20 @@ def static_select(action_id: str, options: list[tuple[str, str]], *, initial: st
     return element
 
 
-def text_input(action_id: str, *, multiline: bool = False, max_length: int = 3000, initial: str | None = None, placeholder: str | None = None) -> dict[str, Any]:
-    element: dict[str, Any] = {"type": "plain_text_input", "action_id": action_id, "multiline": multiline, "max_length": max_length}
+def text_input(
+    action_id: str,
+    *,
+    multiline: bool = False,
+    max_length: int = 3000,
+    initial: str | None = None,
+    placeholder: str | None = None,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "multiline": multiline,
+        "max_length": max_length,
+    }
     if initial:
         element["initial_value"] = initial[:max_length]
     if placeholder:
@@ -164,14 +199,30 @@ def text_input(action_id: str, *, multiline: bool = False, max_length: int = 300
     return element
 
 
-def input_block(block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None) -> dict[str, Any]:
-    block: dict[str, Any] = {"type": "input", "block_id": block_id, "label": plain(label, INPUT_LABEL), "element": element, "optional": optional}
+def input_block(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None
+) -> dict[str, Any]:
+    block: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label, INPUT_LABEL),
+        "element": element,
+        "optional": optional,
+    }
     if hint:
         block["hint"] = plain(hint, INPUT_LABEL)
     return block
 
 
-def modal(callback_id: str, title: str, blocks: list[dict[str, Any]], *, submit: str | None = "Submit", close: str = "Cancel", private_metadata: str = "") -> dict[str, Any]:
+def modal(
+    callback_id: str,
+    title: str,
+    blocks: list[dict[str, Any]],
+    *,
+    submit: str | None = "Submit",
+    close: str = "Cancel",
+    private_metadata: str = "",
+) -> dict[str, Any]:
     if len(private_metadata) > PRIVATE_METADATA:
         raise ValueError("private_metadata is at most 3000 characters; store the data and pass its id")
     view: dict[str, Any] = {
@@ -200,7 +251,9 @@ def cap_blocks(blocks: list[dict[str, Any]], limit: int = MAX_MESSAGE_BLOCKS) ->
     return kept + [context(f"… and {len(blocks) - len(kept)} more not shown")]
 
 
-def capped_lines(lines: list[str], limit: int = SECTION_TEXT, *, max_lines: int | None = None, total: int | None = None) -> str:
+def capped_lines(
+    lines: list[str], limit: int = SECTION_TEXT, *, max_lines: int | None = None, total: int | None = None
+) -> str:
     """Join lines into one mrkdwn text that fits `limit`, counting the lines left out
     (of `total`, when `lines` is only the first page of them)."""
     shown: list[str] = []

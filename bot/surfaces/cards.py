@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.surfaces.blocks import Reply
 from bot.delivery.outbox import Nudge, enqueue
+from bot.surfaces.blocks import Reply
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 SaveCard = Callable[[str, str, "str | None"], None]
 
 
-def show(ctx: "Context", reply: Reply, *, channel: str | None, ts: str | None, post_to: str, save: SaveCard, what: str) -> str | None:
+def show(
+    ctx: Context, reply: Reply, *, channel: str | None, ts: str | None, post_to: str, save: SaveCard, what: str
+) -> str | None:
     """Update the card at (channel, ts), or post it to `post_to` the first time; its permalink when new.
 
     The record is the truth and the card only shows it: when Slack fails here, the next
@@ -54,4 +56,8 @@ def show(ctx: "Context", reply: Reply, *, channel: str | None, ts: str | None, p
 def tell_thread(session: Any, key: str, card: Any, record_ref: str, text: str, now: datetime) -> None:
     """Queue `text` as a reply in the card's thread (nothing while the card is not out)."""
     if card.card_channel:
-        enqueue(session, Nudge(key, card.card_channel, text, thread_ts=card.card_ts, record_ref=record_ref, in_working_hours=False), now)
+        enqueue(
+            session,
+            Nudge(key, card.card_channel, text, thread_ts=card.card_ts, record_ref=record_ref, in_working_hours=False),
+            now,
+        )

@@ -58,7 +58,9 @@ def trend_png(weeks: list[Week], title: str) -> bytes:
         draw.line(points, fill=RATING, width=3)
     for px, py in points:
         draw.ellipse([(px - 4, py - 4), (px + 4, py + 4)], fill=RATING)
-    for i, (label, colour) in enumerate((("NCs raised", RAISED), ("NCs closed", CLOSED), ("Customer rating (right axis)", RATING))):
+    for i, (label, colour) in enumerate(
+        (("NCs raised", RAISED), ("NCs closed", CLOSED), ("Customer rating (right axis)", RATING))
+    ):
         x = LEFT + i * 220
         draw.rectangle([(x, HEIGHT - 28), (x + 12, HEIGHT - 16)], fill=colour)
         draw.text((x + 18, HEIGHT - 28), label, fill=INK, font=font)

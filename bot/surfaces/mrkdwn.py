@@ -70,9 +70,7 @@ def is_usergroup_id(value: str) -> bool:
 
 
 def is_channel_id(value: str) -> bool:
-    return (
-        isinstance(value, str) and len(value) >= 9 and value[0] in "CGD" and value.isalnum() and value.isupper()
-    )
+    return isinstance(value, str) and len(value) >= 9 and value[0] in "CGD" and value.isalnum() and value.isupper()
 
 
 def unescape(text: str) -> str:

@@ -12,7 +12,9 @@ def readable(text: str, names: dict[str, str] | None = None) -> str:
     """mrkdwn as a person sees it: mentions as names, links as their labels, entities decoded."""
     names = names or {}
     text = re.sub(r"<@([UW][A-Z0-9]+)>", lambda m: "@" + names.get(m.group(1), m.group(1)), text)
-    text = re.sub(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>", lambda m: "#" + (m.group(2) or names.get(m.group(1), m.group(1))), text)
+    text = re.sub(
+        r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>", lambda m: "#" + (m.group(2) or names.get(m.group(1), m.group(1))), text
+    )
     text = re.sub(r"<!(channel|here|everyone)>", r"@\1", text)
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
     text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
@@ -27,8 +29,20 @@ def _element(element: dict[str, Any], names: dict[str, str]) -> str:
     kind = element.get("type")
     if kind == "button":
         return f"[{_text(element.get('text'), names)}]"
-    if kind in ("static_select", "users_select", "multi_users_select", "datepicker", "conversations_select", "multi_conversations_select", "multi_static_select"):
-        initial = element.get("initial_option", {}).get("text", {}).get("text") or element.get("initial_user") or element.get("initial_date")
+    if kind in (
+        "static_select",
+        "users_select",
+        "multi_users_select",
+        "datepicker",
+        "conversations_select",
+        "multi_conversations_select",
+        "multi_static_select",
+    ):
+        initial = (
+            element.get("initial_option", {}).get("text", {}).get("text")
+            or element.get("initial_user")
+            or element.get("initial_date")
+        )
         return f"[{kind.replace('_', ' ')}: {initial or '…'}]"
     if kind == "plain_text_input":
         return f"[{element.get('initial_value') or '___'}]"

@@ -9,7 +9,6 @@ and the QMS managers get the list of who is still missing.
 
 from __future__ import annotations
 
-from bot.errors import Refused
 import logging
 import re
 from dataclasses import dataclass, field
@@ -20,12 +19,12 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.training import blocks
-from bot.surfaces.blocks import Reply
 from bot.delivery.due import manager_recipients
-from bot.surfaces.mrkdwn import mention, safe
 from bot.delivery.outbox import Nudge, enqueue
-from bot.errors import NotAllowed
+from bot.errors import NotAllowed, Refused
+from bot.surfaces.blocks import Reply
+from bot.surfaces.mrkdwn import mention, safe
+from bot.training import blocks
 from bot.workspace.roles import Role
 from storage import documents as documents_store
 from storage import outbox as outbox_rows
@@ -57,7 +56,7 @@ def reference_key(text: str) -> str:
 # --- publishing ----------------------------------------------------------------------------
 
 
-def may_publish(ctx: "Context", user: str) -> None:
+def may_publish(ctx: Context, user: str) -> None:
     """QMS managers publish anything; document owners (in the register, or who published a
     document before the register held it) publish revisions."""
     if ctx.roles.is_manager(user):
@@ -94,7 +93,7 @@ class Publication:
     due_date: date
 
 
-def check_publish(ctx: "Context", user: str, form: PublishForm) -> tuple[dict[str, str], Publication | None]:
+def check_publish(ctx: Context, user: str, form: PublishForm) -> tuple[dict[str, str], Publication | None]:
     errors: dict[str, str] = {}
     values: dict[str, str | None] = {}
     for name, what, limit, required in (
@@ -139,16 +138,29 @@ def check_publish(ctx: "Context", user: str, form: PublishForm) -> tuple[dict[st
             # The register names the owner; before a document is registered, whoever published it before.
             owners = [registered.owner] if registered else store.publishers_of(session, doc_key)
         if earlier is not None:
-            errors["revision"] = f"{values['doc_ref']} rev {values['revision']} was already published as {earlier.number}; a new revision starts a new round."
+            errors["revision"] = (
+                f"{values['doc_ref']} rev {values['revision']} was already published as {earlier.number}; a new revision starts a new round."
+            )
         elif not manager and user not in owners:
-            whose = "its owner in the document register" if registered else "the owner (who published its earlier revisions)"
+            whose = (
+                "its owner in the document register"
+                if registered
+                else "the owner (who published its earlier revisions)"
+            )
             errors["doc_ref"] = f"Only QMS managers or {whose} can publish {values['doc_ref']}."
     if errors:
         return errors, None
     assert due is not None
     return {}, Publication(
-        values["title"] or "", values["doc_ref"] or "", values["revision"] or "", values["link"], values["summary"] or "",
-        list(dict.fromkeys(form.users)), list(dict.fromkeys(form.groups)), list(dict.fromkeys(form.channels)), due,
+        values["title"] or "",
+        values["doc_ref"] or "",
+        values["revision"] or "",
+        values["link"],
+        values["summary"] or "",
+        list(dict.fromkeys(form.users)),
+        list(dict.fromkeys(form.groups)),
+        list(dict.fromkeys(form.channels)),
+        due,
     )
 
 
@@ -161,7 +173,7 @@ class Audience:
     unreadable: list[str] = field(default_factory=list)  # channels or groups Slack would not list
 
 
-def resolve_audience(ctx: "Context", publication: Publication) -> Audience:
+def resolve_audience(ctx: Context, publication: Publication) -> Audience:
     """Everyone the publication concerns, each once, without bots and deactivated accounts."""
     chosen: list[str] = list(publication.users)
     unreadable: list[str] = []
@@ -190,7 +202,7 @@ def resolve_audience(ctx: "Context", publication: Publication) -> Audience:
     return audience
 
 
-def publish(ctx: "Context", publisher: str, publication: Publication) -> tuple[TrainingRound | None, Audience]:
+def publish(ctx: Context, publisher: str, publication: Publication) -> tuple[TrainingRound | None, Audience]:
     """Store the round, its people and every person's card in one transaction.
 
     Returns no round when nobody is left to read it, when a chosen channel or group could not
@@ -218,28 +230,65 @@ def publish(ctx: "Context", publisher: str, publication: Publication) -> tuple[T
                     due_date=publication.due_date,
                     publisher=publisher,
                     published_at=now,
-                    audience={"users": publication.users, "groups": publication.groups, "channels": publication.channels},
-                    left_out={"bots": audience.bots, "deactivated": audience.deactivated, "unknown": audience.unknown, "unreadable": audience.unreadable},
+                    audience={
+                        "users": publication.users,
+                        "groups": publication.groups,
+                        "channels": publication.channels,
+                    },
+                    left_out={
+                        "bots": audience.bots,
+                        "deactivated": audience.deactivated,
+                        "unknown": audience.unknown,
+                        "unreadable": audience.unreadable,
+                    },
                 ),
                 audience.people,
             )
             record_change(
-                session, at=now, actor=publisher, record_type=RECORD_TYPE, record_ref=training.number, action="published",
-                after={"doc_ref": training.doc_ref, "revision": training.revision, "people": len(audience.people),
-                       "due_date": training.due_date.isoformat(), **(training.left_out or {})},
+                session,
+                at=now,
+                actor=publisher,
+                record_type=RECORD_TYPE,
+                record_ref=training.number,
+                action="published",
+                after={
+                    "doc_ref": training.doc_ref,
+                    "revision": training.revision,
+                    "people": len(audience.people),
+                    "due_date": training.due_date.isoformat(),
+                    **(training.left_out or {}),
+                },
             )
             registered = documents_store.by_key(session, training.doc_key)
             if registered is not None and reference_key(registered.revision) != training.revision_key:
                 # Published straight from /training new: the register follows, so it never
                 # shows a revision older than the one people are reading.
-                documents_store.set_revision(session, registered.id or 0, training.revision, training.link or registered.link)
+                documents_store.set_revision(
+                    session, registered.id or 0, training.revision, training.link or registered.link
+                )
                 record_change(
-                    session, at=now, actor=publisher, record_type="document", record_ref=registered.reference, action="revision_published",
-                    before={"revision": registered.revision}, after={"revision": training.revision, "training": training.number},
+                    session,
+                    at=now,
+                    actor=publisher,
+                    record_type="document",
+                    record_ref=registered.reference,
+                    action="revision_published",
+                    before={"revision": registered.revision},
+                    after={"revision": training.revision, "training": training.number},
                 )
             for assignment in store.people(session, training.id):  # type: ignore[arg-type]
                 card = blocks.person_card(training, assignment)
-                enqueue(session, Nudge(card_key(training, assignment.person), assignment.person, card.text, card.blocks, record_ref=training.number), now)
+                enqueue(
+                    session,
+                    Nudge(
+                        card_key(training, assignment.person),
+                        assignment.person,
+                        card.text,
+                        card.blocks,
+                        record_ref=training.number,
+                    ),
+                    now,
+                )
             return training, audience
     except IntegrityError:
         log.info("the same revision was published twice at once; the second is dropped")
@@ -262,7 +311,7 @@ class Acknowledged:
     card_ts: str | None = None
 
 
-def acknowledge(ctx: "Context", assignment_id: int, user: str) -> Acknowledged:
+def acknowledge(ctx: Context, assignment_id: int, user: str) -> Acknowledged:
     now = ctx.clock.now()
     with ctx.db.session() as session:
         assignment = store.get_assignment(session, assignment_id)
@@ -277,14 +326,20 @@ def acknowledge(ctx: "Context", assignment_id: int, user: str) -> Acknowledged:
             # Reminders stop at once: the card (if still queued) and every reminder for this person.
             outbox_rows.cancel_pending(session, f"tr:{training.id}:{user}:")
             record_change(
-                session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=training.number, action="acknowledged",
-                before={"status": "pending"}, after={"status": "acknowledged", "revision": f"{training.doc_ref} rev {training.revision}"},
+                session,
+                at=now,
+                actor=user,
+                record_type=RECORD_TYPE,
+                record_ref=training.number,
+                action="acknowledged",
+                before={"status": "pending"},
+                after={"status": "acknowledged", "revision": f"{training.doc_ref} rev {training.revision}"},
             )
         card = store.card_of(session, card_key(training, user))
         return Acknowledged(training, assignment, first, card.channel if card else None, card.ts if card else None)
 
 
-def show_acknowledged(ctx: "Context", done: Acknowledged, *also: tuple[str | None, str | None]) -> None:
+def show_acknowledged(ctx: Context, done: Acknowledged, *also: tuple[str | None, str | None]) -> None:
     """Turn the person's card (and the message they clicked) into "Acknowledged on <date>"."""
     reply = blocks.acknowledged_card(done.training, done.assignment, ctx.settings.zone)
     for channel, ts in dict.fromkeys([(done.card_channel, done.card_ts), *also]):
@@ -314,22 +369,39 @@ def _asked_about(session: Session, assignment_id: int, user: str) -> TrainingRou
     return training
 
 
-def question_about(ctx: "Context", assignment_id: int, user: str) -> TrainingRound:
+def question_about(ctx: Context, assignment_id: int, user: str) -> TrainingRound:
     """On the "Ask a question" click: checked on the server before the form opens."""
     with ctx.db.session() as session:
         return _asked_about(session, assignment_id, user)
 
 
-def ask(ctx: "Context", assignment_id: int, user: str, question: str) -> TrainingRound:
+def ask(ctx: Context, assignment_id: int, user: str, question: str) -> TrainingRound:
     """Send a person's question to the publisher, with who asked and about what."""
     now = ctx.clock.now()
     with ctx.db.session() as session:
         training = _asked_about(session, assignment_id, user)
         event = record_change(
-            session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=training.number, action="question_asked", note=question,
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=training.number,
+            action="question_asked",
+            note=question,
         )
         note = blocks.question_for_publisher(training, user, question)
-        enqueue(session, Nudge(f"trq:{training.id}:{event.id}", training.publisher, note.text, note.blocks, record_ref=training.number, in_working_hours=False), now)
+        enqueue(
+            session,
+            Nudge(
+                f"trq:{training.id}:{event.id}",
+                training.publisher,
+                note.text,
+                note.blocks,
+                record_ref=training.number,
+                in_working_hours=False,
+            ),
+            now,
+        )
         return training
 
 
@@ -343,31 +415,33 @@ def _round(session: Session, number: str) -> TrainingRound:
     return training
 
 
-def status_reply(ctx: "Context", user: str, number: str) -> Reply:
+def status_reply(ctx: Context, user: str, number: str) -> Reply:
     roles = ctx.roles.of(user)
     with ctx.db.session() as session:
         training = _round(session, number)
         if training.publisher != user and not roles & {Role.QMS_MANAGER, Role.LEADER}:
-            raise NotAllowed(f"Only its publisher ({mention(training.publisher)}), QMS managers and leaders can see who has not read {training.number} yet.")
+            raise NotAllowed(
+                f"Only its publisher ({mention(training.publisher)}), QMS managers and leaders can see who has not read {training.number} yet."
+            )
         count = store.counts(session, [training.id])[training.id]  # type: ignore[list-item]
         pending = [a.person for a in store.people(session, training.id, "pending")]  # type: ignore[arg-type]
     return blocks.status(training, count, pending, ctx.today(), PENDING_SHOWN)
 
 
-def me_reply(ctx: "Context", user: str) -> Reply:
+def me_reply(ctx: Context, user: str) -> Reply:
     with ctx.db.session() as session:
         record = store.of_person(session, user)
     return blocks.my_record(record, ctx.settings.zone)
 
 
-def list_reply(ctx: "Context") -> Reply:
+def list_reply(ctx: Context) -> Reply:
     with ctx.db.session() as session:
         rounds = store.open_rounds(session)
         count = store.counts(session, [r.id for r in rounds if r.id])
     return blocks.round_list(rounds, count, ctx.today())
 
 
-def matrix_reply(ctx: "Context", user: str) -> Reply:
+def matrix_reply(ctx: Context, user: str) -> Reply:
     ctx.roles.require(user, Role.QMS_MANAGER, doing="see the training matrix")
     with ctx.db.session() as session:
         rows = store.matrix(session)
@@ -375,20 +449,28 @@ def matrix_reply(ctx: "Context", user: str) -> Reply:
     return blocks.matrix(rows, lambda uid: everyone[uid].name if uid in everyone else uid, ctx.settings.zone)
 
 
-def close(ctx: "Context", user: str, number: str) -> TrainingRound:
+def close(ctx: Context, user: str, number: str) -> TrainingRound:
     now = ctx.clock.now()
     manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
         training = _round(session, number)
         if training.publisher != user and not manager:
-            raise NotAllowed(f"Only its publisher ({mention(training.publisher)}) or a QMS manager can close {training.number}.")
+            raise NotAllowed(
+                f"Only its publisher ({mention(training.publisher)}) or a QMS manager can close {training.number}."
+            )
         if not store.close_round(session, training, by=user, at=now):
             raise Refused(f"{training.number} is already closed.")
         cancelled = outbox_rows.cancel_pending(session, f"tr:{training.id}:")
         count = store.counts(session, [training.id])[training.id]  # type: ignore[list-item]
         record_change(
-            session, at=now, actor=user, record_type=RECORD_TYPE, record_ref=training.number, action="closed",
-            before={"status": "open"}, after={"status": "closed", **count, "reminders_withdrawn": cancelled},
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=training.number,
+            action="closed",
+            before={"status": "open"},
+            after={"status": "closed", **count, "reminders_withdrawn": cancelled},
         )
         return training
 
@@ -429,5 +511,5 @@ def training_nudges(session: Session, now: datetime, settings: Any) -> list[Nudg
     return nudges
 
 
-def due_default(ctx: "Context") -> date:
+def due_default(ctx: Context) -> date:
     return ctx.today() + timedelta(days=DEFAULT_DUE_DAYS)

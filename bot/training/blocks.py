@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
     Reply,
     actions,
@@ -25,31 +26,52 @@ from bot.surfaces.blocks import (
 from bot.surfaces.mrkdwn import escape, mention, safe
 from storage.models import TrainingAssignment, TrainingRound
 
-PUBLISH_CALLBACK = "training_publish"
-QUESTION_CALLBACK = "training_question_submit"
-ACK_ACTION = "training_ack"
-QUESTION_ACTION = "training_question"
-
 
 def publish_modal(groups: list[tuple[str, str]], due: date) -> dict[str, Any]:
     blocks = [
-        input_block("title", "Title", text_input("value", max_length=150, placeholder="e.g. Handling of customer returns")),
+        input_block(
+            "title", "Title", text_input("value", max_length=150, placeholder="e.g. Handling of customer returns")
+        ),
         input_block("doc_ref", "Document reference", text_input("value", max_length=40, placeholder="e.g. SOP-012")),
         input_block("revision", "Revision", text_input("value", max_length=20, placeholder="e.g. C")),
-        input_block("link", "Link to the document", text_input("value", max_length=1000, placeholder="https://…"), optional=True),
-        input_block("summary", "What changed", text_input("value", multiline=True, max_length=2000, placeholder="In two or three lines: what is new, what people must do differently")),
+        input_block(
+            "link", "Link to the document", text_input("value", max_length=1000, placeholder="https://…"), optional=True
+        ),
+        input_block(
+            "summary",
+            "What changed",
+            text_input(
+                "value",
+                multiline=True,
+                max_length=2000,
+                placeholder="In two or three lines: what is new, what people must do differently",
+            ),
+        ),
     ]
-    return modal(PUBLISH_CALLBACK, "Publish training", blocks + audience_inputs(groups, due), submit="Publish")
+    return modal(Callback.TRAINING_PUBLISH, "Publish training", blocks + audience_inputs(groups, due), submit="Publish")
 
 
 def audience_inputs(groups: list[tuple[str, str]], due: date, *, optional_due: bool = False) -> list[dict[str, Any]]:
     """Who must read it (people, user groups, channel members) and by when: the publish form's
     inputs, also used when a document owner records a revision."""
     blocks = [
-        input_block("users", "People", multi_users_select("value"), optional=True, hint="Mix people, user groups and channels: everyone is asked once; bots and deactivated accounts are left out."),
+        input_block(
+            "users",
+            "People",
+            multi_users_select("value"),
+            optional=True,
+            hint="Mix people, user groups and channels: everyone is asked once; bots and deactivated accounts are left out.",
+        ),
     ]
     if groups:
-        blocks.append(input_block("groups", "User groups", multi_static_select("value", [(label, gid) for gid, label in groups], placeholder="Choose user groups"), optional=True))
+        blocks.append(
+            input_block(
+                "groups",
+                "User groups",
+                multi_static_select("value", [(label, gid) for gid, label in groups], placeholder="Choose user groups"),
+                optional=True,
+            )
+        )
     blocks += [
         input_block("channels", "Channel members", multi_channels_select("value"), optional=True),
         input_block("due_date", "Read by", datepicker("value", initial=due), optional=optional_due),
@@ -75,7 +97,9 @@ def _body(training: TrainingRound) -> list[dict[str, Any]]:
     ]
     if training.link:  # a section of its own, so a long summary can never cut the link
         body.append(section(_link(training).strip()))
-    return body + [context(f"{training.number} · from {mention(training.publisher)} · read by *{training.due_date:%a %d %b %Y}*")]
+    return body + [
+        context(f"{training.number} · from {mention(training.publisher)} · read by *{training.due_date:%a %d %b %Y}*")
+    ]
 
 
 def person_card(training: TrainingRound, assignment: TrainingAssignment) -> Reply:
@@ -83,8 +107,8 @@ def person_card(training: TrainingRound, assignment: TrainingAssignment) -> Repl
     buttons = actions(
         "training_card",
         [
-            button("I've read and understood", ACK_ACTION, str(assignment.id), style="primary"),
-            button("Ask a question", QUESTION_ACTION, str(assignment.id)),
+            button("I've read and understood", Action.TRAINING_ACK, str(assignment.id), style="primary"),
+            button("Ask a question", Action.TRAINING_QUESTION, str(assignment.id)),
         ],
     )
     return Reply(text, _body(training) + [buttons])
@@ -98,7 +122,11 @@ def acknowledged_card(training: TrainingRound, assignment: TrainingAssignment, z
 
 def reminder(training: TrainingRound, assignment: TrainingAssignment, today: date) -> Reply:
     days = (training.due_date - today).days
-    when = f"due in {days} days" if days > 1 else ("due tomorrow" if days == 1 else ("due today" if days == 0 else f"*{-days} days overdue*"))
+    when = (
+        f"due in {days} days"
+        if days > 1
+        else ("due tomorrow" if days == 1 else ("due today" if days == 0 else f"*{-days} days overdue*"))
+    )
     card = person_card(training, assignment)
     note = section(f":alarm_clock: Reminder: you have not confirmed {_what(training)} yet ({when}).")
     return Reply(f"Reminder: please read {_what(training)}", [note] + card.blocks)
@@ -109,7 +137,13 @@ def question_modal(training: TrainingRound, assignment_id: int, channel: str, ts
         section(f"Your question about *{_what(training)}* goes to {mention(training.publisher)}, who published it."),
         input_block("question", "Your question", text_input("value", multiline=True, max_length=2000)),
     ]
-    return modal(QUESTION_CALLBACK, "Ask a question", blocks, submit="Send", private_metadata=f"{assignment_id}|{channel}|{ts}")
+    return modal(
+        Callback.TRAINING_QUESTION,
+        "Ask a question",
+        blocks,
+        submit="Send",
+        private_metadata=f"{assignment_id}|{channel}|{ts}",
+    )
 
 
 def question_for_publisher(training: TrainingRound, asker: str, question: str) -> Reply:
@@ -127,14 +161,20 @@ def percent(count: dict[str, int]) -> int:
 
 def status(training: TrainingRound, count: dict[str, int], pending: list[str], today: date, shown: int) -> Reply:
     total = count["pending"] + count["acknowledged"]
-    state = "closed" if training.status == "closed" else f"read by {training.due_date:%d %b %Y}" + (" · *overdue*" if training.due_date < today and pending else "")
+    state = (
+        "closed"
+        if training.status == "closed"
+        else f"read by {training.due_date:%d %b %Y}" + (" · *overdue*" if training.due_date < today and pending else "")
+    )
     lines = [
         f"*{training.number}* · {_what(training)} · {safe(training.title, 150)}",
         f"*{percent(count)}%* done: {count['acknowledged']} of {total} acknowledged, {count['pending']} pending · {state}",
     ]
     left = training.left_out or {}
     if any(left.get(k) for k in ("bots", "deactivated", "unknown")):
-        lines.append(f"Left out at publishing: {left.get('bots', 0)} bots, {left.get('deactivated', 0)} deactivated, {left.get('unknown', 0)} not in this workspace")
+        lines.append(
+            f"Left out at publishing: {left.get('bots', 0)} bots, {left.get('deactivated', 0)} deactivated, {left.get('unknown', 0)} not in this workspace"
+        )
     body = [section("\n".join(lines))]
     if pending:
         body.append(section("*Not yet read*\n" + _people(pending, shown)))
@@ -159,14 +199,28 @@ def my_record(record: list[tuple[TrainingAssignment, TrainingRound]], zone: tzin
     if todo:
         blocks.append(section(f"*Still to read* ({len(todo)})"))
         for assignment, training in todo[:10]:
-            blocks.append(section(f"*{_what(training)}* · {safe(training.title, 150)} · read by {training.due_date:%d %b %Y}{_link(training)}"))
-            blocks.append(actions(f"training_me_{assignment.id}", [button("I've read and understood", ACK_ACTION, str(assignment.id), style="primary")]))
+            blocks.append(
+                section(
+                    f"*{_what(training)}* · {safe(training.title, 150)} · read by {training.due_date:%d %b %Y}{_link(training)}"
+                )
+            )
+            blocks.append(
+                actions(
+                    f"training_me_{assignment.id}",
+                    [button("I've read and understood", Action.TRAINING_ACK, str(assignment.id), style="primary")],
+                )
+            )
         if len(todo) > 10:
             blocks.append(context(f"… and {len(todo) - 10} more"))
     else:
         blocks.append(section("Nothing to read: you are up to date. :tada:"))
     history = [f"{_what(t)} · {safe(t.title, 100)} · acknowledged {_when(a.acknowledged_at, zone)}" for a, t in done]
-    blocks.append(section("*Your training record*\n" + (capped_lines(history, 2900, max_lines=20) if history else "_No acknowledgements yet._")))
+    blocks.append(
+        section(
+            "*Your training record*\n"
+            + (capped_lines(history, 2900, max_lines=20) if history else "_No acknowledgements yet._")
+        )
+    )
     return Reply(f"Training: {len(todo)} to read, {len(done)} acknowledged", blocks)
 
 
@@ -181,8 +235,13 @@ def round_list(rounds: list[TrainingRound], counts: dict[int, dict[str, int]], t
     for training in rounds:
         count = counts.get(training.id or 0, {"pending": 0, "acknowledged": 0})
         overdue = " · *overdue*" if training.due_date < today and count["pending"] else ""
-        lines.append(f"*{training.number}* · {_what(training)} · {safe(training.title, 100)} · *{percent(count)}%* ({count['acknowledged']}/{count['acknowledged'] + count['pending']}) · by {training.due_date:%d %b}{overdue}")
-    return Reply(f"Open training rounds: {len(rounds)}", [section(f"*Open training rounds* ({len(rounds)})"), section(capped_lines(lines, 2900, max_lines=25))])
+        lines.append(
+            f"*{training.number}* · {_what(training)} · {safe(training.title, 100)} · *{percent(count)}%* ({count['acknowledged']}/{count['acknowledged'] + count['pending']}) · by {training.due_date:%d %b}{overdue}"
+        )
+    return Reply(
+        f"Open training rounds: {len(rounds)}",
+        [section(f"*Open training rounds* ({len(rounds)})"), section(capped_lines(lines, 2900, max_lines=25))],
+    )
 
 
 def matrix(rows: list[tuple[str, str, str, datetime | None]], name_of: Callable[[str], str], zone: tzinfo) -> Reply:
@@ -193,5 +252,11 @@ def matrix(rows: list[tuple[str, str, str, datetime | None]], name_of: Callable[
     for person, number, state, at in rows:
         mark = f"✓ {at.astimezone(zone):%d %b}" if state == "acknowledged" and at else "pending"
         by_person.setdefault(person, []).append(f"{number} {mark}")
-    lines = [f"*{escape(name_of(person))}*: " + ", ".join(entries) for person, entries in sorted(by_person.items(), key=lambda kv: name_of(kv[0]))]
-    return Reply(f"Training matrix: {len(by_person)} people", [section("*Training matrix*"), section(capped_lines(lines, 2900, max_lines=40))])
+    lines = [
+        f"*{escape(name_of(person))}*: " + ", ".join(entries)
+        for person, entries in sorted(by_person.items(), key=lambda kv: name_of(kv[0]))
+    ]
+    return Reply(
+        f"Training matrix: {len(by_person)} people",
+        [section("*Training matrix*"), section(capped_lines(lines, 2900, max_lines=40))],
+    )

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def capture_message(ctx: "Context", *, user: str, channel: str, message: dict[str, Any]) -> MessageCapture:
+def capture_message(ctx: Context, *, user: str, channel: str, message: dict[str, Any]) -> MessageCapture:
     """Keep a copy of the message a record is being raised from, before the modal opens."""
     with ctx.db.session() as session:
         return store.add_capture(
@@ -32,7 +32,7 @@ def capture_message(ctx: "Context", *, user: str, channel: str, message: dict[st
         )
 
 
-def complete_capture(ctx: "Context", capture: MessageCapture) -> None:
+def complete_capture(ctx: Context, capture: MessageCapture) -> None:
     """After the modal is open: the message's permalink, and whether its channel is public."""
     permalink, public = None, False
     try:

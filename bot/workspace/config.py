@@ -138,7 +138,7 @@ def _endpoint(raw: Any, number: int) -> WebhookEndpoint:
         raise ValueError(f"{where}: name is 1-40 letters, digits, '.', '_' or '-'")
     events = _split(raw.get("events") or [])
     if not events:
-        raise ValueError(f"{where}: list the events it wants, e.g. [\"nc.raised\", \"nc.closed\"], or [\"*\"] for all")
+        raise ValueError(f'{where}: list the events it wants, e.g. ["nc.raised", "nc.closed"], or ["*"] for all')
     wrong = [e for e in events if e != "*" and e not in WEBHOOK_EVENTS]
     if wrong:
         raise ValueError(f"{where}: unknown event {wrong[0]!r}; events are {', '.join(WEBHOOK_EVENTS)} or *")
@@ -274,7 +274,9 @@ class Settings(BaseSettings):
             try:
                 value = json.loads(value) if value.strip() else []
             except json.JSONDecodeError as exc:
-                raise ValueError(f"expected a JSON array such as [{{\"url\": \"https://…\", \"events\": [\"nc.raised\"], \"secret\": \"…\"}}] ({exc.msg})") from None
+                raise ValueError(
+                    f'expected a JSON array such as [{{"url": "https://…", "events": ["nc.raised"], "secret": "…"}}] ({exc.msg})'
+                ) from None
         if isinstance(value, dict):
             value = [value]
         if not isinstance(value, list):
@@ -347,7 +349,9 @@ class Settings(BaseSettings):
     @classmethod
     def _check_audit_prepare(cls, value: list[int]) -> list[int]:
         if any(not 2 <= d <= 120 for d in value):
-            raise ValueError("days before an audit to remind the auditor to prepare must be between 2 and 120 (the day before and the day itself always come)")
+            raise ValueError(
+                "days before an audit to remind the auditor to prepare must be between 2 and 120 (the day before and the day itself always come)"
+            )
         return sorted(set(value), reverse=True)
 
     @field_validator("reminder_days_before")
@@ -381,7 +385,9 @@ class Settings(BaseSettings):
     def _check_database_url(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql")):
             scheme = value.split(":")[0]
-            raise ValueError(f"expected sqlite:///path.db or postgresql+psycopg://user:password@host/db, got {scheme!r}…")
+            raise ValueError(
+                f"expected sqlite:///path.db or postgresql+psycopg://user:password@host/db, got {scheme!r}…"
+            )
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             # psycopg 3 is the driver we ship; say so rather than failing on a missing psycopg2.
             return "postgresql+psycopg://" + value.split("://", 1)[1]
@@ -485,7 +491,9 @@ def credential_problems(settings: Settings) -> list[str]:
         ]
     problems = []
     if not token.startswith("xoxb-"):
-        problems.append("SLACK_BOT_TOKEN must be the Bot User OAuth Token starting with xoxb- (OAuth & Permissions page)")
+        problems.append(
+            "SLACK_BOT_TOKEN must be the Bot User OAuth Token starting with xoxb- (OAuth & Permissions page)"
+        )
     if settings.slack_app_token is not None:
         if not settings.slack_app_token.startswith("xapp-"):
             problems.append(

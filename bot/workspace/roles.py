@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.errors import NotAllowed
 from enum import Enum
 
-from bot.workspace.config import Settings
+from bot.errors import NotAllowed
 from bot.surfaces.mrkdwn import is_usergroup_id
+from bot.workspace.config import Settings
 from bot.workspace.people import Directory
 
 

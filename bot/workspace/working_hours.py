@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
-def next_working_moment(
-    now: datetime, tz: ZoneInfo, window: tuple[time, time], weekdays: Iterable[int]
-) -> datetime:
+def next_working_moment(now: datetime, tz: ZoneInfo, window: tuple[time, time], weekdays: Iterable[int]) -> datetime:
     """`now` if it falls inside the working window in `tz`, else the start of the next one (UTC)."""
     days = set(weekdays)
     local = now.astimezone(tz)
@@ -23,5 +21,5 @@ def next_working_moment(
         if offset == 0 and start <= local < end:
             return now
         if local < start:
-            return start.astimezone(timezone.utc)
+            return start.astimezone(UTC)
     return now  # no working day configured at all; config validation prevents this

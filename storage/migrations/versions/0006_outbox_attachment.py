@@ -4,25 +4,21 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-26 02:59:33.545113
 """
-from alembic import op
+
 import sqlalchemy as sa
-import sqlmodel
-import storage.types
+from alembic import op
 
-
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('attachment', sa.JSON(), nullable=True))
-
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("attachment", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('outbox_message', schema=None) as batch_op:
-        batch_op.drop_column('attachment')
-
+    with op.batch_alter_table("outbox_message", schema=None) as batch_op:
+        batch_op.drop_column("attachment")

@@ -1,0 +1,166 @@
+"""The listener table and the one place a refusal is answered.
+
+Each handler module lists its listeners as `LISTENERS = [command(...), action(...), ...]`:
+plain top-level functions, which ask by parameter name for what they need (`ctx`, `ack`,
+`body`, `client`, `respond`, and `command`, `action`, `view`, `event` or `shortcut` for the
+payload), so each can be read, imported and called on its own. `register` puts them on the
+Bolt app behind one wrapper that answers every `QmsError` in the surface the person used:
+
+- a form: an error on a field of the form, while it is still open; a DM once it closed;
+- a slash command: an ephemeral answer (in the ack when nothing was acked yet);
+- a button, a select or a message shortcut: an ephemeral message where they clicked, or a
+  DM where Slack gives no response URL (the Home tab, a global shortcut).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.context import Context
+from bot.errors import Broken, Invalid, QmsError
+from bot.surfaces.mrkdwn import plain_text
+from handlers.common import answerer
+
+log = logging.getLogger(__name__)
+
+CONTEXT_KEY = "qms"
+PAYLOAD_NAMES = ("command", "action", "view", "event", "shortcut")
+
+
+@dataclass(frozen=True)
+class Listener:
+    kind: str  # command, shortcut, message_shortcut, action, view, event
+    id: str
+    fn: Callable[..., Any]
+    # The form field a refusal is shown on (views); None: the form's first input block.
+    field: str | None = None
+    # What a person is told when the button's value or the form's metadata names no record.
+    broken: str = "That button is broken; please open the record again and try once more."
+    names: tuple[str, ...] = ()
+
+    def register(self, app: App) -> None:
+        listen = {
+            "command": app.command,
+            "shortcut": app.shortcut,
+            "message_shortcut": app.message_shortcut,
+            "action": app.action,
+            "view": app.view,
+            "event": app.event,
+        }[self.kind]
+        listen(self.id)(_answering(self))
+
+
+def _listener(kind: str) -> Callable[..., Listener]:
+    def make(id: str, fn: Callable[..., Any], *, field: str | None = None, broken: str | None = None) -> Listener:
+        names = tuple(inspect.signature(fn).parameters)
+        extra = {"broken": broken} if broken else {}
+        return Listener(kind, id, fn, field=field, names=names, **extra)
+
+    return make
+
+
+command = _listener("command")
+shortcut = _listener("shortcut")
+message_shortcut = _listener("message_shortcut")
+action = _listener("action")
+view = _listener("view")
+event = _listener("event")
+
+
+class _TrackedAck:
+    """Bolt's ack, remembering whether it was called (a refusal after the ack is told, not acked)."""
+
+    def __init__(self, ack: Ack) -> None:
+        self._ack = ack
+        self.done = False
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.done = True
+        return self._ack(*args, **kwargs)
+
+
+def use_context(app: App, ctx: Context) -> None:
+    """Put the Context where Bolt passes custom values to listeners: its `context`."""
+
+    def put(context: BoltContext, next: Callable[[], None]) -> None:
+        context[CONTEXT_KEY] = ctx
+        next()
+
+    app.use(put)
+
+
+def _answering(listener: Listener) -> Callable[..., None]:
+    # Bolt injects arguments by these parameter names.
+    def handle(
+        ack: Ack,
+        body: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+        respond: Respond,
+        payload: dict[str, Any],
+    ) -> None:
+        ctx: Context = context[CONTEXT_KEY]
+        tracked = _TrackedAck(ack)
+        offered: dict[str, Any] = {
+            "ctx": ctx,
+            "ack": tracked,
+            "body": body,
+            "client": client,
+            "respond": respond,
+            "context": context,
+        }
+        offered.update({name: payload for name in PAYLOAD_NAMES})
+        try:
+            listener.fn(**{name: offered[name] for name in listener.names})
+        except Broken:
+            _answer(listener, ctx, tracked, body, client, respond, listener.broken)
+        except Invalid as invalid:
+            if listener.kind == "view" and not tracked.done:
+                tracked(response_action="errors", errors=invalid.errors)
+            else:
+                _answer(listener, ctx, tracked, body, client, respond, " ".join(invalid.errors.values()))
+        except QmsError as refused:
+            _answer(listener, ctx, tracked, body, client, respond, str(refused))
+
+    handle.__name__ = listener.fn.__name__
+    handle.__qualname__ = listener.fn.__qualname__
+    return handle
+
+
+def _answer(
+    listener: Listener,
+    ctx: Context,
+    ack: _TrackedAck,
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    text: str,
+) -> None:
+    if listener.kind == "view" and not ack.done:
+        # Field errors are plain text: mentions become names, no stray asterisks.
+        block = listener.field or first_input_block(body.get("view") or {})
+        ack(response_action="errors", errors={block: plain_text(text, ctx.directory.name)})
+        return
+    if listener.kind == "command" and not ack.done:
+        ack(response_type="ephemeral", text=text)
+        return
+    if not ack.done:
+        ack()
+    if listener.kind == "event":
+        log.warning("event %s refused: %s", listener.id, text)
+        return
+    answerer(body, respond if listener.kind not in ("view", "shortcut") else None, client)(text)
+
+
+def first_input_block(view: dict[str, Any]) -> str:
+    for block in view.get("blocks") or []:
+        if block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    return ""
