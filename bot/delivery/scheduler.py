@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.context import Context
 from storage.events import RETENTION, forget_events_before
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from bot.context import Context
 
 
 def make_scheduler(ctx: Context) -> BackgroundScheduler:

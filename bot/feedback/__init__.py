@@ -20,7 +20,7 @@ from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import NotAllowed, Refused
 from bot.feedback import blocks
 from bot.nonconformity import RaiseForm, assignee_error
-from bot.surfaces import cards
+from bot.delivery import cards
 from bot.surfaces.mrkdwn import mention, safe
 from storage import feedback as store
 from storage import nonconformities as nc_store

@@ -36,7 +36,7 @@ from bot.nonconformity.lifecycle import (
     can,
     next_status,
 )
-from bot.surfaces import cards
+from bot.delivery import cards
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import mention, safe
 from bot.workspace.config import SEVERITIES
@@ -399,7 +399,7 @@ def load_record(session: Session, nc: Nonconformity) -> Record:
 
 
 def refresh_card(ctx: Context, nc_id: int) -> Nonconformity:
-    """Draw the NC's card from the record (see bot.surfaces.cards)."""
+    """Draw the NC's card from the record (see bot.delivery.cards)."""
     with ctx.db.session() as session:
         nc = store.get(session, nc_id)
         assert nc is not None
