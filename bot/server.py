@@ -39,3 +39,13 @@ def wsgi_app(app: App, db: Database) -> WSGIApp:
 def make_server(application: WSGIApp, host: str, port: int, threads: int = 8) -> Any:
     """A waitress server; `.run()` serves until `.close()`; `.effective_port` is the bound port."""
     return create_server(application, host=host, port=port, threads=threads, ident="qms-bot")
+
+
+def stop_from_loop(server: Any) -> None:
+    """Close a server that is running in another thread, from inside its own loop.
+
+    Closing from outside leaves the loop in select() until its timeout (a second by
+    default) before it sees that nothing is left to serve; a thunk pulled through the
+    server's trigger closes everything and the loop ends at once.
+    """
+    server.trigger.pull_trigger(server.close)

@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import atexit
 import secrets
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -14,7 +16,7 @@ from typing import Any
 from bot.app import build_context, create_app
 from bot.context import Context
 from bot.delivery.nudges import NudgeSource
-from bot.server import EVENTS_PATH, make_server, wsgi_app
+from bot.server import EVENTS_PATH, make_server, stop_from_loop, wsgi_app
 from bot.standin.fakeslack import FakeSlack
 from bot.standin.simulate import Person, Simulator
 from bot.workspace.clock import Clock, ManualClock
@@ -33,6 +35,23 @@ PEOPLE = {
     QUINN: ("Quinn Novak", "Europe/Berlin"),
     LENA: ("Lena Fischer", "Europe/Berlin"),
 }
+
+
+_template: dict[str, Path] = {}
+_template_lock = threading.Lock()
+
+
+def _migrated_sqlite() -> Path:
+    """An SQLite file with every migration applied, made once per process."""
+    with _template_lock:
+        if "path" not in _template:
+            folder = Path(tempfile.mkdtemp(prefix="qms-sandbox-template-"))
+            database = Database(f"sqlite:///{folder / 'qms.db'}")
+            upgrade(database.engine)
+            database.dispose()
+            _template["path"] = folder / "qms.db"
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        return _template["path"]
 
 
 class Sandbox:
@@ -76,8 +95,13 @@ class Sandbox:
             **self.overrides,
         }
         self.settings = explicit_settings(**values)
+        if self._tmp is not None:
+            # A throwaway SQLite file starts as a copy of one migrated in this process: the
+            # same schema, without running every migration again for each sandbox.
+            shutil.copyfile(_migrated_sqlite(), Path(self._tmp.name) / "qms.db")
         self.db = Database(self.settings.database_url)
-        upgrade(self.db.engine)
+        if self._tmp is None:
+            upgrade(self.db.engine)
         self.ctx: Context = build_context(
             self.settings, clock=self.clock, db=self.db, worker=self.worker, sources=self.sources
         )
@@ -101,8 +125,11 @@ class Sandbox:
     def stop(self) -> None:
         self._stopping = True
         self.slack.close()
-        self.server.close()
+        stop_from_loop(self.server)
         self._thread.join(timeout=5)
+        if self._thread.is_alive():  # the loop did not answer its trigger: close from here
+            self.server.close()
+            self._thread.join(timeout=5)
         self.fake.stop()
         self.db.dispose()
         if self._tmp is not None:

@@ -42,7 +42,8 @@ class Simulator:
         self.endpoint = endpoint
         self.secret = signing_secret
         self.fake = fake
-        self.http = httpx.Client(timeout=timeout)
+        # Plain HTTP on loopback: no TLS, so no certificate store to load for every client.
+        self.http = httpx.Client(timeout=timeout, verify=False)
         self._ids = itertools.count(1)
 
     def close(self) -> None:
