@@ -15,33 +15,14 @@ from bot.standin.simulate import Person
 from bot.workspace.clock import ManualClock
 from storage import audits as store
 from storage.audit import history
-from storage.models import Audit, Nonconformity
-
-PLAN = {
-    "process": "Production",
-    "scope": "Line 2 assembly, both shifts, records since January",
-    "clauses": "7.5, 8.5.1, 8.7",
-    "lead_auditor": BEN.id,
-    "auditees": [ANNA.id],
-    "planned_date": "2026-12-16",
-}
+from storage.models import Nonconformity
+from tests.flows import PLAN, plan, the_audits
 
 
 @pytest.fixture
 def sb(clock: ManualClock) -> Iterator[Sandbox]:
     with Sandbox(clock=clock) as sandbox:
         yield sandbox
-
-
-def plan(sb: Sandbox, person: Person = QUINN, **answers: Any) -> dict[str, Any]:
-    sb.slack.command(person, "/audit", "plan")
-    response = sb.slack.submit(person, sb.slack.last_view(), {**PLAN, **answers})
-    return response.json() if response.content else {}
-
-
-def the_audits(sb: Sandbox) -> list[Audit]:
-    with sb.db.session() as session:
-        return list(session.exec(select(Audit).order_by(Audit.id)))  # type: ignore[arg-type]
 
 
 def texts(sb: Sandbox, person: Person) -> list[str]:

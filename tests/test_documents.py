@@ -16,16 +16,7 @@ from bot.workspace.clock import ManualClock
 from storage import documents as store
 from storage.audit import history
 from storage.models import ControlledDocument, TrainingRound
-
-SOP = {
-    "reference": "SOP-012",
-    "title": "Control of nonconforming product",
-    "owner": ANNA.id,
-    "revision": "C",
-    "link": "https://docs.example.com/sop-012?rev=C&x=1",
-    "review_months": "12",
-    "last_reviewed": "2025-12-09",
-}
+from tests.flows import SOP, doc
 
 
 @pytest.fixture
@@ -38,11 +29,6 @@ def add(sb: Sandbox, person: Person = QUINN, **answers: Any) -> dict[str, Any]:
     sb.slack.command(QUINN, "/doc", "add")
     response = sb.slack.submit(person, sb.slack.last_view(), {**SOP, **answers})
     return response.json() if response.content else {}
-
-
-def doc(sb: Sandbox) -> ControlledDocument:
-    with sb.db.session() as session:
-        return session.exec(select(ControlledDocument)).one()
 
 
 def nudges_to(sb: Sandbox, person: Person) -> list[dict[str, Any]]:

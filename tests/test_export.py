@@ -18,8 +18,7 @@ from bot.cli import main
 from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
 from bot.workspace.clock import ManualClock
 from storage.models import AuditEvent, TrainingAssignment
-from tests.test_nonconformity import raise_nc
-from tests.test_training import publish
+from tests.flows import publish, raise_nc
 
 SHEETS = [
     "NC register",

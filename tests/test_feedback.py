@@ -14,12 +14,13 @@ from sqlmodel import select
 
 from bot.feedback import figures
 from bot.standin.sandbox import ANNA, BEN, QMS_CHANNEL, QUINN, Sandbox
-from bot.standin.simulate import Person
 from bot.workspace.clock import ManualClock
 from storage import feedback as store
 from storage.audit import history
 from storage.db import Database
 from storage.models import Feedback, Nonconformity, OutboxMessage
+from tests.flows import COMPLAINT, entries, log
+from tests.flows import complaint_card as card
 
 COMPLIMENT = {
     "kind": "compliment",
@@ -29,37 +30,12 @@ COMPLIMENT = {
     "rating": 5,
     "text": "Delivery was early and the fitters were tidy.",
 }
-COMPLAINT = {
-    "kind": "complaint",
-    "customer": "Acme Foods",
-    "product": "Label printer service",
-    "received_via": "email",
-    "text": "Third pallet this month arrived without labels.",
-}
 
 
 @pytest.fixture
 def sb(clock: ManualClock) -> Iterator[Sandbox]:
     with Sandbox(clock=clock) as sandbox:
         yield sandbox
-
-
-def log(sb: Sandbox, person: Person = BEN, **answers: Any) -> dict[str, Any]:
-    sb.slack.command(person, "/feedback")
-    response = sb.slack.submit(person, sb.slack.last_view(), answers)
-    return response.json() if response.content else {}
-
-
-def entries(sb: Sandbox) -> list[Feedback]:
-    with sb.db.session() as session:
-        return list(session.exec(select(Feedback).order_by(Feedback.id)))  # type: ignore[arg-type]
-
-
-def card(sb: Sandbox, entry: Feedback) -> dict[str, Any]:
-    with sb.db.session() as session:
-        fresh = store.get(session, entry.id)  # type: ignore[arg-type]
-    assert fresh and fresh.card_channel and fresh.card_ts
-    return sb.message(fresh.card_channel, fresh.card_ts)
 
 
 def test_a_compliment_is_numbered_and_confirmed_without_a_card(sb: Sandbox) -> None:

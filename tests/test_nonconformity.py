@@ -17,22 +17,15 @@ from sqlmodel import select
 from bot.nonconformity import blocks as nc_blocks
 from bot.registry import Callback
 from bot.standin.sandbox import ANNA, BEN, LENA, QMS_CHANNEL, QUINN, Sandbox
-from bot.standin.simulate import Person
 from bot.workspace.clock import ManualClock
 from storage import nonconformities as store
 from storage import outbox as outbox_rows
 from storage.audit import history
 from storage.models import CorrectiveAction, Nonconformity, OutboxMessage, RecordSequence
+from tests.flows import ANSWERS, close_quickly, latest, press, raise_nc, reload, step, work_to_actions_done
+from tests.flows import nc_card as card
 
 dumps = partial(json.dumps, ensure_ascii=False)
-
-ANSWERS = {
-    "title": "Label missing on batch 4711",
-    "description": "Twelve cartons of batch 4711 left packing without the customer label.",
-    "severity": "major",
-    "source": "employee_report",
-    "process": "Production",
-}
 
 
 @pytest.fixture
@@ -44,56 +37,13 @@ def sb(clock: ManualClock) -> Iterator[Sandbox]:
 # --- helpers: what a person does in Slack ---------------------------------------------------
 
 
-def raise_nc(sb: Sandbox, person: Person = ANNA, **answers: Any) -> Nonconformity:
-    sb.slack.command(person, "/nc")
-    response = sb.slack.submit(person, sb.slack.last_view(), {**ANSWERS, **answers})
-    assert response.status_code == 200
-    assert not response.content, response.text  # a clean ack closes the modal
-    return latest(sb)
-
-
-def latest(sb: Sandbox) -> Nonconformity:
-    with sb.db.session() as session:
-        found = session.exec(select(Nonconformity).order_by(Nonconformity.id.desc())).first()  # type: ignore[union-attr]
-        assert found is not None
-        return found
-
-
-def reload(sb: Sandbox, nc: Nonconformity) -> Nonconformity:
-    with sb.db.session() as session:
-        found = store.get(session, nc.id)  # type: ignore[arg-type]
-        assert found is not None
-        return found
-
-
 def actions_of(sb: Sandbox, nc: Nonconformity) -> list[CorrectiveAction]:
     with sb.db.session() as session:
         return store.actions_of(session, nc.id)  # type: ignore[arg-type]
 
 
-def card(sb: Sandbox, nc: Nonconformity) -> dict[str, Any]:
-    nc = reload(sb, nc)
-    assert nc.card_channel and nc.card_ts
-    return sb.message(nc.card_channel, nc.card_ts)
-
-
 def card_buttons(sb: Sandbox, nc: Nonconformity) -> dict[str, tuple[str, str, str]]:
     return sb.buttons(card(sb, nc))
-
-
-def press(sb: Sandbox, person: Person, nc: Nonconformity, label: str) -> None:
-    sb.press(person, card(sb, nc), label)
-
-
-def step(sb: Sandbox, person: Person, nc: Nonconformity, label: str, answers: dict[str, Any]) -> dict[str, Any]:
-    """Press a card button and submit the modal it opens; the modal's answer ({} when it closed)."""
-    opened = len(sb.fake.calls_to("views.open", ok=True))
-    press(sb, person, nc, label)
-    assert len(sb.fake.calls_to("views.open", ok=True)) == opened + 1, (
-        sb.fake.responses[-1].args if sb.fake.responses else None
-    )
-    response = sb.slack.submit(person, sb.slack.last_view(), answers)
-    return response.json() if response.content else {}
 
 
 def last_ephemeral(sb: Sandbox) -> str:
@@ -127,31 +77,6 @@ def everything_rendered(sb: Sandbox) -> str:
         walk(args.get("blocks"))
         walk(args.get("view"))
     return "\n".join(found)
-
-
-def work_to_actions_done(sb: Sandbox, nc: Nonconformity, doer: Person = ANNA) -> None:
-    assert step(sb, doer, nc, "Record containment", {"containment": "Batch 4711 quarantined"}) == {}
-    assert (
-        step(
-            sb,
-            doer,
-            nc,
-            "Record root cause",
-            {"method": "five_whys", "cause": "Printer ran out of labels", "elsewhere": "no"},
-        )
-        == {}
-    )
-    assert (
-        step(
-            sb,
-            doer,
-            nc,
-            "Add action",
-            {"kind": "corrective", "description": "Low-label sensor on the printer", "owner": doer.id},
-        )
-        == {}
-    )
-    assert step(sb, doer, nc, "Mark A1 done", {"evidence": "Sensor fitted, work order 7781"}) == {}
 
 
 # --- raising -------------------------------------------------------------------------------
@@ -613,13 +538,6 @@ def test_the_snooze_limit_is_a_setting(clock: ManualClock) -> None:
 
 
 # --- recurrence ---------------------------------------------------------------------------------
-
-
-def close_quickly(sb: Sandbox, nc: Nonconformity) -> None:
-    work_to_actions_done(sb, nc)
-    step(sb, QUINN, nc, "Verify effectiveness", {"result": "effective"})
-    press(sb, QUINN, nc, "Close NC")
-    assert reload(sb, nc).status == "closed"
 
 
 def test_a_similar_nc_in_the_same_process_is_flagged_and_a_manager_links_it(sb: Sandbox) -> None:

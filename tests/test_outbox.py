@@ -9,17 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import build_context
 from bot.context import Context
 from bot.delivery.nudges import NudgeEngine
 from bot.delivery.outbox import MAX_ATTEMPTS, Nudge, Sender, enqueue
 from bot.registry import Action
 from bot.standin.fakeslack import FakeSlack
 from bot.workspace.clock import ManualClock
-from bot.workspace.config import explicit_settings
 from storage import outbox as rows
-from storage.db import Database
-from storage.migrate import upgrade
+from tests.flows import make_ctx
 
 ANNA = "U0ANNA0001"  # Berlin
 TOM = "U0TOM00001"  # Los Angeles
@@ -32,19 +29,6 @@ def fake(clock: ManualClock) -> Iterator[FakeSlack]:
         slack.add_user(TOM, "tom", tz="America/Los_Angeles")
         slack.add_user("U0GONE0001", "gone", deleted=True)
         yield slack
-
-
-def make_ctx(url: str, fake: FakeSlack, clock: ManualClock, worker: str = "w1", **settings: object) -> Context:
-    values = {
-        "slack_bot_token": "xoxb-test",
-        "slack_api_url": fake.api_url,
-        "database_url": url,
-        "timezone": "Europe/Berlin",
-        **settings,
-    }
-    db = Database(url)
-    upgrade(db.engine)
-    return build_context(explicit_settings(**values), clock=clock, db=db, worker=worker, sources=[])
 
 
 @pytest.fixture

@@ -21,12 +21,12 @@ from bot.registry import Action
 from bot.standin.sandbox import ANNA, QUINN, Sandbox
 from bot.standin.simulate import Person
 from bot.workspace.clock import ManualClock
-from tests.test_nonconformity import raise_nc
-from tests.test_reliability import record_counts
-from tests.test_role_matrix import (
+from tests.flows import (
     complaint,
     planned_audit,
     published,
+    raise_nc,
+    record_counts,
     registered_document,
     reminder,
     review_action,
@@ -181,7 +181,7 @@ def open_command(person: Person, command: str, words: str) -> Any:
 
 def open_nc_step(label: str) -> Any:
     def opener(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
-        from tests.test_nonconformity import card
+        from tests.flows import nc_card as card
 
         nc = raise_nc(sb, owner=ANNA.id)
         sb.press(ANNA, card(sb, nc), label)
@@ -205,7 +205,7 @@ def open_snooze(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
 
 
 def open_question(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
-    from tests.test_training import card_for
+    from tests.flows import card_for
 
     number = published(sb)
     sb.press(ANNA, card_for(sb, ANNA, number), "Ask a question")

@@ -28,9 +28,7 @@ from storage import outbox as rows
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import OutboxMessage
-from tests.test_nonconformity import ANSWERS, raise_nc
-from tests.test_outbox import make_ctx
-from tests.test_run import free_port, start, stop, wait_for_line
+from tests.flows import ANSWERS, free_port, make_ctx, raise_nc, record_counts, start, stop, wait_for_line
 
 FANOUT = 1000
 # The scheduler sends at most one batch at a time per process (APScheduler max_instances=1
@@ -293,27 +291,6 @@ def database_down(sb: Sandbox) -> Iterator[None]:
             path.rmdir()
             for p, away in aside:
                 away.rename(p)
-
-
-def record_counts(sb: Sandbox) -> dict[str, int]:
-    with sb.db.session() as session:
-        return {
-            table: session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
-            for table in (
-                "nonconformity",
-                "corrective_action",
-                "outbox_message",
-                "audit_event",
-                "record_sequence",
-                "feedback",
-                "audit",
-                "audit_finding",
-                "controlled_document",
-                "document_review",
-                "management_review",
-                "review_action",
-            )
-        }
 
 
 def test_a_database_outage_gets_friendly_answers_writes_nothing_and_heals_itself(

@@ -16,6 +16,7 @@ from bot.workspace.clock import ManualClock
 from storage import reviews as store
 from storage.audit import history
 from storage.models import Audit, AuditFinding, Feedback, ManagementReview, Nonconformity, ReviewAction
+from tests.flows import the_reviews
 
 HEADINGS = [
     "Status of actions from previous management reviews",
@@ -55,11 +56,6 @@ def schedule(sb: Sandbox, **answers: Any) -> dict[str, Any]:
         },
     )
     return response.json() if response.content else {}
-
-
-def the_reviews(sb: Sandbox) -> list[ManagementReview]:
-    with sb.db.session() as session:
-        return list(session.exec(select(ManagementReview).order_by(ManagementReview.id)))  # type: ignore[arg-type]
 
 
 def packs(sb: Sandbox, user: str) -> list[dict[str, Any]]:
@@ -312,8 +308,7 @@ def test_a_cancelled_review_sends_no_pack_and_no_reminder(sb: Sandbox, clock: Ma
 
 
 def test_homes_and_the_digest_show_the_programme(sb: Sandbox) -> None:
-    from tests.test_audits import PLAN
-    from tests.test_documents import SOP
+    from tests.flows import PLAN, SOP
 
     sb.slack.command(QUINN, "/audit", "plan")
     sb.slack.submit(QUINN, sb.slack.last_view(), {**PLAN, "planned_date": "2026-12-01"})

@@ -22,16 +22,26 @@ from typing import Any
 
 import pytest
 
-from bot.delivery.outbox import Nudge, enqueue
 from bot.registry import Action
 from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
 from bot.standin.simulate import Person
 from bot.workspace.clock import ManualClock
-from tests.test_feedback import COMPLAINT, entries, log
-from tests.test_feedback import card as complaint_card
-from tests.test_nonconformity import card as nc_card
-from tests.test_nonconformity import raise_nc, reload, step, work_to_actions_done
-from tests.test_training import FORM, card_for, rounds
+from tests.flows import (
+    card_for,
+    complaint,
+    complaint_card,
+    nc_card,
+    planned_audit,
+    published,
+    raise_nc,
+    registered_document,
+    reload,
+    reminder,
+    review_action,
+    scheduled_review,
+    step,
+    work_to_actions_done,
+)
 
 EMPLOYEE, OWNER, MANAGER, LEADER = "employee", "owner", "qms_manager", "leader"
 ROLES = {EMPLOYEE: BEN, OWNER: ANNA, MANAGER: QUINN, LEADER: LENA}
@@ -143,14 +153,6 @@ def manual_objective(sb: Sandbox) -> None:
     )
 
 
-def published(sb: Sandbox) -> str:
-    sb.slack.command(QUINN, "/training", "new")
-    document = f"SOP-{len(rounds(sb)) + 100}"  # a new document each time: nothing acknowledged yet
-    sb.slack.submit(QUINN, sb.slack.last_view(), {**FORM, "doc_ref": document, "users": [ANNA.id]})
-    sb.ctx.sender.drain()
-    return rounds(sb)[-1].number
-
-
 def training_button(label: str) -> Callable[[Sandbox, Person, Any], bool]:
     def attempt(sb: Sandbox, person: Person, number: str) -> bool:
         message = card_for(sb, ANNA, number)
@@ -160,36 +162,12 @@ def training_button(label: str) -> Callable[[Sandbox, Person, Any], bool]:
     return attempt
 
 
-def complaint(sb: Sandbox) -> Any:
-    log(sb, ANNA, **COMPLAINT)
-    sb.ctx.sender.drain()
-    return entries(sb)[-1]
-
-
 def complaint_button(label: str) -> Callable[[Sandbox, Person, Any], bool]:
     def attempt(sb: Sandbox, person: Person, entry: Any) -> bool:
         said = attempt_with(sb, lambda: sb.press(person, complaint_card(sb, entry), label))
         return not is_refusal(said)
 
     return attempt
-
-
-def reminder(sb: Sandbox) -> dict[str, Any]:
-    with sb.db.session() as session:
-        key = f"matrix:{len(sb.fake.calls)}"
-        enqueue(
-            session,
-            Nudge(
-                key=key,
-                recipient=ANNA.id,
-                text="Action NC-2026-0007/1 is due in 3 days",
-                record_ref="NC-2026-0007",
-                snoozable=True,
-            ),
-            sb.clock.now(),
-        )
-    sb.ctx.sender.drain()
-    return sb.fake.sent_messages(ANNA.id)[-1]
 
 
 def snooze(sb: Sandbox, person: Person, message: dict[str, Any]) -> bool:
@@ -205,7 +183,7 @@ def snooze(sb: Sandbox, person: Person, message: dict[str, Any]) -> bool:
 
 
 def possible_recurrence(sb: Sandbox) -> Any:
-    from tests.test_nonconformity import close_quickly
+    from tests.flows import close_quickly
 
     earlier = raise_nc(sb, owner=ANNA.id, title="Torque not recorded at station 3")
     close_quickly(sb, earlier)
@@ -222,14 +200,6 @@ def recurrence_button(label: str) -> Callable[[Sandbox, Person, Any], bool]:
     return attempt
 
 
-def planned_audit(sb: Sandbox) -> int:
-    from tests.test_audits import PLAN, the_audits
-
-    sb.slack.command(QUINN, "/audit", "plan")
-    sb.slack.submit(QUINN, sb.slack.last_view(), {**PLAN, "lead_auditor": ANNA.id, "auditees": []})
-    return the_audits(sb)[-1].id  # type: ignore[return-value]
-
-
 def click(action_id: str, value_of: Callable[[Any], str], opens_form: bool) -> Callable[[Sandbox, Person, Any], bool]:
     """A button the bot sent: allowed when the server acts on it (opens its form), refused with 'Only …'."""
 
@@ -238,45 +208,6 @@ def click(action_id: str, value_of: Callable[[Any], str], opens_form: bool) -> C
         return not is_refusal(said) and (not opens_form or '"type": "modal"' in said)
 
     return attempt
-
-
-def registered_document(sb: Sandbox) -> str:
-    from tests.test_documents import SOP, doc
-
-    sb.slack.command(QUINN, "/doc", "add")
-    reference = f"SOP-{len(sb.fake.calls)}"
-    sb.slack.submit(QUINN, sb.slack.last_view(), {**SOP, "reference": reference})
-    with sb.db.session() as session:
-        from storage.documents import by_key
-
-        found = by_key(session, reference.casefold())
-    assert found is not None, doc
-    return f"{found.id}@{found.next_review.isoformat()}"
-
-
-def scheduled_review(sb: Sandbox) -> str:
-    from tests.test_reviews import the_reviews
-
-    sb.slack.command(QUINN, "/review", "schedule")
-    sb.slack.submit(
-        QUINN, sb.slack.last_view(), {"planned_date": "2026-12-10", "attendees": [ANNA.id], "recurrence": "none"}
-    )
-    return the_reviews(sb)[-1].number
-
-
-def review_action(sb: Sandbox) -> int:
-    from storage import reviews as review_store
-    from tests.test_reviews import the_reviews
-
-    number = scheduled_review(sb)
-    sb.slack.command(QUINN, "/review", f"record {number}")
-    sb.slack.submit(
-        QUINN,
-        sb.slack.last_view(),
-        {"held_on": "2026-11-25", "minutes": "Held", "action_1": "Hire", "owner_1": ANNA.id, "due_1": "2027-01-15"},
-    )
-    with sb.db.session() as session:
-        return review_store.actions_of(session, the_reviews(sb)[-1].id)[0].id  # type: ignore[arg-type,return-value]
 
 
 MATRIX = [
@@ -412,8 +343,7 @@ def test_forged_and_replayed_requests_are_refused_and_change_nothing(sb: Sandbox
     import time
     from urllib.parse import urlencode
 
-    from tests.test_nonconformity import ANSWERS
-    from tests.test_reliability import record_counts
+    from tests.flows import ANSWERS, record_counts
 
     sb.slack.command(ANNA, "/nc")
     view = sb.slack.last_view()

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,50 +10,7 @@ import pytest
 
 from bot.standin.fakeslack import FakeSlack
 from bot.standin.simulate import Person, Simulator
-
-SECRET = "0123456789abcdef0123456789abcdef"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(tmp_path: Path, fake: FakeSlack, port: int, **extra: str) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QMS_")) and k != "DATABASE_URL"}
-    env.update(
-        SLACK_BOT_TOKEN="xoxb-test",
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake.api_url,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'qms.db'}",
-        PORT=str(port),
-        PYTHONUNBUFFERED="1",
-    )
-    env.update(extra)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"],
-        env=env,
-        cwd=tmp_path,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    # A watchdog, so a start-up that never logs fails the test instead of hanging the suite.
-    watchdog = threading.Timer(60, process.kill)
-    watchdog.daemon = True
-    watchdog.start()
-    return process
-
-
-def wait_for_line(process: subprocess.Popen[str], needle: str) -> list[str]:
-    """Read the log until `needle` shows up (the server is then listening) or the process ends."""
-    seen = []
-    assert process.stderr is not None
-    for line in process.stderr:
-        seen.append(line)
-        if needle in line:
-            return seen
-    raise AssertionError("process ended before '" + needle + "':\n" + "".join(seen))
+from tests.flows import SECRET, free_port, start, stop, wait_for_line
 
 
 @pytest.fixture
@@ -85,21 +36,6 @@ def test_run_serves_slack_and_health_in_http_mode(tmp_path: Path, fake: FakeSlac
         assert (tmp_path / "qms.db").exists()  # migrated on start
     finally:
         stop(process)
-
-
-def stop(process: subprocess.Popen[str]) -> None:
-    """SIGTERM must end the bot cleanly; if it does not, show where every thread is stuck."""
-    process.send_signal(signal.SIGTERM)
-    try:
-        assert process.wait(timeout=20) == 0
-    except subprocess.TimeoutExpired:
-        process.send_signal(signal.SIGUSR1)
-        try:
-            _, err = process.communicate(timeout=3)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, err = process.communicate()
-        raise AssertionError("the bot did not stop within 20 s of SIGTERM:\n" + err[-6000:]) from None
 
 
 def test_a_token_slack_refuses_stops_start_up_with_one_line(tmp_path: Path, fake: FakeSlack) -> None:

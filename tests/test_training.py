@@ -21,18 +21,11 @@ from storage import outbox as outbox_rows
 from storage import trainings as store
 from storage.audit import history
 from storage.models import OutboxMessage, TrainingAssignment, TrainingRound
+from tests.flows import FORM, card_for, publish, rounds
 
 BOT = "U0QMSBOT01"
 PACKING = "S0PACKING1"
 FLOOR = "C0FLOOR001"
-FORM = {
-    "title": "Handling of customer returns",
-    "doc_ref": "SOP-012",
-    "revision": "C",
-    "link": "https://docs.example/sop-012?rev=C&lang=en",
-    "summary": "Returns are now logged in the ERP before they are unpacked.",
-    "due_date": "2026-12-04",
-}
 
 
 @pytest.fixture
@@ -44,31 +37,9 @@ def sb(clock: ManualClock) -> Iterator[Sandbox]:
         yield sandbox
 
 
-def publish(sb: Sandbox, person: Person = QUINN, **answers: Any) -> dict[str, Any]:
-    sb.slack.command(person, "/training", "new")
-    response = sb.slack.submit(person, sb.slack.last_view(), {**FORM, **answers})
-    return response.json() if response.content else {}
-
-
-def rounds(sb: Sandbox) -> list[TrainingRound]:
-    with sb.db.session() as session:
-        return list(session.exec(select(TrainingRound).order_by(TrainingRound.id)))  # type: ignore[arg-type]
-
-
 def assignment_of(sb: Sandbox, training: TrainingRound, person: Person) -> TrainingAssignment:
     with sb.db.session() as session:
         return next(a for a in store.people(session, training.id) if a.person == person.id)  # type: ignore[arg-type]
-
-
-def card_for(sb: Sandbox, person: Person, number: str | None = None) -> dict[str, Any]:
-    cards = [
-        m
-        for m in sb.fake.sent_messages(person.id)
-        if "training_ack" in json.dumps(m["blocks"]) or "Acknowledged" in json.dumps(m["blocks"])
-    ]
-    if number:
-        cards = [m for m in cards if number in json.dumps(m["blocks"])]
-    return cards[-1]
 
 
 def last_text(sb: Sandbox) -> str:

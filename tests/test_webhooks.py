@@ -28,8 +28,7 @@ from storage import webhooks as rows
 from storage.audit import record_change
 from storage.db import Database
 from storage.models import OutboxMessage, TrainingAssignment, WebhookDelivery
-from tests.test_nonconformity import raise_nc
-from tests.test_training import publish
+from tests.flows import publish, raise_nc
 
 ERP = "https://erp.example.test/qms/events"
 TICKETS = "https://tickets.example.test/hook"

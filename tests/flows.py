@@ -1,0 +1,393 @@
+"""Shared flows: the steps many tests take (raise an NC, publish a round, plan an audit...).
+
+Tests import these from here rather than from each other's modules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import select
+
+from bot.app import build_context
+from bot.context import Context
+from bot.delivery.outbox import Nudge, enqueue
+from bot.standin.fakeslack import FakeSlack
+from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
+from bot.standin.simulate import Person
+from bot.workspace.clock import ManualClock
+from bot.workspace.config import explicit_settings
+from storage import feedback as feedback_store
+from storage import nonconformities as nc_store
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import (
+    Audit,
+    ControlledDocument,
+    Feedback,
+    ManagementReview,
+    Nonconformity,
+    TrainingRound,
+)
+
+ANSWERS = {
+    "title": "Label missing on batch 4711",
+    "description": "Twelve cartons of batch 4711 left packing without the customer label.",
+    "severity": "major",
+    "source": "employee_report",
+    "process": "Production",
+}
+
+
+def raise_nc(sb: Sandbox, person: Person = ANNA, **answers: Any) -> Nonconformity:
+    sb.slack.command(person, "/nc")
+    response = sb.slack.submit(person, sb.slack.last_view(), {**ANSWERS, **answers})
+    assert response.status_code == 200
+    assert not response.content, response.text  # a clean ack closes the modal
+    return latest(sb)
+
+
+def latest(sb: Sandbox) -> Nonconformity:
+    with sb.db.session() as session:
+        found = session.exec(select(Nonconformity).order_by(Nonconformity.id.desc())).first()  # type: ignore[union-attr]
+        assert found is not None
+        return found
+
+
+def reload(sb: Sandbox, nc: Nonconformity) -> Nonconformity:
+    with sb.db.session() as session:
+        found = nc_store.get(session, nc.id)  # type: ignore[arg-type]
+        assert found is not None
+        return found
+
+
+def nc_card(sb: Sandbox, nc: Nonconformity) -> dict[str, Any]:
+    nc = reload(sb, nc)
+    assert nc.card_channel and nc.card_ts
+    return sb.message(nc.card_channel, nc.card_ts)
+
+
+def press(sb: Sandbox, person: Person, nc: Nonconformity, label: str) -> None:
+    sb.press(person, nc_card(sb, nc), label)
+
+
+def step(sb: Sandbox, person: Person, nc: Nonconformity, label: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """Press a card button and submit the modal it opens; the modal's answer ({} when it closed)."""
+    opened = len(sb.fake.calls_to("views.open", ok=True))
+    press(sb, person, nc, label)
+    assert len(sb.fake.calls_to("views.open", ok=True)) == opened + 1, (
+        sb.fake.responses[-1].args if sb.fake.responses else None
+    )
+    response = sb.slack.submit(person, sb.slack.last_view(), answers)
+    return response.json() if response.content else {}
+
+
+def work_to_actions_done(sb: Sandbox, nc: Nonconformity, doer: Person = ANNA) -> None:
+    assert step(sb, doer, nc, "Record containment", {"containment": "Batch 4711 quarantined"}) == {}
+    assert (
+        step(
+            sb,
+            doer,
+            nc,
+            "Record root cause",
+            {"method": "five_whys", "cause": "Printer ran out of labels", "elsewhere": "no"},
+        )
+        == {}
+    )
+    assert (
+        step(
+            sb,
+            doer,
+            nc,
+            "Add action",
+            {"kind": "corrective", "description": "Low-label sensor on the printer", "owner": doer.id},
+        )
+        == {}
+    )
+    assert step(sb, doer, nc, "Mark A1 done", {"evidence": "Sensor fitted, work order 7781"}) == {}
+
+
+def close_quickly(sb: Sandbox, nc: Nonconformity) -> None:
+    work_to_actions_done(sb, nc)
+    step(sb, QUINN, nc, "Verify effectiveness", {"result": "effective"})
+    press(sb, QUINN, nc, "Close NC")
+    assert reload(sb, nc).status == "closed"
+
+
+COMPLAINT = {
+    "kind": "complaint",
+    "customer": "Acme Foods",
+    "product": "Label printer service",
+    "received_via": "email",
+    "text": "Third pallet this month arrived without labels.",
+}
+
+
+def log(sb: Sandbox, person: Person = BEN, **answers: Any) -> dict[str, Any]:
+    sb.slack.command(person, "/feedback")
+    response = sb.slack.submit(person, sb.slack.last_view(), answers)
+    return response.json() if response.content else {}
+
+
+def entries(sb: Sandbox) -> list[Feedback]:
+    with sb.db.session() as session:
+        return list(session.exec(select(Feedback).order_by(Feedback.id)))  # type: ignore[arg-type]
+
+
+def complaint_card(sb: Sandbox, entry: Feedback) -> dict[str, Any]:
+    with sb.db.session() as session:
+        fresh = feedback_store.get(session, entry.id)  # type: ignore[arg-type]
+    assert fresh and fresh.card_channel and fresh.card_ts
+    return sb.message(fresh.card_channel, fresh.card_ts)
+
+
+FORM = {
+    "title": "Handling of customer returns",
+    "doc_ref": "SOP-012",
+    "revision": "C",
+    "link": "https://docs.example/sop-012?rev=C&lang=en",
+    "summary": "Returns are now logged in the ERP before they are unpacked.",
+    "due_date": "2026-12-04",
+}
+
+
+def publish(sb: Sandbox, person: Person = QUINN, **answers: Any) -> dict[str, Any]:
+    sb.slack.command(person, "/training", "new")
+    response = sb.slack.submit(person, sb.slack.last_view(), {**FORM, **answers})
+    return response.json() if response.content else {}
+
+
+def rounds(sb: Sandbox) -> list[TrainingRound]:
+    with sb.db.session() as session:
+        return list(session.exec(select(TrainingRound).order_by(TrainingRound.id)))  # type: ignore[arg-type]
+
+
+def card_for(sb: Sandbox, person: Person, number: str | None = None) -> dict[str, Any]:
+    cards = [
+        m
+        for m in sb.fake.sent_messages(person.id)
+        if "training_ack" in json.dumps(m["blocks"]) or "Acknowledged" in json.dumps(m["blocks"])
+    ]
+    if number:
+        cards = [m for m in cards if number in json.dumps(m["blocks"])]
+    return cards[-1]
+
+
+PLAN = {
+    "process": "Production",
+    "scope": "Line 2 assembly, both shifts, records since January",
+    "clauses": "7.5, 8.5.1, 8.7",
+    "lead_auditor": BEN.id,
+    "auditees": [ANNA.id],
+    "planned_date": "2026-12-16",
+}
+
+
+def plan(sb: Sandbox, person: Person = QUINN, **answers: Any) -> dict[str, Any]:
+    sb.slack.command(person, "/audit", "plan")
+    response = sb.slack.submit(person, sb.slack.last_view(), {**PLAN, **answers})
+    return response.json() if response.content else {}
+
+
+def the_audits(sb: Sandbox) -> list[Audit]:
+    with sb.db.session() as session:
+        return list(session.exec(select(Audit).order_by(Audit.id)))  # type: ignore[arg-type]
+
+
+SOP = {
+    "reference": "SOP-012",
+    "title": "Control of nonconforming product",
+    "owner": ANNA.id,
+    "revision": "C",
+    "link": "https://docs.example.com/sop-012?rev=C&x=1",
+    "review_months": "12",
+    "last_reviewed": "2025-12-09",
+}
+
+
+def doc(sb: Sandbox) -> ControlledDocument:
+    with sb.db.session() as session:
+        return session.exec(select(ControlledDocument)).one()
+
+
+def the_reviews(sb: Sandbox) -> list[ManagementReview]:
+    with sb.db.session() as session:
+        return list(session.exec(select(ManagementReview).order_by(ManagementReview.id)))  # type: ignore[arg-type]
+
+
+def record_counts(sb: Sandbox) -> dict[str, int]:
+    with sb.db.session() as session:
+        return {
+            table: session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+            for table in (
+                "nonconformity",
+                "corrective_action",
+                "outbox_message",
+                "audit_event",
+                "record_sequence",
+                "feedback",
+                "audit",
+                "audit_finding",
+                "controlled_document",
+                "document_review",
+                "management_review",
+                "review_action",
+            )
+        }
+
+
+def make_ctx(url: str, fake: FakeSlack, clock: ManualClock, worker: str = "w1", **settings: object) -> Context:
+    values = {
+        "slack_bot_token": "xoxb-test",
+        "slack_api_url": fake.api_url,
+        "database_url": url,
+        "timezone": "Europe/Berlin",
+        **settings,
+    }
+    db = Database(url)
+    upgrade(db.engine)
+    return build_context(explicit_settings(**values), clock=clock, db=db, worker=worker, sources=[])
+
+
+SECRET = "0123456789abcdef0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(tmp_path: Path, fake: FakeSlack, port: int, **extra: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QMS_")) and k != "DATABASE_URL"}
+    env.update(
+        SLACK_BOT_TOKEN="xoxb-test",
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake.api_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'qms.db'}",
+        PORT=str(port),
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"],
+        env=env,
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # A watchdog, so a start-up that never logs fails the test instead of hanging the suite.
+    watchdog = threading.Timer(60, process.kill)
+    watchdog.daemon = True
+    watchdog.start()
+    return process
+
+
+def wait_for_line(process: subprocess.Popen[str], needle: str) -> list[str]:
+    """Read the log until `needle` shows up (the server is then listening) or the process ends."""
+    seen = []
+    assert process.stderr is not None
+    for line in process.stderr:
+        seen.append(line)
+        if needle in line:
+            return seen
+    raise AssertionError("process ended before '" + needle + "':\n" + "".join(seen))
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """SIGTERM must end the bot cleanly; if it does not, show where every thread is stuck."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        assert process.wait(timeout=20) == 0
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)
+        try:
+            _, err = process.communicate(timeout=3)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, err = process.communicate()
+        raise AssertionError("the bot did not stop within 20 s of SIGTERM:\n" + err[-6000:]) from None
+
+
+def published(sb: Sandbox) -> str:
+    sb.slack.command(QUINN, "/training", "new")
+    document = f"SOP-{len(rounds(sb)) + 100}"  # a new document each time: nothing acknowledged yet
+    sb.slack.submit(QUINN, sb.slack.last_view(), {**FORM, "doc_ref": document, "users": [ANNA.id]})
+    sb.ctx.sender.drain()
+    return rounds(sb)[-1].number
+
+
+def complaint(sb: Sandbox) -> Any:
+    log(sb, ANNA, **COMPLAINT)
+    sb.ctx.sender.drain()
+    return entries(sb)[-1]
+
+
+def reminder(sb: Sandbox) -> dict[str, Any]:
+    with sb.db.session() as session:
+        key = f"matrix:{len(sb.fake.calls)}"
+        enqueue(
+            session,
+            Nudge(
+                key=key,
+                recipient=ANNA.id,
+                text="Action NC-2026-0007/1 is due in 3 days",
+                record_ref="NC-2026-0007",
+                snoozable=True,
+            ),
+            sb.clock.now(),
+        )
+    sb.ctx.sender.drain()
+    return sb.fake.sent_messages(ANNA.id)[-1]
+
+
+def planned_audit(sb: Sandbox) -> int:
+
+    sb.slack.command(QUINN, "/audit", "plan")
+    sb.slack.submit(QUINN, sb.slack.last_view(), {**PLAN, "lead_auditor": ANNA.id, "auditees": []})
+    return the_audits(sb)[-1].id  # type: ignore[return-value]
+
+
+def registered_document(sb: Sandbox) -> str:
+
+    sb.slack.command(QUINN, "/doc", "add")
+    reference = f"SOP-{len(sb.fake.calls)}"
+    sb.slack.submit(QUINN, sb.slack.last_view(), {**SOP, "reference": reference})
+    with sb.db.session() as session:
+        from storage.documents import by_key
+
+        found = by_key(session, reference.casefold())
+    assert found is not None, doc
+    return f"{found.id}@{found.next_review.isoformat()}"
+
+
+def scheduled_review(sb: Sandbox) -> str:
+
+    sb.slack.command(QUINN, "/review", "schedule")
+    sb.slack.submit(
+        QUINN, sb.slack.last_view(), {"planned_date": "2026-12-10", "attendees": [ANNA.id], "recurrence": "none"}
+    )
+    return the_reviews(sb)[-1].number
+
+
+def review_action(sb: Sandbox) -> int:
+    from storage import reviews as review_store
+
+    number = scheduled_review(sb)
+    sb.slack.command(QUINN, "/review", f"record {number}")
+    sb.slack.submit(
+        QUINN,
+        sb.slack.last_view(),
+        {"held_on": "2026-11-25", "minutes": "Held", "action_1": "Hire", "owner_1": ANNA.id, "due_1": "2027-01-15"},
+    )
+    with sb.db.session() as session:
+        return review_store.actions_of(session, the_reviews(sb)[-1].id)[0].id  # type: ignore[arg-type,return-value]
