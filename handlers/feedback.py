@@ -2,108 +2,101 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot import feedback, home
-from bot.errors import NotAllowed
+from bot.context import Context
+from bot.errors import Invalid
 from bot.feedback import blocks
 from bot.nonconformity import blocks as nc_blocks
 from bot.qms import help_reply
-from bot.registry import Action, Callback, ShortcutId
+from bot.registry import Action, Callback, Command, ShortcutId
 from bot.surfaces.mrkdwn import unescape
-from handlers.common import ephemeral, form_values, open_from_message, open_modal, origin_ids, record_id, teller
-
-if TYPE_CHECKING:
-    from bot.context import Context
+from handlers.common import form_values, open_from_message, open_modal, origin_ids, record_id, teller
+from handlers.listeners import action, command, message_shortcut, view
 
 USAGE = "Use `/feedback` to log feedback, `/feedback list`, `/feedback stats [days]` or `/feedback FB-2026-0001`."
+BROKEN_ADVANCE = "That button is broken; `/feedback list` shows the open complaints."
+BROKEN_RAISE_NC = "That button is broken; raise the NC with `/nc`."
 
 
-def register(app: App, ctx: Context) -> None:
-    @app.command("/feedback")
-    def on_feedback(ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        words = (command.get("text") or "").split()
-        sub = words[0].lower() if words else ""
-        if sub == "help" and len(words) == 1:
-            ack(response_type="ephemeral", **help_reply().as_kwargs())
-            return
-        if sub in ("list", "stats") or (len(words) == 1 and sub.upper().startswith("FB-")):
-            days = words[1] if sub == "stats" and len(words) > 1 else "90"
-            if not days.isdigit() or not 1 <= int(days) <= 3660 or (sub == "list" and len(words) > 1):
-                ack(response_type="ephemeral", text=USAGE)
-                return
-            ack()
-            if sub == "list":
-                reply = feedback.list_reply(ctx)
-            elif sub == "stats":
-                reply = feedback.stats_reply(ctx, int(days))
-            else:
-                reply = feedback.record_reply(ctx, sub)
-            respond(response_type="ephemeral", **reply.as_kwargs())
+def on_feedback(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    words = (command.get("text") or "").split()
+    sub = words[0].lower() if words else ""
+    if sub == "help" and len(words) == 1:
+        ack(response_type="ephemeral", **help_reply().as_kwargs())
+        return
+    if sub in ("list", "stats") or (len(words) == 1 and sub.upper().startswith("FB-")):
+        days = words[1] if sub == "stats" and len(words) > 1 else "90"
+        if not days.isdigit() or not 1 <= int(days) <= 3660 or (sub == "list" and len(words) > 1):
+            ack(response_type="ephemeral", text=USAGE)
             return
         ack()
-        # Anything else is the start of what the customer said.
-        form = feedback.FeedbackForm(text=unescape(" ".join(words)) or None)
-        open_modal(client, command["trigger_id"], blocks.log_modal(form, ctx.today()), teller(respond))
+        if sub == "list":
+            reply = feedback.list_reply(ctx)
+        elif sub == "stats":
+            reply = feedback.stats_reply(ctx, int(days))
+        else:
+            reply = feedback.record_reply(ctx, sub)
+        respond(response_type="ephemeral", **reply.as_kwargs())
+        return
+    ack()
+    # Anything else is the start of what the customer said.
+    form = feedback.FeedbackForm(text=unescape(" ".join(words)) or None)
+    open_modal(client, command["trigger_id"], blocks.log_modal(form, ctx.today()), teller(respond))
 
-    @app.message_shortcut(ShortcutId.LOG_FEEDBACK_FROM_MESSAGE)
-    def on_log_from_message(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
 
-        def form_for(typed: str, capture_id: int | None) -> dict[str, Any]:
-            form = feedback.FeedbackForm(text=typed[: feedback.TEXT_MAX] or None)
-            return blocks.log_modal(form, ctx.today(), capture_id=capture_id)
+def on_log_from_message(ctx: Context, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    ack()
 
-        open_from_message(ctx, client, body, respond, form_for)
+    def form_for(typed: str, capture_id: int | None) -> dict[str, Any]:
+        form = feedback.FeedbackForm(text=typed[: feedback.TEXT_MAX] or None)
+        return blocks.log_modal(form, ctx.today(), capture_id=capture_id)
 
-    @app.view(Callback.FEEDBACK_LOG)
-    def on_log(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = form_values(view)
-        form = feedback.FeedbackForm(**{name: values.get(name) for name in feedback.FeedbackForm.__dataclass_fields__})
-        errors, entry = feedback.check(ctx, form)
-        if errors or entry is None:
-            ack(response_action="errors", errors=errors)
-            return
-        (capture_id,) = origin_ids(view, "capture")
-        saved = feedback.log_feedback(ctx, body["user"]["id"], entry, capture_id)
-        ack()
-        assert saved.id is not None
-        feedback.refresh_card(ctx, saved.id)
+    open_from_message(ctx, client, body, respond, form_for)
 
-    @app.action(Action.FEEDBACK_ADVANCE)
-    def on_advance(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-        try:
-            moved = feedback.advance(ctx, record_id(action.get("value", "")), body["user"]["id"])
-        except ValueError:
-            ephemeral(respond, "That button is broken; `/feedback list` shows the open complaints.")
-            return
-        except (NotAllowed, feedback.Refused) as refused:
-            ephemeral(respond, str(refused))
-            return
-        assert moved.id is not None
-        feedback.refresh_card(ctx, moved.id)
-        home.publish(ctx, body["user"]["id"])
 
-    @app.action(Action.FEEDBACK_RAISE_NC)
-    def on_raise_nc(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        ack()
-        try:
-            form, complaint_id = feedback.nc_form(ctx, record_id(action.get("value", "")))
-        except ValueError:
-            ephemeral(respond, "That button is broken; raise the NC with `/nc`.")
-            return
-        except feedback.Refused as refused:
-            ephemeral(respond, str(refused))
-            return
-        open_modal(
-            client,
-            body["trigger_id"],
-            nc_blocks.raise_modal(ctx.settings, form, complaint_id=complaint_id),
-            teller(respond),
-        )
+def on_log(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    values = form_values(view)
+    form = feedback.FeedbackForm(**{name: values.get(name) for name in feedback.FeedbackForm.__dataclass_fields__})
+    errors, entry = feedback.check(ctx, form)
+    if errors or entry is None:
+        raise Invalid(errors)
+    (capture_id,) = origin_ids(view, "capture")
+    saved = feedback.log_feedback(ctx, body["user"]["id"], entry, capture_id)
+    ack()
+    assert saved.id is not None
+    feedback.refresh_card(ctx, saved.id)
+
+
+def on_advance(ctx: Context, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+    ack()
+    moved = feedback.advance(ctx, record_id(action.get("value", "")), body["user"]["id"])
+    assert moved.id is not None
+    feedback.refresh_card(ctx, moved.id)
+    home.publish(ctx, body["user"]["id"])
+
+
+def on_raise_nc(
+    ctx: Context, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+) -> None:
+    ack()
+    form, complaint_id = feedback.nc_form(ctx, record_id(action.get("value", "")))
+    open_modal(
+        client,
+        body["trigger_id"],
+        nc_blocks.raise_modal(ctx.settings, form, complaint_id=complaint_id),
+        teller(respond),
+    )
+
+
+LISTENERS = [
+    command(Command.FEEDBACK, on_feedback),
+    message_shortcut(ShortcutId.LOG_FEEDBACK_FROM_MESSAGE, on_log_from_message),
+    view(Callback.FEEDBACK_LOG, on_log),
+    action(Action.FEEDBACK_ADVANCE, on_advance, broken=BROKEN_ADVANCE),
+    action(Action.FEEDBACK_RAISE_NC, on_raise_nc, broken=BROKEN_RAISE_NC),
+]

@@ -26,7 +26,8 @@ from bot.surfaces.mrkdwn import mention, safe, unescape
 from storage.models import Feedback, MessageCapture
 
 if TYPE_CHECKING:
-    from bot.feedback import FeedbackForm, Figures
+    from bot.feedback.forms import FeedbackForm
+    from bot.feedback.replies import Figures
 
 RESPONSE_LABELS = {"received": "Received", "responded": "Customer answered", "resolved": "Resolved"}
 

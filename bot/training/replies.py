@@ -1,0 +1,131 @@
+"""What people are shown: where a round stands, their own record, the matrix; and what a step
+changed (the acknowledged card, the publisher's report once a round went out)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from slack_sdk.errors import SlackApiError
+
+from bot.errors import NotAllowed
+from bot.surfaces.blocks import Reply
+from bot.surfaces.mrkdwn import mention, safe
+from bot.training import blocks
+from bot.training.forms import Publication
+from bot.training.nudges import PENDING_SHOWN
+from bot.training.rules import Acknowledged, Audience, publish, round_by_number
+from bot.workspace.roles import Role
+from storage import trainings as store
+from storage.models import TrainingRound
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+    from bot.context import Context
+
+log = logging.getLogger(__name__)
+
+
+# --- seeing where things stand --------------------------------------------------------------
+
+
+def status_reply(ctx: Context, user: str, number: str) -> Reply:
+    roles = ctx.roles.of(user)
+    with ctx.db.session() as session:
+        training = round_by_number(session, number)
+        if training.publisher != user and not roles & {Role.QMS_MANAGER, Role.LEADER}:
+            raise NotAllowed(
+                f"Only its publisher ({mention(training.publisher)}), QMS managers and leaders can see who has not read {training.number} yet."
+            )
+        assert training.id is not None  # a stored round
+        count = store.counts(session, [training.id])[training.id]
+        pending = [a.person for a in store.people(session, training.id, "pending")]
+    return blocks.status(training, count, pending, ctx.today(), PENDING_SHOWN)
+
+
+def me_reply(ctx: Context, user: str) -> Reply:
+    with ctx.db.session() as session:
+        record = store.of_person(session, user)
+    return blocks.my_record(record, ctx.settings.zone)
+
+
+def list_reply(ctx: Context) -> Reply:
+    with ctx.db.session() as session:
+        rounds = store.open_rounds(session)
+        count = store.counts(session, [r.id for r in rounds if r.id])
+    return blocks.round_list(rounds, count, ctx.today())
+
+
+def matrix_reply(ctx: Context, user: str) -> Reply:
+    ctx.roles.require(user, Role.QMS_MANAGER, doing="see the training matrix")
+    with ctx.db.session() as session:
+        rows = store.matrix(session)
+    everyone = ctx.directory.everyone()  # one users.list, not users.info per person
+    return blocks.matrix(rows, lambda uid: everyone[uid].name if uid in everyone else uid, ctx.settings.zone)
+
+
+# --- what a step changed ---------------------------------------------------------------------
+
+
+def show_acknowledged(ctx: Context, done: Acknowledged, *also: tuple[str | None, str | None]) -> None:
+    """Turn the person's card (and the message they clicked) into "Acknowledged on <date>"."""
+    reply = blocks.acknowledged_card(done.training, done.assignment, ctx.settings.zone)
+    for channel, ts in dict.fromkeys([(done.card_channel, done.card_ts), *also]):
+        if not (channel and ts):
+            continue
+        try:
+            ctx.client.chat_update(channel=channel, ts=ts, **reply.as_kwargs())
+        except SlackApiError as exc:
+            log.warning("could not update a training card: %s", exc.response.get("error"))
+
+
+def _tell(client: WebClient, user: str, text: str) -> None:
+    try:
+        client.chat_postMessage(channel=user, text=text)
+    except SlackApiError as exc:
+        log.warning("could not tell %s: %s", user, exc.response.get("error"))
+
+
+def publish_and_report(ctx: Context, client: WebClient, publisher: str, publication: Publication) -> str | None:
+    """Publish a round after the form has closed, tell the publisher by DM how it went; its number."""
+    try:
+        published, audience = publish(ctx, publisher, publication)
+    except Exception:  # the modal is closed: whatever happens, the publisher hears of it
+        log.exception("publishing %s rev %s failed", publication.doc_ref, publication.revision)
+        _tell(
+            client,
+            publisher,
+            "Publishing failed on our side and nothing was sent or stored. Please try `/training new` again in a minute.",
+        )
+        return None
+    _tell(client, publisher, publish_report(publication, published, audience))
+    return published.number if published is not None else None
+
+
+def publish_report(publication: Publication, published: TrainingRound | None, audience: Audience) -> str:
+    """What the publisher is told: the round and its audience, or why nothing was published."""
+    skipped = [
+        f"{n} {what}"
+        for n, what in (
+            (audience.bots, "bots"),
+            (audience.deactivated, "deactivated accounts"),
+            (audience.unknown, "people outside this workspace"),
+        )
+        if n
+    ]
+    left = (" and ".join(skipped) + " left out") if skipped else "nobody left out"
+    if audience.unreadable:
+        return (
+            f"Nothing was published: I could not read the members of {', '.join(mention(c) for c in audience.unreadable)}. "
+            "Invite me to that channel (`/invite @qms`) or leave it out, then publish again."
+        )
+    if published is not None:
+        return (
+            f":mega: *{published.number}* published: {safe(published.doc_ref, 40)} rev {safe(published.revision, 20)} "
+            f"to {len(audience.people)} people ({left}). Each gets a card in their working hours. "
+            f"`/training status {published.number}` shows who has read it."
+        )
+    if audience.people:
+        return f"{safe(publication.doc_ref, 40)} rev {safe(publication.revision, 20)} was published at the same moment by someone else; nothing more was sent."
+    return f"Nothing was published: nobody in that audience can read it ({left})."
