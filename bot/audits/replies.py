@@ -1,0 +1,122 @@
+"""What the audit programme shows: the checklist, the forms opened from it, a record, the programme."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from bot import nonconformity as nc_rules
+from bot.audits import blocks
+from bot.audits.rules import existing, nc_numbers, open_line, require_auditor_or_manager, require_planned
+from bot.delivery.due import add_months, cycle_start
+from bot.surfaces.blocks import Reply
+from bot.surfaces.mrkdwn import safe
+from storage import audits as store
+from storage.models import Audit, AuditQuestion
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+# --- the checklist ------------------------------------------------------------------------------
+
+
+def checklist_reply(ctx: Context, audit_id: int, user: str) -> Reply:
+    manager = ctx.roles.is_manager(user)
+    with ctx.db.session() as session:
+        audit = existing(session, audit_id)
+        require_auditor_or_manager(audit, user, manager, "work the checklist of")
+        lines = store.questions_of(session, audit_id)
+        numbers = nc_numbers(session, [q.nc_id for q in lines])
+    return blocks.checklist(audit, lines, numbers, editable=audit.status == "planned")
+
+
+def line_checklist_reply(ctx: Context, line_id: int, user: str) -> Reply | None:
+    """The checklist a line belongs to, to redraw it where it was answered (None: no such line)."""
+    with ctx.db.session() as session:
+        line = store.question(session, line_id)
+    return None if line is None else checklist_reply(ctx, line.audit_id, user)
+
+
+def audit_id_of(ctx: Context, number: str) -> int | None:
+    with ctx.db.session() as session:
+        found = store.by_number(session, number)
+        return found.id if found else None
+
+
+def line_for_answer(ctx: Context, line_id: int, user: str) -> tuple[Audit, AuditQuestion]:
+    """The line a person wants to answer, once they are allowed to (for opening its form)."""
+    manager = ctx.roles.is_manager(user)
+    with ctx.db.session() as session:
+        return open_line(session, line_id, user, manager)
+
+
+def nc_form(ctx: Context, line_id: int, user: str) -> nc_rules.RaiseForm:
+    """The NC form pre-filled from a checklist line answered nonconforming."""
+    audit, line = line_for_answer(ctx, line_id, user)
+    return nc_rules.RaiseForm(
+        title=f"{audit.number}: {line.question}"[: nc_rules.TITLE_MAX],
+        description=f"Internal audit {audit.number} of {audit.process}, checklist line {line.seq}: {line.question}\n\nEvidence: ",
+        source="internal_audit",
+        process=audit.process,
+        iso_clause=line.clause,
+    )
+
+
+# --- completing -----------------------------------------------------------------------------------
+
+
+def completion_form(ctx: Context, audit_id: int, user: str) -> dict[str, Any]:
+    manager = ctx.roles.is_manager(user)
+    with ctx.db.session() as session:
+        audit = existing(session, audit_id)
+        require_auditor_or_manager(audit, user, manager, "complete")
+        require_planned(audit)
+        lines = store.questions_of(session, audit_id)
+        numbers = nc_numbers(session, [q.nc_id for q in lines])
+    found = [f"{numbers.get(q.nc_id or 0, '')} line {q.seq}: {safe(q.question, 150)}" for q in lines if q.nc_id]
+    found += [
+        f"Observation, line {q.seq}: {safe(q.note or q.question, 150)}" for q in lines if q.answer == "observation"
+    ]
+    return blocks.complete_modal(audit, sum(1 for q in lines if not q.answer), found)
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _view(session: Session, audit: Audit) -> blocks.AuditView:
+    lines = store.questions_of(session, audit.id or 0)
+    findings = store.findings_of(session, audit.id or 0)
+    return blocks.AuditView(audit, lines, findings, nc_numbers(session, [f.nc_id for f in findings]))
+
+
+def record_reply(ctx: Context, number: str) -> Reply:
+    with ctx.db.session() as session:
+        audit = store.by_number(session, number)
+        if audit is None:
+            return Reply(f"There is no {safe(number.upper(), 40)}. `/audit list` shows the programme.")
+        return blocks.record(_view(session, audit), ctx.today())
+
+
+def current_cycle(settings: Any, day: date) -> tuple[date, date]:
+    start = cycle_start(day, settings.audit_cycle_months)
+    return start, add_months(start, settings.audit_cycle_months)
+
+
+def programme_of(session: Session, settings: Any, day: date) -> blocks.Programme:
+    start, end = current_cycle(settings, day)
+    audits = store.in_cycle(session, start, end)
+    covered = {a.process for a in audits}
+    return blocks.Programme(start, end, audits, [p for p in settings.processes if p not in covered])
+
+
+def programme_reply(ctx: Context) -> Reply:
+    with ctx.db.session() as session:
+        return blocks.programme(programme_of(session, ctx.settings, ctx.today()), ctx.today())
+
+
+def done_vs_planned(session: Session, start: date, end: date) -> float | None:
+    """Share of the audits planned for start … end - 1 that are completed (None when none was planned)."""
+    audits = store.in_cycle(session, start, end)
+    return 100.0 * sum(1 for a in audits if a.status == "completed") / len(audits) if audits else None

@@ -1,0 +1,340 @@
+"""The audit's steps, each in one transaction: plan, cancel, answer the checklist, complete.
+
+Who may take a step is asked before any transaction: with managers given as a user group
+it may take a Slack call, which must never hold the database's write lock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from bot import nonconformity as nc_rules
+from bot.audits import blocks
+from bot.audits.forms import NOTE_MAX, Completion, Plan
+from bot.audits.nudges import ALL_REMINDERS, AUDITEE_NOTICE, COMPLETED_NOTE, PLANNED_NOTE
+from bot.delivery.due import manager_recipients
+from bot.delivery.outbox import Nudge, enqueue
+from bot.delivery.planned import Cancellable, cancel_planned
+from bot.errors import NotAllowed, Refused
+from bot.surfaces.mrkdwn import mention
+from bot.workspace.roles import Role
+from storage import audits as store
+from storage import nonconformities as nc_store
+from storage import outbox as outbox_rows
+from storage.audit import record_change
+from storage.models import Audit, AuditFinding, AuditQuestion, Nonconformity
+from storage.sequences import next_number
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+RECORD_TYPE = "audit"
+
+# A starting checklist for an audit with no predecessor: one question per requirement a
+# process audit usually samples. The auditor's own lines come from the previous audit.
+TEMPLATE: list[tuple[str, str]] = [
+    ("4.4", "Are the process's inputs, outputs, sequence, criteria and owner determined?"),
+    ("5.3", "Are responsibilities and authorities in the process assigned, communicated and understood?"),
+    ("6.1", "Are the process's risks and opportunities identified, and are the actions on them effective?"),
+    ("6.2", "Does the process have quality objectives, and are they monitored and met?"),
+    ("7.1.5", "Are monitoring and measuring resources calibrated or verified, and fit for their purpose?"),
+    ("7.2", "Are the people doing the work competent, with evidence (training records, qualifications)?"),
+    ("7.3", "Are people aware of the quality policy, their objectives and what a nonconformity costs?"),
+    ("7.5", "Are the documents at the workplace the current revisions, and are records kept and protected?"),
+    (
+        "8.5.1",
+        "Is the work done under controlled conditions: instructions, suitable equipment, checks at the right stages?",
+    ),
+    ("8.7", "Are nonconforming outputs identified, segregated and dispositioned, with records?"),
+    ("9.1", "Is the process's performance measured, analysed and reported?"),
+    ("10.2", "Are the process's nonconformities corrected, their causes found and the actions effective?"),
+]
+
+
+def require_auditor_or_manager(audit: Audit, user: str, manager: bool, doing: str) -> None:
+    """`manager` is asked before any transaction: with managers given as a user group it may
+    take a Slack call, which must never hold the database's write lock."""
+    if user == audit.lead_auditor or manager:
+        return
+    raise NotAllowed(
+        f"Only the lead auditor ({mention(audit.lead_auditor)}) or a QMS manager can {doing} {audit.number}."
+    )
+
+
+def existing(session: Session, audit_id: int) -> Audit:
+    audit = store.get(session, audit_id)
+    if audit is None:
+        raise Refused("That audit no longer exists; `/audit list` shows the programme.")
+    return audit
+
+
+def require_planned(audit: Audit) -> None:
+    if audit.status != "planned":
+        raise Refused(f"{audit.number} is already {audit.status}. Nothing was changed.")
+
+
+def nc_numbers(session: Session, ids: list[int | None]) -> dict[int, str]:
+    return nc_store.numbers(session, [i for i in ids if i])
+
+
+# --- planning ---------------------------------------------------------------------------------
+
+
+def _related(a: str, b: str) -> bool:
+    """The same clause, or one within the other (8.5 and 8.5.1)."""
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def starting_checklist(session: Session, process: str, clauses: list[str]) -> list[tuple[str | None, str]]:
+    """The last audit of the process's questions, or the template's lines for the clauses in scope."""
+    previous = store.latest_of_process(session, process)
+    if previous is not None:
+        lines = [(q.clause, q.question) for q in store.questions_of(session, previous.id or 0)]
+        if lines:
+            return lines[: blocks.CHECKLIST_SHOWN]
+    if clauses:
+        chosen: list[tuple[str | None, str]] = [(c, q) for c, q in TEMPLATE if any(_related(c, s) for s in clauses)]
+        # A clause in scope with no template question still gets a line to answer.
+        chosen += [
+            (s, f"Is clause {s} met in this process? Record the evidence sampled.")
+            for s in clauses
+            if not any(_related(s, c) for c, _ in TEMPLATE)
+        ]
+        return chosen[: blocks.CHECKLIST_SHOWN]
+    return list(TEMPLATE)
+
+
+def plan(ctx: Context, user: str, p: Plan) -> Audit:
+    ctx.roles.require(user, Role.QMS_MANAGER, doing="plan internal audits")
+    now = ctx.clock.now()
+    with ctx.db.session() as session:
+        audit = store.add(
+            session,
+            Audit(
+                number=next_number(session, "AU", now.astimezone(ctx.settings.zone).year),
+                process=p.process,
+                scope=p.scope,
+                clauses=", ".join(p.clauses) or None,
+                lead_auditor=p.lead_auditor,
+                auditees=p.auditees,
+                planned_date=p.planned_date,
+                planned_by=user,
+                planned_at=now,
+            ),
+            starting_checklist(session, p.process, p.clauses),
+        )
+        record_change(
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=audit.number,
+            action="planned",
+            after={
+                "process": audit.process,
+                "scope": audit.scope,
+                "clauses": audit.clauses,
+                "lead_auditor": audit.lead_auditor,
+                "auditees": audit.auditees,
+                "planned_date": audit.planned_date.isoformat(),
+            },
+        )
+        _tell_planned(session, audit, now)
+        return audit
+
+
+def _tell_planned(session: Session, audit: Audit, now: datetime) -> None:
+    """The lead auditor gets the audit with its checklist button; each auditee a notice."""
+    note = blocks.planned_note(audit, for_auditor=True)
+    enqueue(
+        session,
+        Nudge(PLANNED_NOTE.key(audit=audit.id), audit.lead_auditor, note.text, note.blocks, record_ref=audit.number),
+        now,
+    )
+    notice = blocks.planned_note(audit, for_auditor=False)
+    for person in audit.auditees:
+        key = AUDITEE_NOTICE.key(audit=audit.id, person=person)
+        enqueue(session, Nudge(key, person, notice.text, notice.blocks, record_ref=audit.number), now)
+
+
+CANCELLABLE = Cancellable[Audit](
+    record_type=RECORD_TYPE,
+    doing="cancel planned audits",
+    listed="`/audit list` shows the programme",
+    find=store.by_number,
+    move=store.move,
+    closing=lambda reason, by, at: {"summary": reason, "completed_by": by, "completed_at": at},
+    reminders=lambda audit: ALL_REMINDERS.prefix(audit=audit.id),
+)
+
+
+def cancel(ctx: Context, user: str, number: str, reason: str) -> Audit:
+    return cancel_planned(ctx, CANCELLABLE, user, number, reason)
+
+
+# --- the checklist ------------------------------------------------------------------------------
+
+
+def open_line(session: Session, line_id: int, user: str, manager: bool) -> tuple[Audit, AuditQuestion]:
+    """The line and its audit, once the person may answer it and it is still to answer."""
+    line = store.question(session, line_id)
+    if line is None:
+        raise Refused("That checklist line no longer exists.")
+    # Share-locked: completing the audit (which updates this row) waits for the answer, or
+    # the answer sees the audit completed; never an answer on a completed audit.
+    audit = store.get(session, line.audit_id, share_lock=True)
+    if audit is None:
+        raise Refused("That audit no longer exists; `/audit list` shows the programme.")
+    require_auditor_or_manager(audit, user, manager, "answer the checklist of")
+    require_planned(audit)
+    if line.nc_id is not None:
+        raise Refused(
+            f"Line {line.seq} of {audit.number} already raised {nc_store.numbers(session, [line.nc_id]).get(line.nc_id, 'an NC')}; work it from the NC."
+        )
+    return audit, line
+
+
+def answer(ctx: Context, line_id: int, user: str, result: str, note: str | None = None) -> Audit:
+    """Answer a line conforming or with an observation (a nonconforming line raises an NC instead)."""
+    if result not in ("conforming", "observation"):
+        raise Refused("Choose conforming, nonconforming or observation.")
+    now = ctx.clock.now()
+    manager = ctx.roles.is_manager(user)
+    with ctx.db.session() as session:
+        audit, line = open_line(session, line_id, user, manager)
+        before = line.answer
+        if not store.answer(session, line, answer=result, note=note, answered_by=user, answered_at=now):
+            raise Refused(f"Line {line.seq} of {audit.number} raised an NC a moment ago; work it from the NC.")
+        record_change(
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=audit.number,
+            action="checklist_answered",
+            before={"line": line.seq, "answer": before},
+            after={"line": line.seq, "answer": result, "note": note},
+        )
+        return audit
+
+
+def link_line(ctx: Context, line_id: int, user: str) -> nc_rules.Link:
+    """For raise_nc: mark the line nonconforming and make the NC a finding of its audit, in the NC's transaction."""
+    manager = ctx.roles.is_manager(user)  # now, not inside the NC's transaction
+
+    def link(session: Session, nc: Nonconformity) -> str:
+        audit, line = open_line(session, line_id, user, manager)
+        if not store.answer(
+            session,
+            line,
+            answer="nonconforming",
+            note=nc.description[:NOTE_MAX],
+            answered_by=user,
+            answered_at=ctx.clock.now(),
+            nc_id=nc.id,
+        ):
+            raise nc_rules.AlreadyDone(
+                f"Line {line.seq} of {audit.number} raised an NC a moment ago. Nothing was changed."
+            )
+        store.add_finding(session, audit.id or 0, "nonconformity", nc.title, nc.id)
+        record_change(
+            session,
+            at=ctx.clock.now(),
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=audit.number,
+            action="nonconformity_found",
+            after={"line": line.seq, "nc": nc.number},
+        )
+        return audit.number
+
+    return link
+
+
+# --- completing -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Completed:
+    audit: Audit
+    raised: list[int]
+
+
+def complete(ctx: Context, audit_id: int, user: str, c: Completion) -> Completed:
+    """Complete the audit: its findings stored, each nonconformity raised as an NC, all at once."""
+    with ctx.db.session() as session:
+        audit = existing(session, audit_id)
+    require_auditor_or_manager(audit, user, ctx.roles.is_manager(user), "complete")
+    owner = nc_rules.default_owner(ctx, audit.process, user)  # may ask Slack: outside the transaction
+    now = ctx.clock.now()
+    with ctx.db.session() as session:
+        audit = existing(session, audit_id)
+        if not store.move(
+            session, audit, "planned", status="completed", summary=c.summary, completed_by=user, completed_at=now
+        ):
+            raise Refused(f"Already done: {audit.number} is {audit.status}. Nothing was changed.")
+        outbox_rows.cancel_pending(session, ALL_REMINDERS.prefix(audit=audit.id))
+        raised = _store_findings(session, ctx, user, audit, c, owner)
+        findings = store.findings_of(session, audit_id)
+        numbers = nc_numbers(session, [f.nc_id for f in findings])
+        record_change(
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=audit.number,
+            action="completed",
+            before={"status": "planned"},
+            after={
+                "status": "completed",
+                "findings": [{"kind": f.kind, "text": f.text, "nc": numbers.get(f.nc_id or 0)} for f in findings],
+            },
+            note=c.summary,
+        )
+        _tell_completed(session, ctx, audit, findings, numbers, now)
+    return Completed(audit, raised)
+
+
+def _store_findings(session: Session, ctx: Context, user: str, audit: Audit, c: Completion, owner: str) -> list[int]:
+    """The checklist's observations and the form's findings; each nonconformity raised as an NC
+    owned by `owner`. Returns the raised NCs' ids."""
+    audit_id = audit.id or 0
+    raised: list[int] = []
+    for line in store.questions_of(session, audit_id):
+        if line.answer == "observation":
+            store.add_finding(session, audit_id, "improvement", f"Line {line.seq}: {line.note or line.question}", None)
+    for text in c.nonconformities:
+        draft = nc_rules.Draft(
+            title=text[: nc_rules.TITLE_MAX],
+            description=f"{text}\n\nFound in internal audit {audit.number} of {audit.process}.",
+            severity=c.severity,
+            source="internal_audit",
+            process=audit.process,
+            supplier=None,
+            iso_clause=None,
+            containment=None,
+            owner=owner,
+            due_date=None,
+        )
+        nc = nc_rules.add_nc(session, ctx, user, draft, origin=audit.number)
+        store.add_finding(session, audit_id, "nonconformity", text, nc.id)
+        raised.append(nc.id or 0)
+    for kind, texts in (("improvement", c.improvements), ("positive", c.positives)):
+        for text in texts:
+            store.add_finding(session, audit_id, kind, text, None)
+    return raised
+
+
+def _tell_completed(
+    session: Session, ctx: Context, audit: Audit, findings: list[AuditFinding], numbers: dict[int, str], now: datetime
+) -> None:
+    """The lead auditor, the QMS managers and the auditees get the findings, once each."""
+    note = blocks.completed_note(audit, findings, numbers)
+    told = dict.fromkeys([audit.lead_auditor, *manager_recipients(ctx.settings), *audit.auditees])
+    for person in told:
+        key = COMPLETED_NOTE.key(audit=audit.id, person=person)
+        enqueue(session, Nudge(key, person, note.text, note.blocks, record_ref=audit.number), now)
