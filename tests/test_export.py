@@ -232,7 +232,7 @@ def test_a_period_limits_each_register_by_its_own_date(sb: Sandbox, tmp_path: Pa
 def test_a_full_sheet_goes_on_in_a_second_one(sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for k in range(5):
         raise_nc(sb, title=f"Scratch {k}")
-    monkeypatch.setattr(export, "EXCEL_MAX_ROWS", 4)  # a header and three rows
+    monkeypatch.setattr(export.writer, "EXCEL_MAX_ROWS", 4)  # a header and three rows
     period = export.Period(None, None, sb.settings.zone, date(2026, 11, 25))
     export.write_workbook(sb.db, tmp_path / "q.xlsx", period, registers=[export.REGISTERS[0]])
     book = openpyxl.load_workbook(tmp_path / "q.xlsx")

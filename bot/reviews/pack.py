@@ -1,0 +1,222 @@
+"""The input pack (ISO 9001 9.3.2), compiled from the bot's own records.
+
+Its own module: one section per input, each read from another process's records, would
+take the rules of reviews past the size of one readable file.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlmodel import Session
+
+from bot import audits
+from bot.delivery.due import add_months
+from bot.feedback import figures
+from bot.nonconformity.lifecycle import SOURCES
+from bot.objectives import lines as objective_lines
+from bot.objectives import standings
+from bot.reviews import blocks
+from bot.surfaces.mrkdwn import safe
+from storage import audits as audit_store
+from storage import feedback as feedback_store
+from storage import nonconformities as nc_store
+from storage import objectives as objective_store
+from storage import reports
+from storage import reviews as store
+from storage.models import Audit, AuditFinding, ManagementReview, Nonconformity
+
+NO_DATA = "The bot holds no record of this; bring it to the meeting."
+
+
+def _at(day: date, zone: Any) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+@dataclass(frozen=True)
+class _Span:
+    """The pack's period: days `start` to `end` (exclusive), and the same as moments in the zone."""
+
+    start: date
+    end: date
+    zone: Any
+    day: date  # the day the pack is compiled for
+
+    @property
+    def lo(self) -> datetime:
+        return _at(self.start, self.zone)
+
+    @property
+    def hi(self) -> datetime:
+        return _at(self.end, self.zone)
+
+
+def compile_pack(session: Session, settings: Any, review: ManagementReview, day: date) -> blocks.Pack:
+    """The 9.3.2 inputs for the period since the last review held (else the last 12 months), up to `day`."""
+    previous = store.last_held_before(session, min(day, review.planned_date))
+    if previous is not None and previous.id != review.id and previous.held_on:
+        start, since = previous.held_on, f"since {previous.number}, held {previous.held_on:%d %b %Y}"
+    else:
+        start, since = add_months(review.planned_date, -12), "no earlier review in the bot: the last 12 months"
+    span = _Span(start, day + timedelta(days=1), settings.zone, day)
+    ncs = reports.ncs_raised_between(session, span.lo, span.hi)
+    findings = audit_store.findings_between(session, span.lo, span.hi)
+    sections = [
+        # a) status of actions from previous management reviews
+        _earlier_actions(session, review, day),
+        # b) changes in external and internal issues
+        blocks.PackSection("Changes in external and internal issues relevant to the QMS", [], NO_DATA),
+        # c1) customer satisfaction and feedback
+        _customers(session, span),
+        # c2) quality objectives
+        blocks.PackSection(
+            "Extent to which quality objectives have been met",
+            objective_lines(standings(session, day, span.zone)),
+            "No quality objectives are defined in the bot (`/kpi new`).",
+        ),
+        # c3) process performance and conformity
+        _processes(ncs),
+        # c4) nonconformities and corrective actions
+        _nonconformities(session, span, ncs),
+        # c5) monitoring and measurement results
+        _measured(session, span),
+        # c6) audit results
+        _audit_results(session, span, findings),
+        # c7) performance of external providers
+        _providers(ncs),
+        # d) adequacy of resources
+        blocks.PackSection("Adequacy of resources", [], NO_DATA),
+        # e) effectiveness of actions taken to address risks and opportunities
+        _risks(session, span),
+        # f) opportunities for improvement
+        _improvements(session, span, findings),
+    ]
+    return blocks.Pack(review, span.start, span.end, since, sections)
+
+
+def _earlier_actions(session: Session, review: ManagementReview, day: date) -> blocks.PackSection:
+    earlier = [
+        (a, r)
+        for r in store.recent(session, 50)
+        if r.status == "held" and r.id != review.id
+        for a in store.actions_of(session, r.id or 0)
+    ]
+    return blocks.PackSection(
+        "Status of actions from previous management reviews",
+        [
+            blocks.action_line(a, day, r.number)
+            for a, r in sorted(earlier, key=lambda x: (x[0].status != "open", x[0].due_date))
+        ],
+        "No earlier management review recorded output actions in the bot.",
+    )
+
+
+def _customers(session: Session, span: _Span) -> blocks.PackSection:
+    f = figures(session, span.start, span.end, span.zone)
+    feedback_lines = []
+    if f.ratings or f.complaints:
+        feedback_lines = [
+            f"Average rating *{f.average_rating:.1f}* of 5 from {f.ratings} rated entries"
+            if f.average_rating is not None
+            else "No rated feedback",
+            f"*{f.complaints}* complaint{'s' if f.complaints != 1 else ''}, {f.complaints_with_nc} raised as NCs"
+            + (
+                f"; median {f.median_days_to_respond:g} days to answer the customer"
+                if f.median_days_to_respond is not None
+                else ""
+            ),
+        ]
+    return blocks.PackSection(
+        "Customer satisfaction and feedback from relevant interested parties",
+        feedback_lines,
+        "No customer feedback was logged in the period.",
+    )
+
+
+def _processes(ncs: list[Nonconformity]) -> blocks.PackSection:
+    by_process = Counter(nc.process for nc in ncs)
+    return blocks.PackSection(
+        "Process performance and conformity of products and services",
+        [f"{safe(p, 80)}: *{n}* NC{'s' if n != 1 else ''} raised" for p, n in by_process.most_common()],
+        "No nonconformities were raised in the period.",
+    )
+
+
+def _nonconformities(session: Session, span: _Span, ncs: list[Nonconformity]) -> blocks.PackSection:
+    closed = objective_store.ncs_closed_between(session, span.lo, span.hi)
+    nc_lines = []
+    if ncs or closed:
+        effective = sum(1 for nc in closed if nc.verified_at)
+        by_source = ", ".join(f"{SOURCES.get(k, k)} {n}" for k, n in Counter(nc.source for nc in ncs).most_common())
+        nc_lines = [
+            f"*{len(ncs)}* raised ({by_source or 'none'}), *{len(closed)}* closed, {effective} of them verified effective",
+            f"*{nc_store.count_active(session)}* open now, {nc_store.count_active(session, overdue_on=span.day)} past their due date",
+            f"{sum(1 for nc in ncs if nc.recurrence_of)} linked as recurrences of earlier NCs",
+        ]
+    return blocks.PackSection(
+        "Nonconformities and corrective actions",
+        nc_lines,
+        "No nonconformities were raised or closed in the period.",
+    )
+
+
+def _measured(session: Session, span: _Span) -> blocks.PackSection:
+    due = objective_store.assignments_due_between(session, span.start, span.end)
+    measured = []
+    if due:
+        read = sum(1 for a in due if a.status == "acknowledged")
+        measured.append(
+            f"Training and awareness: {read} of {len(due)} acknowledgements due in the period were given ({100 * read / len(due):.0f}%)"
+        )
+    return blocks.PackSection(
+        "Monitoring and measurement results",
+        measured,
+        "No monitoring or measurement results are in the bot for the period.",
+    )
+
+
+def _audit_results(session: Session, span: _Span, findings: list[tuple[AuditFinding, Audit]]) -> blocks.PackSection:
+    done = audit_store.completed_between(session, span.lo, span.hi)
+    share = audits.done_vs_planned(session, span.start, span.end)
+    audit_lines = []
+    if done or share is not None:
+        kinds = Counter(f.kind for f, _ in findings)
+        audit_lines = [
+            f"*{len(done)}* internal audits completed"
+            + (f", {share:.0f}% of those planned in the period" if share is not None else ""),
+            f"Findings: {kinds['nonconformity']} nonconformities, {kinds['improvement']} opportunities for improvement, {kinds['positive']} positive",
+        ] + [f"{a.number} {safe(a.process, 80)}: {safe(a.summary or '', 200)}" for a in done[:10]]
+    return blocks.PackSection("Audit results", audit_lines, "No internal audit was planned or completed in the period.")
+
+
+def _providers(ncs: list[Nonconformity]) -> blocks.PackSection:
+    suppliers = Counter(nc.supplier or "(unnamed)" for nc in ncs if nc.source == "supplier")
+    return blocks.PackSection(
+        "Performance of external providers",
+        [f"{safe(name, 100)}: *{n}* NC{'s' if n != 1 else ''}" for name, n in suppliers.most_common()],
+        "No supplier nonconformities were raised in the period.",
+    )
+
+
+def _risks(session: Session, span: _Span) -> blocks.PackSection:
+    preventive = [a for a in reports.actions_created_between(session, span.lo, span.hi) if a.kind == "preventive"]
+    risk_lines = (
+        [
+            f"The bot holds no risk register. Preventive actions from NCs: {sum(1 for a in preventive if a.status == 'done')} done, {sum(1 for a in preventive if a.status == 'open')} open."
+        ]
+        if preventive
+        else []
+    )
+    return blocks.PackSection("Effectiveness of actions taken to address risks and opportunities", risk_lines, NO_DATA)
+
+
+def _improvements(session: Session, span: _Span, findings: list[tuple[AuditFinding, Audit]]) -> blocks.PackSection:
+    suggestions = [e for e in feedback_store.received_between(session, span.start, span.end) if e.kind == "suggestion"]
+    ofis = [f"{a.number}: {safe(f.text, 200)}" for f, a in findings if f.kind == "improvement"]
+    ofis += [f"Customer suggestion {e.number} ({safe(e.customer, 60)}): {safe(e.text, 200)}" for e in suggestions]
+    return blocks.PackSection(
+        "Opportunities for improvement", ofis, "No opportunities for improvement were recorded in the period."
+    )

@@ -1,0 +1,67 @@
+"""What the bot shows about management reviews: the list, one review, its input pack, the forms to fill."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from bot.errors import NotAllowed, Refused
+from bot.reviews import blocks
+from bot.reviews.pack import compile_pack
+from bot.reviews.rules import action_of, may_complete, review_of
+from bot.surfaces.blocks import Reply
+from bot.surfaces.mrkdwn import safe
+from bot.workspace.roles import Role
+from storage import reviews as store
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+
+def pack_reply(ctx: Context, review_id: int, user: str) -> Reply:
+    # Roles first: with leaders or managers given as a user group it may ask Slack, which
+    # must not happen inside a transaction.
+    privileged = bool(ctx.roles.of(user) & {Role.QMS_MANAGER, Role.LEADER})
+    with ctx.db.session() as session:
+        review = review_of(session, review_id)
+        if user not in review.attendees and not privileged:
+            raise NotAllowed(
+                f"Only the attendees of {review.number}, leaders and QMS managers can read its input pack."
+            )
+        return blocks.pack(compile_pack(session, ctx.settings, review, ctx.today()))
+
+
+def find(ctx: Context, number: str) -> int | None:
+    with ctx.db.session() as session:
+        review = store.by_number(session, number)
+        return review.id if review else None
+
+
+def record_form(ctx: Context, review_id: int, user: str) -> dict[str, Any]:
+    ctx.roles.require(user, Role.QMS_MANAGER, doing="record management reviews")
+    with ctx.db.session() as session:
+        review = review_of(session, review_id)
+    if review.status != "planned":
+        raise Refused(f"{review.number} is already {review.status}.")
+    return blocks.record_modal(review, ctx.today())
+
+
+def done_form(ctx: Context, action_id: int, user: str) -> dict[str, Any]:
+    with ctx.db.session() as session:
+        action, review = action_of(session, action_id)
+    may_complete(action, review, user, ctx.roles.is_manager(user))
+    return blocks.done_modal(review, action)
+
+
+def list_reply(ctx: Context) -> Reply:
+    with ctx.db.session() as session:
+        return blocks.review_list(store.recent(session, 20), len(store.open_actions(session)))
+
+
+def record_reply(ctx: Context, number: str) -> Reply:
+    with ctx.db.session() as session:
+        review = store.by_number(session, number)
+        if review is None:
+            return Reply(f"There is no {safe(number.upper(), 40)}. `/review list` shows the reviews.")
+        return blocks.record(
+            review, store.actions_of(session, review.id or 0), store.successor_of(session, review.id or 0), ctx.today()
+        )
