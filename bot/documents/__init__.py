@@ -20,9 +20,9 @@ from bot.delivery.due import add_months, due_stage, manager_recipients, parse_da
 from bot.delivery.outbox import Nudge
 from bot.documents import blocks
 from bot.errors import NotAllowed, Refused
-from bot.nonconformity import assignee_error
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import mention, safe
+from bot.workspace.people_checks import assignee_error
 from bot.workspace.roles import Role
 from storage import documents as store
 from storage import outbox as outbox_rows

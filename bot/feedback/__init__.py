@@ -19,9 +19,10 @@ from bot.delivery.due import due_stage
 from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import NotAllowed, Refused
 from bot.feedback import blocks
-from bot.nonconformity import RaiseForm, assignee_error
+from bot.nonconformity import RaiseForm
 from bot.delivery import cards
 from bot.surfaces.mrkdwn import mention, safe
+from bot.workspace.people_checks import assignee_error
 from storage import feedback as store
 from storage import nonconformities as nc_store
 from storage import outbox as outbox_rows

@@ -24,13 +24,13 @@ from bot.delivery.due import add_months, due_stage, manager_recipients, parse_da
 from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import NotAllowed, Refused
 from bot.feedback import figures
-from bot.nonconformity import assignee_error, people_error
 from bot.nonconformity.lifecycle import SOURCES
 from bot.objectives import lines as objective_lines
 from bot.objectives import standings
 from bot.reviews import blocks
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import mention, safe
+from bot.workspace.people_checks import assignee_error, people_error
 from bot.workspace.roles import Role
 from storage import audits as audit_store
 from storage import feedback as feedback_store
