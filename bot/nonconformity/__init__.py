@@ -13,7 +13,7 @@ these names as `nc.<name>`. Inside the package:
 - rules.py: the steps that move it on; guard.py: who may take them, in one transaction;
 - record.py: the NC with what its card shows, and drawing the card;
 - nudges.py: the outbox keys and the reminders; replies.py: lists and one record;
-- blocks.py: Block Kit; lifecycle.py: the statuses and who takes each step.
+- blocks.py and modals.py: Block Kit; lifecycle.py: the statuses and who takes each step.
 """
 
 from bot.errors import AlreadyDone, NotAllowed, Refused
