@@ -14,6 +14,7 @@ from bot import nonconformity as nc
 from bot.context import Context
 from bot.errors import Broken, Invalid, valid
 from bot.nonconformity import blocks as nc_blocks
+from bot.nonconformity import modals as nc_modals
 from bot.nonconformity.lifecycle import Step
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command, ShortcutId
@@ -72,13 +73,13 @@ def on_nc(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, re
     ack()
     # Slack sends command text with &, < and > escaped; the form shows what was typed.
     form = nc.RaiseForm(title=unescape(text)[: nc.TITLE_MAX] or None)
-    open_modal(client, command["trigger_id"], nc_blocks.raise_modal(ctx.settings, form), teller(respond))
+    open_modal(client, command["trigger_id"], nc_modals.raise_modal(ctx.settings, form), teller(respond))
 
 
 def on_raise_shortcut(ctx: Context, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     ack()
     # A global shortcut has no response URL: a failure is told by DM.
-    view = nc_blocks.raise_modal(ctx.settings, nc.RaiseForm())
+    view = nc_modals.raise_modal(ctx.settings, nc.RaiseForm())
     open_modal(client, body["trigger_id"], view, answerer(body, None, client))
 
 
@@ -88,7 +89,7 @@ def on_raise_from_message(ctx: Context, ack: Ack, body: dict[str, Any], client: 
     def form_for(typed: str, capture_id: int | None) -> dict[str, Any]:
         title = (typed.splitlines() or [""])[0][: nc.TITLE_MAX] or None
         form = nc.RaiseForm(title=title, description=typed[: nc.TEXT_MAX] or None)
-        return nc_blocks.raise_modal(ctx.settings, form, capture_id=capture_id)
+        return nc_modals.raise_modal(ctx.settings, form, capture_id=capture_id)
 
     open_from_message(ctx, client, body, respond, form_for)
 
@@ -120,16 +121,16 @@ def on_raise_submit(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str
 
 def _step_modal(ctx: Context, step: Step, record: nc.Record, action_id: int | None) -> dict[str, Any]:
     if step is Step.CONTAIN:
-        return nc_blocks.containment_modal(record)
+        return nc_modals.containment_modal(record)
     if step is Step.RECORD_ROOT_CAUSE:
-        return nc_blocks.root_cause_modal(record)
+        return nc_modals.root_cause_modal(record)
     if step is Step.ADD_ACTION:
-        return nc_blocks.action_modal(record, ctx.today())
+        return nc_modals.action_modal(record, ctx.today())
     if step is Step.COMPLETE_ACTIONS:
-        return nc_blocks.done_modal(record, next(x for x in record.actions if x.id == action_id))
+        return nc_modals.done_modal(record, next(x for x in record.actions if x.id == action_id))
     if step is Step.VERIFY_EFFECTIVE:
-        return nc_blocks.verify_modal(record, ctx.settings.zone)
-    return nc_blocks.cancel_modal(record)
+        return nc_modals.verify_modal(record, ctx.settings.zone)
+    return nc_modals.cancel_modal(record)
 
 
 def on_step_button(

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot import nonconformity as nc_rules
 from bot.delivery.due import parse_day
 from bot.workspace.config import SEVERITIES
+from bot.workspace.people_checks import assignee_error, people_error
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -68,7 +69,7 @@ def _people_errors(ctx: Context, form: PlanForm) -> dict[str, str]:
     if not form.lead_auditor:
         errors["lead_auditor"] = "Choose the lead auditor."
     else:
-        problem = nc_rules.assignee_error(ctx, form.lead_auditor)
+        problem = assignee_error(ctx, form.lead_auditor)
         if problem:
             errors["lead_auditor"] = problem
         elif form.lead_auditor in form.auditees:
@@ -78,7 +79,7 @@ def _people_errors(ctx: Context, form: PlanForm) -> dict[str, str]:
             )
     if "auditees" not in errors:
         try:
-            problem = nc_rules.people_error(ctx, form.auditees)
+            problem = people_error(ctx, form.auditees)
         except SlackApiError as exc:
             problem = f"Slack did not answer just now ({exc.response.get('error')}); please send the form again."
         if problem:

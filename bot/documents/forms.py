@@ -11,7 +11,7 @@ from bot import training
 from bot.delivery.due import parse_day
 from bot.documents import blocks
 from bot.errors import Broken
-from bot.nonconformity import assignee_error
+from bot.workspace.people_checks import assignee_error
 from storage import documents as store
 from storage.models import ControlledDocument
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from bot import nonconformity as nc
 from bot.feedback import blocks
+from bot.workspace.people_checks import assignee_error
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -75,7 +75,7 @@ def check(ctx: Context, form: FeedbackForm) -> tuple[dict[str, str], Entry | Non
         received = ctx.today()
     if received > ctx.today():
         errors["received_on"] = f"Feedback cannot arrive in the future; today is {ctx.today():%d %b %Y}."
-    owner_problem = nc.assignee_error(ctx, form.owner)
+    owner_problem = assignee_error(ctx, form.owner)
     if owner_problem:
         errors["owner"] = owner_problem
     if errors:

@@ -1,4 +1,5 @@
-"""Block Kit for nonconformities: modals, the card, nudges and lists. Pure functions.
+"""Block Kit for nonconformities: the card, messages to people, and lists (the forms are in
+modals.py). Pure functions.
 
 Every piece of user text goes through `safe` (escaped, then cut to the field's limit), so a
 title of `<!channel> fire` pings nobody and a 3000-character description never fails a call.
@@ -6,7 +7,6 @@ title of `<!channel> fire` pings nobody and a 3000-character description never f
 
 from __future__ import annotations
 
-import json
 from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ from bot.nonconformity.lifecycle import (
     Step,
     next_steps,
 )
-from bot.registry import Action, Callback
+from bot.registry import Action
 from bot.surfaces.blocks import (
     Reply,
     actions,
@@ -28,22 +28,16 @@ from bot.surfaces.blocks import (
     capped_lines,
     confirm_dialog,
     context,
-    datepicker,
     divider,
     header,
-    input_block,
-    modal,
     section,
-    static_select,
-    text_input,
-    users_select,
 )
 from bot.surfaces.mrkdwn import mention, safe, unescape
-from bot.workspace.config import SEVERITIES, Settings
+from bot.workspace.config import Settings
 from storage.models import AuditEvent, CorrectiveAction, Nonconformity
 
 if TYPE_CHECKING:
-    from bot.nonconformity import RaiseForm, Record
+    from bot.nonconformity.record import Record
 
 
 STEP_BUTTONS: dict[Step, str] = {
@@ -87,266 +81,6 @@ def due_text(due: date, today: date, active: bool = True) -> str:
     return f"{text} · in {days} day{'s' if days != 1 else ''}"
 
 
-# --- modals --------------------------------------------------------------------------------
-
-
-def raise_modal(
-    settings: Settings,
-    form: RaiseForm,
-    *,
-    capture_id: int | None = None,
-    complaint_id: int | None = None,
-    audit_line: int | None = None,
-    checklist_at: tuple[str, str] | None = None,
-) -> dict[str, Any]:
-    """The form; the IDs ride in its metadata: the message copied, the complaint, or the audit's
-    checklist line it comes from (and where that checklist is shown, to redraw it)."""
-    days = ", ".join(f"{s} {settings.due_days[s]} d" for s in SEVERITIES)
-    blocks = [
-        input_block(
-            "title",
-            "Title",
-            text_input("value", max_length=150, initial=form.title, placeholder="What is wrong, in a few words"),
-        ),
-        input_block(
-            "description",
-            "What happened",
-            text_input(
-                "value",
-                multiline=True,
-                max_length=3000,
-                initial=form.description,
-                placeholder="What, where, when, how many; what should it have been?",
-            ),
-        ),
-        input_block(
-            "severity",
-            "Severity",
-            static_select(
-                "value",
-                [(SEVERITY_LABELS[s], s) for s in SEVERITIES],
-                initial=form.severity,
-                placeholder="How bad is it?",
-            ),
-        ),
-        input_block(
-            "source",
-            "Source",
-            static_select(
-                "value", list((label, key) for key, label in SOURCES.items()), initial=form.source or "employee_report"
-            ),
-        ),
-        input_block(
-            "process",
-            "Process or area",
-            static_select(
-                "value", [(p, p) for p in settings.processes], initial=form.process, placeholder="Where did it happen?"
-            ),
-        ),
-        input_block(
-            "supplier",
-            "Supplier",
-            text_input("value", max_length=150, initial=form.supplier),
-            optional=True,
-            hint="Required when the source is a supplier.",
-        ),
-        input_block(
-            "iso_clause",
-            "ISO 9001 clause",
-            text_input("value", max_length=20, initial=form.iso_clause, placeholder="e.g. 8.5.1"),
-            optional=True,
-        ),
-        input_block(
-            "containment",
-            "Containment already taken",
-            text_input(
-                "value",
-                multiline=True,
-                max_length=3000,
-                initial=form.containment,
-                placeholder="e.g. batch 4711 quarantined",
-            ),
-            optional=True,
-        ),
-        input_block(
-            "owner",
-            "Owner",
-            users_select("value", initial=form.owner),
-            optional=True,
-            hint="Leave empty for the process owner (or the QMS manager).",
-        ),
-        input_block(
-            "due_date",
-            "Due date",
-            datepicker("value"),
-            optional=True,
-            hint=f"Leave empty for the default by severity: {days}.",
-        ),
-    ]
-    origin: dict[str, Any] = {
-        k: v for k, v in (("capture", capture_id), ("complaint", complaint_id), ("audit_line", audit_line)) if v
-    }
-    if checklist_at:
-        origin["clicked"] = list(checklist_at)
-    metadata = json.dumps(origin) if origin else ""
-    return modal(Callback.NC_RAISE, "Raise nonconformity", blocks, submit="Raise", private_metadata=metadata)
-
-
-def _about(record: Record) -> dict[str, Any]:
-    nc = record.nc
-    return section(f"*{nc.number}* · {safe(nc.title, 200)}")
-
-
-def containment_modal(record: Record) -> dict[str, Any]:
-    nc = record.nc
-    blocks = [
-        _about(record),
-        input_block(
-            "containment",
-            "Containment",
-            text_input(
-                "value",
-                multiline=True,
-                max_length=3000,
-                initial=nc.containment or nc.initial_containment,
-                placeholder="What stops the problem spreading now: quarantine, sorting, stop the line…",
-            ),
-        ),
-    ]
-    return modal(Callback.NC_CONTAIN, "Containment", blocks, submit="Save", private_metadata=str(nc.id))
-
-
-def root_cause_modal(record: Record) -> dict[str, Any]:
-    nc = record.nc
-    blocks = [
-        _about(record),
-        input_block(
-            "method",
-            "Method",
-            static_select(
-                "value",
-                [(label, key) for key, label in ROOT_CAUSE_METHODS.items()],
-                initial=nc.root_cause_method or "five_whys",
-            ),
-        ),
-        input_block(
-            "cause",
-            "Root cause",
-            text_input(
-                "value",
-                multiline=True,
-                max_length=3000,
-                initial=nc.root_cause,
-                placeholder="Why did it happen? For 5 whys, write each why on its own line.",
-            ),
-        ),
-        input_block(
-            "elsewhere",
-            "Could this occur elsewhere?",
-            static_select("value", [(label, key) for key, label in ELSEWHERE.items()], initial=nc.occurs_elsewhere),
-        ),
-        input_block(
-            "elsewhere_note",
-            "Where else",
-            text_input("value", multiline=True, max_length=1000, initial=nc.elsewhere_note),
-            optional=True,
-            hint="Required when it could occur elsewhere.",
-        ),
-    ]
-    if nc.failed_verifications:
-        blocks.insert(
-            1, context(f":x: The last effectiveness check failed: {safe(nc.verification_note or 'no note', 500)}")
-        )
-    return modal(Callback.NC_ROOT_CAUSE, "Root cause", blocks, submit="Save", private_metadata=str(nc.id))
-
-
-def action_modal(record: Record, today: date) -> dict[str, Any]:
-    nc = record.nc
-    blocks = [
-        _about(record),
-        input_block(
-            "kind",
-            "Kind",
-            static_select("value", [(label, key) for key, label in ACTION_KINDS.items()], initial="corrective"),
-            hint="Corrective removes the cause here; preventive stops it happening elsewhere.",
-        ),
-        input_block(
-            "description",
-            "Action",
-            text_input(
-                "value", multiline=True, max_length=3000, placeholder="What will be done, so the cause cannot come back"
-            ),
-        ),
-        input_block("owner", "Owner", users_select("value", initial=nc.owner)),
-        input_block("due_date", "Due date", datepicker("value", initial=max(nc.due_date, today))),
-    ]
-    return modal(Callback.NC_ACTION, "Add action", blocks, submit="Add", private_metadata=str(nc.id))
-
-
-def done_modal(record: Record, action: CorrectiveAction) -> dict[str, Any]:
-    nc = record.nc
-    blocks = [
-        _about(record),
-        section(f"*A{action.seq}* · {safe(action.description, 2500)}"),
-        input_block(
-            "evidence",
-            "Evidence",
-            text_input(
-                "value",
-                multiline=True,
-                max_length=3000,
-                placeholder="What shows it is done: document revision, photo link, training record…",
-            ),
-        ),
-    ]
-    return modal(
-        Callback.NC_ACTION_DONE,
-        f"Mark A{action.seq} done",
-        blocks,
-        submit="Done",
-        private_metadata=f"{nc.id}:{action.id}",
-    )
-
-
-def verify_modal(record: Record, zone: tzinfo | None = None) -> dict[str, Any]:
-    nc = record.nc
-    blocks = [
-        _about(record),
-        section(capped_lines([action_line(nc, a, None, zone) for a in record.actions])),
-        input_block(
-            "result",
-            "Were the actions effective?",
-            static_select(
-                "value",
-                [
-                    ("Effective: the problem has not come back", "effective"),
-                    ("Not effective: back to root cause", "not_effective"),
-                ],
-            ),
-        ),
-        input_block(
-            "note",
-            "Verification note",
-            text_input("value", multiline=True, max_length=3000, placeholder="What you checked: data, audit, samples"),
-            optional=True,
-            hint="Required when not effective.",
-        ),
-    ]
-    # The version the manager saw: if actions change meanwhile, the verification is refused.
-    return modal(
-        Callback.NC_VERIFY, "Verify effectiveness", blocks, submit="Save", private_metadata=f"{nc.id}@{nc.version}"
-    )
-
-
-def cancel_modal(record: Record) -> dict[str, Any]:
-    nc = record.nc
-    blocks = [
-        _about(record),
-        input_block("reason", "Why is this not a nonconformity?", text_input("value", multiline=True, max_length=3000)),
-    ]
-    return modal(Callback.NC_CANCEL, "Cancel NC", blocks, submit="Cancel NC", close="Back", private_metadata=str(nc.id))
-
-
 # --- the card -------------------------------------------------------------------------------
 
 
@@ -366,6 +100,24 @@ def action_line(nc: Nonconformity, action: CorrectiveAction, today: date | None,
 def card(record: Record, today: date, settings: Settings) -> Reply:
     nc = record.nc
     status = Status(nc.status)
+    blocks: list[dict[str, Any]] = [
+        header(f"{nc.number} · {nc.title}"),
+        section(f"*What happened*\n{safe(nc.description, 2900)}", fields=None),
+        section(None, fields=_facts(nc, status, today, settings)),
+        *_work_done(record, today, settings),
+        *_outcome(nc, status, settings),
+        *_where_from(record),
+    ]
+    buttons = _buttons(record)
+    if nc.possible_recurrence_of:
+        blocks += _recurrence_question(nc, record.numbers.get(nc.possible_recurrence_of, "an earlier NC"), settings)
+    if buttons:
+        blocks.append(actions("nc_steps", buttons))
+    text = f"{nc.number} ({status.label.lower()}): {safe(nc.title, 200)}"
+    return Reply(text, blocks)
+
+
+def _facts(nc: Nonconformity, status: Status, today: date, settings: Settings) -> list[str]:
     source = SOURCES[nc.source] + (f": {safe(nc.supplier, 150)}" if nc.supplier else "")
     fields = [
         f"*Status*\n{status.label}",
@@ -378,11 +130,13 @@ def card(record: Record, today: date, settings: Settings) -> Reply:
     ]
     if nc.iso_clause:
         fields.append(f"*ISO 9001 clause*\n{safe(nc.iso_clause, 20)}")
-    blocks: list[dict[str, Any]] = [
-        header(f"{nc.number} · {nc.title}"),
-        section(f"*What happened*\n{safe(nc.description, 2900)}", fields=None),
-        section(None, fields=fields),
-    ]
+    return fields
+
+
+def _work_done(record: Record, today: date, settings: Settings) -> list[dict[str, Any]]:
+    """Containment, root cause and the actions, as far as they have been recorded."""
+    nc = record.nc
+    blocks: list[dict[str, Any]] = []
     containment = nc.containment or nc.initial_containment
     if containment:
         label = "Containment" if nc.containment else "Containment taken when raised"
@@ -401,6 +155,12 @@ def card(record: Record, today: date, settings: Settings) -> Reply:
                 "*Actions*\n" + capped_lines([action_line(nc, a, today, settings.zone) for a in record.actions], 2900)
             )
         )
+    return blocks
+
+
+def _outcome(nc: Nonconformity, status: Status, settings: Settings) -> list[dict[str, Any]]:
+    """The effectiveness check, and how the NC ended (cancelled or closed)."""
+    blocks: list[dict[str, Any]] = []
     if nc.failed_verifications and status is not Status.EFFECTIVENESS_VERIFIED and not status.finished:
         blocks.append(
             context(
@@ -424,6 +184,13 @@ def card(record: Record, today: date, settings: Settings) -> Reply:
                 else ":lock: Closed"
             )
         )
+    return blocks
+
+
+def _where_from(record: Record) -> list[dict[str, Any]]:
+    """The message or complaint it was raised from, and the NCs it recurs or recurred as."""
+    nc = record.nc
+    blocks: list[dict[str, Any]] = []
     if record.capture:
         capture = record.capture
         author = f" by {mention(capture.author)}" if capture.author else ""
@@ -448,27 +215,23 @@ def card(record: Record, today: date, settings: Settings) -> Reply:
                 f":warning: Recurred as {', '.join(record.recurred_as)}: the effectiveness of these actions is in question."
             )
         )
-    buttons = _buttons(record)
-    if nc.possible_recurrence_of:
-        earlier = record.numbers.get(nc.possible_recurrence_of, "an earlier NC")
-        blocks.append(
-            section(
-                f":repeat: *Possible recurrence of {earlier}* (same process, closed within {settings.recurrence_months} months). A QMS manager decides."
-            )
-        )
-        blocks.append(
-            actions(
-                "nc_recurrence",
-                [
-                    button("Link as recurrence", Action.NC_LINK_RECURRENCE, str(nc.id)),
-                    button("Not a recurrence", Action.NC_DISMISS_RECURRENCE, str(nc.id)),
-                ],
-            )
-        )
-    if buttons:
-        blocks.append(actions("nc_steps", buttons))
-    text = f"{nc.number} ({status.label.lower()}): {safe(nc.title, 200)}"
-    return Reply(text, blocks)
+    return blocks
+
+
+def _recurrence_question(nc: Nonconformity, earlier: str, settings: Settings) -> list[dict[str, Any]]:
+    """A possible recurrence waits for a QMS manager's decision, with its two buttons."""
+    return [
+        section(
+            f":repeat: *Possible recurrence of {earlier}* (same process, closed within {settings.recurrence_months} months). A QMS manager decides."
+        ),
+        actions(
+            "nc_recurrence",
+            [
+                button("Link as recurrence", Action.NC_LINK_RECURRENCE, str(nc.id)),
+                button("Not a recurrence", Action.NC_DISMISS_RECURRENCE, str(nc.id)),
+            ],
+        ),
+    ]
 
 
 def _buttons(record: Record) -> list[dict[str, Any]]:
@@ -588,6 +351,11 @@ def verification_due(nc: Nonconformity) -> Reply:
 
 
 LIST_TITLES = {"mine": "Your open NCs and actions", "open": "Open NCs", "overdue": "Overdue NCs"}
+LIST_EMPTY = {
+    "mine": "You own no open NC and no open action.",
+    "open": "No open NCs.",
+    "overdue": "Nothing is overdue.",
+}
 
 
 def list_line(nc: Nonconformity, today: date) -> str:
@@ -599,12 +367,7 @@ def nc_list(which: str, ncs: list[Nonconformity], today: date, limit: int, total
     title = LIST_TITLES[which]
     total = len(ncs) if total is None else total
     if not ncs:
-        empty = {
-            "mine": "You own no open NC and no open action.",
-            "open": "No open NCs.",
-            "overdue": "Nothing is overdue.",
-        }[which]
-        return Reply(f"{title}: none. {empty}")
+        return Reply(f"{title}: none. {LIST_EMPTY[which]}")
     text = f"{title}: {total}"
     body = capped_lines([list_line(nc, today) for nc in ncs[:limit]], 2900, max_lines=limit, total=total)
     return Reply(
@@ -630,3 +393,8 @@ def record_with_history(record: Record, events: list[AuditEvent], today: date, s
     blocks = [b for b in shown.blocks if b.get("type") != "actions"]
     blocks += [divider(), section("*History*\n" + capped_lines([history_line(e, settings) for e in events], 2900))]
     return Reply(shown.text, blocks + buttons)
+
+
+# The forms are built in modals.py; other processes' handlers open the raise form here, and a test
+# forges the containment form. Imported last: modals.py imports `action_line` from this module.
+from bot.nonconformity.modals import containment_modal, raise_modal  # noqa: E402, F401

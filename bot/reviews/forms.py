@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 
 from bot.delivery.due import parse_day
-from bot.nonconformity import assignee_error, people_error
 from bot.reviews import blocks
+from bot.workspace.people_checks import assignee_error, people_error
 
 if TYPE_CHECKING:
     from bot.context import Context

@@ -10,11 +10,12 @@ from sqlmodel import Session
 
 from bot.delivery.due import add_months, manager_recipients
 from bot.delivery.outbox import Nudge, enqueue
+from bot.delivery.planned import Cancellable, cancel_planned
 from bot.errors import NotAllowed, Refused
 from bot.reviews import blocks
 from bot.reviews.forms import Minutes, Schedule
 from bot.reviews.nudges import ACTION_ALL, ACTION_ASSIGNED, HELD, INVITED, REVIEW_ALL
-from bot.surfaces.mrkdwn import mention, safe
+from bot.surfaces.mrkdwn import mention
 from bot.workspace.roles import Role
 from storage import outbox as outbox_rows
 from storage import reviews as store
@@ -81,31 +82,20 @@ def schedule(ctx: Context, user: str, s: Schedule) -> ManagementReview:
         return _plan(session, ctx, user, s, None, now)
 
 
+CANCELLABLE = Cancellable[ManagementReview](
+    record_type=RECORD_TYPE,
+    doing="cancel management reviews",
+    listed="`/review list` shows the reviews",
+    find=store.by_number,
+    move=store.move,
+    closing=lambda reason, by, at: {"minutes": reason, "recorded_by": by, "recorded_at": at},
+    reminders=lambda review: REVIEW_ALL.prefix(review=review.id),
+)
+
+
 def cancel(ctx: Context, user: str, number: str, reason: str) -> ManagementReview:
     """Cancel a planned review (planned in error, or replaced): its pack and reminders stop."""
-    ctx.roles.require(user, Role.QMS_MANAGER, doing="cancel management reviews")
-    now = ctx.clock.now()
-    with ctx.db.session() as session:
-        review = store.by_number(session, number)
-        if review is None:
-            raise Refused(f"There is no {safe(number.upper(), 40)}; `/review list` shows the reviews.")
-        if not store.move(
-            session, review, "planned", status="cancelled", minutes=reason, recorded_by=user, recorded_at=now
-        ):
-            raise Refused(f"{review.number} is already {review.status}. Nothing was changed.")
-        outbox_rows.cancel_pending(session, REVIEW_ALL.prefix(review=review.id))
-        record_change(
-            session,
-            at=now,
-            actor=user,
-            record_type=RECORD_TYPE,
-            record_ref=review.number,
-            action="cancelled",
-            before={"status": "planned"},
-            after={"status": "cancelled"},
-            note=reason,
-        )
-        return review
+    return cancel_planned(ctx, CANCELLABLE, user, number, reason)
 
 
 # --- recording the meeting ---------------------------------------------------------------------------

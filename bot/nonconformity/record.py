@@ -1,0 +1,85 @@
+"""An NC with everything its card shows, and drawing the card from it.
+
+Apart from the steps (rules.py) and raising (raising.py) because both, and the read-side
+replies, load the record and redraw the card.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session
+
+from bot.delivery import cards
+from bot.nonconformity import blocks as nc_blocks
+from storage import feedback as feedback_store
+from storage import nonconformities as store
+from storage.models import CorrectiveAction, MessageCapture, Nonconformity
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+RECORD_TYPE = "nonconformity"  # on the audit trail
+
+
+@dataclass
+class Record:
+    """An NC with what its card shows."""
+
+    nc: Nonconformity
+    actions: list[CorrectiveAction]
+    capture: MessageCapture | None
+    numbers: dict[int, str] = field(default_factory=dict)
+    recurred_as: list[str] = field(default_factory=list)
+    complaint: tuple[str, str | None] | None = None  # (FB number, card permalink)
+
+
+def load_record(session: Session, nc: Nonconformity) -> Record:
+    assert nc.id is not None
+    capture = store.get_capture(session, nc.origin_id) if nc.origin_id else None
+    linked = [i for i in (nc.possible_recurrence_of, nc.recurrence_of) if i]
+    complaint = feedback_store.by_nc(session, nc.id)
+    return Record(
+        nc,
+        store.actions_of(session, nc.id),
+        capture,
+        store.numbers(session, linked),
+        [r.number for r in store.recurrences_of(session, nc.id)],
+        (complaint.number, complaint.card_permalink) if complaint else None,
+    )
+
+
+def refresh_card(ctx: Context, nc_id: int) -> Nonconformity:
+    """Draw the NC's card from the record (see bot.delivery.cards)."""
+    with ctx.db.session() as session:
+        nc = store.get(session, nc_id)
+        assert nc is not None
+        record = load_record(session, nc)
+
+    def save(channel: str, ts: str, permalink: str | None) -> None:
+        with ctx.db.session() as session:
+            store.set_card(session, nc_id, channel=channel, ts=ts, permalink=permalink)
+        nc.card_channel, nc.card_ts, nc.card_permalink = channel, ts, permalink
+
+    reply = nc_blocks.card(record, ctx.today(), ctx.settings)
+    cards.show(
+        ctx,
+        reply,
+        channel=nc.card_channel,
+        ts=nc.card_ts,
+        post_to=ctx.settings.channel or nc.owner,
+        save=save,
+        what=nc.number,
+    )
+    return nc
+
+
+def refresh_cards(ctx: Context, *nc_ids: int | None) -> None:
+    for nc_id in dict.fromkeys(i for i in nc_ids if i):
+        refresh_card(ctx, nc_id)
+
+
+def cards_touched(nc: Nonconformity) -> list[int | None]:
+    """The cards a step on `nc` changes: its own, and the earlier NC it recurs."""
+    return [nc.id, nc.recurrence_of]

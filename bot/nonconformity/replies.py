@@ -1,0 +1,47 @@
+"""Read-side answers: the lists of NCs and one record with its history."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.nonconformity import blocks as nc_blocks
+from bot.nonconformity.record import RECORD_TYPE, load_record
+from bot.surfaces.blocks import Reply
+from bot.surfaces.mrkdwn import safe
+from storage import nonconformities as store
+from storage.audit import history
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+LIST_LIMIT = 15
+
+
+def list_reply(ctx: Context, user: str, which: str) -> Reply:
+    """The first LIST_LIMIT, newest first, and how many there are: counted in the database,
+    so a register of a million NCs never loads its open ones to show fifteen."""
+    with ctx.db.session() as session:
+        if which == "open":
+            found, total = store.active(session, limit=LIST_LIMIT), store.count_active(session)
+        elif which == "overdue":
+            found, total = (
+                store.overdue(session, ctx.today(), limit=LIST_LIMIT),
+                store.count_active(session, overdue_on=ctx.today()),
+            )
+        else:
+            found = store.involving(session, user)
+            total = len(found)
+    return nc_blocks.nc_list(which, found, ctx.today(), LIST_LIMIT, total)
+
+
+def record_reply(ctx: Context, number: str) -> Reply:
+    with ctx.db.session() as session:
+        nc = store.by_number(session, number)
+        if nc is None:
+            return Reply(f"There is no {safe(number.upper(), 40)}. `/nc list open` shows the open ones.")
+        record = load_record(session, nc)
+        # Snoozed reminders about the NC are on its trail too (record type "nudge").
+        events = sorted(
+            history(session, RECORD_TYPE, nc.number) + history(session, "nudge", nc.number), key=lambda e: e.id or 0
+        )
+    return nc_blocks.record_with_history(record, events, ctx.today(), ctx.settings)
