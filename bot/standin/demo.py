@@ -9,6 +9,7 @@ from typing import Any, TextIO
 from bot.standin.sandbox import ANNA, BEN, LENA, PEOPLE, QMS_CHANNEL, QUINN, Sandbox
 from bot.standin.simulate import Person
 from bot.surfaces.transcript import readable, render_message, render_view
+from bot.workspace.clock import ManualClock
 from storage import nonconformities
 
 PRODUCTION = "C0PRODUCT1"
@@ -189,7 +190,7 @@ def nonconformity_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> Non
 
     t.step("Anna tries to verify; two weeks later Quinn (QMS manager, who did none of the actions) verifies and closes")
     press(ANNA, "Verify effectiveness")
-    sb.clock.advance(days=14)  # type: ignore[attr-defined]
+    _manual_clock(sb).advance(days=14)
     press(
         QUINN,
         "Verify effectiveness",
@@ -257,7 +258,7 @@ def training_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> None:
     t.step(
         "Three days on it is Saturday: Ben's and Lena's reminders wait for Monday; then Quinn checks /training status"
     )
-    sb.clock.advance(days=5)  # type: ignore[attr-defined]
+    _manual_clock(sb).advance(days=5)
     sb.ctx.nudges.derive()
     sb.ctx.sender.drain()
     reminder = sb.fake.sent_messages(BEN.id)[-1]
@@ -414,7 +415,7 @@ def home_and_digest_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> N
     now = sb.clock.now()
     days = (7 - now.weekday()) % 7 or 7
     monday = (now + timedelta(days=days)).astimezone(sb.settings.zone).replace(hour=8, minute=0)
-    sb.clock.set(monday)  # type: ignore[attr-defined]
+    _manual_clock(sb).set(monday)
     sb.ctx.nudges.derive()
     sb.ctx.sender.drain()
     digest = [m for m in sb.fake.sent_messages(LENA.id) if m["text"].startswith("Quality digest")][-1]
@@ -423,3 +424,9 @@ def home_and_digest_demo(sb: Sandbox, t: Transcript, names: dict[str, str]) -> N
         t.note(
             f"then a file in the same DM: {chart['name']} ({len(chart['content'] or b'') // 1024} KB PNG) — “{chart['initial_comment']}”"
         )
+
+
+def _manual_clock(sb: Sandbox) -> ManualClock:
+    """The demo's sandbox runs on its default ManualClock: the story moves it forward."""
+    assert isinstance(sb.clock, ManualClock)
+    return sb.clock
