@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from slack_sdk import WebClient
-from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import RetryHandler
 
 from bot.workspace.config import Settings
 
