@@ -2,40 +2,41 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from bot import feedback, home
 from bot import nonconformity as nc
+from bot.context import Context
 from bot.feedback import blocks as feedback_blocks
 from bot.nonconformity import blocks as nc_blocks
-from bot.registry import Action
+from bot.registry import Action, Event
 from handlers.common import answerer, open_modal
-
-if TYPE_CHECKING:
-    from bot.context import Context
+from handlers.listeners import action, event
 
 
-def register(app: App, ctx: Context) -> None:
-    @app.event("app_home_opened")
-    def on_home_opened(event: dict[str, Any]) -> None:
-        if event.get("tab", "home") == "home" and event.get("user"):
-            home.publish(ctx, event["user"])
+def on_home_opened(ctx: Context, event: dict[str, Any]) -> None:
+    if event.get("tab", "home") == "home" and event.get("user"):
+        home.publish(ctx, event["user"])
 
-    @app.action(Action.HOME_RAISE_NC)
-    def on_raise(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        open_modal(
-            client,
-            body["trigger_id"],
-            nc_blocks.raise_modal(ctx.settings, nc.RaiseForm()),
-            answerer(body, None, client),
-        )
 
-    @app.action(Action.HOME_LOG_FEEDBACK)
-    def on_log(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        view = feedback_blocks.log_modal(feedback.FeedbackForm(), ctx.today())
-        open_modal(client, body["trigger_id"], view, answerer(body, None, client))
+def on_raise(ctx: Context, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    ack()
+    # The Home tab has no response URL: a failure is told by DM.
+    view = nc_blocks.raise_modal(ctx.settings, nc.RaiseForm())
+    open_modal(client, body["trigger_id"], view, answerer(body, None, client))
+
+
+def on_log(ctx: Context, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    ack()
+    view = feedback_blocks.log_modal(feedback.FeedbackForm(), ctx.today())
+    open_modal(client, body["trigger_id"], view, answerer(body, None, client))
+
+
+LISTENERS = [
+    event(Event.APP_HOME_OPENED, on_home_opened),
+    action(Action.HOME_RAISE_NC, on_raise),
+    action(Action.HOME_LOG_FEEDBACK, on_log),
+]

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from slack_bolt import App
-
+from bot.context import Context
 from bot.qms.welcome import welcome_member
+from bot.registry import Event
+from handlers.listeners import event
 
-if TYPE_CHECKING:
-    from bot.context import Context
+
+def on_member_joined(ctx: Context, body: dict[str, Any], event: dict[str, Any]) -> None:
+    welcome_member(ctx, event_id=body["event_id"], user_id=event["user"], channel=event["channel"])
 
 
-def register(app: App, ctx: Context) -> None:
-    @app.event("member_joined_channel")
-    def on_member_joined(body: dict[str, Any], event: dict[str, Any]) -> None:
-        welcome_member(ctx, event_id=body["event_id"], user_id=event["user"], channel=event["channel"])
+LISTENERS = [event(Event.MEMBER_JOINED_CHANNEL, on_member_joined)]

@@ -137,8 +137,8 @@ def record_change(
 def history(session: Session, record_type: str, record_ref: str) -> list[AuditEvent]:
     query = (
         select(AuditEvent)
-        .where(AuditEvent.record_type == record_type, AuditEvent.record_ref == record_ref)
-        .order_by(AuditEvent.id)  # type: ignore[arg-type]
+        .where(col(AuditEvent.record_type) == record_type, col(AuditEvent.record_ref) == record_ref)
+        .order_by(col(AuditEvent.id))
     )
     return list(session.exec(query))
 

@@ -9,11 +9,13 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import Audit, AuditFinding, AuditQuestion
+from storage.upsert import changed_rows
 
 
 def add(session: Session, audit: Audit, questions: list[tuple[str | None, str]]) -> Audit:
     session.add(audit)
     session.flush()
+    assert audit.id is not None  # the flush gave it its id
     for seq, (clause, question) in enumerate(questions, start=1):
         session.add(AuditQuestion(audit_id=audit.id, seq=seq, clause=clause, question=question))
     session.flush()
@@ -33,10 +35,10 @@ def by_number(session: Session, number: str) -> Audit | None:
 
 def move(session: Session, audit: Audit, expected: str, **values: Any) -> bool:
     """Compare-and-set on the audit's status: completing it twice completes it once."""
-    result = session.execute(
-        update(Audit).where(col(Audit.id) == audit.id, col(Audit.status) == expected).values(**values)
+    changed = changed_rows(
+        session, update(Audit).where(col(Audit.id) == audit.id, col(Audit.status) == expected).values(**values)
     )
-    if result.rowcount != 1:
+    if changed != 1:
         return False
     session.refresh(audit)
     return True
@@ -56,12 +58,13 @@ def question(session: Session, question_id: int) -> AuditQuestion | None:
 
 def answer(session: Session, line: AuditQuestion, **values: Any) -> bool:
     """Record an answer unless the line is already linked to an NC (that answer is settled)."""
-    result = session.execute(
+    changed = changed_rows(
+        session,
         update(AuditQuestion)
         .where(col(AuditQuestion.id) == line.id, col(AuditQuestion.nc_id).is_(None))
-        .values(**values)
+        .values(**values),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         return False
     session.refresh(line)
     return True
@@ -123,7 +126,7 @@ def findings_between(session: Session, start: datetime, end: datetime) -> list[t
         .where(col(Audit.status) == "completed", col(Audit.completed_at) >= start, col(Audit.completed_at) < end)
         .order_by(col(Audit.completed_at), col(AuditFinding.seq))
     )
-    return list(session.exec(query).all())  # type: ignore[arg-type]
+    return list(session.exec(query).all())
 
 
 def of_auditor(session: Session, user: str) -> list[Audit]:

@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.models import ControlledDocument, DocumentReview
-from storage.upsert import insert_ignore
+from storage.upsert import changed_rows, insert_ignore
 
 
 def add(session: Session, values: dict[str, Any]) -> ControlledDocument | None:
@@ -31,12 +31,13 @@ def review(
     session: Session, document: ControlledDocument, seen_next_review: date, entry: DocumentReview, **values: Any
 ) -> bool:
     """Record a review if the document is still due on the date the person saw (once per due date)."""
-    result = session.execute(
+    changed = changed_rows(
+        session,
         update(ControlledDocument)
         .where(col(ControlledDocument.id) == document.id, col(ControlledDocument.next_review) == seen_next_review)
-        .values(**values)
+        .values(**values),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         return False
     session.add(entry)
     session.flush()

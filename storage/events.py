@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import ProcessedEvent
-from storage.upsert import insert_ignore
+from storage.upsert import changed_rows, insert_ignore
 
 
 def claim_event(session: Session, event_id: str, now: datetime) -> bool:
@@ -18,8 +18,7 @@ def claim_event(session: Session, event_id: str, now: datetime) -> bool:
 
 def forget_events_before(session: Session, cutoff: datetime) -> int:
     """Slack stops retrying after about an hour; older ids need not be kept for ever."""
-    result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff))  # type: ignore[arg-type]
-    return result.rowcount
+    return changed_rows(session, delete(ProcessedEvent).where(col(ProcessedEvent.received_at) < cutoff))
 
 
 RETENTION = timedelta(days=2)

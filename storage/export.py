@@ -36,6 +36,12 @@ from storage.models import (
 BATCH = 2000
 
 
+def _columns(*selected: Any) -> Select[Any]:
+    """SELECT these columns. SQLModel types a model's attributes as their values (str, int…),
+    which select()'s typed overloads refuse; the rows here are plain tuples anyway."""
+    return select(*selected)
+
+
 def stream(session: Session, query: Select[Any], batch: int = BATCH) -> Iterator[Sequence[Any]]:
     result = session.execute(query.execution_options(yield_per=batch))
     for row in result:
@@ -54,7 +60,7 @@ def nonconformities(start: datetime | None = None, end: datetime | None = None) 
     earlier = aliased(Nonconformity)
     nc = Nonconformity
     return (
-        select(
+        _columns(
             nc.number,
             nc.title,
             nc.status,
@@ -93,7 +99,7 @@ def nonconformities(start: datetime | None = None, end: datetime | None = None) 
 def actions(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
     a = CorrectiveAction
     return (
-        select(
+        _columns(
             Nonconformity.number,
             a.seq,
             a.kind,
@@ -116,7 +122,7 @@ def actions(start: datetime | None = None, end: datetime | None = None) -> Selec
 def rounds(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
     """Training rounds with how many people each went to and how many acknowledged."""
     counted = (
-        select(
+        _columns(
             TrainingAssignment.round_id,
             func.count().label("people"),
             func.sum(case((col(TrainingAssignment.status) == "acknowledged", 1), else_=0)).label("done"),
@@ -126,7 +132,7 @@ def rounds(start: datetime | None = None, end: datetime | None = None) -> Select
     )
     r = TrainingRound
     return (
-        select(
+        _columns(
             r.number,
             r.title,
             r.doc_ref,
@@ -151,7 +157,7 @@ def matrix_rounds(start: datetime | None = None, end: datetime | None = None) ->
     """The matrix's columns: (id, number, document, revision) of each round, oldest first."""
     r = TrainingRound
     return (
-        select(r.id, r.number, r.doc_ref, r.revision)
+        _columns(r.id, r.number, r.doc_ref, r.revision)
         .where(_within(col(r.published_at), start, end))
         .order_by(col(r.id))
     )
@@ -161,7 +167,7 @@ def matrix_cells(start: datetime | None = None, end: datetime | None = None) -> 
     """(person, round id, status, acknowledged at), person by person, in round order."""
     a = TrainingAssignment
     return (
-        select(a.person, a.round_id, a.status, a.acknowledged_at)
+        _columns(a.person, a.round_id, a.status, a.acknowledged_at)
         .join(TrainingRound, col(TrainingRound.id) == col(a.round_id))
         .where(_within(col(TrainingRound.published_at), start, end))
         .order_by(col(a.person), col(a.round_id))
@@ -171,7 +177,7 @@ def matrix_cells(start: datetime | None = None, end: datetime | None = None) -> 
 def feedback(start: date | None = None, end: date | None = None) -> Select[Any]:
     f = Feedback
     return (
-        select(
+        _columns(
             f.number,
             f.kind,
             f.customer,
@@ -199,7 +205,7 @@ def feedback(start: date | None = None, end: date | None = None) -> Select[Any]:
 
 def objectives() -> Select[Any]:
     o = QualityObjective
-    return select(
+    return _columns(
         o.id, o.name, o.measure, o.target, o.direction, o.unit, o.period, o.created_by, o.created_at
     ).order_by(col(o.id))
 
@@ -207,7 +213,7 @@ def objectives() -> Select[Any]:
 def measurements(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
     v = KpiValue
     return (
-        select(
+        _columns(
             v.objective_id,
             QualityObjective.name,
             v.period_key,
@@ -225,7 +231,7 @@ def measurements(start: datetime | None = None, end: datetime | None = None) -> 
 def audits(start: date | None = None, end: date | None = None) -> Select[Any]:
     a = Audit
     return (
-        select(
+        _columns(
             a.number,
             a.process,
             a.scope,
@@ -248,7 +254,7 @@ def audits(start: date | None = None, end: date | None = None) -> Select[Any]:
 def audit_findings(start: date | None = None, end: date | None = None) -> Select[Any]:
     f = AuditFinding
     return (
-        select(Audit.number, f.seq, f.kind, f.text, Nonconformity.number)
+        _columns(Audit.number, f.seq, f.kind, f.text, Nonconformity.number)
         .join(Audit, col(Audit.id) == col(f.audit_id))
         .outerjoin(Nonconformity, col(Nonconformity.id) == col(f.nc_id))
         .where(_within(col(Audit.planned_date), start, end))
@@ -259,7 +265,7 @@ def audit_findings(start: date | None = None, end: date | None = None) -> Select
 def audit_checklists(start: date | None = None, end: date | None = None) -> Select[Any]:
     q = AuditQuestion
     return (
-        select(
+        _columns(
             Audit.number,
             q.seq,
             q.clause,
@@ -279,7 +285,7 @@ def audit_checklists(start: date | None = None, end: date | None = None) -> Sele
 
 def documents() -> Select[Any]:
     d = ControlledDocument
-    return select(
+    return _columns(
         d.reference,
         d.title,
         d.revision,
@@ -296,7 +302,7 @@ def documents() -> Select[Any]:
 def document_reviews(start: date | None = None, end: date | None = None) -> Select[Any]:
     r = DocumentReview
     return (
-        select(
+        _columns(
             ControlledDocument.reference,
             r.reviewed_on,
             r.reviewed_by,
@@ -317,7 +323,7 @@ def management_reviews(start: date | None = None, end: date | None = None) -> Se
     m = ManagementReview
     earlier = aliased(ManagementReview)
     return (
-        select(
+        _columns(
             m.number,
             m.planned_date,
             m.status,
@@ -340,7 +346,7 @@ def management_reviews(start: date | None = None, end: date | None = None) -> Se
 def review_actions(start: date | None = None, end: date | None = None) -> Select[Any]:
     a = ReviewAction
     return (
-        select(
+        _columns(
             ManagementReview.number,
             a.seq,
             a.description,
@@ -360,7 +366,7 @@ def review_actions(start: date | None = None, end: date | None = None) -> Select
 def trail(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
     e = AuditEvent
     return (
-        select(
+        _columns(
             e.id,
             e.at,
             e.actor,

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.models import Feedback
+from storage.upsert import changed_rows
 
 
 def add(session: Session, entry: Feedback) -> Feedback:
@@ -31,10 +32,11 @@ def by_nc(session: Session, nc_id: int) -> Feedback | None:
 
 def link_nc(session: Session, feedback_id: int, nc_id: int) -> bool:
     """Link a complaint to its NC once (False when it already has one)."""
-    result = session.execute(
-        update(Feedback).where(col(Feedback.id) == feedback_id, col(Feedback.nc_id).is_(None)).values(nc_id=nc_id)
+    changed = changed_rows(
+        session,
+        update(Feedback).where(col(Feedback.id) == feedback_id, col(Feedback.nc_id).is_(None)).values(nc_id=nc_id),
     )
-    return result.rowcount == 1
+    return changed == 1
 
 
 def set_card(session: Session, feedback_id: int, *, channel: str, ts: str, permalink: str | None) -> None:
@@ -47,10 +49,11 @@ def set_card(session: Session, feedback_id: int, *, channel: str, ts: str, perma
 
 def move(session: Session, entry: Feedback, expected: str, **values: Any) -> bool:
     """Compare-and-set on the complaint's response state."""
-    result = session.execute(
-        update(Feedback).where(col(Feedback.id) == entry.id, col(Feedback.response) == expected).values(**values)
+    changed = changed_rows(
+        session,
+        update(Feedback).where(col(Feedback.id) == entry.id, col(Feedback.response) == expected).values(**values),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         return False
     session.refresh(entry)
     return True

@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.models import NC_STATUSES, CorrectiveAction, MessageCapture, Nonconformity
-from storage.upsert import insert_ignore
+from storage.upsert import changed_rows, insert_ignore
 
 FINISHED = ("closed", "cancelled")
 # Asked for as IN (the active statuses), not NOT IN (the finished ones): only the first
@@ -54,12 +54,13 @@ def move(session: Session, nc: Nonconformity, expected_status: str, **values: An
     the other gets False and is told who was first.
     """
     assert nc.id is not None
-    result = session.execute(
+    changed = changed_rows(
+        session,
         update(Nonconformity)
         .where(col(Nonconformity.id) == nc.id, col(Nonconformity.status) == expected_status)
-        .values(version=Nonconformity.version + 1, **values)
+        .values(version=Nonconformity.version + 1, **values),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         return False
     session.refresh(nc)
     return True
@@ -75,14 +76,15 @@ def set_card(session: Session, nc_id: int, *, channel: str, ts: str, permalink: 
 
 def set_recurrence(session: Session, nc_id: int, *, possible: int | None, linked: int | None, now: datetime) -> bool:
     """Settle a possible recurrence once: link it or dismiss it (False if already settled)."""
-    result = session.execute(
+    changed = changed_rows(
+        session,
         update(Nonconformity)
         .where(col(Nonconformity.id) == nc_id, col(Nonconformity.possible_recurrence_of).is_not(None))
         .values(
             possible_recurrence_of=possible, recurrence_of=linked, updated_at=now, version=Nonconformity.version + 1
-        )
+        ),
     )
-    return result.rowcount == 1
+    return changed == 1
 
 
 def actions_of(session: Session, nc_id: int) -> list[CorrectiveAction]:
@@ -111,12 +113,13 @@ def add_action(session: Session, values: dict[str, Any]) -> CorrectiveAction | N
 
 def complete_action(session: Session, action: CorrectiveAction, *, by: str, at: datetime, evidence: str) -> bool:
     """Mark an open action done; False if someone else did first."""
-    result = session.execute(
+    changed = changed_rows(
+        session,
         update(CorrectiveAction)
         .where(col(CorrectiveAction.id) == action.id, col(CorrectiveAction.status) == "open")
-        .values(status="done", done_by=by, done_at=at, evidence=evidence)
+        .values(status="done", done_by=by, done_at=at, evidence=evidence),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         return False
     session.refresh(action)
     return True
@@ -212,4 +215,5 @@ def numbers(session: Session, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     query = select(Nonconformity.id, Nonconformity.number).where(col(Nonconformity.id).in_(ids))
-    return {nc_id: number for nc_id, number in session.exec(query).all()}
+    # A stored row always has its id; the model types it optional for rows not yet added.
+    return {nc_id: number for nc_id, number in session.exec(query).all() if nc_id is not None}

@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage
-from storage.upsert import insert_ignore
+from storage.upsert import changed_rows, insert_ignore
 
 
 def enqueue(session: Session, values: dict[str, Any]) -> bool:
@@ -40,12 +40,13 @@ def claim_due(
         query = query.with_for_update(skip_locked=True)
     won = []
     for message_id in session.exec(query).all():
-        result = session.execute(
+        changed = changed_rows(
+            session,
             update(model)
             .where(col(model.id) == message_id, _due(model, now))
-            .values(status="sending", lease_until=now + lease, claimed_by=worker)
+            .values(status="sending", lease_until=now + lease, claimed_by=worker),
         )
-        if result.rowcount == 1:
+        if changed == 1:
             won.append(message_id)
     if not won:
         return []
@@ -55,12 +56,13 @@ def claim_due(
 
 def settle(session: Session, model: Any, row_id: int, worker: str, **values: Any) -> bool:
     """Update a queue row this worker still holds; False if its lease was lost to another sender."""
-    result = session.execute(
+    changed = changed_rows(
+        session,
         update(model)
         .where(col(model.id) == row_id, col(model.status) == "sending", col(model.claimed_by) == worker)
-        .values(lease_until=None, **values)
+        .values(lease_until=None, **values),
     )
-    return result.rowcount == 1
+    return changed == 1
 
 
 def _settle(session: Session, message_id: int, worker: str, **values: Any) -> bool:
@@ -108,22 +110,24 @@ def mark_failed(session: Session, message_id: int, worker: str, *, error: str) -
 def cancel_pending(session: Session, key_prefix: str) -> int:
     """Cancel the not-yet-sent messages whose key starts with `key_prefix` (the work got done)."""
     escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    result = session.execute(
+    changed = changed_rows(
+        session,
         update(OutboxMessage)
         .where(col(OutboxMessage.key).like(escaped + "%", escape="\\"), col(OutboxMessage.status) == "pending")
-        .values(status="cancelled")
+        .values(status="cancelled"),
     )
-    return result.rowcount
+    return changed
 
 
 def rewrite_pending(session: Session, key: str, *, text: str, blocks: Any, not_before: datetime) -> bool:
     """Change a message that has not gone out yet (False when it is already sent or gone)."""
-    result = session.execute(
+    changed = changed_rows(
+        session,
         update(OutboxMessage)
         .where(col(OutboxMessage.key) == key, col(OutboxMessage.status) == "pending")
-        .values(text=text, blocks=blocks, not_before=not_before)
+        .values(text=text, blocks=blocks, not_before=not_before),
     )
-    return result.rowcount == 1
+    return changed == 1
 
 
 def get(session: Session, message_id: int) -> OutboxMessage | None:

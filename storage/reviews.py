@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.models import ManagementReview, ReviewAction
+from storage.upsert import changed_rows
 
 
 def add(session: Session, review: ManagementReview) -> ManagementReview:
@@ -30,12 +31,13 @@ def successor_of(session: Session, review_id: int) -> ManagementReview | None:
 
 
 def move(session: Session, review: ManagementReview, expected: str, **values: Any) -> bool:
-    result = session.execute(
+    changed = changed_rows(
+        session,
         update(ManagementReview)
         .where(col(ManagementReview.id) == review.id, col(ManagementReview.status) == expected)
-        .values(**values)
+        .values(**values),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         return False
     session.refresh(review)
     return True
@@ -88,12 +90,13 @@ def action(session: Session, action_id: int) -> ReviewAction | None:
 
 
 def complete_action(session: Session, row: ReviewAction, *, by: str, at: datetime, evidence: str) -> bool:
-    result = session.execute(
+    changed = changed_rows(
+        session,
         update(ReviewAction)
         .where(col(ReviewAction.id) == row.id, col(ReviewAction.status) == "open")
-        .values(status="done", done_by=by, done_at=at, evidence=evidence)
+        .values(status="done", done_by=by, done_at=at, evidence=evidence),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         return False
     session.refresh(row)
     return True
@@ -112,4 +115,4 @@ def open_actions(
         query = query.where(col(ReviewAction.owner) == owner)
     if share_lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(read=True, of=ReviewAction)
-    return list(session.exec(query).all())  # type: ignore[arg-type]
+    return list(session.exec(query).all())

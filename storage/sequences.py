@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from storage.models import RecordSequence
 from storage.upsert import insert_ignore
@@ -18,9 +18,9 @@ def next_number(session: Session, prefix: str, year: int) -> str:
     insert_ignore(session, RecordSequence, {"prefix": prefix, "year": year, "last": 0}, ["prefix", "year"])
     last = session.execute(
         update(RecordSequence)
-        .where(RecordSequence.prefix == prefix, RecordSequence.year == year)  # type: ignore[arg-type]
-        .values(last=RecordSequence.last + 1)
-        .returning(RecordSequence.last)
+        .where(col(RecordSequence.prefix) == prefix, col(RecordSequence.year) == year)
+        .values(last=col(RecordSequence.last) + 1)
+        .returning(col(RecordSequence.last))
     ).scalar_one()
     return format_number(prefix, year, last)
 

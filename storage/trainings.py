@@ -9,12 +9,14 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage, TrainingAssignment, TrainingRound
+from storage.upsert import changed_rows
 
 
 def add_round(session: Session, training: TrainingRound, people: list[str]) -> TrainingRound:
     session.add(training)
     session.flush()
-    session.add_all(TrainingAssignment(round_id=training.id, person=p) for p in people)  # type: ignore[arg-type]
+    assert training.id is not None  # the flush gave it its id
+    session.add_all(TrainingAssignment(round_id=training.id, person=p) for p in people)
     session.flush()
     return training
 
@@ -53,24 +55,26 @@ def get_round(session: Session, round_id: int) -> TrainingRound | None:
 
 def acknowledge(session: Session, assignment: TrainingAssignment, at: datetime) -> bool:
     """Pending → acknowledged, once: False when it was already acknowledged."""
-    result = session.execute(
+    changed = changed_rows(
+        session,
         update(TrainingAssignment)
         .where(col(TrainingAssignment.id) == assignment.id, col(TrainingAssignment.status) == "pending")
-        .values(status="acknowledged", acknowledged_at=at)
+        .values(status="acknowledged", acknowledged_at=at),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         return False
     session.refresh(assignment)
     return True
 
 
 def close_round(session: Session, training: TrainingRound, *, by: str, at: datetime) -> bool:
-    result = session.execute(
+    changed = changed_rows(
+        session,
         update(TrainingRound)
         .where(col(TrainingRound.id) == training.id, col(TrainingRound.status) == "open")
-        .values(status="closed", closed_by=by, closed_at=at)
+        .values(status="closed", closed_by=by, closed_at=at),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         return False
     session.refresh(training)
     return True

@@ -1,10 +1,13 @@
-"""INSERT … ON CONFLICT DO NOTHING on both backends."""
+"""Writes whose outcome is the answer: INSERT … ON CONFLICT DO NOTHING on both backends, and
+the rows an UPDATE or DELETE changed."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import Session
 
 
@@ -22,3 +25,11 @@ def insert_ignore(session: Session, model: Any, values: dict[str, Any], conflict
         .returning(*[getattr(model, name) for name in conflict_on])
     )
     return session.execute(statement).first() is not None
+
+
+def changed_rows(session: Session, statement: UpdateBase) -> int:
+    """Run an UPDATE or DELETE; how many rows it changed (a compare-and-set won when 1)."""
+    # Session.execute is typed as returning the general Result; for a DML statement without
+    # RETURNING it is a CursorResult, the kind that counts rows.
+    result = cast("CursorResult[Any]", session.execute(statement))
+    return result.rowcount

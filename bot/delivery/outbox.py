@@ -200,25 +200,7 @@ class Sender:
                     self._settle(report, "deferred", rows.defer, message, not_before=when)
                     return True
             if message.attachment:
-                if str(message.attachment.get("kind")) not in self.renderers:
-                    self._settle(
-                        report,
-                        "failed",
-                        rows.mark_failed,
-                        message,
-                        error=f"nothing draws a {message.attachment.get('kind')!r} file",
-                    )
-                    return True
-                waiting = self._parent_pending(message, report)
-                if waiting:
-                    return True
-                try:
-                    drawn = self.renderers[str(message.attachment["kind"])](message.attachment)
-                except (KeyError, ValueError, TypeError) as exc:  # a bad spec will not get better
-                    self._settle(report, "failed", rows.mark_failed, message, error=f"could not draw the file: {exc!r}")
-                    return True
-                channel, file_id = self._upload(message, drawn)
-                self._settle(report, "sent", rows.mark_sent, message, now=self.clock.now(), channel=channel, ts=file_id)
+                self._send_file(message, message.attachment, report)
                 return True
             blocks = message.blocks
             if message.snoozable and self.settings.snooze_limit > 0:
@@ -246,6 +228,28 @@ class Sender:
             ts=response["ts"],
         )
         return True
+
+    def _send_file(self, message: OutboxMessage, attachment: dict[str, Any], report: SendReport) -> None:
+        """Draw a queued file and upload it; Slack's errors go up to `_deliver`, which retries."""
+        if str(attachment.get("kind")) not in self.renderers:
+            self._settle(
+                report,
+                "failed",
+                rows.mark_failed,
+                message,
+                error=f"nothing draws a {attachment.get('kind')!r} file",
+            )
+            return
+        waiting = self._parent_pending(message, report)
+        if waiting:
+            return
+        try:
+            drawn = self.renderers[str(attachment["kind"])](attachment)
+        except (KeyError, ValueError, TypeError) as exc:  # a bad spec will not get better
+            self._settle(report, "failed", rows.mark_failed, message, error=f"could not draw the file: {exc!r}")
+            return
+        channel, file_id = self._upload(message, drawn)
+        self._settle(report, "sent", rows.mark_sent, message, now=self.clock.now(), channel=channel, ts=file_id)
 
     def _parent_pending(self, message: OutboxMessage, report: SendReport) -> bool:
         """A file that belongs to another message (`after`) waits for it, and is dropped with it."""

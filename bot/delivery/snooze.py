@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.delivery.keys import Key
 from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import NotAllowed, Refused
 from bot.registry import Callback
@@ -27,6 +28,9 @@ CHOICES: dict[str, tuple[str, timedelta]] = {
 }
 MAX_SNOOZES = 3  # the default of QMS_SNOOZE_LIMIT
 SUFFIX = ":snoozed"
+# A snoozed nudge is queued again under its own key plus the suffix, once per snooze: the
+# outbox's unique key then refuses a second snooze of the same delivery.
+SNOOZED = Key("{nudge}" + SUFFIX)
 REASON_MAX = 500
 
 
@@ -77,7 +81,7 @@ def check(ctx: Context, message_id: int, user_id: str) -> str | None:
     """Refuse unless `user_id` received this nudge and may still snooze it; its record ref."""
     with ctx.db.session() as session:
         message = _snoozable(session, message_id, user_id, ctx.settings.snooze_limit)
-        if rows.by_key(session, message.key + SUFFIX) is not None:
+        if rows.by_key(session, SNOOZED.key(nudge=message.key)) is not None:
             raise Refused("You have already snoozed this reminder.")
         return message.record_ref
 
@@ -107,7 +111,7 @@ def snooze(ctx: Context, message_id: int, user_id: str, choice: str, reason: str
         message = _snoozable(session, message_id, user_id, ctx.settings.snooze_limit)
         until = now + delay
         again = Nudge(
-            key=message.key + SUFFIX,
+            key=SNOOZED.key(nudge=message.key),
             recipient=message.recipient,
             text=message.text,
             blocks=message.blocks,

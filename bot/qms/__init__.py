@@ -126,6 +126,7 @@ def export_reply(ctx: Context, user_id: str, words: list[str]) -> Reply:
     """
     from bot import export
     from bot.delivery.outbox import Nudge, enqueue
+    from bot.qms.nudges import EXPORT
 
     ctx.roles.require(user_id, Role.QMS_MANAGER, doing="export the QMS evidence")
     now = ctx.clock.now()
@@ -134,10 +135,9 @@ def export_reply(ctx: Context, user_id: str, words: list[str]) -> Reply:
         return Reply(
             "Usage: `/qms export` or `/qms export 2026-01-01 2026-06-30` (from, to; either may be left out).", []
         )
+    first, last = [*dates, None, None][:2]
     try:
-        period = export.parse_period(
-            *(dates + [None, None])[:2], ctx.settings.zone, now.astimezone(ctx.settings.zone).date()
-        )
+        period = export.parse_period(first, last, ctx.settings.zone, now.astimezone(ctx.settings.zone).date())
     except export.ExportError as exc:
         message = str(exc).replace("--from", "the first date").replace("--to", "the second date")
         return Reply(f"{message}. Usage: `/qms export 2026-01-01 2026-06-30`.", [])
@@ -146,7 +146,9 @@ def export_reply(ctx: Context, user_id: str, words: list[str]) -> Reply:
     with ctx.db.session() as session:
         enqueue(
             session,
-            Nudge(f"export:{user_id}:{now.isoformat()}", user_id, text, in_working_hours=False, attachment=spec),
+            Nudge(
+                EXPORT.key(user=user_id, asked=now.isoformat()), user_id, text, in_working_hours=False, attachment=spec
+            ),
             now,
         )
     return Reply(f"Preparing the evidence workbook ({period.describe()}); I'll send it to you in a DM in a minute.", [])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from bot.delivery.outbox import Nudge, enqueue
+from bot.qms.nudges import WELCOME
 from bot.surfaces.blocks import context, section
 from storage.events import claim_event
 
@@ -36,7 +37,7 @@ def welcome_member(ctx: Context, *, event_id: str, user_id: str, channel: str) -
         enqueue(
             session,
             Nudge(
-                key=f"welcome:{event_id}",
+                key=WELCOME.key(event=event_id),
                 recipient=user_id,
                 text="Welcome to the QMS channel. Type /qms help to see every command.",
                 blocks=welcome_blocks(channel),

@@ -21,12 +21,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from bot.standin.fakeslack_methods import BOT_ID as BOT_ID
+from bot.standin.fakeslack_methods import BOT_USER_ID as BOT_USER_ID
+from bot.standin.fakeslack_methods import TEAM_DOMAIN as TEAM_DOMAIN
+from bot.standin.fakeslack_methods import TEAM_ID as TEAM_ID
+from bot.standin.fakeslack_methods import SlackError as SlackError
+from bot.standin.fakeslack_methods import WebApiMethods
 from bot.workspace.clock import Clock, SystemClock
 
-TEAM_ID = "T0QMSDEMO1"
-TEAM_DOMAIN = "qms-demo"
-BOT_USER_ID = "U0QMSBOT01"
-BOT_ID = "B0QMSBOT01"
+POLL_SECONDS = 0.01  # how soon serve_forever sees a shutdown
 
 
 @dataclass
@@ -52,14 +55,7 @@ class _Limit:
     seen: deque[float] = field(default_factory=deque)
 
 
-class SlackError(Exception):
-    def __init__(self, error: str, status: int = 200) -> None:
-        super().__init__(error)
-        self.error = error
-        self.status = status
-
-
-class FakeSlack:
+class FakeSlack(WebApiMethods):
     def __init__(self, clock: Clock | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
         self.clock = clock or SystemClock()
         self.host = host
@@ -106,7 +102,11 @@ class FakeSlack:
         self._server = ThreadingHTTPServer((self.host, self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-slack", daemon=True)
+        # A short poll: shutdown() waits until serve_forever next looks up, by default up to
+        # half a second for every fake stopped.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, name="fake-slack", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -356,294 +356,3 @@ class FakeSlack:
             return 200, {"ok": True, **handler(args)}, {}
         except SlackError as exc:
             return exc.status, {"ok": False, "error": exc.error}, {}
-
-    # --- helpers for the methods ---
-
-    def _ts(self) -> str:
-        return f"{int(self.clock.now().timestamp())}.{next(self._ids):06d}"
-
-    def _dm_channel(self, user_id: str) -> str:
-        return "D" + user_id[1:]
-
-    def _resolve_channel(self, channel: str | None) -> str:
-        if not channel:
-            raise SlackError("channel_not_found")
-        if channel[0] in "UW":
-            user = self.users.get(channel)
-            if user is None:
-                raise SlackError("channel_not_found")
-            if user["deleted"]:
-                raise SlackError("user_disabled")
-            return self._dm_channel(channel)
-        if channel[0] == "D" or channel in self.channels:
-            return channel
-        raise SlackError("channel_not_found")
-
-    def _require(self, args: dict[str, Any], *names: str) -> None:
-        for name in names:
-            if args.get(name) in (None, ""):
-                raise SlackError("invalid_arguments")
-
-    def _check_message(self, args: dict[str, Any]) -> None:
-        blocks = args.get("blocks")
-        if not args.get("text") and not blocks:
-            raise SlackError("no_text")
-        if blocks is not None and (not isinstance(blocks, list) or len(blocks) > 50):
-            raise SlackError("invalid_blocks")
-        if blocks:
-            _check_blocks(blocks, "invalid_blocks")
-        if len(str(args.get("text") or "")) > 40000:
-            raise SlackError("msg_too_long")
-
-    def _take_trigger(self, args: dict[str, Any]) -> None:
-        trigger = args.get("trigger_id")
-        if not trigger:
-            raise SlackError("invalid_arguments")
-        if trigger in self._used_triggers:
-            raise SlackError("expired_trigger_id")
-        self._used_triggers.add(trigger)
-
-    def _view(self, view: Any, view_id: str | None = None) -> dict[str, Any]:
-        if not isinstance(view, dict) or view.get("type") not in ("modal", "home"):
-            raise SlackError("invalid_arguments")
-        limit = 100
-        if len(view.get("blocks", [])) > limit:
-            raise SlackError("invalid_arguments")
-        _check_blocks(view.get("blocks", []), "invalid_arguments")
-        for part in ("title", "submit", "close"):
-            if len(((view.get(part) or {}).get("text")) or "") > 24:
-                raise SlackError("invalid_arguments")
-        if len(view.get("private_metadata") or "") > 3000:
-            raise SlackError("invalid_arguments")
-        view_id = view_id or f"V{next(self._ids):010d}"
-        stored = {
-            "id": view_id,
-            "team_id": TEAM_ID,
-            "hash": f"{next(self._ids)}.{view_id}",
-            "state": {"values": {}},
-            "root_view_id": view_id,
-            "app_id": "A0QMSDEMO1",
-            "bot_id": BOT_ID,
-            **view,
-        }
-        self.views[view_id] = stored
-        return stored
-
-    @staticmethod
-    def _page(items: list[Any], args: dict[str, Any]) -> tuple[list[Any], str]:
-        start = int(args.get("cursor") or 0)
-        limit = int(args.get("limit") or 100)
-        page = items[start : start + limit]
-        next_cursor = str(start + limit) if start + limit < len(items) else ""
-        return page, next_cursor
-
-    # --- the Web API methods (named _m_<method with dots as underscores>) ---
-
-    def _m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "url": f"https://{TEAM_DOMAIN}.slack.com/",
-            "team": "QMS Demo",
-            "user": "qmsbot",
-            "team_id": TEAM_ID,
-            "user_id": BOT_USER_ID,
-            "bot_id": BOT_ID,
-            "is_enterprise_install": False,
-        }
-
-    def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        # No WebSocket server here: the URL lets a test see that Socket Mode was chosen.
-        return {"url": f"ws://{self.host}:{self.port}/socket-mode"}
-
-    def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = self._resolve_channel(args.get("channel"))
-        self._check_message(args)
-        message = {
-            "type": "message",
-            "subtype": None,
-            "text": args.get("text", ""),
-            "user": BOT_USER_ID,
-            "bot_id": BOT_ID,
-            "ts": self._ts(),
-            "team": TEAM_ID,
-            "blocks": args.get("blocks") or [],
-            "thread_ts": args.get("thread_ts"),
-            "channel": channel,
-            "to": args.get("channel"),
-        }
-        self.messages[channel].append(message)
-        return {"channel": channel, "ts": message["ts"], "message": message}
-
-    def _m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
-        self._require(args, "channel", "ts")
-        channel = self._resolve_channel(args["channel"])
-        for message in self.messages.get(channel, []):
-            if message["ts"] == args["ts"]:
-                self._check_message({**message, **args})
-                if "text" in args:
-                    message["text"] = args["text"]
-                if "blocks" in args:
-                    message["blocks"] = args["blocks"]
-                message["edited"] = {"user": BOT_USER_ID, "ts": self._ts()}
-                return {"channel": channel, "ts": message["ts"], "text": message["text"], "message": message}
-        raise SlackError("message_not_found")
-
-    def _m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
-        self._require(args, "channel", "user")
-        self._resolve_channel(args["channel"])
-        self._check_message(args)
-        if args["user"] not in self.users:
-            raise SlackError("user_not_found")
-        ts = self._ts()
-        self.ephemerals.append({**args, "message_ts": ts})
-        return {"message_ts": ts}
-
-    def _m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
-        self._require(args, "channel", "message_ts")
-        channel = args["channel"]
-        return {
-            "channel": channel,
-            "permalink": f"https://{TEAM_DOMAIN}.slack.com/archives/{channel}/p{args['message_ts'].replace('.', '')}",
-        }
-
-    def _m_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        self._take_trigger(args)
-        return {"view": self._view(args.get("view"))}
-
-    def _m_views_push(self, args: dict[str, Any]) -> dict[str, Any]:
-        self._take_trigger(args)
-        return {"view": self._view(args.get("view"))}
-
-    def _m_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
-        view_id = args.get("view_id")
-        if not view_id or view_id not in self.views:
-            raise SlackError("not_found")
-        old = self.views[view_id]
-        if args.get("hash") and args["hash"] != old["hash"]:
-            raise SlackError("hash_conflict")
-        return {"view": self._view(args.get("view"), view_id)}
-
-    def _m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
-        self._require(args, "user_id")
-        if args["user_id"] not in self.users:
-            raise SlackError("user_not_found")
-        view = self._view(args.get("view"))
-        self.home_views[args["user_id"]] = view
-        return {"view": view}
-
-    def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        user = self.users.get(args.get("user", ""))
-        if user is None:
-            raise SlackError("user_not_found")
-        return {"user": user}
-
-    def _m_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
-        page, cursor = self._page(list(self.users.values()), args)
-        return {
-            "members": page,
-            "cache_ts": int(self.clock.now().timestamp()),
-            "response_metadata": {"next_cursor": cursor},
-        }
-
-    def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        users = str(args.get("users") or "").split(",")
-        if len(users) != 1 or users[0] not in self.users:
-            raise SlackError("user_not_found")
-        return {"channel": {"id": self._dm_channel(users[0])}}
-
-    def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel_id = args.get("channel", "")
-        if channel_id.startswith("D"):
-            return {"channel": {"id": channel_id, "is_im": True, "is_private": True, "is_mpim": False}}
-        channel = self.channels.get(channel_id)
-        if channel is None:
-            raise SlackError("channel_not_found")
-        return {
-            "channel": {
-                "id": channel_id,
-                "name": channel["name"],
-                "is_channel": True,
-                "is_im": False,
-                "is_mpim": False,
-                "is_private": channel["private"],
-            }
-        }
-
-    def _m_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = self.channels.get(args.get("channel", ""))
-        if channel is None:
-            raise SlackError("channel_not_found")
-        page, cursor = self._page(channel["members"], args)
-        return {"members": page, "response_metadata": {"next_cursor": cursor}}
-
-    def _m_usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
-        groups = [
-            {
-                "id": gid,
-                "team_id": TEAM_ID,
-                "handle": handle,
-                "name": handle.replace("-", " ").title(),
-                "date_delete": 0,
-                "user_count": len(self.usergroups[gid]),
-            }
-            for gid, handle in self.usergroup_handles.items()
-        ]
-        return {"usergroups": groups}
-
-    def _m_usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
-        group = self.usergroups.get(args.get("usergroup", ""))
-        if group is None:
-            raise SlackError("no_such_subteam")
-        return {"users": group}
-
-    def _m_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
-        self._require(args, "filename", "length")
-        file_id = f"F{next(self._ids):010d}"
-        self.files[file_id] = {"id": file_id, "name": args["filename"], "length": int(args["length"]), "content": None}
-        return {"upload_url": f"{self.base_url}/upload/{file_id}", "file_id": file_id}
-
-    def _m_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
-        files = args.get("files")
-        if not isinstance(files, list) or not files:
-            raise SlackError("invalid_arguments")
-        done = []
-        for item in files:
-            stored = self.files.get(item.get("id", ""))
-            if stored is None or stored["content"] is None:
-                raise SlackError("file_not_found")
-            stored.update(
-                title=item.get("title") or stored["name"],
-                channel=args.get("channel_id") or args.get("channels"),
-                initial_comment=args.get("initial_comment"),
-                thread_ts=args.get("thread_ts"),
-            )
-            done.append({"id": stored["id"], "title": stored["title"], "name": stored["name"]})
-        return {"files": done}
-
-
-# Slack's per-element limits (Block Kit reference): a message or view breaking one is refused.
-_TEXT_LIMITS = {"section": 3000, "header": 150}
-
-
-def _check_blocks(blocks: list[Any], error: str) -> None:
-    def bad(condition: bool) -> None:
-        if condition:
-            raise SlackError(error)
-
-    for block in blocks:
-        bad(not isinstance(block, dict))
-        kind = block.get("type")
-        text = (block.get("text") or {}).get("text", "")
-        bad(kind in _TEXT_LIMITS and len(text) > _TEXT_LIMITS[kind])
-        bad(kind == "section" and not text and not block.get("fields"))
-        fields = block.get("fields") or []
-        bad(len(fields) > 10 or any(len(f.get("text", "")) > 2000 for f in fields))
-        bad(kind == "context" and len(block.get("elements", [])) > 10)
-        elements = block.get("elements", []) if kind == "actions" else []
-        bad(len(elements) > 25)
-        for element in elements + ([block["accessory"]] if block.get("accessory") else []):
-            if element.get("type") == "button":
-                bad(len(element.get("text", {}).get("text", "")) > 75 or len(element.get("value", "")) > 2000)
-        if kind == "input":
-            bad(len(block.get("label", {}).get("text", "")) > 2000)
-            options = block.get("element", {}).get("options")
-            bad(options is not None and len(options) > 100)

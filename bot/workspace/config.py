@@ -2,20 +2,20 @@
 
 Read from the environment (Slack's usual names, the organisation's own under `QMS_`) and an
 optional `qms.toml` (same names without the prefix, lower case). Every bad value stops
-start-up with one line naming the setting, never a traceback.
+start-up with one line naming the setting, never a traceback. What a good value of each
+looks like is checked in `config_checks`.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated, Any, ClassVar
+from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, BaseModel, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -24,41 +24,15 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from bot.surfaces.mrkdwn import is_channel_id, is_user_id, is_usergroup_id
+from bot.surfaces.mrkdwn import is_user_id
+from bot.workspace import config_checks as checks
+from bot.workspace.config_checks import DEFAULT_PROCESSES as DEFAULT_PROCESSES
+from bot.workspace.config_checks import SEVERITIES as SEVERITIES
+from bot.workspace.config_checks import SLACK_API_URL as SLACK_API_URL
+from bot.workspace.config_checks import WEBHOOK_EVENTS as WEBHOOK_EVENTS
+from bot.workspace.config_checks import WEEKDAYS as WEEKDAYS
+from bot.workspace.config_checks import WebhookEndpoint as WebhookEndpoint
 
-SEVERITIES = ("critical", "major", "minor", "observation")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DEFAULT_PROCESSES = [
-    "Management",
-    "Sales",
-    "Design and development",
-    "Purchasing",
-    "Production",
-    "Warehouse and logistics",
-    "Service",
-    "Human resources",
-    "Quality",
-]
-# What outbound webhooks can subscribe to (README, "Webhooks"); "*" means all of them.
-WEBHOOK_EVENTS = (
-    "nc.raised",
-    "nc.transitioned",
-    "nc.closed",
-    "action.added",
-    "action.done",
-    "training.published",
-    "training.acknowledged",
-    "feedback.logged",
-    "feedback.transitioned",
-    "objective.measured",
-    "audit.planned",
-    "audit.completed",
-    "document.reviewed",
-    "review.scheduled",
-    "review.held",
-    "review_action.done",
-)
-SLACK_API_URL = "https://slack.com/api/"
 MANIFEST_HINT = "create the Slack app from manifest.yml (see README, 'Create the Slack app')"
 
 CommaList = Annotated[list[str], NoDecode]
@@ -72,82 +46,6 @@ class ConfigError(Exception):
         self.lines = lines
 
 
-def _split(value: Any) -> Any:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    return value
-
-
-def _pairs(value: Any, expected: str, *, lower: bool) -> Any:
-    """`a=1,b=2` from the environment as a dict; TOML tables pass through as they are."""
-    if not isinstance(value, str):
-        return value
-    parsed: dict[str, str] = {}
-    for part in _split(value):
-        key, sep, item = part.rpartition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"expected {expected}, got {part!r}")
-        parsed[key.strip().lower() if lower else key.strip()] = item.strip()
-    return parsed
-
-
-def _hhmm(text: str) -> time:
-    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
-    if not match:
-        raise ValueError
-    return time(int(match.group(1)), int(match.group(2)))
-
-
-def _people(value: list[str], what: str) -> list[str]:
-    groups = [v for v in value if is_usergroup_id(v)]
-    users = [v for v in value if is_user_id(v)]
-    bad = [v for v in value if v not in groups and v not in users]
-    if bad:
-        raise ValueError(f"{what} must be Slack user IDs (U…) or one user group ID (S…), got {bad[0]!r}")
-    if groups and (users or len(groups) > 1):
-        raise ValueError(f"give either user IDs or a single user group ID for {what}, not both")
-    return value
-
-
-class WebhookEndpoint(BaseModel, frozen=True):
-    """An outside system (ERP, ticketing, a QMS database) that is sent the events it asks for."""
-
-    name: str
-    url: str
-    events: tuple[str, ...]
-    secret: str = Field(repr=False)  # never in `qms-bot check` or a log line
-
-    def wants(self, event_type: str) -> bool:
-        return "*" in self.events or event_type in self.events
-
-
-def _endpoint(raw: Any, number: int) -> WebhookEndpoint:
-    where = f"endpoint {number}"
-    if not isinstance(raw, dict):
-        raise ValueError(f"{where} must be a table with url, events and secret, got {raw!r}")
-    unknown = sorted(set(raw) - {"name", "url", "events", "secret"})
-    if unknown:
-        raise ValueError(f"{where} has an unknown key {unknown[0]!r} (keys: name, url, events, secret)")
-    url = str(raw.get("url") or "")
-    host = re.match(r"https?://([^/:?#]+)", url)
-    if not host:
-        raise ValueError(f"{where}: url must start with https:// (or http://), got {url!r}")
-    name = str(raw.get("name") or host.group(1))
-    where = f"endpoint {number} ({name})"
-    if not re.fullmatch(r"[A-Za-z0-9._-]{1,40}", name):
-        raise ValueError(f"{where}: name is 1-40 letters, digits, '.', '_' or '-'")
-    events = _split(raw.get("events") or [])
-    if not events:
-        raise ValueError(f'{where}: list the events it wants, e.g. ["nc.raised", "nc.closed"], or ["*"] for all')
-    wrong = [e for e in events if e != "*" and e not in WEBHOOK_EVENTS]
-    if wrong:
-        raise ValueError(f"{where}: unknown event {wrong[0]!r}; events are {', '.join(WEBHOOK_EVENTS)} or *")
-    secret = str(raw.get("secret") or "")
-    if len(secret) < 16:
-        raise ValueError(f"{where}: secret must be at least 16 characters (the receiver checks the signature with it)")
-    return WebhookEndpoint(name=name, url=url, events=tuple(events), secret=secret)
-
-
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="QMS_",
@@ -155,6 +53,8 @@ class Settings(BaseSettings):
         populate_by_name=True,
         toml_file="qms.toml",
     )
+    # False: only the values given and the defaults count (`explicit_settings`).
+    reads_environment: ClassVar[bool] = True
 
     # Slack and the runtime, under the names Slack and hosting platforms use.
     slack_bot_token: str | None = Field(None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "slack_bot_token"))
@@ -174,10 +74,8 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     working_hours: str = "09:00-17:30"
     working_days: str = "mon-fri"
-    processes: CommaList = Field(default_factory=lambda: list(DEFAULT_PROCESSES))
-    due_days: Annotated[dict[str, int], NoDecode] = Field(
-        default_factory=lambda: {"critical": 7, "major": 30, "minor": 60, "observation": 90}
-    )
+    processes: CommaList = Field(default_factory=lambda: list(checks.DEFAULT_PROCESSES))
+    due_days: Annotated[dict[str, int], NoDecode] = Field(default_factory=lambda: dict(checks.DEFAULT_DUE_DAYS))
     reminder_days_before: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [3, 1])
     overdue_every_days: int = Field(2, ge=1, le=30)
     escalate_after_days: int = Field(7, ge=1, le=90)
@@ -210,188 +108,103 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        if not cls.reads_environment:
+            return (init_settings,)
         # The environment wins over qms.toml, so a deployment can override one value.
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
 
     # --- validation: one message per setting, saying what a good value looks like ---
 
-    @field_validator("managers", "leaders", mode="before")
+    @field_validator("managers", "leaders", "processes", "reminder_days_before", "audit_prepare_days", mode="before")
     @classmethod
-    def _split_people(cls, value: Any) -> Any:
-        return _split(value)
+    def _split_lists(cls, value: Any) -> Any:
+        return checks.split(value)
 
     @field_validator("managers")
     @classmethod
     def _check_managers(cls, value: list[str]) -> list[str]:
-        return _people(value, "QMS managers")
+        return checks.people(value, "QMS managers")
 
     @field_validator("leaders")
     @classmethod
     def _check_leaders(cls, value: list[str]) -> list[str]:
-        return _people(value, "leaders")
-
-    @field_validator("processes", mode="before")
-    @classmethod
-    def _split_processes(cls, value: Any) -> Any:
-        return _split(value)
+        return checks.people(value, "leaders")
 
     @field_validator("processes")
     @classmethod
     def _check_processes(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("list at least one process or area")
-        if len(value) > 100:
-            raise ValueError("at most 100 processes (a Slack select holds 100 options)")
-        too_long = [p for p in value if len(p) > 75]
-        if too_long:
-            raise ValueError(f"process names are at most 75 characters, {too_long[0][:30]!r}… is longer")
-        if len(set(p.casefold() for p in value)) != len(value):
-            raise ValueError("process names must be unique")
-        return value
+        return checks.processes(value)
 
     @field_validator("process_owners", mode="before")
     @classmethod
     def _parse_process_owners(cls, value: Any) -> Any:
-        return _pairs(value, "process=user ID pairs such as Production=U0123456789", lower=False)
+        return checks.pairs(value, "process=user ID pairs such as Production=U0123456789", lower=False)
 
     @field_validator("process_owners")
     @classmethod
-    def _check_process_owners(cls, value: dict[str, str], info: Any) -> dict[str, str]:
-        processes = {p.casefold(): p for p in info.data.get("processes") or []}
-        checked = {}
-        for process, owner in value.items():
-            if process.casefold() not in processes:
-                raise ValueError(f"{process!r} is not in QMS_PROCESSES; owners are given for listed processes")
-            if not is_user_id(owner):
-                raise ValueError(f"the owner of {process!r} must be a Slack user ID (U…), got {owner!r}")
-            checked[processes[process.casefold()]] = owner
-        return checked
+    def _check_process_owners(cls, value: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        return checks.process_owners(value, info.data.get("processes") or [])
 
     @field_validator("webhooks", mode="before")
     @classmethod
     def _parse_webhooks(cls, value: Any) -> Any:
-        if isinstance(value, str):  # the environment: a JSON array of endpoints
-            try:
-                value = json.loads(value) if value.strip() else []
-            except json.JSONDecodeError as exc:
-                raise ValueError(
-                    f'expected a JSON array such as [{{"url": "https://…", "events": ["nc.raised"], "secret": "…"}}] ({exc.msg})'
-                ) from None
-        if isinstance(value, dict):
-            value = [value]
-        if not isinstance(value, list):
-            raise ValueError("expected a list of endpoints, each with url, events and secret")
-        endpoints = [e if isinstance(e, WebhookEndpoint) else _endpoint(e, n) for n, e in enumerate(value, 1)]
-        names = [e.name for e in endpoints]
-        twice = sorted({n for n in names if names.count(n) > 1})
-        if twice:
-            raise ValueError(f"two endpoints are called {twice[0]!r}; give each a name of its own")
-        return endpoints
+        return checks.webhooks(value)
 
     @field_validator("channel", "leaders_channel")
     @classmethod
     def _check_channel(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        if not is_channel_id(value):
-            raise ValueError(f"expected a channel ID such as C0123456789 (channel details > About), got {value!r}")
-        return value
+        return checks.channel(value)
 
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"expected an IANA timezone such as Europe/Berlin, got {value!r}") from None
-        return value
+        return checks.timezone(value)
 
     @field_validator("working_hours")
     @classmethod
     def _check_working_hours(cls, value: str) -> str:
-        try:
-            start, end = (_hhmm(part) for part in value.split("-"))
-        except ValueError:
-            raise ValueError(f"expected HH:MM-HH:MM such as 09:00-17:30, got {value!r}") from None
-        if start >= end:
-            raise ValueError(f"the working day must start before it ends, got {value!r}")
-        return f"{start:%H:%M}-{end:%H:%M}"
+        return checks.working_hours(value)
 
     @field_validator("working_days")
     @classmethod
     def _check_working_days(cls, value: str) -> str:
-        _weekday_set(value)
+        checks.weekday_set(value)
         return value.lower()
 
     @field_validator("due_days", mode="before")
     @classmethod
     def _parse_due_days(cls, value: Any) -> Any:
-        return _pairs(value, "severity=days pairs such as critical=7,major=30", lower=True)
+        return checks.pairs(value, "severity=days pairs such as critical=7,major=30", lower=True)
 
     @field_validator("due_days")
     @classmethod
     def _check_due_days(cls, value: dict[str, int]) -> dict[str, int]:
-        unknown = sorted(set(value) - set(SEVERITIES))
-        if unknown:
-            raise ValueError(f"unknown severity {unknown[0]!r}; severities are {', '.join(SEVERITIES)}")
-        for severity, days in value.items():
-            if not 1 <= days <= 365:
-                raise ValueError(f"{severity} due days must be between 1 and 365, got {days}")
-        defaults = {"critical": 7, "major": 30, "minor": 60, "observation": 90}
-        return {**defaults, **value}
-
-    @field_validator("reminder_days_before", "audit_prepare_days", mode="before")
-    @classmethod
-    def _split_reminders(cls, value: Any) -> Any:
-        return _split(value)
+        return checks.due_days(value)
 
     @field_validator("audit_prepare_days")
     @classmethod
     def _check_audit_prepare(cls, value: list[int]) -> list[int]:
-        if any(not 2 <= d <= 120 for d in value):
-            raise ValueError(
-                "days before an audit to remind the auditor to prepare must be between 2 and 120 (the day before and the day itself always come)"
-            )
-        return sorted(set(value), reverse=True)
+        return checks.audit_prepare_days(value)
 
     @field_validator("reminder_days_before")
     @classmethod
     def _check_reminders(cls, value: list[int]) -> list[int]:
-        if any(not 0 <= d <= 90 for d in value):
-            raise ValueError("reminder days before the due date must be between 0 and 90")
-        return sorted(set(value), reverse=True)
+        return checks.reminder_days(value)
 
     @field_validator("digest")
     @classmethod
     def _check_digest(cls, value: str) -> str:
-        parts = value.lower().split()
-        try:
-            if len(parts) != 2 or parts[0] not in WEEKDAYS:
-                raise ValueError
-            at = _hhmm(parts[1])
-        except ValueError:
-            raise ValueError(f"expected a weekday and a time such as 'mon 08:00', got {value!r}") from None
-        return f"{parts[0]} {at:%H:%M}"
+        return checks.digest(value)
 
     @field_validator("slack_api_url")
     @classmethod
     def _check_api_url(cls, value: str) -> str:
-        if not re.match(r"https?://", value):
-            raise ValueError(f"expected an http(s) URL such as {SLACK_API_URL}, got {value!r}")
-        return value if value.endswith("/") else value + "/"
+        return checks.api_url(value)
 
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
-        if not value.startswith(("sqlite:", "postgresql")):
-            scheme = value.split(":")[0]
-            raise ValueError(
-                f"expected sqlite:///path.db or postgresql+psycopg://user:password@host/db, got {scheme!r}…"
-            )
-        if value.startswith("postgresql://") or value.startswith("postgres://"):
-            # psycopg 3 is the driver we ship; say so rather than failing on a missing psycopg2.
-            return "postgresql+psycopg://" + value.split("://", 1)[1]
-        return value
+        return checks.database_url(value)
 
     # --- derived values used across the bot ---
 
@@ -402,11 +215,11 @@ class Settings(BaseSettings):
     @property
     def working_window(self) -> tuple[time, time]:
         start, end = self.working_hours.split("-")
-        return _hhmm(start), _hhmm(end)
+        return checks.hhmm(start), checks.hhmm(end)
 
     @property
     def working_weekdays(self) -> frozenset[int]:
-        return _weekday_set(self.working_days)
+        return checks.weekday_set(self.working_days)
 
     def process_owner(self, process: str) -> str | None:
         return self.process_owners.get(process)
@@ -422,22 +235,7 @@ class Settings(BaseSettings):
 
     @property
     def digest_time(self) -> time:
-        return _hhmm(self.digest.split()[1])
-
-
-def _weekday_set(value: str) -> frozenset[int]:
-    days: set[int] = set()
-    for part in _split(value.lower()):
-        first, _, last = part.partition("-")
-        if first not in WEEKDAYS or (last and last not in WEEKDAYS):
-            raise ValueError(f"expected weekdays such as mon-fri or mon,tue,thu, got {value!r}")
-        a, b = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
-        if b < a:
-            raise ValueError(f"a day range runs forwards (mon-fri), got {part!r}")
-        days.update(range(a, b + 1))
-    if not days:
-        raise ValueError("name at least one working day")
-    return frozenset(days)
+        return checks.hhmm(self.digest.split()[1])
 
 
 def setting_name(field: str) -> str:
@@ -516,17 +314,7 @@ def credential_problems(settings: Settings) -> list[str]:
 
 class _ExplicitSettings(Settings):
     model_config = SettingsConfigDict(toml_file=None)
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings,)
+    reads_environment = False
 
 
 def explicit_settings(**values: Any) -> Settings:

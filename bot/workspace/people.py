@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -132,7 +133,7 @@ class Directory:
         return members
 
 
-def _person(user: dict) -> Person:  # type: ignore[type-arg]
+def _person(user: dict[str, Any]) -> Person:
     return Person(
         id=user["id"],
         name=user.get("real_name") or user.get("name") or user["id"],

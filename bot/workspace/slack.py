@@ -8,6 +8,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.http_retry.handler import RetryHandler
 
 from bot.workspace.config import Settings
 
@@ -17,7 +18,7 @@ TIMEOUT_SECONDS = 10
 
 
 def web_client(settings: Settings, *, for_outbox: bool = False) -> WebClient:
-    handlers = [ConnectionErrorRetryHandler(max_retry_count=2)]
+    handlers: list[RetryHandler] = [ConnectionErrorRetryHandler(max_retry_count=2)]
     if not for_outbox:
         handlers += [RateLimitErrorRetryHandler(max_retry_count=1), ServerErrorRetryHandler(max_retry_count=1)]
     return WebClient(

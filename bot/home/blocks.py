@@ -1,0 +1,218 @@
+"""The Home tab's Block Kit, built from what was read: pure functions, no database, no Slack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from bot.nonconformity import blocks as nc_blocks
+from bot.nonconformity.lifecycle import Status
+from bot.objectives import lines as objective_lines
+from bot.registry import Action
+from bot.surfaces.blocks import actions, button, capped_lines, context, divider, header, home, section
+from bot.surfaces.mrkdwn import mention, safe
+from storage.models import (
+    Audit,
+    ControlledDocument,
+    CorrectiveAction,
+    Feedback,
+    ManagementReview,
+    Nonconformity,
+    ReviewAction,
+    TrainingAssignment,
+    TrainingRound,
+)
+
+LIST_SHOWN = 10
+ACKS_SHOWN = 5
+
+
+@dataclass
+class MyWork:
+    """A person's own quality work, as read for their Home tab."""
+
+    user: str
+    ncs: list[Nonconformity] = field(default_factory=list)
+    actions: list[tuple[CorrectiveAction, Nonconformity]] = field(default_factory=list)
+    to_read: list[tuple[TrainingAssignment, TrainingRound]] = field(default_factory=list)
+    complaints: list[Feedback] = field(default_factory=list)
+    audits: list[Audit] = field(default_factory=list)
+    reviews: list[ManagementReview] = field(default_factory=list)
+    review_actions: list[tuple[ReviewAction, ManagementReview]] = field(default_factory=list)
+    documents: list[ControlledDocument] = field(default_factory=list)
+
+
+@dataclass
+class Registers:
+    """The registers at a glance, as read for a QMS manager's Home tab."""
+
+    by_status: dict[str, int]
+    overdue_ncs: int
+    overdue_actions: list[tuple[CorrectiveAction, Nonconformity]]
+    rounds: list[TrainingRound]
+    counts: dict[int, dict[str, int]]
+    complaints_open: int
+    programme: Any  # bot.audits' Programme: this cycle's audits and the processes not yet planned
+    docs_overdue: int
+    planned_reviews: list[ManagementReview]
+    objectives: list[Any]  # bot.objectives' Standings
+
+
+def home_tab(mine: MyWork, today: date, registers: list[dict[str, Any]] | None, updated: datetime) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [
+        header("Your quality work"),
+        actions(
+            "home_start",
+            [
+                button("Raise nonconformity", Action.HOME_RAISE_NC, "home", style="primary"),
+                button("Log customer feedback", Action.HOME_LOG_FEEDBACK, "home"),
+            ],
+        ),
+    ]
+    lines = work_lines(mine, today)
+    blocks.append(
+        section(
+            f"*Your open NCs, actions and complaints* ({len(lines)})\n"
+            + (capped_lines(lines, 2900, max_lines=LIST_SHOWN) if lines else "Nothing open. :white_check_mark:")
+        )
+    )
+    blocks += to_read_blocks(mine.to_read)
+    agenda = agenda_lines(mine, today)
+    blocks.append(
+        section(
+            f"*Your audits, reviews and document reviews* ({len(agenda)})\n"
+            + (capped_lines(agenda, 2900, max_lines=LIST_SHOWN) if agenda else "None coming up for you.")
+        )
+    )
+    if registers:
+        blocks += [divider(), header("Registers (QMS manager)"), *registers]
+    blocks.append(context(f"Updated {updated:%d %b %H:%M}. `/qms help` lists every command."))
+    return home(blocks)
+
+
+def work_lines(mine: MyWork, today: date) -> list[str]:
+    # Overdue first, then by due date: what needs doing today is at the top.
+    work = [
+        (
+            nc.due_date,
+            f"{nc_blocks.ref(nc)} · {safe(nc.title, 120)} · {Status(nc.status).label} · due {nc_blocks.due_text(nc.due_date, today)}",
+        )
+        for nc in mine.ncs
+        if nc.owner == mine.user
+    ]
+    work += [
+        (
+            a.due_date,
+            f"{nc_blocks.ref(nc)} *A{a.seq}* · {safe(a.description, 120)} · due {nc_blocks.due_text(a.due_date, today)}",
+        )
+        for a, nc in mine.actions
+    ]
+    work += [
+        (c.respond_by or today, f"Complaint {c.number} · answer {safe(c.customer, 80)} by {c.respond_by:%d %b}")
+        for c in mine.complaints
+    ]
+    work += [
+        (
+            a.due_date,
+            f"*{r.number}* A{a.seq} · {safe(a.description, 120)} · due {nc_blocks.due_text(a.due_date, today)}",
+        )
+        for a, r in mine.review_actions
+    ]
+    return [line for _, line in sorted(work, key=lambda item: item[0])]
+
+
+def to_read_blocks(to_read: list[tuple[TrainingAssignment, TrainingRound]]) -> list[dict[str, Any]]:
+    blocks = [section(f"*To read and acknowledge* ({len(to_read)})" + ("" if to_read else "\nNothing to read."))]
+    for assignment, training in to_read[:ACKS_SHOWN]:
+        blocks.append(
+            section(
+                f"*{safe(training.doc_ref, 40)} rev {safe(training.revision, 20)}* · {safe(training.title, 150)} · read by {training.due_date:%d %b}",
+                accessory=button("I've read and understood", Action.TRAINING_ACK, str(assignment.id), style="primary"),
+            )
+        )
+    if len(to_read) > ACKS_SHOWN:
+        blocks.append(context(f"… and {len(to_read) - ACKS_SHOWN} more: `/training me` lists them all"))
+    return blocks
+
+
+def agenda_lines(mine: MyWork, today: date) -> list[str]:
+    planned = [
+        (
+            a.planned_date,
+            f"*{a.number}* · you audit {safe(a.process, 80)} · {nc_blocks.due_text(a.planned_date, today)}",
+        )
+        for a in mine.audits
+    ]
+    planned += [(r.planned_date, f"*{r.number}* · management review · {r.planned_date:%a %d %b}") for r in mine.reviews]
+    planned += [
+        (
+            d.next_review,
+            f"*{safe(d.reference, 40)}* rev {safe(d.revision, 20)} · review {nc_blocks.due_text(d.next_review, today)}",
+        )
+        for d in mine.documents
+    ]
+    return [line for _, line in sorted(planned, key=lambda item: item[0])]
+
+
+def registers_blocks(r: Registers, today: date) -> list[dict[str, Any]]:
+    blocks = [section("\n".join(register_lines(r, today)))]
+    if r.overdue_actions:
+        blocks.append(
+            section(
+                "*Overdue actions*\n"
+                + capped_lines(
+                    [
+                        f"{nc_blocks.ref(nc)} A{a.seq} · {mention(a.owner)} · due {a.due_date:%d %b}"
+                        for a, nc in r.overdue_actions
+                    ],
+                    2900,
+                    max_lines=LIST_SHOWN,
+                )
+            )
+        )
+    training = [
+        f"{t.number} · {safe(t.doc_ref, 40)} rev {safe(t.revision, 20)} · {c['acknowledged']}/{c['acknowledged'] + c['pending']}"
+        for t in r.rounds
+        for c in [r.counts.get(t.id or 0, {"pending": 0, "acknowledged": 0})]
+    ]
+    if training:
+        blocks.append(section("*Open training rounds*\n" + capped_lines(training, 2900, max_lines=LIST_SHOWN)))
+    blocks.append(
+        section("*Quality objectives*\n" + capped_lines(objective_lines(r.objectives), 2900, max_lines=LIST_SHOWN))
+        if r.objectives
+        else context("Quality objectives appear here once defined with `/kpi new`.")
+    )
+    return blocks
+
+
+def register_lines(r: Registers, today: date) -> list[str]:
+    states = (
+        " · ".join(
+            f"{Status(s).label}: *{n}*"
+            for s, n in sorted(r.by_status.items(), key=lambda kv: list(Status).index(Status(kv[0])))
+        )
+        or "none open"
+    )
+    audits = r.programme.audits
+    done = sum(1 for a in audits if a.status == "completed")
+    late = sum(1 for a in audits if a.status == "planned" and a.planned_date < today)
+    next_review = next((v for v in r.planned_reviews if v.planned_date >= today), None)
+    unrecorded = [v for v in r.planned_reviews if v.planned_date < today]
+    lines = [
+        f"*Nonconformities open*: {states}",
+        f"*Overdue*: {r.overdue_ncs} NCs, {len(r.overdue_actions)} actions",
+        f"*Complaints open*: {r.complaints_open}",
+        f"*Audit programme*: {done} of {len(audits)} done this cycle, {late} overdue, {len(r.programme.gaps)} processes not yet planned",
+        f"*Document reviews overdue*: {r.docs_overdue}",
+        f"*Next management review*: {next_review.number} on {next_review.planned_date:%d %b %Y}"
+        if next_review
+        else "*Next management review*: none planned (`/review schedule`)",
+    ]
+    if unrecorded:
+        lines.append(
+            "*Held but not recorded*: "
+            + ", ".join(f"{v.number} ({v.planned_date:%d %b})" for v in unrecorded[:5])
+            + " — `/review record`"
+        )
+    return lines

@@ -1,0 +1,78 @@
+"""The Home tab read and published: what is open for a person, and the registers for QMS managers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot import audits
+from bot.home.blocks import MyWork, Registers, home_tab, registers_blocks
+from bot.objectives import standings
+from storage import audits as audit_store
+from storage import documents as document_store
+from storage import feedback as feedback_store
+from storage import nonconformities as nc_store
+from storage import reports
+from storage import reviews as review_store
+from storage import trainings as training_store
+
+if TYPE_CHECKING:
+    from bot.context import Context
+
+log = logging.getLogger(__name__)
+
+
+def view(ctx: Context, user: str) -> dict[str, Any]:
+    today = ctx.today()
+    manager = ctx.roles.is_manager(user)
+    with ctx.db.session() as session:
+        mine = _work_of(session, user, today, ctx.settings.doc_review_notice_days)
+        overview = _overview(session, today, ctx.settings) if manager else None
+    return home_tab(mine, today, overview, ctx.clock.now().astimezone(ctx.settings.zone))
+
+
+def _work_of(session: Session, user: str, today: date, notice_days: int) -> MyWork:
+    return MyWork(
+        user=user,
+        ncs=nc_store.involving(session, user),
+        actions=reports.actions_of_person(session, user),
+        to_read=[
+            (a, t) for a, t in training_store.of_person(session, user) if a.status == "pending" and t.status == "open"
+        ],
+        complaints=[c for c in feedback_store.open_complaints(session) if c.owner == user and c.response == "received"],
+        audits=audit_store.of_auditor(session, user),
+        reviews=[r for r in review_store.planned(session) if user in r.attendees],
+        review_actions=review_store.open_actions(session, owner=user),
+        documents=[d for d in document_store.owned_by(session, user) if (d.next_review - today).days <= notice_days],
+    )
+
+
+def _overview(session: Session, today: date, settings: Any) -> list[dict[str, Any]]:
+    rounds = training_store.open_rounds(session)
+    registers = Registers(
+        by_status=reports.open_by(session, "status"),
+        overdue_ncs=nc_store.count_active(session, overdue_on=today),
+        overdue_actions=reports.overdue_actions(session, today),
+        rounds=rounds,
+        counts=training_store.counts(session, [r.id for r in rounds if r.id]),
+        complaints_open=len(feedback_store.open_complaints(session)),
+        programme=audits.programme_of(session, settings, today),
+        docs_overdue=sum(1 for d in document_store.all_by_due(session) if d.next_review < today),
+        planned_reviews=review_store.planned(session),
+        objectives=standings(session, today, settings.zone),
+    )
+    return registers_blocks(registers, today)
+
+
+def publish(ctx: Context, user: str) -> None:
+    """Refresh a person's Home tab (after they opened it or acted); a failure only leaves it stale."""
+    try:
+        ctx.client.views_publish(user_id=user, view=view(ctx, user))
+    except SlackApiError as exc:
+        log.warning("could not refresh the Home tab of %s: %s", user, exc.response.get("error"))
+    except Exception:  # a stale Home tab must never cut short the work that called for it
+        log.exception("could not draw the Home tab of %s", user)
