@@ -29,13 +29,10 @@ MODULES = (qms, nonconformity, audits, documents, reviews, training, feedback, o
 
 
 def listeners() -> list[Listener]:
-    return [listener for module in MODULES for listener in getattr(module, "LISTENERS", [])]
+    return [listener for module in MODULES for listener in module.LISTENERS]
 
 
 def register_all(app: App, ctx: Context) -> None:
     use_context(app, ctx)
     for listener in listeners():
         listener.register(app)
-    for module in MODULES:  # modules not yet moved to the table
-        if hasattr(module, "register"):
-            module.register(app, ctx)

@@ -15,7 +15,7 @@ from bot import nonconformity as nc
 from bot.audits import blocks
 from bot.context import Context
 from bot.errors import Broken, Invalid, NotAllowed, QmsError, Refused, valid
-from bot.nonconformity import blocks as nc_blocks
+from bot.nonconformity import modals as nc_modals
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command
 from bot.surfaces.mrkdwn import unescape
@@ -151,7 +151,7 @@ def on_answer(
             open_modal(client, body["trigger_id"], blocks.observation_modal(audit, line, at), tell)
         else:
             form = audits.nc_form(ctx, line_id, user)
-            modal = nc_blocks.raise_modal(ctx.settings, form, audit_line=line_id, checklist_at=at)
+            modal = nc_modals.raise_modal(ctx.settings, form, audit_line=line_id, checklist_at=at)
             open_modal(client, body["trigger_id"], modal, tell)
     except QmsError:
         if at:

@@ -84,9 +84,11 @@ def origin_ids(view: dict[str, Any], *names: str) -> tuple[int | None, ...]:
         origin = {}
     if not isinstance(origin, dict):
         origin = {}
-    return tuple(
-        origin.get(n) if isinstance(origin.get(n), int) and 1 <= origin.get(n) <= MAX_ID else None for n in names
-    )
+    return tuple(_id_or_none(origin.get(n)) for n in names)
+
+
+def _id_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and 1 <= value <= MAX_ID else None
 
 
 def clicked_message(body: dict[str, Any]) -> tuple[str, str] | None:

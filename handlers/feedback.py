@@ -11,7 +11,7 @@ from bot import feedback, home
 from bot.context import Context
 from bot.errors import Invalid
 from bot.feedback import blocks
-from bot.nonconformity import blocks as nc_blocks
+from bot.nonconformity import modals as nc_modals
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command, ShortcutId
 from bot.surfaces.mrkdwn import unescape
@@ -88,7 +88,7 @@ def on_raise_nc(
     open_modal(
         client,
         body["trigger_id"],
-        nc_blocks.raise_modal(ctx.settings, form, complaint_id=complaint_id),
+        nc_modals.raise_modal(ctx.settings, form, complaint_id=complaint_id),
         teller(respond),
     )
 

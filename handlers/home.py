@@ -11,7 +11,7 @@ from bot import feedback, home
 from bot import nonconformity as nc
 from bot.context import Context
 from bot.feedback import blocks as feedback_blocks
-from bot.nonconformity import blocks as nc_blocks
+from bot.nonconformity import modals as nc_modals
 from bot.registry import Action, Event
 from handlers.common import answerer, open_modal
 from handlers.listeners import action, event
@@ -25,7 +25,7 @@ def on_home_opened(ctx: Context, event: dict[str, Any]) -> None:
 def on_raise(ctx: Context, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     ack()
     # The Home tab has no response URL: a failure is told by DM.
-    view = nc_blocks.raise_modal(ctx.settings, nc.RaiseForm())
+    view = nc_modals.raise_modal(ctx.settings, nc.RaiseForm())
     open_modal(client, body["trigger_id"], view, answerer(body, None, client))
 
 

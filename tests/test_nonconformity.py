@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot.nonconformity import blocks as nc_blocks
+from bot.nonconformity import modals as nc_modals
 from bot.registry import Callback
 from bot.standin.sandbox import ANNA, BEN, LENA, QMS_CHANNEL, QUINN, Sandbox
 from bot.workspace.clock import ManualClock
@@ -354,7 +354,7 @@ def test_only_the_owner_or_a_manager_moves_it_and_refusals_are_logged(sb: Sandbo
     assert history_of(sb, nc)[-1].action == "refused" and history_of(sb, nc)[-1].actor == BEN.id
     # A forged submission of the step's modal is refused on the server too.
     sb.slack.command(ANNA, "/nc")  # any open view will do as the shape
-    forged = nc_blocks.containment_modal(_record(sb, nc))
+    forged = nc_modals.containment_modal(_record(sb, nc))
     answer = sb.slack.submit(BEN, {**forged, "id": "V0FORGED01"}, {"containment": "I did it"}).json()
     assert "Only the NC owner" in answer["errors"]["containment"]
     assert reload(sb, nc).status == "open"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.nonconformity.lifecycle import SEVERITY_LABELS
+from bot.nonconformity import SEVERITY_LABELS
 from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
     Reply,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.nonconformity.blocks import ref
+from bot.nonconformity import ref
 from bot.objectives import lines as objective_lines
 from bot.surfaces.blocks import Reply, capped_lines, context, divider, header, section
 from bot.surfaces.mrkdwn import mention, safe
-from bot.training.blocks import percent
+from bot.training import percent
 
 if TYPE_CHECKING:
     from bot.digest.replies import Digest

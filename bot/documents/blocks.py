@@ -24,7 +24,7 @@ from bot.surfaces.blocks import (
     users_select,
 )
 from bot.surfaces.mrkdwn import mention, safe
-from bot.training.blocks import audience_inputs
+from bot.training import audience_inputs
 from storage.models import ControlledDocument, DocumentReview
 
 INTERVALS = [("6 months", "6"), ("1 year", "12"), ("2 years", "24"), ("3 years", "36")]

@@ -6,11 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from bot.nonconformity import blocks as nc_blocks
-from bot.nonconformity.lifecycle import Status
+from bot.nonconformity import Status, ref
 from bot.objectives import lines as objective_lines
 from bot.registry import Action
-from bot.surfaces.blocks import actions, button, capped_lines, context, divider, header, home, section
+from bot.surfaces.blocks import actions, button, capped_lines, context, divider, due_text, header, home, section
 from bot.surfaces.mrkdwn import mention, safe
 from storage.models import (
     Audit,
@@ -96,7 +95,7 @@ def work_lines(mine: MyWork, today: date) -> list[str]:
     work = [
         (
             nc.due_date,
-            f"{nc_blocks.ref(nc)} · {safe(nc.title, 120)} · {Status(nc.status).label} · due {nc_blocks.due_text(nc.due_date, today)}",
+            f"{ref(nc)} · {safe(nc.title, 120)} · {Status(nc.status).label} · due {due_text(nc.due_date, today)}",
         )
         for nc in mine.ncs
         if nc.owner == mine.user
@@ -104,7 +103,7 @@ def work_lines(mine: MyWork, today: date) -> list[str]:
     work += [
         (
             a.due_date,
-            f"{nc_blocks.ref(nc)} *A{a.seq}* · {safe(a.description, 120)} · due {nc_blocks.due_text(a.due_date, today)}",
+            f"{ref(nc)} *A{a.seq}* · {safe(a.description, 120)} · due {due_text(a.due_date, today)}",
         )
         for a, nc in mine.actions
     ]
@@ -115,7 +114,7 @@ def work_lines(mine: MyWork, today: date) -> list[str]:
     work += [
         (
             a.due_date,
-            f"*{r.number}* A{a.seq} · {safe(a.description, 120)} · due {nc_blocks.due_text(a.due_date, today)}",
+            f"*{r.number}* A{a.seq} · {safe(a.description, 120)} · due {due_text(a.due_date, today)}",
         )
         for a, r in mine.review_actions
     ]
@@ -140,7 +139,7 @@ def agenda_lines(mine: MyWork, today: date) -> list[str]:
     planned = [
         (
             a.planned_date,
-            f"*{a.number}* · you audit {safe(a.process, 80)} · {nc_blocks.due_text(a.planned_date, today)}",
+            f"*{a.number}* · you audit {safe(a.process, 80)} · {due_text(a.planned_date, today)}",
         )
         for a in mine.audits
     ]
@@ -148,7 +147,7 @@ def agenda_lines(mine: MyWork, today: date) -> list[str]:
     planned += [
         (
             d.next_review,
-            f"*{safe(d.reference, 40)}* rev {safe(d.revision, 20)} · review {nc_blocks.due_text(d.next_review, today)}",
+            f"*{safe(d.reference, 40)}* rev {safe(d.revision, 20)} · review {due_text(d.next_review, today)}",
         )
         for d in mine.documents
     ]
@@ -163,7 +162,7 @@ def registers_blocks(r: Registers, today: date) -> list[dict[str, Any]]:
                 "*Overdue actions*\n"
                 + capped_lines(
                     [
-                        f"{nc_blocks.ref(nc)} A{a.seq} · {mention(a.owner)} · due {a.due_date:%d %b}"
+                        f"{ref(nc)} A{a.seq} · {mention(a.owner)} · due {a.due_date:%d %b}"
                         for a, nc in r.overdue_actions
                     ],
                     2900,

@@ -17,6 +17,7 @@ these names as `nc.<name>`. Inside the package:
 """
 
 from bot.errors import AlreadyDone, NotAllowed, Refused
+from bot.nonconformity.blocks import ref
 from bot.nonconformity.forms import (
     CLAUSE,
     CLAUSE_MAX,
@@ -36,6 +37,7 @@ from bot.nonconformity.forms import (
     required_text,
 )
 from bot.nonconformity.guard import check_step
+from bot.nonconformity.lifecycle import SEVERITY_LABELS, SOURCES, Status
 from bot.nonconformity.nudges import nc_nudges
 from bot.nonconformity.raising import (
     ANNOUNCE_GRACE,
@@ -64,6 +66,10 @@ from bot.nonconformity.rules import (
 from bot.workspace.people_checks import assignee_error, people_error
 
 __all__ = [
+    "SEVERITY_LABELS",
+    "SOURCES",
+    "Status",
+    "ref",
     "ANNOUNCE_GRACE",
     "CLAUSE",
     "CLAUSE_MAX",

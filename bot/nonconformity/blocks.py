@@ -28,7 +28,9 @@ from bot.surfaces.blocks import (
     capped_lines,
     confirm_dialog,
     context,
+    day_text,
     divider,
+    due_text,
     header,
     section,
 )
@@ -65,27 +67,11 @@ def ref(nc: Nonconformity) -> str:
     return nc.number
 
 
-def _date(day: date) -> str:
-    return f"{day:%a %d %b %Y}"
-
-
-def due_text(due: date, today: date, active: bool = True) -> str:
-    text = _date(due)
-    if not active:
-        return text
-    days = (due - today).days
-    if days < 0:
-        return f"{text} · *{-days} day{'s' if days != -1 else ''} overdue*"
-    if days == 0:
-        return f"{text} · *due today*"
-    return f"{text} · in {days} day{'s' if days != 1 else ''}"
-
-
 # --- the card -------------------------------------------------------------------------------
 
 
 def action_added(action: CorrectiveAction) -> str:
-    return f"*A{action.seq}* ({ACTION_KINDS[action.kind].lower()}) for {mention(action.owner)}, due {_date(action.due_date)}: {safe(action.description, 2000)}"
+    return f"*A{action.seq}* ({ACTION_KINDS[action.kind].lower()}) for {mention(action.owner)}, due {day_text(action.due_date)}: {safe(action.description, 2000)}"
 
 
 def action_line(nc: Nonconformity, action: CorrectiveAction, today: date | None, zone: tzinfo | None = None) -> str:
@@ -93,7 +79,7 @@ def action_line(nc: Nonconformity, action: CorrectiveAction, today: date | None,
     if action.status == "done":
         when = f" {action.done_at.astimezone(zone):%d %b}" if action.done_at else ""
         return f":white_check_mark: {line} · done{when} by {mention(action.done_by or '')}: {safe(action.evidence or '', 300)}"
-    due = due_text(action.due_date, today) if today else _date(action.due_date)
+    due = due_text(action.due_date, today) if today else day_text(action.due_date)
     return f":black_square_button: {line} · due {due}"
 
 
@@ -285,15 +271,13 @@ def raised_confirmation(nc: Nonconformity, qms_channel: str | None) -> Reply:
         where = f" (Its card could not be posted in {mention(qms_channel)}; ask your QMS manager to invite the bot there. `/nc {nc.number}` shows the record.)"
     else:
         where = f" `/nc {nc.number}` shows it."
-    text = (
-        f"Thanks: you raised *{nc.number}* · {_title(nc)}. Owner: {mention(nc.owner)}, due {_date(nc.due_date)}.{where}"
-    )
+    text = f"Thanks: you raised *{nc.number}* · {_title(nc)}. Owner: {mention(nc.owner)}, due {day_text(nc.due_date)}.{where}"
     return Reply(text)
 
 
 def owner_assigned(nc: Nonconformity) -> Reply:
     text = (
-        f"You own *{ref(nc)}* · {_title(nc)}, raised by {mention(nc.reporter)}; due {_date(nc.due_date)}. "
+        f"You own *{ref(nc)}* · {_title(nc)}, raised by {mention(nc.reporter)}; due {day_text(nc.due_date)}. "
         "First step: record the containment on the card."
     )
     return Reply(text)
@@ -302,7 +286,7 @@ def owner_assigned(nc: Nonconformity) -> Reply:
 def action_assigned(nc: Nonconformity, action: CorrectiveAction) -> Reply:
     text = (
         f"You have an action on *{ref(nc)}* · {_title(nc)}: *A{action.seq}* {safe(action.description, 1500)}. "
-        f"Due {_date(action.due_date)}. Mark it done with evidence on the card."
+        f"Due {day_text(action.due_date)}. Mark it done with evidence on the card."
     )
     return Reply(text)
 
@@ -311,8 +295,8 @@ def _when(stage: str, due: date) -> str:
     if stage == "today":
         return "is due *today*"
     if stage.startswith("before-"):
-        return f"is due on {_date(due)}"
-    return f"was due on {_date(due)} and is *overdue*"
+        return f"is due on {day_text(due)}"
+    return f"was due on {day_text(due)} and is *overdue*"
 
 
 def nc_reminder(nc: Nonconformity, stage: str, today: date) -> Reply:
@@ -393,8 +377,3 @@ def record_with_history(record: Record, events: list[AuditEvent], today: date, s
     blocks = [b for b in shown.blocks if b.get("type") != "actions"]
     blocks += [divider(), section("*History*\n" + capped_lines([history_line(e, settings) for e in events], 2900))]
     return Reply(shown.text, blocks + buttons)
-
-
-# The forms are built in modals.py; other processes' handlers open the raise form here, and a test
-# forges the containment form. Imported last: modals.py imports `action_line` from this module.
-from bot.nonconformity.modals import containment_modal, raise_modal  # noqa: E402, F401

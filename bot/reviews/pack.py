@@ -16,7 +16,7 @@ from sqlmodel import Session
 from bot import audits
 from bot.delivery.due import add_months
 from bot.feedback import figures
-from bot.nonconformity.lifecycle import SOURCES
+from bot.nonconformity import SOURCES
 from bot.objectives import lines as objective_lines
 from bot.objectives import standings
 from bot.reviews import blocks

@@ -283,3 +283,21 @@ class Reply:
 
     def as_kwargs(self) -> dict[str, Any]:
         return {"text": self.text, "blocks": self.blocks}
+
+
+def day_text(day: date) -> str:
+    """A date as people read it on a card: Tue 01 Dec 2026."""
+    return f"{day:%a %d %b %Y}"
+
+
+def due_text(due: date, today: date, active: bool = True) -> str:
+    """A due date and how far off it is (in 3 days, due today, 2 days overdue)."""
+    text = day_text(due)
+    if not active:
+        return text
+    days = (due - today).days
+    if days < 0:
+        return f"{text} · *{-days} day{'s' if days != -1 else ''} overdue*"
+    if days == 0:
+        return f"{text} · *due today*"
+    return f"{text} · in {days} day{'s' if days != 1 else ''}"

@@ -14,6 +14,8 @@ nudges (the outbox keys and reminders), replies (what people are shown) and bloc
 from bot.errors import NotAllowed as NotAllowed
 from bot.errors import Refused as Refused
 from bot.training import blocks as blocks
+from bot.training.blocks import audience_inputs as audience_inputs
+from bot.training.blocks import percent as percent
 from bot.training.forms import DEFAULT_DUE_DAYS as DEFAULT_DUE_DAYS
 from bot.training.forms import DOC_MAX as DOC_MAX
 from bot.training.forms import DOC_REF as DOC_REF
