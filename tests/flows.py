@@ -391,3 +391,47 @@ def review_action(sb: Sandbox) -> int:
     )
     with sb.db.session() as session:
         return review_store.actions_of(session, the_reviews(sb)[-1].id)[0].id  # type: ignore[arg-type,return-value]
+
+
+# --- stages of an NC, and answering a checklist line ---
+
+
+def contained(sb: Sandbox, nc: Any) -> None:
+    step(sb, ANNA, nc, "Record containment", {"containment": "Quarantined"})
+
+
+def root_caused(sb: Sandbox, nc: Any) -> None:
+    contained(sb, nc)
+    step(
+        sb,
+        ANNA,
+        nc,
+        "Record root cause",
+        {"method": "five_whys", "cause": "Printer ran out of labels", "elsewhere": "no"},
+    )
+
+
+def action_planned(sb: Sandbox, nc: Any) -> None:
+    root_caused(sb, nc)
+    step(sb, ANNA, nc, "Add action", {"kind": "corrective", "description": "Sensor", "owner": ANNA.id})
+
+
+def verified(sb: Sandbox, nc: Any) -> None:
+    work_to_actions_done(sb, nc, ANNA)
+    step(sb, QUINN, nc, "Verify effectiveness", {"result": "effective", "note": "No recurrence"})
+
+
+def checklist_message(sb: Sandbox, person: Person, number: str) -> dict[str, Any]:
+    return [m for m in sb.fake.sent_messages(person.id) if m["text"].startswith(f"Checklist {number}")][-1]
+
+
+def answer(sb: Sandbox, person: Person, message: dict[str, Any], seq: int, result: str) -> None:
+    block = [
+        b
+        for b in message["blocks"]
+        if b.get("type") == "section" and b.get("accessory") and b["text"]["text"].startswith(f"*{seq}.*")
+    ][0]
+    line_id = block["accessory"]["options"][0]["value"].split(":")[0]
+    sb.slack.choose(
+        person, "audit_answer", f"{line_id}:{result}", message=message, block_id=block.get("block_id", "line")
+    )

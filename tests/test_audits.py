@@ -16,7 +16,7 @@ from bot.workspace.clock import ManualClock
 from storage import audits as store
 from storage.audit import history
 from storage.models import Nonconformity
-from tests.flows import PLAN, plan, the_audits
+from tests.flows import PLAN, answer, checklist_message, plan, the_audits
 
 
 @pytest.fixture
@@ -27,22 +27,6 @@ def sb(clock: ManualClock) -> Iterator[Sandbox]:
 
 def texts(sb: Sandbox, person: Person) -> list[str]:
     return [m["text"] for m in sb.fake.sent_messages(person.id)]
-
-
-def checklist_message(sb: Sandbox, person: Person, number: str) -> dict[str, Any]:
-    return [m for m in sb.fake.sent_messages(person.id) if m["text"].startswith(f"Checklist {number}")][-1]
-
-
-def answer(sb: Sandbox, person: Person, message: dict[str, Any], seq: int, result: str) -> None:
-    block = [
-        b
-        for b in message["blocks"]
-        if b.get("type") == "section" and b.get("accessory") and b["text"]["text"].startswith(f"*{seq}.*")
-    ][0]
-    line_id = block["accessory"]["options"][0]["value"].split(":")[0]
-    sb.slack.choose(
-        person, "audit_answer", f"{line_id}:{result}", message=message, block_id=block.get("block_id", "line")
-    )
 
 
 def test_a_qms_manager_plans_an_audit_and_the_people_are_told(sb: Sandbox) -> None:

@@ -17,12 +17,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.registry import Action
+from bot.registry import Action, Callback, Command, Event, ShortcutId
 from bot.standin.sandbox import ANNA, QUINN, Sandbox
 from bot.standin.simulate import Person
 from bot.workspace.clock import ManualClock
 from tests.flows import (
+    action_planned,
+    answer,
+    checklist_message,
     complaint,
+    contained,
+    nc_card,
     planned_audit,
     published,
     raise_nc,
@@ -30,7 +35,9 @@ from tests.flows import (
     registered_document,
     reminder,
     review_action,
+    root_caused,
     scheduled_review,
+    work_to_actions_done,
 )
 
 HOSTILE = [
@@ -179,15 +186,22 @@ def open_command(person: Person, command: str, words: str) -> Any:
     return opener
 
 
-def open_nc_step(label: str) -> Any:
+def open_nc_step(label: str, stage: Any = lambda sb, nc: None, person: Person = ANNA) -> Any:
     def opener(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
-        from tests.flows import nc_card as card
-
         nc = raise_nc(sb, owner=ANNA.id)
-        sb.press(ANNA, card(sb, nc), label)
-        return ANNA, sb.slack.last_view()
+        stage(sb, nc)
+        sb.press(person, nc_card(sb, nc), label)
+        return person, sb.slack.last_view()
 
     return opener
+
+
+def open_observation(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
+    audit_id = planned_audit(sb)
+    number = f"AU-2026-{audit_id:04d}"
+    sb.slack.command(ANNA, "/audit", f"checklist {number}")
+    answer(sb, ANNA, checklist_message(sb, ANNA, number), 1, "observation")
+    return ANNA, sb.slack.last_view()
 
 
 def open_snooze(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
@@ -228,6 +242,12 @@ def open_review_record(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
 MODALS = {
     "nc_raise": open_nc_raise,
     "nc_contain_submit": open_nc_step("Record containment"),
+    "nc_root_cause_submit": open_nc_step("Record root cause", contained),
+    "nc_action_submit": open_nc_step("Add action", root_caused),
+    "nc_action_done_submit": open_nc_step("Mark A1 done", action_planned),
+    "nc_verify_submit": open_nc_step("Verify effectiveness", lambda sb, nc: work_to_actions_done(sb, nc, ANNA), QUINN),
+    "nc_cancel_submit": open_nc_step("Cancel NC", person=QUINN),
+    "audit_observation": open_observation,
     "feedback_log": open_command(ANNA, "/feedback", ""),
     "objective_new": open_command(QUINN, "/kpi", "new"),
     "training_publish": open_command(QUINN, "/training", "new"),
@@ -243,7 +263,11 @@ MODALS = {
 }
 
 
-@pytest.mark.parametrize("callback", list(MODALS))
+def test_every_registered_form_is_tried() -> None:
+    assert set(MODALS) == set(Callback)
+
+
+@pytest.mark.parametrize("callback", list(Callback))
 def test_any_answers_to_any_form_get_an_answer_and_ping_nobody(
     sb: Sandbox, errors: ListenerErrors, callback: str
 ) -> None:
@@ -273,20 +297,18 @@ def test_any_answers_to_any_form_get_an_answer_and_ping_nobody(
 # --- buttons ----------------------------------------------------------------------------------
 
 
-def registered_actions() -> list[str]:
-    from bot.nonconformity import blocks as nc_blocks
+def test_every_listener_is_registered_and_every_registered_id_listened_to() -> None:
+    from handlers import listeners
 
-    return sorted(
-        set(nc_blocks.STEP_BUTTONS.values())
-        | {Action.NC_LINK_RECURRENCE, Action.NC_DISMISS_RECURRENCE, Action.FEEDBACK_ADVANCE, Action.FEEDBACK_RAISE_NC}
-        | {Action.TRAINING_ACK, Action.TRAINING_QUESTION, Action.SNOOZE, Action.HOME_RAISE_NC, Action.HOME_LOG_FEEDBACK}
-        | {Action.AUDIT_CHECKLIST, Action.AUDIT_COMPLETE, Action.AUDIT_ANSWER}
-        | {Action.DOC_REVIEWED_NO_CHANGE, Action.DOC_REVISED}
-        | {Action.REVIEW_PACK, Action.REVIEW_RECORD, Action.REVIEW_ACTION_DONE}
-    )
+    heard = {(listener.kind, listener.id) for listener in listeners()}
+    assert {i for kind, i in heard if kind == "action"} == set(Action)
+    assert {i for kind, i in heard if kind == "view"} == set(Callback)
+    assert {i for kind, i in heard if kind in ("shortcut", "message_shortcut")} == set(ShortcutId)
+    assert {i for kind, i in heard if kind == "command"} == set(Command)
+    assert {i for kind, i in heard if kind == "event"} == set(Event)
 
 
-@pytest.mark.parametrize("action_id", registered_actions())
+@pytest.mark.parametrize("action_id", list(Action))
 def test_any_button_value_gets_an_answer_and_pings_nobody(sb: Sandbox, errors: ListenerErrors, action_id: str) -> None:
     complaint(sb)  # something real for a valid-looking id to find
 

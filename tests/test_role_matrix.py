@@ -22,14 +22,16 @@ from typing import Any
 
 import pytest
 
-from bot.registry import Action
+from bot.registry import Action, Callback
 from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
 from bot.standin.simulate import Person
 from bot.workspace.clock import ManualClock
 from tests.flows import (
+    action_planned,
     card_for,
     complaint,
     complaint_card,
+    contained,
     nc_card,
     planned_audit,
     published,
@@ -38,8 +40,9 @@ from tests.flows import (
     reload,
     reminder,
     review_action,
+    root_caused,
     scheduled_review,
-    step,
+    verified,
     work_to_actions_done,
 )
 
@@ -108,33 +111,22 @@ def nc_button(
     return arrange, attempt
 
 
-def contained(sb: Sandbox, nc: Any) -> None:
-    step(sb, ANNA, nc, "Record containment", {"containment": "Quarantined"})
+def command(name: str, text: str, shows: str) -> Callable[[Sandbox, Person, Any], bool]:
+    """A slash command: allowed when the answer is what it does (`shows`), refused with 'Only …'."""
+
+    def attempt(sb: Sandbox, person: Person, _: Any) -> bool:
+        said = attempt_with(sb, lambda: sb.slack.command(person, name, text))
+        if is_refusal(said):
+            return False
+        assert shows in said, f"{name} {text} was allowed but did not do its work: {said[:300]}"
+        return True
+
+    return attempt
 
 
-def root_caused(sb: Sandbox, nc: Any) -> None:
-    contained(sb, nc)
-    step(
-        sb,
-        ANNA,
-        nc,
-        "Record root cause",
-        {"method": "five_whys", "cause": "Printer ran out of labels", "elsewhere": "no"},
-    )
-
-
-def action_planned(sb: Sandbox, nc: Any) -> None:
-    root_caused(sb, nc)
-    step(sb, ANNA, nc, "Add action", {"kind": "corrective", "description": "Sensor", "owner": ANNA.id})
-
-
-def verified(sb: Sandbox, nc: Any) -> None:
-    work_to_actions_done(sb, nc, ANNA)
-    step(sb, QUINN, nc, "Verify effectiveness", {"result": "effective", "note": "No recurrence"})
-
-
-def command(name: str, text: str) -> Callable[[Sandbox, Person, Any], bool]:
-    return lambda sb, person, _: not is_refusal(attempt_with(sb, lambda: sb.slack.command(person, name, text)))
+def form_opens(callback: str) -> str:
+    """What an allowed command that opens a form shows: that form, by its callback_id."""
+    return f'"callback_id": "{callback}"'
 
 
 def manual_objective(sb: Sandbox) -> None:
@@ -153,19 +145,25 @@ def manual_objective(sb: Sandbox) -> None:
     )
 
 
-def training_button(label: str) -> Callable[[Sandbox, Person, Any], bool]:
+def training_button(label: str, shows: str) -> Callable[[Sandbox, Person, Any], bool]:
     def attempt(sb: Sandbox, person: Person, number: str) -> bool:
         message = card_for(sb, ANNA, number)
         said = attempt_with(sb, lambda: sb.press(person, message, label))
-        return not is_refusal(said)
+        if is_refusal(said):
+            return False
+        assert shows in said, f"{label} was allowed but did not do its work: {said[:300]}"
+        return True
 
     return attempt
 
 
-def complaint_button(label: str) -> Callable[[Sandbox, Person, Any], bool]:
+def complaint_button(label: str, shows: str) -> Callable[[Sandbox, Person, Any], bool]:
     def attempt(sb: Sandbox, person: Person, entry: Any) -> bool:
         said = attempt_with(sb, lambda: sb.press(person, complaint_card(sb, entry), label))
-        return not is_refusal(said)
+        if is_refusal(said):
+            return False
+        assert shows in said, f"{label} was allowed but did not do its work: {said[:300]}"
+        return True
 
     return attempt
 
@@ -200,12 +198,15 @@ def recurrence_button(label: str) -> Callable[[Sandbox, Person, Any], bool]:
     return attempt
 
 
-def click(action_id: str, value_of: Callable[[Any], str], opens_form: bool) -> Callable[[Sandbox, Person, Any], bool]:
-    """A button the bot sent: allowed when the server acts on it (opens its form), refused with 'Only …'."""
+def click(action_id: str, value_of: Callable[[Any], str], shows: str) -> Callable[[Sandbox, Person, Any], bool]:
+    """A button the bot sent: allowed when the server does its work (`shows`: its form, its answer), refused with 'Only …'."""
 
     def attempt(sb: Sandbox, person: Person, subject: Any) -> bool:
         said = attempt_with(sb, lambda: sb.slack.click(person, action_id, value_of(subject)))
-        return not is_refusal(said) and (not opens_form or '"type": "modal"' in said)
+        if is_refusal(said):
+            return False
+        assert shows in said, f"{action_id} was allowed but did not do its work: {said[:300]}"
+        return True
 
     return attempt
 
@@ -234,83 +235,120 @@ MATRIX = [
         possible_recurrence,
         recurrence_button("Not a recurrence"),
     ),
-    Row("/qms outbox", frozenset({MANAGER}), lambda sb: None, command("/qms", "outbox")),
-    Row("/qms digest", frozenset({MANAGER, LEADER}), lambda sb: None, command("/qms", "digest")),
-    Row("/kpi new", frozenset({MANAGER}), lambda sb: None, command("/kpi", "new")),
-    Row("/kpi log", frozenset({MANAGER, LEADER}), manual_objective, command("/kpi", "log OBJ-1 1.5")),
+    Row("/qms outbox", frozenset({MANAGER}), lambda sb: None, command("/qms", "outbox", "Nudge delivery:")),
+    Row("/qms digest", frozenset({MANAGER, LEADER}), lambda sb: None, command("/qms", "digest", "Quality digest for")),
+    Row("/kpi new", frozenset({MANAGER}), lambda sb: None, command("/kpi", "new", form_opens(Callback.OBJECTIVE_NEW))),
+    Row(
+        "/kpi log",
+        frozenset({MANAGER, LEADER}),
+        manual_objective,
+        command("/kpi", "log OBJ-1 1.5", "Logged 1.5% for OBJ-1"),
+    ),
     # The owner here is a recipient: only QMS managers (and earlier publishers) publish.
-    Row("/training new", frozenset({MANAGER}), lambda sb: None, command("/training", "new")),
+    Row(
+        "/training new",
+        frozenset({MANAGER}),
+        lambda sb: None,
+        command("/training", "new", form_opens(Callback.TRAINING_PUBLISH)),
+    ),
     Row(
         "/training status",
         frozenset({MANAGER, LEADER}),
         published,
-        lambda sb, p, n: command("/training", f"status {n}")(sb, p, n),
+        lambda sb, p, n: command("/training", f"status {n}", f"{n}: 0% acknowledged")(sb, p, n),
     ),
     Row(
         "/training close",
         frozenset({MANAGER}),
         published,
-        lambda sb, p, n: command("/training", f"close {n}")(sb, p, n),
+        lambda sb, p, n: command("/training", f"close {n}", f"{n} is closed")(sb, p, n),
     ),
-    Row("/training matrix", frozenset({MANAGER}), lambda sb: None, command("/training", "matrix")),
+    Row("/training matrix", frozenset({MANAGER}), lambda sb: None, command("/training", "matrix", "Training matrix")),
     Row(
-        "training: I've read and understood", frozenset({OWNER}), published, training_button("I've read and understood")
+        "training: I've read and understood",
+        frozenset({OWNER}),
+        published,
+        training_button("I've read and understood", "acknowledged"),
     ),
-    Row("training: ask a question", frozenset({OWNER}), published, training_button("Ask a question")),
-    Row("complaint: customer answered", frozenset({OWNER, MANAGER}), complaint, complaint_button("Customer answered")),
-    Row("complaint: raise nonconformity", EVERYONE, complaint, complaint_button("Raise nonconformity")),
+    Row(
+        "training: ask a question",
+        frozenset({OWNER}),
+        published,
+        training_button("Ask a question", form_opens(Callback.TRAINING_QUESTION)),
+    ),
+    Row(
+        "complaint: customer answered",
+        frozenset({OWNER, MANAGER}),
+        complaint,
+        complaint_button("Customer answered", "answered"),
+    ),
+    Row(
+        "complaint: raise nonconformity",
+        EVERYONE,
+        complaint,
+        complaint_button("Raise nonconformity", form_opens(Callback.NC_RAISE)),
+    ),
     Row("reminder: snooze", frozenset({OWNER}), reminder, snooze),
     # The owner here is the audit's lead auditor, the document's owner, the review's attendee or its action's owner.
-    Row("/audit plan", frozenset({MANAGER}), lambda sb: None, command("/audit", "plan")),
+    Row(
+        "/audit plan", frozenset({MANAGER}), lambda sb: None, command("/audit", "plan", form_opens(Callback.AUDIT_PLAN))
+    ),
     Row(
         "audit: open the checklist",
         frozenset({OWNER, MANAGER}),
         planned_audit,
-        click("audit_checklist", str, opens_form=False),
+        click(Action.AUDIT_CHECKLIST, str, "The checklist is in your messages"),
     ),
     Row(
         "audit: complete",
         frozenset({OWNER, MANAGER}),
         planned_audit,
-        click("audit_complete_open", str, opens_form=True),
+        click(Action.AUDIT_COMPLETE, str, form_opens(Callback.AUDIT_COMPLETE)),
     ),
     Row(
         "/audit cancel",
         frozenset({MANAGER}),
         planned_audit,
-        lambda sb, p, a: command("/audit", f"cancel AU-2026-{a:04d} wrong date")(sb, p, a),
+        lambda sb, p, a: command("/audit", f"cancel AU-2026-{a:04d} wrong date", "is cancelled; its reminders stop")(
+            sb, p, a
+        ),
     ),
-    Row("/doc add", frozenset({MANAGER}), lambda sb: None, command("/doc", "add")),
+    Row("/doc add", frozenset({MANAGER}), lambda sb: None, command("/doc", "add", form_opens(Callback.DOC_ADD))),
     Row(
         "document: reviewed, no change",
         frozenset({OWNER, MANAGER}),
         registered_document,
-        click("doc_reviewed_no_change", str, opens_form=False),
+        click(Action.DOC_REVIEWED_NO_CHANGE, str, "and confirmed it as it is. Next review"),
     ),
     Row(
         "document: revised",
         frozenset({OWNER, MANAGER}),
         registered_document,
-        click("doc_revised", str, opens_form=True),
+        click(Action.DOC_REVISED, str, form_opens(Callback.DOC_REVISE)),
     ),
-    Row("/review schedule", frozenset({MANAGER}), lambda sb: None, command("/review", "schedule")),
+    Row(
+        "/review schedule",
+        frozenset({MANAGER}),
+        lambda sb: None,
+        command("/review", "schedule", form_opens(Callback.REVIEW_SCHEDULE)),
+    ),
     Row(
         "/review pack",
         frozenset({OWNER, MANAGER, LEADER}),
         scheduled_review,
-        lambda sb, p, n: command("/review", f"pack {n}")(sb, p, n),
+        lambda sb, p, n: command("/review", f"pack {n}", f"Input pack for {n}")(sb, p, n),
     ),
     Row(
         "/review record",
         frozenset({MANAGER}),
         scheduled_review,
-        lambda sb, p, n: command("/review", f"record {n}")(sb, p, n),
+        lambda sb, p, n: command("/review", f"record {n}", form_opens(Callback.REVIEW_RECORD))(sb, p, n),
     ),
     Row(
         "review action: mark done",
         frozenset({OWNER, MANAGER}),
         review_action,
-        click("review_action_done_open", str, opens_form=True),
+        click(Action.REVIEW_ACTION_DONE, str, form_opens(Callback.REVIEW_ACTION_DONE)),
     ),
 ]
 
