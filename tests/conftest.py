@@ -4,15 +4,28 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from bot.standin.sandbox import Sandbox
 from bot.workspace.clock import ManualClock
 from storage.db import Database
 from storage.migrate import upgrade
 
-PG_URL = os.environ.get("QMS_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/qms_test")
+BASE_PG_URL = os.environ.get("QMS_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/qms_test")
+# pytest-xdist runs the suite in several processes; each drops and recreates its schema per
+# test, so each worker gets a database of its own next to the one named (qms_test_gw0, ...).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+PG_URL = f"{BASE_PG_URL}_{WORKER}" if WORKER else BASE_PG_URL
 _pg_state: dict[str, str | None] = {}
+
+
+def _create_worker_database() -> None:
+    name = make_url(PG_URL).database
+    engine = create_engine(BASE_PG_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 2})
+    with engine.connect() as connection:
+        if connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +42,8 @@ def postgres_unavailable() -> str | None:
     """None when the test PostgreSQL answers, else the one-line reason to skip."""
     if "reason" not in _pg_state:
         try:
+            if WORKER:
+                _create_worker_database()
             engine = create_engine(PG_URL, connect_args={"connect_timeout": 2})
             with engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
