@@ -332,9 +332,9 @@ def complaint(sb: Sandbox) -> Any:
     return entries(sb)[-1]
 
 
-def reminder(sb: Sandbox) -> dict[str, Any]:
+def send_snoozable(sb: Sandbox, key: str = "action:7:due-3d") -> dict[str, Any]:
+    """A snoozable reminder to Anna, sent: the message as she sees it."""
     with sb.db.session() as session:
-        key = f"matrix:{len(sb.fake.calls)}"
         enqueue(
             session,
             Nudge(
@@ -348,6 +348,10 @@ def reminder(sb: Sandbox) -> dict[str, Any]:
         )
     sb.ctx.sender.drain()
     return sb.fake.sent_messages(ANNA.id)[-1]
+
+
+def reminder(sb: Sandbox) -> dict[str, Any]:
+    return send_snoozable(sb, key=f"matrix:{len(sb.fake.calls)}")
 
 
 def planned_audit(sb: Sandbox) -> int:

@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import registry as commands
-from bot.delivery.outbox import Nudge, enqueue
 from bot.delivery.snooze import MAX_SNOOZES, snooze_modal
 from bot.registry import Action, Callback
 from bot.standin.sandbox import ANNA, BEN, LENA, QMS_CHANNEL, QUINN, Sandbox
 from storage import outbox as rows
 from storage.audit import history
+from tests.flows import send_snoozable
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
 
@@ -107,23 +107,6 @@ def test_joining_another_channel_or_a_bot_joining_is_not_welcomed(sandbox: Sandb
     sandbox.slack.event(joined("U0BUILDBOT"))
     sandbox.ctx.sender.drain()
     assert sandbox.fake.sent_messages() == []
-
-
-def send_snoozable(sandbox: Sandbox, key: str = "action:7:due-3d") -> dict:
-    with sandbox.db.session() as session:
-        enqueue(
-            session,
-            Nudge(
-                key=key,
-                recipient=ANNA.id,
-                text="Action NC-2026-0007/1 is due in 3 days",
-                record_ref="NC-2026-0007",
-                snoozable=True,
-            ),
-            sandbox.clock.now(),
-        )
-    sandbox.ctx.sender.drain()
-    return sandbox.fake.sent_messages(ANNA.id)[-1]
 
 
 def snooze_value(message: dict) -> str:
