@@ -9,6 +9,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import Audit, AuditFinding, AuditQuestion
+from storage.records import Register
 from storage.upsert import changed_rows
 
 
@@ -27,10 +28,6 @@ def get(session: Session, audit_id: int, *, share_lock: bool = False) -> Audit |
     if share_lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(read=True)
     return session.exec(query).first()
-
-
-def by_number(session: Session, number: str) -> Audit | None:
-    return session.exec(select(Audit).where(col(Audit.number) == number.upper())).first()
 
 
 def move(session: Session, audit: Audit, expected: str, **values: Any) -> bool:
@@ -136,3 +133,8 @@ def of_auditor(session: Session, user: str) -> list[Audit]:
         .order_by(col(Audit.planned_date))
     )
     return list(session.exec(query))
+
+
+# The queries every register has, written once (storage/records.py).
+_REGISTER = Register(Audit)
+by_number = _REGISTER.by_number

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.models import ControlledDocument, DocumentReview
+from storage.records import Register
 from storage.upsert import changed_rows, insert_ignore
 
 
@@ -21,10 +22,6 @@ def add(session: Session, values: dict[str, Any]) -> ControlledDocument | None:
 
 def by_key(session: Session, key: str) -> ControlledDocument | None:
     return session.exec(select(ControlledDocument).where(col(ControlledDocument.reference_key) == key)).first()
-
-
-def get(session: Session, document_id: int) -> ControlledDocument | None:
-    return session.get(ControlledDocument, document_id)
 
 
 def review(
@@ -74,3 +71,8 @@ def reviews_of(session: Session, document_id: int) -> list[DocumentReview]:
         select(DocumentReview).where(col(DocumentReview.document_id) == document_id).order_by(col(DocumentReview.id))
     )
     return list(session.exec(query))
+
+
+# The queries every register has, written once (storage/records.py).
+_REGISTER = Register(ControlledDocument)
+get = _REGISTER.get

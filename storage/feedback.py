@@ -8,22 +8,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from storage import records
 from storage.models import Feedback
+from storage.records import Register
 from storage.upsert import changed_rows
-
-
-def add(session: Session, entry: Feedback) -> Feedback:
-    session.add(entry)
-    session.flush()
-    return entry
-
-
-def get(session: Session, feedback_id: int) -> Feedback | None:
-    return session.get(Feedback, feedback_id)
-
-
-def by_number(session: Session, number: str) -> Feedback | None:
-    return session.exec(select(Feedback).where(col(Feedback.number) == number.upper())).first()
 
 
 def by_nc(session: Session, nc_id: int) -> Feedback | None:
@@ -93,3 +81,10 @@ def recent(session: Session, limit: int) -> list[Feedback]:
 def responded_at_between(session: Session, start: datetime, end: datetime) -> list[Feedback]:
     query = select(Feedback).where(col(Feedback.responded_at) >= start, col(Feedback.responded_at) < end)
     return list(session.exec(query))
+
+
+# The queries every register has, written once (storage/records.py).
+_REGISTER = Register(Feedback)
+add = records.add
+get = _REGISTER.get
+by_number = _REGISTER.by_number

@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
+from storage import records
 from storage.models import NC_STATUSES, CorrectiveAction, MessageCapture, Nonconformity
+from storage.records import Register
 from storage.upsert import changed_rows, insert_ignore
 
 FINISHED = ("closed", "cancelled")
@@ -31,20 +33,6 @@ def set_capture_details(session: Session, capture_id: int, *, permalink: str | N
     session.execute(
         update(MessageCapture).where(col(MessageCapture.id) == capture_id).values(permalink=permalink, public=public)
     )
-
-
-def add(session: Session, nc: Nonconformity) -> Nonconformity:
-    session.add(nc)
-    session.flush()
-    return nc
-
-
-def get(session: Session, nc_id: int) -> Nonconformity | None:
-    return session.get(Nonconformity, nc_id)
-
-
-def by_number(session: Session, number: str) -> Nonconformity | None:
-    return session.exec(select(Nonconformity).where(col(Nonconformity.number) == number.upper())).first()
 
 
 def move(session: Session, nc: Nonconformity, expected_status: str, **values: Any) -> bool:
@@ -217,3 +205,10 @@ def numbers(session: Session, ids: list[int]) -> dict[int, str]:
     query = select(Nonconformity.id, Nonconformity.number).where(col(Nonconformity.id).in_(ids))
     # A stored row always has its id; the model types it optional for rows not yet added.
     return {nc_id: number for nc_id, number in session.exec(query).all() if nc_id is not None}
+
+
+# The queries every register has, written once (storage/records.py).
+_REGISTER = Register(Nonconformity)
+add = records.add
+get = _REGISTER.get
+by_number = _REGISTER.by_number

@@ -8,22 +8,14 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from storage import records
 from storage.models import KpiValue, Nonconformity, QualityObjective, TrainingAssignment, TrainingRound
+from storage.records import Register
 from storage.upsert import insert_ignore
-
-
-def add(session: Session, objective: QualityObjective) -> QualityObjective:
-    session.add(objective)
-    session.flush()
-    return objective
 
 
 def all_objectives(session: Session) -> list[QualityObjective]:
     return list(session.exec(select(QualityObjective).order_by(col(QualityObjective.id))))
-
-
-def get(session: Session, objective_id: int) -> QualityObjective | None:
-    return session.get(QualityObjective, objective_id)
 
 
 def set_value(session: Session, values: dict[str, Any]) -> float | None:
@@ -65,3 +57,9 @@ def assignments_due_between(session: Session, start: date, end: date) -> list[Tr
         .where(col(TrainingRound.due_date) >= start, col(TrainingRound.due_date) < end)
     )
     return list(session.exec(query))
+
+
+# The queries every register has, written once (storage/records.py).
+_REGISTER = Register(QualityObjective)
+add = records.add
+get = _REGISTER.get

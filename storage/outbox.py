@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage
+from storage.records import Register
 from storage.upsert import changed_rows, insert_ignore
 
 
@@ -130,10 +131,6 @@ def rewrite_pending(session: Session, key: str, *, text: str, blocks: Any, not_b
     return changed == 1
 
 
-def get(session: Session, message_id: int) -> OutboxMessage | None:
-    return session.get(OutboxMessage, message_id)
-
-
 def by_key(session: Session, key: str) -> OutboxMessage | None:
     return session.exec(select(OutboxMessage).where(col(OutboxMessage.key) == key)).first()
 
@@ -168,3 +165,8 @@ def keys_with_prefix(session: Session, prefix: str) -> set[str]:
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     query = select(OutboxMessage.key).where(col(OutboxMessage.key).like(escaped + "%", escape="\\"))
     return set(session.exec(query).all())
+
+
+# The queries every register has, written once (storage/records.py).
+_REGISTER = Register(OutboxMessage)
+get = _REGISTER.get

@@ -8,22 +8,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from storage import records
 from storage.models import ManagementReview, ReviewAction
+from storage.records import Register
 from storage.upsert import changed_rows
-
-
-def add(session: Session, review: ManagementReview) -> ManagementReview:
-    session.add(review)
-    session.flush()
-    return review
-
-
-def get(session: Session, review_id: int) -> ManagementReview | None:
-    return session.get(ManagementReview, review_id)
-
-
-def by_number(session: Session, number: str) -> ManagementReview | None:
-    return session.exec(select(ManagementReview).where(col(ManagementReview.number) == number.upper())).first()
 
 
 def successor_of(session: Session, review_id: int) -> ManagementReview | None:
@@ -116,3 +104,10 @@ def open_actions(
     if share_lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(read=True, of=ReviewAction)
     return list(session.exec(query).all())
+
+
+# The queries every register has, written once (storage/records.py).
+_REGISTER = Register(ManagementReview)
+add = records.add
+get = _REGISTER.get
+by_number = _REGISTER.by_number

@@ -9,6 +9,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage, TrainingAssignment, TrainingRound
+from storage.records import Register
 from storage.upsert import changed_rows
 
 
@@ -19,10 +20,6 @@ def add_round(session: Session, training: TrainingRound, people: list[str]) -> T
     session.add_all(TrainingAssignment(round_id=training.id, person=p) for p in people)
     session.flush()
     return training
-
-
-def by_number(session: Session, number: str) -> TrainingRound | None:
-    return session.exec(select(TrainingRound).where(col(TrainingRound.number) == number.upper())).first()
 
 
 def by_revision(session: Session, doc_key: str, revision_key: str) -> TrainingRound | None:
@@ -149,3 +146,8 @@ def matrix(session: Session) -> list[tuple[str, str, str, datetime | None]]:
 
 def card_of(session: Session, key: str) -> Any:
     return session.exec(select(OutboxMessage).where(col(OutboxMessage.key) == key)).first()
+
+
+# The queries every register has, written once (storage/records.py).
+_REGISTER = Register(TrainingRound)
+by_number = _REGISTER.by_number
