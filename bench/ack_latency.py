@@ -78,7 +78,7 @@ def bare_app(sb: Sandbox) -> Simulator:
         ack()
         client.chat_postMessage(channel=body["user"]["id"], text="clicked")
 
-    server = make_server(wsgi_app(app, sb.db), "127.0.0.1", 0, threads=8)
+    server = make_server(wsgi_app(app, sb.db, sb.signing_secret), "127.0.0.1", 0, threads=8)
     threading.Thread(target=server.run, daemon=True).start()
     return Simulator(f"http://127.0.0.1:{server.effective_port}{EVENTS_PATH}", sb.signing_secret, sb.fake)
 

@@ -6,8 +6,9 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import OperationalError
 
 import handlers
@@ -19,7 +20,7 @@ from bot.workspace.clock import Clock, SystemClock
 from bot.workspace.config import Settings
 from bot.workspace.people import Directory
 from bot.workspace.roles import Roles
-from bot.workspace.slack import web_client
+from bot.workspace.slack import signed_by_slack, web_client
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ def create_app(ctx: Context, *, socket_mode: bool = False, process_before_respon
         # acks queue behind that work at 20 concurrent requests (bench/ack_latency.py).
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="bolt-listener"),
     )
-    app.error(_on_error(ctx))
+    app.error(_on_error(ctx, socket_mode))
     handlers.register_all(app, ctx)
     return app
 
@@ -103,10 +104,24 @@ def friendly_error(error: BaseException) -> str:
     return SOMETHING_WRONG
 
 
-def _on_error(ctx: Context) -> Any:
+def _on_error(ctx: Context, socket_mode: bool) -> Any:
+    # Over HTTP, only a request Slack signed may be answered: Bolt also brings here what its
+    # verifier raised on, with the unverified body and whatever response_url it names.
+    secret = ctx.settings.slack_signing_secret
+    # Without a secret nothing can be verified over HTTP, so nothing is answered.
+    verifier = SignatureVerifier(secret) if secret and not socket_mode else None
+
     def handle(
-        error: Exception, body: dict[str, Any], respond: Any, response: BoltResponse | None, logger: logging.Logger
+        error: Exception,
+        body: dict[str, Any],
+        request: BoltRequest,
+        respond: Any,
+        response: BoltResponse | None,
+        logger: logging.Logger,
     ) -> BoltResponse | None:
+        if not socket_mode and (verifier is None or not _signed(verifier, request)):
+            logger.warning("refused a request that could not be verified: %s", type(error).__name__)
+            return BoltResponse(status=401, body="")
         logger.error("listener failed: %s", error, exc_info=error)
         message = friendly_error(error)
         try:
@@ -126,6 +141,13 @@ def _on_error(ctx: Context) -> Any:
         return None
 
     return handle
+
+
+def _signed(verifier: SignatureVerifier, request: BoltRequest) -> bool:
+    first = {name: values[0] if values else None for name, values in request.headers.items()}
+    return signed_by_slack(
+        verifier, request.raw_body, first.get("x-slack-request-timestamp"), first.get("x-slack-signature")
+    )
 
 
 def _first_input_error(body: dict[str, Any], message: str) -> dict[str, str]:

@@ -248,7 +248,7 @@ def _run(settings: Settings, host: str) -> int:
         else:
             from bot.server import make_server, wsgi_app
 
-            server = make_server(wsgi_app(app, db), host, settings.port)
+            server = make_server(wsgi_app(app, db, settings.slack_signing_secret), host, settings.port)
             log.info("serving Slack requests at http://%s:%s/slack/events (health: /healthz)", host, settings.port)
             server.run()
     except (KeyboardInterrupt, _Stopped):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from waitress.server import create_server
 
+from bot.workspace.slack import signed_by_slack
 from storage.db import Database
 
 EVENTS_PATH = "/slack/events"
@@ -18,11 +21,19 @@ HEALTH_PATH = "/healthz"
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def wsgi_app(app: App, db: Database) -> WSGIApp:
+def wsgi_app(app: App, db: Database, signing_secret: str | None) -> WSGIApp:
+    if not signing_secret:  # the settings check demands one in HTTP mode; never verify with none
+        raise ValueError("HTTP mode needs the app's signing secret")
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    verifier = SignatureVerifier(signing_secret)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
+        if path == EVENTS_PATH and not _verified(verifier, environ):
+            # Before Bolt sees it: Bolt hands a verifier that raised (a malformed timestamp)
+            # to the app's error handler with the unverified body, response_url and all.
+            start_response("401 Unauthorized", [("Content-Type", "text/plain"), ("Content-Length", "0")])
+            return [b""]
         if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             healthy = db.ping()
             body = json.dumps({"status": "ok" if healthy else "database unreachable"}).encode()
@@ -34,6 +45,18 @@ def wsgi_app(app: App, db: Database) -> WSGIApp:
         return slack(environ, start_response)
 
     return application
+
+
+def _verified(verifier: SignatureVerifier, environ: dict[str, Any]) -> bool:
+    """Whether Slack signed this request; the body is read once here and put back for Bolt."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+    except (ValueError, OSError):
+        return False
+    environ["wsgi.input"] = io.BytesIO(body)
+    timestamp, signature = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"), environ.get("HTTP_X_SLACK_SIGNATURE")
+    return signed_by_slack(verifier, body, timestamp, signature)
 
 
 def make_server(application: WSGIApp, host: str, port: int, threads: int = 8, loop_timeout: float = 1.0) -> Any:

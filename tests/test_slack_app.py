@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -246,3 +250,66 @@ def test_any_qms_text_gets_an_answer_and_pings_nobody(sandbox: Sandbox, text: st
         assert body["response_type"] == "ephemeral" and body["text"]
     else:
         assert sandbox.slack.last_response()["text"]
+
+
+class _Listener(BaseHTTPRequestHandler):
+    """Whatever URL a forger names as response_url: it must hear nothing."""
+
+    heard: list[bytes] = []
+
+    def do_POST(self) -> None:
+        _Listener.heard.append(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def forgers_url() -> Iterator[str]:
+    """A URL on loopback that records every POST it gets (in _Listener.heard)."""
+    listener = ThreadingHTTPServer(("127.0.0.1", 0), _Listener)
+    threading.Thread(target=listener.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
+    _Listener.heard = []
+    yield f"http://127.0.0.1:{listener.server_address[1]}/hook"
+    listener.shutdown()
+    listener.server_close()
+
+
+@pytest.mark.parametrize("timestamp", ["abc", "", "1796160869.323", "0x6b0e", "-1", "9" * 40])
+def test_a_request_that_cannot_be_verified_gets_401_and_the_bot_calls_nobody(
+    sandbox: Sandbox, forgers_url: str, timestamp: str
+) -> None:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": ANNA.id},
+        "response_url": forgers_url,
+        "actions": [{"action_id": "x"}],
+    }
+    for body, kind in (
+        (urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"),
+        (
+            urlencode({"command": "/nc", "text": "list", "user_id": ANNA.id, "response_url": forgers_url}),
+            "application/x-www-form-urlencoded",
+        ),
+    ):
+        calls = len(sandbox.fake.calls)
+        headers = {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": "v0=" + "0" * 64}
+        answer = sandbox.slack.post(body, kind, headers=headers)
+        assert answer.status_code == 401
+        assert len(sandbox.fake.calls) == calls  # no Slack call either
+    assert _Listener.heard == []
+
+
+def test_the_error_handler_answers_no_response_url_of_a_request_bolt_could_not_verify(
+    sandbox: Sandbox, forgers_url: str
+) -> None:
+    """Behind the HTTP gate as well: Bolt hands what its verifier raised on to the error handler."""
+    from slack_bolt import BoltRequest
+
+    body = urlencode({"command": "/nc", "text": "list", "user_id": ANNA.id, "response_url": forgers_url})
+    headers = {"x-slack-request-timestamp": ["abc"], "x-slack-signature": ["v0=" + "0" * 64]}
+    answer = sandbox.app.dispatch(BoltRequest(body=body, headers=headers))
+    assert answer.status == 401
+    assert _Listener.heard == []

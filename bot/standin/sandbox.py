@@ -106,7 +106,9 @@ class Sandbox:
             self.settings, clock=self.clock, db=self.db, worker=self.worker, sources=self.sources
         )
         self.app = create_app(self.ctx, process_before_response=self.process_before_response)
-        self.server = make_server(wsgi_app(self.app, self.db), "127.0.0.1", 0, threads=4, loop_timeout=0.02)
+        self.server = make_server(
+            wsgi_app(self.app, self.db, self.signing_secret), "127.0.0.1", 0, threads=4, loop_timeout=0.02
+        )
         self._stopping = False
         self._thread = threading.Thread(target=self._serve, name="qms-http", daemon=True)
         self._thread.start()

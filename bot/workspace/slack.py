@@ -9,6 +9,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.signature import SignatureVerifier
 
 from bot.workspace.config import Settings
 
@@ -27,3 +28,16 @@ def web_client(settings: Settings, *, for_outbox: bool = False) -> WebClient:
         timeout=TIMEOUT_SECONDS,
         retry_handlers=handlers,
     )
+
+
+def signed_by_slack(
+    verifier: SignatureVerifier, body: bytes | str, timestamp: str | None, signature: str | None
+) -> bool:
+    """Whether Slack signed this request, failing closed on anything malformed (slack_sdk's
+    verifier raises on a timestamp that is not a whole number)."""
+    if not timestamp or not timestamp.isdigit() or not signature:
+        return False
+    try:
+        return verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+    except Exception:  # whatever is wrong with a request, it is not verified
+        return False
