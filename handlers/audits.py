@@ -18,10 +18,10 @@ from bot.errors import Broken, Invalid, NotAllowed, QmsError, Refused, valid
 from bot.nonconformity import modals as nc_modals
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command
-from bot.surfaces.mrkdwn import unescape
 from handlers.common import (
     answerer,
     clicked_message,
+    command_text,
     ephemeral,
     form_values,
     open_modal,
@@ -66,7 +66,7 @@ def _post_checklist(ctx: Context, client: WebClient, user: str, audit_id: int, t
 
 
 def on_audit(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-    words = (command.get("text") or "").split()
+    words = command_text(command).split()
     sub = words[0].lower() if words else "list"
     user = command["user_id"]
     if sub == "help" and len(words) == 1:
@@ -91,7 +91,7 @@ def on_audit(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient,
         _post_checklist(ctx, client, user, audit_id, teller(respond))
     elif sub == "cancel" and len(words) >= 3 and audits.NUMBER.match(words[1]):
         ack()
-        reason = unescape(" ".join(words[2:]))[:500]
+        reason = " ".join(words[2:])[:500]
         cancelled = audits.cancel(ctx, user, words[1], reason)
         ephemeral(respond, f"{cancelled.number} is cancelled; its reminders stop. The reason is on its record.")
     else:

@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def command_text(command: dict[str, Any]) -> str:
+    """What the person typed after the command. Slack sends it with &, < and > escaped; the
+    bot escapes once where it shows text, so it is unescaped here, once, for every command."""
+    return unescape(str(command.get("text") or "")).strip()
+
+
 def form_values(view: dict[str, Any]) -> dict[str, Any]:
     """The submitted value of each input block, keyed by block_id (None when left empty)."""
     values: dict[str, Any] = {}

@@ -16,7 +16,7 @@ from bot.documents import blocks
 from bot.errors import Broken, Invalid, NotAllowed, valid
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command
-from handlers.common import answerer, clicked_message, form_values, open_modal, origin_message, teller
+from handlers.common import answerer, clicked_message, command_text, form_values, open_modal, origin_message, teller
 from handlers.listeners import action, command, view
 from handlers.training import publish_and_report
 
@@ -41,7 +41,7 @@ def _replace_clicked(client: WebClient, where: tuple[str, str] | None, text: str
 
 
 def on_doc(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-    text = (command.get("text") or "").strip()
+    text = command_text(command)
     sub = text.lower() or "list"
     if sub == "help":
         ack(response_type="ephemeral", **help_reply().as_kwargs())

@@ -14,8 +14,7 @@ from bot.feedback import blocks
 from bot.nonconformity import modals as nc_modals
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command, ShortcutId
-from bot.surfaces.mrkdwn import unescape
-from handlers.common import form_values, open_from_message, open_modal, origin_ids, record_id, teller
+from handlers.common import command_text, form_values, open_from_message, open_modal, origin_ids, record_id, teller
 from handlers.listeners import action, command, message_shortcut, view
 
 USAGE = "Use `/feedback` to log feedback, `/feedback list`, `/feedback stats [days]` or `/feedback FB-2026-0001`."
@@ -24,7 +23,7 @@ BROKEN_RAISE_NC = "That button is broken; raise the NC with `/nc`."
 
 
 def on_feedback(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-    words = (command.get("text") or "").split()
+    words = command_text(command).split()
     sub = words[0].lower() if words else ""
     if sub == "help" and len(words) == 1:
         ack(response_type="ephemeral", **help_reply().as_kwargs())
@@ -45,7 +44,7 @@ def on_feedback(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClie
         return
     ack()
     # Anything else is the start of what the customer said.
-    form = feedback.FeedbackForm(text=unescape(" ".join(words)) or None)
+    form = feedback.FeedbackForm(text=" ".join(words) or None)
     open_modal(client, command["trigger_id"], blocks.log_modal(form, ctx.today()), teller(respond))
 
 

@@ -18,10 +18,10 @@ from bot.nonconformity import modals as nc_modals
 from bot.nonconformity.lifecycle import Step
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command, ShortcutId
-from bot.surfaces.mrkdwn import unescape
 from handlers.audits import show_checklist
 from handlers.common import (
     answerer,
+    command_text,
     form_values,
     open_from_message,
     open_modal,
@@ -52,7 +52,7 @@ def _ids(value: str) -> tuple[int, int | None, int | None]:
 
 
 def on_nc(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-    text = (command.get("text") or "").strip()
+    text = command_text(command)
     words = text.split()
     first = words[0].lower() if words else ""
     if first == "help" and len(words) == 1:
@@ -71,8 +71,7 @@ def on_nc(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, re
         respond(response_type="ephemeral", **nc.record_reply(ctx, first).as_kwargs())
         return
     ack()
-    # Slack sends command text with &, < and > escaped; the form shows what was typed.
-    form = nc.RaiseForm(title=unescape(text)[: nc.TITLE_MAX] or None)
+    form = nc.RaiseForm(title=text[: nc.TITLE_MAX] or None)
     open_modal(client, command["trigger_id"], nc_modals.raise_modal(ctx.settings, form), teller(respond))
 
 

@@ -12,14 +12,14 @@ from bot.context import Context
 from bot.errors import Invalid
 from bot.registry import Callback, Command
 from bot.workspace.roles import Role
-from handlers.common import ephemeral, form_values, open_modal, teller
+from handlers.common import command_text, ephemeral, form_values, open_modal, teller
 from handlers.listeners import command, view
 
 USAGE = "Use `/kpi` (objectives against targets), `/kpi new` (QMS managers) or `/kpi log OBJ-3 97.5 [2026-11]`."
 
 
 def on_kpi(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-    words = (command.get("text") or "").split()
+    words = command_text(command).split()
     sub = words[0].lower() if words else "list"
     user = command["user_id"]
     if sub not in ("list", "new", "log"):

@@ -11,6 +11,7 @@ from bot import qms
 from bot.context import Context
 from bot.registry import Command
 from bot.surfaces.blocks import Reply
+from handlers.common import command_text
 from handlers.listeners import command
 
 # The subcommands that read Slack or the database, answered after the ack.
@@ -22,7 +23,7 @@ READERS: dict[str, Callable[[Context, str], Reply]] = {
 
 
 def on_qms(ctx: Context, ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-    words = (command.get("text") or "").strip().split()
+    words = command_text(command).split()
     sub = words[0].lower() if words else "help"
     user = command["user_id"]
     if sub == "help":

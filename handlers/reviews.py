@@ -15,8 +15,7 @@ from bot.errors import Invalid, NotAllowed, Refused, valid
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command
 from bot.reviews import blocks
-from bot.surfaces.mrkdwn import unescape
-from handlers.common import answerer, ephemeral, form_values, open_modal, origin_ids, record_id, teller
+from handlers.common import answerer, command_text, ephemeral, form_values, open_modal, origin_ids, record_id, teller
 from handlers.listeners import action, command, view
 
 log = logging.getLogger(__name__)
@@ -29,7 +28,7 @@ BROKEN_BUTTON = "That button is broken; `/review list` shows the reviews."
 
 
 def on_review(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-    words = (command.get("text") or "").split()
+    words = command_text(command).split()
     sub = words[0].lower() if words else "list"
     user = command["user_id"]
     if sub == "help" and len(words) == 1:
@@ -58,7 +57,7 @@ def on_review(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient
         return
     if sub == "cancel" and len(words) >= 3 and reviews.NUMBER.match(words[1]):
         ack()
-        cancelled = reviews.cancel(ctx, user, words[1], unescape(" ".join(words[2:]))[:500])
+        cancelled = reviews.cancel(ctx, user, words[1], " ".join(words[2:])[:500])
         ephemeral(
             respond, f"{cancelled.number} is cancelled; its pack and reminders stop. The reason is on its record."
         )

@@ -17,7 +17,16 @@ from bot.registry import Action, Callback, Command
 from bot.surfaces.mrkdwn import mention, safe
 from bot.training import blocks
 from bot.training import publish_and_report as publish_and_report  # handlers.documents publishes from here too
-from handlers.common import answerer, clicked_message, ephemeral, form_values, open_modal, record_id, teller
+from handlers.common import (
+    answerer,
+    clicked_message,
+    command_text,
+    ephemeral,
+    form_values,
+    open_modal,
+    record_id,
+    teller,
+)
 from handlers.listeners import action, command, view
 
 log = logging.getLogger(__name__)
@@ -36,7 +45,7 @@ LOST_TRAINING = "This form lost track of its training; close it and use the card
 
 
 def on_training(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, respond: Respond) -> None:
-    words = (command.get("text") or "").split()
+    words = command_text(command).split()
     sub = words[0].lower() if words else "me"
     arg = words[1] if len(words) > 1 else ""
     user = command["user_id"]

@@ -313,3 +313,10 @@ def test_the_error_handler_answers_no_response_url_of_a_request_bolt_could_not_v
     answer = sandbox.app.dispatch(BoltRequest(body=body, headers=headers))
     assert answer.status == 401
     assert _Listener.heard == []
+
+
+def test_command_text_is_escaped_once(sandbox: Sandbox) -> None:
+    # Slack sends what was typed with &, < and > escaped: `/qms <b> & co` arrives like this.
+    answer = sandbox.slack.command(ANNA, "/qms", "&lt;b&gt; &amp; co").json()
+    assert "`/qms &lt;b&gt; &amp; co`" in answer["text"]
+    assert "&amp;lt;" not in json.dumps(answer) and "&amp;amp;" not in json.dumps(answer)
