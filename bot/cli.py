@@ -22,7 +22,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="qms-bot", description="An ISO 9001 quality management system in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)")
-    run.add_argument("--host", default="0.0.0.0", help="address to listen on: HTTP mode, and the health check in Socket Mode (default 0.0.0.0)")
+    run.add_argument(
+        "--host",
+        default="0.0.0.0",
+        help="address to listen on: HTTP mode, and the health check in Socket Mode (default 0.0.0.0)",
+    )
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("check", help="validate the settings and show what the bot will use")
     revision = sub.add_parser("makemigration", help="(developers) write a migration for changed tables")
@@ -269,7 +273,7 @@ def _serve(app: Any, db: Any, settings: Settings, host: str, health: Any) -> Non
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             if health is not None:
-                threading.Thread(target=health.run, name="health", daemon=True).start()
+                threading.Thread(target=_serve_health, args=[health], name="health", daemon=True).start()
                 log.info("serving health checks at http://%s:%s/healthz", host, health.effective_port)
             log.info("connecting to Slack in Socket Mode")
             SocketModeHandler(app, settings.slack_app_token).start()
@@ -280,6 +284,17 @@ def _serve(app: Any, db: Any, settings: Settings, host: str, health: Any) -> Non
             log.info("serving Slack requests at http://%s:%s/slack/events (health: /healthz)", host, settings.port)
             server.run()
     finally:
+        if health is not None:
+            health.closing = True
         for listening in (server, health):
             if listening is not None:
                 listening.close()
+
+
+def _serve_health(health: Any) -> None:
+    try:
+        health.run()
+    except OSError:
+        # close() from the main thread pulls the socket out from under select(): expected on stop.
+        if not getattr(health, "closing", False):
+            raise

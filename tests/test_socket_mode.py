@@ -12,6 +12,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from bot.cli import _serve_health
 from bot.server import health_app, make_server
 from bot.standin.fakeslack import Call, FakeSlack
 from bot.standin.sandbox import ANNA, BEN, PEOPLE, QMS_CHANNEL, QUINN
@@ -90,6 +92,7 @@ def _start_bot(tmp_path: Path, fake: FakeSlack, **extra: str) -> subprocess.Pope
         QMS_MANAGERS=QUINN.id,
         QMS_CHANNEL=QMS_CHANNEL,
         QMS_TIMEZONE="Europe/Berlin",
+        QMS_WORKING_DAYS="mon-sun",
         **extra,
     )
 
@@ -122,7 +125,7 @@ def _opened(count: int) -> Any:
 
 
 def _raise_from_message(bot: Running, person: Person = ANNA) -> Nonconformity:
-    said = bot.fake.post_as(BEN, QMS_CHANNEL, "Batch 4711 left packing without the customer label")
+    said = bot.fake.post_as(BEN.id, QMS_CHANNEL, "Batch 4711 left packing without the customer label")
     ack = bot.slack.message_shortcut(person, "raise_nc_from_message", said, QMS_CHANNEL)
     assert (ack.status_code, ack.content) == (200, b"")
     bot.wait(_opened(1), "views.open for the raise form")
@@ -184,7 +187,14 @@ def test_a_card_button_opens_its_form_or_refuses(running: Running) -> None:
     assert len(running.fake.calls_to("views.open", ok=True)) == opened + 1
 
 
+def _zone_at_noon() -> str:
+    """A timezone where it is now about noon: the welcome waits for working hours, this run does not."""
+    offset = 12 - datetime.now(UTC).hour
+    return f"Etc/GMT{'-' if offset >= 0 else '+'}{abs(offset)}"
+
+
 def test_joining_the_qms_channel_is_welcomed_over_socket_mode(running: Running) -> None:
+    running.fake.add_user(BEN.id, BEN.name, real_name="Ben Okafor", tz=_zone_at_noon())
     joined = {"type": "member_joined_channel", "user": BEN.id, "channel": QMS_CHANNEL, "channel_type": "C"}
     assert running.slack.event(joined).content == b""  # an Events API ack carries nothing
     running.wait(_posted(running.fake.dm_channel(BEN.id)), "the welcome DM")
@@ -263,7 +273,7 @@ def test_a_health_port_in_use_stops_start_up_with_one_line(tmp_path: Path) -> No
 def test_the_health_check_says_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'qms.db'}")
     server = make_server(health_app(db), "127.0.0.1", 0, threads=1, loop_timeout=0.02)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=_serve_health, args=[server], daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}/healthz"
     try:
@@ -273,6 +283,7 @@ def test_the_health_check_says_503_when_the_database_is_unreachable(tmp_path: Pa
         down = httpx.get(url)
         assert (down.status_code, down.json()) == (503, {"status": "database unreachable"})
     finally:
+        server.closing = True
         server.close()
         thread.join(timeout=5)
         db.dispose()
@@ -284,3 +295,41 @@ def test_qms_health_port_is_off_by_default_and_checked() -> None:
     with pytest.raises(ConfigError) as bad:
         explicit_settings(health_port=0)
     assert bad.value.lines[0].startswith("QMS_HEALTH_PORT:")
+
+
+# --- the stand-in's side, with a bare WebSocket client ---
+
+
+def test_the_stand_in_greets_sends_envelopes_and_keeps_late_acks() -> None:
+    from websockets.sync.client import connect
+
+    with FakeSlack() as fake:
+        server = fake.socket_mode
+        with connect(server.open_url(), open_timeout=5) as client:
+            hello = json.loads(client.recv(timeout=5))
+            assert hello["type"] == "hello" and hello["connection_info"] == {"app_id": "A0QMSDEMO1"}
+            server.wait_connected()
+            unanswered = server.send(
+                "events_api", {"type": "event_callback"}, retry_attempt=1, retry_reason="timeout", timeout=0.05
+            )
+            assert unanswered.ack is None and server.late == [unanswered]
+            sent = json.loads(client.recv(timeout=5))
+            assert sent == {
+                "envelope_id": sent["envelope_id"],
+                "payload": {"type": "event_callback"},
+                "type": "events_api",
+                "accepts_response_payload": False,
+                "retry_attempt": 1,
+                "retry_reason": "timeout",
+            }
+
+            def answer() -> None:
+                envelope = json.loads(client.recv(timeout=5))
+                client.send(json.dumps({"envelope_id": envelope["envelope_id"], "payload": {"text": "hi"}}))
+
+            replier = threading.Thread(target=answer)
+            replier.start()
+            answered = server.send("slash_commands", {"command": "/qms"}, accepts_response_payload=True)
+            replier.join()
+            assert answered.ack == {"envelope_id": answered.envelope["envelope_id"], "payload": {"text": "hi"}}
+            assert server.late == [unanswered]

@@ -134,7 +134,10 @@ class SocketModeServer:
         return delivery
 
     def disconnect(self, reason: str = "refresh_requested", timeout: float = 30.0) -> None:
-        """Ask the app to reconnect, as Slack does before it recycles a connection; wait until it has."""
+        """Ask the app to reconnect, as Slack does before it recycles a connection.
+
+        Returns when the app has opened a new connection and closed the old one.
+        """
         with self._changed:
             if not self._links:
                 raise AssertionError("the app has no Socket Mode connection open")
@@ -142,7 +145,7 @@ class SocketModeServer:
         link.send(json.dumps({"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-standin"}}))
         with self._changed:
             reconnected = self._changed.wait_for(
-                lambda: self.hellos > greeted and self._links and self._links[-1] is not link, timeout
+                lambda: self.hellos > greeted and self._links and link not in self._links, timeout
             )
         if not reconnected:
             raise AssertionError(f"the app did not reconnect within {timeout} s of disconnect ({reason})")
