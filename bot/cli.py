@@ -22,11 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="qms-bot", description="An ISO 9001 quality management system in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)")
-    run.add_argument(
-        "--host",
-        default="0.0.0.0",
-        help="address to listen on: HTTP mode, and the health check in Socket Mode (default 0.0.0.0)",
-    )
+    run.add_argument("--host", default="0.0.0.0", help="address for HTTP mode and QMS_HEALTH_PORT (default 0.0.0.0)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("check", help="validate the settings and show what the bot will use")
     revision = sub.add_parser("makemigration", help="(developers) write a migration for changed tables")
