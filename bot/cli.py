@@ -7,6 +7,7 @@ import faulthandler
 import logging
 import signal
 import sys
+import threading
 from typing import Any
 
 from slack_bolt.error import BoltError
@@ -21,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="qms-bot", description="An ISO 9001 quality management system in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)")
-    run.add_argument("--host", default="0.0.0.0", help="HTTP mode: address to listen on (default 0.0.0.0)")
+    run.add_argument("--host", default="0.0.0.0", help="address for HTTP mode and QMS_HEALTH_PORT (default 0.0.0.0)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("check", help="validate the settings and show what the bot will use")
     revision = sub.add_parser("makemigration", help="(developers) write a migration for changed tables")
@@ -233,16 +234,43 @@ def _run(settings: Settings, host: str) -> int:
                 f"SLACK_BOT_TOKEN was not accepted by Slack at {settings.slack_api_url} ({exc}); copy the Bot User OAuth Token again (see manifest.yml and the README)"
             ]
         )
+    health = None
+    if socket_mode and settings.health_port is not None:
+        from bot.server import health_app, make_server
+
+        try:
+            health = make_server(health_app(db), host, settings.health_port, threads=2)
+        except OSError as exc:
+            return _fail(
+                [
+                    f"QMS_HEALTH_PORT: cannot listen on {host}:{settings.health_port} ({exc.strerror or exc}); choose a free port or unset it"
+                ]
+            )
     scheduler = make_scheduler(ctx)
     scheduler.start()
     signal.signal(signal.SIGTERM, _stop)
     # `kill -USR1 <pid>` prints every thread's stack to the log: for a bot that seems stuck.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
+    try:
+        _serve(app, db, settings, host, health)
+    except (KeyboardInterrupt, _Stopped):
+        log.info("stopping")
+    finally:
+        scheduler.shutdown(wait=False)
+        db.dispose()
+    return 0
+
+
+def _serve(app: Any, db: Any, settings: Settings, host: str, health: Any) -> None:
+    """Serve until stopped: Socket Mode (with the health check on its own port if asked), or HTTP."""
     server = None
     try:
-        if socket_mode:
+        if settings.slack_app_token is not None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+            if health is not None:
+                threading.Thread(target=_serve_health, args=[health], name="health", daemon=True).start()
+                log.info("serving health checks at http://%s:%s/healthz", host, health.effective_port)
             log.info("connecting to Slack in Socket Mode")
             SocketModeHandler(app, settings.slack_app_token).start()
         else:
@@ -251,11 +279,18 @@ def _run(settings: Settings, host: str) -> int:
             server = make_server(wsgi_app(app, db, settings.slack_signing_secret), host, settings.port)
             log.info("serving Slack requests at http://%s:%s/slack/events (health: /healthz)", host, settings.port)
             server.run()
-    except (KeyboardInterrupt, _Stopped):
-        log.info("stopping")
     finally:
-        if server is not None:
-            server.close()
-        scheduler.shutdown(wait=False)
-        db.dispose()
-    return 0
+        if health is not None:
+            health.closing = True
+        for listening in (server, health):
+            if listening is not None:
+                listening.close()
+
+
+def _serve_health(health: Any) -> None:
+    try:
+        health.run()
+    except OSError:
+        # close() from the main thread pulls the socket out from under select(): expected on stop.
+        if not getattr(health, "closing", False):
+            raise

@@ -1,4 +1,7 @@
-"""HTTP mode: Slack's endpoint and a health check, served by waitress (production WSGI)."""
+"""HTTP mode: Slack's endpoint and a health check, served by waitress (production WSGI).
+
+A Socket Mode deployment serves only the health check, on QMS_HEALTH_PORT when it is set.
+"""
 
 from __future__ import annotations
 
@@ -34,14 +37,8 @@ def wsgi_app(app: App, db: Database, signing_secret: str | None) -> WSGIApp:
             # to the app's error handler with the unverified body, response_url and all.
             start_response("401 Unauthorized", [("Content-Type", "text/plain"), ("Content-Length", "0")])
             return [b""]
-        if path == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            healthy = db.ping()
-            body = json.dumps({"status": "ok" if healthy else "database unreachable"}).encode()
-            start_response(
-                "200 OK" if healthy else "503 Service Unavailable",
-                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
-            )
-            return [body]
+        if _asks_health(environ):
+            return _health(db, start_response)
         return slack(environ, start_response)
 
     return application
@@ -57,6 +54,33 @@ def _verified(verifier: SignatureVerifier, environ: dict[str, Any]) -> bool:
     environ["wsgi.input"] = io.BytesIO(body)
     timestamp, signature = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"), environ.get("HTTP_X_SLACK_SIGNATURE")
     return signed_by_slack(verifier, body, timestamp, signature)
+
+
+def health_app(db: Database) -> WSGIApp:
+    """GET /healthz and nothing else: for a process supervisor watching a Socket Mode bot."""
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if _asks_health(environ):
+            return _health(db, start_response)
+        body = b"not found"
+        start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return application
+
+
+def _asks_health(environ: dict[str, Any]) -> bool:
+    return environ.get("PATH_INFO", "") == HEALTH_PATH and environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+
+
+def _health(db: Database, start_response: Callable[..., Any]) -> Iterable[bytes]:
+    healthy = db.ping()
+    body = json.dumps({"status": "ok" if healthy else "database unreachable"}).encode()
+    start_response(
+        "200 OK" if healthy else "503 Service Unavailable",
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+    )
+    return [body]
 
 
 def make_server(application: WSGIApp, host: str, port: int, threads: int = 8, loop_timeout: float = 1.0) -> Any:

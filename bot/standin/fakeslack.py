@@ -27,6 +27,7 @@ from bot.standin.fakeslack_methods import TEAM_DOMAIN as TEAM_DOMAIN
 from bot.standin.fakeslack_methods import TEAM_ID as TEAM_ID
 from bot.standin.fakeslack_methods import SlackError as SlackError
 from bot.standin.fakeslack_methods import WebApiMethods
+from bot.standin.socketmode import SocketModeServer
 from bot.workspace.clock import Clock, SystemClock
 
 POLL_SECONDS = 0.01  # how soon serve_forever sees a shutdown
@@ -80,6 +81,7 @@ class FakeSlack(WebApiMethods):
         self._called = threading.Condition(self._lock)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.socket_mode = SocketModeServer(host)  # started by the first apps.connections.open
         self.add_user(BOT_USER_ID, "qmsbot", real_name="QMS bot", is_bot=True)
 
     # --- lifecycle ---
@@ -111,6 +113,7 @@ class FakeSlack(WebApiMethods):
         return self
 
     def stop(self) -> None:
+        self.socket_mode.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot.workspace.clock import Clock
 
+if TYPE_CHECKING:
+    from bot.standin.socketmode import SocketModeServer
+
 TEAM_ID = "T0QMSDEMO1"
 TEAM_DOMAIN = "qms-demo"
 BOT_USER_ID = "U0QMSBOT01"
@@ -42,6 +45,7 @@ class WebApiMethods:
     files: dict[str, dict[str, Any]]
     _used_triggers: set[str]
     _ids: itertools.count[int]
+    socket_mode: SocketModeServer
 
     if TYPE_CHECKING:
 
@@ -142,8 +146,7 @@ class WebApiMethods:
         }
 
     def _m_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        # No WebSocket server here: the URL lets a test see that Socket Mode was chosen.
-        return {"url": f"ws://{self.host}:{self.port}/socket-mode"}
+        return {"url": self.socket_mode.open_url()}  # a URL for one connection, as Slack's
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._resolve_channel(args.get("channel"))

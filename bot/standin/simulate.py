@@ -1,8 +1,9 @@
-"""Slack-shaped requests to the bot over HTTP, signed the way Slack signs them.
+"""Slack-shaped requests to the bot over HTTP, signed the way Slack signs them, or as Socket Mode envelopes.
 
 Used by the tests and the demo: slash commands, block actions, view submissions,
 shortcuts and Events API deliveries (with Slack's retry headers), each built with the
-fields Slack sends.
+fields Slack sends. `SocketSimulator` sends the same payloads over the stand-in's
+Socket Mode WebSocket instead.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bot.standin.fakeslack import TEAM_DOMAIN, TEAM_ID, FakeSlack
+from bot.standin.socketmode import ACK_SECONDS, RESPONDING_INTERACTIONS
 
 API_APP_ID = "A0QMSDEMO1"
 VERIFICATION_TOKEN = "legacy-verification-token"
@@ -63,8 +65,19 @@ class Simulator:
         all_headers = {"Content-Type": content_type, **sign(secret or self.secret, body, timestamp), **(headers or {})}
         return self.http.post(self.endpoint, content=body.encode(), headers=all_headers)
 
+    # --- how a payload travels (HTTP here; SocketSimulator sends envelopes instead) ---
+
+    def _command(self, fields: dict[str, str]) -> httpx.Response:
+        return self.post(urlencode(fields), "application/x-www-form-urlencoded")
+
     def _interactive(self, payload: dict[str, Any]) -> httpx.Response:
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+    def _event(self, body: dict[str, Any], retry_num: int | None) -> httpx.Response:
+        headers = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
+        return self.post(json.dumps(body), "application/json", headers)
 
     def trigger_id(self) -> str:
         return f"{next(self._ids)}.{TEAM_ID}.{hashlib.md5(str(time.time_ns()).encode()).hexdigest()}"
@@ -93,7 +106,7 @@ class Simulator:
             "response_url": self.fake.response_url(),
             "trigger_id": self.trigger_id(),
         }
-        return self.post(urlencode(fields), "application/x-www-form-urlencoded")
+        return self._command(fields)
 
     def click(
         self,
@@ -263,10 +276,7 @@ class Simulator:
             "is_ext_shared_channel": False,
             "event_context": f"4-{event_id}",
         }
-        headers = {}
-        if retry_num is not None:
-            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
-        return self.post(json.dumps(body), "application/json", headers)
+        return self._event(body, retry_num)
 
     # --- what the bot showed ---
 
@@ -284,6 +294,52 @@ class Simulator:
         if not self.fake.responses:
             raise AssertionError("the bot posted nothing to a response_url")
         return self.fake.responses[-1].args
+
+
+class SocketSimulator(Simulator):
+    """The same payloads, sent as Socket Mode envelopes over the stand-in's WebSocket.
+
+    Each answer is the envelope's ack dressed as the HTTP answer Bolt gives in HTTP mode: status
+    200, the ack's payload as the JSON body (empty when there is none, or when the envelope does
+    not accept one: Slack ignores it then), so a flow reads both transports alike. No ack within
+    3 s fails the test, since Slack would show the person an error.
+    """
+
+    def __init__(self, fake: FakeSlack, ack_seconds: float = ACK_SECONDS) -> None:
+        super().__init__("(Socket Mode)", "", fake)
+        self.socket = fake.socket_mode
+        self.ack_seconds = ack_seconds
+
+    def post(self, *args: Any, **kwargs: Any) -> httpx.Response:
+        raise TypeError("Socket Mode carries no signed HTTP requests: send envelopes")
+
+    def _command(self, fields: dict[str, str]) -> httpx.Response:
+        return self._send("slash_commands", dict(fields), accepts=True)
+
+    def _interactive(self, payload: dict[str, Any]) -> httpx.Response:
+        return self._send("interactive", payload, accepts=payload.get("type") in RESPONDING_INTERACTIONS)
+
+    def _event(self, body: dict[str, Any], retry_num: int | None) -> httpx.Response:
+        retry = (retry_num, "http_timeout") if retry_num is not None else (0, "")
+        return self._send("events_api", body, accepts=False, retry=retry)
+
+    def _send(
+        self, kind: str, payload: dict[str, Any], *, accepts: bool, retry: tuple[int, str] | None = None
+    ) -> httpx.Response:
+        delivery = self.socket.send(
+            kind,
+            payload,
+            accepts_response_payload=accepts,
+            retry_attempt=retry[0] if retry else None,
+            retry_reason=retry[1] if retry else None,
+            timeout=self.ack_seconds,
+        )
+        if delivery.ack is None:
+            raise AssertionError(f"no ack within {self.ack_seconds} s for {kind} {json.dumps(payload)[:300]}")
+        answer = delivery.ack.get("payload") if accepts else None
+        if answer is None:
+            return httpx.Response(200)
+        return httpx.Response(200, json=answer)
 
 
 def _state_value(element: dict[str, Any], answer: Any) -> dict[str, Any]:

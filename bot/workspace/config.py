@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     slack_api_url: str = Field(SLACK_API_URL, validation_alias=AliasChoices("SLACK_API_URL", "slack_api_url"))
     database_url: str = Field("sqlite:///qms.db", validation_alias=AliasChoices("DATABASE_URL", "database_url"))
     port: int = Field(3000, ge=1, le=65535, validation_alias=AliasChoices("PORT", "port"))
+    # Socket Mode opens no port of its own; a supervisor that probes one gets /healthz here.
+    health_port: int | None = Field(None, ge=1, le=65535)
 
     # The organisation's QMS.
     managers: CommaList = Field(default_factory=list)
