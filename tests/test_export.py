@@ -246,6 +246,7 @@ def test_a_full_sheet_goes_on_in_a_second_one(sb: Sandbox, tmp_path: Path, monke
         ("2026-13-01", None, "--from: '2026-13-01' is not a date"),
         ("yesterday", None, "--from: expected a date such as 2026-01-31"),
         ("2026-12-01", "2026-11-01", "--from (2026-12-01) is after --to (2026-11-01)"),
+        ("2030-01-01", None, "--from (2030-01-01) is in the future; today is 2026-11-25"),
     ],
 )
 def test_bad_dates_are_named(first: str, last: str | None, says: str) -> None:

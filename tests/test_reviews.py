@@ -334,3 +334,11 @@ def test_homes_and_the_digest_show_the_programme(sb: Sandbox) -> None:
         "AU-2026-0001 · internal audit of Production" in digest
         and "MR-2026-0001 · management review · 02 Dec" in digest
     )
+
+
+def test_a_review_beyond_the_planning_horizon_is_refused_on_its_date(sb: Sandbox) -> None:
+    # 9999-12-31 with a recurrence used to be accepted, and then could never be recorded.
+    answer = schedule(sb, planned_date="9999-12-31")
+    assert "too far ahead" in answer["errors"]["planned_date"]
+    assert the_reviews(sb) == []
+    assert schedule(sb, planned_date="2031-11-01") == {}  # within five years: fine

@@ -53,4 +53,7 @@ def parse_period(first: str | None, last: str | None, zone: tzinfo, today: date)
             raise ExportError(f"{flag}: {raw!r} is not a date") from None
     if found[0] and found[1] and found[0] > found[1]:
         raise ExportError(f"--from ({found[0]}) is after --to ({found[1]})")
+    if found[0] and found[0] > today:
+        # Otherwise it is queued as "<future> to today": an empty period that reads like a mistake.
+        raise ExportError(f"--from ({found[0]}) is in the future; today is {today}")
     return Period(found[0], found[1], zone, today)

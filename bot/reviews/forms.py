@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
@@ -24,6 +24,9 @@ MINUTES_MAX, ACTION_MAX, EVIDENCE_MAX = 3000, 500, 2000
 # --- scheduling ------------------------------------------------------------------------------------
 
 
+HORIZON = timedelta(days=5 * 365)  # management reviews are planned for the next years, not the next centuries
+
+
 @dataclass
 class Schedule:
     planned_date: date
@@ -39,6 +42,11 @@ def check_schedule(ctx: Context, values: dict[str, Any]) -> tuple[dict[str, str]
         errors["planned_date"] = "Choose the date of the review."
     elif planned < ctx.today():
         errors["planned_date"] = f"The review cannot be planned in the past; today is {ctx.today():%d %b %Y}."
+    elif planned > ctx.today() + HORIZON:
+        # A date in 9999 would be accepted and its successor could never be counted from it.
+        errors["planned_date"] = (
+            f"Plan the review within {HORIZON.days // 365} years; {planned:%d %b %Y} is too far ahead."
+        )
     recurrence = values.get("recurrence") or "none"
     if recurrence not in blocks.RECURRENCE_LABELS:
         errors["recurrence"] = "Choose how often the review recurs."
