@@ -26,7 +26,7 @@ _SELECTS = {"static_select", "external_select", "users_select", "conversations_s
 SELECTS = _SELECTS | {"multi_" + kind for kind in _SELECTS}
 _CHOICES = {"button", "checkboxes", "datepicker", "datetimepicker", "overflow", "radio_buttons", "timepicker"}
 # Block Kit reference, "Compatible block elements" of each block.
-ACTIONS_ELEMENTS = SELECTS | _CHOICES | {"workflow_button", "rich_text_input"}
+ACTIONS_ELEMENTS = SELECTS | _CHOICES | {"workflow_button"}
 SECTION_ACCESSORIES = SELECTS | (_CHOICES - {"datetimepicker"}) | {"image", "workflow_button"}
 CONTEXT_ELEMENTS = {"image", "plain_text", "mrkdwn"}
 INPUT_ELEMENTS = SELECTS | {
