@@ -8,6 +8,7 @@ every form and button from here. A process adds its entries here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -86,6 +87,29 @@ class Action(StrEnum):
     HOME_RAISE_NC = "home_raise_nc"
     HOME_LOG_FEEDBACK = "home_log_feedback"
     SNOOZE = "nudge_snooze"
+
+
+# A button shown once per item in one actions block ("Mark A1 done", "Mark A2 done") carries
+# its own action_id, because Slack refuses an actions block whose elements share one: the
+# registry id, this separator and the item. One listener hears them all, and the plain id
+# that cards posted before this change still carry (with the same value format).
+ITEM_SEPARATOR = ":"
+
+
+def item_action_id(action: Action, item: object) -> str:
+    """The action_id of the button for one `item` of several in an actions block."""
+    return f"{action}{ITEM_SEPARATOR}{item}"
+
+
+def item_action_ids(action: Action) -> re.Pattern[str]:
+    """What one listener matches: the plain registry id and every `item_action_id` of it."""
+    sep = re.escape(ITEM_SEPARATOR)
+    return re.compile(rf"^{re.escape(action)}(?:{sep}[^{sep}]+)?\Z")
+
+
+def registered_action(action_id: str) -> str:
+    """The registry id a button's action_id stands for (the item, if any, dropped)."""
+    return action_id.partition(ITEM_SEPARATOR)[0]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +38,9 @@ PAYLOAD_NAMES = ("command", "action", "view", "event", "shortcut")
 @dataclass(frozen=True)
 class Listener:
     kind: str  # command, shortcut, message_shortcut, action, view, event
-    id: str
+    # A registry id, or a pattern derived from one (registry.item_action_ids) for buttons
+    # shown once per item in an actions block.
+    id: str | re.Pattern[str]
     fn: Callable[..., Any]
     # The form field a refusal is shown on (views); None: the form's first input block.
     field: str | None = None
@@ -56,9 +59,17 @@ class Listener:
         }[self.kind]
         listen(self.id)(_answering(self))
 
+    def hears(self, id: str) -> bool:
+        """Whether Slack calling with `id` reaches this listener (as Bolt matches it)."""
+        if isinstance(self.id, re.Pattern):
+            return self.id.search(id) is not None
+        return self.id == id
+
 
 def _listener(kind: str) -> Callable[..., Listener]:
-    def make(id: str, fn: Callable[..., Any], *, field: str | None = None, broken: str | None = None) -> Listener:
+    def make(
+        id: str | re.Pattern[str], fn: Callable[..., Any], *, field: str | None = None, broken: str | None = None
+    ) -> Listener:
         names = tuple(inspect.signature(fn).parameters)
         extra = {"broken": broken} if broken else {}
         return Listener(kind, id, fn, field=field, names=names, **extra)

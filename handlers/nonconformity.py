@@ -17,7 +17,7 @@ from bot.nonconformity import blocks as nc_blocks
 from bot.nonconformity import modals as nc_modals
 from bot.nonconformity.lifecycle import Step
 from bot.qms import help_reply
-from bot.registry import Action, Callback, Command, ShortcutId
+from bot.registry import Action, Callback, Command, ShortcutId, item_action_ids, registered_action
 from handlers.audits import show_checklist
 from handlers.common import (
     answerer,
@@ -136,7 +136,7 @@ def on_step_button(
     ctx: Context, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
 ) -> None:
     ack()
-    step = STEPS_BY_BUTTON[action["action_id"]]
+    step = STEPS_BY_BUTTON[registered_action(action["action_id"])]
     user = body["user"]["id"]
     nc_id, action_id, version = _ids(action.get("value", ""))
     if step is Step.COMPLETE_ACTIONS and action_id is None:
@@ -239,7 +239,13 @@ LISTENERS = [
     shortcut(ShortcutId.RAISE_NC, on_raise_shortcut),
     message_shortcut(ShortcutId.RAISE_NC_FROM_MESSAGE, on_raise_from_message),
     view(Callback.NC_RAISE, on_raise_submit, field="title"),
-    *(action(button, on_step_button, broken=BROKEN_BUTTON) for button in nc_blocks.STEP_BUTTONS.values()),
+    *(
+        action(button, on_step_button, broken=BROKEN_BUTTON)
+        for button in nc_blocks.STEP_BUTTONS.values()
+        if button is not Action.NC_ACTION_DONE
+    ),
+    # "Mark A1 done", "Mark A2 done"…: one action_id per action, and the plain one of old cards.
+    action(item_action_ids(Action.NC_ACTION_DONE), on_step_button, broken=BROKEN_BUTTON),
     action(Action.NC_LINK_RECURRENCE, on_recurrence, broken=BROKEN_BUTTON),
     action(Action.NC_DISMISS_RECURRENCE, on_recurrence, broken=BROKEN_BUTTON),
     *(view(callback, on_step_submit, field=first_block) for callback, (first_block, _) in STEP_FORMS.items()),

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from bot.standin.fakeslack import refusals
 from bot.standin.sandbox import Sandbox
 from bot.workspace.clock import ManualClock
 from storage.db import Database
@@ -36,6 +37,24 @@ def hermetic_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempP
             if name not in ("QMS_TEST_DATABASE_URL", "QMS_REQUIRE_POSTGRES"):
                 monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+
+
+@pytest.fixture(autouse=True)
+def nothing_refused(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test during which any FakeSlack refused a surface Slack would refuse.
+
+    Every FakeSlack reports to one registry in bot.standin.fakeslack, so fakes a test builds
+    itself are covered too. Tests that send bad surfaces on purpose say so with
+    @pytest.mark.refusals_expected.
+    """
+    before = len(refusals())
+    yield
+    if request.node.get_closest_marker("refusals_expected") is not None:
+        return
+    new = refusals()[before:]
+    if new:
+        lines = [f"{method}: {'; '.join(reasons)}" for method, reasons, _args in new]
+        pytest.fail("Slack would refuse what the bot sent:\n" + "\n".join(lines), pytrace=False)
 
 
 def postgres_unavailable() -> str | None:

@@ -47,6 +47,7 @@ def test_pagination_follows_cursors(client: WebClient) -> None:
     assert client.usergroups_users_list(usergroup="S0AUDITOR1")["users"] == ["U0PERSON01"]
 
 
+@pytest.mark.refusals_expected  # 51 blocks, refused on purpose
 def test_messages_updates_and_permalinks(client: WebClient, fake: FakeSlack) -> None:
     sent = client.chat_postMessage(
         channel="U0PERSON01", text="hello", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]

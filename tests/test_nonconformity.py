@@ -122,6 +122,7 @@ def test_the_process_owner_owns_by_default_and_a_chosen_owner_wins(clock: Manual
 
 
 def test_raising_from_a_message_keeps_a_copy_the_author_and_the_permalink(sb: Sandbox) -> None:
+    sb.fake.add_channel("C0WAREHOUS", "warehouse", [BEN.id])  # a public channel: Slack knows it
     original = {
         "type": "message",
         "user": BEN.id,

@@ -193,4 +193,4 @@ def document(
     ]
     if may_review:
         blocks.append(review_buttons(doc))
-    return Reply(f"{doc.reference} rev {doc.revision}: {doc.title}", blocks)
+    return Reply(f"{doc.reference} rev {doc.revision}: {safe(doc.title, 150)}", blocks)

@@ -20,7 +20,7 @@ from bot.nonconformity.lifecycle import (
     Step,
     next_steps,
 )
-from bot.registry import Action
+from bot.registry import Action, item_action_id
 from bot.surfaces.blocks import (
     Reply,
     actions,
@@ -249,9 +249,9 @@ def _buttons(record: Record) -> list[dict[str, Any]]:
         if step is Step.ADD_ACTION and Status(nc.status) is Status.ACTIONS_PLANNED:
             open_actions = [a for a in record.actions if a.status == "open"]
             for action in open_actions[:MAX_DONE_BUTTONS]:
-                elements.append(
-                    button(f"Mark A{action.seq} done", STEP_BUTTONS[Step.COMPLETE_ACTIONS], f"{nc.id}:{action.id}")
-                )
+                # One action_id per button: Slack refuses an actions block whose elements share one.
+                done_id = item_action_id(Action.NC_ACTION_DONE, action.id)
+                elements.append(button(f"Mark A{action.seq} done", done_id, f"{nc.id}:{action.id}"))
     if Step.CANCEL in steps:
         elements.append(button(labels[Step.CANCEL], STEP_BUTTONS[Step.CANCEL], value, style="danger"))
     return elements

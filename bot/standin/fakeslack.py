@@ -21,16 +21,30 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from bot.standin.blockkit import message_problems
 from bot.standin.fakeslack_methods import BOT_ID as BOT_ID
 from bot.standin.fakeslack_methods import BOT_USER_ID as BOT_USER_ID
 from bot.standin.fakeslack_methods import TEAM_DOMAIN as TEAM_DOMAIN
 from bot.standin.fakeslack_methods import TEAM_ID as TEAM_ID
-from bot.standin.fakeslack_methods import SlackError as SlackError
-from bot.standin.fakeslack_methods import WebApiMethods
+from bot.standin.fakeslack_methods import Refused, SlackError, WebApiMethods
 from bot.standin.socketmode import SocketModeServer
 from bot.workspace.clock import Clock, SystemClock
 
 POLL_SECONDS = 0.01  # how soon serve_forever sees a shutdown
+
+__all__ = ["BOT_ID", "BOT_USER_ID", "TEAM_DOMAIN", "TEAM_ID", "Call", "FakeSlack", "SlackError", "refusals"]
+
+# (method, reasons, args) of every surface any FakeSlack in this process refused: the test
+# harness fails a test during which one was added (tests/conftest.py).
+Refusal = tuple[str, list[str], dict[str, Any]]
+_REFUSED: list[Refusal] = []
+_REFUSED_LOCK = threading.Lock()
+
+
+def refusals() -> list[Refusal]:
+    """Everything any FakeSlack in this process has refused so far (oldest first)."""
+    with _REFUSED_LOCK:
+        return list(_REFUSED)
 
 
 @dataclass
@@ -63,6 +77,7 @@ class FakeSlack(WebApiMethods):
         self.port = port
         self.calls: list[Call] = []
         self.responses: list[Call] = []  # posts to response_url
+        self.refused: list[Refusal] = []  # surfaces Slack would refuse: (method, reasons, args)
         self.users: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, list[str]] = {}
         self.usergroup_handles: dict[str, str] = {}
@@ -263,7 +278,9 @@ class FakeSlack(WebApiMethods):
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
         if url.path.startswith("/response/"):
-            self._record_response(url.path, raw)
+            if not self._record_response(url.path, raw):
+                # As Slack's webhooks answer malformed blocks: 400 with the error as the body.
+                return self._reply(request, 400, b"invalid_blocks", "text/plain")
             return self._reply(request, 200, b"ok", "text/plain")
         if url.path.startswith("/upload/"):
             file_id = url.path.rsplit("/", 1)[-1]
@@ -310,13 +327,25 @@ class FakeSlack(WebApiMethods):
         request.end_headers()
         request.wfile.write(body)
 
-    def _record_response(self, path: str, raw: bytes) -> None:
+    def _record_response(self, path: str, raw: bytes) -> bool:
+        """Keep a response_url post; False (and kept in `refused`) when Slack would refuse its blocks."""
         try:
             payload = json.loads(raw or b"{}")
         except ValueError:
             payload = {"raw": raw.decode(errors="replace")}
+        reasons = message_problems(payload) if isinstance(payload, dict) else ["body: must be a JSON object"]
         with self._lock:
+            if reasons:
+                self._refuse("response_url", reasons, {"url": path, **payload})
+                return False
             self.responses.append(Call("response_url", {"url": path, **payload}, self.clock.now()))
+            return True
+
+    def _refuse(self, method: str, reasons: list[str], args: dict[str, Any]) -> None:
+        refusal = (method, reasons, args)
+        self.refused.append(refusal)
+        with _REFUSED_LOCK:
+            _REFUSED.append(refusal)
 
     def _call(self, method: str, args: dict[str, Any], auth: str) -> tuple[int, dict[str, Any], dict[str, str]]:
         delay = self._delays.get(method)
@@ -358,4 +387,9 @@ class FakeSlack(WebApiMethods):
         try:
             return 200, {"ok": True, **handler(args)}, {}
         except SlackError as exc:
-            return exc.status, {"ok": False, "error": exc.error}, {}
+            if isinstance(exc, Refused):
+                self._refuse(method, exc.reasons, args)
+            body: dict[str, Any] = {"ok": False, "error": exc.error}
+            if exc.messages:
+                body["response_metadata"] = {"messages": exc.messages}
+            return exc.status, body, {}

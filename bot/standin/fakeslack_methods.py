@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 from typing import TYPE_CHECKING, Any
 
+from bot.standin.blockkit import message_problems, view_problems
 from bot.workspace.clock import Clock
 
 if TYPE_CHECKING:
@@ -23,10 +24,19 @@ BOT_ID = "B0QMSBOT01"
 
 
 class SlackError(Exception):
-    def __init__(self, error: str, status: int = 200) -> None:
+    def __init__(self, error: str, status: int = 200, messages: list[str] | None = None) -> None:
         super().__init__(error)
         self.error = error
         self.status = status
+        self.messages = messages  # Slack's response_metadata.messages, for a refused surface
+
+
+class Refused(SlackError):
+    """A surface Slack would refuse: answered with `error` and the reasons, and recorded."""
+
+    def __init__(self, error: str, reasons: list[str]) -> None:
+        super().__init__(error, messages=[f"[ERROR] {reason}" for reason in reasons])
+        self.reasons = reasons
 
 
 class WebApiMethods:
@@ -75,41 +85,39 @@ class WebApiMethods:
         raise SlackError("channel_not_found")
 
     def _require(self, args: dict[str, Any], *names: str) -> None:
-        for name in names:
-            if args.get(name) in (None, ""):
-                raise SlackError("invalid_arguments")
+        missing = [name for name in names if args.get(name) in (None, "")]
+        if missing:
+            raise SlackError("invalid_arguments", messages=[f"[ERROR] missing required field: {n}" for n in missing])
+
+    def _visible_channel(self, channel_id: str) -> dict[str, Any]:
+        """A channel the bot can see: public, or private with the bot a member (else channel_not_found)."""
+        channel = self.channels.get(channel_id)
+        if channel is None or (channel["private"] and BOT_USER_ID not in channel["members"]):
+            raise SlackError("channel_not_found")
+        return channel
 
     def _check_message(self, args: dict[str, Any]) -> None:
-        blocks = args.get("blocks")
-        if not args.get("text") and not blocks:
+        if not args.get("text") and not args.get("blocks") and not args.get("attachments"):
             raise SlackError("no_text")
-        if blocks is not None and (not isinstance(blocks, list) or len(blocks) > 50):
-            raise SlackError("invalid_blocks")
-        if blocks:
-            _check_blocks(blocks, "invalid_blocks")
+        reasons = message_problems(args)
+        if reasons:
+            raise Refused("invalid_blocks", reasons)
         if len(str(args.get("text") or "")) > 40000:
             raise SlackError("msg_too_long")
 
     def _take_trigger(self, args: dict[str, Any]) -> None:
-        trigger = args.get("trigger_id")
-        if not trigger:
-            raise SlackError("invalid_arguments")
+        self._require(args, "trigger_id", "view")
+        trigger = args["trigger_id"]
         if trigger in self._used_triggers:
             raise SlackError("expired_trigger_id")
         self._used_triggers.add(trigger)
 
     def _view(self, view: Any, view_id: str | None = None) -> dict[str, Any]:
-        if not isinstance(view, dict) or view.get("type") not in ("modal", "home"):
+        if view is None:
             raise SlackError("invalid_arguments")
-        limit = 100
-        if len(view.get("blocks", [])) > limit:
-            raise SlackError("invalid_arguments")
-        _check_blocks(view.get("blocks", []), "invalid_arguments")
-        for part in ("title", "submit", "close"):
-            if len(((view.get(part) or {}).get("text")) or "") > 24:
-                raise SlackError("invalid_arguments")
-        if len(view.get("private_metadata") or "") > 3000:
-            raise SlackError("invalid_arguments")
+        reasons = view_problems(view)
+        if reasons:
+            raise Refused("invalid_arguments", reasons)
         view_id = view_id or f"V{next(self._ids):010d}"
         stored = {
             "id": view_id,
@@ -149,7 +157,8 @@ class WebApiMethods:
         return {"url": self.socket_mode.open_url()}  # a URL for one connection, as Slack's
 
     def _m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = self._resolve_channel(args.get("channel"))
+        self._require(args, "channel")
+        channel = self._resolve_channel(args["channel"])
         self._check_message(args)
         message = {
             "type": "message",
@@ -193,7 +202,7 @@ class WebApiMethods:
 
     def _m_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
         self._require(args, "channel", "message_ts")
-        channel = args["channel"]
+        channel = self._resolve_channel(args["channel"])
         return {
             "channel": channel,
             "permalink": f"https://{TEAM_DOMAIN}.slack.com/archives/{channel}/p{args['message_ts'].replace('.', '')}",
@@ -208,7 +217,10 @@ class WebApiMethods:
         return {"view": self._view(args.get("view"))}
 
     def _m_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        self._require(args, "view")
         view_id = args.get("view_id")
+        if not view_id and not args.get("external_id"):
+            raise SlackError("invalid_arguments", messages=["[ERROR] missing required field: view_id or external_id"])
         if not view_id or view_id not in self.views:
             raise SlackError("not_found")
         old = self.views[view_id]
@@ -217,7 +229,7 @@ class WebApiMethods:
         return {"view": self._view(args.get("view"), view_id)}
 
     def _m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
-        self._require(args, "user_id")
+        self._require(args, "user_id", "view")
         if args["user_id"] not in self.users:
             raise SlackError("user_not_found")
         view = self._view(args.get("view"))
@@ -225,7 +237,8 @@ class WebApiMethods:
         return {"view": view}
 
     def _m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        user = self.users.get(args.get("user", ""))
+        self._require(args, "user")
+        user = self.users.get(args["user"])
         if user is None:
             raise SlackError("user_not_found")
         return {"user": user}
@@ -239,18 +252,18 @@ class WebApiMethods:
         }
 
     def _m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
-        users = str(args.get("users") or "").split(",")
+        self._require(args, "users")
+        users = str(args["users"]).split(",")
         if len(users) != 1 or users[0] not in self.users:
             raise SlackError("user_not_found")
         return {"channel": {"id": self._dm_channel(users[0])}}
 
     def _m_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel_id = args.get("channel", "")
+        self._require(args, "channel")
+        channel_id = args["channel"]
         if channel_id.startswith("D"):
             return {"channel": {"id": channel_id, "is_im": True, "is_private": True, "is_mpim": False}}
-        channel = self.channels.get(channel_id)
-        if channel is None:
-            raise SlackError("channel_not_found")
+        channel = self._visible_channel(channel_id)
         return {
             "channel": {
                 "id": channel_id,
@@ -263,9 +276,8 @@ class WebApiMethods:
         }
 
     def _m_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = self.channels.get(args.get("channel", ""))
-        if channel is None:
-            raise SlackError("channel_not_found")
+        self._require(args, "channel")
+        channel = self._visible_channel(args["channel"])
         page, cursor = self._page(channel["members"], args)
         return {"members": page, "response_metadata": {"next_cursor": cursor}}
 
@@ -284,7 +296,8 @@ class WebApiMethods:
         return {"usergroups": groups}
 
     def _m_usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
-        group = self.usergroups.get(args.get("usergroup", ""))
+        self._require(args, "usergroup")
+        group = self.usergroups.get(args["usergroup"])
         if group is None:
             raise SlackError("no_such_subteam")
         return {"users": group}
@@ -312,32 +325,3 @@ class WebApiMethods:
             )
             done.append({"id": stored["id"], "title": stored["title"], "name": stored["name"]})
         return {"files": done}
-
-
-# Slack's per-element limits (Block Kit reference): a message or view breaking one is refused.
-_TEXT_LIMITS = {"section": 3000, "header": 150}
-
-
-def _check_blocks(blocks: list[Any], error: str) -> None:
-    def bad(condition: bool) -> None:
-        if condition:
-            raise SlackError(error)
-
-    for block in blocks:
-        bad(not isinstance(block, dict))
-        kind = block.get("type")
-        text = (block.get("text") or {}).get("text", "")
-        bad(kind in _TEXT_LIMITS and len(text) > _TEXT_LIMITS[kind])
-        bad(kind == "section" and not text and not block.get("fields"))
-        fields = block.get("fields") or []
-        bad(len(fields) > 10 or any(len(f.get("text", "")) > 2000 for f in fields))
-        bad(kind == "context" and len(block.get("elements", [])) > 10)
-        elements = block.get("elements", []) if kind == "actions" else []
-        bad(len(elements) > 25)
-        for element in elements + ([block["accessory"]] if block.get("accessory") else []):
-            if element.get("type") == "button":
-                bad(len(element.get("text", {}).get("text", "")) > 75 or len(element.get("value", "")) > 2000)
-        if kind == "input":
-            bad(len(block.get("label", {}).get("text", "")) > 2000)
-            options = block.get("element", {}).get("options")
-            bad(options is not None and len(options) > 100)
