@@ -33,6 +33,7 @@ from bot import (
 )
 from bot import nonconformity as nc
 from bot.app import build_context
+from bot.nonconformity.nudges import OWNER_REMINDER
 from bot.workspace.clock import ManualClock
 from bot.workspace.config import explicit_settings
 from storage.db import Database
@@ -128,7 +129,7 @@ def outbox(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
         sent = NOW - timedelta(minutes=n - i)
         yield {
             "id": i,
-            "key": f"nc:{i}:owner:{sent:%Y%m%d}:before-3d",
+            "key": OWNER_REMINDER.key(nc=i, due=sent, stage="before-3d"),
             "recipient": rng.choice(PEOPLE),
             "text": "Reminder",
             "status": "sent",
