@@ -42,7 +42,7 @@ from storage.models_programme import (
     ManagementReview,
     ReviewAction,
 )
-from tests.test_blockkit_builders import NOW, SIZES, TODAY, accepted, an_nc, its_actions, longest
+from tests.extremes import NOW, SIZES, TODAY, accepted, an_nc, its_actions, longest
 
 STAGES = ("before-3d", "before-1d", "today", "after-1d", "after-30d")
 MANY = 500  # list items: far past what any message shows
