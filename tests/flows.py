@@ -33,6 +33,7 @@ from storage.migrate import upgrade
 from storage.models import (
     Audit,
     ControlledDocument,
+    CorrectiveAction,
     Feedback,
     ManagementReview,
     Nonconformity,
@@ -439,3 +440,8 @@ def answer(sb: Sandbox, person: Person, message: dict[str, Any], seq: int, resul
     sb.slack.choose(
         person, "audit_answer", f"{line_id}:{result}", message=message, block_id=block.get("block_id", "line")
     )
+
+
+def actions_of(sb: Sandbox, nc: Nonconformity) -> list[CorrectiveAction]:
+    with sb.db.session() as session:
+        return nc_store.actions_of(session, nc.id)  # type: ignore[arg-type]

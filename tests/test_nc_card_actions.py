@@ -13,9 +13,8 @@ from bot.nonconformity.blocks import MAX_DONE_BUTTONS
 from bot.registry import Action, item_action_id
 from bot.standin.sandbox import ANNA, Sandbox
 from bot.workspace.clock import ManualClock
-from storage import nonconformities as store
-from storage.models import CorrectiveAction, Nonconformity
-from tests.flows import nc_card, raise_nc, reload, root_caused, step
+from storage.models import Nonconformity
+from tests.flows import actions_of, nc_card, raise_nc, reload, root_caused, step
 
 OPEN_ACTIONS = MAX_DONE_BUTTONS * 2  # the cap of buttons, and as many again beyond it
 
@@ -24,11 +23,6 @@ OPEN_ACTIONS = MAX_DONE_BUTTONS * 2  # the cap of buttons, and as many again bey
 def sb(clock: ManualClock) -> Iterator[Sandbox]:
     with Sandbox(clock=clock) as sandbox:
         yield sandbox
-
-
-def actions_of(sb: Sandbox, nc: Nonconformity) -> list[CorrectiveAction]:
-    with sb.db.session() as session:
-        return store.actions_of(session, nc.id)  # type: ignore[arg-type]
 
 
 def with_open_actions(sb: Sandbox, count: int) -> Nonconformity:

@@ -21,8 +21,8 @@ from bot.workspace.clock import ManualClock
 from storage import nonconformities as store
 from storage import outbox as outbox_rows
 from storage.audit import history
-from storage.models import CorrectiveAction, Nonconformity, OutboxMessage, RecordSequence
-from tests.flows import ANSWERS, close_quickly, latest, press, raise_nc, reload, step, work_to_actions_done
+from storage.models import Nonconformity, OutboxMessage, RecordSequence
+from tests.flows import ANSWERS, actions_of, close_quickly, latest, press, raise_nc, reload, step, work_to_actions_done
 from tests.flows import nc_card as card
 
 dumps = partial(json.dumps, ensure_ascii=False)
@@ -35,11 +35,6 @@ def sb(clock: ManualClock) -> Iterator[Sandbox]:
 
 
 # --- helpers: what a person does in Slack ---------------------------------------------------
-
-
-def actions_of(sb: Sandbox, nc: Nonconformity) -> list[CorrectiveAction]:
-    with sb.db.session() as session:
-        return store.actions_of(session, nc.id)  # type: ignore[arg-type]
 
 
 def card_buttons(sb: Sandbox, nc: Nonconformity) -> dict[str, tuple[str, str, str]]:
