@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +54,18 @@ def _value(element: dict[str, Any]) -> Any:
     if kind in ("checkboxes", "multi_static_select"):
         options = element.get("selected_options")
         return _texts([_option(o) for o in options] if isinstance(options, list) else None)
-    return _text(element.get("value"))
+    return _typed(element.get("value"))
+
+
+# Characters that show nothing: zero-width space, non-joiner and joiner, word joiner, BOM, soft hyphen.
+_BLANK = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff\u00ad]*")
+
+
+def _typed(value: Any) -> str | None:
+    """What was typed; text made only of spaces and invisible characters counts as nothing
+    typed, so the form says the field is empty rather than keeping a title nobody can see."""
+    text = _text(value)
+    return "" if text is not None and _BLANK.fullmatch(text) else text
 
 
 def _option(option: Any) -> Any:

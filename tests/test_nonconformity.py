@@ -148,6 +148,7 @@ def test_raising_from_a_message_keeps_a_copy_the_author_and_the_permalink(sb: Sa
 
 BAD_INPUTS = [
     ({"title": "   "}, "title", "Enter the title"),
+    ({"title": "\u200b\u2060\ufeff \u200d"}, "title", "Enter the title"),  # invisible characters only
     ({"description": "x" * 3001}, "description", "under 3000"),
     ({"due_date": "2026-11-24"}, "due_date", "cannot be in the past"),
     ({"owner": "U0QMSBOT01"}, "owner", "is a bot"),
