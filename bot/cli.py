@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.workspace.config import ConfigError, Settings, credential_problems, load_settings
@@ -234,6 +235,12 @@ def _run(settings: Settings, host: str) -> int:
                 f"SLACK_BOT_TOKEN was not accepted by Slack at {settings.slack_api_url} ({exc}); copy the Bot User OAuth Token again (see manifest.yml and the README)"
             ]
         )
+    except OSError as exc:  # URLError too: Slack did not answer auth.test at all
+        return _fail(
+            [
+                f"Slack is not reachable at {settings.slack_api_url} ({_reason(exc)}); check SLACK_API_URL and the network"
+            ]
+        )
     health = None
     if socket_mode and settings.health_port is not None:
         from bot.server import health_app, make_server
@@ -251,14 +258,33 @@ def _run(settings: Settings, host: str) -> int:
     signal.signal(signal.SIGTERM, _stop)
     # `kill -USR1 <pid>` prints every thread's stack to the log: for a bot that seems stuck.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
+    refused = _serve_until_stopped(app, db, settings, host, health, scheduler)
+    if refused is not None:
+        return _fail(
+            [
+                f"SLACK_APP_TOKEN was not accepted by Slack at apps.connections.open ({refused}); create an app-level token with connections:write again (Basic Information > App-Level Tokens)"
+            ]
+        )
+    return 0
+
+
+def _serve_until_stopped(app: Any, db: Any, settings: Settings, host: str, health: Any, scheduler: Any) -> str | None:
+    """Serve until SIGTERM or Ctrl-C; what Slack said if it refused the app-level token."""
     try:
         _serve(app, db, settings, host, health)
     except (KeyboardInterrupt, _Stopped):
         log.info("stopping")
+    except SlackApiError as exc:  # apps.connections.open refused the app-level token
+        return str(exc.response.get("error") or exc)
     finally:
         scheduler.shutdown(wait=False)
         db.dispose()
-    return 0
+    return None
+
+
+def _reason(exc: OSError) -> str:
+    reason = getattr(exc, "reason", None) or exc.strerror or exc
+    return str(reason)
 
 
 def _serve(app: Any, db: Any, settings: Settings, host: str, health: Any) -> None:

@@ -54,3 +54,25 @@ def test_run_uses_socket_mode_when_an_app_token_is_set(tmp_path: Path, fake: Fak
         assert call.response["ok"] is True  # asked with the app-level token, at SLACK_API_URL
     finally:
         stop(process)
+
+
+def test_slack_unreachable_at_start_up_stops_with_one_line(tmp_path: Path) -> None:
+    closed = free_port()  # nothing listens there
+    unreachable = FakeSlack()  # never started: only its shape is borrowed for start()
+    unreachable.port = closed
+    process = start(tmp_path, unreachable, free_port())
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1].startswith(f"qms-bot: Slack is not reachable at http://127.0.0.1:{closed}/api/")
+
+
+def test_an_app_token_slack_refuses_stops_start_up_with_one_line(tmp_path: Path, fake: FakeSlack) -> None:
+    fake.fail("apps.connections.open", "invalid_auth", times=None)
+    process = start(tmp_path, fake, free_port(), SLACK_APP_TOKEN="xapp-1-refused")
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2 and "Traceback" not in err, err
+    assert (
+        err.strip()
+        .splitlines()[-1]
+        .startswith("qms-bot: SLACK_APP_TOKEN was not accepted by Slack at apps.connections.open (invalid_auth)")
+    )
