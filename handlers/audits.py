@@ -39,17 +39,6 @@ BROKEN_BUTTON = "That button is broken; `/audit list` shows the programme."
 BROKEN_ANSWER = "That answer is broken; open the checklist again with `/audit checklist AU-…`."
 
 
-def show_checklist(ctx: Context, user: str, line_id: int, where: tuple[str, str]) -> None:
-    """Redraw the checklist message a line was answered from."""
-    try:
-        reply = audits.line_checklist_reply(ctx, line_id, user)
-        if reply is None:
-            return
-        ctx.client.chat_update(channel=where[0], ts=where[1], **reply.as_kwargs())
-    except (SlackApiError, QmsError) as exc:
-        log.warning("could not redraw the checklist of line %s: %s", line_id, exc)
-
-
 def _post_checklist(ctx: Context, client: WebClient, user: str, audit_id: int, tell: Callable[[str], Any]) -> None:
     """The checklist goes to the person's DM with the bot: a message that stays, to be answered line by line."""
     reply = audits.checklist_reply(ctx, audit_id, user)  # a refusal is answered where they asked
@@ -155,12 +144,12 @@ def on_answer(
             open_modal(client, body["trigger_id"], modal, tell)
     except QmsError:
         if at:
-            show_checklist(ctx, user, line_id, at)  # put the select back to the recorded answer
+            audits.redraw_checklist(ctx, user, line_id, at)  # put the select back to the recorded answer
         raise
     if at:
         # Also after opening a form: the select goes back to what is recorded, so a form
         # closed without saving leaves no answer showing that was never kept.
-        show_checklist(ctx, user, line_id, at)
+        audits.redraw_checklist(ctx, user, line_id, at)
 
 
 def on_observation(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -173,7 +162,7 @@ def on_observation(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str,
     ack()
     at = origin_message(view)
     if at:
-        show_checklist(ctx, user, line_id, at)
+        audits.redraw_checklist(ctx, user, line_id, at)
 
 
 # --- completing ---

@@ -18,7 +18,6 @@ from bot.qms import help_reply
 from bot.registry import Action, Callback, Command
 from handlers.common import answerer, clicked_message, command_text, form_values, open_modal, origin_message, teller
 from handlers.listeners import action, command, view
-from handlers.training import publish_and_report
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +117,7 @@ def on_revise(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]
         f"{doc.reference} revised to rev {doc.revision}; next review {doc.next_review:%d %b %Y}.",
     )
     if revision.publication is not None:
-        round_number = publish_and_report(ctx, client, user, revision.publication)
+        round_number = training.publish_and_report(ctx, client, user, revision.publication)
         if round_number:
             documents.note_training(ctx, doc, round_number)
     else:

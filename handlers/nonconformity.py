@@ -18,7 +18,6 @@ from bot.nonconformity import modals as nc_modals
 from bot.nonconformity.lifecycle import Step
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command, ShortcutId, item_action_ids, registered_action
-from handlers.audits import show_checklist
 from handlers.common import (
     answerer,
     command_text,
@@ -111,7 +110,7 @@ def on_raise_submit(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str
         feedback.refresh_card(ctx, complaint_id)
     checklist_at = origin_message(view)
     if audit_line and checklist_at:
-        show_checklist(ctx, body["user"]["id"], audit_line, checklist_at)
+        audits.redraw_checklist(ctx, body["user"]["id"], audit_line, checklist_at)
     home.publish(ctx, reporter)
 
 

@@ -16,7 +16,6 @@ from bot.qms import help_reply
 from bot.registry import Action, Callback, Command
 from bot.surfaces.mrkdwn import mention, safe
 from bot.training import blocks
-from bot.training import publish_and_report as publish_and_report  # handlers.documents publishes from here too
 from handlers.common import (
     answerer,
     clicked_message,
@@ -101,7 +100,7 @@ def on_publish(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any
         raise Invalid(errors)
     # Resolving a large audience takes Slack calls: answer the modal first, report by DM.
     ack()
-    publish_and_report(ctx, client, publisher, publication)
+    training.publish_and_report(ctx, client, publisher, publication)
 
 
 # --- the card's buttons ---

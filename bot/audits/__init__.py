@@ -31,12 +31,12 @@ from bot.audits.replies import checklist_reply as checklist_reply
 from bot.audits.replies import completion_form as completion_form
 from bot.audits.replies import current_cycle as current_cycle
 from bot.audits.replies import done_vs_planned as done_vs_planned
-from bot.audits.replies import line_checklist_reply as line_checklist_reply
 from bot.audits.replies import line_for_answer as line_for_answer
 from bot.audits.replies import nc_form as nc_form
 from bot.audits.replies import programme_of as programme_of
 from bot.audits.replies import programme_reply as programme_reply
 from bot.audits.replies import record_reply as record_reply
+from bot.audits.replies import redraw_checklist as redraw_checklist
 from bot.audits.rules import RECORD_TYPE as RECORD_TYPE
 from bot.audits.rules import TEMPLATE as TEMPLATE
 from bot.audits.rules import Completed as Completed

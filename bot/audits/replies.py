@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import nonconformity as nc_rules
 from bot.audits import blocks
 from bot.audits.rules import existing, nc_numbers, open_line, require_auditor_or_manager, require_planned
 from bot.delivery.due import add_months, cycle_start
+from bot.errors import QmsError
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import safe
 from storage import audits as store
 from storage.models import Audit, AuditQuestion
+
+log = logging.getLogger(__name__)
+
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -32,11 +38,18 @@ def checklist_reply(ctx: Context, audit_id: int, user: str) -> Reply:
     return blocks.checklist(audit, lines, numbers, editable=audit.status == "planned")
 
 
-def line_checklist_reply(ctx: Context, line_id: int, user: str) -> Reply | None:
-    """The checklist a line belongs to, to redraw it where it was answered (None: no such line)."""
+def redraw_checklist(ctx: Context, user: str, line_id: int, where: tuple[str, str]) -> None:
+    """Redraw the checklist message (channel, ts) a line was answered from. The person was
+    already answered, so a failure here (Slack, or a refusal) is only logged."""
     with ctx.db.session() as session:
         line = store.question(session, line_id)
-    return None if line is None else checklist_reply(ctx, line.audit_id, user)
+    if line is None:
+        return
+    try:
+        reply = checklist_reply(ctx, line.audit_id, user)
+        ctx.client.chat_update(channel=where[0], ts=where[1], **reply.as_kwargs())
+    except (SlackApiError, QmsError) as exc:
+        log.warning("could not redraw the checklist of line %s: %s", line_id, exc)
 
 
 def audit_id_of(ctx: Context, number: str) -> int | None:
