@@ -71,6 +71,24 @@ class ProcessedEvent(SQLModel, table=True):
     received_at: datetime = _when()
 
 
+class FormSubmission(SQLModel, table=True):
+    """A creating form's submission, claimed in the transaction that creates its record.
+
+    Slack sends the same view again when people press Submit twice (a slow answer shows them
+    an error): the view's id names the submission, so the second one creates nothing and is
+    answered with the record the first one made.
+    """
+
+    __tablename__ = "form_submission"
+
+    callback: str = Field(primary_key=True, max_length=40)
+    view_id: str = Field(primary_key=True, max_length=32)
+    record_type: str = Field(max_length=24)
+    record_ref: str = Field(max_length=40)
+    submitted_by: str = Field(max_length=32)
+    submitted_at: datetime = _when()
+
+
 class RecordSequence(SQLModel, table=True):
     """The last number handed out per record type and year (NC-2026-0007 → prefix NC, 2026, 7)."""
 
@@ -311,6 +329,9 @@ class TrainingAssignment(SQLModel, table=True):
     person: str = Field(max_length=32)
     status: str = Field(default="pending", max_length=12)
     acknowledged_at: datetime | None = _when(default=None, nullable=True)
+    # Goes up with every change; a button carries the version it was drawn for, and a press
+    # on an older one changes nothing (docs/design-decisions.md 48).
+    version: int = 1
 
 
 FEEDBACK_KINDS = ("complaint", "compliment", "suggestion", "survey")
@@ -355,6 +376,9 @@ class Feedback(SQLModel, table=True):
     card_ts: str | None = Field(default=None, max_length=32)
     card_permalink: str | None = Field(default=None, max_length=500)
     nc_id: int | None = Field(default=None, foreign_key="nonconformity.id")
+    # Goes up with every change; a button carries the version it was drawn for, and a press
+    # on an older one changes nothing (docs/design-decisions.md 48).
+    version: int = 1
 
 
 class QualityObjective(SQLModel, table=True):

@@ -43,6 +43,9 @@ class Audit(SQLModel, table=True):
     summary: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     completed_by: str | None = Field(default=None, max_length=32)
     completed_at: datetime | None = _when(default=None, nullable=True)
+    # Goes up with every change; a button carries the version it was drawn for, and a press
+    # on an older one changes nothing (docs/design-decisions.md 48).
+    version: int = 1
 
 
 class AuditQuestion(SQLModel, table=True):
@@ -64,6 +67,9 @@ class AuditQuestion(SQLModel, table=True):
     answered_by: str | None = Field(default=None, max_length=32)
     answered_at: datetime | None = _when(default=None, nullable=True)
     nc_id: int | None = Field(default=None, foreign_key="nonconformity.id")
+    # Goes up with every change; a button carries the version it was drawn for, and a press
+    # on an older one changes nothing (docs/design-decisions.md 48).
+    version: int = 1
 
 
 class AuditFinding(SQLModel, table=True):
@@ -105,6 +111,9 @@ class ControlledDocument(SQLModel, table=True):
     next_review: date
     added_by: str = Field(max_length=32)
     added_at: datetime = _when()
+    # Goes up with every change; a button carries the version it was drawn for, and a press
+    # on an older one changes nothing (docs/design-decisions.md 48).
+    version: int = 1
 
 
 class DocumentReview(SQLModel, table=True):
@@ -154,6 +163,9 @@ class ManagementReview(SQLModel, table=True):
     minutes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     recorded_by: str | None = Field(default=None, max_length=32)
     recorded_at: datetime | None = _when(default=None, nullable=True)
+    # Goes up with every change; a button carries the version it was drawn for, and a press
+    # on an older one changes nothing (docs/design-decisions.md 48).
+    version: int = 1
 
 
 class ReviewAction(SQLModel, table=True):
@@ -176,3 +188,6 @@ class ReviewAction(SQLModel, table=True):
     done_by: str | None = Field(default=None, max_length=32)
     done_at: datetime | None = _when(default=None, nullable=True)
     evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Goes up with every change; a button carries the version it was drawn for, and a press
+    # on an older one changes nothing (docs/design-decisions.md 48).
+    version: int = 1
