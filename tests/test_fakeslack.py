@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -12,6 +13,7 @@ from bot.context import Context
 from bot.delivery.scheduler import make_scheduler
 from bot.standin.fakeslack import BOT_USER_ID, FakeSlack
 from bot.standin.sandbox import Sandbox
+from bot.surfaces.blocks import input_block, modal, text_input
 from bot.workspace.clock import ManualClock
 
 
@@ -71,6 +73,51 @@ def test_a_trigger_id_works_once(client: WebClient) -> None:
     assert client.views_update(view_id=opened["id"], view=view)["view"]["id"] == opened["id"]
     home = client.views_publish(user_id="U0PERSON01", view={"type": "home", "blocks": []})
     assert home["ok"]
+
+
+def test_views_update_keeps_what_an_input_held_as_slack_does(client: WebClient) -> None:
+    """Slack keeps an input's entry when the new view has the same block_id and action_id (so a
+    new initial_value there is not shown); an input with a new block_id shows its own."""
+
+    def form(*inputs: tuple[str, str | None]) -> dict[str, Any]:
+        blocks = [input_block(block_id, "Title", text_input("value", initial=value)) for block_id, value in inputs]
+        return modal("form", "Form", blocks)
+
+    opened = client.views_open(trigger_id="1.2.form", view=form(("title", None), ("notes", "typed")))["view"]
+    updated = client.views_update(
+        view_id=opened["id"], view=form(("title", "filled"), ("notes", None), ("new", "shown"))
+    )
+    shown = {b["block_id"]: b["element"].get("initial_value") for b in updated["view"]["blocks"]}
+    assert shown == {"title": None, "notes": "typed", "new": "shown"}
+
+
+def test_conversations_info_answers_as_slack_does(client: WebClient, fake: FakeSlack) -> None:
+    fake.add_channel("C0HR000001", "hr", [BOT_USER_ID], private=True)
+    fake.add_channel("G0OLDHR001", "old-hr", [BOT_USER_ID], private=True)
+    fake.add_channel("G0MPDM0001", "mpdm-p1--p2-1", [BOT_USER_ID])
+    fake.add_channel("C0BOARD001", "board", ["U0PERSON01"], private=True)
+    fake.add_channel("C0ODD00001", "odd", flags=False)
+
+    def flags(channel: str) -> dict[str, Any]:
+        info = client.conversations_info(channel=channel)["channel"]
+        return {k: v for k, v in info.items() if k in ("is_channel", "is_group", "is_im", "is_mpim", "is_private")}
+
+    assert flags("C0QUALITY1") == {
+        "is_channel": True,
+        "is_group": False,
+        "is_im": False,
+        "is_mpim": False,
+        "is_private": False,
+    }
+    assert flags("C0HR000001")["is_channel"] is True and flags("C0HR000001")["is_private"] is True
+    assert flags("G0OLDHR001") == {**flags("C0HR000001"), "is_channel": False, "is_group": True}
+    assert flags("G0MPDM0001") == {**flags("C0HR000001"), "is_channel": False, "is_mpim": True}
+    assert flags("C0ODD00001") == {}
+    assert flags("D0PERSON01") == {"is_im": True}  # the bot's DM with a person: an IM object
+    assert client.conversations_info(channel="D0PERSON01")["channel"]["user"] == "U0PERSON01"
+    for unseen in ("C0BOARD001", "D0P01P0201"):  # a private channel the bot is not in, others' DM
+        with pytest.raises(SlackApiError, match="channel_not_found"):
+            client.conversations_info(channel=unseen)
 
 
 def test_files_upload_v2(client: WebClient, fake: FakeSlack) -> None:

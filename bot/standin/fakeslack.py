@@ -192,14 +192,17 @@ class FakeSlack(WebApiMethods):
             self.usergroup_handles[group_id] = handle or group_id.lower()
 
     def add_channel(
-        self, channel_id: str, name: str, members: list[str] | None = None, *, private: bool = False
+        self, channel_id: str, name: str, members: list[str] | None = None, *, private: bool = False, flags: bool = True
     ) -> None:
+        """A channel (a group DM when named `mpdm-…`, as Slack names them); `flags=False`: conversations.info
+        answers it without the is_* booleans."""
         with self._lock:
             self.channels[channel_id] = {
                 "id": channel_id,
                 "name": name,
                 "members": list(members or []),
-                "private": private,
+                "private": private or name.startswith("mpdm-"),
+                "flags": flags,
             }
 
     def post_as(self, user_id: str, channel: str, text: str) -> dict[str, Any]:

@@ -226,7 +226,7 @@ class WebApiMethods:
         old = self.views[view_id]
         if args.get("hash") and args["hash"] != old["hash"]:
             raise SlackError("hash_conflict")
-        return {"view": self._view(args.get("view"), view_id)}
+        return {"view": self._view(_keep_entries(old, args.get("view")), view_id)}
 
     def _m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         self._require(args, "user_id", "view")
@@ -262,17 +262,38 @@ class WebApiMethods:
         self._require(args, "channel")
         channel_id = args["channel"]
         if channel_id.startswith("D"):
-            return {"channel": {"id": channel_id, "is_im": True, "is_private": True, "is_mpim": False}}
+            return {"channel": self._im(channel_id)}
         channel = self._visible_channel(channel_id)
+        answer: dict[str, Any] = {"id": channel_id, "name": channel["name"], "created": 1700000000}
+        if not channel["flags"]:
+            return {"channel": answer}
+        # As Slack's conversation object: a private channel from before March 2021 (a G… ID) is
+        # a "group", not a "channel"; one made since has a C… ID and is_channel true.
+        group_dm = channel["name"].startswith("mpdm-")
+        legacy_group = channel_id.startswith("G") and not group_dm
+        answer.update(
+            is_channel=not group_dm and not legacy_group,
+            is_group=legacy_group,
+            is_im=False,
+            is_mpim=group_dm,
+            is_private=channel["private"],
+            is_member=BOT_USER_ID in channel["members"],
+        )
+        return {"channel": answer}
+
+    def _im(self, channel_id: str) -> dict[str, Any]:
+        """A DM the bot can see is its own with a person (Slack's IM object has no is_private)."""
+        user_id = next((u for u in self.users if self._dm_channel(u) == channel_id), None)
+        if user_id is None:
+            raise SlackError("channel_not_found")  # a DM between two people: the bot is in neither
         return {
-            "channel": {
-                "id": channel_id,
-                "name": channel["name"],
-                "is_channel": True,
-                "is_im": False,
-                "is_mpim": False,
-                "is_private": channel["private"],
-            }
+            "id": channel_id,
+            "created": 1700000000,
+            "is_im": True,
+            "is_org_shared": False,
+            "user": user_id,
+            "is_user_deleted": bool(self.users[user_id]["deleted"]),
+            "priority": 0,
         }
 
     def _m_conversations_members(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -325,3 +346,26 @@ class WebApiMethods:
             )
             done.append({"id": stored["id"], "title": stored["title"], "name": stored["name"]})
         return {"files": done}
+
+
+def _keep_entries(old: dict[str, Any], new: Any) -> Any:
+    """views.update keeps what an input held when the new view has an input with the same
+    block_id and action_id: a new initial value there is not shown (Slack's "preserving input
+    entry"). People's typing is not modelled, so what an input held is its initial value."""
+    if not isinstance(new, dict) or not isinstance(new.get("blocks"), list):
+        return new
+    held = {
+        (b.get("block_id"), b["element"].get("action_id")): b["element"]
+        for b in old.get("blocks", [])
+        if b.get("type") == "input" and isinstance(b.get("element"), dict)
+    }
+    blocks = []
+    for block in new["blocks"]:
+        element = block.get("element") if isinstance(block, dict) and block.get("type") == "input" else None
+        before = held.get((block.get("block_id"), element.get("action_id"))) if isinstance(element, dict) else None
+        if before is not None and isinstance(element, dict):
+            kept = {k: v for k, v in element.items() if not k.startswith("initial_")}
+            kept.update({k: v for k, v in before.items() if k.startswith("initial_")})
+            block = {**block, "element": kept}
+        blocks.append(block)
+    return {**new, "blocks": blocks}
