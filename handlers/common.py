@@ -198,15 +198,17 @@ def open_from_message(
     client: WebClient,
     body: dict[str, Any],
     respond: Respond,
-    view_for: Callable[[str, int | None], dict[str, Any]],
+    view_for: Callable[[str | None, int | None], dict[str, Any]],
 ) -> None:
-    """A message shortcut: copy the message, open the form filled from its text, then fetch its link.
+    """A message shortcut: copy the message, open the form, then fetch the message's link.
 
-    `view_for(text as typed, capture id)` builds the form. The copy is stored before the
-    modal opens (its id rides in the form); the permalink waits until the modal is up.
+    `view_for(text as typed, capture id)` builds the form; the text is None when the message
+    is from a private conversation: that form is not filled from it and says so. The copy and
+    whether Slack calls the conversation public are stored before the modal opens (the copy's
+    id rides in the form); the permalink waits until the modal is up.
     """
     message = body.get("message") or {}
     capture = captures.capture_message(ctx, user=body["user"]["id"], channel=body["channel"]["id"], message=message)
-    typed = unescape(str(message.get("text") or "")).strip()
+    typed = unescape(str(message.get("text") or "")).strip() if capture.public else None
     if open_modal(client, body["trigger_id"], view_for(typed, capture.id), teller(respond)):
         captures.complete_capture(ctx, capture)

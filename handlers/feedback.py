@@ -39,7 +39,7 @@ def on_feedback(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClie
         elif sub == "stats":
             reply = feedback.stats_reply(ctx, int(days))
         else:
-            reply = feedback.record_reply(ctx, sub)
+            reply = feedback.record_reply(ctx, sub, command["user_id"])
         respond(response_type="ephemeral", **reply.as_kwargs())
         return
     ack()
@@ -51,9 +51,10 @@ def on_feedback(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClie
 def on_log_from_message(ctx: Context, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
 
-    def form_for(typed: str, capture_id: int | None) -> dict[str, Any]:
-        form = feedback.FeedbackForm(text=typed[: feedback.TEXT_MAX] or None)
-        return blocks.log_modal(form, ctx.today(), capture_id=capture_id)
+    def form_for(typed: str | None, capture_id: int | None) -> dict[str, Any]:
+        # From a private conversation (typed is None) the form is not filled and says so.
+        form = feedback.FeedbackForm(text=(typed or "")[: feedback.TEXT_MAX] or None)
+        return blocks.log_modal(form, ctx.today(), capture_id=capture_id, private_origin=typed is None)
 
     open_from_message(ctx, client, body, respond, form_for)
 

@@ -67,7 +67,7 @@ def on_nc(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, re
         return
     if len(words) == 1 and nc.NUMBER.match(first):
         ack()
-        respond(response_type="ephemeral", **nc.record_reply(ctx, first).as_kwargs())
+        respond(response_type="ephemeral", **nc.record_reply(ctx, first, command["user_id"]).as_kwargs())
         return
     ack()
     form = nc.RaiseForm(title=text[: nc.TITLE_MAX] or None)
@@ -84,7 +84,9 @@ def on_raise_shortcut(ctx: Context, ack: Ack, body: dict[str, Any], client: WebC
 def on_raise_from_message(ctx: Context, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
 
-    def form_for(typed: str, capture_id: int | None) -> dict[str, Any]:
+    def form_for(typed: str | None, capture_id: int | None) -> dict[str, Any]:
+        if typed is None:  # from a private conversation
+            return nc_modals.raise_modal(ctx.settings, nc.RaiseForm(), capture_id=capture_id, private_origin=True)
         title = (typed.splitlines() or [""])[0][: nc.TITLE_MAX] or None
         form = nc.RaiseForm(title=title, description=typed[: nc.TEXT_MAX] or None)
         return nc_modals.raise_modal(ctx.settings, form, capture_id=capture_id)

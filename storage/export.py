@@ -26,6 +26,7 @@ from storage.models import (
     Feedback,
     KpiValue,
     ManagementReview,
+    MessageCapture,
     Nonconformity,
     QualityObjective,
     ReviewAction,
@@ -54,6 +55,12 @@ def _within(column: Any, start: datetime | date | None, end: datetime | date | N
         column >= start if start is not None else literal(True),
         column < end if end is not None else literal(True),
     )
+
+
+def _message_copy() -> tuple[Any, ...]:
+    """The message a record was raised from, as copied: the evidence keeps it even when it
+    came from a private conversation (the export is for QMS managers)."""
+    return (MessageCapture.permalink, MessageCapture.author, MessageCapture.text)
 
 
 def nonconformities(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
@@ -89,8 +96,10 @@ def nonconformities(start: datetime | None = None, end: datetime | None = None) 
             nc.cancel_reason,
             earlier.number,
             nc.card_permalink,
+            *_message_copy(),
         )
         .outerjoin(earlier, col(earlier.id) == col(nc.recurrence_of))
+        .outerjoin(MessageCapture, col(MessageCapture.id) == col(nc.origin_id))
         .where(_within(col(nc.raised_at), start, end))
         .order_by(col(nc.id))
     )
@@ -196,8 +205,10 @@ def feedback(start: date | None = None, end: date | None = None) -> Select[Any]:
             f.resolved_at,
             f.resolved_by,
             Nonconformity.number,
+            *_message_copy(),
         )
         .outerjoin(Nonconformity, col(Nonconformity.id) == col(f.nc_id))
+        .outerjoin(MessageCapture, col(MessageCapture.id) == col(f.origin_id))
         .where(_within(col(f.received_on), start, end))
         .order_by(col(f.id))
     )

@@ -29,10 +29,8 @@ def get_capture(session: Session, capture_id: int) -> MessageCapture | None:
     return session.get(MessageCapture, capture_id)
 
 
-def set_capture_details(session: Session, capture_id: int, *, permalink: str | None, public: bool) -> None:
-    session.execute(
-        update(MessageCapture).where(col(MessageCapture.id) == capture_id).values(permalink=permalink, public=public)
-    )
+def set_capture_permalink(session: Session, capture_id: int, permalink: str) -> None:
+    session.execute(update(MessageCapture).where(col(MessageCapture.id) == capture_id).values(permalink=permalink))
 
 
 def move(session: Session, nc: Nonconformity, expected_status: str, **values: Any) -> bool:

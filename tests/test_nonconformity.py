@@ -730,4 +730,4 @@ def test_command_text_is_shown_as_typed_and_private_messages_are_not_quoted(sb: 
     sb.slack.message_shortcut(ANNA, "raise_nc_from_message", secret, "G0SECRET01")
     sb.slack.submit(ANNA, sb.slack.last_view(), ANSWERS)
     shown = dumps(card(sb, latest(sb))["blocks"])
-    assert "Salary sheet" not in shown and "the original message" in shown
+    assert "Salary sheet" not in shown and "a message in a private conversation" in shown

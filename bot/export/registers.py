@@ -108,6 +108,10 @@ def _c(header: str, kind: str = "text", width: int = 14) -> Column:
     return Column(header, kind, width)
 
 
+# The message a record was raised from, as copied (also from a private conversation: the
+# export is evidence for QMS managers and auditors).
+MESSAGE_COPY = (_c("From message", width=30), _c("Message author", "person", 20), _c("Message copy", "long", 50))
+
 REGISTERS: list[Register] = [
     Register(
         "NC register",
@@ -141,6 +145,7 @@ REGISTERS: list[Register] = [
             _c("Cancel reason", "long", 30),
             _c("Recurrence of", width=14),
             _c("Card", width=30),
+            *MESSAGE_COPY,
         ),
         _query(queries.nonconformities),
     ),
@@ -206,6 +211,7 @@ REGISTERS: list[Register] = [
             _c("Resolved", "datetime", 19),
             _c("Resolved by", "person", 20),
             _c("NC", width=14),
+            *MESSAGE_COPY,
         ),
         _query(queries.feedback, by_date=True),
     ),

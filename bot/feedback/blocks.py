@@ -22,7 +22,8 @@ from bot.surfaces.blocks import (
     text_input,
     users_select,
 )
-from bot.surfaces.mrkdwn import mention, safe, unescape
+from bot.surfaces.mrkdwn import mention, safe
+from bot.workspace.captures import origin_lines, private_note
 from storage.models import Feedback, MessageCapture
 
 if TYPE_CHECKING:
@@ -42,7 +43,10 @@ RECEIVED_VIA = {
 }
 
 
-def log_modal(form: FeedbackForm, today: date, *, capture_id: int | None = None) -> dict[str, Any]:
+def log_modal(
+    form: FeedbackForm, today: date, *, capture_id: int | None = None, private_origin: bool = False
+) -> dict[str, Any]:
+    """The form; from a message in a private conversation it says why it is not filled from it."""
     rating = {
         "type": "number_input",
         "action_id": "value",
@@ -50,7 +54,8 @@ def log_modal(form: FeedbackForm, today: date, *, capture_id: int | None = None)
         "min_value": "1",
         "max_value": "5",
     }
-    blocks = [
+    blocks = [context(private_note("feedback record"))] if private_origin else []
+    blocks += [
         input_block(
             "kind", "Kind", static_select("value", [(label, key) for key, label in KINDS.items()], initial=form.kind)
         ),
@@ -145,23 +150,31 @@ def _fields(entry: Feedback, today: date, zone: tzinfo) -> list[str]:
     return fields
 
 
-def _origin(capture: MessageCapture | None) -> list[dict[str, Any]]:
+def _origin(capture: MessageCapture | None, show_copy: bool) -> list[dict[str, Any]]:
     if capture is None:
         return []
-    link = f"<{capture.permalink}|the original message>" if capture.permalink else "a message"
-    quote = f": “{safe(unescape(capture.text), 300)}”" if capture.public else ""
-    return [context(f"Logged from {link}{quote}")]
+    return [context(line) for line in origin_lines(capture, "Logged", show_copy=show_copy)]
 
 
-def complaint_card(
-    entry: Feedback, capture: MessageCapture | None, nc_number: str | None, today: date, zone: tzinfo
+def record(
+    entry: Feedback,
+    capture: MessageCapture | None,
+    nc_number: str | None,
+    today: date,
+    zone: tzinfo,
+    *,
+    show_copy: bool = False,
 ) -> Reply:
+    """A feedback record, and a complaint's card; `show_copy` shows the copy of a message from
+    a private conversation (for a reader who may see it: never on the card in the channel)."""
     blocks: list[dict[str, Any]] = [
-        header(f"{entry.number} · Complaint from {entry.customer}"),
+        header(f"{entry.number} · {KINDS[entry.kind]} from {entry.customer}"),
         section(f"*What the customer said*\n{safe(entry.text, 2900)}"),
         section(None, fields=_fields(entry, today, zone)),
-        *_origin(capture),
+        *_origin(capture, show_copy),
     ]
+    if entry.kind != "complaint":
+        return Reply(f"{entry.number}: {_what(entry)}", blocks)
     buttons = []
     if nc_number:
         blocks.append(context(f":warning: Raised as nonconformity *{nc_number}*"))
@@ -177,18 +190,6 @@ def complaint_card(
         f"{entry.number}: complaint from {safe(entry.customer, 150)} ({RESPONSE_LABELS[entry.response].lower()})",
         blocks,
     )
-
-
-def record(entry: Feedback, capture: MessageCapture | None, nc_number: str | None, today: date, zone: tzinfo) -> Reply:
-    if entry.kind == "complaint":
-        return complaint_card(entry, capture, nc_number, today, zone)
-    blocks = [
-        header(f"{entry.number} · {KINDS[entry.kind]} from {entry.customer}"),
-        section(f"*What the customer said*\n{safe(entry.text, 2900)}"),
-        section(None, fields=_fields(entry, today, zone)),
-        *_origin(capture),
-    ]
-    return Reply(f"{entry.number}: {_what(entry)}", blocks)
 
 
 def _line(entry: Feedback, today: date) -> str:

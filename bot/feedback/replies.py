@@ -18,6 +18,7 @@ from bot.feedback.forms import RECEIVED_VIA
 from bot.feedback.rules import load
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import safe
+from bot.workspace.captures import copy_shown_to
 from storage import feedback as store
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def refresh_card(ctx: Context, feedback_id: int) -> None:
         with ctx.db.session() as session:
             store.set_card(session, feedback_id, channel=channel, ts=ts, permalink=permalink)
 
-    reply = blocks.complaint_card(entry, capture, nc_number, ctx.today(), ctx.settings.zone)
+    reply = blocks.record(entry, capture, nc_number, ctx.today(), ctx.settings.zone)
     post_to = ctx.settings.channel or entry.owner or entry.logged_by
     cards.show(ctx, reply, channel=entry.card_channel, ts=entry.card_ts, post_to=post_to, save=save, what=entry.number)
 
@@ -66,14 +67,16 @@ def list_reply(ctx: Context) -> Reply:
     return blocks.feedback_list(complaints, recent, ctx.today())
 
 
-def record_reply(ctx: Context, number: str) -> Reply:
+def record_reply(ctx: Context, number: str, reader: str) -> Reply:
+    """One feedback record; the copy of a private message only for who may read it."""
     with ctx.db.session() as session:
         entry = store.by_number(session, number)
         if entry is None:
             return Reply(f"There is no {safe(number.upper(), 40)}. `/feedback list` shows the latest.")
         assert entry.id is not None  # a stored entry
         entry, capture, nc_number = load(session, entry.id)
-    return blocks.record(entry, capture, nc_number, ctx.today(), ctx.settings.zone)
+    show_copy = capture is not None and copy_shown_to(ctx, capture, reader)
+    return blocks.record(entry, capture, nc_number, ctx.today(), ctx.settings.zone, show_copy=show_copy)
 
 
 # --- figures for the digest (periods are half-open: start ≤ day < end) ----------------------------

@@ -34,7 +34,8 @@ from bot.surfaces.blocks import (
     header,
     section,
 )
-from bot.surfaces.mrkdwn import mention, safe, unescape
+from bot.surfaces.mrkdwn import mention, safe
+from bot.workspace.captures import origin_lines
 from bot.workspace.config import Settings
 from storage.models import AuditEvent, CorrectiveAction, Nonconformity
 
@@ -83,7 +84,8 @@ def action_line(nc: Nonconformity, action: CorrectiveAction, today: date | None,
     return f":black_square_button: {line} · due {due}"
 
 
-def card(record: Record, today: date, settings: Settings) -> Reply:
+def card(record: Record, today: date, settings: Settings, *, show_copy: bool = False) -> Reply:
+    """The NC's card; `show_copy` shows the copy of a private message (the reader may see it)."""
     nc = record.nc
     status = Status(nc.status)
     blocks: list[dict[str, Any]] = [
@@ -92,7 +94,7 @@ def card(record: Record, today: date, settings: Settings) -> Reply:
         section(None, fields=_facts(nc, status, today, settings)),
         *_work_done(record, today, settings),
         *_outcome(nc, status, settings),
-        *_where_from(record),
+        *_where_from(record, show_copy),
     ]
     buttons = _buttons(record)
     if nc.possible_recurrence_of:
@@ -173,18 +175,13 @@ def _outcome(nc: Nonconformity, status: Status, settings: Settings) -> list[dict
     return blocks
 
 
-def _where_from(record: Record) -> list[dict[str, Any]]:
+def _where_from(record: Record, show_copy: bool) -> list[dict[str, Any]]:
     """The message or complaint it was raised from, and the NCs it recurs or recurred as."""
     nc = record.nc
     blocks: list[dict[str, Any]] = []
     if record.capture:
-        capture = record.capture
-        author = f" by {mention(capture.author)}" if capture.author else ""
-        link = f"<{capture.permalink}|the original message>" if capture.permalink else "a message"
-        # A message from a private channel or a DM is linked, never quoted, on a card others read.
-        quote = f": “{safe(unescape(capture.text), 300)}”" if capture.public else ""
-        where = f" in {mention(capture.channel)}" if capture.public else ""
-        blocks.append(context(f"Raised from {link}{author}{where}{quote}"))
+        # A message from a private conversation is only linked on a card others read.
+        blocks += [context(line) for line in origin_lines(record.capture, "Raised", show_copy=show_copy)]
     if record.complaint:
         number, permalink = record.complaint
         shown = f"<{permalink}|{number}>" if permalink else number
@@ -370,9 +367,11 @@ def history_line(event: AuditEvent, settings: Settings) -> str:
     return f"{when:%d %b %H:%M} {mention(event.actor)} {event.action.replace('_', ' ')}{note}"
 
 
-def record_with_history(record: Record, events: list[AuditEvent], today: date, settings: Settings) -> Reply:
+def record_with_history(
+    record: Record, events: list[AuditEvent], today: date, settings: Settings, *, show_copy: bool = False
+) -> Reply:
     """The card with its history, buttons last: a person can work the NC from here too."""
-    shown = card(record, today, settings)
+    shown = card(record, today, settings, show_copy=show_copy)
     buttons = [b for b in shown.blocks if b.get("type") == "actions"]
     blocks = [b for b in shown.blocks if b.get("type") != "actions"]
     blocks += [divider(), section("*History*\n" + capped_lines([history_line(e, settings) for e in events], 2900))]

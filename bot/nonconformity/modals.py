@@ -25,6 +25,7 @@ from bot.surfaces.blocks import (
     users_select,
 )
 from bot.surfaces.mrkdwn import safe
+from bot.workspace.captures import private_note
 from bot.workspace.config import SEVERITIES, Settings
 from storage.models import CorrectiveAction
 
@@ -41,10 +42,13 @@ def raise_modal(
     complaint_id: int | None = None,
     audit_line: int | None = None,
     checklist_at: tuple[str, str] | None = None,
+    private_origin: bool = False,
 ) -> dict[str, Any]:
     """The form; the IDs ride in its metadata: the message copied, the complaint, or the audit's
-    checklist line it comes from (and where that checklist is shown, to redraw it)."""
-    blocks = _what_happened(settings, form) + _where_and_who(settings, form)
+    checklist line it comes from (and where that checklist is shown, to redraw it). A form
+    raised from a message in a private conversation says why it is not filled from it."""
+    note = [context(private_note("NC"))] if private_origin else []
+    blocks = note + _what_happened(settings, form) + _where_and_who(settings, form)
     origin: dict[str, Any] = {
         k: v for k, v in (("capture", capture_id), ("complaint", complaint_id), ("audit_line", audit_line)) if v
     }

@@ -8,6 +8,7 @@ from bot.nonconformity import blocks as nc_blocks
 from bot.nonconformity.record import RECORD_TYPE, load_record
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import safe
+from bot.workspace.captures import copy_shown_to
 from storage import nonconformities as store
 from storage.audit import history
 
@@ -34,7 +35,8 @@ def list_reply(ctx: Context, user: str, which: str) -> Reply:
     return nc_blocks.nc_list(which, found, ctx.today(), LIST_LIMIT, total)
 
 
-def record_reply(ctx: Context, number: str) -> Reply:
+def record_reply(ctx: Context, number: str, reader: str) -> Reply:
+    """One NC with its history; the copy of a private message only for who may read it."""
     with ctx.db.session() as session:
         nc = store.by_number(session, number)
         if nc is None:
@@ -44,4 +46,5 @@ def record_reply(ctx: Context, number: str) -> Reply:
         events = sorted(
             history(session, RECORD_TYPE, nc.number) + history(session, "nudge", nc.number), key=lambda e: e.id or 0
         )
-    return nc_blocks.record_with_history(record, events, ctx.today(), ctx.settings)
+    show_copy = record.capture is not None and copy_shown_to(ctx, record.capture, reader)
+    return nc_blocks.record_with_history(record, events, ctx.today(), ctx.settings, show_copy=show_copy)

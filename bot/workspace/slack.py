@@ -30,6 +30,12 @@ def web_client(settings: Settings, *, for_outbox: bool = False) -> WebClient:
     )
 
 
+def quick_client(client: WebClient, timeout: int) -> WebClient:
+    """The same token and Slack, one try within `timeout`: for a call made while a trigger_id
+    (good for 3 s) waits, where a retry or a 10-second wait would cost the person the form."""
+    return WebClient(token=client.token, base_url=client.base_url, timeout=timeout, retry_handlers=[])
+
+
 def signed_by_slack(
     verifier: SignatureVerifier, body: bytes | str, timestamp: str | None, signature: str | None
 ) -> bool:
