@@ -22,6 +22,7 @@ from handlers.common import (
     answerer,
     clicked_message,
     command_text,
+    drawn_id,
     ephemeral,
     form_values,
     open_modal,
@@ -116,12 +117,13 @@ def on_checklist(
     _post_checklist(ctx, client, body["user"]["id"], audit_id, answerer(body, respond, client))
 
 
-def _answered_line(action: dict[str, Any]) -> tuple[int, str]:
-    """A checklist select's option: `line id:answer`."""
+def _answered_line(action: dict[str, Any]) -> tuple[int, int | None, str]:
+    """A checklist select's option: `line id@version:answer` (a plain `line id:answer` on a
+    checklist posted before lines carried their version)."""
     raw_line, _, result = str((action.get("selected_option") or {}).get("value", "")).partition(":")
     if result not in blocks.ANSWER_LABELS:
         raise Broken(f"{result!r} is no answer")
-    return record_id(raw_line), result
+    return *drawn_id(raw_line), result
 
 
 def on_answer(
@@ -130,17 +132,17 @@ def on_answer(
     ack()
     tell = answerer(body, respond, client)
     user = body["user"]["id"]
-    line_id, result = _answered_line(action)
+    line_id, seen, result = _answered_line(action)
     at = clicked_message(body)
     try:
         if result == "conforming":
-            audits.answer(ctx, line_id, user, result)
+            audits.answer(ctx, line_id, user, result, seen=seen)
         elif result == "observation":
-            audit, line = audits.line_for_answer(ctx, line_id, user)
+            audit, line = audits.line_for_answer(ctx, line_id, user, seen)
             open_modal(client, body["trigger_id"], blocks.observation_modal(audit, line, at), tell)
         else:
-            form = audits.nc_form(ctx, line_id, user)
-            modal = nc_modals.raise_modal(ctx.settings, form, audit_line=line_id, checklist_at=at)
+            form = audits.nc_form(ctx, line_id, user, seen)
+            modal = nc_modals.raise_modal(ctx.settings, form, audit_line=line_id, checklist_at=at, line_seen=seen)
             open_modal(client, body["trigger_id"], modal, tell)
     except QmsError:
         if at:
@@ -154,11 +156,11 @@ def on_answer(
 
 def on_observation(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
     note = valid(*audits.check_observation(form_values(view).get("note")))
-    (line_id,) = origin_ids(view, "line")
+    line_id, seen = origin_ids(view, "line", "seen")  # no "seen": a form opened before lines had versions
     user = body["user"]["id"]
     if line_id is None:
         raise Invalid({"note": "This form lost its checklist line; open the checklist again."})
-    audits.answer(ctx, line_id, user, "observation", note)  # a refusal shows on "note"
+    audits.answer(ctx, line_id, user, "observation", note, seen)  # a refusal shows on "note"
     ack()
     at = origin_message(view)
     if at:
@@ -173,18 +175,20 @@ def on_complete_open(
 ) -> None:
     ack()
     # The server checks who may, and that it is still to do, before the form opens.
-    form = audits.completion_form(ctx, record_id(action.get("value")), body["user"]["id"])
+    audit_id, seen = drawn_id(action.get("value"))
+    form = audits.completion_form(ctx, audit_id, body["user"]["id"], seen)
     open_modal(client, body["trigger_id"], form, answerer(body, respond, client))
 
 
 def on_complete(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
     completion = valid(*audits.check_completion(form_values(view)))
     assert completion is not None  # checked just above
-    (audit_id,) = origin_ids(view, "audit")
+    # The audit's version the form was opened for; none in a form opened before audits had one.
+    audit_id, seen = origin_ids(view, "audit", "seen")
     user = body["user"]["id"]
     if audit_id is None:
         raise Invalid({"summary": "This form lost its audit; open it again from `/audit list`."})
-    done = audits.complete(ctx, audit_id, user, completion)  # a refusal shows on "summary"
+    done = audits.complete(ctx, audit_id, user, completion, seen)  # a refusal shows on "summary"
     ack()
     for nc_id in done.raised:
         nc.announce_raised(ctx, nc_id)

@@ -94,6 +94,17 @@ def record_id(value: Any) -> int:
     return number
 
 
+def drawn_id(value: Any) -> tuple[int, int | None]:
+    """A state-changing button's value, `<id>@<version>`: the record and the version it was
+    drawn for (bot.delivery.versions). Buttons on messages posted before buttons carried a
+    version hold the plain id: it is still accepted, with None for the version, and acts as
+    it did then, on the record's state alone (as decision 46 kept the plain action ids)."""
+    raw_id, at, raw_version = str(value).partition("@")
+    if not at:
+        return record_id(raw_id), None
+    return record_id(raw_id), record_id(raw_version)
+
+
 def origin_ids(view: dict[str, Any], *names: str) -> tuple[int | None, ...]:
     """Record IDs a form carries in its private_metadata (JSON); None for each one missing or odd."""
     try:

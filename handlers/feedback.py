@@ -14,7 +14,7 @@ from bot.feedback import blocks
 from bot.nonconformity import modals as nc_modals
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command, ShortcutId
-from handlers.common import command_text, form_values, open_from_message, open_modal, origin_ids, record_id, teller
+from handlers.common import command_text, drawn_id, form_values, open_from_message, open_modal, origin_ids, teller
 from handlers.listeners import action, command, message_shortcut, view
 
 USAGE = "Use `/feedback` to log feedback, `/feedback list`, `/feedback stats [days]` or `/feedback FB-2026-0001`."
@@ -74,7 +74,8 @@ def on_log(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -
 
 def on_advance(ctx: Context, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
     ack()
-    moved = feedback.advance(ctx, record_id(action.get("value", "")), body["user"]["id"])
+    feedback_id, seen = drawn_id(action.get("value", ""))
+    moved = feedback.advance(ctx, feedback_id, body["user"]["id"], seen)
     assert moved.id is not None
     feedback.refresh_card(ctx, moved.id)
     home.publish(ctx, body["user"]["id"])
@@ -84,7 +85,7 @@ def on_raise_nc(
     ctx: Context, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
 ) -> None:
     ack()
-    form, complaint_id = feedback.nc_form(ctx, record_id(action.get("value", "")))
+    form, complaint_id = feedback.nc_form(ctx, *drawn_id(action.get("value", "")))
     open_modal(
         client,
         body["trigger_id"],

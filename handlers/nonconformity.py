@@ -21,6 +21,7 @@ from bot.registry import Action, Callback, Command, ShortcutId, item_action_ids,
 from handlers.common import (
     answerer,
     command_text,
+    drawn_id,
     form_values,
     open_from_message,
     open_modal,
@@ -100,9 +101,11 @@ def on_raise_submit(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str
     errors, draft = nc.check_raise(ctx, form)
     if errors or draft is None:
         raise Invalid(errors)
-    capture_id, complaint_id, audit_line = origin_ids(view, "capture", "complaint", "audit_line")
+    capture_id, complaint_id, audit_line, line_seen = origin_ids(
+        view, "capture", "complaint", "audit_line", "line_seen"
+    )
     reporter = body["user"]["id"]
-    link = audits.link_line(ctx, audit_line, reporter) if audit_line else None
+    link = audits.link_line(ctx, audit_line, reporter, line_seen) if audit_line else None
     record = nc.raise_nc(ctx, reporter, draft, capture_id, complaint_id, link)  # a refusal shows on "title"
     ack()
     assert record.id is not None
@@ -153,7 +156,8 @@ def on_step_button(
 def on_recurrence(ctx: Context, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
     ack()
     link = action["action_id"] == Action.NC_LINK_RECURRENCE
-    settled = nc.settle_recurrence(ctx, record_id(action.get("value", "")), body["user"]["id"], link)
+    nc_id, seen = drawn_id(action.get("value", ""))
+    settled = nc.settle_recurrence(ctx, nc_id, body["user"]["id"], link, seen)
     nc.refresh_cards(ctx, *nc.cards_touched(settled))
 
 

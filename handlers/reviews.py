@@ -15,7 +15,17 @@ from bot.errors import Invalid, NotAllowed, Refused, valid
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command
 from bot.reviews import blocks
-from handlers.common import answerer, command_text, ephemeral, form_values, open_modal, origin_ids, record_id, teller
+from handlers.common import (
+    answerer,
+    command_text,
+    drawn_id,
+    ephemeral,
+    form_values,
+    open_modal,
+    origin_ids,
+    record_id,
+    teller,
+)
 from handlers.listeners import action, command, view
 
 log = logging.getLogger(__name__)
@@ -106,7 +116,8 @@ def on_record_open(
     ctx: Context, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
 ) -> None:
     ack()
-    form = reviews.record_form(ctx, record_id(action.get("value")), body["user"]["id"])
+    review_id, seen = drawn_id(action.get("value"))
+    form = reviews.record_form(ctx, review_id, body["user"]["id"], seen)
     open_modal(client, body["trigger_id"], form, answerer(body, respond, client))
 
 
@@ -116,10 +127,11 @@ def on_record(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]
         raise NotAllowed("Only QMS managers record management reviews.")
     minutes = valid(*reviews.check_minutes(ctx, form_values(view)))
     assert minutes is not None  # no errors: checked
-    (review_id,) = origin_ids(view, "review")
+    # The review's version the form was opened for; none in a form opened before reviews had one.
+    review_id, seen = origin_ids(view, "review", "seen")
     if review_id is None:
         raise Invalid({"minutes": "This form lost its review; open it again with `/review record MR-…`."})
-    held = reviews.record(ctx, review_id, user, minutes)  # a refusal shows on "minutes"
+    held = reviews.record(ctx, review_id, user, minutes, seen)  # a refusal shows on "minutes"
     ack()
     nxt = (
         f" The next one, {held.successor.number}, is planned for {held.successor.planned_date:%d %b %Y}."
@@ -134,17 +146,18 @@ def on_done_open(
     ctx: Context, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
 ) -> None:
     ack()
-    form = reviews.done_form(ctx, record_id(action.get("value")), body["user"]["id"])
+    action_id, seen = drawn_id(action.get("value"))
+    form = reviews.done_form(ctx, action_id, body["user"]["id"], seen)
     open_modal(client, body["trigger_id"], form, answerer(body, respond, client))
 
 
 def on_done(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
     evidence = valid(*reviews.check_evidence(form_values(view)))
-    (action_id,) = origin_ids(view, "action")
+    action_id, seen = origin_ids(view, "action", "seen")  # no "seen": a form opened before actions had one
     if action_id is None:
         raise Invalid({"evidence": "This form lost its action; open it again from the reminder."})
     user = body["user"]["id"]
-    reviews.complete_action(ctx, action_id, user, evidence)  # a refusal shows on "evidence"
+    reviews.complete_action(ctx, action_id, user, evidence, seen)  # a refusal shows on "evidence"
     ack()
     home.publish(ctx, user)
 

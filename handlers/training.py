@@ -20,6 +20,7 @@ from handlers.common import (
     answerer,
     clicked_message,
     command_text,
+    drawn_id,
     ephemeral,
     form_values,
     open_modal,
@@ -116,7 +117,8 @@ def on_acknowledge(
     tell = answerer(body, respond, client)  # a click in the Home tab has no response URL
 
     try:
-        done = training.acknowledge(ctx, record_id(action.get("value", "")), user)
+        assignment_id, seen = drawn_id(action.get("value", ""))
+        done = training.acknowledge(ctx, assignment_id, user, seen)
     finally:  # a refusal too: the Home tab shows the record as it stands
         if from_home:
             home.publish(ctx, user)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from storage import records
 from storage.models import Audit, AuditFinding, AuditQuestion
 from storage.records import Register
-from storage.upsert import changed_rows
 
 
 def add(session: Session, audit: Audit, questions: list[tuple[str | None, str]]) -> Audit:
@@ -30,15 +30,10 @@ def get(session: Session, audit_id: int, *, share_lock: bool = False) -> Audit |
     return session.exec(query).first()
 
 
-def move(session: Session, audit: Audit, expected: str, **values: Any) -> bool:
-    """Compare-and-set on the audit's status: completing it twice completes it once."""
-    changed = changed_rows(
-        session, update(Audit).where(col(Audit.id) == audit.id, col(Audit.status) == expected).values(**values)
-    )
-    if changed != 1:
-        return False
-    session.refresh(audit)
-    return True
+def move(session: Session, audit: Audit, expected: str, seen: int | None = None, **values: Any) -> bool:
+    """Compare-and-set on the audit's status and the version its form was drawn for:
+    completing it twice completes it once."""
+    return records.change(session, audit, seen, col(Audit.status) == expected, **values)
 
 
 def questions_of(session: Session, audit_id: int) -> list[AuditQuestion]:
@@ -53,18 +48,10 @@ def question(session: Session, question_id: int) -> AuditQuestion | None:
     return session.get(AuditQuestion, question_id)
 
 
-def answer(session: Session, line: AuditQuestion, **values: Any) -> bool:
-    """Record an answer unless the line is already linked to an NC (that answer is settled)."""
-    changed = changed_rows(
-        session,
-        update(AuditQuestion)
-        .where(col(AuditQuestion.id) == line.id, col(AuditQuestion.nc_id).is_(None))
-        .values(**values),
-    )
-    if changed != 1:
-        return False
-    session.refresh(line)
-    return True
+def answer(session: Session, line: AuditQuestion, seen: int | None, **values: Any) -> bool:
+    """Record an answer unless the line is already linked to an NC (that answer is settled) or
+    was answered since the select was drawn (`seen`, its version then)."""
+    return records.change(session, line, seen, col(AuditQuestion.nc_id).is_(None), **values)
 
 
 def findings_of(session: Session, audit_id: int) -> list[AuditFinding]:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from storage import records
 from storage.models import ControlledDocument, DocumentReview
 from storage.records import Register
-from storage.upsert import changed_rows, insert_ignore
+from storage.upsert import insert_ignore
 
 
 def add(session: Session, values: dict[str, Any]) -> ControlledDocument | None:
@@ -24,28 +23,17 @@ def by_key(session: Session, key: str) -> ControlledDocument | None:
     return session.exec(select(ControlledDocument).where(col(ControlledDocument.reference_key) == key)).first()
 
 
-def review(
-    session: Session, document: ControlledDocument, seen_next_review: date, entry: DocumentReview, **values: Any
-) -> bool:
-    """Record a review if the document is still due on the date the person saw (once per due date)."""
-    changed = changed_rows(
-        session,
-        update(ControlledDocument)
-        .where(col(ControlledDocument.id) == document.id, col(ControlledDocument.next_review) == seen_next_review)
-        .values(**values),
-    )
-    if changed != 1:
+def review(session: Session, document: ControlledDocument, seen: int, entry: DocumentReview, **values: Any) -> bool:
+    """Record a review if the document is still at the version the person saw (once per button)."""
+    if not records.change(session, document, seen, **values):
         return False
     session.add(entry)
     session.flush()
-    session.refresh(document)
     return True
 
 
-def set_revision(session: Session, document_id: int, revision: str, link: str | None) -> None:
-    session.execute(
-        update(ControlledDocument).where(col(ControlledDocument.id) == document_id).values(revision=revision, link=link)
-    )
+def set_revision(session: Session, document: ControlledDocument, revision: str, link: str | None) -> None:
+    records.change(session, document, None, revision=revision, link=link)
 
 
 def all_by_due(session: Session, *, share_lock: bool = False) -> list[ControlledDocument]:

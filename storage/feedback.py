@@ -11,20 +11,15 @@ from sqlmodel import Session, col, select
 from storage import records
 from storage.models import Feedback
 from storage.records import Register
-from storage.upsert import changed_rows
 
 
 def by_nc(session: Session, nc_id: int) -> Feedback | None:
     return session.exec(select(Feedback).where(col(Feedback.nc_id) == nc_id)).first()
 
 
-def link_nc(session: Session, feedback_id: int, nc_id: int) -> bool:
+def link_nc(session: Session, complaint: Feedback, nc_id: int) -> bool:
     """Link a complaint to its NC once (False when it already has one)."""
-    changed = changed_rows(
-        session,
-        update(Feedback).where(col(Feedback.id) == feedback_id, col(Feedback.nc_id).is_(None)).values(nc_id=nc_id),
-    )
-    return changed == 1
+    return records.change(session, complaint, None, col(Feedback.nc_id).is_(None), nc_id=nc_id)
 
 
 def set_card(session: Session, feedback_id: int, *, channel: str, ts: str, permalink: str | None) -> None:
@@ -35,16 +30,9 @@ def set_card(session: Session, feedback_id: int, *, channel: str, ts: str, perma
     )
 
 
-def move(session: Session, entry: Feedback, expected: str, **values: Any) -> bool:
-    """Compare-and-set on the complaint's response state."""
-    changed = changed_rows(
-        session,
-        update(Feedback).where(col(Feedback.id) == entry.id, col(Feedback.response) == expected).values(**values),
-    )
-    if changed != 1:
-        return False
-    session.refresh(entry)
-    return True
+def move(session: Session, entry: Feedback, expected: str, seen: int | None, **values: Any) -> bool:
+    """Compare-and-set on the complaint's response state and the version a button was drawn for."""
+    return records.change(session, entry, seen, col(Feedback.response) == expected, **values)
 
 
 def received_between(session: Session, start: date, end: date) -> list[Feedback]:

@@ -39,17 +39,7 @@ def move(session: Session, nc: Nonconformity, expected_status: str, **values: An
     Two people pressing the same button both read the old status; only one UPDATE matches,
     the other gets False and is told who was first.
     """
-    assert nc.id is not None
-    changed = changed_rows(
-        session,
-        update(Nonconformity)
-        .where(col(Nonconformity.id) == nc.id, col(Nonconformity.status) == expected_status)
-        .values(version=Nonconformity.version + 1, **values),
-    )
-    if changed != 1:
-        return False
-    session.refresh(nc)
-    return True
+    return records.change(session, nc, None, col(Nonconformity.status) == expected_status, **values)
 
 
 def set_card(session: Session, nc_id: int, *, channel: str, ts: str, permalink: str | None) -> None:
@@ -60,17 +50,20 @@ def set_card(session: Session, nc_id: int, *, channel: str, ts: str, permalink: 
     )
 
 
-def set_recurrence(session: Session, nc_id: int, *, possible: int | None, linked: int | None, now: datetime) -> bool:
-    """Settle a possible recurrence once: link it or dismiss it (False if already settled)."""
-    changed = changed_rows(
+def set_recurrence(
+    session: Session, nc: Nonconformity, seen: int | None, *, possible: int | None, linked: int | None, now: datetime
+) -> bool:
+    """Settle a possible recurrence once: link it or dismiss it (False if already settled, or
+    changed since the card's buttons were drawn for version `seen`)."""
+    return records.change(
         session,
-        update(Nonconformity)
-        .where(col(Nonconformity.id) == nc_id, col(Nonconformity.possible_recurrence_of).is_not(None))
-        .values(
-            possible_recurrence_of=possible, recurrence_of=linked, updated_at=now, version=Nonconformity.version + 1
-        ),
+        nc,
+        seen,
+        col(Nonconformity.possible_recurrence_of).is_not(None),
+        possible_recurrence_of=possible,
+        recurrence_of=linked,
+        updated_at=now,
     )
-    return changed == 1
 
 
 def actions_of(session: Session, nc_id: int) -> list[CorrectiveAction]:

@@ -5,30 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage import records
 from storage.models import ManagementReview, ReviewAction
 from storage.records import Register
-from storage.upsert import changed_rows
 
 
 def successor_of(session: Session, review_id: int) -> ManagementReview | None:
     return session.exec(select(ManagementReview).where(col(ManagementReview.previous_id) == review_id)).first()
 
 
-def move(session: Session, review: ManagementReview, expected: str, **values: Any) -> bool:
-    changed = changed_rows(
-        session,
-        update(ManagementReview)
-        .where(col(ManagementReview.id) == review.id, col(ManagementReview.status) == expected)
-        .values(**values),
-    )
-    if changed != 1:
-        return False
-    session.refresh(review)
-    return True
+def move(session: Session, review: ManagementReview, expected: str, seen: int | None = None, **values: Any) -> bool:
+    """Compare-and-set on the review's status and the version its form was drawn for."""
+    return records.change(session, review, seen, col(ManagementReview.status) == expected, **values)
 
 
 def planned(session: Session, *, share_lock: bool = False) -> list[ManagementReview]:
@@ -77,17 +67,13 @@ def action(session: Session, action_id: int) -> ReviewAction | None:
     return session.get(ReviewAction, action_id)
 
 
-def complete_action(session: Session, row: ReviewAction, *, by: str, at: datetime, evidence: str) -> bool:
-    changed = changed_rows(
-        session,
-        update(ReviewAction)
-        .where(col(ReviewAction.id) == row.id, col(ReviewAction.status) == "open")
-        .values(status="done", done_by=by, done_at=at, evidence=evidence),
+def complete_action(
+    session: Session, row: ReviewAction, seen: int | None, *, by: str, at: datetime, evidence: str
+) -> bool:
+    """Open → done once, if still at the version its form was drawn for."""
+    return records.change(
+        session, row, seen, col(ReviewAction.status) == "open", status="done", done_by=by, done_at=at, evidence=evidence
     )
-    if changed != 1:
-        return False
-    session.refresh(row)
-    return True
 
 
 def open_actions(

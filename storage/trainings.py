@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from storage import records
 from storage.models import OutboxMessage, TrainingAssignment, TrainingRound
 from storage.records import Register
 from storage.upsert import changed_rows
@@ -50,18 +51,17 @@ def get_round(session: Session, round_id: int) -> TrainingRound | None:
     return session.get(TrainingRound, round_id)
 
 
-def acknowledge(session: Session, assignment: TrainingAssignment, at: datetime) -> bool:
-    """Pending → acknowledged, once: False when it was already acknowledged."""
-    changed = changed_rows(
+def acknowledge(session: Session, assignment: TrainingAssignment, seen: int | None, at: datetime) -> bool:
+    """Pending → acknowledged, once: False when it was already acknowledged (or changed since
+    the button was drawn for version `seen`)."""
+    return records.change(
         session,
-        update(TrainingAssignment)
-        .where(col(TrainingAssignment.id) == assignment.id, col(TrainingAssignment.status) == "pending")
-        .values(status="acknowledged", acknowledged_at=at),
+        assignment,
+        seen,
+        col(TrainingAssignment.status) == "pending",
+        status="acknowledged",
+        acknowledged_at=at,
     )
-    if changed != 1:
-        return False
-    session.refresh(assignment)
-    return True
 
 
 def close_round(session: Session, training: TrainingRound, *, by: str, at: datetime) -> bool:

@@ -372,7 +372,7 @@ def registered_document(sb: Sandbox) -> str:
 
         found = by_key(session, reference.casefold())
     assert found is not None, doc
-    return f"{found.id}@{found.next_review.isoformat()}"
+    return f"{found.id}@{found.version}"
 
 
 def scheduled_review(sb: Sandbox) -> str:

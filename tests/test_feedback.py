@@ -253,7 +253,7 @@ def test_figures_match_a_hand_computed_data_set(db: Database) -> None:
                 )
                 session.add(nc_row)
                 session.flush()
-                store.link_nc(session, store.by_number(session, f"FB-2026-{n:04d}").id, nc_row.id)  # type: ignore[union-attr, arg-type]
+                store.link_nc(session, store.by_number(session, f"FB-2026-{n:04d}"), nc_row.id)  # type: ignore[arg-type]
 
     # In October: ratings 5, 4, 2 (survey) → 3.67; complaints: 4; 1 with an NC (25%);
     # answered after 1, 2 and 6 days (23:30 UTC on the 4th is already the 5th in Berlin, so

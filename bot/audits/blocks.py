@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.delivery.versions import drawn
 from bot.nonconformity import SEVERITY_LABELS
 from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
@@ -135,7 +136,7 @@ def complete_modal(audit: Audit, unanswered: int, from_checklist: list[str]) -> 
         "Complete audit",
         blocks,
         submit="Complete",
-        private_metadata=json.dumps({"audit": audit.id}),
+        private_metadata=json.dumps({"audit": audit.id, "seen": audit.version}),
     )
 
 
@@ -146,7 +147,7 @@ def observation_modal(audit: Audit, line: AuditQuestion, checklist_at: tuple[str
             "note", "What you observed", text_input("value", multiline=True, max_length=2000, initial=line.note)
         ),
     ]
-    origin: dict[str, Any] = {"line": line.id}
+    origin: dict[str, Any] = {"line": line.id, "seen": line.version}
     if checklist_at:
         origin["clicked"] = list(checklist_at)
     return modal(
@@ -172,11 +173,12 @@ def checklist(audit: Audit, lines: list[AuditQuestion], nc_numbers: dict[int, st
     for line in lines[:CHECKLIST_SHOWN]:
         accessory = None
         if editable and line.nc_id is None:
-            options = [(label, f"{line.id}:{key}") for key, label in ANSWER_LABELS.items()]
+            # `<line id>@<version>:<answer>`: an answer chosen on an older checklist changes nothing.
+            options = [(label, f"{drawn(line)}:{key}") for key, label in ANSWER_LABELS.items()]
             accessory = static_select(
                 Action.AUDIT_ANSWER,
                 options,
-                initial=f"{line.id}:{line.answer}" if line.answer else None,
+                initial=f"{drawn(line)}:{line.answer}" if line.answer else None,
                 placeholder="Answer",
             )
         blocks.append(section(_line(line, nc_numbers.get(line.nc_id or 0)), accessory=accessory))
@@ -186,7 +188,7 @@ def checklist(audit: Audit, lines: list[AuditQuestion], nc_numbers: dict[int, st
         blocks.append(
             actions(
                 "audit_checklist_done",
-                [button("Complete the audit", Action.AUDIT_COMPLETE, str(audit.id), style="primary")],
+                [button("Complete the audit", Action.AUDIT_COMPLETE, drawn(audit), style="primary")],
             )
         )
     else:
@@ -246,7 +248,7 @@ def record(found: AuditView, today: date) -> Reply:
                 "audit_buttons",
                 [
                     button("Open the checklist", Action.AUDIT_CHECKLIST, str(audit.id)),
-                    button("Complete the audit", Action.AUDIT_COMPLETE, str(audit.id), style="primary"),
+                    button("Complete the audit", Action.AUDIT_COMPLETE, drawn(audit), style="primary"),
                 ],
             )
         )
@@ -279,7 +281,7 @@ def reminder(audit: Audit, stage: str, today: date) -> Reply:
     text = f":clipboard: Internal audit {_about(audit)} {when}."
     buttons = [
         button("Open the checklist", Action.AUDIT_CHECKLIST, str(audit.id)),
-        button("Complete the audit", Action.AUDIT_COMPLETE, str(audit.id)),
+        button("Complete the audit", Action.AUDIT_COMPLETE, drawn(audit)),
     ]
     return Reply(text, [section(text), actions("audit_reminder", buttons)])
 

@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from bot import nonconformity as nc_rules
 from bot.audits import blocks
-from bot.audits.rules import existing, nc_numbers, open_line, require_auditor_or_manager, require_planned
+from bot.audits.rules import RECORD_TYPE, existing, nc_numbers, open_line, require_auditor_or_manager, require_planned
+from bot.delivery import versions
 from bot.delivery.due import add_months, cycle_start
 from bot.errors import QmsError
 from bot.surfaces.blocks import Reply
@@ -58,16 +59,17 @@ def audit_id_of(ctx: Context, number: str) -> int | None:
         return found.id if found else None
 
 
-def line_for_answer(ctx: Context, line_id: int, user: str) -> tuple[Audit, AuditQuestion]:
-    """The line a person wants to answer, once they are allowed to (for opening its form)."""
+def line_for_answer(ctx: Context, line_id: int, user: str, seen: int | None = None) -> tuple[Audit, AuditQuestion]:
+    """The line a person wants to answer, once they are allowed to and it is still as the
+    checklist showed it (version `seen`), for opening its form."""
     manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
-        return open_line(session, line_id, user, manager)
+        return open_line(session, line_id, user, manager, seen, ctx.settings.zone)
 
 
-def nc_form(ctx: Context, line_id: int, user: str) -> nc_rules.RaiseForm:
+def nc_form(ctx: Context, line_id: int, user: str, seen: int | None = None) -> nc_rules.RaiseForm:
     """The NC form pre-filled from a checklist line answered nonconforming."""
-    audit, line = line_for_answer(ctx, line_id, user)
+    audit, line = line_for_answer(ctx, line_id, user, seen)
     return nc_rules.RaiseForm(
         title=f"{audit.number}: {line.question}"[: nc_rules.TITLE_MAX],
         description=f"Internal audit {audit.number} of {audit.process}, checklist line {line.seq}: {line.question}\n\nEvidence: ",
@@ -80,11 +82,14 @@ def nc_form(ctx: Context, line_id: int, user: str) -> nc_rules.RaiseForm:
 # --- completing -----------------------------------------------------------------------------------
 
 
-def completion_form(ctx: Context, audit_id: int, user: str) -> dict[str, Any]:
+def completion_form(ctx: Context, audit_id: int, user: str, seen: int | None = None) -> dict[str, Any]:
+    """The completion form, for the audit's version the button was drawn for (`seen`); the form
+    carries it, and completing checks it again."""
     manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
         audit = existing(session, audit_id)
         require_auditor_or_manager(audit, user, manager, "complete")
+        versions.require_seen(session, audit, seen, RECORD_TYPE, audit.number, zone=ctx.settings.zone)
         require_planned(audit)
         lines = store.questions_of(session, audit_id)
         numbers = nc_numbers(session, [q.nc_id for q in lines])

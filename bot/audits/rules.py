@@ -7,7 +7,7 @@ it may take a Slack call, which must never hold the database's write lock.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
@@ -16,10 +16,11 @@ from bot import nonconformity as nc_rules
 from bot.audits import blocks
 from bot.audits.forms import NOTE_MAX, Completion, Plan
 from bot.audits.nudges import ALL_REMINDERS, AUDITEE_NOTICE, COMPLETED_NOTE, PLANNED_NOTE
+from bot.delivery import versions
 from bot.delivery.due import manager_recipients
 from bot.delivery.outbox import Nudge, enqueue
 from bot.delivery.planned import Cancellable, cancel_planned
-from bot.errors import NotAllowed, Refused
+from bot.errors import AlreadyDone, NotAllowed, Refused
 from bot.surfaces.mrkdwn import mention
 from bot.workspace.roles import Role
 from storage import audits as store
@@ -179,8 +180,26 @@ def cancel(ctx: Context, user: str, number: str, reason: str) -> Audit:
 # --- the checklist ------------------------------------------------------------------------------
 
 
-def open_line(session: Session, line_id: int, user: str, manager: bool) -> tuple[Audit, AuditQuestion]:
-    """The line and its audit, once the person may answer it and it is still to answer."""
+def line_done(session: Session, audit: Audit, line: AuditQuestion, zone: tzinfo) -> AlreadyDone:
+    """Who answered this line since the select was drawn, from the audit's trail."""
+    return versions.already_done(
+        session,
+        RECORD_TYPE,
+        audit.number,
+        zone=zone,
+        concerning=lambda e: line.seq in ((e.after or {}).get("line"), (e.before or {}).get("line")),
+        name=f"line {line.seq} of {audit.number}",
+    )
+
+
+def open_line(
+    session: Session, line_id: int, user: str, manager: bool, seen: int | None = None, zone: tzinfo = UTC
+) -> tuple[Audit, AuditQuestion]:
+    """The line and its audit, once the person may answer it and it is still to answer.
+
+    `seen` is the line's version the checklist was drawn for: two auditors answering
+    different lines never refuse each other; answering the same line from an older
+    checklist changes nothing and says who answered it."""
     line = store.question(session, line_id)
     if line is None:
         raise Refused("That checklist line no longer exists.")
@@ -195,20 +214,25 @@ def open_line(session: Session, line_id: int, user: str, manager: bool) -> tuple
         raise Refused(
             f"Line {line.seq} of {audit.number} already raised {nc_store.numbers(session, [line.nc_id]).get(line.nc_id, 'an NC')}; work it from the NC."
         )
+    if seen is not None and seen != line.version:
+        raise line_done(session, audit, line, zone)
     return audit, line
 
 
-def answer(ctx: Context, line_id: int, user: str, result: str, note: str | None = None) -> Audit:
+def answer(
+    ctx: Context, line_id: int, user: str, result: str, note: str | None = None, seen: int | None = None
+) -> Audit:
     """Answer a line conforming or with an observation (a nonconforming line raises an NC instead)."""
     if result not in ("conforming", "observation"):
         raise Refused("Choose conforming, nonconforming or observation.")
     now = ctx.clock.now()
     manager = ctx.roles.is_manager(user)
+    zone = ctx.settings.zone
     with ctx.db.session() as session:
-        audit, line = open_line(session, line_id, user, manager)
+        audit, line = open_line(session, line_id, user, manager, seen, zone)
         before = line.answer
-        if not store.answer(session, line, answer=result, note=note, answered_by=user, answered_at=now):
-            raise Refused(f"Line {line.seq} of {audit.number} raised an NC a moment ago; work it from the NC.")
+        if not store.answer(session, line, seen, answer=result, note=note, answered_by=user, answered_at=now):
+            raise line_done(session, audit, line, zone)
         record_change(
             session,
             at=now,
@@ -222,15 +246,16 @@ def answer(ctx: Context, line_id: int, user: str, result: str, note: str | None 
         return audit
 
 
-def link_line(ctx: Context, line_id: int, user: str) -> nc_rules.Link:
+def link_line(ctx: Context, line_id: int, user: str, seen: int | None = None) -> nc_rules.Link:
     """For raise_nc: mark the line nonconforming and make the NC a finding of its audit, in the NC's transaction."""
     manager = ctx.roles.is_manager(user)  # now, not inside the NC's transaction
 
     def link(session: Session, nc: Nonconformity) -> str:
-        audit, line = open_line(session, line_id, user, manager)
+        audit, line = open_line(session, line_id, user, manager, seen, ctx.settings.zone)
         if not store.answer(
             session,
             line,
+            seen,
             answer="nonconforming",
             note=nc.description[:NOTE_MAX],
             answered_by=user,
@@ -264,8 +289,10 @@ class Completed:
     raised: list[int]
 
 
-def complete(ctx: Context, audit_id: int, user: str, c: Completion) -> Completed:
-    """Complete the audit: its findings stored, each nonconformity raised as an NC, all at once."""
+def complete(ctx: Context, audit_id: int, user: str, c: Completion, seen: int | None = None) -> Completed:
+    """Complete the audit: its findings stored, each nonconformity raised as an NC, all at once.
+
+    `seen` is the audit's version the form was opened for (carried in its metadata)."""
     with ctx.db.session() as session:
         audit = existing(session, audit_id)
     require_auditor_or_manager(audit, user, ctx.roles.is_manager(user), "complete")
@@ -273,10 +300,11 @@ def complete(ctx: Context, audit_id: int, user: str, c: Completion) -> Completed
     now = ctx.clock.now()
     with ctx.db.session() as session:
         audit = existing(session, audit_id)
+        versions.require_seen(session, audit, seen, RECORD_TYPE, audit.number, zone=ctx.settings.zone)
         if not store.move(
-            session, audit, "planned", status="completed", summary=c.summary, completed_by=user, completed_at=now
+            session, audit, "planned", seen, status="completed", summary=c.summary, completed_by=user, completed_at=now
         ):
-            raise Refused(f"Already done: {audit.number} is {audit.status}. Nothing was changed.")
+            raise versions.already_done(session, RECORD_TYPE, audit.number, zone=ctx.settings.zone)
         outbox_rows.cancel_pending(session, ALL_REMINDERS.prefix(audit=audit.id))
         raised = _store_findings(session, ctx, user, audit, c, owner)
         findings = store.findings_of(session, audit_id)

@@ -6,6 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
+from bot.delivery.versions import drawn
 from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
     Reply,
@@ -60,17 +61,12 @@ def _link(doc: ControlledDocument) -> str:
     return f" · <{doc.link.replace('&', '&amp;')}|open>" if doc.link else ""
 
 
-def _seen(doc: ControlledDocument) -> str:
-    """A button's value: the document and the due date the person saw, so a stale click changes nothing."""
-    return f"{doc.id}@{doc.next_review.isoformat()}"
-
-
 def review_buttons(doc: ControlledDocument) -> dict[str, Any]:
     return actions(
         "doc_review",
         [
-            button("Reviewed, no change", Action.DOC_REVIEWED_NO_CHANGE, _seen(doc), style="primary"),
-            button("Revised", Action.DOC_REVISED, _seen(doc)),
+            button("Reviewed, no change", Action.DOC_REVIEWED_NO_CHANGE, drawn(doc), style="primary"),
+            button("Revised", Action.DOC_REVISED, drawn(doc)),
         ],
     )
 
@@ -134,7 +130,7 @@ def revise_modal(
             optional=True,
         ),
     ] + audience_inputs(groups, due, optional_due=True)
-    origin: dict[str, Any] = {"document": doc.id, "seen": doc.next_review.isoformat()}
+    origin: dict[str, Any] = {"document": doc.id, "seen": doc.version}
     if clicked:
         origin["clicked"] = list(clicked)
     return modal(Callback.DOC_REVISE, "Record a revision", blocks, submit="Save", private_metadata=json.dumps(origin))

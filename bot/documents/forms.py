@@ -86,15 +86,18 @@ def check_add(ctx: Context, values: dict[str, Any]) -> tuple[dict[str, str], Reg
     )
 
 
-def parse_seen(value: str) -> tuple[int, date]:
-    """A button's value or form's metadata: `document id@due date seen` (Broken when it is not)."""
-    raw_id, _, raw_date = value.partition("@")
+def parse_seen(value: str) -> tuple[int, int | date]:
+    """A button's value or form's metadata: `document id@version seen` (Broken when it is not).
+
+    Review nudges posted before documents had a version carry the due date they were drawn
+    for instead (`id@2026-03-01`); it is still accepted and read as that date."""
+    raw_id, _, raw_seen = value.partition("@")
     try:
         document_id = int(raw_id)
-        seen = date.fromisoformat(raw_date)
+        seen: int | date = int(raw_seen) if raw_seen.isdigit() else date.fromisoformat(raw_seen)
     except ValueError:
         raise Broken(f"{value!r} names no document review") from None
-    if not 1 <= document_id <= 2**31 - 1:
+    if not 1 <= document_id <= 2**31 - 1 or (isinstance(seen, int) and not 1 <= seen <= 2**31 - 1):
         raise Broken("no document has this id")
     return document_id, seen
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from bot.delivery import versions
 from bot.delivery.due import add_months
 from bot.documents import blocks
 from bot.documents.forms import Registration, Revision, parse_seen
@@ -75,19 +77,25 @@ def _may_review(ctx: Context, doc: ControlledDocument, user: str) -> None:
         )
 
 
-def open_for_review(ctx: Context, value: str, user: str) -> ControlledDocument:
-    """The document behind a review button, once the person may review it and it is still due as shown."""
+def _open(ctx: Context, value: str, user: str) -> tuple[ControlledDocument, int]:
+    """The document behind a review button and the version it was drawn for, once the person
+    may review it and it is still as shown (else who reviewed it since is told)."""
     doc_id, seen = parse_seen(value)
     with ctx.db.session() as session:
         doc = store.get(session, doc_id)
     if doc is None:
         raise Refused("That document is no longer in the register.")
     _may_review(ctx, doc, user)
-    if doc.next_review != seen:
-        raise Refused(
-            f"Already done: {safe(doc.reference, 40)} was reviewed since; its next review is {doc.next_review:%d %b %Y}. Nothing was changed."
-        )
-    return doc
+    if isinstance(seen, date):  # a nudge posted before documents had a version: its due date
+        seen = doc.version if seen == doc.next_review else 0
+    with ctx.db.session() as session:
+        versions.require_seen(session, doc, seen, RECORD_TYPE, doc.reference, zone=ctx.settings.zone)
+    return doc, seen
+
+
+def open_for_review(ctx: Context, value: str, user: str) -> ControlledDocument:
+    """The document behind a review button, once the person may review it and it is still as shown."""
+    return _open(ctx, value, user)[0]
 
 
 def _record(
@@ -99,8 +107,7 @@ def _record(
     note: str | None = None,
     link: str | None = None,
 ) -> tuple[ControlledDocument, DocumentReview]:
-    doc = open_for_review(ctx, value, user)
-    _, seen = parse_seen(value)
+    doc, seen = _open(ctx, value, user)
     now, day = ctx.clock.now(), ctx.today()
     entry = DocumentReview(
         document_id=doc.id or 0,
@@ -117,9 +124,10 @@ def _record(
         changes.update(revision=revision, link=link)
     with ctx.db.session() as session:
         doc = store.get(session, doc.id or 0) or doc
-        # Once per due date: a double click, or owner and manager at once, records one review.
+        due_before = doc.next_review
+        # Once per version shown: a double click, or owner and manager at once, records one review.
         if not store.review(session, doc, seen, entry, **changes):
-            raise Refused(f"Already done: {safe(doc.reference, 40)} was reviewed a moment ago. Nothing was changed.")
+            raise versions.already_done(session, RECORD_TYPE, doc.reference, zone=ctx.settings.zone)
         outbox_rows.cancel_pending(session, ALL_REMINDERS.prefix(document=doc.id))
         record_change(
             session,
@@ -128,7 +136,7 @@ def _record(
             record_type=RECORD_TYPE,
             record_ref=doc.reference,
             action="reviewed" if outcome == "no_change" else "revised",
-            before={"revision": entry.revision_before, "next_review": seen.isoformat()},
+            before={"revision": entry.revision_before, "next_review": due_before.isoformat()},
             after={"revision": doc.revision, "next_review": doc.next_review.isoformat(), "outcome": outcome},
             note=note,
         )

@@ -6,6 +6,7 @@ import json
 from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from bot.delivery.versions import drawn
 from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
     Reply,
@@ -179,11 +180,11 @@ def record(
     if nc_number:
         blocks.append(context(f":warning: Raised as nonconformity *{nc_number}*"))
     else:
-        buttons.append(button("Raise nonconformity", Action.FEEDBACK_RAISE_NC, str(entry.id), style="danger"))
+        buttons.append(button("Raise nonconformity", Action.FEEDBACK_RAISE_NC, drawn(entry), style="danger"))
     if entry.response == "received":
-        buttons.append(button("Customer answered", Action.FEEDBACK_ADVANCE, str(entry.id), style="primary"))
+        buttons.append(button("Customer answered", Action.FEEDBACK_ADVANCE, drawn(entry), style="primary"))
     elif entry.response == "responded":
-        buttons.append(button("Resolved", Action.FEEDBACK_ADVANCE, str(entry.id), style="primary"))
+        buttons.append(button("Resolved", Action.FEEDBACK_ADVANCE, drawn(entry), style="primary"))
     if buttons:
         blocks.append(actions("feedback_steps", buttons))
     return Reply(

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from bot import nonconformity as nc
-from bot.delivery import cards
+from bot.delivery import cards, versions
 from bot.errors import Refused
 from bot.feedback import blocks
 from bot.feedback.forms import RECEIVED_VIA
-from bot.feedback.rules import load
+from bot.feedback.rules import RECORD_TYPE, load
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import safe
 from bot.workspace.captures import copy_shown_to
@@ -41,10 +41,14 @@ def refresh_card(ctx: Context, feedback_id: int) -> None:
     cards.show(ctx, reply, channel=entry.card_channel, ts=entry.card_ts, post_to=post_to, save=save, what=entry.number)
 
 
-def nc_form(ctx: Context, feedback_id: int) -> tuple[nc.RaiseForm, int]:
-    """The NC form filled in from a complaint: source, the customer's words, a link back."""
+def nc_form(ctx: Context, feedback_id: int, seen: int | None = None) -> tuple[nc.RaiseForm, int]:
+    """The NC form filled in from a complaint: source, the customer's words, a link back.
+
+    A card drawn for an older version of the complaint opens nothing (`seen`): the person is
+    told what changed. The NC is linked to the complaint once, whoever submits first."""
     with ctx.db.session() as session:
         entry, _, nc_number = load(session, feedback_id)
+        versions.require_seen(session, entry, seen, RECORD_TYPE, entry.number, zone=ctx.settings.zone)
     if entry.kind != "complaint":
         raise Refused(f"{entry.number} is not a complaint.")
     if nc_number:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot.delivery import cards
+from bot.delivery import cards, versions
 from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import NotAllowed, Refused
 from bot.feedback import blocks
@@ -123,14 +123,22 @@ def _thread(session: Session, entry: Feedback, event_id: int | None, text: str, 
     cards.tell_thread(session, THREAD_NOTE.key(feedback=entry.id, event=event_id), entry, entry.number, text, now)
 
 
-def advance(ctx: Context, feedback_id: int, user: str) -> Feedback:
-    """received → responded to the customer → resolved; by the complaint's owner or a QMS manager."""
+def advance(ctx: Context, feedback_id: int, user: str, seen: int | None = None) -> Feedback:
+    """received → responded to the customer → resolved; by the complaint's owner or a QMS manager.
+
+    `seen` is the version the button was drawn for: pressed twice, or by two people, the
+    complaint moves one step and the second press is told who was first.
+    """
     now = ctx.clock.now()
     manager = ctx.roles.is_manager(user)
+    zone = ctx.settings.zone
     with ctx.db.session() as session:
         entry, _, _ = load(session, feedback_id)
-        if entry.kind != "complaint" or entry.response not in NEXT:
-            raise Refused(f"{entry.number} is already resolved. Nothing was changed.")
+        if entry.kind != "complaint":
+            raise Refused(f"{entry.number} is not a complaint. Nothing was changed.")
+        versions.require_seen(session, entry, seen, RECORD_TYPE, entry.number, zone=zone)
+        if entry.response not in NEXT:
+            raise versions.already_done(session, RECORD_TYPE, entry.number, zone=zone)
         after, doing = NEXT[entry.response]
         if user != entry.owner and not manager:
             raise NotAllowed(
@@ -142,10 +150,8 @@ def advance(ctx: Context, feedback_id: int, user: str) -> Feedback:
             if after == "responded"
             else {"resolved_at": now, "resolved_by": user}
         )
-        if not store.move(session, entry, before, response=after, **stamp):
-            raise Refused(
-                f"Already done: {entry.number} was moved on by someone else a moment ago. Nothing was changed."
-            )
+        if not store.move(session, entry, before, seen, response=after, **stamp):
+            raise versions.already_done(session, RECORD_TYPE, entry.number, zone=zone)
         if after == "responded":
             outbox_rows.cancel_pending(session, ALL.prefix(feedback=entry.id))
         event = record_change(

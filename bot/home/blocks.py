@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from bot.delivery.versions import drawn
 from bot.nonconformity import Status, ref
 from bot.objectives import lines as objective_lines
 from bot.registry import Action
@@ -127,7 +128,7 @@ def to_read_blocks(to_read: list[tuple[TrainingAssignment, TrainingRound]]) -> l
         blocks.append(
             section(
                 f"*{safe(training.doc_ref, 40)} rev {safe(training.revision, 20)}* · {safe(training.title, 150)} · read by {training.due_date:%d %b}",
-                accessory=button("I've read and understood", Action.TRAINING_ACK, str(assignment.id), style="primary"),
+                accessory=button("I've read and understood", Action.TRAINING_ACK, drawn(assignment), style="primary"),
             )
         )
     if len(to_read) > ACKS_SHOWN:

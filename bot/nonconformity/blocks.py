@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from bot.delivery.versions import drawn
 from bot.nonconformity.lifecycle import (
     ACTION_KINDS,
     ELSEWHERE,
@@ -210,8 +211,8 @@ def _recurrence_question(nc: Nonconformity, earlier: str, settings: Settings) ->
         actions(
             "nc_recurrence",
             [
-                button("Link as recurrence", Action.NC_LINK_RECURRENCE, str(nc.id)),
-                button("Not a recurrence", Action.NC_DISMISS_RECURRENCE, str(nc.id)),
+                button("Link as recurrence", Action.NC_LINK_RECURRENCE, drawn(nc)),
+                button("Not a recurrence", Action.NC_DISMISS_RECURRENCE, drawn(nc)),
             ],
         ),
     ]
@@ -237,9 +238,7 @@ def _buttons(record: Record) -> list[dict[str, Any]]:
             dialog = confirm_dialog(
                 "Close this NC?", f"Close *{nc.number}*? Its nudges stop and the record is final.", "Close NC"
             )
-            elements.append(
-                button(labels[step], STEP_BUTTONS[step], f"{value}@{nc.version}", style="primary", confirm=dialog)
-            )
+            elements.append(button(labels[step], STEP_BUTTONS[step], drawn(nc), style="primary", confirm=dialog))
             continue
         primary = step is not Step.ADD_ACTION or Status(nc.status) is Status.ROOT_CAUSE_FOUND
         elements.append(button(labels[step], STEP_BUTTONS[step], value, style="primary" if primary else None))

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from bot.delivery import cards
+from bot.delivery import cards, versions
 from bot.errors import AlreadyDone, NotAllowed, Refused
 from bot.nonconformity.lifecycle import RULES, Status, Step, StepNotPossible, Who, can, next_status
 from bot.nonconformity.nudges import THREAD_POST
 from bot.nonconformity.record import RECORD_TYPE, Record, load_record
 from bot.surfaces.mrkdwn import mention
 from storage import nonconformities as store
-from storage.audit import history, record_change
+from storage.audit import record_change
 from storage.models import CorrectiveAction, Nonconformity
 
 if TYPE_CHECKING:
@@ -69,11 +69,9 @@ def _check_who(
 
 
 def already_done(session: Session, nc: Nonconformity, what: str | None = None) -> AlreadyDone:
-    events = [e for e in history(session, RECORD_TYPE, nc.number) if e.action != "refused"]
-    last = events[-1] if events else None
-    by = f" by {mention(last.actor)}" if last else ""
+    """Who was first, from the NC's trail, told the way every record tells it (bot.delivery.versions)."""
     done = what or f"{nc.number} is already *{Status(nc.status).label.lower()}*"
-    return AlreadyDone(f"Already done{by}: {done}. Nothing was changed.")
+    return versions.already_done(session, RECORD_TYPE, nc.number, done)
 
 
 def action_already_done(nc: Nonconformity, action: CorrectiveAction) -> AlreadyDone:
@@ -135,14 +133,9 @@ def _guard(
     if seen_version is not None and seen_version != nc.version:
         # The decision was taken on what the form showed; the NC has moved on since.
         raise Refused(
-            f"{nc.number} changed after this form was opened (last by {_last_actor(session, nc)}); close it and open it again from the card."
+            f"{nc.number} changed after this form was opened (last by {versions.last_actor(session, RECORD_TYPE, nc.number)}); close it and open it again from the card."
         )
     return Guarded(nc, actions, action)
-
-
-def _last_actor(session: Session, nc: Nonconformity) -> str:
-    events = [e for e in history(session, RECORD_TYPE, nc.number) if e.action != "refused"]
-    return mention(events[-1].actor) if events else "someone"
 
 
 def check_step(ctx: Context, nc_id: int, step: Step, user: str, action_id: int | None = None) -> Record:

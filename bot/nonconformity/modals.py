@@ -10,6 +10,7 @@ import json
 from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from bot.delivery.versions import drawn
 from bot.nonconformity.blocks import action_line
 from bot.nonconformity.lifecycle import ACTION_KINDS, ELSEWHERE, ROOT_CAUSE_METHODS, SEVERITY_LABELS, SOURCES
 from bot.registry import Callback
@@ -43,15 +44,16 @@ def raise_modal(
     audit_line: int | None = None,
     checklist_at: tuple[str, str] | None = None,
     private_origin: bool = False,
+    line_seen: int | None = None,
 ) -> dict[str, Any]:
     """The form; the IDs ride in its metadata: the message copied, the complaint, or the audit's
-    checklist line it comes from (and where that checklist is shown, to redraw it). A form
-    raised from a message in a private conversation says why it is not filled from it."""
+    checklist line it comes from (its version the checklist showed, and where that checklist
+    is shown, to redraw it). A form raised from a message in a private conversation says why
+    it is not filled from it."""
     note = [context(private_note("NC"))] if private_origin else []
     blocks = note + _what_happened(settings, form) + _where_and_who(settings, form)
-    origin: dict[str, Any] = {
-        k: v for k, v in (("capture", capture_id), ("complaint", complaint_id), ("audit_line", audit_line)) if v
-    }
+    given = (("capture", capture_id), ("complaint", complaint_id), ("audit_line", audit_line), ("line_seen", line_seen))
+    origin: dict[str, Any] = {k: v for k, v in given if v}
     if checklist_at:
         origin["clicked"] = list(checklist_at)
     metadata = json.dumps(origin) if origin else ""
@@ -291,9 +293,7 @@ def verify_modal(record: Record, zone: tzinfo | None = None) -> dict[str, Any]:
         ),
     ]
     # The version the manager saw: if actions change meanwhile, the verification is refused.
-    return modal(
-        Callback.NC_VERIFY, "Verify effectiveness", blocks, submit="Save", private_metadata=f"{nc.id}@{nc.version}"
-    )
+    return modal(Callback.NC_VERIFY, "Verify effectiveness", blocks, submit="Save", private_metadata=drawn(nc))
 
 
 def cancel_modal(record: Record) -> dict[str, Any]:

@@ -152,7 +152,7 @@ def _link_complaint(session: Session, complaint_id: int, nc: Nonconformity) -> F
     if complaint is None or complaint.kind != "complaint":
         raise Refused("That complaint no longer exists; raise the NC from `/nc` instead.")
     # Once per complaint: two people raising it at the same moment make one NC.
-    if not feedback_store.link_nc(session, complaint_id, nc.id):  # type: ignore[arg-type]  # set: store.add flushed it
+    if not feedback_store.link_nc(session, complaint, nc.id):  # type: ignore[arg-type]  # set: store.add flushed it
         raise AlreadyDone(f"Already done: {complaint.number} was raised as an NC a moment ago. Nothing was changed.")
     return complaint
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from bot.delivery import versions
 from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import AlreadyDone, NotAllowed, Refused
 from bot.nonconformity import blocks as nc_blocks
@@ -37,6 +38,7 @@ from bot.nonconformity.nudges import (
     OWNER_REMINDER,
     VERIFY_REQUEST,
 )
+from bot.nonconformity.record import RECORD_TYPE
 from bot.surfaces.mrkdwn import mention, safe
 from storage import nonconformities as store
 from storage import outbox as outbox_rows
@@ -285,10 +287,11 @@ def cancel(ctx: Context, nc_id: int, user: str, reason: str) -> Nonconformity:
     return take_step(ctx, nc_id, Step.CANCEL, user, work)
 
 
-def settle_recurrence(ctx: Context, nc_id: int, user: str, link: bool) -> Nonconformity:
+def settle_recurrence(ctx: Context, nc_id: int, user: str, link: bool, seen: int | None = None) -> Nonconformity:
     """A QMS manager links a possible recurrence (questioning the earlier NC's effectiveness) or dismisses it.
 
-    Both cards change when linked: refresh `cards_touched(nc)`.
+    `seen` is the version the card's buttons were drawn for: a press on an older card changes
+    nothing. Both cards change when linked: refresh `cards_touched(nc)`.
     """
     if not ctx.roles.is_manager(user):
         number = number_of(ctx, nc_id)
@@ -302,11 +305,11 @@ def settle_recurrence(ctx: Context, nc_id: int, user: str, link: bool) -> Noncon
             raise Refused("That NC no longer exists.")
         earlier_id = nc.possible_recurrence_of
         earlier = store.get(session, earlier_id) if earlier_id else None
-        if earlier is None or not store.set_recurrence(
-            session, nc_id, possible=None, linked=earlier_id if link else None, now=now
-        ):
+        if earlier is None:
             raise already_done(session, nc, "whether this is a recurrence was already decided")
-        session.refresh(nc)
+        versions.require_seen(session, nc, seen, RECORD_TYPE, nc.number, zone=ctx.settings.zone)
+        if not store.set_recurrence(session, nc, seen, possible=None, linked=earlier_id if link else None, now=now):
+            raise already_done(session, nc, "whether this is a recurrence was already decided")
         if link:
             event = write_trail(session, nc, user, now, "recurrence_linked", {}, {"recurrence_of": earlier.number})
             post_in_thread(

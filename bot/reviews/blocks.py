@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.delivery.versions import drawn
 from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
     Reply,
@@ -102,7 +103,7 @@ def record_modal(review: ManagementReview, today: date) -> dict[str, Any]:
         "Record the review",
         blocks,
         submit="Record",
-        private_metadata=json.dumps({"review": review.id}),
+        private_metadata=json.dumps({"review": review.id, "seen": review.version}),
     )
 
 
@@ -120,7 +121,7 @@ def done_modal(review: ManagementReview, action: ReviewAction) -> dict[str, Any]
         "Action done",
         blocks,
         submit="Done",
-        private_metadata=json.dumps({"action": action.id}),
+        private_metadata=json.dumps({"action": action.id, "seen": action.version}),
     )
 
 
@@ -161,7 +162,7 @@ def pack(p: Pack) -> Reply:
     if p.review.status == "planned":
         blocks += [
             divider(),
-            actions("review_pack", [button("Record the meeting", Action.REVIEW_RECORD, str(p.review.id))]),
+            actions("review_pack", [button("Record the meeting", Action.REVIEW_RECORD, drawn(p.review))]),
         ]
     return Reply(text, blocks)
 
@@ -202,7 +203,7 @@ def record(
         blocks.append(section("*Output actions*\n" + capped_lines([action_line(a, today) for a in acts], 2800)))
     buttons = [button("Input pack", Action.REVIEW_PACK, str(review.id))]
     if review.status == "planned":
-        buttons.append(button("Record the meeting", Action.REVIEW_RECORD, str(review.id), style="primary"))
+        buttons.append(button("Record the meeting", Action.REVIEW_RECORD, drawn(review), style="primary"))
     blocks.append(actions("review_buttons", buttons))
     return Reply(f"{review.number}: management review on {review.planned_date:%d %b %Y}", blocks)
 
@@ -222,7 +223,7 @@ def action_assigned(review: ManagementReview, action: ReviewAction) -> Reply:
         text,
         [
             section(text),
-            actions("review_action", [button("Mark done", Action.REVIEW_ACTION_DONE, str(action.id), style="primary")]),
+            actions("review_action", [button("Mark done", Action.REVIEW_ACTION_DONE, drawn(action), style="primary")]),
         ],
     )
 
@@ -239,7 +240,7 @@ def action_reminder(review: ManagementReview, action: ReviewAction, stage: str, 
         text,
         [
             section(text),
-            actions("review_action", [button("Mark done", Action.REVIEW_ACTION_DONE, str(action.id), style="primary")]),
+            actions("review_action", [button("Mark done", Action.REVIEW_ACTION_DONE, drawn(action), style="primary")]),
         ],
     )
 
@@ -251,7 +252,7 @@ def record_overdue(review: ManagementReview) -> Reply:
         [
             section(text),
             actions(
-                "review_record", [button("Record the meeting", Action.REVIEW_RECORD, str(review.id), style="primary")]
+                "review_record", [button("Record the meeting", Action.REVIEW_RECORD, drawn(review), style="primary")]
             ),
         ],
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.errors import NotAllowed, Refused
+from bot.delivery import versions
+from bot.errors import NotAllowed
 from bot.reviews import blocks
 from bot.reviews.pack import compile_pack
-from bot.reviews.rules import action_of, may_complete, review_of
+from bot.reviews.rules import RECORD_TYPE, action_of, may_complete, require_seen_action, review_of
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import safe
 from bot.workspace.roles import Role
@@ -36,19 +37,24 @@ def find(ctx: Context, number: str) -> int | None:
         return review.id if review else None
 
 
-def record_form(ctx: Context, review_id: int, user: str) -> dict[str, Any]:
+def record_form(ctx: Context, review_id: int, user: str, seen: int | None = None) -> dict[str, Any]:
+    """The form to record a review, for its version the button was drawn for (`seen`; None from
+    `/review record`); the form carries the version it shows, and recording checks it."""
     ctx.roles.require(user, Role.QMS_MANAGER, doing="record management reviews")
     with ctx.db.session() as session:
         review = review_of(session, review_id)
-    if review.status != "planned":
-        raise Refused(f"{review.number} is already {review.status}.")
+        if review.status != "planned":
+            raise versions.already_done(session, RECORD_TYPE, review.number, zone=ctx.settings.zone)
+        versions.require_seen(session, review, seen, RECORD_TYPE, review.number, zone=ctx.settings.zone)
     return blocks.record_modal(review, ctx.today())
 
 
-def done_form(ctx: Context, action_id: int, user: str) -> dict[str, Any]:
+def done_form(ctx: Context, action_id: int, user: str, seen: int | None = None) -> dict[str, Any]:
+    manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
         action, review = action_of(session, action_id)
-    may_complete(action, review, user, ctx.roles.is_manager(user))
+        may_complete(action, review, user, manager)
+        require_seen_action(session, ctx, action, review, seen)
     return blocks.done_modal(review, action)
 
 

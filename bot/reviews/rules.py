@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from bot.delivery import versions
 from bot.delivery.due import add_months, manager_recipients
 from bot.delivery.outbox import Nudge, enqueue
 from bot.delivery.planned import Cancellable, cancel_planned
@@ -108,22 +109,26 @@ class Held:
     successor: ManagementReview | None
 
 
-def record(ctx: Context, review_id: int, user: str, m: Minutes) -> Held:
+def record(ctx: Context, review_id: int, user: str, m: Minutes, seen: int | None = None) -> Held:
+    """Record the meeting once: `seen` is the review's version its form was opened for."""
     ctx.roles.require(user, Role.QMS_MANAGER, doing="record management reviews")
     now = ctx.clock.now()
+    zone = ctx.settings.zone
     with ctx.db.session() as session:
         review = review_of(session, review_id)
+        versions.require_seen(session, review, seen, RECORD_TYPE, review.number, zone=zone)
         if not store.move(
             session,
             review,
             "planned",
+            seen,
             status="held",
             held_on=m.held_on,
             minutes=m.minutes,
             recorded_by=user,
             recorded_at=now,
         ):
-            raise Refused(f"Already done: {review.number} is {review.status}. Nothing was changed.")
+            raise versions.already_done(session, RECORD_TYPE, review.number, zone=zone)
         outbox_rows.cancel_pending(session, REVIEW_ALL.prefix(review=review.id))
         acts = store.add_actions(session, review.id or 0, m.actions)
         record_change(
@@ -201,13 +206,31 @@ def may_complete(action: ReviewAction, review: ManagementReview, user: str, mana
         )
 
 
-def complete_action(ctx: Context, action_id: int, user: str, evidence: str) -> ReviewAction:
+def require_seen_action(
+    session: Session, ctx: Context, action: ReviewAction, review: ManagementReview, seen: int | None
+) -> None:
+    """An action's button or form drawn for an older version changes nothing; who changed it is told."""
+    versions.require_seen(
+        session,
+        action,
+        seen,
+        RECORD_TYPE,
+        review.number,
+        zone=ctx.settings.zone,
+        concerning=lambda e: (e.after or {}).get("action") == f"A{action.seq}",
+        name=f"{review.number}/A{action.seq}",
+    )
+
+
+def complete_action(ctx: Context, action_id: int, user: str, evidence: str, seen: int | None = None) -> ReviewAction:
+    """Open → done once; `seen` is the action's version its form was opened for."""
     now = ctx.clock.now()
     manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
         action, review = action_of(session, action_id)
         may_complete(action, review, user, manager)
-        if not store.complete_action(session, action, by=user, at=now, evidence=evidence):
+        require_seen_action(session, ctx, action, review, seen)
+        if not store.complete_action(session, action, seen, by=user, at=now, evidence=evidence):
             session.refresh(action)
             raise Refused(
                 f"Already done by {mention(action.done_by or '')}: {review.number}/A{action.seq}. Nothing was changed."

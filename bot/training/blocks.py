@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from bot.delivery.versions import drawn
 from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
     Reply,
@@ -107,7 +108,7 @@ def person_card(training: TrainingRound, assignment: TrainingAssignment) -> Repl
     buttons = actions(
         "training_card",
         [
-            button("I've read and understood", Action.TRAINING_ACK, str(assignment.id), style="primary"),
+            button("I've read and understood", Action.TRAINING_ACK, drawn(assignment), style="primary"),
             button("Ask a question", Action.TRAINING_QUESTION, str(assignment.id)),
         ],
     )
@@ -207,7 +208,7 @@ def my_record(record: list[tuple[TrainingAssignment, TrainingRound]], zone: tzin
             blocks.append(
                 actions(
                     f"training_me_{assignment.id}",
-                    [button("I've read and understood", Action.TRAINING_ACK, str(assignment.id), style="primary")],
+                    [button("I've read and understood", Action.TRAINING_ACK, drawn(assignment), style="primary")],
                 )
             )
         if len(todo) > 10:

@@ -147,7 +147,7 @@ def _register_follows(session: Session, training: TrainingRound, publisher: str,
     if registered is not None and reference_key(registered.revision) != training.revision_key:
         # Published straight from /training new: the register follows, so it never
         # shows a revision older than the one people are reading.
-        documents_store.set_revision(session, registered.id or 0, training.revision, training.link or registered.link)
+        documents_store.set_revision(session, registered, training.revision, training.link or registered.link)
         record_change(
             session,
             at=now,
@@ -189,7 +189,10 @@ class Acknowledged:
     card_ts: str | None = None
 
 
-def acknowledge(ctx: Context, assignment_id: int, user: str) -> Acknowledged:
+def acknowledge(ctx: Context, assignment_id: int, user: str, seen: int | None = None) -> Acknowledged:
+    """Pending → acknowledged once. Only the person it was sent to acknowledges, so a second
+    press (a card drawn for an older version `seen`, or the same button twice) is told that
+    they already did, and when."""
     now = ctx.clock.now()
     with ctx.db.session() as session:
         assignment = store.get_assignment(session, assignment_id)
@@ -199,7 +202,7 @@ def acknowledge(ctx: Context, assignment_id: int, user: str) -> Acknowledged:
             raise NotAllowed("Only the person this training was sent to can acknowledge it.")
         training = store.get_round(session, assignment.round_id)
         assert training is not None
-        first = store.acknowledge(session, assignment, now)
+        first = store.acknowledge(session, assignment, seen, now)
         if first:
             # Reminders stop at once: the card (if still queued) and every reminder for this person.
             outbox_rows.cancel_pending(session, TO_PERSON.prefix(training=training.id, person=user))
