@@ -126,9 +126,9 @@ def run_scenario(sb: Sandbox, clock: ManualClock) -> list[dict[str, Any]]:
     return ticks
 
 
-def test_the_tick_enqueues_what_it_always_did_and_when() -> None:
+def test_the_tick_enqueues_what_it_always_did_and_when(database_url: str) -> None:
     clock = ManualClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
-    with Sandbox(clock=clock, settings=SETTINGS) as sb:
+    with Sandbox(clock=clock, database_url=database_url, settings=SETTINGS) as sb:
         ticks = run_scenario(sb, clock)
     if os.environ.get("RECORD_TICK_BEHAVIOUR"):
         RECORD.write_text(json.dumps(ticks, indent=1) + "\n")
