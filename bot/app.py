@@ -42,12 +42,12 @@ def feature_sources(directory: Directory | None = None) -> list[NudgeSource]:
 
     # Leaders given as a user group are expanded through Slack (cached for ten minutes).
     return [
-        nc_nudges,
-        training_nudges,
+        *nc_nudges,
+        *training_nudges,
         complaint_nudges,
         audit_nudges,
         document_nudges,
-        review_nudges,
+        *review_nudges,
         digest_source(directory.group_members if directory else None),
     ]
 

@@ -10,6 +10,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from storage import marks  # noqa: F401  (its session events keep every record's nudge mark true)
 from storage.audit import AUDIT_HOOKS, AuditHook
 
 READ_ONLY = "qms_read_only"
@@ -75,13 +76,24 @@ class Database:
                 raise
 
     @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A short read (a list, a nudge tick's look for what is due): it never takes SQLite's
+        write lock, so it neither waits for a writer nor holds one up; nothing written is kept."""
+        with self._read_only() as session:
+            yield session
+
+    @contextmanager
     def reading(self) -> Iterator[Session]:
         """A long read (the evidence export, verifying the trail): one consistent snapshot
         that never holds SQLite's write lock; nothing written in it is kept."""
+        with self._read_only(isolation_level="REPEATABLE READ") as session:
+            yield session
+
+    @contextmanager
+    def _read_only(self, **postgresql: Any) -> Iterator[Session]:
         options: dict[str, Any] = {READ_ONLY: True}
         if self.dialect == "postgresql":
-            options["isolation_level"] = "REPEATABLE READ"
-            options["postgresql_readonly"] = True
+            options.update(postgresql, postgresql_readonly=True)
         with self.engine.connect().execution_options(**options) as connection:
             with Session(bind=connection, expire_on_commit=False) as session:
                 try:

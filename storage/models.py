@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
 
 OUTBOX_STATUSES = ("pending", "sending", "sent", "failed", "cancelled")
+KEY_TYPE = String(200).with_variant(String(200, collation="C"), "postgresql")
+# A record's next_nudge_at when it is new or has just changed: the next tick looks at it.
+LOOK_NOW: datetime = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 def _when(**kw: Any) -> Any:
@@ -36,10 +39,13 @@ class OutboxMessage(SQLModel, table=True):
         ),
         Index("ix_outbox_message_due", "status", "not_before"),
         Index("ix_outbox_message_recipient", "recipient", "status"),
+        Index("ix_outbox_message_lease", "status", "lease_until"),  # the claim's lapsed leases
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=200)
+    # Compared byte by byte on PostgreSQL too (its default collation may sort "nc:42:" apart from
+    # "nc:42:owner"), so a prefix is a range the unique index serves (storage/outbox.py).
+    key: str = Field(sa_column=Column(KEY_TYPE, nullable=False))
     recipient: str = Field(max_length=32)
     text: str = Field(sa_column=Column(Text, nullable=False))
     blocks: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
@@ -200,6 +206,7 @@ class Nonconformity(SQLModel, table=True):
 
     __tablename__ = "nonconformity"
     __table_args__ = (
+        Index("ix_nonconformity_next_nudge", "next_nudge_at"),  # the records a nudge tick looks at now
         UniqueConstraint("number", name="uq_nonconformity_number"),
         _in("status", NC_STATUSES, "ck_nonconformity_status"),
         Index("ix_nonconformity_status", "status", "due_date"),
@@ -246,6 +253,8 @@ class Nonconformity(SQLModel, table=True):
     cancel_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     possible_recurrence_of: int | None = Field(default=None, foreign_key="nonconformity.id")
     recurrence_of: int | None = Field(default=None, foreign_key="nonconformity.id")
+    # When the nudge tick next looks at it (storage/marks.py); NULL: not until it changes.
+    next_nudge_at: datetime | None = _when(default=LOOK_NOW, nullable=True)
 
 
 class CorrectiveAction(SQLModel, table=True):
@@ -253,6 +262,7 @@ class CorrectiveAction(SQLModel, table=True):
 
     __tablename__ = "corrective_action"
     __table_args__ = (
+        Index("ix_corrective_action_next_nudge", "next_nudge_at"),  # the records a nudge tick looks at now
         UniqueConstraint("nc_id", "seq", name="uq_corrective_action_seq"),
         # The modal submission that created it: a repeated submission adds nothing.
         UniqueConstraint("nc_id", "submission", name="uq_corrective_action_submission"),
@@ -276,6 +286,8 @@ class CorrectiveAction(SQLModel, table=True):
     done_by: str | None = Field(default=None, max_length=32)
     done_at: datetime | None = _when(default=None, nullable=True)
     evidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # When the nudge tick next looks at it (storage/marks.py); NULL: not until it changes.
+    next_nudge_at: datetime | None = _when(default=LOOK_NOW, nullable=True)
 
 
 class TrainingRound(SQLModel, table=True):
@@ -287,6 +299,7 @@ class TrainingRound(SQLModel, table=True):
 
     __tablename__ = "training_round"
     __table_args__ = (
+        Index("ix_training_round_next_nudge", "next_nudge_at"),  # the records a nudge tick looks at now
         UniqueConstraint("number", name="uq_training_round_number"),
         UniqueConstraint("doc_key", "revision_key", name="uq_training_round_revision"),
         _in("status", ("open", "closed"), "ck_training_round_status"),
@@ -311,6 +324,8 @@ class TrainingRound(SQLModel, table=True):
     status: str = Field(default="open", max_length=8)
     closed_by: str | None = Field(default=None, max_length=32)
     closed_at: datetime | None = _when(default=None, nullable=True)
+    # When the nudge tick next looks at it (storage/marks.py); NULL: not until it changes.
+    next_nudge_at: datetime | None = _when(default=LOOK_NOW, nullable=True)
 
 
 class TrainingAssignment(SQLModel, table=True):
@@ -318,6 +333,7 @@ class TrainingAssignment(SQLModel, table=True):
 
     __tablename__ = "training_assignment"
     __table_args__ = (
+        Index("ix_training_assignment_next_nudge", "next_nudge_at"),  # the records a nudge tick looks at now
         UniqueConstraint("round_id", "person", name="uq_training_assignment_person"),
         _in("status", ("pending", "acknowledged"), "ck_training_assignment_status"),
         Index("ix_training_assignment_person", "person", "status"),
@@ -332,6 +348,8 @@ class TrainingAssignment(SQLModel, table=True):
     # Goes up with every change; a button carries the version it was drawn for, and a press
     # on an older one changes nothing (docs/design-decisions.md 48).
     version: int = 1
+    # When the nudge tick next looks at it (storage/marks.py); NULL: not until it changes.
+    next_nudge_at: datetime | None = _when(default=LOOK_NOW, nullable=True)
 
 
 FEEDBACK_KINDS = ("complaint", "compliment", "suggestion", "survey")
@@ -343,6 +361,7 @@ class Feedback(SQLModel, table=True):
 
     __tablename__ = "feedback"
     __table_args__ = (
+        Index("ix_feedback_next_nudge", "next_nudge_at"),  # the records a nudge tick looks at now
         UniqueConstraint("number", name="uq_feedback_number"),
         UniqueConstraint("nc_id", name="uq_feedback_nc"),
         _in("kind", FEEDBACK_KINDS, "ck_feedback_kind"),
@@ -379,6 +398,8 @@ class Feedback(SQLModel, table=True):
     # Goes up with every change; a button carries the version it was drawn for, and a press
     # on an older one changes nothing (docs/design-decisions.md 48).
     version: int = 1
+    # When the nudge tick next looks at it (storage/marks.py); NULL: not until it changes.
+    next_nudge_at: datetime | None = _when(default=LOOK_NOW, nullable=True)
 
 
 class QualityObjective(SQLModel, table=True):

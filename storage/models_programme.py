@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.models import _in, _when
+from storage.models import LOOK_NOW, _in, _when
 
 AUDIT_STATUSES = ("planned", "completed", "cancelled")
 ANSWERS = ("conforming", "nonconforming", "observation")
@@ -23,6 +23,7 @@ class Audit(SQLModel, table=True):
 
     __tablename__ = "audit"
     __table_args__ = (
+        Index("ix_audit_next_nudge", "next_nudge_at"),  # the records a nudge tick looks at now
         UniqueConstraint("number", name="uq_audit_number"),
         _in("status", AUDIT_STATUSES, "ck_audit_status"),
         Index("ix_audit_status_date", "status", "planned_date"),
@@ -46,6 +47,8 @@ class Audit(SQLModel, table=True):
     # Goes up with every change; a button carries the version it was drawn for, and a press
     # on an older one changes nothing (docs/design-decisions.md 48).
     version: int = 1
+    # When the nudge tick next looks at it (storage/marks.py); NULL: not until it changes.
+    next_nudge_at: datetime | None = _when(default=LOOK_NOW, nullable=True)
 
 
 class AuditQuestion(SQLModel, table=True):
@@ -94,6 +97,7 @@ class ControlledDocument(SQLModel, table=True):
 
     __tablename__ = "controlled_document"
     __table_args__ = (
+        Index("ix_controlled_document_next_nudge", "next_nudge_at"),  # the records a nudge tick looks at now
         UniqueConstraint("reference_key", name="uq_controlled_document_reference"),
         Index("ix_controlled_document_next_review", "next_review"),
         Index("ix_controlled_document_owner", "owner"),
@@ -114,6 +118,8 @@ class ControlledDocument(SQLModel, table=True):
     # Goes up with every change; a button carries the version it was drawn for, and a press
     # on an older one changes nothing (docs/design-decisions.md 48).
     version: int = 1
+    # When the nudge tick next looks at it (storage/marks.py); NULL: not until it changes.
+    next_nudge_at: datetime | None = _when(default=LOOK_NOW, nullable=True)
 
 
 class DocumentReview(SQLModel, table=True):
@@ -142,6 +148,7 @@ class ManagementReview(SQLModel, table=True):
 
     __tablename__ = "management_review"
     __table_args__ = (
+        Index("ix_management_review_next_nudge", "next_nudge_at"),  # the records a nudge tick looks at now
         UniqueConstraint("number", name="uq_management_review_number"),
         # One successor per review: holding it twice (or two people at once) plans one next review.
         UniqueConstraint("previous_id", name="uq_management_review_previous"),
@@ -166,6 +173,8 @@ class ManagementReview(SQLModel, table=True):
     # Goes up with every change; a button carries the version it was drawn for, and a press
     # on an older one changes nothing (docs/design-decisions.md 48).
     version: int = 1
+    # When the nudge tick next looks at it (storage/marks.py); NULL: not until it changes.
+    next_nudge_at: datetime | None = _when(default=LOOK_NOW, nullable=True)
 
 
 class ReviewAction(SQLModel, table=True):
@@ -173,6 +182,7 @@ class ReviewAction(SQLModel, table=True):
 
     __tablename__ = "review_action"
     __table_args__ = (
+        Index("ix_review_action_next_nudge", "next_nudge_at"),  # the records a nudge tick looks at now
         UniqueConstraint("review_id", "seq", name="uq_review_action_seq"),
         _in("status", ("open", "done"), "ck_review_action_status"),
         Index("ix_review_action_open", "status", "due_date"),
@@ -191,3 +201,5 @@ class ReviewAction(SQLModel, table=True):
     # Goes up with every change; a button carries the version it was drawn for, and a press
     # on an older one changes nothing (docs/design-decisions.md 48).
     version: int = 1
+    # When the nudge tick next looks at it (storage/marks.py); NULL: not until it changes.
+    next_nudge_at: datetime | None = _when(default=LOOK_NOW, nullable=True)

@@ -18,6 +18,28 @@ def enqueue(session: Session, values: dict[str, Any]) -> bool:
     return insert_ignore(session, OutboxMessage, values, ["key"])
 
 
+def _due_ids(session: Session, model: Any, now: datetime, limit: int) -> list[int]:
+    """The ids of up to `limit` due rows, oldest first: pending ones whose time has come and
+    lapsed leases, each read through its own index range (status, not_before) and (status,
+    lease_until); an OR of the two would make SQLite read the whole table."""
+    found: list[tuple[datetime, int]] = []
+    branches = (
+        (col(model.status) == "pending", col(model.not_before) <= now),
+        (col(model.status) == "sending", col(model.lease_until) < now),
+    )
+    for status, moment in branches:
+        query = (
+            select(model.not_before, model.id)
+            .where(status, moment)
+            .order_by(col(model.not_before), col(model.id))
+            .limit(limit)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        found += session.exec(query).all()
+    return [message_id for _, message_id in sorted(found)[:limit]]
+
+
 def _due(model: Any, now: datetime) -> Any:
     return or_(
         and_(col(model.status) == "pending", col(model.not_before) <= now),
@@ -36,11 +58,8 @@ def claim_due(
     compare-and-set UPDATE whose row count says whether this worker won the row. The
     webhook queue (storage/webhooks.py) has the same status and lease columns.
     """
-    query = select(model.id).where(_due(model, now)).order_by(col(model.not_before), col(model.id)).limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
     won = []
-    for message_id in session.exec(query).all():
+    for message_id in _due_ids(session, model, now, limit):
         changed = changed_rows(
             session,
             update(model)
@@ -108,16 +127,24 @@ def mark_failed(session: Session, message_id: int, worker: str, *, error: str) -
     )
 
 
+def _starts_with(prefix: str) -> Any:
+    """Keys that start with `prefix`, as a range the unique index on key serves on both databases
+    (a LIKE 'prefix%' is not: SQLite's LIKE ignores case, PostgreSQL's index is not for patterns).
+    Keys compare byte by byte on both (storage/models.py: KEY_TYPE)."""
+    if not prefix:
+        raise ValueError("an outbox key prefix is never empty")
+    following = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # the first string after every key under prefix
+    return and_(col(OutboxMessage.key) >= prefix, col(OutboxMessage.key) < following)
+
+
 def cancel_pending(session: Session, key_prefix: str) -> int:
     """Cancel the not-yet-sent messages whose key starts with `key_prefix` (the work got done)."""
-    escaped = key_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    changed = changed_rows(
+    return changed_rows(
         session,
         update(OutboxMessage)
-        .where(col(OutboxMessage.key).like(escaped + "%", escape="\\"), col(OutboxMessage.status) == "pending")
+        .where(_starts_with(key_prefix), col(OutboxMessage.status) == "pending")
         .values(status="cancelled"),
     )
-    return changed
 
 
 def rewrite_pending(session: Session, key: str, *, text: str, blocks: Any, not_before: datetime) -> bool:
@@ -162,9 +189,16 @@ def recent_failures(session: Session, limit: int = 5) -> list[OutboxMessage]:
 
 def keys_with_prefix(session: Session, prefix: str) -> set[str]:
     """Keys already queued under `prefix`, so a nudge source can skip what exists in one query."""
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    query = select(OutboxMessage.key).where(col(OutboxMessage.key).like(escaped + "%", escape="\\"))
-    return set(session.exec(query).all())
+    return set(session.exec(select(OutboxMessage.key).where(_starts_with(prefix))).all())
+
+
+def existing_keys(session: Session, keys: list[str]) -> set[str]:
+    """Which of `keys` the outbox holds already, whatever their status (by the unique index)."""
+    found: set[str] = set()
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update(session.exec(select(OutboxMessage.key).where(col(OutboxMessage.key).in_(chunk))).all())
+    return found
 
 
 # The queries every register has, written once (storage/records.py).

@@ -8,15 +8,18 @@ templates are the outbox's unique constraint: they must never change once releas
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache, partial
 from typing import Any
 
 from sqlmodel import Session
 
 from bot.audits import blocks
-from bot.delivery.due import due_stage, manager_recipients
+from bot.delivery.due import due_stage, local_start, manager_recipients, stage_days
 from bot.delivery.keys import Key
+from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
-from storage import audits as store
+from storage import marks
+from storage.models_programme import Audit
 
 # The lead auditor's reminder for a stage (ahead, the day before, on the day, overdue).
 AUDITOR_REMINDER = Key("au:{audit}:{planned:%Y%m%d}:{stage}")
@@ -31,31 +34,31 @@ AUDITEE_NOTICE = Key("aulog:{audit}:auditee:{person}")
 COMPLETED_NOTE = Key("aulog:{audit}:completed:{person}")
 
 
-def audit_nudges(session: Session, now: datetime, settings: Any) -> list[Nudge]:
+def _about_audit(session: Session, audit: Audit, now: datetime, settings: Any) -> Look:
     """The lead auditor ahead of the audit (to prepare), the day before and on the day; after it,
     until completed, the auditor and the QMS managers at the overdue cadence."""
+    if audit.status != "planned":
+        return Look([], None)
     local_today = now.astimezone(settings.zone).date()
     ahead = [*settings.audit_prepare_days, 1]
-    nudges: list[Nudge] = []
-    for audit in store.planned(session, share_lock=True):
-        stage = due_stage(audit.planned_date, local_today, settings, before=ahead)
-        if stage is None:
-            continue
-        reply = blocks.reminder(audit, stage, local_today)
-        fields = {"audit": audit.id, "planned": audit.planned_date, "stage": stage}
-        nudges.append(
-            Nudge(
-                AUDITOR_REMINDER.key(**fields),
-                audit.lead_auditor,
-                reply.text,
-                reply.blocks,
-                record_ref=audit.number,
-                snoozable=not stage.startswith("overdue"),
-            )
-        )
-        if stage.startswith("overdue"):
-            for manager in manager_recipients(settings):
-                if manager != audit.lead_auditor:
-                    key = MANAGER_REMINDER.key(**fields, manager=manager)
-                    nudges.append(Nudge(key, manager, reply.text, reply.blocks, record_ref=audit.number))
-    return nudges
+    again = local_start(stage_days(audit.planned_date, local_today, settings, before=ahead), local_today, settings.zone)
+    stage = due_stage(audit.planned_date, local_today, settings, before=ahead)
+    if stage is None:
+        return Look([], again)
+    reply = cache(lambda: blocks.reminder(audit, stage, local_today))
+
+    def build(key: str, person: str, snoozable: bool) -> Nudge:
+        return Nudge(key, person, reply().text, reply().blocks, record_ref=audit.number, snoozable=snoozable)
+
+    fields = {"audit": audit.id, "planned": audit.planned_date, "stage": stage}
+    key = AUDITOR_REMINDER.key(**fields)
+    due = [Due(key, partial(build, key, audit.lead_auditor, not stage.startswith("overdue")))]
+    if stage.startswith("overdue"):
+        for manager in manager_recipients(settings):
+            if manager != audit.lead_auditor:
+                key = MANAGER_REMINDER.key(**fields, manager=manager)
+                due.append(Due(key, partial(build, key, manager, False)))
+    return Look(due, again)
+
+
+audit_nudges = MarkedSource("audit_nudges", Audit, lambda s, now, n: marks.due(s, Audit, now, n), _about_audit)

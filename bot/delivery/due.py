@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 
@@ -36,6 +37,24 @@ def due_stage(due: date, today: date, settings: Any, before: list[int] | None = 
     if days_left == 0:
         return "today"
     return f"overdue-{(-days_left - 1) // settings.overdue_every_days}"
+
+
+def stage_days(due: date, today: date, settings: Any, before: list[int] | None = None) -> list[date]:
+    """The days on which `due_stage` may change after `today`: each notice ahead, the day itself,
+    the day after, and the next overdue reminder."""
+    ahead = settings.reminder_days_before if before is None else before
+    days = [due - timedelta(days=d) for d in ahead if d > 0] + [due, due + timedelta(days=1)]
+    if today > due:
+        every = settings.overdue_every_days
+        reminders = ((today - due).days - 1) // every + 1  # overdue reminders so far
+        days.append(due + timedelta(days=1 + reminders * every))
+    return days
+
+
+def local_start(days: Iterable[date | None], today: date, zone: Any) -> datetime | None:
+    """The first moment (local midnight, in UTC) of the earliest of `days` after `today`; None if none is."""
+    later = [d for d in days if d is not None and d > today]
+    return datetime.combine(min(later), time(0), zone).astimezone(UTC) if later else None
 
 
 def cycle_start(day: date, months: int) -> date:

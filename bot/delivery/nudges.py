@@ -1,9 +1,12 @@
 """Nudges derived from the records themselves, enqueued under unique keys.
 
-Each feature contributes a source: a function that looks at its records at `now` and
-yields the nudges due (an action due in 3 days, an audit tomorrow, …). The periodic job
-runs every source and enqueues what they yield; keys that already exist insert nothing,
-so running the job twice, after a restart or on two instances, changes nothing.
+Each feature contributes sources. Most are `MarkedSource`s: their records keep when they next
+need a look (`next_nudge_at`, storage/marks.py), so a tick reads only the records whose moment
+has come, in short batches of their own transactions, and a steady tick costs an index probe
+per source. For each record the source says which nudges it calls for now, by key, and when to
+look again; a nudge is built only if its key is not in the outbox yet. A plain source (the
+digest) is a function that looks at `now` and yields nudges. Keys that already exist insert
+nothing, so running the job twice, after a restart or on two instances, changes nothing.
 """
 
 from __future__ import annotations
@@ -11,18 +14,69 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
 from bot.delivery.outbox import Nudge, enqueue
 from bot.workspace.clock import Clock
 from bot.workspace.config import Settings
+from storage import marks
+from storage import outbox as outbox_rows
 from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-NudgeSource = Callable[[Session, datetime, Settings], Iterable[Nudge]]
+# Records a batch looks at in one transaction: small enough to stay well under 50 ms.
+BATCH = 200
+# A look that names no later moment than now is looked at again a minute on, not in a loop.
+SOON = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Due:
+    """A nudge a record calls for now, named by its key; `build` makes it (None: nothing after
+    all) and runs only when the key is not in the outbox yet, so nothing queued is rebuilt."""
+
+    key: str
+    build: Callable[[], Nudge | None]
+
+
+@dataclass(frozen=True)
+class Look:
+    """What one record calls for now, and when it next may call for more (None: not until it changes)."""
+
+    due: list[Due]
+    again: datetime | None
+
+
+def ready(nudge: Nudge) -> Due:
+    """A nudge already built (cheap to make) as a Due."""
+    return Due(nudge.key, lambda: nudge)
+
+
+@dataclass(frozen=True)
+class MarkedSource:
+    """A nudge source over records that keep their next_nudge_at (storage/marks.py).
+
+    `read(session, now, limit)` returns records due a look (locked for the batch), `look`
+    says what one of them calls for, `record_id` which row its mark is on.
+    """
+
+    name: str
+    model: Any
+    read: Callable[[Session, datetime, int], list[Any]]
+    look: Callable[[Session, Any, datetime, Settings], Look]
+    record_id: Callable[[Any], int] = lambda item: item.id
+
+    @property
+    def __name__(self) -> str:
+        return self.name
+
+
+PlainSource = Callable[[Session, datetime, Settings], Iterable[Nudge]]
+NudgeSource = PlainSource | MarkedSource
 
 
 @dataclass
@@ -30,6 +84,7 @@ class DeriveReport:
     enqueued: int = 0
     already_queued: int = 0
     failed_sources: int = 0
+    looked_at: int = 0
 
 
 class NudgeEngine:
@@ -48,15 +103,48 @@ class NudgeEngine:
         report = DeriveReport()
         now = self.clock.now()
         for source in self.sources:
-            # One transaction per source: a broken source must not hold back the others.
+            # A broken source must not hold back the others.
             try:
-                with self.db.session() as session:
-                    for nudge in source(session, now, self.settings):
-                        if enqueue(session, nudge, now):
-                            report.enqueued += 1
-                        else:
-                            report.already_queued += 1
+                if isinstance(source, MarkedSource):
+                    self._derive_marked(source, now, report)
+                else:
+                    self._derive_plain(source, now, report)
             except Exception:
                 report.failed_sources += 1
                 log.exception("nudge source %s failed", getattr(source, "__name__", source))
         return report
+
+    def _derive_plain(self, source: PlainSource, now: datetime, report: DeriveReport) -> None:
+        with self.db.session() as session:
+            self._enqueue(session, [ready(n) for n in source(session, now, self.settings)], now, report)
+
+    def _derive_marked(self, source: MarkedSource, now: datetime, report: DeriveReport) -> None:
+        """Batch after batch, each its own short transaction, until no record waits for a look."""
+        with self.db.read() as session:
+            if not marks.any_due(session, source.model, now):
+                return  # the steady tick: one index probe, and SQLite's write lock never taken
+        while True:
+            with self.db.session() as session:
+                items = source.read(session, now, BATCH)
+                due: list[Due] = []
+                again: dict[int, datetime | None] = {}
+                for item in items:
+                    look = source.look(session, item, now, self.settings)
+                    due += look.due
+                    again[source.record_id(item)] = look.again if look.again is None or look.again > now else now + SOON
+                self._enqueue(session, due, now, report)
+                marks.set_marks(session, source.model, again)
+            report.looked_at += len(items)
+            if len(items) < BATCH:
+                return
+
+    def _enqueue(self, session: Session, due: list[Due], now: datetime, report: DeriveReport) -> None:
+        wanted = list({d.key: d for d in due}.values())  # one per key, the first one found
+        queued = outbox_rows.existing_keys(session, [d.key for d in wanted])
+        report.already_queued += len(queued)
+        for d in wanted:
+            if d.key in queued:
+                continue
+            nudge = d.build()
+            if nudge is not None and enqueue(session, nudge, now):
+                report.enqueued += 1

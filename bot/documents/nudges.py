@@ -7,16 +7,19 @@ change once released.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
 
-from bot.delivery.due import due_stage, manager_recipients
+from bot.delivery.due import due_stage, local_start, manager_recipients, stage_days
 from bot.delivery.keys import Key
+from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
 from bot.documents import blocks
-from storage import documents as store
+from storage import marks
+from storage.models_programme import ControlledDocument
 
 # The owner's reminder of a review for a stage (ahead, on the day, overdue), with the two buttons.
 OWNER_REMINDER = Key("doc:{document}:{due:%Y%m%d}:{stage}")
@@ -26,23 +29,37 @@ MANAGER_ESCALATION = Key("doc:{document}:{due:%Y%m%d}:escalate:{manager}")
 ALL_REMINDERS = Key("doc:{document}:")
 
 
-def document_nudges(session: Session, now: datetime, settings: Any) -> list[Nudge]:
+def _about_document(session: Session, doc: ControlledDocument, now: datetime, settings: Any) -> Look:
     """The owner when a review falls due (with the two buttons), then at the overdue cadence;
     the QMS managers once it is QMS_ESCALATE_AFTER_DAYS overdue."""
     local_today = now.astimezone(settings.zone).date()
-    nudges: list[Nudge] = []
-    for doc in store.all_by_due(session, share_lock=True):
-        if (doc.next_review - local_today).days > settings.doc_review_notice_days:
-            break  # ordered by due date: the rest are later still
-        stage = due_stage(doc.next_review, local_today, settings, before=[settings.doc_review_notice_days])
-        if stage is None:
-            continue
-        reply = blocks.review_due(doc, stage, local_today)
-        key = OWNER_REMINDER.key(document=doc.id, due=doc.next_review, stage=stage)
-        nudges.append(Nudge(key, doc.owner, reply.text, reply.blocks, record_ref=doc.reference[:40], snoozable=True))
-        if (local_today - doc.next_review).days >= settings.escalate_after_days:
-            told = blocks.escalation(doc, local_today)
-            for manager in manager_recipients(settings):
-                key = MANAGER_ESCALATION.key(document=doc.id, due=doc.next_review, manager=manager)
-                nudges.append(Nudge(key, manager, told.text, told.blocks, record_ref=doc.reference[:40]))
-    return nudges
+    escalate_on = doc.next_review + timedelta(days=settings.escalate_after_days)
+    notice = [settings.doc_review_notice_days]
+    again = local_start(
+        [*stage_days(doc.next_review, local_today, settings, before=notice), escalate_on], local_today, settings.zone
+    )
+    stage = due_stage(doc.next_review, local_today, settings, before=notice)
+    if stage is None:
+        return Look([], again)
+    key = OWNER_REMINDER.key(document=doc.id, due=doc.next_review, stage=stage)
+    due = [Due(key, partial(_review_due, key, doc, stage, local_today))]
+    if local_today >= escalate_on:
+        for manager in manager_recipients(settings):
+            told = MANAGER_ESCALATION.key(document=doc.id, due=doc.next_review, manager=manager)
+            due.append(Due(told, partial(_escalation, told, manager, doc, local_today)))
+    return Look(due, again)
+
+
+def _review_due(key: str, doc: ControlledDocument, stage: str, local_today: date) -> Nudge:
+    reply = blocks.review_due(doc, stage, local_today)
+    return Nudge(key, doc.owner, reply.text, reply.blocks, record_ref=doc.reference[:40], snoozable=True)
+
+
+def _escalation(key: str, manager: str, doc: ControlledDocument, local_today: date) -> Nudge:
+    told = blocks.escalation(doc, local_today)
+    return Nudge(key, manager, told.text, told.blocks, record_ref=doc.reference[:40])
+
+
+document_nudges = MarkedSource(
+    "document_nudges", ControlledDocument, lambda s, now, n: marks.due(s, ControlledDocument, now, n), _about_document
+)

@@ -7,15 +7,18 @@ outbox's unique constraint in live databases: a template must never change once 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
 
-from bot.delivery.due import due_stage
+from bot.delivery.due import due_stage, local_start, stage_days
 from bot.delivery.keys import Key
+from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
 from bot.feedback import blocks
-from storage import feedback as store
+from storage import marks
+from storage.models import Feedback
 
 CONFIRMATION = Key("fblog:{feedback}:logged")  # the logger's "thank you, logged as FB-…"
 THREAD_NOTE = Key("fblog:{feedback}:{event}")  # a step told in the card's thread; event: its audit event
@@ -25,24 +28,25 @@ RESPOND_REMINDER = Key("fb:{feedback}:{respond_by:%Y%m%d}:{stage}")
 ALL = Key("fb:{feedback}:")
 
 
-def complaint_nudges(session: Session, now: datetime, settings: Any) -> list[Nudge]:
+def _about_complaint(session: Session, entry: Feedback, now: datetime, settings: Any) -> Look:
     """Remind a complaint's owner until the customer has been answered."""
+    if entry.kind != "complaint" or entry.response != "received" or entry.respond_by is None or entry.owner is None:
+        return Look([], None)
     local_today = now.astimezone(settings.zone).date()
-    nudges = []
-    for entry in store.open_complaints(session, share_lock=True):
-        if entry.response != "received" or entry.respond_by is None or entry.owner is None:
-            continue
-        stage = due_stage(entry.respond_by, local_today, settings)
-        if stage:
-            note = blocks.respond_reminder(entry, stage)
-            nudges.append(
-                Nudge(
-                    RESPOND_REMINDER.key(feedback=entry.id, respond_by=entry.respond_by, stage=stage),
-                    entry.owner,
-                    note.text,
-                    note.blocks,
-                    record_ref=entry.number,
-                    snoozable=True,
-                )
-            )
-    return nudges
+    stage = due_stage(entry.respond_by, local_today, settings)
+    due = []
+    if stage:
+        key = RESPOND_REMINDER.key(feedback=entry.id, respond_by=entry.respond_by, stage=stage)
+        due.append(Due(key, partial(_respond_reminder, key, entry, stage)))
+    return Look(due, local_start(stage_days(entry.respond_by, local_today, settings), local_today, settings.zone))
+
+
+def _respond_reminder(key: str, entry: Feedback, stage: str) -> Nudge:
+    note = blocks.respond_reminder(entry, stage)
+    assert entry.owner is not None  # only owned complaints are reminded
+    return Nudge(key, entry.owner, note.text, note.blocks, record_ref=entry.number, snoozable=True)
+
+
+complaint_nudges = MarkedSource(
+    "complaint_nudges", Feedback, lambda s, now, n: marks.due(s, Feedback, now, n), _about_complaint
+)

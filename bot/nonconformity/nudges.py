@@ -7,15 +7,18 @@ the keys are the outbox's unique constraint, so these templates never change onc
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from bot.delivery.due import due_stage, manager_recipients
+from bot.delivery.due import due_stage, local_start, manager_recipients, stage_days
 from bot.delivery.keys import Key
+from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
 from bot.nonconformity import blocks as nc_blocks
 from bot.nonconformity.lifecycle import Status
+from storage import marks
 from storage import nonconformities as store
 from storage.models import CorrectiveAction, Nonconformity
 
@@ -40,99 +43,86 @@ THREAD_POST = Key("nclog:{nc}:{event}")
 OWNER_STEPS = (Status.OPEN, Status.CONTAINED, Status.ROOT_CAUSE_FOUND, Status.ACTIONS_PLANNED)
 
 
-def nc_nudges(session: Session, now: datetime, settings: Any) -> list[Nudge]:
-    """Reminders for NC owners and action owners, escalations, and verification requests."""
-    local_today = now.astimezone(settings.zone).date()
-    escalate_to = manager_recipients(settings)
-    nudges: list[Nudge] = []
-    for nc in store.active(session, share_lock=True):
-        nudges += _about_nc(nc, now, local_today, settings, escalate_to)
-    for action, nc in store.open_actions(session, share_lock=True):
-        nudges += _about_action(nc, action, local_today, settings, escalate_to)
-    return nudges
-
-
-def _about_nc(
-    nc: Nonconformity, now: datetime, local_today: date, settings: Any, escalate_to: list[str]
-) -> list[Nudge]:
+def _about_nc(session: Session, nc: Nonconformity, now: datetime, settings: Any) -> Look:
     """The owner's reminder and the managers' escalation while the owner has the next step;
     the request to verify once the actions have been done long enough to tell."""
-    nudges: list[Nudge] = []
+    local_today = now.astimezone(settings.zone).date()
+    escalate_to = manager_recipients(settings)
     status = Status(nc.status)
+    due: list[Due] = []
+    days: list[date | None] = []
     if status in OWNER_STEPS:
         stage = due_stage(nc.due_date, local_today, settings)
         if stage:
-            reply = nc_blocks.nc_reminder(nc, stage, local_today)
-            nudges.append(
-                Nudge(
-                    OWNER_REMINDER.key(nc=nc.id, due=nc.due_date, stage=stage),
-                    nc.owner,
-                    reply.text,
-                    reply.blocks,
-                    record_ref=nc.number,
-                    snoozable=True,
-                )
-            )
-        if (local_today - nc.due_date).days >= settings.escalate_after_days:
-            reply = nc_blocks.escalation(nc, None, local_today)
+            key = OWNER_REMINDER.key(nc=nc.id, due=nc.due_date, stage=stage)
+            due.append(Due(key, partial(_owner_reminder, key, nc, stage, local_today)))
+        escalate_on = nc.due_date + timedelta(days=settings.escalate_after_days)
+        if local_today >= escalate_on:
             for manager in escalate_to:
-                nudges.append(
-                    Nudge(
-                        ESCALATION.key(nc=nc.id, due=nc.due_date, failed=nc.failed_verifications, manager=manager),
-                        manager,
-                        reply.text,
-                        reply.blocks,
-                        record_ref=nc.number,
-                    )
-                )
-    if (
-        status is Status.ACTIONS_DONE
-        and nc.actions_done_at
-        and now >= nc.actions_done_at + timedelta(days=settings.verify_after_days)
-    ):
-        reply = nc_blocks.verification_due(nc)
-        for manager in escalate_to:
-            nudges.append(
-                Nudge(
-                    VERIFY_REQUEST.key(nc=nc.id, done=nc.actions_done_at, manager=manager),
-                    manager,
-                    reply.text,
-                    reply.blocks,
-                    record_ref=nc.number,
-                    snoozable=True,
-                )
-            )
-    return nudges
+                key = ESCALATION.key(nc=nc.id, due=nc.due_date, failed=nc.failed_verifications, manager=manager)
+                due.append(Due(key, partial(_escalation, key, manager, nc, None, local_today)))
+        days = [*stage_days(nc.due_date, local_today, settings), escalate_on]
+    again = local_start(days, local_today, settings.zone)
+    if status is Status.ACTIONS_DONE and nc.actions_done_at:
+        verify_at = nc.actions_done_at + timedelta(days=settings.verify_after_days)
+        if now < verify_at:
+            again = verify_at
+        for manager in escalate_to if now >= verify_at else []:
+            key = VERIFY_REQUEST.key(nc=nc.id, done=nc.actions_done_at, manager=manager)
+            due.append(Due(key, partial(_verify_request, key, manager, nc)))
+    return Look(due, again)
 
 
-def _about_action(
-    nc: Nonconformity, action: CorrectiveAction, local_today: date, settings: Any, escalate_to: list[str]
-) -> list[Nudge]:
+def _owner_reminder(key: str, nc: Nonconformity, stage: str, local_today: date) -> Nudge:
+    reply = nc_blocks.nc_reminder(nc, stage, local_today)
+    return Nudge(key, nc.owner, reply.text, reply.blocks, record_ref=nc.number, snoozable=True)
+
+
+def _escalation(key: str, manager: str, nc: Nonconformity, action: CorrectiveAction | None, local_today: date) -> Nudge:
+    reply = nc_blocks.escalation(nc, action, local_today)
+    return Nudge(key, manager, reply.text, reply.blocks, record_ref=nc.number)
+
+
+def _verify_request(key: str, manager: str, nc: Nonconformity) -> Nudge:
+    reply = nc_blocks.verification_due(nc)
+    return Nudge(key, manager, reply.text, reply.blocks, record_ref=nc.number, snoozable=True)
+
+
+def _about_action(session: Session, item: tuple[CorrectiveAction, Nonconformity], now: datetime, settings: Any) -> Look:
     """The action owner's reminder, and the managers' escalation once it is long overdue."""
-    nudges: list[Nudge] = []
+    action, nc = item
+    if action.status != "open" or nc.status in store.FINISHED:
+        return Look([], None)  # nothing more, unless the action changes
+    local_today = now.astimezone(settings.zone).date()
+    due: list[Due] = []
     stage = due_stage(action.due_date, local_today, settings)
     if stage:
-        reply = nc_blocks.action_reminder(nc, action, stage, local_today)
-        nudges.append(
-            Nudge(
-                ACTION_REMINDER.key(action=action.id, due=action.due_date, stage=stage),
-                action.owner,
-                reply.text,
-                reply.blocks,
-                record_ref=nc.number,
-                snoozable=True,
-            )
-        )
-    if (local_today - action.due_date).days >= settings.escalate_after_days:
-        reply = nc_blocks.escalation(nc, action, local_today)
-        for manager in escalate_to:
-            nudges.append(
-                Nudge(
-                    ACTION_ESCALATION.key(action=action.id, due=action.due_date, manager=manager),
-                    manager,
-                    reply.text,
-                    reply.blocks,
-                    record_ref=nc.number,
-                )
-            )
-    return nudges
+        key = ACTION_REMINDER.key(action=action.id, due=action.due_date, stage=stage)
+        due.append(Due(key, partial(_action_reminder, key, nc, action, stage, local_today)))
+    escalate_on = action.due_date + timedelta(days=settings.escalate_after_days)
+    if local_today >= escalate_on:
+        for manager in manager_recipients(settings):
+            key = ACTION_ESCALATION.key(action=action.id, due=action.due_date, manager=manager)
+            due.append(Due(key, partial(_escalation, key, manager, nc, action, local_today)))
+    days = [*stage_days(action.due_date, local_today, settings), escalate_on]
+    return Look(due, local_start(days, local_today, settings.zone))
+
+
+def _action_reminder(key: str, nc: Nonconformity, action: CorrectiveAction, stage: str, local_today: date) -> Nudge:
+    reply = nc_blocks.action_reminder(nc, action, stage, local_today)
+    return Nudge(key, action.owner, reply.text, reply.blocks, record_ref=nc.number, snoozable=True)
+
+
+# Reminders for NC owners and action owners, escalations, and verification requests.
+nc_nudges = (
+    MarkedSource("nc_nudges", Nonconformity, lambda s, now, n: marks.due(s, Nonconformity, now, n), _about_nc),
+    MarkedSource(
+        "nc_action_nudges",
+        CorrectiveAction,
+        lambda s, now, n: marks.due(
+            s, CorrectiveAction, now, n, joined=Nonconformity, on=col(Nonconformity.id) == col(CorrectiveAction.nc_id)
+        ),
+        _about_action,
+        record_id=lambda item: item[0].id,
+    ),
+)

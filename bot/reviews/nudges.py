@@ -5,18 +5,21 @@ The keys are the outbox's unique constraint: each template below must never chan
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from functools import cache, partial
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from bot.delivery.due import due_stage, manager_recipients
+from bot.delivery.due import due_stage, local_start, manager_recipients, stage_days
 from bot.delivery.keys import Key
+from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
 from bot.reviews import blocks
 from bot.reviews.pack import compile_pack
-from storage import outbox as outbox_rows
-from storage import reviews as store
+from storage import marks
+from storage.models_programme import ManagementReview, ReviewAction
 
 # Everything still to send about a planned review (its packs and record reminders): stopped
 # when it is held or cancelled.
@@ -34,48 +37,71 @@ ACTION_ASSIGNED = Key("mra:{action}:assigned")
 ACTION_REMINDER = Key("mra:{action}:{due:%Y%m%d}:{stage}")
 
 
-def review_nudges(session: Session, now: datetime, settings: Any) -> list[Nudge]:
+def _about_review(session: Session, review: ManagementReview, now: datetime, settings: Any) -> Look:
     """The input pack to each attendee QMS_REVIEW_PACK_DAYS ahead; a reminder to record the
-    meeting after it; output actions before, on and after their due dates."""
+    meeting after it."""
+    if review.status != "planned":
+        return Look([], None)
     local_today = now.astimezone(settings.zone).date()
-    nudges: list[Nudge] = []
-    for review in store.planned(session, share_lock=True):
-        days_left = (review.planned_date - local_today).days
-        if 0 <= days_left <= settings.review_pack_days:
-            # Compiled once, when first due (not on every tick); the key holds it to one pack per attendee and date.
-            queued = outbox_rows.keys_with_prefix(session, PACK.prefix(review=review.id, planned=review.planned_date))
-            keys = {p: PACK.key(review=review.id, planned=review.planned_date, person=p) for p in review.attendees}
-            missing = [p for p in review.attendees if keys[p] not in queued]
-            if missing:
-                pack = blocks.pack(compile_pack(session, settings, review, local_today))
-                nudges += [
-                    Nudge(keys[person], person, pack.text, pack.blocks, record_ref=review.number) for person in missing
-                ]
-        elif days_left < 0:
-            stage = due_stage(review.planned_date, local_today, settings)
-            reply = blocks.record_overdue(review)
-            for manager in dict.fromkeys([review.scheduled_by, *manager_recipients(settings)]):
-                nudges.append(
-                    Nudge(
-                        RECORD_REMINDER.key(review=review.id, stage=stage, manager=manager),
-                        manager,
-                        reply.text,
-                        reply.blocks,
-                        record_ref=review.number,
-                    )
-                )
-    for action, review in store.open_actions(session, share_lock=True):
-        stage = due_stage(action.due_date, local_today, settings)
-        if stage:
-            reply = blocks.action_reminder(review, action, stage, local_today)
-            nudges.append(
-                Nudge(
-                    ACTION_REMINDER.key(action=action.id, due=action.due_date, stage=stage),
-                    action.owner,
-                    reply.text,
-                    reply.blocks,
-                    record_ref=review.number,
-                    snoozable=True,
-                )
-            )
-    return nudges
+    days_left = (review.planned_date - local_today).days
+    pack_from = review.planned_date - timedelta(days=settings.review_pack_days)
+    again = local_start(
+        [pack_from, *stage_days(review.planned_date, local_today, settings, before=[])], local_today, settings.zone
+    )
+    due: list[Due] = []
+    if 0 <= days_left <= settings.review_pack_days:
+        # Compiled once, when first due (not for every attendee); the key holds it to one pack per attendee and date.
+        pack = cache(lambda: blocks.pack(compile_pack(session, settings, review, local_today)))
+        for person in review.attendees:
+            key = PACK.key(review=review.id, planned=review.planned_date, person=person)
+            due.append(Due(key, partial(_pack, key, person, review, pack)))
+    elif days_left < 0:
+        stage = due_stage(review.planned_date, local_today, settings)
+        for manager in dict.fromkeys([review.scheduled_by, *manager_recipients(settings)]):
+            key = RECORD_REMINDER.key(review=review.id, stage=stage, manager=manager)
+            due.append(Due(key, partial(_record_overdue, key, manager, review)))
+    return Look(due, again)
+
+
+def _pack(key: str, person: str, review: ManagementReview, pack: Callable[[], Any]) -> Nudge:
+    return Nudge(key, person, pack().text, pack().blocks, record_ref=review.number)
+
+
+def _record_overdue(key: str, manager: str, review: ManagementReview) -> Nudge:
+    reply = blocks.record_overdue(review)
+    return Nudge(key, manager, reply.text, reply.blocks, record_ref=review.number)
+
+
+def _about_action(session: Session, item: tuple[ReviewAction, ManagementReview], now: datetime, settings: Any) -> Look:
+    """An output action's owner before, on and after its due date."""
+    action, review = item
+    if action.status != "open":
+        return Look([], None)
+    local_today = now.astimezone(settings.zone).date()
+    stage = due_stage(action.due_date, local_today, settings)
+    due = []
+    if stage:
+        key = ACTION_REMINDER.key(action=action.id, due=action.due_date, stage=stage)
+        due.append(Due(key, partial(_action_reminder, key, review, action, stage, local_today)))
+    return Look(due, local_start(stage_days(action.due_date, local_today, settings), local_today, settings.zone))
+
+
+def _action_reminder(key: str, review: ManagementReview, action: ReviewAction, stage: str, local_today: date) -> Nudge:
+    reply = blocks.action_reminder(review, action, stage, local_today)
+    return Nudge(key, action.owner, reply.text, reply.blocks, record_ref=review.number, snoozable=True)
+
+
+review_nudges = (
+    MarkedSource(
+        "review_nudges", ManagementReview, lambda s, now, n: marks.due(s, ManagementReview, now, n), _about_review
+    ),
+    MarkedSource(
+        "review_action_nudges",
+        ReviewAction,
+        lambda s, now, n: marks.due(
+            s, ReviewAction, now, n, joined=ManagementReview, on=col(ManagementReview.id) == col(ReviewAction.review_id)
+        ),
+        _about_action,
+        record_id=lambda item: item[0].id,
+    ),
+)

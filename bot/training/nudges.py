@@ -6,16 +6,18 @@ outbox's unique constraint in live databases: a template must never change once 
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from functools import cache, partial
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from bot.delivery.due import manager_recipients
+from bot.delivery.due import local_start, manager_recipients
 from bot.delivery.keys import Key
+from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
 from bot.training import blocks
-from storage import outbox as outbox_rows
+from storage import marks
 from storage import trainings as store
 from storage.models import TrainingAssignment, TrainingRound
 
@@ -35,52 +37,85 @@ def card_key(training: TrainingRound, person: str) -> str:
     return CARD.key(training=training.id, person=person)
 
 
-def training_nudges(session: Session, now: datetime, settings: Any) -> list[Nudge]:
-    """Reminders to pending people; after the due date, the missing list to publisher and managers."""
+def _about_assignment(
+    session: Session, item: tuple[TrainingAssignment, TrainingRound], now: datetime, settings: Any
+) -> Look:
+    """A pending person's reminder, every QMS_TRAINING_REMIND_EVERY_DAYS after publishing; and,
+    after the due date, the round's missing list if this week's is not out (a person added late
+    makes a round that had none missing again)."""
+    assignment, training = item
+    if assignment.status != "pending" or training.status != "open":
+        return Look([], None)
     local_today = now.astimezone(settings.zone).date()
-    existing: dict[int, set[str]] = {}
-    pending_by_round: dict[int, tuple[TrainingRound, list[str]]] = {}
-    nudges: list[Nudge] = []
-    for assignment, training in store.pending_in_open_rounds(session):
-        assert training.id is not None
-        if training.id not in existing:
-            existing[training.id] = outbox_rows.keys_with_prefix(session, ALL.prefix(training=training.id))
-        pending_by_round.setdefault(training.id, (training, []))[1].append(assignment.person)
-        reminder = _reminder(training, assignment, local_today, settings, existing[training.id])
-        if reminder is not None:
-            nudges.append(reminder)
-    for training_id, (training, pending) in pending_by_round.items():
-        nudges += _overdue_lists(training, pending, local_today, settings, existing[training_id])
-    return nudges
-
-
-def _reminder(
-    training: TrainingRound, assignment: TrainingAssignment, local_today: date, settings: Any, existing: set[str]
-) -> Nudge | None:
-    """The reminder a pending person is due, every QMS_TRAINING_REMIND_EVERY_DAYS after publishing."""
     every = settings.training_remind_every_days
-    days = (local_today - training.published_at.astimezone(settings.zone).date()).days
-    if days < every:
-        return None
-    key = REMINDER.key(training=training.id, person=assignment.person, count=days // every)
-    if key in existing:
-        return None  # already queued: skip the insert attempt (a round may have thousands)
+    published = training.published_at.astimezone(settings.zone).date()
+    days = (local_today - published).days
+    due = _overdue_lists(session, training, local_today, settings)
+    if days >= every:
+        key = REMINDER.key(training=training.id, person=assignment.person, count=days // every)
+        due.append(Due(key, partial(_reminder, key, training, assignment, local_today)))
+    reminded = max(days, 0) // every  # reminder periods so far
+    return Look(due, local_start([published + timedelta(days=(reminded + 1) * every)], local_today, settings.zone))
+
+
+def _reminder(key: str, training: TrainingRound, assignment: TrainingAssignment, local_today: date) -> Nudge:
     reminder = blocks.reminder(training, assignment, local_today)
     # Not snoozable: the next reminder comes at the cadence anyway; a snoozed copy would only add one.
     return Nudge(key, assignment.person, reminder.text, reminder.blocks, record_ref=training.number)
 
 
-def _overdue_lists(
-    training: TrainingRound, pending: list[str], local_today: date, settings: Any, existing: set[str]
-) -> list[Nudge]:
+def _about_round(session: Session, training: TrainingRound, now: datetime, settings: Any) -> Look:
     """After the due date, once a week: who is still missing, to the publisher and the QMS managers."""
+    if training.status != "open":
+        return Look([], None)
+    local_today = now.astimezone(settings.zone).date()
+    days_over = (local_today - training.due_date).days
+    weeks = (days_over - 1) // 7 + 1 if days_over >= 1 else 0  # missing lists so far
+    next_list = training.due_date + timedelta(days=1 + 7 * weeks)
+    return Look(
+        _overdue_lists(session, training, local_today, settings), local_start([next_list], local_today, settings.zone)
+    )
+
+
+def _overdue_lists(session: Session, training: TrainingRound, local_today: date, settings: Any) -> list[Due]:
+    """This week's missing list to each recipient, if the due date has passed and someone is missing."""
     days_over = (local_today - training.due_date).days
     if days_over < 1:
         return []
-    overdue = blocks.overdue_list(training, pending, local_today, PENDING_SHOWN)
-    nudges = []
-    for recipient in dict.fromkeys([training.publisher, *manager_recipients(settings)]):
-        key = OVERDUE_LIST.key(training=training.id, week=(days_over - 1) // 7, recipient=recipient)
-        if key not in existing:
-            nudges.append(Nudge(key, recipient, overdue.text, overdue.blocks, record_ref=training.number))
-    return nudges
+    assert training.id is not None
+
+    @cache
+    def pending() -> list[str]:
+        return [a.person for a in store.people(session, training.id, "pending")]  # type: ignore[arg-type]
+
+    def build(key: str, recipient: str) -> Nudge | None:
+        if not pending():
+            return None
+        overdue = blocks.overdue_list(training, pending(), local_today, PENDING_SHOWN)
+        return Nudge(key, recipient, overdue.text, overdue.blocks, record_ref=training.number)
+
+    recipients = dict.fromkeys([training.publisher, *manager_recipients(settings)])
+    keys = {r: OVERDUE_LIST.key(training=training.id, week=(days_over - 1) // 7, recipient=r) for r in recipients}
+    return [Due(key, partial(build, key, r)) for r, key in keys.items()]
+
+
+# Reminders to pending people; after the due date, the missing list to publisher and managers.
+training_nudges = (
+    MarkedSource(
+        "training_nudges",
+        TrainingAssignment,
+        lambda s, now, n: marks.due(
+            s,
+            TrainingAssignment,
+            now,
+            n,
+            joined=TrainingRound,
+            on=col(TrainingRound.id) == col(TrainingAssignment.round_id),
+        ),
+        _about_assignment,
+        record_id=lambda item: item[0].id,
+    ),
+    MarkedSource(
+        "training_round_nudges", TrainingRound, lambda s, now, n: marks.due(s, TrainingRound, now, n), _about_round
+    ),
+)

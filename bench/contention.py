@@ -1,0 +1,157 @@
+"""Contention: an NC submission and `/nc list` while nudge ticks run, against the same with no tick.
+
+The database is filled as bench/tick.py fills it (N open NCs, N open actions, N pending
+acknowledgements) and one tick queues what is due. Then --people threads each raise NCs
+(`nc.raise_nc`, the work behind the form's Submit) and ask `/nc list open` (`nc.list_reply`)
+in turn for --seconds, first with no tick running, then with the derive tick running every
+--every seconds in the same process, as the scheduler runs it. It prints p50/p99 of both and
+how many failed with "database is locked" (or any other error).
+
+    .venv/bin/python bench/contention.py                  # SQLite, 10k open each
+    .venv/bin/python bench/contention.py --database postgresql+psycopg://postgres@127.0.0.1:5432/qms_bench_s1
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import tick as tick_bench  # bench/tick.py: the same bulk-built data
+
+from bot import nonconformity as nc
+from bot.app import build_context, feature_sources
+from bot.context import Context
+from bot.delivery.nudges import NudgeEngine
+from bot.nonconformity.forms import Draft
+from bot.workspace.clock import ManualClock
+from bot.workspace.config import explicit_settings
+from storage.migrate import upgrade
+
+
+class Tally:
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = {"submit": [], "list": []}
+        self.errors: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+    def run(self, kind: str, work: Any) -> None:
+        started = time.perf_counter()
+        try:
+            work()
+        except Exception as exc:  # counted and named, never raised: the run goes on
+            with self.lock:
+                self.errors["database is locked" if "database is locked" in str(exc) else type(exc).__name__] += 1
+            return
+        with self.lock:
+            self.times[kind].append(time.perf_counter() - started)
+
+
+def person(ctx: Context, index: int, tally: Tally, stop: threading.Event) -> None:
+    reporter = f"U0SUBMIT{index:02d}"
+    n = 0
+    while not stop.is_set():
+        n += 1
+        draft = Draft(
+            title=f"Contention {index}-{n}: label missing",
+            description="Raised by the contention benchmark.",
+            severity="minor",
+            source="employee_report",
+            process="Production",
+            supplier=None,
+            iso_clause=None,
+            containment=None,
+            owner=reporter,
+            due_date=tick_bench.NOW.date() + timedelta(days=2),
+        )
+        tally.run("submit", lambda: nc.raise_nc(ctx, reporter, draft))
+        tally.run("list", lambda: nc.list_reply(ctx, reporter, "open"))
+
+
+def ticker(engine: NudgeEngine, every: float, stop: threading.Event, ticks: list[float]) -> None:
+    while not stop.is_set():
+        started = time.perf_counter()
+        engine.derive()
+        ticks.append(time.perf_counter() - started)
+        stop.wait(max(0.0, every - (time.perf_counter() - started)))
+
+
+def phase(ctx: Context, engine: NudgeEngine | None, args: argparse.Namespace) -> tuple[Tally, list[float]]:
+    tally, stop, ticks = Tally(), threading.Event(), []
+    threads = [threading.Thread(target=person, args=(ctx, i, tally, stop)) for i in range(args.people)]
+    if engine is not None:
+        threads.append(threading.Thread(target=ticker, args=(engine, args.every, stop, ticks)))
+    for thread in threads:
+        thread.start()
+    time.sleep(args.seconds)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    return tally, ticks
+
+
+def pct(values: list[float], q: float) -> str:
+    if not values:
+        return "-"
+    ordered = sorted(values)
+    return f"{ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000:.1f} ms"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=10_000, help="open NCs (= actions = acknowledgements)")
+    parser.add_argument("--people", type=int, default=4, help="threads submitting and listing")
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each phase")
+    parser.add_argument("--every", type=float, default=1.0, help="seconds between tick starts")
+    parser.add_argument("--database", default=None, help="a PostgreSQL URL (its public schema is dropped!)")
+    args = parser.parse_args()
+    settings = explicit_settings(
+        slack_bot_token="xoxb-bench",
+        slack_api_url="http://127.0.0.1:9/api/",
+        managers=[tick_bench.MANAGER],
+        leaders=[],
+        timezone="Europe/Berlin",
+    )
+    print(f"contention on {'PostgreSQL' if args.database else 'SQLite'}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    with tempfile.TemporaryDirectory(prefix="qms-contention-") as tmp:
+        db = tick_bench.fresh(args.database, Path(tmp), args.size)
+        upgrade(db.engine)
+        tick_bench.fill(db, args.size, 0)
+        clock = ManualClock(tick_bench.NOW)
+        ctx = build_context(settings, clock=clock, db=db, sources=[])
+        engine = NudgeEngine(db, settings, clock, feature_sources(None))
+        engine.derive()  # what is due is queued: the ticks below are steady, but for the new NCs
+        print(f"{args.size:,} open each; {args.people} people submitting and listing for {args.seconds:.0f} s")
+        results = {"no tick": phase(ctx, None, args), "ticks": phase(ctx, engine, args)}
+        print(f"{'':>8} {'submit p50':>11} {'submit p99':>11} {'list p50':>10} {'list p99':>10} {'done':>6}  errors")
+        for name, (tally, ticks) in results.items():
+            sub, lst = tally.times["submit"], tally.times["list"]
+            print(
+                f"{name:>8} {pct(sub, 0.5):>11} {pct(sub, 0.99):>11} {pct(lst, 0.5):>10} {pct(lst, 0.99):>10}"
+                f" {len(sub) + len(lst):>6}  {dict(tally.errors) or 'none'}"
+                + (f"  ({len(ticks)} ticks, median {statistics.median(ticks) * 1000:.0f} ms)" if ticks else "")
+            )
+        (quiet, _), (busy, _) = results["no tick"], results["ticks"]
+        for kind in ("submit", "list"):
+            if quiet.times[kind] and busy.times[kind]:
+                ratio = (
+                    statistics.quantiles(busy.times[kind], n=100)[98]
+                    / statistics.quantiles(quiet.times[kind], n=100)[98]
+                )
+                print(f"p99 {kind} with ticks / without: {ratio:.2f}x")
+        db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

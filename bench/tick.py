@@ -1,0 +1,268 @@
+"""The nudge tick: a steady tick (nothing new due) at 1k to 100k open items, per source; with
+history; and a tick that finds N new nudges due.
+
+For each size N a fresh database (the real migrations) is filled in bulk with N open NCs (due
+dates from 60 days ago to 60 days ahead, most owner steps, some awaiting verification), N open
+corrective actions on them and N pending acknowledgements (10 open training rounds), plus
+`--history` closed NCs and sent outbox rows. One tick queues what is due; then the steady tick
+is timed (median of --repeat), whole and source by source; then N' NCs due in two days are
+added in bulk and the tick that queues their reminders is timed, for each N' of --due.
+
+    .venv/bin/python bench/tick.py                                  # SQLite, 1k 10k 100k
+    .venv/bin/python bench/tick.py --sizes 10000 --history 1000000
+    .venv/bin/python bench/tick.py --database postgresql+psycopg://postgres@127.0.0.1:5432/qms_bench_s1
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, insert, select, text
+
+from bot.app import feature_sources
+from bot.delivery.nudges import NudgeEngine
+from bot.workspace.clock import ManualClock
+from bot.workspace.config import Settings, explicit_settings
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import (
+    CorrectiveAction,
+    Nonconformity,
+    OutboxMessage,
+    TrainingAssignment,
+    TrainingRound,
+)
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday, 10:00 in Berlin
+MANAGER = "U0QMSMGR01"
+PEOPLE = [f"U0P{n:07d}" for n in range(5000)]
+OWNER_STEPS = ["open", "contained", "root_cause_found", "actions_planned"]
+ROUNDS = 10
+CHUNK = 20_000
+
+
+def chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def nc_row(i: int, rng: random.Random, *, status: str, due: Any, raised: datetime) -> dict[str, Any]:
+    return {
+        "id": i,
+        "number": f"NC-{raised.year}-{i:07d}",
+        "title": f"Nonconformity {i}",
+        "description": "Synthetic record for the tick benchmark.",
+        "severity": rng.choice(["critical", "major", "minor"]),
+        "source": "employee_report",
+        "process": "Production",
+        "owner": rng.choice(PEOPLE),
+        "reporter": rng.choice(PEOPLE),
+        "due_date": due,
+        "status": status,
+        "version": 1,
+        "raised_at": raised,
+        "updated_at": raised,
+        "failed_verifications": 0,
+        "actions_done_at": raised + timedelta(days=3) if status == "actions_done" else None,
+        "closed_at": raised + timedelta(days=20) if status == "closed" else None,
+    }
+
+
+def open_ncs(n: int, first: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    for i in range(first, first + n):
+        status = "actions_done" if rng.random() < 0.1 else rng.choice(OWNER_STEPS)
+        due = NOW.date() + timedelta(days=rng.randint(-60, 60))
+        yield nc_row(i, rng, status=status, due=due, raised=NOW - timedelta(days=rng.randint(5, 90)))
+
+
+def history_ncs(n: int, first: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    for i in range(first, first + n):
+        raised = NOW - timedelta(days=3 * 365 * (first + n - i) / max(1, n))
+        yield nc_row(i, rng, status="closed", due=(raised + timedelta(days=30)).date(), raised=raised)
+
+
+def open_actions(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    for i in range(1, n + 1):
+        yield {
+            "id": i,
+            "nc_id": i,
+            "seq": 1,
+            "submission": f"bench-{i}",
+            "kind": "corrective",
+            "description": "Synthetic action.",
+            "owner": rng.choice(PEOPLE),
+            "due_date": NOW.date() + timedelta(days=rng.randint(-60, 60)),
+            "status": "open",
+            "created_by": MANAGER,
+            "created_at": NOW - timedelta(days=10),
+        }
+
+
+def rounds() -> Iterator[dict[str, Any]]:
+    for r in range(1, ROUNDS + 1):
+        yield {
+            "id": r,
+            "number": f"TR-2026-{r:04d}",
+            "title": f"SOP-{r:03d} rev A",
+            "doc_ref": f"SOP-{r:03d}",
+            "revision": "A",
+            "doc_key": f"sop-{r:03d}",
+            "revision_key": "a",
+            "summary": "Synthetic round.",
+            "due_date": NOW.date() - timedelta(days=r),
+            "publisher": MANAGER,
+            "published_at": NOW - timedelta(days=7 + r * 3),
+            "audience": {"users": []},
+            "status": "open",
+        }
+
+
+def assignments(n: int) -> Iterator[dict[str, Any]]:
+    for i in range(n):
+        yield {"round_id": i % ROUNDS + 1, "person": f"U0A{i:08d}", "status": "pending", "version": 1}
+
+
+def history_outbox(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
+    for i in range(1, n + 1):
+        sent = NOW - timedelta(minutes=n - i)
+        yield {
+            "key": f"hist:{i}",
+            "recipient": rng.choice(PEOPLE),
+            "text": "Reminder",
+            "status": "sent",
+            "not_before": sent,
+            "attempts": 1,
+            "created_at": sent,
+            "sent_at": sent,
+            "in_working_hours": True,
+            "snoozable": False,
+        }
+
+
+def bulk(db: Database, model: Any, rows: Iterator[dict[str, Any]]) -> None:
+    for batch in chunks(rows):
+        with db.engine.begin() as connection:
+            connection.execute(insert(model.__table__), batch)
+
+
+def analyze(db: Database) -> None:
+    with db.engine.begin() as connection:
+        if db.dialect == "postgresql":
+            for table in ("nonconformity", "corrective_action", "training_round", "training_assignment"):
+                connection.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+                )
+        connection.execute(text("ANALYZE"))
+
+
+def fill(db: Database, n: int, history: int) -> float:
+    rng = random.Random(n)
+    started = time.perf_counter()
+    bulk(db, Nonconformity, open_ncs(n, 1, rng))
+    bulk(db, Nonconformity, history_ncs(history, n + 1, rng))
+    bulk(db, CorrectiveAction, open_actions(n, rng))
+    bulk(db, TrainingRound, rounds())
+    bulk(db, TrainingAssignment, assignments(n))
+    bulk(db, OutboxMessage, history_outbox(history, rng))
+    analyze(db)
+    return time.perf_counter() - started
+
+
+def add_due(db: Database, count: int, first: int) -> None:
+    """`count` new open NCs due in two days: each calls for its before-3d reminder now."""
+    rng = random.Random(first)
+    due = NOW.date() + timedelta(days=2)
+    rows = (nc_row(i, rng, status="open", due=due, raised=NOW) for i in range(first, first + count))
+    bulk(db, Nonconformity, rows)
+    analyze(db)
+
+
+def timed(engine: NudgeEngine) -> tuple[float, int]:
+    started = time.perf_counter()
+    report = engine.derive()
+    return time.perf_counter() - started, report.enqueued
+
+
+def median_ms(engine: NudgeEngine, repeat: int) -> float:
+    return statistics.median(timed(engine)[0] for _ in range(repeat)) * 1000
+
+
+def fresh(url: str | None, tmp: Path, size: int) -> Database:
+    if url is None:
+        return Database(f"sqlite:///{tmp / f'tick-{size}.db'}")
+    db = Database(url)
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    return db
+
+
+def run_size(db: Database, settings: Settings, size: int, args: argparse.Namespace) -> None:
+    upgrade(db.engine)
+    filled = fill(db, size, args.history)
+    clock = ManualClock(NOW)
+    sources = feature_sources(None)
+    engine = NudgeEngine(db, settings, clock, sources)
+    first_s, first_n = timed(engine)
+    print(
+        f"\n{size:,} open each, {args.history:,} history rows: filled in {filled:.1f} s; "
+        f"first tick queued {first_n:,} in {first_s * 1000:.0f} ms"
+    )
+    print(f"  steady tick (median of {args.repeat}): {median_ms(engine, args.repeat):8.1f} ms")
+    for source in sources:
+        alone = NudgeEngine(db, settings, clock, [source])
+        name = getattr(source, "__name__", str(source))
+        print(f"    {name:<22} {median_ms(alone, args.repeat):8.1f} ms")
+    with db.engine.connect() as connection:
+        next_id = int(connection.execute(select(func.max(Nonconformity.id))).scalar_one()) + 1  # type: ignore[arg-type]
+    for count in args.due:
+        add_due(db, count, next_id)
+        next_id += count
+        spent, queued = timed(engine)
+        print(f"  tick finding {count:>5,} due: {spent * 1000:8.1f} ms, queued {queued:,}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000", help="open NCs (= actions = acknowledgements)")
+    parser.add_argument("--history", type=int, default=0, help="closed NCs and sent outbox rows besides")
+    parser.add_argument("--due", default="10,100,1000", help="new nudges a timed tick finds, comma-separated")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--database", default=None, help="a PostgreSQL URL (its public schema is dropped!)")
+    args = parser.parse_args()
+    args.due = [int(d) for d in args.due.split(",") if d]
+    settings = explicit_settings(
+        slack_bot_token="xoxb-bench",
+        slack_api_url="http://127.0.0.1:9/api/",
+        managers=[MANAGER],
+        leaders=[],
+        timezone="Europe/Berlin",
+    )
+    print(f"tick benchmark on {'PostgreSQL' if args.database else 'SQLite'}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    with tempfile.TemporaryDirectory(prefix="qms-tick-") as tmp:
+        for size in (int(s) for s in args.sizes.split(",")):
+            db = fresh(args.database, Path(tmp), size)
+            run_size(db, settings, size, args)
+            db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
