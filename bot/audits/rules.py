@@ -20,6 +20,7 @@ from bot.delivery.due import manager_recipients
 from bot.delivery.outbox import Nudge, enqueue
 from bot.delivery.planned import Cancellable, cancel_planned
 from bot.errors import NotAllowed, Refused
+from bot.submissions import Submission, claim, record_made
 from bot.surfaces.mrkdwn import mention
 from bot.workspace.roles import Role
 from storage import audits as store
@@ -108,10 +109,11 @@ def starting_checklist(session: Session, process: str, clauses: list[str]) -> li
     return list(TEMPLATE)
 
 
-def plan(ctx: Context, user: str, p: Plan) -> Audit:
+def plan(ctx: Context, user: str, p: Plan, submission: Submission | None = None) -> Audit:
     ctx.roles.require(user, Role.QMS_MANAGER, doing="plan internal audits")
     now = ctx.clock.now()
     with ctx.db.session() as session:
+        claim(session, submission, RECORD_TYPE, now)
         audit = store.add(
             session,
             Audit(
@@ -144,6 +146,7 @@ def plan(ctx: Context, user: str, p: Plan) -> Audit:
             },
         )
         _tell_planned(session, audit, now)
+        record_made(session, submission, audit.number)
         return audit
 
 
@@ -198,14 +201,23 @@ def open_line(session: Session, line_id: int, user: str, manager: bool) -> tuple
     return audit, line
 
 
-def answer(ctx: Context, line_id: int, user: str, result: str, note: str | None = None) -> Audit:
+def answer(
+    ctx: Context,
+    line_id: int,
+    user: str,
+    result: str,
+    note: str | None = None,
+    submission: Submission | None = None,
+) -> Audit:
     """Answer a line conforming or with an observation (a nonconforming line raises an NC instead)."""
     if result not in ("conforming", "observation"):
         raise Refused("Choose conforming, nonconforming or observation.")
     now = ctx.clock.now()
     manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
+        claim(session, submission, RECORD_TYPE, now)
         audit, line = open_line(session, line_id, user, manager)
+        record_made(session, submission, audit.number)
         before = line.answer
         if not store.answer(session, line, answer=result, note=note, answered_by=user, answered_at=now):
             raise Refused(f"Line {line.seq} of {audit.number} raised an NC a moment ago; work it from the NC.")
@@ -264,7 +276,7 @@ class Completed:
     raised: list[int]
 
 
-def complete(ctx: Context, audit_id: int, user: str, c: Completion) -> Completed:
+def complete(ctx: Context, audit_id: int, user: str, c: Completion, submission: Submission | None = None) -> Completed:
     """Complete the audit: its findings stored, each nonconformity raised as an NC, all at once."""
     with ctx.db.session() as session:
         audit = existing(session, audit_id)
@@ -272,6 +284,7 @@ def complete(ctx: Context, audit_id: int, user: str, c: Completion) -> Completed
     owner = nc_rules.default_owner(ctx, audit.process, user)  # may ask Slack: outside the transaction
     now = ctx.clock.now()
     with ctx.db.session() as session:
+        claim(session, submission, RECORD_TYPE, now, audit.number)
         audit = existing(session, audit_id)
         if not store.move(
             session, audit, "planned", status="completed", summary=c.summary, completed_by=user, completed_at=now

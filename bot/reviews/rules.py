@@ -15,6 +15,7 @@ from bot.errors import NotAllowed, Refused
 from bot.reviews import blocks
 from bot.reviews.forms import Minutes, Schedule
 from bot.reviews.nudges import ACTION_ALL, ACTION_ASSIGNED, HELD, INVITED, REVIEW_ALL
+from bot.submissions import Submission, claim, record_made
 from bot.surfaces.mrkdwn import mention
 from bot.workspace.roles import Role
 from storage import outbox as outbox_rows
@@ -75,11 +76,14 @@ def _plan(
     return review
 
 
-def schedule(ctx: Context, user: str, s: Schedule) -> ManagementReview:
+def schedule(ctx: Context, user: str, s: Schedule, submission: Submission | None = None) -> ManagementReview:
     ctx.roles.require(user, Role.QMS_MANAGER, doing="schedule management reviews")
     now = ctx.clock.now()
     with ctx.db.session() as session:
-        return _plan(session, ctx, user, s, None, now)
+        claim(session, submission, RECORD_TYPE, now)
+        review = _plan(session, ctx, user, s, None, now)
+        record_made(session, submission, review.number)
+        return review
 
 
 CANCELLABLE = Cancellable[ManagementReview](
@@ -108,11 +112,13 @@ class Held:
     successor: ManagementReview | None
 
 
-def record(ctx: Context, review_id: int, user: str, m: Minutes) -> Held:
+def record(ctx: Context, review_id: int, user: str, m: Minutes, submission: Submission | None = None) -> Held:
     ctx.roles.require(user, Role.QMS_MANAGER, doing="record management reviews")
     now = ctx.clock.now()
     with ctx.db.session() as session:
+        claim(session, submission, RECORD_TYPE, now)
         review = review_of(session, review_id)
+        record_made(session, submission, review.number)
         if not store.move(
             session,
             review,
@@ -201,11 +207,15 @@ def may_complete(action: ReviewAction, review: ManagementReview, user: str, mana
         )
 
 
-def complete_action(ctx: Context, action_id: int, user: str, evidence: str) -> ReviewAction:
+def complete_action(
+    ctx: Context, action_id: int, user: str, evidence: str, submission: Submission | None = None
+) -> ReviewAction:
     now = ctx.clock.now()
     manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
+        claim(session, submission, RECORD_TYPE, now)
         action, review = action_of(session, action_id)
+        record_made(session, submission, review.number)
         may_complete(action, review, user, manager)
         if not store.complete_action(session, action, by=user, at=now, evidence=evidence):
             session.refresh(action)
