@@ -18,6 +18,7 @@ from bot.errors import Broken, Invalid, NotAllowed, QmsError, Refused, valid
 from bot.nonconformity import modals as nc_modals
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command
+from bot.submissions import Submission
 from handlers.common import (
     answerer,
     clicked_message,
@@ -88,7 +89,9 @@ def on_audit(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient,
         ack(response_type="ephemeral", text=USAGE)
 
 
-def on_plan(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+def on_plan(
+    ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, submission: Submission | None
+) -> None:
     user = body["user"]["id"]
     if not ctx.roles.is_manager(user):  # before checking the people: a refusal costs no Slack calls
         raise NotAllowed("Only QMS managers can plan internal audits.")
@@ -99,11 +102,14 @@ def on_plan(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], 
     form = audits.PlanForm(**given)
     plan = valid(*audits.check_plan(ctx, form))
     assert plan is not None  # checked just above
-    planned = audits.plan(ctx, user, plan)  # a refusal shows on "process"
+    planned = audits.plan(ctx, user, plan, submission)  # a refusal shows on "process"
     ack()
-    answerer(body, None, client)(
-        f"Planned {planned.number}: {planned.process} on {planned.planned_date:%d %b %Y}. The lead auditor and the auditees are told; `/audit list` shows the programme."
-    )
+    tell_planned(ctx, body, client, planned.number)
+
+
+def tell_planned(ctx: Context, body: dict[str, Any], client: WebClient, number: str) -> None:
+    """The planner's confirmation: the same for the form sent twice."""
+    answerer(body, None, client)(audits.planned_confirmation(ctx, number))
 
 
 # --- the checklist ---
@@ -154,13 +160,15 @@ def on_answer(
         audits.redraw_checklist(ctx, user, line_id, at)
 
 
-def on_observation(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+def on_observation(
+    ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], submission: Submission | None
+) -> None:
     note = valid(*audits.check_observation(form_values(view).get("note")))
     line_id, seen = origin_ids(view, "line", "seen")  # no "seen": a form opened before lines had versions
     user = body["user"]["id"]
     if line_id is None:
         raise Invalid({"note": "This form lost its checklist line; open the checklist again."})
-    audits.answer(ctx, line_id, user, "observation", note, seen)  # a refusal shows on "note"
+    audits.answer(ctx, line_id, user, "observation", note, seen, submission)  # a refusal shows on "note"
     ack()
     at = origin_message(view)
     if at:
@@ -180,7 +188,9 @@ def on_complete_open(
     open_modal(client, body["trigger_id"], form, answerer(body, respond, client))
 
 
-def on_complete(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+def on_complete(
+    ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], submission: Submission | None
+) -> None:
     completion = valid(*audits.check_completion(form_values(view)))
     assert completion is not None  # checked just above
     # The audit's version the form was opened for; none in a form opened before audits had one.
@@ -188,7 +198,7 @@ def on_complete(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, An
     user = body["user"]["id"]
     if audit_id is None:
         raise Invalid({"summary": "This form lost its audit; open it again from `/audit list`."})
-    done = audits.complete(ctx, audit_id, user, completion, seen)  # a refusal shows on "summary"
+    done = audits.complete(ctx, audit_id, user, completion, seen, submission)  # a refusal shows on "summary"
     ack()
     for nc_id in done.raised:
         nc.announce_raised(ctx, nc_id)
@@ -197,7 +207,7 @@ def on_complete(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, An
 
 LISTENERS = [
     command(Command.AUDIT, on_audit),
-    view(Callback.AUDIT_PLAN, on_plan, field="process"),
+    view(Callback.AUDIT_PLAN, on_plan, field="process", again=tell_planned),
     action(Action.AUDIT_CHECKLIST, on_checklist, broken=BROKEN_BUTTON),
     action(Action.AUDIT_ANSWER, on_answer, broken=BROKEN_ANSWER),
     view(Callback.AUDIT_OBSERVATION, on_observation, field="note"),

@@ -16,6 +16,7 @@ from bot.documents import blocks
 from bot.errors import Broken, Invalid, NotAllowed, valid
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command
+from bot.submissions import Submission
 from handlers.common import answerer, clicked_message, command_text, form_values, open_modal, origin_message, teller
 from handlers.listeners import action, command, view
 
@@ -59,17 +60,22 @@ def on_doc(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, r
         respond(response_type="ephemeral", **documents.document_reply(ctx, text, command["user_id"]).as_kwargs())
 
 
-def on_add(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+def on_add(
+    ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, submission: Submission | None
+) -> None:
     user = body["user"]["id"]
     if not ctx.roles.is_manager(user):  # before checking the owner: a refusal costs no Slack calls
         raise NotAllowed("Only QMS managers can add documents to the register.")
     registration = valid(*documents.check_add(ctx, form_values(view)))
     assert registration is not None  # checked just above
-    doc = documents.add(ctx, user, registration)  # a refusal shows on "reference"
+    doc = documents.add(ctx, user, registration, submission)  # a refusal shows on "reference"
     ack()
-    answerer(body, None, client)(
-        f"{doc.reference} rev {doc.revision} is in the register; its owner is reminded before the review on {doc.next_review:%d %b %Y}."
-    )
+    tell_added(ctx, body, client, doc.reference)
+
+
+def tell_added(ctx: Context, body: dict[str, Any], client: WebClient, reference: str) -> None:
+    """The confirmation of an added document: the same for the form sent twice."""
+    answerer(body, None, client)(documents.added_confirmation(ctx, reference))
 
 
 # --- the review nudge's buttons ---
@@ -99,7 +105,9 @@ def on_revised(
     open_modal(client, body["trigger_id"], form, answerer(body, respond, client))
 
 
-def on_revise(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+def on_revise(
+    ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, submission: Submission | None
+) -> None:
     user = body["user"]["id"]
     meta = json.loads(view.get("private_metadata") or "{}")
     seen = f"{meta.get('document')}@{meta.get('seen')}"
@@ -109,7 +117,7 @@ def on_revise(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]
         raise Invalid({"revision": LOST_DOCUMENT}) from None
     revision = valid(*documents.check_revision(ctx, user, doc, form_values(view)))
     assert revision is not None  # checked just above
-    doc = documents.revised(ctx, seen, user, revision)
+    doc = documents.revised(ctx, seen, user, revision, submission)
     ack()
     _replace_clicked(
         client,
@@ -121,16 +129,19 @@ def on_revise(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]
         if round_number:
             documents.note_training(ctx, doc, round_number)
     else:
-        answerer(body, None, client)(
-            f"{doc.reference} is now rev {doc.revision}; next review {doc.next_review:%d %b %Y}. Nobody was asked to read it."
-        )
+        tell_revised(ctx, body, client, doc.reference, " Nobody was asked to read it.")
     home.publish(ctx, user)
+
+
+def tell_revised(ctx: Context, body: dict[str, Any], client: WebClient, reference: str, more: str = "") -> None:
+    """The document as revised; for the form sent twice, without the training it may have started."""
+    answerer(body, None, client)(documents.revised_confirmation(ctx, reference) + more)
 
 
 LISTENERS = [
     command(Command.DOC, on_doc),
-    view(Callback.DOC_ADD, on_add, field="reference"),
+    view(Callback.DOC_ADD, on_add, field="reference", again=tell_added),
     action(Action.DOC_REVIEWED_NO_CHANGE, on_no_change, broken=BROKEN_BUTTON),
     action(Action.DOC_REVISED, on_revised, broken=BROKEN_BUTTON),
-    view(Callback.DOC_REVISE, on_revise, field="revision"),
+    view(Callback.DOC_REVISE, on_revise, field="revision", again=tell_revised),
 ]

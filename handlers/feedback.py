@@ -14,6 +14,7 @@ from bot.feedback import blocks
 from bot.nonconformity import modals as nc_modals
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command, ShortcutId
+from bot.submissions import Submission
 from handlers.common import command_text, drawn_id, form_values, open_from_message, open_modal, origin_ids, teller
 from handlers.listeners import action, command, message_shortcut, view
 
@@ -59,14 +60,14 @@ def on_log_from_message(ctx: Context, ack: Ack, body: dict[str, Any], client: We
     open_from_message(ctx, client, body, respond, form_for)
 
 
-def on_log(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+def on_log(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], submission: Submission | None) -> None:
     values = form_values(view)
     form = feedback.FeedbackForm(**{name: values.get(name) for name in feedback.FeedbackForm.__dataclass_fields__})
     errors, entry = feedback.check(ctx, form)
     if errors or entry is None:
         raise Invalid(errors)
     (capture_id,) = origin_ids(view, "capture")
-    saved = feedback.log_feedback(ctx, body["user"]["id"], entry, capture_id)
+    saved = feedback.log_feedback(ctx, body["user"]["id"], entry, capture_id, submission)
     ack()
     assert saved.id is not None
     feedback.refresh_card(ctx, saved.id)

@@ -10,6 +10,10 @@ Bolt app behind one wrapper that answers every `QmsError` in the surface the per
 - a slash command: an ephemeral answer (in the ack when nothing was acked yet);
 - a button, a select or a message shortcut: an ephemeral message where they clicked, or a
   DM where Slack gives no response URL (the Home tab, a global shortcut).
+
+A form sent again (the same view) is answered here as the first one was, and its listener is
+not called twice (`bot.submissions`): the modal closes, and the table entry's `again` repeats
+the confirmation that named the record.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from slack_sdk import WebClient
 
 from bot.context import Context
 from bot.errors import Broken, Invalid, QmsError
+from bot.submissions import Earlier, Resubmitted, Submission, sent_before
 from bot.surfaces.mrkdwn import plain_text
 from handlers.common import answerer
 
@@ -33,6 +38,9 @@ log = logging.getLogger(__name__)
 
 CONTEXT_KEY = "qms"
 PAYLOAD_NAMES = ("command", "action", "view", "event", "shortcut")
+
+# A form's answer to a repeated submission: (ctx, body, client, the record the first one named).
+Again = Callable[[Context, dict[str, Any], WebClient, str], None]
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,9 @@ class Listener:
     # What a person is told when the button's value or the form's metadata names no record.
     broken: str = "That button is broken; please open the record again and try once more."
     names: tuple[str, ...] = ()
+    # Views: told again to a person who sent the same form twice, after the modal closes
+    # (the confirmation that named the record); None when closing the modal is the answer.
+    again: Again | None = None
 
     def register(self, app: App) -> None:
         listen = {
@@ -68,11 +79,16 @@ class Listener:
 
 def _listener(kind: str) -> Callable[..., Listener]:
     def make(
-        id: str | re.Pattern[str], fn: Callable[..., Any], *, field: str | None = None, broken: str | None = None
+        id: str | re.Pattern[str],
+        fn: Callable[..., Any],
+        *,
+        field: str | None = None,
+        broken: str | None = None,
+        again: Again | None = None,
     ) -> Listener:
         names = tuple(inspect.signature(fn).parameters)
         extra = {"broken": broken} if broken else {}
-        return Listener(kind, id, fn, field=field, names=names, **extra)
+        return Listener(kind, id, fn, field=field, names=names, again=again, **extra)
 
     return make
 
@@ -128,8 +144,16 @@ def _answering(listener: Listener) -> Callable[..., None]:
             "context": context,
         }
         offered.update({name: payload for name in PAYLOAD_NAMES})
+        submission = offered["submission"] = submission_of(listener, body, payload)
         try:
-            listener.fn(**{name: offered[name] for name in listener.names})
+            try:
+                earlier = sent_before(ctx.db, submission) if submission else None
+                if earlier is None:
+                    listener.fn(**{name: offered[name] for name in listener.names})
+                else:
+                    _answer_again(listener, ctx, tracked, body, client, earlier)
+            except Resubmitted as repeat:  # it raced the first one into its transaction, and lost
+                _answer_again(listener, ctx, tracked, body, client, repeat.earlier)
         except Broken:
             _answer(listener, ctx, tracked, body, client, respond, listener.broken)
         except Invalid as invalid:
@@ -143,6 +167,22 @@ def _answering(listener: Listener) -> Callable[..., None]:
     handle.__name__ = listener.fn.__name__
     handle.__qualname__ = listener.fn.__qualname__
     return handle
+
+
+def submission_of(listener: Listener, body: dict[str, Any], view: dict[str, Any]) -> Submission | None:
+    """A form's submission as Slack names it; None for anything else, or a view without an id."""
+    if listener.kind != "view" or not view.get("id") or not view.get("callback_id"):
+        return None
+    return Submission(str(view["callback_id"]), str(view["id"]), str(body["user"]["id"]))
+
+
+def _answer_again(
+    listener: Listener, ctx: Context, ack: _TrackedAck, body: dict[str, Any], client: WebClient, earlier: Earlier
+) -> None:
+    if not ack.done:
+        ack()  # the modal closes, as it did for the first
+    if listener.again is not None:
+        listener.again(ctx, body, client, earlier.record_ref)
 
 
 def _answer(

@@ -18,6 +18,7 @@ from bot.nonconformity import modals as nc_modals
 from bot.nonconformity.lifecycle import Step
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command, ShortcutId, item_action_ids, registered_action
+from bot.submissions import Submission
 from handlers.common import (
     answerer,
     command_text,
@@ -95,7 +96,9 @@ def on_raise_from_message(ctx: Context, ack: Ack, body: dict[str, Any], client: 
     open_from_message(ctx, client, body, respond, form_for)
 
 
-def on_raise_submit(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+def on_raise_submit(
+    ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], submission: Submission | None
+) -> None:
     values = form_values(view)
     form = nc.RaiseForm(**{name: values.get(name) for name in nc.RaiseForm.__dataclass_fields__})
     errors, draft = nc.check_raise(ctx, form)
@@ -106,7 +109,7 @@ def on_raise_submit(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str
     )
     reporter = body["user"]["id"]
     link = audits.link_line(ctx, audit_line, reporter, line_seen) if audit_line else None
-    record = nc.raise_nc(ctx, reporter, draft, capture_id, complaint_id, link)  # a refusal shows on "title"
+    record = nc.raise_nc(ctx, reporter, draft, capture_id, complaint_id, link, submission)  # a refusal shows on "title"
     ack()
     assert record.id is not None
     nc.announce_raised(ctx, record.id)
@@ -171,19 +174,20 @@ class Submitted:
     version: int | None
     user: str
     values: dict[str, Any]
-    view_id: str
+    submission: Submission | None
 
 
 def take_containment(ctx: Context, s: Submitted) -> Any:
     text = valid(*nc.required_text(s.values.get("containment"), "containment", "containment"))
-    return nc.contain(ctx, s.nc_id, s.user, text)
+    return nc.contain(ctx, s.nc_id, s.user, text, s.submission)
 
 
 def take_root_cause(ctx: Context, s: Submitted) -> Any:
     method, cause, elsewhere, note = (s.values.get(k) for k in ("method", "cause", "elsewhere", "elsewhere_note"))
     valid(nc.check_root_cause(method, cause, elsewhere, note), None)
     assert method is not None and cause is not None and elsewhere is not None  # checked just above
-    return nc.record_root_cause(ctx, s.nc_id, s.user, method, cause.strip(), elsewhere, (note or "").strip() or None)
+    note = (note or "").strip() or None
+    return nc.record_root_cause(ctx, s.nc_id, s.user, method, cause.strip(), elsewhere, note, s.submission)
 
 
 def take_action(ctx: Context, s: Submitted) -> Any:
@@ -192,27 +196,26 @@ def take_action(ctx: Context, s: Submitted) -> Any:
     )
     checked = valid(*nc.check_action(ctx, form))
     assert checked is not None
-    # The view ID names this one submission: sent twice, it adds the action once.
-    return nc.add_action(ctx, s.nc_id, s.user, s.view_id or f"nc-{s.nc_id}", *checked)
+    return nc.add_action(ctx, s.nc_id, s.user, *checked, submission=s.submission)
 
 
 def take_done(ctx: Context, s: Submitted) -> Any:
     evidence = valid(*nc.required_text(s.values.get("evidence"), "evidence", "evidence"))
     if s.action_id is None:
         raise Invalid({"evidence": "This form lost track of its action; close it and use the card again."})
-    return nc.complete_action(ctx, s.nc_id, s.action_id, s.user, evidence)
+    return nc.complete_action(ctx, s.nc_id, s.action_id, s.user, evidence, s.submission)
 
 
 def take_verification(ctx: Context, s: Submitted) -> Any:
     result, note = s.values.get("result"), s.values.get("note")
     valid(nc.check_verification(result, note), None)
     effective, note = result == "effective", (note or "").strip() or None
-    return nc.verify(ctx, s.nc_id, s.user, effective, note, seen_version=s.version)
+    return nc.verify(ctx, s.nc_id, s.user, effective, note, seen_version=s.version, submission=s.submission)
 
 
 def take_cancel(ctx: Context, s: Submitted) -> Any:
     reason = valid(*nc.required_text(s.values.get("reason"), "reason", "reason"))
-    return nc.cancel(ctx, s.nc_id, s.user, reason)
+    return nc.cancel(ctx, s.nc_id, s.user, reason, s.submission)
 
 
 # Each step form: its callback, the field a refusal is shown on, and how the step is taken.
@@ -226,13 +229,15 @@ STEP_FORMS: dict[str, tuple[str, Callable[[Context, Submitted], Any]]] = {
 }
 
 
-def on_step_submit(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+def on_step_submit(
+    ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], submission: Submission | None
+) -> None:
     first_block, take = STEP_FORMS[view["callback_id"]]
     try:
         nc_id, action_id, version = _ids(view.get("private_metadata") or "")
     except Broken:
         raise Invalid({first_block: LOST_NC}) from None
-    submitted = Submitted(nc_id, action_id, version, body["user"]["id"], form_values(view), str(view.get("id") or ""))
+    submitted = Submitted(nc_id, action_id, version, body["user"]["id"], form_values(view), submission)
     changed = take(ctx, submitted)
     ack()
     nc.refresh_cards(ctx, *nc.cards_touched(changed))

@@ -11,6 +11,7 @@ from bot import objectives
 from bot.context import Context
 from bot.errors import Invalid
 from bot.registry import Callback, Command
+from bot.submissions import Submission
 from bot.workspace.roles import Role
 from handlers.common import command_text, ephemeral, form_values, open_modal, teller
 from handlers.listeners import command, view
@@ -36,20 +37,26 @@ def on_kpi(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, r
     respond(response_type="ephemeral", **objectives.list_reply(ctx).as_kwargs())
 
 
-def on_new(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+def on_new(
+    ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, submission: Submission | None
+) -> None:
     values = form_values(view)
     errors = objectives.check_new(values)
     if errors:
         raise Invalid(errors)
-    created = objectives.create(ctx, body["user"]["id"], values)  # a refusal shows on "name"
+    created = objectives.create(ctx, body["user"]["id"], values, submission)  # a refusal shows on "name"
     ack()
+    tell_saved(ctx, body, client, f"OBJ-{created.id}")
+
+
+def tell_saved(ctx: Context, body: dict[str, Any], client: WebClient, number: str) -> None:
+    """The confirmation of a new objective: the same for the form sent twice."""
     client.chat_postMessage(
-        channel=body["user"]["id"],
-        text=f"Quality objective *OBJ-{created.id}* saved. `/kpi` shows it against its target.",
+        channel=body["user"]["id"], text=f"Quality objective *{number}* saved. `/kpi` shows it against its target."
     )
 
 
 LISTENERS = [
     command(Command.KPI, on_kpi),
-    view(Callback.OBJECTIVE_NEW, on_new, field="name"),
+    view(Callback.OBJECTIVE_NEW, on_new, field="name", again=tell_saved),
 ]

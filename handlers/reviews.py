@@ -15,6 +15,7 @@ from bot.errors import Invalid, NotAllowed, Refused, valid
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command
 from bot.reviews import blocks
+from bot.submissions import Submission
 from handlers.common import (
     answerer,
     command_text,
@@ -86,18 +87,22 @@ def _open_schedule(ctx: Context, ack: Ack, command: dict[str, Any], client: WebC
     open_modal(client, command["trigger_id"], blocks.schedule_modal(groups, ctx.today()), teller(respond))
 
 
-def on_schedule(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+def on_schedule(
+    ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, submission: Submission | None
+) -> None:
     user = body["user"]["id"]
     if not ctx.roles.is_manager(user):  # before expanding groups: a refusal costs no Slack calls
         raise NotAllowed("Only QMS managers schedule management reviews.")
     plan = valid(*reviews.check_schedule(ctx, form_values(view)))
     assert plan is not None  # no errors: checked
-    review = reviews.schedule(ctx, user, plan)  # a refusal shows on "planned_date"
+    review = reviews.schedule(ctx, user, plan, submission)  # a refusal shows on "planned_date"
     ack()
-    answerer(body, None, client)(
-        f"Scheduled {review.number} on {review.planned_date:%d %b %Y} with {len(review.attendees)} attendees; "
-        f"they get the input pack {ctx.settings.review_pack_days} days ahead."
-    )
+    tell_scheduled(ctx, body, client, review.number)
+
+
+def tell_scheduled(ctx: Context, body: dict[str, Any], client: WebClient, number: str) -> None:
+    """The confirmation of a scheduled review: the same for the form sent twice."""
+    answerer(body, None, client)(reviews.scheduled_confirmation(ctx, number))
 
 
 def on_pack(
@@ -121,7 +126,9 @@ def on_record_open(
     open_modal(client, body["trigger_id"], form, answerer(body, respond, client))
 
 
-def on_record(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+def on_record(
+    ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, submission: Submission | None
+) -> None:
     user = body["user"]["id"]
     if not ctx.roles.is_manager(user):  # before checking the owners: a refusal costs no Slack calls
         raise NotAllowed("Only QMS managers record management reviews.")
@@ -131,15 +138,15 @@ def on_record(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]
     review_id, seen = origin_ids(view, "review", "seen")
     if review_id is None:
         raise Invalid({"minutes": "This form lost its review; open it again with `/review record MR-…`."})
-    held = reviews.record(ctx, review_id, user, minutes, seen)  # a refusal shows on "minutes"
+    held = reviews.record(ctx, review_id, user, minutes, seen, submission)  # a refusal shows on "minutes"
     ack()
-    nxt = (
-        f" The next one, {held.successor.number}, is planned for {held.successor.planned_date:%d %b %Y}."
-        if held.successor
-        else ""
-    )
-    answerer(body, None, client)(f"{held.review.number} is recorded with {len(held.actions)} output actions.{nxt}")
+    tell_held(ctx, body, client, held.review.number)
     home.publish(ctx, user)
+
+
+def tell_held(ctx: Context, body: dict[str, Any], client: WebClient, number: str) -> None:
+    """The confirmation of a recorded review: the same for the form sent twice."""
+    answerer(body, None, client)(reviews.held_confirmation(ctx, number))
 
 
 def on_done_open(
@@ -151,23 +158,23 @@ def on_done_open(
     open_modal(client, body["trigger_id"], form, answerer(body, respond, client))
 
 
-def on_done(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+def on_done(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], submission: Submission | None) -> None:
     evidence = valid(*reviews.check_evidence(form_values(view)))
     action_id, seen = origin_ids(view, "action", "seen")  # no "seen": a form opened before actions had one
     if action_id is None:
         raise Invalid({"evidence": "This form lost its action; open it again from the reminder."})
     user = body["user"]["id"]
-    reviews.complete_action(ctx, action_id, user, evidence, seen)  # a refusal shows on "evidence"
+    reviews.complete_action(ctx, action_id, user, evidence, seen, submission)  # a refusal shows on "evidence"
     ack()
     home.publish(ctx, user)
 
 
 LISTENERS = [
     command(Command.REVIEW, on_review),
-    view(Callback.REVIEW_SCHEDULE, on_schedule, field="planned_date"),
+    view(Callback.REVIEW_SCHEDULE, on_schedule, field="planned_date", again=tell_scheduled),
     action(Action.REVIEW_PACK, on_pack, broken=BROKEN_BUTTON),
     action(Action.REVIEW_RECORD, on_record_open, broken=BROKEN_BUTTON),
-    view(Callback.REVIEW_RECORD, on_record, field="minutes"),
+    view(Callback.REVIEW_RECORD, on_record, field="minutes", again=tell_held),
     action(Action.REVIEW_ACTION_DONE, on_done_open, broken=BROKEN_BUTTON),
     view(Callback.REVIEW_ACTION_DONE, on_done, field="evidence"),
 ]

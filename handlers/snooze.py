@@ -11,6 +11,7 @@ from bot.context import Context
 from bot.delivery import snooze
 from bot.errors import Invalid
 from bot.registry import Action, Callback
+from bot.submissions import Submission
 from handlers.common import form_values, record_id
 from handlers.listeners import action, view
 
@@ -25,14 +26,16 @@ def on_snooze_button(ctx: Context, ack: Ack, body: dict[str, Any], action: dict[
     client.views_open(trigger_id=body["trigger_id"], view=snooze.snooze_modal(message_id, record_ref))
 
 
-def on_snooze_submit(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+def on_snooze_submit(
+    ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], submission: Submission | None
+) -> None:
     values = form_values(view)
     choice, reason = values.get("until"), values.get("reason")
     errors = snooze.validate(choice, reason)
     if errors:
         raise Invalid(errors)
     message_id = record_id(view["private_metadata"])
-    snoozed = snooze.snooze(ctx, message_id, body["user"]["id"], choice or "", reason or "")
+    snoozed = snooze.snooze(ctx, message_id, body["user"]["id"], choice or "", reason or "", submission)
     ack()
     snooze.show_snoozed(ctx, snoozed)
 

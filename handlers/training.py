@@ -14,6 +14,7 @@ from bot.context import Context
 from bot.errors import Broken, Invalid
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command
+from bot.submissions import Submission
 from bot.surfaces.mrkdwn import mention, safe
 from bot.training import blocks
 from handlers.common import (
@@ -82,7 +83,9 @@ def _open_publish_form(ctx: Context, client: WebClient, trigger_id: str, user: s
     open_modal(client, trigger_id, blocks.publish_modal(groups, training.due_default(ctx)), teller(respond))
 
 
-def on_publish(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+def on_publish(
+    ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, submission: Submission | None
+) -> None:
     values = form_values(view)
     publisher = body["user"]["id"]
     form = training.PublishForm(
@@ -101,7 +104,11 @@ def on_publish(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any
         raise Invalid(errors)
     # Resolving a large audience takes Slack calls: answer the modal first, report by DM.
     ack()
-    training.publish_and_report(ctx, client, publisher, publication)
+    training.publish_and_report(ctx, client, publisher, publication, submission)
+
+
+def report_again(ctx: Context, body: dict[str, Any], client: WebClient, number: str) -> None:
+    training.report_again(ctx, client, body["user"]["id"], number)
 
 
 # --- the card's buttons ---
@@ -155,33 +162,41 @@ def on_question(
     open_modal(client, body["trigger_id"], view, answerer(body, respond, client))
 
 
-def on_question_submit(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+def on_question_submit(
+    ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, submission: Submission | None
+) -> None:
     errors, question = training.check_question(form_values(view).get("question"))
     if errors:
         raise Invalid(errors)
-    raw_id, _, where = (view.get("private_metadata") or "").partition("|")
-    channel, _, ts = where.partition("|")
+    raw_id = (view.get("private_metadata") or "").partition("|")[0]
     try:
         assignment_id = record_id(raw_id)
     except Broken:
         raise Invalid({"question": LOST_TRAINING}) from None
-    asked = training.ask(ctx, assignment_id, body["user"]["id"], question)  # a refusal shows on "question"
+    asked = training.ask(ctx, assignment_id, body["user"]["id"], question, submission)  # a refusal shows on "question"
     ack()
-    if channel and ts:
-        try:
-            client.chat_postMessage(
-                channel=channel,
-                thread_ts=ts,
-                text=f"Your question went to {mention(asked.publisher)}; they will answer you directly.",
-            )
-        except SlackApiError as exc:
-            log.warning("could not confirm a question: %s", exc.response.get("error"))
+    confirm_question(ctx, body, client, asked.number)
+
+
+def confirm_question(ctx: Context, body: dict[str, Any], client: WebClient, number: str) -> None:
+    """Told under the card the question came from: the same for the form sent twice."""
+    channel, _, ts = (body["view"].get("private_metadata") or "").partition("|")[2].partition("|")
+    if not (channel and ts):
+        return
+    try:
+        client.chat_postMessage(
+            channel=channel,
+            thread_ts=ts,
+            text=f"Your question went to {mention(training.publisher_of(ctx, number))}; they will answer you directly.",
+        )
+    except SlackApiError as exc:
+        log.warning("could not confirm a question: %s", exc.response.get("error"))
 
 
 LISTENERS = [
     command(Command.TRAINING, on_training),
-    view(Callback.TRAINING_PUBLISH, on_publish),
+    view(Callback.TRAINING_PUBLISH, on_publish, again=report_again),
     action(Action.TRAINING_ACK, on_acknowledge, broken=BROKEN_ACK),
     action(Action.TRAINING_QUESTION, on_question, broken=BROKEN_QUESTION),
-    view(Callback.TRAINING_QUESTION, on_question_submit, field="question"),
+    view(Callback.TRAINING_QUESTION, on_question_submit, field="question", again=confirm_question),
 ]

@@ -78,11 +78,11 @@ class ProcessedEvent(SQLModel, table=True):
 
 
 class FormSubmission(SQLModel, table=True):
-    """A creating form's submission, claimed in the transaction that creates its record.
+    """A form's submission, claimed in the transaction that creates or changes its record.
 
     Slack sends the same view again when people press Submit twice (a slow answer shows them
-    an error): the view's id names the submission, so the second one creates nothing and is
-    answered with the record the first one made.
+    an error): the view's id names the submission, so the second one creates or changes
+    nothing and is answered with the record the first one made or changed.
     """
 
     __tablename__ = "form_submission"
@@ -264,7 +264,8 @@ class CorrectiveAction(SQLModel, table=True):
     __table_args__ = (
         Index("ix_corrective_action_next_nudge", "next_nudge_at"),  # the records a nudge tick looks at now
         UniqueConstraint("nc_id", "seq", name="uq_corrective_action_seq"),
-        # The modal submission that created it: a repeated submission adds nothing.
+        # The view that added it, kept for the record; a repeated submission is decided by
+        # its claim in form_submission (storage.submissions), made first in the transaction.
         UniqueConstraint("nc_id", "submission", name="uq_corrective_action_submission"),
         _in("kind", ("corrective", "preventive"), "ck_corrective_action_kind"),
         _in("status", ("open", "done"), "ck_corrective_action_status"),

@@ -52,7 +52,7 @@ def fill(sb: Sandbox) -> dict[str, Any]:
     nonconformity.contain(sb.ctx, nc.id or 0, QUINN.id, "Quarantined batch 4711")
     nonconformity.record_root_cause(sb.ctx, nc.id or 0, QUINN.id, "five_whys", "No label check at packing", "no", None)
     nonconformity.add_action(
-        sb.ctx, nc.id or 0, QUINN.id, "view-1", "corrective", "Add a label check", BEN.id, date(2026, 12, 10)
+        sb.ctx, nc.id or 0, QUINN.id, "corrective", "Add a label check", BEN.id, date(2026, 12, 10)
     )
     publish(sb, users=[ANNA.id, BEN.id])
     with sb.db.session() as session:

@@ -7,6 +7,7 @@ input reaches Slack unescaped, no half-written record, and the person gets an an
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Iterator
@@ -122,6 +123,9 @@ def state_of(element: dict[str, Any], value: Any) -> dict[str, Any]:
     return {"type": kind, key: value}
 
 
+SUBMISSIONS = itertools.count(1)
+
+
 def submit(sb: Sandbox, person: Person, view: dict[str, Any], answers: dict[str, Any]) -> Any:
     values = {}
     for block in view.get("blocks", []):
@@ -134,7 +138,9 @@ def submit(sb: Sandbox, person: Person, view: dict[str, Any], answers: dict[str,
         "user": {"id": person.id, "name": person.name, "team_id": "T0QMSDEMO1"},
         "api_app_id": "A0QMSDEMO1",
         "trigger_id": sb.slack.trigger_id(),
-        "view": {**view, "state": {"values": values}},
+        # Each example is a new submission (its own view id): the same view sent again is
+        # answered as the first and changes nothing (tests/test_submissions.py).
+        "view": {**view, "id": f"V{next(SUBMISSIONS):09d}", "state": {"values": values}},
         "response_urls": [],
     }
     return sb.slack.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")

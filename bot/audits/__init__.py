@@ -33,6 +33,7 @@ from bot.audits.replies import current_cycle as current_cycle
 from bot.audits.replies import done_vs_planned as done_vs_planned
 from bot.audits.replies import line_for_answer as line_for_answer
 from bot.audits.replies import nc_form as nc_form
+from bot.audits.replies import planned_confirmation as planned_confirmation
 from bot.audits.replies import programme_of as programme_of
 from bot.audits.replies import programme_reply as programme_reply
 from bot.audits.replies import record_reply as record_reply

@@ -14,7 +14,7 @@ from bot.audits import blocks
 from bot.audits.rules import RECORD_TYPE, existing, nc_numbers, open_line, require_auditor_or_manager, require_planned
 from bot.delivery import versions
 from bot.delivery.due import add_months, cycle_start
-from bot.errors import QmsError
+from bot.errors import QmsError, Refused
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import safe
 from storage import audits as store
@@ -51,6 +51,18 @@ def redraw_checklist(ctx: Context, user: str, line_id: int, where: tuple[str, st
         ctx.client.chat_update(channel=where[0], ts=where[1], **reply.as_kwargs())
     except (SlackApiError, QmsError) as exc:
         log.warning("could not redraw the checklist of line %s: %s", line_id, exc)
+
+
+def planned_confirmation(ctx: Context, number: str) -> str:
+    """What the QMS manager who planned an audit is told (again, should they send the form twice)."""
+    with ctx.db.session() as session:
+        audit = store.by_number(session, number)
+    if audit is None:
+        raise Refused(f"{number} is no longer in the programme; `/audit list` shows it.")
+    return (
+        f"Planned {audit.number}: {audit.process} on {audit.planned_date:%d %b %Y}. "
+        "The lead auditor and the auditees are told; `/audit list` shows the programme."
+    )
 
 
 def audit_id_of(ctx: Context, number: str) -> int | None:

@@ -21,6 +21,7 @@ from bot.delivery.due import manager_recipients
 from bot.delivery.outbox import Nudge, enqueue
 from bot.delivery.planned import Cancellable, cancel_planned
 from bot.errors import AlreadyDone, NotAllowed, Refused
+from bot.submissions import Submission, claim, record_made
 from bot.surfaces.mrkdwn import mention
 from bot.workspace.roles import Role
 from storage import audits as store
@@ -109,10 +110,11 @@ def starting_checklist(session: Session, process: str, clauses: list[str]) -> li
     return list(TEMPLATE)
 
 
-def plan(ctx: Context, user: str, p: Plan) -> Audit:
+def plan(ctx: Context, user: str, p: Plan, submission: Submission | None = None) -> Audit:
     ctx.roles.require(user, Role.QMS_MANAGER, doing="plan internal audits")
     now = ctx.clock.now()
     with ctx.db.session() as session:
+        claim(session, submission, RECORD_TYPE, now)
         audit = store.add(
             session,
             Audit(
@@ -145,6 +147,7 @@ def plan(ctx: Context, user: str, p: Plan) -> Audit:
             },
         )
         _tell_planned(session, audit, now)
+        record_made(session, submission, audit.number)
         return audit
 
 
@@ -220,7 +223,13 @@ def open_line(
 
 
 def answer(
-    ctx: Context, line_id: int, user: str, result: str, note: str | None = None, seen: int | None = None
+    ctx: Context,
+    line_id: int,
+    user: str,
+    result: str,
+    note: str | None = None,
+    seen: int | None = None,
+    submission: Submission | None = None,
 ) -> Audit:
     """Answer a line conforming or with an observation (a nonconforming line raises an NC instead)."""
     if result not in ("conforming", "observation"):
@@ -229,7 +238,9 @@ def answer(
     manager = ctx.roles.is_manager(user)
     zone = ctx.settings.zone
     with ctx.db.session() as session:
+        claim(session, submission, RECORD_TYPE, now)
         audit, line = open_line(session, line_id, user, manager, seen, zone)
+        record_made(session, submission, audit.number)
         before = line.answer
         if not store.answer(session, line, seen, answer=result, note=note, answered_by=user, answered_at=now):
             raise line_done(session, audit, line, zone)
@@ -289,7 +300,14 @@ class Completed:
     raised: list[int]
 
 
-def complete(ctx: Context, audit_id: int, user: str, c: Completion, seen: int | None = None) -> Completed:
+def complete(
+    ctx: Context,
+    audit_id: int,
+    user: str,
+    c: Completion,
+    seen: int | None = None,
+    submission: Submission | None = None,
+) -> Completed:
     """Complete the audit: its findings stored, each nonconformity raised as an NC, all at once.
 
     `seen` is the audit's version the form was opened for (carried in its metadata)."""
@@ -299,6 +317,7 @@ def complete(ctx: Context, audit_id: int, user: str, c: Completion, seen: int | 
     owner = nc_rules.default_owner(ctx, audit.process, user)  # may ask Slack: outside the transaction
     now = ctx.clock.now()
     with ctx.db.session() as session:
+        claim(session, submission, RECORD_TYPE, now, audit.number)
         audit = existing(session, audit_id)
         versions.require_seen(session, audit, seen, RECORD_TYPE, audit.number, zone=ctx.settings.zone)
         if not store.move(

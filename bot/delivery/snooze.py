@@ -12,6 +12,7 @@ from bot.delivery.keys import Key
 from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import NotAllowed, Refused
 from bot.registry import Callback
+from bot.submissions import Submission, claim
 from bot.surfaces.blocks import context, input_block, modal, section, static_select, text_input
 from bot.surfaces.mrkdwn import escape, truncate
 from storage import outbox as rows
@@ -104,10 +105,13 @@ def _snoozable(session: Any, message_id: int, user_id: str, limit: int) -> Outbo
     return message
 
 
-def snooze(ctx: Context, message_id: int, user_id: str, choice: str, reason: str) -> Snoozed:
+def snooze(
+    ctx: Context, message_id: int, user_id: str, choice: str, reason: str, submission: Submission | None = None
+) -> Snoozed:
     now = ctx.clock.now()
     delay = CHOICES[choice][1]
     with ctx.db.session() as session:
+        claim(session, submission, "nudge", now, f"outbox-{message_id}")
         message = _snoozable(session, message_id, user_id, ctx.settings.snooze_limit)
         until = now + delay
         again = Nudge(

@@ -17,9 +17,11 @@ from bot.documents.forms import Revision as Revision
 from bot.documents.forms import check_add as check_add
 from bot.documents.forms import check_revision as check_revision
 from bot.documents.nudges import document_nudges as document_nudges
+from bot.documents.replies import added_confirmation as added_confirmation
 from bot.documents.replies import document_reply as document_reply
 from bot.documents.replies import find as find
 from bot.documents.replies import list_reply as list_reply
+from bot.documents.replies import revised_confirmation as revised_confirmation
 from bot.documents.rules import RECORD_TYPE as RECORD_TYPE
 from bot.documents.rules import add as add
 from bot.documents.rules import note_training as note_training

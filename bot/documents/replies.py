@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.documents import blocks
+from bot.errors import Refused
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import safe
 from bot.training import reference_key
@@ -18,6 +19,25 @@ if TYPE_CHECKING:
 def find(ctx: Context, reference: str) -> ControlledDocument | None:
     with ctx.db.session() as session:
         return store.by_key(session, reference_key(reference))
+
+
+def _registered(ctx: Context, reference: str) -> ControlledDocument:
+    doc = find(ctx, reference)
+    if doc is None:
+        raise Refused(f"{safe(reference, 40)} is no longer in the register. `/doc list` shows the register.")
+    return doc
+
+
+def added_confirmation(ctx: Context, reference: str) -> str:
+    """What the QMS manager who added a document is told (again, should they send the form twice)."""
+    doc = _registered(ctx, reference)
+    return f"{doc.reference} rev {doc.revision} is in the register; its owner is reminded before the review on {doc.next_review:%d %b %Y}."
+
+
+def revised_confirmation(ctx: Context, reference: str) -> str:
+    """What the person who recorded a revision is told about the document."""
+    doc = _registered(ctx, reference)
+    return f"{doc.reference} is now rev {doc.revision}; next review {doc.next_review:%d %b %Y}."
 
 
 def list_reply(ctx: Context) -> Reply:

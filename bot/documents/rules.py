@@ -11,6 +11,7 @@ from bot.documents import blocks
 from bot.documents.forms import Registration, Revision, parse_seen
 from bot.documents.nudges import ALL_REMINDERS
 from bot.errors import NotAllowed, Refused
+from bot.submissions import Submission, claim, record_made
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import mention, safe
 from bot.training import reference_key
@@ -26,10 +27,11 @@ if TYPE_CHECKING:
 RECORD_TYPE = "document"
 
 
-def add(ctx: Context, user: str, r: Registration) -> ControlledDocument:
+def add(ctx: Context, user: str, r: Registration, submission: Submission | None = None) -> ControlledDocument:
     ctx.roles.require(user, Role.QMS_MANAGER, doing="add documents to the register")
     now = ctx.clock.now()
     with ctx.db.session() as session:
+        claim(session, submission, RECORD_TYPE, now)
         doc = store.add(
             session,
             {
@@ -64,6 +66,7 @@ def add(ctx: Context, user: str, r: Registration) -> ControlledDocument:
                 "next_review": doc.next_review.isoformat(),
             },
         )
+        record_made(session, submission, doc.reference)
         return doc
 
 
@@ -106,6 +109,7 @@ def _record(
     revision: str | None = None,
     note: str | None = None,
     link: str | None = None,
+    submission: Submission | None = None,
 ) -> tuple[ControlledDocument, DocumentReview]:
     doc, seen = _open(ctx, value, user)
     now, day = ctx.clock.now(), ctx.today()
@@ -123,6 +127,7 @@ def _record(
     if revision:
         changes.update(revision=revision, link=link)
     with ctx.db.session() as session:
+        claim(session, submission, RECORD_TYPE, now, doc.reference)
         doc = store.get(session, doc.id or 0) or doc
         due_before = doc.next_review
         # Once per version shown: a double click, or owner and manager at once, records one review.
@@ -148,8 +153,10 @@ def reviewed_no_change(ctx: Context, value: str, user: str) -> Reply:
     return blocks.reviewed(doc, entry)
 
 
-def revised(ctx: Context, value: str, user: str, r: Revision) -> ControlledDocument:
-    doc, _ = _record(ctx, value, user, "revised", r.revision, r.summary, r.link)
+def revised(
+    ctx: Context, value: str, user: str, r: Revision, submission: Submission | None = None
+) -> ControlledDocument:
+    doc, _ = _record(ctx, value, user, "revised", r.revision, r.summary, r.link, submission)
     return doc
 
 

@@ -13,6 +13,7 @@ from bot.errors import NotAllowed, Refused
 from bot.feedback import blocks
 from bot.feedback.forms import Entry
 from bot.feedback.nudges import ALL, CONFIRMATION, OWNER_ASSIGNED, THREAD_NOTE
+from bot.submissions import Submission, claim, record_made
 from bot.surfaces.mrkdwn import mention
 from storage import feedback as store
 from storage import nonconformities as nc_store
@@ -31,10 +32,13 @@ NEXT = {
 }
 
 
-def log_feedback(ctx: Context, user: str, entry: Entry, capture_id: int | None = None) -> Feedback:
+def log_feedback(
+    ctx: Context, user: str, entry: Entry, capture_id: int | None = None, submission: Submission | None = None
+) -> Feedback:
     """Number and store the entry, with the logger's confirmation queued in the same transaction."""
     now = ctx.clock.now()
     with ctx.db.session() as session:
+        claim(session, submission, RECORD_TYPE, now)
         capture = nc_store.get_capture(session, capture_id) if capture_id else None
         if capture is not None and capture.captured_by != user:
             capture = None
@@ -56,6 +60,7 @@ def log_feedback(ctx: Context, user: str, entry: Entry, capture_id: int | None =
             },
         )
         _queue_confirmations(ctx, session, saved, user, now)
+        record_made(session, submission, saved.number)
         return saved
 
 

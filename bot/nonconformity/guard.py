@@ -19,6 +19,7 @@ from bot.errors import AlreadyDone, NotAllowed, Refused
 from bot.nonconformity.lifecycle import RULES, Status, Step, StepNotPossible, Who, can, next_status
 from bot.nonconformity.nudges import THREAD_POST
 from bot.nonconformity.record import RECORD_TYPE, Record, load_record
+from bot.submissions import Submission, claim
 from bot.surfaces.mrkdwn import mention
 from storage import nonconformities as store
 from storage.audit import record_change
@@ -152,8 +153,12 @@ def check_step(ctx: Context, nc_id: int, step: Step, user: str, action_id: int |
 
 def number_of(ctx: Context, nc_id: int) -> str:
     with ctx.db.session() as session:
-        nc = store.get(session, nc_id)
-        return nc.number if nc else f"nc-{nc_id}"
+        return _number(session, nc_id)
+
+
+def _number(session: Session, nc_id: int) -> str:
+    nc = store.get(session, nc_id)
+    return nc.number if nc else f"nc-{nc_id}"
 
 
 # --- the transaction every step runs in ------------------------------------------------------
@@ -182,16 +187,19 @@ def take_step(
     work: Work,
     action_id: int | None = None,
     seen_version: int | None = None,
+    submission: Submission | None = None,
 ) -> Nonconformity:
     """Guard, then do `work(session, guarded, now)` in one transaction.
 
     The card is re-rendered by the caller (`refresh_cards`) after it has answered Slack:
-    a modal submission must be acknowledged within 3 seconds.
+    a modal submission must be acknowledged within 3 seconds. A step's form sent twice takes
+    the step once: its submission is claimed before the guard (which would call it done).
     """
     now = ctx.clock.now()
     manager = ctx.roles.is_manager(user)  # may ask Slack (a user group): outside the transaction
     try:
         with ctx.db.session() as session:
+            claim(session, submission, RECORD_TYPE, now, _number(session, nc_id))
             guarded = _guard(session, ctx, nc_id, step, user, manager, action_id, seen_version)
             work(session, guarded, now)
             nc = guarded.nc

@@ -22,6 +22,7 @@ from bot.nonconformity import blocks as nc_blocks
 from bot.nonconformity.forms import Draft
 from bot.nonconformity.nudges import OWNER_ASSIGNED, RAISED_CONFIRMATION
 from bot.nonconformity.record import RECORD_TYPE, refresh_card
+from bot.submissions import Submission, claim, record_made
 from storage import feedback as feedback_store
 from storage import nonconformities as store
 from storage import outbox as outbox_rows
@@ -60,12 +61,14 @@ def raise_nc(
     capture_id: int | None = None,
     complaint_id: int | None = None,
     link: Link | None = None,
+    submission: Submission | None = None,
 ) -> Nonconformity:
     """Number and store a new NC; `complaint_id` links it to the customer complaint it came from,
     `link` ties it to another record (an audit's checklist line) in the same transaction."""
     owner = draft.owner or default_owner(ctx, draft.process, reporter)  # may ask Slack: outside the transaction
     with ctx.db.session() as session:
-        return add_nc(
+        claim(session, submission, RECORD_TYPE, ctx.clock.now())
+        nc = add_nc(
             session,
             ctx,
             reporter,
@@ -74,6 +77,8 @@ def raise_nc(
             complaint_id=complaint_id,
             link=link,
         )
+        record_made(session, submission, nc.number)
+        return nc
 
 
 def add_nc(

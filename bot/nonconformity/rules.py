@@ -39,6 +39,7 @@ from bot.nonconformity.nudges import (
     VERIFY_REQUEST,
 )
 from bot.nonconformity.record import RECORD_TYPE
+from bot.submissions import Submission
 from bot.surfaces.mrkdwn import mention, safe
 from storage import nonconformities as store
 from storage import outbox as outbox_rows
@@ -48,7 +49,7 @@ if TYPE_CHECKING:
     from bot.context import Context
 
 
-def contain(ctx: Context, nc_id: int, user: str, text: str) -> Nonconformity:
+def contain(ctx: Context, nc_id: int, user: str, text: str, submission: Submission | None = None) -> Nonconformity:
     def work(session: Session, g: Guarded, now: datetime) -> None:
         old = g.nc.containment
         before, after = move(session, g.nc, Step.CONTAIN, now, containment=text)
@@ -63,11 +64,18 @@ def contain(ctx: Context, nc_id: int, user: str, text: str) -> Nonconformity:
         )
         post_in_thread(session, g.nc, event, f":shield: {mention(user)} recorded containment:\n{safe(text, 2800)}", now)
 
-    return take_step(ctx, nc_id, Step.CONTAIN, user, work)
+    return take_step(ctx, nc_id, Step.CONTAIN, user, work, submission=submission)
 
 
 def record_root_cause(
-    ctx: Context, nc_id: int, user: str, method: str, cause: str, elsewhere: str, elsewhere_note: str | None
+    ctx: Context,
+    nc_id: int,
+    user: str,
+    method: str,
+    cause: str,
+    elsewhere: str,
+    elsewhere_note: str | None,
+    submission: Submission | None = None,
 ) -> Nonconformity:
     def work(session: Session, g: Guarded, now: datetime) -> None:
         old = {
@@ -101,18 +109,18 @@ def record_root_cause(
         )
         post_in_thread(session, g.nc, event, text, now)
 
-    return take_step(ctx, nc_id, Step.RECORD_ROOT_CAUSE, user, work)
+    return take_step(ctx, nc_id, Step.RECORD_ROOT_CAUSE, user, work, submission=submission)
 
 
 def add_action(
     ctx: Context,
     nc_id: int,
     user: str,
-    submission: str,
     kind: str,
     description: str,
     owner: str | None,
     due: date | None,
+    submission: Submission | None = None,
 ) -> Nonconformity:
     def work(session: Session, g: Guarded, now: datetime) -> None:
         # The status compare-and-set comes first: it locks the NC row, so concurrent
@@ -122,7 +130,9 @@ def add_action(
             session,
             {
                 "nc_id": g.nc.id,
-                "submission": submission,
+                # Kept for the record (the claim decides a repeat): the view that added it, or
+                # who and when for an action added without a form.
+                "submission": submission.view_id if submission else f"{user}@{now.isoformat()}",
                 "kind": kind,
                 "description": description,
                 "owner": owner or g.nc.owner,
@@ -158,7 +168,7 @@ def add_action(
         if action.owner != user:
             _tell_action_owner(session, g.nc, action, now)
 
-    return take_step(ctx, nc_id, Step.ADD_ACTION, user, work)
+    return take_step(ctx, nc_id, Step.ADD_ACTION, user, work, submission=submission)
 
 
 def _tell_action_owner(session: Session, nc: Nonconformity, action: CorrectiveAction, now: datetime) -> None:
@@ -170,7 +180,9 @@ def _tell_action_owner(session: Session, nc: Nonconformity, action: CorrectiveAc
     )
 
 
-def complete_action(ctx: Context, nc_id: int, action_id: int, user: str, evidence: str) -> Nonconformity:
+def complete_action(
+    ctx: Context, nc_id: int, action_id: int, user: str, evidence: str, submission: Submission | None = None
+) -> Nonconformity:
     def work(session: Session, g: Guarded, now: datetime) -> None:
         assert g.action is not None
         # Lock the NC first, so two actions finished at once still see each other and the
@@ -211,11 +223,17 @@ def complete_action(ctx: Context, nc_id: int, action_id: int, user: str, evidenc
                 now,
             )
 
-    return take_step(ctx, nc_id, Step.COMPLETE_ACTIONS, user, work, action_id)
+    return take_step(ctx, nc_id, Step.COMPLETE_ACTIONS, user, work, action_id, submission=submission)
 
 
 def verify(
-    ctx: Context, nc_id: int, user: str, effective: bool, note: str | None, seen_version: int | None = None
+    ctx: Context,
+    nc_id: int,
+    user: str,
+    effective: bool,
+    note: str | None,
+    seen_version: int | None = None,
+    submission: Submission | None = None,
 ) -> Nonconformity:
     step = Step.VERIFY_EFFECTIVE if effective else Step.VERIFY_NOT_EFFECTIVE
 
@@ -251,7 +269,7 @@ def verify(
         )
         post_in_thread(session, g.nc, event, text, now)
 
-    return take_step(ctx, nc_id, step, user, work, seen_version=seen_version)
+    return take_step(ctx, nc_id, step, user, work, seen_version=seen_version, submission=submission)
 
 
 def _stop_all_nudges(session: Session, nc: Nonconformity) -> None:
@@ -271,7 +289,7 @@ def close(ctx: Context, nc_id: int, user: str, seen_version: int | None = None) 
     return take_step(ctx, nc_id, Step.CLOSE, user, work, seen_version=seen_version)
 
 
-def cancel(ctx: Context, nc_id: int, user: str, reason: str) -> Nonconformity:
+def cancel(ctx: Context, nc_id: int, user: str, reason: str, submission: Submission | None = None) -> Nonconformity:
     def work(session: Session, g: Guarded, now: datetime) -> None:
         before, after = move(session, g.nc, Step.CANCEL, now, cancel_reason=reason, closed_by=user, closed_at=now)
         _stop_all_nudges(session, g.nc)
@@ -284,7 +302,7 @@ def cancel(ctx: Context, nc_id: int, user: str, reason: str) -> Nonconformity:
             now,
         )
 
-    return take_step(ctx, nc_id, Step.CANCEL, user, work)
+    return take_step(ctx, nc_id, Step.CANCEL, user, work, submission=submission)
 
 
 def settle_recurrence(ctx: Context, nc_id: int, user: str, link: bool, seen: int | None = None) -> Nonconformity:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from bot.errors import Refused
 from bot.objectives.forms import check_log, number
 from bot.objectives.measures import DIRECTIONS, MEASURES, parse_period, period_of, status
+from bot.submissions import Submission, claim, record_made
 from bot.surfaces.mrkdwn import safe
 from bot.workspace.roles import Role
 from storage import objectives as store
@@ -19,11 +20,12 @@ if TYPE_CHECKING:
 RECORD_TYPE = "objective"
 
 
-def create(ctx: Context, user: str, values: dict[str, Any]) -> QualityObjective:
+def create(ctx: Context, user: str, values: dict[str, Any], submission: Submission | None = None) -> QualityObjective:
     ctx.roles.require(user, Role.QMS_MANAGER, doing="define quality objectives")
     measure = MEASURES[values["measure"]]
     now = ctx.clock.now()
     with ctx.db.session() as session:
+        claim(session, submission, RECORD_TYPE, now)
         objective = store.add(
             session,
             QualityObjective(
@@ -52,6 +54,7 @@ def create(ctx: Context, user: str, values: dict[str, Any]) -> QualityObjective:
                 "period": objective.period,
             },
         )
+        record_made(session, submission, f"OBJ-{objective.id}")
         return objective
 
 

@@ -29,10 +29,12 @@ from bot.reviews.pack import NO_DATA as NO_DATA
 from bot.reviews.pack import compile_pack as compile_pack
 from bot.reviews.replies import done_form as done_form
 from bot.reviews.replies import find as find
+from bot.reviews.replies import held_confirmation as held_confirmation
 from bot.reviews.replies import list_reply as list_reply
 from bot.reviews.replies import pack_reply as pack_reply
 from bot.reviews.replies import record_form as record_form
 from bot.reviews.replies import record_reply as record_reply
+from bot.reviews.replies import scheduled_confirmation as scheduled_confirmation
 from bot.reviews.rules import RECORD_TYPE as RECORD_TYPE
 from bot.reviews.rules import Held as Held
 from bot.reviews.rules import cancel as cancel

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sqlmodel import Session
+
 from bot.delivery import versions
-from bot.errors import NotAllowed
+from bot.errors import NotAllowed, Refused
 from bot.reviews import blocks
 from bot.reviews.pack import compile_pack
 from bot.reviews.rules import RECORD_TYPE, action_of, may_complete, require_seen_action, review_of
@@ -13,6 +15,7 @@ from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import safe
 from bot.workspace.roles import Role
 from storage import reviews as store
+from storage.models import ManagementReview
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -35,6 +38,33 @@ def find(ctx: Context, number: str) -> int | None:
     with ctx.db.session() as session:
         review = store.by_number(session, number)
         return review.id if review else None
+
+
+def _review(session: Session, number: str) -> ManagementReview:
+    review = store.by_number(session, number)
+    if review is None:
+        raise Refused(f"There is no {safe(number, 20)}. `/review list` shows the reviews.")
+    return review
+
+
+def scheduled_confirmation(ctx: Context, number: str) -> str:
+    """What the QMS manager who scheduled a review is told (again, should they send the form twice)."""
+    with ctx.db.session() as session:
+        review = _review(session, number)
+    return (
+        f"Scheduled {review.number} on {review.planned_date:%d %b %Y} with {len(review.attendees)} attendees; "
+        f"they get the input pack {ctx.settings.review_pack_days} days ahead."
+    )
+
+
+def held_confirmation(ctx: Context, number: str) -> str:
+    """What the QMS manager who recorded a review is told: its output actions and the next one."""
+    with ctx.db.session() as session:
+        review = _review(session, number)
+        actions = store.actions_of(session, review.id or 0)
+        successor = store.successor_of(session, review.id or 0)
+    nxt = f" The next one, {successor.number}, is planned for {successor.planned_date:%d %b %Y}." if successor else ""
+    return f"{review.number} is recorded with {len(actions)} output actions.{nxt}"
 
 
 def record_form(ctx: Context, review_id: int, user: str, seen: int | None = None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from bot.errors import NotAllowed, Refused
 from bot.reviews import blocks
 from bot.reviews.forms import Minutes, Schedule
 from bot.reviews.nudges import ACTION_ALL, ACTION_ASSIGNED, HELD, INVITED, REVIEW_ALL
+from bot.submissions import Submission, claim, record_made
 from bot.surfaces.mrkdwn import mention
 from bot.workspace.roles import Role
 from storage import outbox as outbox_rows
@@ -76,11 +77,14 @@ def _plan(
     return review
 
 
-def schedule(ctx: Context, user: str, s: Schedule) -> ManagementReview:
+def schedule(ctx: Context, user: str, s: Schedule, submission: Submission | None = None) -> ManagementReview:
     ctx.roles.require(user, Role.QMS_MANAGER, doing="schedule management reviews")
     now = ctx.clock.now()
     with ctx.db.session() as session:
-        return _plan(session, ctx, user, s, None, now)
+        claim(session, submission, RECORD_TYPE, now)
+        review = _plan(session, ctx, user, s, None, now)
+        record_made(session, submission, review.number)
+        return review
 
 
 CANCELLABLE = Cancellable[ManagementReview](
@@ -109,13 +113,17 @@ class Held:
     successor: ManagementReview | None
 
 
-def record(ctx: Context, review_id: int, user: str, m: Minutes, seen: int | None = None) -> Held:
+def record(
+    ctx: Context, review_id: int, user: str, m: Minutes, seen: int | None = None, submission: Submission | None = None
+) -> Held:
     """Record the meeting once: `seen` is the review's version its form was opened for."""
     ctx.roles.require(user, Role.QMS_MANAGER, doing="record management reviews")
     now = ctx.clock.now()
     zone = ctx.settings.zone
     with ctx.db.session() as session:
+        claim(session, submission, RECORD_TYPE, now)
         review = review_of(session, review_id)
+        record_made(session, submission, review.number)
         versions.require_seen(session, review, seen, RECORD_TYPE, review.number, zone=zone)
         if not store.move(
             session,
@@ -222,12 +230,21 @@ def require_seen_action(
     )
 
 
-def complete_action(ctx: Context, action_id: int, user: str, evidence: str, seen: int | None = None) -> ReviewAction:
+def complete_action(
+    ctx: Context,
+    action_id: int,
+    user: str,
+    evidence: str,
+    seen: int | None = None,
+    submission: Submission | None = None,
+) -> ReviewAction:
     """Open → done once; `seen` is the action's version its form was opened for."""
     now = ctx.clock.now()
     manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
+        claim(session, submission, RECORD_TYPE, now)
         action, review = action_of(session, action_id)
+        record_made(session, submission, review.number)
         may_complete(action, review, user, manager)
         require_seen_action(session, ctx, action, review, seen)
         if not store.complete_action(session, action, seen, by=user, at=now, evidence=evidence):

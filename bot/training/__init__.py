@@ -42,6 +42,8 @@ from bot.training.replies import matrix_reply as matrix_reply
 from bot.training.replies import me_reply as me_reply
 from bot.training.replies import publish_and_report as publish_and_report
 from bot.training.replies import publish_report as publish_report
+from bot.training.replies import publisher_of as publisher_of
+from bot.training.replies import report_again as report_again
 from bot.training.replies import show_acknowledged as show_acknowledged
 from bot.training.replies import status_reply as status_reply
 from bot.training.rules import RECORD_TYPE as RECORD_TYPE

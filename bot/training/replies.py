@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 
 from bot.errors import NotAllowed
+from bot.submissions import Resubmitted, Submission
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import mention, safe
 from bot.training import blocks
@@ -87,10 +88,14 @@ def _tell(client: WebClient, user: str, text: str) -> None:
         log.warning("could not tell %s: %s", user, exc.response.get("error"))
 
 
-def publish_and_report(ctx: Context, client: WebClient, publisher: str, publication: Publication) -> str | None:
+def publish_and_report(
+    ctx: Context, client: WebClient, publisher: str, publication: Publication, submission: Submission | None = None
+) -> str | None:
     """Publish a round after the form has closed, tell the publisher by DM how it went; its number."""
     try:
-        published, audience = publish(ctx, publisher, publication)
+        published, audience = publish(ctx, publisher, publication, submission)
+    except Resubmitted:  # the form was sent twice: answered as the first was, by the caller
+        raise
     except Exception:  # the modal is closed: whatever happens, the publisher hears of it
         log.exception("publishing %s rev %s failed", publication.doc_ref, publication.revision)
         _tell(
@@ -103,8 +108,23 @@ def publish_and_report(ctx: Context, client: WebClient, publisher: str, publicat
     return published.number if published is not None else None
 
 
-def publish_report(publication: Publication, published: TrainingRound | None, audience: Audience) -> str:
-    """What the publisher is told: the round and its audience, or why nothing was published."""
+def publisher_of(ctx: Context, number: str) -> str:
+    """Who published a round: the person its questions go to."""
+    with ctx.db.session() as session:
+        return round_by_number(session, number).publisher
+
+
+def report_again(ctx: Context, client: WebClient, publisher: str, number: str) -> None:
+    """The publisher's report once more (the form was sent twice), drawn from the round as stored."""
+    with ctx.db.session() as session:
+        training = round_by_number(session, number)
+        people = [a.person for a in store.people(session, training.id or 0)]
+    left = training.left_out or {}
+    audience = Audience(people, left.get("bots", 0), left.get("deactivated", 0), left.get("unknown", 0))
+    _tell(client, publisher, _published(training, audience))
+
+
+def _left_out(audience: Audience) -> str:
     skipped = [
         f"{n} {what}"
         for n, what in (
@@ -114,18 +134,26 @@ def publish_report(publication: Publication, published: TrainingRound | None, au
         )
         if n
     ]
-    left = (" and ".join(skipped) + " left out") if skipped else "nobody left out"
+    return (" and ".join(skipped) + " left out") if skipped else "nobody left out"
+
+
+def _published(published: TrainingRound, audience: Audience) -> str:
+    return (
+        f":mega: *{published.number}* published: {safe(published.doc_ref, 40)} rev {safe(published.revision, 20)} "
+        f"to {len(audience.people)} people ({_left_out(audience)}). Each gets a card in their working hours. "
+        f"`/training status {published.number}` shows who has read it."
+    )
+
+
+def publish_report(publication: Publication, published: TrainingRound | None, audience: Audience) -> str:
+    """What the publisher is told: the round and its audience, or why nothing was published."""
     if audience.unreadable:
         return (
             f"Nothing was published: I could not read the members of {', '.join(mention(c) for c in audience.unreadable)}. "
             "Invite me to that channel (`/invite @qms`) or leave it out, then publish again."
         )
     if published is not None:
-        return (
-            f":mega: *{published.number}* published: {safe(published.doc_ref, 40)} rev {safe(published.revision, 20)} "
-            f"to {len(audience.people)} people ({left}). Each gets a card in their working hours. "
-            f"`/training status {published.number}` shows who has read it."
-        )
+        return _published(published, audience)
     if audience.people:
         return f"{safe(publication.doc_ref, 40)} rev {safe(publication.revision, 20)} was published at the same moment by someone else; nothing more was sent."
-    return f"Nothing was published: nobody in that audience can read it ({left})."
+    return f"Nothing was published: nobody in that audience can read it ({_left_out(audience)})."

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import NotAllowed, Refused
+from bot.submissions import Submission, claim, record_made
 from bot.surfaces.mrkdwn import mention, safe
 from bot.training import blocks
 from bot.training.forms import Publication, reference_key
@@ -73,7 +74,9 @@ def resolve_audience(ctx: Context, publication: Publication) -> Audience:
     return audience
 
 
-def publish(ctx: Context, publisher: str, publication: Publication) -> tuple[TrainingRound | None, Audience]:
+def publish(
+    ctx: Context, publisher: str, publication: Publication, submission: Submission | None = None
+) -> tuple[TrainingRound | None, Audience]:
     """Store the round, its people and every person's card in one transaction.
 
     Returns no round when nobody is left to read it, when a chosen channel or group could not
@@ -87,6 +90,7 @@ def publish(ctx: Context, publisher: str, publication: Publication) -> tuple[Tra
     now = ctx.clock.now()
     try:
         with ctx.db.session() as session:
+            claim(session, submission, RECORD_TYPE, now)
             training = store.add_round(
                 session, _new_round(ctx, session, publisher, publication, audience, now), audience.people
             )
@@ -107,6 +111,7 @@ def publish(ctx: Context, publisher: str, publication: Publication) -> tuple[Tra
             )
             _register_follows(session, training, publisher, now)
             _queue_cards(session, training, now)
+            record_made(session, submission, training.number)
             return training, audience
     except IntegrityError:
         log.info("the same revision was published twice at once; the second is dropped")
@@ -238,11 +243,15 @@ def question_about(ctx: Context, assignment_id: int, user: str) -> TrainingRound
         return _asked_about(session, assignment_id, user)
 
 
-def ask(ctx: Context, assignment_id: int, user: str, question: str) -> TrainingRound:
+def ask(
+    ctx: Context, assignment_id: int, user: str, question: str, submission: Submission | None = None
+) -> TrainingRound:
     """Send a person's question to the publisher, with who asked and about what."""
     now = ctx.clock.now()
     with ctx.db.session() as session:
+        claim(session, submission, RECORD_TYPE, now)
         training = _asked_about(session, assignment_id, user)
+        record_made(session, submission, training.number)
         event = record_change(
             session,
             at=now,
