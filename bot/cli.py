@@ -14,7 +14,15 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.workspace.config import ConfigError, Settings, credential_problems, load_settings
+from bot.workspace.config import (
+    ConfigError,
+    Settings,
+    credential_problems,
+    load_settings,
+    setting_name,
+    settings_file,
+    settings_warnings,
+)
 
 log = logging.getLogger("qms-bot")
 
@@ -112,7 +120,9 @@ def _migrate(settings: Settings) -> int:
 
 def _check(settings: Settings) -> int:
     problems = credential_problems(settings)
+    path = settings_file()
     shown = {
+        "settings file": path.resolve() if path else "none (no qms.toml in this folder; QMS_CONFIG names another)",
         "SLACK_BOT_TOKEN": _mask(settings.slack_bot_token),
         "SLACK_APP_TOKEN": _mask(settings.slack_app_token),
         "SLACK_SIGNING_SECRET": _mask(settings.slack_signing_secret),
@@ -120,14 +130,15 @@ def _check(settings: Settings) -> int:
     }
     for name in Settings.model_fields:
         if not name.startswith("slack_") or name == "slack_api_url":
-            from bot.workspace.config import setting_name
-
             shown[setting_name(name)] = getattr(settings, name)
     for key, value in shown.items():
         print(f"{key:28} {value}")
     if problems:
         return _fail(problems)
-    print("settings OK")
+    warnings = settings_warnings(settings)
+    for warning in warnings:
+        print(f"qms-bot: warning: {warning}", file=sys.stderr)
+    print(f"settings OK, with {len(warnings)} warning(s) above" if warnings else "settings OK")
     return 0
 
 
@@ -225,6 +236,8 @@ def _run(settings: Settings, host: str) -> int:
     except ConfigError as exc:
         return _fail(exc.lines)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for warning in settings_warnings(settings):
+        log.warning(warning)
     ctx = build_context(settings, db=db)
     socket_mode = settings.slack_app_token is not None
     try:

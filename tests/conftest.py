@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from bot.standin import echoes
 from bot.standin.fakeslack import refusals
 from bot.standin.sandbox import Sandbox
 from bot.workspace.clock import ManualClock
@@ -55,6 +56,26 @@ def nothing_refused(request: pytest.FixtureRequest) -> Iterator[None]:
     if new:
         lines = [f"{method}: {'; '.join(reasons)}" for method, reasons, _args in new]
         pytest.fail("Slack would refuse what the bot sent:\n" + "\n".join(lines), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def nothing_echoed(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test during which the bot sent Slack a live mention or link a person typed.
+
+    The simulator and the fake Slack find them (bot.standin.echoes): every mrkdwn text and
+    top-level text of every message, view, response_url post and ack is scanned for a
+    `<!…>`, `<@…>`, `<#…>` or `<http…>` found in what someone typed during this test. Tests
+    that send such surfaces on purpose say so with @pytest.mark.echoes_expected.
+    """
+    echoes.forget_typed()
+    before = len(echoes.echoes())
+    yield
+    if request.node.get_closest_marker("echoes_expected") is not None:
+        return
+    new = echoes.echoes()[before:]
+    if new:
+        lines = list(dict.fromkeys(f"{where}: {token} (in {text[:160]!r})" for where, token, text in new))
+        pytest.fail("The bot sent what a person typed unescaped:\n" + "\n".join(lines), pytrace=False)
 
 
 def postgres_unavailable() -> str | None:

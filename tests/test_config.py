@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import time
@@ -10,7 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.workspace.config import ConfigError, credential_problems, explicit_settings, load_settings
+from bot.workspace.config import (
+    NOT_SETTINGS,
+    ConfigError,
+    Settings,
+    credential_problems,
+    explicit_settings,
+    load_settings,
+    setting_name,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SECRET = "0123456789abcdef0123456789abcdef"
 
@@ -135,6 +146,53 @@ def test_a_missing_or_broken_settings_file_is_named(tmp_path: Path, monkeypatch:
         load_settings()
 
 
+def test_a_misspelt_key_in_the_settings_file_is_refused_with_a_did_you_mean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "qms.toml").write_text(
+        'manager = ["U0QUINN001"]\nchanel = "C0QUALITY1"\nfrobnicate = 1\nTimezone = "Europe/Berlin"\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert caught.value.lines == [  # keys are read regardless of case, as pydantic reads them
+        "qms.toml: unknown setting 'chanel'; did you mean 'channel'?",
+        "qms.toml: unknown setting 'frobnicate'; the settings are listed in the README (Settings)",
+        "qms.toml: unknown setting 'manager'; did you mean 'managers'?",
+    ]
+
+
+def test_an_unknown_qms_variable_is_refused_with_a_did_you_mean(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QMS_CHANEL", "C0QUALITY1")
+    monkeypatch.setenv("qms_manager", "U0QUINN001")  # the environment is read regardless of case
+    monkeypatch.setenv("QMS_DATABASE_URL", "sqlite:///x.db")
+    monkeypatch.setenv("QMS_TIMEZONE", "nowhere")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert caught.value.lines == [
+        "QMS_CHANEL: unknown setting; did you mean QMS_CHANNEL?",
+        "QMS_DATABASE_URL: unknown setting; did you mean DATABASE_URL?",
+        "qms_manager: unknown setting; did you mean QMS_MANAGERS?",
+        "QMS_TIMEZONE: expected an IANA timezone such as Europe/Berlin, got 'nowhere'",
+    ]
+
+
+def test_variables_the_bot_and_its_tooling_read_are_not_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in NOT_SETTINGS:
+        monkeypatch.setenv(name, "1" if name != "QMS_CONFIG" else "qms.toml")
+    (Path.cwd() / "qms.toml").write_text("")
+    load_settings()
+
+
+def test_every_qms_variable_read_anywhere_is_a_setting_or_known_not_to_be_one() -> None:
+    read = re.compile(r"""(?:environ\.get\(|environ\[|getenv\(|\$\{)["']?(QMS_[A-Z0-9_]+)""")
+    sources = [p for d in ("bot", "handlers", "storage", "tests", "bench") for p in (ROOT / d).rglob("*.py")]
+    found = {name for path in [*sources, ROOT / ".ci" / "run"] for name in read.findall(path.read_text())}
+    settings = {setting_name(name) for name in Settings.model_fields}
+    assert found and found <= settings | set(NOT_SETTINGS), found - settings - set(NOT_SETTINGS)
+    assert {"QMS_TEST_DATABASE_URL", "QMS_CI_PGPORT", "QMS_BENCH_DATABASE_URL"} <= found
+
+
 @pytest.mark.parametrize(
     ("values", "problem"),
     [
@@ -210,3 +268,25 @@ def test_check_masks_tokens_and_lists_every_setting(tmp_path: Path) -> None:
     assert "secret-value" not in result.stdout and "Socket Mode" in result.stdout
     for name in ("QMS_MANAGERS", "QMS_WORKING_HOURS", "QMS_DIGEST", "DATABASE_URL", "PORT"):
         assert name in result.stdout
+
+
+def test_check_names_the_settings_file_and_warns_without_managers_or_channel(tmp_path: Path) -> None:
+    tokens = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}
+    bare = run_cli("check", env=tokens, cwd=tmp_path)
+    assert bare.returncode == 0, bare.stderr
+    assert re.search(r"settings file +none \(no qms.toml in this folder", bare.stdout)
+    assert bare.stderr.count("qms-bot: warning: ") == 2
+    assert "QMS_MANAGERS is not set" in bare.stderr and "QMS_CHANNEL is not set" in bare.stderr
+    assert bare.stdout.strip().endswith("settings OK, with 2 warning(s) above")
+    (tmp_path / "org.toml").write_text('managers = ["U0QUINN001"]\nchannel = "C0QUALITY1"\n')
+    named = run_cli("check", env={**tokens, "QMS_CONFIG": str(tmp_path / "org.toml")}, cwd=tmp_path)
+    assert named.returncode == 0 and named.stderr == ""
+    assert re.search(rf"settings file +{re.escape(str(tmp_path / 'org.toml'))}\n", named.stdout)
+    assert named.stdout.strip().endswith("settings OK")
+
+
+def test_check_refuses_a_misspelt_key_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "qms.toml").write_text('chanel = "C0QUALITY1"\n')
+    result = run_cli("check", cwd=tmp_path)
+    assert result.returncode == 2 and "settings OK" not in result.stdout
+    assert result.stderr == "qms-bot: qms.toml: unknown setting 'chanel'; did you mean 'channel'?\n"

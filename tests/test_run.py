@@ -76,3 +76,15 @@ def test_an_app_token_slack_refuses_stops_start_up_with_one_line(tmp_path: Path,
         .splitlines()[-1]
         .startswith("qms-bot: SLACK_APP_TOKEN was not accepted by Slack at apps.connections.open (invalid_auth)")
     )
+
+
+def test_a_misspelt_setting_stops_start_up_with_one_line(tmp_path: Path, fake: FakeSlack) -> None:
+    (tmp_path / "qms.toml").write_text('manager = ["U0QUINN001"]\n')
+    process = start(tmp_path, fake, free_port(), QMS_CHANEL="C0QUALITY1")
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2 and "Traceback" not in err, err
+    assert err.splitlines() == [
+        "qms-bot: qms.toml: unknown setting 'manager'; did you mean 'managers'?",
+        "qms-bot: QMS_CHANEL: unknown setting; did you mean QMS_CHANNEL?",
+    ]
+    assert fake.calls == []  # refused before anything reached Slack

@@ -21,6 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from bot.standin import echoes
 from bot.standin.blockkit import message_problems
 from bot.standin.fakeslack_methods import BOT_ID as BOT_ID
 from bot.standin.fakeslack_methods import BOT_USER_ID as BOT_USER_ID
@@ -207,6 +208,7 @@ class FakeSlack(WebApiMethods):
 
     def post_as(self, user_id: str, channel: str, text: str) -> dict[str, Any]:
         """A person's message in a channel, stored the way Slack stores it (entities escaped)."""
+        echoes.note_typed(text)
         stored = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         with self._lock:
             message = {
@@ -270,6 +272,11 @@ class FakeSlack(WebApiMethods):
             if channel is not None:
                 return list(self.messages.get(self._dm_channel(channel) if channel[0] in "UW" else channel, []))
             return [m for msgs in self.messages.values() for m in msgs]
+
+    def knows(self, slack_id: str) -> bool:
+        """This workspace has a user, channel or user group with this ID."""
+        with self._lock:
+            return slack_id in self.users or slack_id in self.channels or slack_id in self.usergroups
 
     def dm_channel(self, user_id: str) -> str:
         return self._dm_channel(user_id)
@@ -341,8 +348,10 @@ class FakeSlack(WebApiMethods):
             if reasons:
                 self._refuse("response_url", reasons, {"url": path, **payload})
                 return False
+            # Scanned before it is kept: a test that sees the post sees its echoes too.
+            echoes.scan("response_url", payload, self.knows)
             self.responses.append(Call("response_url", {"url": path, **payload}, self.clock.now()))
-            return True
+        return True
 
     def _refuse(self, method: str, reasons: list[str], args: dict[str, Any]) -> None:
         refusal = (method, reasons, args)
@@ -359,6 +368,7 @@ class FakeSlack(WebApiMethods):
             self.calls.append(call)
             status, body, headers = self._answer(method, args, auth)
             call.status, call.response = status, body
+            echoes.scan(method, args, self.knows)
             self._called.notify_all()
             return status, body, headers
 

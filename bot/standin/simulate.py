@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from bot.standin import echoes
 from bot.standin.fakeslack import TEAM_DOMAIN, TEAM_ID, FakeSlack
 from bot.standin.socketmode import ACK_SECONDS, RESPONDING_INTERACTIONS
 
@@ -63,7 +64,14 @@ class Simulator:
         secret: str | None = None,
     ) -> httpx.Response:
         all_headers = {"Content-Type": content_type, **sign(secret or self.secret, body, timestamp), **(headers or {})}
-        return self.http.post(self.endpoint, content=body.encode(), headers=all_headers)
+        echoes.note_request(body, content_type)
+        answer = self.http.post(self.endpoint, content=body.encode(), headers=all_headers)
+        if answer.headers.get("content-type", "").startswith("application/json") and answer.content:
+            try:
+                echoes.scan("ack", answer.json(), self.fake.knows)
+            except ValueError:
+                pass  # not JSON after all: no surface to scan
+        return answer
 
     # --- how a payload travels (HTTP here; SocketSimulator sends envelopes instead) ---
 
@@ -326,6 +334,7 @@ class SocketSimulator(Simulator):
     def _send(
         self, kind: str, payload: dict[str, Any], *, accepts: bool, retry: tuple[int, str] | None = None
     ) -> httpx.Response:
+        echoes.note_payload(payload)
         delivery = self.socket.send(
             kind,
             payload,
@@ -339,6 +348,7 @@ class SocketSimulator(Simulator):
         answer = delivery.ack.get("payload") if accepts else None
         if answer is None:
             return httpx.Response(200)
+        echoes.scan("ack", answer, self.fake.knows)
         return httpx.Response(200, json=answer)
 
 

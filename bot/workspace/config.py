@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import tomllib
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
@@ -250,23 +251,85 @@ def setting_name(field: str) -> str:
     return f"QMS_{field.upper()}"
 
 
-def load_settings(config_file: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
-    """Read settings or raise ConfigError with one line per bad setting."""
+# QMS_ variables read by the bot or its tooling that are not settings: never refused as unknown.
+NOT_SETTINGS = {
+    "QMS_CONFIG": "the settings file to read (load_settings)",
+    "QMS_TEST_DATABASE_URL": "the PostgreSQL database the tests may empty (tests/conftest.py)",
+    "QMS_REQUIRE_POSTGRES": "the tests fail instead of skipping without PostgreSQL (.ci/run)",
+    "QMS_BENCH_DATABASE_URL": "the benchmarks' PostgreSQL database (bench/export_memory.py)",
+    "QMS_CI_PGPORT": "the port .ci/run starts PostgreSQL on",
+}
+
+
+def settings_file(config_file: str | os.PathLike[str] | None = None) -> Path | None:
+    """The settings file that is read: QMS_CONFIG's (it must exist), else ./qms.toml if there is one."""
     explicit = config_file or os.environ.get("QMS_CONFIG")
-    path = Path(explicit or "qms.toml")
-    if explicit and not path.is_file():
-        raise ConfigError([f"QMS_CONFIG: no settings file at {path} (unset QMS_CONFIG or create the file)"])
+    if explicit:
+        if not Path(explicit).is_file():
+            raise ConfigError([f"QMS_CONFIG: no settings file at {explicit} (unset QMS_CONFIG or create the file)"])
+        return Path(explicit)
+    return Path("qms.toml") if Path("qms.toml").is_file() else None
+
+
+def load_settings(config_file: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
+    """Read settings or raise ConfigError with one line per bad or unknown setting."""
+    path = settings_file(config_file)
 
     class _FromFile(Settings):
         model_config = SettingsConfigDict(toml_file=path)
 
     try:
+        # A misspelt name would leave its setting at the default without a word: refuse it.
+        problems = unknown_settings(path)
         loaded = _FromFile(**overrides)
     except ValidationError as exc:
-        raise ConfigError(_explain(exc)) from None
+        problems += _explain(exc)
     except ValueError as exc:  # a qms.toml that is not TOML
         raise ConfigError([f"{path}: {exc}"]) from None
+    if problems:
+        raise ConfigError(problems)
     return loaded
+
+
+def unknown_settings(path: Path | None) -> list[str]:
+    """One line for each key of the settings file and each QMS_ variable that names no setting."""
+    fields = Settings.model_fields
+    keys = [name for name, info in fields.items() for name in _aliases(name, info.validation_alias)]
+    lines = []
+    if path is not None:
+        with path.open("rb") as file:
+            table = tomllib.load(file)
+        for key, near in checks.unknown(table, keys).items():
+            hint = f"did you mean {near!r}?" if near else "the settings are listed in the README (Settings)"
+            lines.append(f"{path}: unknown setting {key!r}; {hint}")
+    variables = [setting_name(name) for name in fields] + list(NOT_SETTINGS)
+    ours = [name for name in os.environ if name.upper().startswith("QMS_")]
+    for name, near in checks.unknown(ours, variables).items():
+        # QMS_PORT, QMS_DATABASE_URL: the setting is there, under the name hosting platforms use.
+        near = name.upper().removeprefix("QMS_") if name.upper().removeprefix("QMS_") in variables else near
+        hint = f"did you mean {near}?" if near else "unset it, or see the README (Settings) for the names"
+        lines.append(f"{name}: unknown setting; {hint}")
+    return lines
+
+
+def _aliases(name: str, alias: Any) -> list[str]:
+    return [name, *map(str, alias.choices)] if isinstance(alias, AliasChoices) else [name]
+
+
+def settings_warnings(settings: Settings) -> list[str]:
+    """Settings the bot starts without, though a QMS hardly works without them."""
+    warnings = []
+    if not settings.managers:
+        warnings.append(
+            "QMS_MANAGERS is not set: nobody can assign, verify or close NCs, publish trainings or plan audits "
+            "(give QMS managers' user IDs U…, or one user group S…)"
+        )
+    if not settings.channel:
+        warnings.append(
+            "QMS_CHANNEL is not set: NC cards go to their owners only and nobody is welcomed "
+            "(give the QMS channel's ID C…, and invite the bot there)"
+        )
+    return warnings
 
 
 def _explain(exc: ValidationError) -> list[str]:

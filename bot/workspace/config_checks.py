@@ -7,8 +7,10 @@ turns it into the line `qms-bot check` prints for that setting.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
+from collections.abc import Iterable
 from datetime import time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -51,6 +53,17 @@ WEBHOOK_EVENTS = (
     "review_action.done",
 )
 SLACK_API_URL = "https://slack.com/api/"
+
+
+def unknown(names: Iterable[str], known: Iterable[str]) -> dict[str, str | None]:
+    """Each of `names` not among `known` (case aside), with the closest known name or None."""
+    spelt = {k.casefold(): k for k in known}
+    found: dict[str, str | None] = {}
+    for name in sorted(names):
+        if name.casefold() not in spelt:
+            near = difflib.get_close_matches(name.casefold(), spelt, n=1, cutoff=0.6)
+            found[name] = spelt[near[0]] if near else None
+    return found
 
 
 def split(value: Any) -> Any:
