@@ -14,11 +14,10 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.audits import blocks
-from bot.delivery.due import due_stage, local_start, manager_recipients, stage_days
+from bot.delivery.due import due_stage, manager_recipients, next_stage
 from bot.delivery.keys import Key
 from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
-from storage import marks
 from storage.models_programme import Audit
 
 # The lead auditor's reminder for a stage (ahead, the day before, on the day, overdue).
@@ -41,7 +40,7 @@ def _about_audit(session: Session, audit: Audit, now: datetime, settings: Any) -
         return Look([], None)
     local_today = now.astimezone(settings.zone).date()
     ahead = [*settings.audit_prepare_days, 1]
-    again = local_start(stage_days(audit.planned_date, local_today, settings, before=ahead), local_today, settings.zone)
+    again = next_stage(audit.planned_date, local_today, settings, before=ahead)
     stage = due_stage(audit.planned_date, local_today, settings, before=ahead)
     if stage is None:
         return Look([], again)
@@ -61,4 +60,4 @@ def _about_audit(session: Session, audit: Audit, now: datetime, settings: Any) -
     return Look(due, again)
 
 
-audit_nudges = MarkedSource("audit_nudges", Audit, lambda s, now, n: marks.due(s, Audit, now, n), _about_audit)
+audit_nudges = MarkedSource("audit_nudges", Audit, _about_audit)

@@ -57,6 +57,14 @@ def local_start(days: Iterable[date | None], today: date, zone: Any) -> datetime
     return datetime.combine(min(later), time(0), zone).astimezone(UTC) if later else None
 
 
+def next_stage(
+    due: date, today: date, settings: Any, *also: date | None, before: list[int] | None = None
+) -> datetime | None:
+    """When a record reminded about `due` next needs a look: the first day after `today` on
+    which its reminder stage changes, or one of the record's own days (`also`: an escalation)."""
+    return local_start([*stage_days(due, today, settings, before), *also], today, settings.zone)
+
+
 def cycle_start(day: date, months: int) -> date:
     """The first day of the programme cycle holding `day`: cycles of `months` counted from
     January 2000, so 12 is the calendar year, 6 the half-year, 36 a certification cycle."""

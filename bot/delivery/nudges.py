@@ -60,19 +60,26 @@ def ready(nudge: Nudge) -> Due:
 class MarkedSource:
     """A nudge source over records that keep their next_nudge_at (storage/marks.py).
 
-    `read(session, now, limit)` returns records due a look (locked for the batch), `look`
-    says what one of them calls for, `record_id` which row its mark is on.
+    The records of `model` due a look are read (locked for the batch), with the record each
+    belongs to (`parent`, joined `on`) when given; `look` says what one of them calls for.
     """
 
     name: str
     model: Any
-    read: Callable[[Session, datetime, int], list[Any]]
     look: Callable[[Session, Any, datetime, Settings], Look]
-    record_id: Callable[[Any], int] = lambda item: item.id
+    parent: Any = None
+    on: Any = None
 
     @property
     def __name__(self) -> str:
         return self.name
+
+    def read(self, session: Session, now: datetime, limit: int) -> list[Any]:
+        return marks.due(session, self.model, now, limit, joined=self.parent, on=self.on)
+
+    def record_id(self, item: Any) -> int:
+        """Which row the mark is on: the record itself, or the first of a (record, parent) pair."""
+        return int(item[0].id if self.parent is not None else item.id)
 
 
 PlainSource = Callable[[Session, datetime, Settings], Iterable[Nudge]]

@@ -13,12 +13,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.delivery.due import due_stage, local_start, manager_recipients, stage_days
+from bot.delivery.due import due_stage, manager_recipients, next_stage
 from bot.delivery.keys import Key
 from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
 from bot.documents import blocks
-from storage import marks
 from storage.models_programme import ControlledDocument
 
 # The owner's reminder of a review for a stage (ahead, on the day, overdue), with the two buttons.
@@ -35,9 +34,7 @@ def _about_document(session: Session, doc: ControlledDocument, now: datetime, se
     local_today = now.astimezone(settings.zone).date()
     escalate_on = doc.next_review + timedelta(days=settings.escalate_after_days)
     notice = [settings.doc_review_notice_days]
-    again = local_start(
-        [*stage_days(doc.next_review, local_today, settings, before=notice), escalate_on], local_today, settings.zone
-    )
+    again = next_stage(doc.next_review, local_today, settings, escalate_on, before=notice)
     stage = due_stage(doc.next_review, local_today, settings, before=notice)
     if stage is None:
         return Look([], again)
@@ -60,6 +57,4 @@ def _escalation(key: str, manager: str, doc: ControlledDocument, local_today: da
     return Nudge(key, manager, told.text, told.blocks, record_ref=doc.reference[:40])
 
 
-document_nudges = MarkedSource(
-    "document_nudges", ControlledDocument, lambda s, now, n: marks.due(s, ControlledDocument, now, n), _about_document
-)
+document_nudges = MarkedSource("document_nudges", ControlledDocument, _about_document)

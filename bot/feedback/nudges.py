@@ -12,12 +12,11 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.delivery.due import due_stage, local_start, stage_days
+from bot.delivery.due import due_stage, next_stage
 from bot.delivery.keys import Key
 from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
 from bot.feedback import blocks
-from storage import marks
 from storage.models import Feedback
 
 CONFIRMATION = Key("fblog:{feedback}:logged")  # the logger's "thank you, logged as FB-…"
@@ -38,7 +37,7 @@ def _about_complaint(session: Session, entry: Feedback, now: datetime, settings:
     if stage:
         key = RESPOND_REMINDER.key(feedback=entry.id, respond_by=entry.respond_by, stage=stage)
         due.append(Due(key, partial(_respond_reminder, key, entry, stage)))
-    return Look(due, local_start(stage_days(entry.respond_by, local_today, settings), local_today, settings.zone))
+    return Look(due, next_stage(entry.respond_by, local_today, settings))
 
 
 def _respond_reminder(key: str, entry: Feedback, stage: str) -> Nudge:
@@ -47,6 +46,4 @@ def _respond_reminder(key: str, entry: Feedback, stage: str) -> Nudge:
     return Nudge(key, entry.owner, note.text, note.blocks, record_ref=entry.number, snoozable=True)
 
 
-complaint_nudges = MarkedSource(
-    "complaint_nudges", Feedback, lambda s, now, n: marks.due(s, Feedback, now, n), _about_complaint
-)
+complaint_nudges = MarkedSource("complaint_nudges", Feedback, _about_complaint)

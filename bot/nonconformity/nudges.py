@@ -12,13 +12,12 @@ from typing import Any
 
 from sqlmodel import Session, col
 
-from bot.delivery.due import due_stage, local_start, manager_recipients, stage_days
+from bot.delivery.due import due_stage, local_start, manager_recipients, next_stage, stage_days
 from bot.delivery.keys import Key
 from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
 from bot.nonconformity import blocks as nc_blocks
 from bot.nonconformity.lifecycle import Status
-from storage import marks
 from storage import nonconformities as store
 from storage.models import CorrectiveAction, Nonconformity
 
@@ -104,8 +103,7 @@ def _about_action(session: Session, item: tuple[CorrectiveAction, Nonconformity]
         for manager in manager_recipients(settings):
             key = ACTION_ESCALATION.key(action=action.id, due=action.due_date, manager=manager)
             due.append(Due(key, partial(_escalation, key, manager, nc, action, local_today)))
-    days = [*stage_days(action.due_date, local_today, settings), escalate_on]
-    return Look(due, local_start(days, local_today, settings.zone))
+    return Look(due, next_stage(action.due_date, local_today, settings, escalate_on))
 
 
 def _action_reminder(key: str, nc: Nonconformity, action: CorrectiveAction, stage: str, local_today: date) -> Nudge:
@@ -115,14 +113,12 @@ def _action_reminder(key: str, nc: Nonconformity, action: CorrectiveAction, stag
 
 # Reminders for NC owners and action owners, escalations, and verification requests.
 nc_nudges = (
-    MarkedSource("nc_nudges", Nonconformity, lambda s, now, n: marks.due(s, Nonconformity, now, n), _about_nc),
+    MarkedSource("nc_nudges", Nonconformity, _about_nc),
     MarkedSource(
         "nc_action_nudges",
         CorrectiveAction,
-        lambda s, now, n: marks.due(
-            s, CorrectiveAction, now, n, joined=Nonconformity, on=col(Nonconformity.id) == col(CorrectiveAction.nc_id)
-        ),
         _about_action,
-        record_id=lambda item: item[0].id,
+        parent=Nonconformity,
+        on=col(Nonconformity.id) == col(CorrectiveAction.nc_id),
     ),
 )

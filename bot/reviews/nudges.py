@@ -12,13 +12,12 @@ from typing import Any
 
 from sqlmodel import Session, col
 
-from bot.delivery.due import due_stage, local_start, manager_recipients, stage_days
+from bot.delivery.due import due_stage, manager_recipients, next_stage
 from bot.delivery.keys import Key
 from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
 from bot.reviews import blocks
 from bot.reviews.pack import compile_pack
-from storage import marks
 from storage.models_programme import ManagementReview, ReviewAction
 
 # Everything still to send about a planned review (its packs and record reminders): stopped
@@ -45,9 +44,7 @@ def _about_review(session: Session, review: ManagementReview, now: datetime, set
     local_today = now.astimezone(settings.zone).date()
     days_left = (review.planned_date - local_today).days
     pack_from = review.planned_date - timedelta(days=settings.review_pack_days)
-    again = local_start(
-        [pack_from, *stage_days(review.planned_date, local_today, settings, before=[])], local_today, settings.zone
-    )
+    again = next_stage(review.planned_date, local_today, settings, pack_from, before=[])
     due: list[Due] = []
     if 0 <= days_left <= settings.review_pack_days:
         # Compiled once, when first due (not for every attendee); the key holds it to one pack per attendee and date.
@@ -83,7 +80,7 @@ def _about_action(session: Session, item: tuple[ReviewAction, ManagementReview],
     if stage:
         key = ACTION_REMINDER.key(action=action.id, due=action.due_date, stage=stage)
         due.append(Due(key, partial(_action_reminder, key, review, action, stage, local_today)))
-    return Look(due, local_start(stage_days(action.due_date, local_today, settings), local_today, settings.zone))
+    return Look(due, next_stage(action.due_date, local_today, settings))
 
 
 def _action_reminder(key: str, review: ManagementReview, action: ReviewAction, stage: str, local_today: date) -> Nudge:
@@ -92,16 +89,12 @@ def _action_reminder(key: str, review: ManagementReview, action: ReviewAction, s
 
 
 review_nudges = (
-    MarkedSource(
-        "review_nudges", ManagementReview, lambda s, now, n: marks.due(s, ManagementReview, now, n), _about_review
-    ),
+    MarkedSource("review_nudges", ManagementReview, _about_review),
     MarkedSource(
         "review_action_nudges",
         ReviewAction,
-        lambda s, now, n: marks.due(
-            s, ReviewAction, now, n, joined=ManagementReview, on=col(ManagementReview.id) == col(ReviewAction.review_id)
-        ),
         _about_action,
-        record_id=lambda item: item[0].id,
+        parent=ManagementReview,
+        on=col(ManagementReview.id) == col(ReviewAction.review_id),
     ),
 )

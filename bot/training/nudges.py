@@ -17,7 +17,6 @@ from bot.delivery.keys import Key
 from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
 from bot.training import blocks
-from storage import marks
 from storage import trainings as store
 from storage.models import TrainingAssignment, TrainingRound
 
@@ -104,18 +103,9 @@ training_nudges = (
     MarkedSource(
         "training_nudges",
         TrainingAssignment,
-        lambda s, now, n: marks.due(
-            s,
-            TrainingAssignment,
-            now,
-            n,
-            joined=TrainingRound,
-            on=col(TrainingRound.id) == col(TrainingAssignment.round_id),
-        ),
         _about_assignment,
-        record_id=lambda item: item[0].id,
+        parent=TrainingRound,
+        on=col(TrainingRound.id) == col(TrainingAssignment.round_id),
     ),
-    MarkedSource(
-        "training_round_nudges", TrainingRound, lambda s, now, n: marks.due(s, TrainingRound, now, n), _about_round
-    ),
+    MarkedSource("training_round_nudges", TrainingRound, _about_round),
 )
