@@ -27,6 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bulk  # bench/bulk.py
 import tick as tick_bench  # bench/tick.py: the same bulk-built data
 
 from bot import nonconformity as nc
@@ -124,7 +125,7 @@ def main() -> int:
     )
     print(f"contention on {'PostgreSQL' if args.database else 'SQLite'}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     with tempfile.TemporaryDirectory(prefix="qms-contention-") as tmp:
-        db = tick_bench.fresh(args.database, Path(tmp), args.size)
+        db = bulk.fresh(args.database, Path(tmp) / f"tick-{args.size}.db")
         upgrade(db.engine)
         tick_bench.fill(db, args.size, 0)
         clock = ManualClock(tick_bench.NOW)

@@ -25,7 +25,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event, insert, text
+import bulk  # bench/bulk.py
+from sqlalchemy import event
 
 from bot import (
     digest,
@@ -45,18 +46,6 @@ BUSY = "U0BUSY0001"  # a QMS manager who owns one NC in 500, and actions besides
 PEOPLE = [f"U0P{n:07d}" for n in range(2000)]
 ACTIVE = ["open", "contained", "root_cause_found", "actions_planned", "actions_done", "effectiveness_verified"]
 PROCESSES = ["Production", "Purchasing", "Warehouse and logistics", "Service", "Sales"]
-CHUNK = 20_000
-
-
-def chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == CHUNK:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def nonconformities(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
@@ -151,18 +140,8 @@ def fill(db: Database, n: int) -> float:
         (Feedback, feedback(n, rng)),
         (OutboxMessage, outbox(n, rng)),
     ):
-        for batch in chunks(rows):
-            with db.engine.begin() as connection:
-                connection.execute(insert(model.__table__), batch)  # type: ignore[attr-defined]
-    with db.engine.begin() as connection:
-        if db.dialect == "postgresql":
-            for table in ("nonconformity", "corrective_action", "feedback", "outbox_message"):
-                connection.execute(
-                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-                )
-            connection.execute(text("ANALYZE"))
-        else:
-            connection.execute(text("ANALYZE"))
+        bulk.insert_rows(db, model, rows)
+    bulk.settle(db, ("nonconformity", "corrective_action", "feedback", "outbox_message"))
     return time.perf_counter() - started
 
 
@@ -203,16 +182,6 @@ def best_of(repeat: int, work: Callable[[], Any]) -> float:
     return min(timings)
 
 
-def fresh(url: str | None, size: int, tmp: Path) -> Database:
-    if url is None:
-        return Database(f"sqlite:///{tmp / f'growth-{size}.db'}")
-    db = Database(url)
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    return db
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000,1000000", help="numbers of NCs, comma-separated")
@@ -238,7 +207,7 @@ def main() -> int:
     )
     with tempfile.TemporaryDirectory(prefix="qms-growth-") as tmp:
         for size in sizes:
-            db = fresh(args.database, size, Path(tmp))
+            db = bulk.fresh(args.database, Path(tmp) / f"growth-{size}.db")
             upgrade(db.engine)
             filled = fill(db, size)
             ctx = build_context(settings, clock=ManualClock(NOW), db=db, sources=[])

@@ -28,7 +28,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, insert, select, text
+import bulk  # bench/bulk.py
+from sqlalchemy import func, select
 
 from bot.app import feature_sources
 from bot.delivery.nudges import NudgeEngine
@@ -49,18 +50,6 @@ MANAGER = "U0QMSMGR01"
 PEOPLE = [f"U0P{n:07d}" for n in range(5000)]
 OWNER_STEPS = ["open", "contained", "root_cause_found", "actions_planned"]
 ROUNDS = 10
-CHUNK = 20_000
-
-
-def chunks(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == CHUNK:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def nc_row(i: int, rng: random.Random, *, status: str, due: Any, raised: datetime) -> dict[str, Any]:
@@ -156,32 +145,16 @@ def history_outbox(n: int, rng: random.Random) -> Iterator[dict[str, Any]]:
         }
 
 
-def bulk(db: Database, model: Any, rows: Iterator[dict[str, Any]]) -> None:
-    for batch in chunks(rows):
-        with db.engine.begin() as connection:
-            connection.execute(insert(model.__table__), batch)
-
-
-def analyze(db: Database) -> None:
-    with db.engine.begin() as connection:
-        if db.dialect == "postgresql":
-            for table in ("nonconformity", "corrective_action", "training_round", "training_assignment"):
-                connection.execute(
-                    text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
-                )
-        connection.execute(text("ANALYZE"))
-
-
 def fill(db: Database, n: int, history: int) -> float:
     rng = random.Random(n)
     started = time.perf_counter()
-    bulk(db, Nonconformity, open_ncs(n, 1, rng))
-    bulk(db, Nonconformity, history_ncs(history, n + 1, rng))
-    bulk(db, CorrectiveAction, open_actions(n, rng))
-    bulk(db, TrainingRound, rounds())
-    bulk(db, TrainingAssignment, assignments(n))
-    bulk(db, OutboxMessage, history_outbox(history, rng))
-    analyze(db)
+    bulk.insert_rows(db, Nonconformity, open_ncs(n, 1, rng))
+    bulk.insert_rows(db, Nonconformity, history_ncs(history, n + 1, rng))
+    bulk.insert_rows(db, CorrectiveAction, open_actions(n, rng))
+    bulk.insert_rows(db, TrainingRound, rounds())
+    bulk.insert_rows(db, TrainingAssignment, assignments(n))
+    bulk.insert_rows(db, OutboxMessage, history_outbox(history, rng))
+    bulk.settle(db, ("nonconformity", "corrective_action", "training_round", "training_assignment"))
     return time.perf_counter() - started
 
 
@@ -190,8 +163,8 @@ def add_due(db: Database, count: int, first: int) -> None:
     rng = random.Random(first)
     due = NOW.date() + timedelta(days=2)
     rows = (nc_row(i, rng, status="open", due=due, raised=NOW) for i in range(first, first + count))
-    bulk(db, Nonconformity, rows)
-    analyze(db)
+    bulk.insert_rows(db, Nonconformity, rows)
+    bulk.settle(db, ("nonconformity", "corrective_action", "training_round", "training_assignment"))
 
 
 def timed(engine: NudgeEngine) -> tuple[float, int]:
@@ -202,16 +175,6 @@ def timed(engine: NudgeEngine) -> tuple[float, int]:
 
 def median_ms(engine: NudgeEngine, repeat: int) -> float:
     return statistics.median(timed(engine)[0] for _ in range(repeat)) * 1000
-
-
-def fresh(url: str | None, tmp: Path, size: int) -> Database:
-    if url is None:
-        return Database(f"sqlite:///{tmp / f'tick-{size}.db'}")
-    db = Database(url)
-    with db.engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    return db
 
 
 def run_size(db: Database, settings: Settings, size: int, args: argparse.Namespace) -> None:
@@ -258,7 +221,7 @@ def main() -> int:
     print(f"tick benchmark on {'PostgreSQL' if args.database else 'SQLite'}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     with tempfile.TemporaryDirectory(prefix="qms-tick-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
-            db = fresh(args.database, Path(tmp), size)
+            db = bulk.fresh(args.database, Path(tmp) / f"tick-{size}.db")
             run_size(db, settings, size, args)
             db.dispose()
     return 0
