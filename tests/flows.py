@@ -445,3 +445,26 @@ def answer(sb: Sandbox, person: Person, message: dict[str, Any], seq: int, resul
 def actions_of(sb: Sandbox, nc: Nonconformity) -> list[CorrectiveAction]:
     with sb.db.session() as session:
         return nc_store.actions_of(session, nc.id)  # type: ignore[arg-type]
+
+
+def run_harness(tmp_path: Path, fixture: str, marker: str, test_source: str) -> str:
+    """Run `test_source` as a suite of its own under one of tests/conftest.py's autouse checks
+    (`fixture`, opted out of with `marker`); what pytest printed on stdout."""
+    (tmp_path / "conftest.py").write_text(
+        f"from tests.conftest import {fixture}  # noqa: F401\n"
+        "def pytest_configure(config):\n"
+        f"    config.addinivalue_line('markers', '{marker}: on purpose')\n"
+    )
+    (tmp_path / "test_inner.py").write_text(test_source)
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-o", "addopts=", "-q", "-rA"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode in (0, 1), run.stderr  # 1: the inner suite failed, as it may
+    return run.stdout

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -24,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.standin.fakeslack import BOT_USER_ID, FakeSlack
 from bot.workspace.clock import ManualClock
+from tests.flows import run_harness
 
 ROOT = Path(__file__).resolve().parent.parent
 PERSON = "U0PERSON01"
@@ -332,24 +330,10 @@ def test_expected():
 
 
 def test_the_harness_fails_a_test_during_which_something_was_refused(tmp_path: Path) -> None:
-    (tmp_path / "conftest.py").write_text(
-        "from tests.conftest import nothing_refused  # noqa: F401\n"
-        "def pytest_configure(config):\n"
-        "    config.addinivalue_line('markers', 'refusals_expected: refused on purpose')\n"
-    )
-    (tmp_path / "test_inner.py").write_text(HARNESS_TEST)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-o", "addopts=", "-q", "-rA"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert "2 passed, 1 error" in run.stdout, run.stdout + run.stderr
-    assert "ERROR at teardown of test_refused" in run.stdout
-    assert "chat.postMessage: blocks[0].text: is required" in run.stdout
+    out = run_harness(tmp_path, "nothing_refused", "refusals_expected", HARNESS_TEST)
+    assert "2 passed, 1 error" in out, out
+    assert "ERROR at teardown of test_refused" in out
+    assert "chat.postMessage: blocks[0].text: is required" in out
 
 
 # (method, arguments, Slack's error) for the methods' own errors

@@ -7,9 +7,6 @@ live on each surface, and lets escaped text and the bot's own mentions pass.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +30,7 @@ from tests.flows import (
     raise_nc,
     record_counts,
     rounds,
+    run_harness,
     step,
     the_audits,
 )
@@ -190,24 +188,10 @@ def test_expected():
 
 
 def test_the_harness_fails_a_test_during_which_typed_text_was_echoed(tmp_path: Path) -> None:
-    (tmp_path / "conftest.py").write_text(
-        "from tests.conftest import nothing_echoed  # noqa: F401\n"
-        "def pytest_configure(config):\n"
-        "    config.addinivalue_line('markers', 'echoes_expected: echoed on purpose')\n"
-    )
-    (tmp_path / "test_inner.py").write_text(HARNESS_TEST)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "-o", "addopts=", "-q", "-rA"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert "2 passed, 1 error" in run.stdout, run.stdout + run.stderr
-    assert "ERROR at teardown of test_echoed" in run.stdout
-    assert "chat.postMessage: <!channel>" in run.stdout
+    out = run_harness(tmp_path, "nothing_echoed", "echoes_expected", HARNESS_TEST)
+    assert "2 passed, 1 error" in out, out
+    assert "ERROR at teardown of test_echoed" in out
+    assert "chat.postMessage: <!channel>" in out
 
 
 HOSTILE = "<!channel> fire <@U0EVIL0001> <https://evil.test|bank> & <#C0EVIL0001> <!subteam^S0EVIL0001>"
