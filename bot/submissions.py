@@ -81,7 +81,7 @@ def record_made(session: Session, submission: Submission | None, record_ref: str
 
 def sent_before(db: Database, submission: Submission) -> Earlier | None:
     """The earlier submission of the same form by the same person, if it made its record."""
-    with db.reading() as session:
+    with db.read() as session:  # on every form submission: a short read, no write lock
         earlier = store.find(session, submission.callback, submission.view_id)
         if earlier is None or earlier.submitted_by != submission.person:
             return None
