@@ -139,6 +139,15 @@ def log(sb: Sandbox, person: Person = BEN, **answers: Any) -> dict[str, Any]:
     return response.json() if response.content else {}
 
 
+def prefilled(view: dict[str, Any]) -> dict[str, Any]:
+    """What a form's input blocks were opened with, by block_id."""
+    return {
+        b["block_id"]: b["element"].get("initial_value") or (b["element"].get("initial_option") or {}).get("value")
+        for b in view["blocks"]
+        if b["type"] == "input"
+    }
+
+
 def entries(sb: Sandbox) -> list[Feedback]:
     with sb.db.session() as session:
         return list(session.exec(select(Feedback).order_by(Feedback.id)))  # type: ignore[arg-type]

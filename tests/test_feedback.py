@@ -21,6 +21,7 @@ from storage.db import Database
 from storage.models import Feedback, Nonconformity, OutboxMessage
 from tests.flows import COMPLAINT, entries, log
 from tests.flows import complaint_card as card
+from tests.flows import prefilled as form_prefilled
 
 COMPLIMENT = {
     "kind": "compliment",
@@ -136,11 +137,7 @@ def test_a_complaint_becomes_a_linked_nonconformity_once(clock: ManualClock, dat
         (entry,) = entries(sb)
         sb.press(QUINN, card(sb, entry), "Raise nonconformity")
         view = sb.slack.last_view()
-        prefilled = {
-            b["block_id"]: b["element"].get("initial_value") or (b["element"].get("initial_option") or {}).get("value")
-            for b in view["blocks"]
-            if b["type"] == "input"
-        }
+        prefilled = form_prefilled(view)
         assert prefilled["source"] == "customer_complaint" and prefilled["title"] == "Customer complaint: Acme Foods"
         assert "Third pallet this month" in prefilled["description"] and "FB-2026-0001" in prefilled["description"]
         sb.press(ANNA, card(sb, entry), "Raise nonconformity")
