@@ -83,13 +83,20 @@ def _health(db: Database, start_response: Callable[..., Any]) -> Iterable[bytes]
     return [body]
 
 
-def make_server(application: WSGIApp, host: str, port: int, threads: int = 8, loop_timeout: float = 1.0) -> Any:
-    """A waitress server; `.run()` serves until `.close()`; `.effective_port` is the bound port.
+def make_server(application: WSGIApp, host: str, port: int, threads: int = 8) -> Any:
+    """A waitress server; `.run()` serves until `stop_server()`; `.effective_port` is the bound port.
 
-    `.close()` from another thread takes effect when the loop's select() next returns, at
-    most `loop_timeout` seconds later (waitress's default is 1 s): the sandbox, started and
-    stopped hundreds of times by the tests, asks for less.
+    waitress's select() loop waits up to its `asyncore_loop_timeout`, which it takes as whole
+    seconds (0.02 becomes 0, a loop that never sleeps and burns a core while idle), so the
+    default of 1 s stays and `stop_server` wakes the loop instead of waiting for it.
     """
-    return create_server(
-        application, host=host, port=port, threads=threads, ident="qms-bot", asyncore_loop_timeout=loop_timeout
-    )
+    return create_server(application, host=host, port=port, threads=threads, ident="qms-bot")
+
+
+def stop_server(server: Any) -> None:
+    """Close a running server from another thread at once: the close runs on the loop's own
+    thread, woken through waitress's trigger, and the loop ends with nothing left to watch."""
+    try:
+        server.trigger.pull_trigger(server.close)
+    except OSError:  # the trigger is gone (the loop already ended): nothing left to wake
+        server.close()

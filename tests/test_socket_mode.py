@@ -21,7 +21,7 @@ import pytest
 from sqlmodel import select
 
 from bot.cli import _serve_health
-from bot.server import health_app, make_server
+from bot.server import health_app, make_server, stop_server
 from bot.standin.fakeslack import Call, FakeSlack
 from bot.standin.sandbox import ANNA, BEN, PEOPLE, QMS_CHANNEL, QUINN
 from bot.standin.simulate import Person, SocketSimulator
@@ -272,7 +272,7 @@ def test_a_health_port_in_use_stops_start_up_with_one_line(tmp_path: Path) -> No
 
 def test_the_health_check_says_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path / 'qms.db'}")
-    server = make_server(health_app(db), "127.0.0.1", 0, threads=1, loop_timeout=0.02)
+    server = make_server(health_app(db), "127.0.0.1", 0, threads=1)
     thread = threading.Thread(target=_serve_health, args=[server], daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}/healthz"
@@ -283,8 +283,7 @@ def test_the_health_check_says_503_when_the_database_is_unreachable(tmp_path: Pa
         down = httpx.get(url)
         assert (down.status_code, down.json()) == (503, {"status": "database unreachable"})
     finally:
-        server.closing = True
-        server.close()
+        stop_server(server)
         thread.join(timeout=5)
         db.dispose()
 

@@ -16,7 +16,7 @@ from typing import Any
 from bot.app import build_context, create_app
 from bot.context import Context
 from bot.delivery.nudges import NudgeSource
-from bot.server import EVENTS_PATH, make_server, wsgi_app
+from bot.server import EVENTS_PATH, make_server, stop_server, wsgi_app
 from bot.standin.fakeslack import FakeSlack
 from bot.standin.simulate import Person, Simulator
 from bot.workspace.clock import Clock, ManualClock
@@ -106,9 +106,7 @@ class Sandbox:
             self.settings, clock=self.clock, db=self.db, worker=self.worker, sources=self.sources
         )
         self.app = create_app(self.ctx, process_before_response=self.process_before_response)
-        self.server = make_server(
-            wsgi_app(self.app, self.db, self.signing_secret), "127.0.0.1", 0, threads=4, loop_timeout=0.02
-        )
+        self.server = make_server(wsgi_app(self.app, self.db, self.signing_secret), "127.0.0.1", 0, threads=4)
         self._stopping = False
         self._thread = threading.Thread(target=self._serve, name="qms-http", daemon=True)
         self._thread.start()
@@ -127,7 +125,7 @@ class Sandbox:
     def stop(self) -> None:
         self._stopping = True
         self.slack.close()
-        self.server.close()
+        stop_server(self.server)
         self._thread.join(timeout=5)
         self.fake.stop()
         self.db.dispose()
