@@ -15,6 +15,7 @@ import handlers
 from bot.context import Context
 from bot.delivery.nudges import NudgeEngine, NudgeSource
 from bot.delivery.outbox import Sender
+from bot.delivery.trail import LaterTrail
 from bot.delivery.webhooks import WebhookSender, audit_hook
 from bot.workspace.clock import Clock, SystemClock
 from bot.workspace.config import Settings
@@ -79,7 +80,8 @@ def build_context(
     else:
         db.audit_hooks.pop("webhooks", None)
     webhooks = WebhookSender(db, settings, clock, worker=f"{worker}:webhooks" if worker else None)
-    return Context(settings, db, clock, client, directory, Roles(settings, directory), sender, engine, webhooks)
+    roles = Roles(settings, directory)
+    return Context(settings, db, clock, client, directory, roles, sender, engine, webhooks, LaterTrail(db))
 
 
 def create_app(ctx: Context, *, socket_mode: bool = False, process_before_response: bool = False) -> App:

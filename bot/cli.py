@@ -271,7 +271,7 @@ def _run(settings: Settings, host: str) -> int:
     signal.signal(signal.SIGTERM, _stop)
     # `kill -USR1 <pid>` prints every thread's stack to the log: for a bot that seems stuck.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
-    refused = _serve_until_stopped(app, db, settings, host, health, scheduler)
+    refused = _serve_until_stopped(app, ctx, host, health, scheduler)
     if refused is not None:
         return _fail(
             [
@@ -281,17 +281,18 @@ def _run(settings: Settings, host: str) -> int:
     return 0
 
 
-def _serve_until_stopped(app: Any, db: Any, settings: Settings, host: str, health: Any, scheduler: Any) -> str | None:
+def _serve_until_stopped(app: Any, ctx: Any, host: str, health: Any, scheduler: Any) -> str | None:
     """Serve until SIGTERM or Ctrl-C; what Slack said if it refused the app-level token."""
     try:
-        _serve(app, db, settings, host, health)
+        _serve(app, ctx.db, ctx.settings, host, health)
     except (KeyboardInterrupt, _Stopped):
         log.info("stopping")
     except SlackApiError as exc:  # apps.connections.open refused the app-level token
         return str(exc.response.get("error") or exc)
     finally:
         scheduler.shutdown(wait=False)
-        db.dispose()
+        ctx.later_trail.close()  # refused attempts still queued go on the trail before we stop
+        ctx.db.dispose()
     return None
 
 

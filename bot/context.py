@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.delivery.nudges import NudgeEngine
 from bot.delivery.outbox import Sender
+from bot.delivery.trail import LaterTrail
 from bot.delivery.webhooks import WebhookSender
 from bot.workspace.clock import Clock
 from bot.workspace.config import Settings
@@ -31,6 +32,7 @@ class Context:
     sender: Sender
     nudges: NudgeEngine
     webhooks: WebhookSender
+    later_trail: LaterTrail  # refused attempts, written after the answer
 
     def today(self) -> date:
         """Today in the organisation's timezone: the day due dates and periods are counted in."""

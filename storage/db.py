@@ -99,6 +99,9 @@ class Database:
                 try:
                     yield session
                 finally:
+                    # What was read stays readable after the block, as with session():
+                    # detached first, since a rollback would expire it.
+                    session.expunge_all()
                     session.rollback()
 
     def ping(self) -> bool:

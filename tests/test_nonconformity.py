@@ -105,6 +105,7 @@ def test_raising_numbers_the_nc_posts_the_card_tells_the_owner_and_confirms(sb: 
 
 
 def history_of(sb: Sandbox, nc: Nonconformity) -> list[Any]:
+    sb.ctx.later_trail.flush()  # refused attempts are written after the answer
     with sb.db.session() as session:
         return history(session, "nonconformity", nc.number)
 

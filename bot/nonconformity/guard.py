@@ -82,19 +82,18 @@ def action_already_done(nc: Nonconformity, action: CorrectiveAction) -> AlreadyD
 
 
 def log_refusal(ctx: Context, nc_number: str, user: str, step: str, message: str) -> None:
-    """Refused attempts go on the record's trail too: an auditor may ask who tried what."""
+    """Refused attempts go on the record's trail too: an auditor may ask who tried what.
+    They change nothing, so they are written after the person is answered (bot.delivery.trail)."""
     log.info("refused %s on %s for %s", step, nc_number, user)
-    with ctx.db.session() as session:
-        record_change(
-            session,
-            at=ctx.clock.now(),
-            actor=user,
-            record_type=RECORD_TYPE,
-            record_ref=nc_number,
-            action="refused",
-            after={"step": step},
-            note=message,
-        )
+    ctx.later_trail.add(
+        at=ctx.clock.now(),
+        actor=user,
+        record_type=RECORD_TYPE,
+        record_ref=nc_number,
+        action="refused",
+        after={"step": step},
+        note=message,
+    )
 
 
 @dataclass
@@ -142,13 +141,13 @@ def _guard(
 def check_step(ctx: Context, nc_id: int, step: Step, user: str, action_id: int | None = None) -> Record:
     """On the button click, before the modal opens: may `user` take `step` now?"""
     manager = ctx.roles.is_manager(user)  # may ask Slack (a user group): outside the transaction
-    try:
-        with ctx.db.session() as session:
+    with ctx.db.read() as session:  # it only looks: no write lock for a press that may be refused
+        try:
             guarded = _guard(session, ctx, nc_id, step, user, manager, action_id)
-            return load_record(session, guarded.nc)
-    except NotAllowed as refused:
-        log_refusal(ctx, number_of(ctx, nc_id), user, step.value, str(refused))
-        raise
+        except NotAllowed as refused:
+            log_refusal(ctx, _number(session, nc_id), user, step.value, str(refused))
+            raise
+        return load_record(session, guarded.nc)
 
 
 def number_of(ctx: Context, nc_id: int) -> str:

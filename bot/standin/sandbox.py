@@ -127,6 +127,7 @@ class Sandbox:
         self.slack.close()
         stop_server(self.server)
         self._thread.join(timeout=5)
+        self.ctx.later_trail.close()
         self.fake.stop()
         self.db.dispose()
         if self._tmp is not None:
