@@ -21,6 +21,8 @@ from __future__ import annotations
 import inspect
 import logging
 import re
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +39,8 @@ from handlers.common import answerer
 log = logging.getLogger(__name__)
 
 CONTEXT_KEY = "qms"
+ARRIVED_KEY = "qms_arrived"  # when the request reached the app (time.monotonic)
+ACK_DEADLINE = 3.0  # seconds Slack waits for the acknowledgement
 PAYLOAD_NAMES = ("command", "action", "view", "event", "shortcut")
 
 # A form's answer to a repeated submission: (ctx, body, client, the record the first one named).
@@ -102,25 +106,65 @@ event = _listener("event")
 
 
 class _TrackedAck:
-    """Bolt's ack, remembering whether it was called (a refusal after the ack is told, not acked)."""
+    """Bolt's ack, remembering whether it was called (a refusal after the ack is told, not
+    acked), and saying plainly when it came too late for Slack."""
 
-    def __init__(self, ack: Ack) -> None:
+    def __init__(self, ack: Ack, name: str = "", arrived: float | None = None) -> None:
         self._ack = ack
         self.done = False
+        self.name = name
+        self.arrived = time.monotonic() if arrived is None else arrived
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        self.done = True
+        if not self.done:
+            self.done = True
+            self.missed_deadline("answered Slack")
         return self._ack(*args, **kwargs)
+
+    def missed_deadline(self, what: str) -> None:
+        took = time.monotonic() - self.arrived
+        if took > ACK_DEADLINE:
+            log.warning(
+                "%s %s %.1f s after the request arrived, past Slack's %g-second deadline: "
+                "Slack showed the person an error while the work went on",
+                self.name,
+                what,
+                took,
+                ACK_DEADLINE,
+            )
+
+
+class _BoltDeadlineLines(logging.Filter):
+    """Bolt's two lines for a late ack ("… didn't call ack()", then "Unhandled request …
+    you can handle this with @app.view(…)") point at a listener that exists; the listener's
+    own line (`_TrackedAck`) says what happened and how long it took, so these two go."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._missed = threading.local()  # both lines come from the request's own thread
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.endswith("didn't call ack()"):
+            self._missed.pending = True
+            return False
+        if message.startswith("Unhandled request") and getattr(self._missed, "pending", False):
+            self._missed.pending = False
+            return False
+        return True
 
 
 def use_context(app: App, ctx: Context) -> None:
-    """Put the Context where Bolt passes custom values to listeners: its `context`."""
+    """Put the Context where Bolt passes custom values to listeners: its `context`, with the
+    moment the request arrived (the 3-second deadline counts from there)."""
 
     def put(context: BoltContext, next: Callable[[], None]) -> None:
         context[CONTEXT_KEY] = ctx
+        context[ARRIVED_KEY] = time.monotonic()
         next()
 
     app.use(put)
+    app.logger.addFilter(_BoltDeadlineLines())
 
 
 def _answering(listener: Listener) -> Callable[..., None]:
@@ -134,39 +178,56 @@ def _answering(listener: Listener) -> Callable[..., None]:
         payload: dict[str, Any],
     ) -> None:
         ctx: Context = context[CONTEXT_KEY]
-        tracked = _TrackedAck(ack)
-        offered: dict[str, Any] = {
-            "ctx": ctx,
-            "ack": tracked,
-            "body": body,
-            "client": client,
-            "respond": respond,
-            "context": context,
-        }
-        offered.update({name: payload for name in PAYLOAD_NAMES})
-        submission = offered["submission"] = submission_of(listener, body, payload)
+        tracked = _TrackedAck(ack, listener.fn.__name__, context.get(ARRIVED_KEY))
         try:
-            try:
-                earlier = sent_before(ctx.db, submission) if submission else None
-                if earlier is None:
-                    listener.fn(**{name: offered[name] for name in listener.names})
-                else:
-                    _answer_again(listener, ctx, tracked, body, client, earlier)
-            except Resubmitted as repeat:  # it raced the first one into its transaction, and lost
-                _answer_again(listener, ctx, tracked, body, client, repeat.earlier)
-        except Broken:
-            _answer(listener, ctx, tracked, body, client, respond, listener.broken)
-        except Invalid as invalid:
-            if listener.kind == "view" and not tracked.done:
-                tracked(response_action="errors", errors=invalid.errors)
-            else:
-                _answer(listener, ctx, tracked, body, client, respond, " ".join(invalid.errors.values()))
-        except QmsError as refused:
-            _answer(listener, ctx, tracked, body, client, respond, str(refused))
+            _handle(listener, ctx, tracked, body, client, context, respond, payload)
+        finally:
+            if not tracked.done:
+                tracked.missed_deadline("finished without answering Slack")
 
     handle.__name__ = listener.fn.__name__
     handle.__qualname__ = listener.fn.__qualname__
     return handle
+
+
+def _handle(
+    listener: Listener,
+    ctx: Context,
+    tracked: _TrackedAck,
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+    respond: Respond,
+    payload: dict[str, Any],
+) -> None:
+    offered: dict[str, Any] = {
+        "ctx": ctx,
+        "ack": tracked,
+        "body": body,
+        "client": client,
+        "respond": respond,
+        "context": context,
+    }
+    offered.update({name: payload for name in PAYLOAD_NAMES})
+    submission = offered["submission"] = submission_of(listener, body, payload)
+    try:
+        try:
+            earlier = sent_before(ctx.db, submission) if submission else None
+            if earlier is None:
+                listener.fn(**{name: offered[name] for name in listener.names})
+            else:
+                _answer_again(listener, ctx, tracked, body, client, earlier)
+        except Resubmitted as repeat:  # it raced the first one into its transaction, and lost
+            _answer_again(listener, ctx, tracked, body, client, repeat.earlier)
+    except Broken:
+        _answer(listener, ctx, tracked, body, client, respond, listener.broken)
+    except Invalid as invalid:
+        if listener.kind == "view" and not tracked.done:
+            tracked(response_action="errors", errors=invalid.errors)
+        else:
+            _answer(listener, ctx, tracked, body, client, respond, " ".join(invalid.errors.values()))
+    except QmsError as refused:
+        _answer(listener, ctx, tracked, body, client, respond, str(refused))
 
 
 def submission_of(listener: Listener, body: dict[str, Any], view: dict[str, Any]) -> Submission | None:
