@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.workspace.people import WARM_GROUPS_EVERY
 from storage.events import RETENTION, forget_events_before
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,16 @@ def make_scheduler(ctx: Context) -> BackgroundScheduler:
     if ctx.settings.webhooks:
         scheduler.add_job(_send_webhooks, "interval", args=[ctx], seconds=2, id="send-webhooks", **common)
     scheduler.add_job(_forget_events, "interval", args=[ctx], hours=6, id="forget-events", **common)
+    # At start, then every few minutes: forms find people and groups without asking Slack.
+    scheduler.add_job(
+        _warm_directory,
+        "interval",
+        args=[ctx],
+        seconds=WARM_GROUPS_EVERY.total_seconds(),
+        id="warm-directory",
+        next_run_time=datetime.now(UTC),
+        **common,
+    )
     return scheduler
 
 
@@ -55,6 +67,10 @@ def _send_queue(name: str, send_due: Callable[[], Any]) -> None:
         return
     if report.sent or report.failed:
         log.info("%s: %d sent, %d failed", name, report.sent, report.failed)
+
+
+def _warm_directory(ctx: Context) -> None:
+    ctx.directory.warm(ctx.roles.groups())
 
 
 def _forget_events(ctx: Context) -> None:

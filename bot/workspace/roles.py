@@ -30,6 +30,12 @@ class Roles:
             return user_id in self._directory.group_members(configured[0])
         return user_id in configured
 
+    def groups(self) -> list[str]:
+        """The user groups the roles are given as: the directory keeps these warm."""
+        return [
+            c[0] for c in (self._settings.managers, self._settings.leaders) if len(c) == 1 and is_usergroup_id(c[0])
+        ]
+
     def of(self, user_id: str) -> set[Role]:
         roles = {Role.EMPLOYEE}
         if self._in(self._settings.managers, user_id):
