@@ -1,47 +1,82 @@
-"""Ack latency: how fast Slack gets its acknowledgement, under concurrent load, over HTTP.
+"""Ack latency: how fast Slack gets its acknowledgement, under concurrent load, over HTTP,
+next to a fair peer.
 
 The real app (HTTP mode, waitress, Bolt acking before the work as in production) against a
-fake Slack that takes `--api-delay` per call, next to a bare Bolt app doing the same Slack
-calls. Slack wants the ack within 3 seconds; the work after it runs on.
+fake Slack that takes `--api-delay` per call. The peer is a bare Bolt app with the same
+listener pool, the same server threads and loop, the same WSGI wrapper, and exactly the Slack
+calls the bot makes for each request: they are recorded from one request to the bot first,
+split into those made before the ack and after it, and replayed by the peer in that order.
+What is left between the two is the bot's own work: its checks, its database and its blocks.
 
     .venv/bin/python bench/ack_latency.py --requests 500 --concurrency 20
+    .venv/bin/python bench/ack_latency.py --database postgresql+psycopg://postgres@127.0.0.1:5432/qms_bench
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
+import random
 import statistics
+import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import bulk
 from slack_bolt import App
 
+from bot.app import LISTENER_WORKERS
 from bot.server import EVENTS_PATH, make_server, wsgi_app
+from bot.standin.fakeslack import Call
 from bot.standin.sandbox import ANNA, QUINN, Sandbox
 from bot.standin.simulate import Simulator
 
+SETTINGS = {"working_hours": "00:00-23:59", "working_days": "mon-sun"}
 SLACK_CALLS = (
     "views.open",
     "chat.postMessage",
+    "chat.postEphemeral",
     "chat.update",
     "chat.getPermalink",
     "users.info",
+    "users.list",
+    "usergroups.users.list",
     "views.publish",
     "conversations.info",
+    "conversations.open",
+    "response_url",
 )
 
 
-def percentiles(samples: list[float]) -> str:
+@dataclass
+class Recorded:
+    """The Slack calls one request made: before its ack, and after it (response_url posts included)."""
+
+    before: list[Call]
+    after: list[Call]
+
+    def describe(self) -> str:
+        def names(calls: list[Call]) -> str:
+            return ", ".join(c.method for c in calls) or "none"
+
+        return f"before the ack: {names(self.before)}; after: {names(self.after)}"
+
+
+def percentiles(samples: list[float]) -> tuple[float, float, float]:
     cuts = statistics.quantiles(samples, n=100)
-    return f"p50 {cuts[49] * 1000:6.1f} ms · p95 {cuts[94] * 1000:6.1f} ms · p99 {cuts[98] * 1000:6.1f} ms"
+    return cuts[49] * 1000, cuts[94] * 1000, cuts[98] * 1000
 
 
 def run(fire: Callable[[int], Any], requests: int, concurrency: int) -> list[float]:
@@ -61,26 +96,139 @@ def run(fire: Callable[[int], Any], requests: int, concurrency: int) -> list[flo
     return timings
 
 
-def bare_app(sb: Sandbox) -> Simulator:
-    """A Bolt app with no QMS logic: ack, then the same kind of Slack call."""
-    app = App(client=sb.ctx.client, signing_secret=sb.signing_secret, process_before_response=False)
+def run_open(fire: Callable[[int], Any], requests: int, rate: float) -> list[float]:
+    """Requests arriving at `rate` a second (Poisson, seeded), whoever is still busy: people
+    press buttons whether or not the bot has answered someone else, so the ack is measured
+    at a load the process can carry, not at the saturation a closed loop drives it to."""
+    arrivals = random.Random(17)
+    timings: list[float] = []
+    lock = threading.Lock()
+
+    def one(n: int) -> None:
+        started = time.perf_counter()
+        response = fire(n)
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200, response.text
+        with lock:
+            timings.append(elapsed)
+
+    with ThreadPoolExecutor(64) as pool:
+        due = time.perf_counter()
+        for n in range(requests):
+            due += arrivals.expovariate(rate)
+            time.sleep(max(0.0, due - time.perf_counter()))
+            pool.submit(one, n)
+    return timings
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def record(sb: Sandbox, fire: Callable[[int], Any], settle: float) -> Recorded:
+    """One request to the bot; what it called before its ack returned and in the `settle` after."""
+    calls, responses = len(sb.fake.calls), len(sb.fake.responses)
+    fire(0)
+    acked_calls, acked_responses = len(sb.fake.calls), len(sb.fake.responses)
+    time.sleep(settle)  # a benchmark, not a test: the work after the ack runs in real time
+    return Recorded(
+        before=sb.fake.calls[calls:acked_calls] + sb.fake.responses[responses:acked_responses],
+        after=sb.fake.calls[acked_calls:] + sb.fake.responses[acked_responses:],
+    )
+
+
+def replay(calls: list[Call], client: Any, respond: Any, trigger_id: str | None) -> None:
+    for call in calls:
+        args = {k: v for k, v in call.args.items() if k not in ("token", "url")}
+        if call.method == "response_url":
+            respond(**args)
+            continue
+        if "trigger_id" in args and trigger_id:
+            args["trigger_id"] = trigger_id  # each trigger is good for one view
+        client.api_call(call.method, json=args)
+
+
+def peer_app(sb: Sandbox, recorded: dict[str, Recorded]) -> Any:
+    """A Bolt app with no QMS logic: the same pool and server, ack, the same Slack calls."""
+    app = App(
+        client=sb.ctx.client,
+        signing_secret=sb.signing_secret,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="bare-listener"),
+    )
 
     @app.command("/nc")
-    def nc(ack: Any, command: dict[str, Any], client: Any) -> None:
+    def nc(ack: Any, command: dict[str, Any], client: Any, respond: Any) -> None:
+        calls = recorded["list" if command["text"].startswith("list") else "nc"]
+        replay(calls.before, client, respond, command["trigger_id"])
         ack()
-        client.views_open(
-            trigger_id=command["trigger_id"],
-            view={"type": "modal", "title": {"type": "plain_text", "text": "Bare"}, "blocks": []},
-        )
+        replay(calls.after, client, respond, command["trigger_id"])
 
     @app.action("nc_contain")
-    def click(ack: Any, body: dict[str, Any], client: Any) -> None:
+    def click(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
+        replay(recorded["button"].before, client, respond, body.get("trigger_id"))
         ack()
-        client.chat_postMessage(channel=body["user"]["id"], text="clicked")
+        replay(recorded["button"].after, client, respond, body.get("trigger_id"))
 
-    server = make_server(wsgi_app(app, sb.db, sb.signing_secret), "127.0.0.1", 0, threads=8)
-    threading.Thread(target=server.run, daemon=True).start()
-    return Simulator(f"http://127.0.0.1:{server.effective_port}{EVENTS_PATH}", sb.signing_secret, sb.fake)
+    threads = sb.server.adj.threads
+    return make_server(wsgi_app(app, sb.db, sb.signing_secret), "127.0.0.1", 0, threads=threads)
+
+
+def serve(kind: str, api_url: str, database: str | None, recorded_file: str | None) -> None:
+    """The child: the bot (or the peer) in a process of its own, as in production, where
+    neither Slack nor the people pressing buttons share its interpreter."""
+    settings = {**SETTINGS, "slack_api_url": api_url}
+    with Sandbox(process_before_response=False, settings=settings, database_url=database) as sb:
+        server = sb.server
+        if kind == "peer":
+            assert recorded_file
+            saved = json.loads(Path(recorded_file).read_text())
+            recorded = {
+                name: Recorded(*([Call(c["method"], c["args"], sb.clock.now()) for c in part] for part in parts))
+                for name, parts in saved.items()
+            }
+            server = peer_app(sb, recorded)
+            threading.Thread(target=server.run, daemon=True).start()
+        print(json.dumps({"port": server.effective_port, "secret": sb.signing_secret}), flush=True)
+        sys.stdin.read()  # until the parent closes our stdin
+
+
+def start_child(
+    kind: str, sb: Sandbox, database: str | None, recorded_file: str | None = None
+) -> tuple[Any, Simulator]:
+    command = [sys.executable, __file__, "--serve", kind, "--api-url", sb.fake.api_url]
+    command += ["--database", database] if database else []
+    command += ["--recorded", recorded_file] if recorded_file else []
+    child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    started = json.loads(child.stdout.readline())
+    return child, Simulator(f"http://127.0.0.1:{started['port']}{EVENTS_PATH}", started["secret"], sb.fake)
+
+
+def stop_child(child: Any, simulator: Simulator) -> None:
+    simulator.close()
+    child.stdin.close()
+    child.wait(timeout=30)
+
+
+def raise_one(sb: Sandbox, bot: Simulator) -> None:
+    """An NC whose card button Anna (not its owner) presses: a server-side check and a refusal."""
+    bot.command(QUINN, "/nc")
+    bot.submit(
+        QUINN,
+        sb.fake.wait_for_call("views.open").response["view"],
+        {
+            "title": "Bench",
+            "description": "d",
+            "severity": "minor",
+            "source": "employee_report",
+            "process": "Production",
+        },
+    )
+    sb.fake.wait_for_call("chat.postMessage")
+    time.sleep(1)
 
 
 def main() -> int:
@@ -89,46 +237,86 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--api-delay", type=float, default=0.05, help="seconds the fake Slack takes per call")
+    parser.add_argument("--rate", type=float, default=50.0, help="arrivals a second for the open load")
+    parser.add_argument("--rounds", type=int, default=3, help="ours and the peer's, alternated; medians of rounds")
+    parser.add_argument("--database", default=None, help="a PostgreSQL URL (its public schema is dropped!)")
+    parser.add_argument("--serve", choices=("bot", "peer"), help=argparse.SUPPRESS)
+    parser.add_argument("--api-url", help=argparse.SUPPRESS)
+    parser.add_argument("--recorded", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.api_url, args.database, args.recorded)
+        return 0
 
-    with Sandbox(
-        process_before_response=False, settings={"working_hours": "00:00-23:59", "working_days": "mon-sun"}
-    ) as sb:
-        # An NC whose card button Anna (not its owner) clicks: a server-side check and a refusal.
-        sb.slack.command(QUINN, "/nc")
-        sb.slack.submit(
-            QUINN,
-            sb.fake.wait_for_call("views.open").response["view"],
-            {
-                "title": "Bench",
-                "description": "d",
-                "severity": "minor",
-                "source": "employee_report",
-                "process": "Production",
-            },
-        )
-        time.sleep(1)  # production mode: the card is posted after the ack, on Bolt's thread
+    if args.database:
+        bulk.fresh(args.database, Path("unused")).dispose()
+    with Sandbox(process_before_response=False, settings=SETTINGS) as sb, tempfile.TemporaryDirectory() as tmp:
+        bot_process, bot = start_child("bot", sb, args.database)
+        raise_one(sb, bot)
         for method in SLACK_CALLS:
             sb.fake.delay(method, args.api_delay)
-        bare = bare_app(sb)
-        print(
-            f"{args.requests} requests each, {args.concurrency} at a time, fake Slack API delay {args.api_delay * 1000:.0f} ms"
+        ours: dict[str, Callable[[int], Any]] = {
+            "nc": lambda n: bot.command(ANNA, "/nc", f"bench {n}"),
+            "list": lambda n: bot.command(ANNA, "/nc", "list open"),
+            "button": lambda n: bot.click(ANNA, "nc_contain", "1", block_id="nc_steps"),
+        }
+        recorded = {name: record(sb, fire, settle=1.0 + 10 * args.api_delay) for name, fire in ours.items()}
+        recorded_file = str(Path(tmp) / "recorded.json")
+        Path(recorded_file).write_text(
+            json.dumps(
+                {
+                    name: [[{"method": c.method, "args": c.args} for c in part] for part in (r.before, r.after)]
+                    for name, r in recorded.items()
+                }
+            )
         )
-        rows = []
-        for name, fire in (
-            ("/nc (opens the form)", lambda n: sb.slack.command(ANNA, "/nc", f"bench {n}")),
-            ("/nc list", lambda n: sb.slack.command(ANNA, "/nc", "list open")),
-            ("card button (refused)", lambda n: sb.slack.click(ANNA, "nc_contain", "1", block_id="nc_steps")),
-            ("bare Bolt /nc", lambda n: bare.command(ANNA, "/nc", f"bench {n}")),
-            ("bare Bolt button", lambda n: bare.click(ANNA, "nc_contain", "1")),
-        ):
-            timings = run(fire, args.requests, args.concurrency)
-            rows.append((name, timings))
-            print(f"  {name:24} {percentiles(timings)}")
-        ours = statistics.median(rows[0][1])
-        bare_median = statistics.median(rows[3][1])
-        print(f"  median ack, /nc ours vs bare Bolt: {ours / bare_median:.2f}×")
-        bare.close()
+        peer_process, bare = start_child("peer", sb, None, recorded_file)
+        theirs: dict[str, Callable[[int], Any]] = {
+            "nc": lambda n: bare.command(ANNA, "/nc", f"bench {n}"),
+            "list": lambda n: bare.command(ANNA, "/nc", "list open"),
+            "button": lambda n: bare.click(ANNA, "nc_contain", "1"),
+        }
+        backend = "PostgreSQL" if args.database else "SQLite"
+        print(f"ack latency on {backend}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+        print(
+            f"{args.requests} requests each, {args.concurrency} at a time, fake Slack API delay "
+            f"{args.api_delay * 1000:.0f} ms, {LISTENER_WORKERS} listener workers and "
+            f"{sb.server.adj.threads} server threads on both sides, each in a process of its own; "
+            f"{args.rounds} rounds alternated"
+        )
+        for name, calls in recorded.items():
+            print(f"  recorded {name:7} {calls.describe()}")
+        print(
+            f"  {'request':10} {'load':>14} {'ours p50':>9} {'peer p50':>9} {'ratio':>6} "
+            f"{'ours p99':>9} {'peer p99':>9} {'ratio':>6} {'CPU/request ours · peer':>24}"
+        )
+        loads: list[tuple[str, Callable[[Callable[[int], Any]], list[float]]]] = [
+            (f"{args.concurrency} at a time", lambda fire: run(fire, args.requests, args.concurrency)),
+            (f"{args.rate:g}/s arriving", lambda fire: run_open(fire, args.requests, args.rate)),
+        ]
+        for name in ours:
+            for load, drive in loads:
+                mine: list[tuple[float, float, float]] = []
+                peer: list[tuple[float, float, float]] = []
+                cpu = {"ours": 0.0, "peer": 0.0}
+                for _ in range(args.rounds):  # alternated, so both see the same machine
+                    for side, fire, pid, out in (
+                        ("ours", ours[name], bot_process.pid, mine),
+                        ("peer", theirs[name], peer_process.pid, peer),
+                    ):
+                        before = cpu_seconds(pid)
+                        out.append(percentiles(drive(fire)))
+                        time.sleep(0.5)  # the work after the last acks ends before the CPU is read
+                        cpu[side] += cpu_seconds(pid) - before
+                m50, p50 = statistics.median(r[0] for r in mine), statistics.median(r[0] for r in peer)
+                m99, p99 = statistics.median(r[2] for r in mine), statistics.median(r[2] for r in peer)
+                per = {side: used / (args.rounds * args.requests) * 1000 for side, used in cpu.items()}
+                print(
+                    f"  {name:10} {load:>14} {m50:7.1f}ms {p50:7.1f}ms {m50 / p50:5.2f}× "
+                    f"{m99:7.1f}ms {p99:7.1f}ms {m99 / p99:5.2f}× {per['ours']:9.1f} ms · {per['peer']:.1f} ms"
+                )
+        stop_child(bot_process, bot)
+        stop_child(peer_process, bare)
     return 0
 
 

@@ -288,6 +288,8 @@ class FakeSlack(WebApiMethods):
         length = int(request.headers.get("Content-Length") or 0)
         raw = request.rfile.read(length) if length else b""
         if url.path.startswith("/response/"):
+            if self._delays.get("response_url"):
+                time.sleep(self._delays["response_url"])  # as slow as Slack's webhooks, when asked
             if not self._record_response(url.path, raw):
                 # As Slack's webhooks answer malformed blocks: 400 with the error as the body.
                 return self._reply(request, 400, b"invalid_blocks", "text/plain")
