@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 LISTENER_WORKERS = 32
 DB_DOWN = "The records database is not reachable right now, so nothing was saved. Please try again in a minute."
+DB_BUSY = "The records database was too busy to take this just now, so nothing was saved. Please try again."
 SOMETHING_WRONG = "Something went wrong on our side and nothing was saved. Please try again; if it keeps happening, tell your QMS manager."
 
 
@@ -102,7 +103,10 @@ def create_app(ctx: Context, *, socket_mode: bool = False, process_before_respon
 
 def friendly_error(error: BaseException) -> str:
     if isinstance(error, OperationalError):
-        return DB_DOWN
+        # A lock waited for longer than storage.db.LOCK_WAIT_SECONDS: SQLite's "database is
+        # locked", PostgreSQL's lock_timeout (SQLSTATE 55P03).
+        busy = "database is locked" in str(error) or getattr(error.orig, "sqlstate", None) == "55P03"
+        return DB_BUSY if busy else DB_DOWN
     return SOMETHING_WRONG
 
 

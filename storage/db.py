@@ -14,24 +14,31 @@ from storage import marks  # noqa: F401  (its session events keep every record's
 from storage.audit import AUDIT_HOOKS, AuditHook
 
 READ_ONLY = "qms_read_only"
+# How long a write waits for a lock another transaction holds. Every transaction here is short
+# (a tick's batch, a form's record), so a longer wait means something is wrong, and a person's
+# form must be answered within Slack's 3 seconds: better "nothing was saved, try again" in the
+# form than Slack's "trouble connecting" while the work goes on. Both databases, the same bound.
+LOCK_WAIT_SECONDS = 2
 
 
-def make_engine(url: str, **kw: Any) -> Engine:
+def make_engine(url: str, lock_wait: float = LOCK_WAIT_SECONDS, **kw: Any) -> Engine:
+    """`lock_wait`: seconds a statement waits for a lock before it fails (migrations wait longer)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kw)
-        _configure_sqlite(engine)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": lock_wait}, **kw)
+        _configure_sqlite(engine, lock_wait)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kw)
+    options = {"options": f"-c lock_timeout={int(lock_wait * 1000)}"}
+    return create_engine(url, pool_pre_ping=True, connect_args=options, **kw)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, lock_wait: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when a transaction starts (see _on_begin).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_wait * 1000)}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
+from bot.app import DB_BUSY, friendly_error
 from bot.delivery.scheduler import make_scheduler
 from bot.delivery.trail import LaterTrail
 from bot.server import health_app, make_server, stop_server
@@ -26,7 +27,9 @@ from bot.workspace.clock import ManualClock
 from bot.workspace.people import Directory
 from handlers.listeners import _BoltDeadlineLines, _TrackedAck
 from storage.audit import history, verify
-from storage.db import Database
+from storage.db import Database, make_engine
+from storage.migrate import upgrade
+from storage.models import RecordSequence
 from tests.flows import press, raise_nc
 
 
@@ -246,3 +249,47 @@ def test_the_server_waits_in_select_and_stop_wakes_it(db: Database) -> None:
     stop_server(server)
     thread.join(timeout=0.5)  # well inside the loop's 1 s: the stop woke it
     assert not thread.is_alive()
+
+
+# --- a lock held too long: the form is answered, nothing is half-written -----------------------
+
+
+def test_a_write_waits_for_a_lock_at_most_its_bound_then_fails_plainly(database_url: str) -> None:
+    holder = Database(database_url)
+    upgrade(holder.engine)
+    quick = Database(database_url, engine=make_engine(database_url, lock_wait=0.1))
+    with holder.session() as session:
+        session.add(RecordSequence(prefix="LK", year=2026, last=1))
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with holder.session() as session:
+            row = session.get(RecordSequence, ("LK", 2026))
+            assert row is not None
+            row.last = 2
+            session.flush()  # the row (SQLite: the database) is locked until this commits
+            held.set()
+            release.wait(timeout=10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    try:
+        assert held.wait(timeout=10)
+        started = time.monotonic()
+        with pytest.raises(OperationalError) as failed:
+            with quick.session() as session:
+                row = session.get(RecordSequence, ("LK", 2026))
+                assert row is not None
+                row.last = 3
+                session.flush()
+        assert time.monotonic() - started < 2.0  # its own bound, not the holder's transaction
+        assert friendly_error(failed.value) == DB_BUSY
+    finally:
+        release.set()
+        thread.join(timeout=10)
+        quick.dispose()
+    with holder.session() as session:
+        row = session.get(RecordSequence, ("LK", 2026))
+        assert row is not None and row.last == 2  # the one that waited too long wrote nothing
+    holder.dispose()

@@ -9,6 +9,9 @@ from sqlmodel import SQLModel
 import storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from storage.db import make_engine
 
+# A migration may wait for a running bot's transactions to end; the bot's forms may not.
+MIGRATION_LOCK_WAIT = 60
+
 config = context.config
 target_metadata = SQLModel.metadata
 
@@ -19,7 +22,7 @@ def run_migrations_online() -> None:
         url = config.get_main_option("sqlalchemy.url")
         if url is None:  # storage.migrate.alembic_config always sets it
             raise SystemExit("no database URL for the migrations; run `qms-bot migrate`")
-        engine = make_engine(url)
+        engine = make_engine(url, lock_wait=MIGRATION_LOCK_WAIT)
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()
