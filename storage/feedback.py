@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage import records
@@ -45,20 +45,39 @@ def received_between(session: Session, start: date, end: date) -> list[Feedback]
     return list(session.exec(query))
 
 
+# IN rather than != so that ix_feedback_complaints (kind, response) serves it.
+_OPEN_COMPLAINT = (col(Feedback.kind) == "complaint", col(Feedback.response).in_(("received", "responded")))
+
+
 def open_complaints(session: Session, *, share_lock: bool = False) -> list[Feedback]:
     """Complaints not yet resolved, newest first.
 
     `share_lock` (PostgreSQL, for the nudge source): a response recorded meanwhile waits, then
     cancels what the source queued. Lists and the Home tab read without it.
     """
-    query = (
-        select(Feedback)
-        # IN rather than != so that ix_feedback_complaints (kind, response) serves it.
-        .where(col(Feedback.kind) == "complaint", col(Feedback.response).in_(("received", "responded")))
-        .order_by(col(Feedback.id).desc())
-    )
+    query = select(Feedback).where(*_OPEN_COMPLAINT).order_by(col(Feedback.id).desc())
     if share_lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(read=True)
+    return list(session.exec(query))
+
+
+def count_open_complaints(session: Session) -> int:
+    """How many `open_complaints` there are, counted in ix_feedback_complaints alone."""
+    query = select(func.count()).select_from(Feedback).where(*_OPEN_COMPLAINT)
+    return int(session.exec(query).one())
+
+
+def complaints_awaiting(session: Session, owner: str) -> list[Feedback]:
+    """The person's complaints not yet responded to, newest first.
+
+    One response state, so ix_feedback_complaints hands them over in id order: asked for
+    both open states, SQLite walks the whole log in id order rather than sort the hits.
+    """
+    query = (
+        select(Feedback)
+        .where(col(Feedback.kind) == "complaint", col(Feedback.response) == "received", col(Feedback.owner) == owner)
+        .order_by(col(Feedback.id).desc())
+    )
     return list(session.exec(query))
 
 

@@ -215,6 +215,7 @@ class Nonconformity(SQLModel, table=True):
         # The digest and the review pack count NCs raised and closed in a period.
         Index("ix_nonconformity_raised", "raised_at"),
         Index("ix_nonconformity_closed", "status", "closed_at"),
+        Index("ix_nonconformity_severity", "status", "severity", "id"),  # open by severity; active ids
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -270,7 +271,7 @@ class CorrectiveAction(SQLModel, table=True):
         _in("kind", ("corrective", "preventive"), "ck_corrective_action_kind"),
         _in("status", ("open", "done"), "ck_corrective_action_status"),
         Index("ix_corrective_action_owner", "owner", "status"),
-        Index("ix_corrective_action_due", "status", "due_date"),  # overdue actions, for the digest and Home
+        Index("ix_corrective_action_due", "status", "due_date", "nc_id"),  # overdue ones, counted in it
     )
 
     id: int | None = Field(default=None, primary_key=True)

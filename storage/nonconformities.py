@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, union_all, update
 from sqlmodel import Session, col, select
 
 from storage import records
@@ -147,16 +147,18 @@ def open_actions(session: Session, *, share_lock: bool = False) -> list[tuple[Co
 
 
 def involving(session: Session, user_id: str) -> list[Nonconformity]:
-    """Active NCs the person owns or holds an open action on, newest first."""
+    """Active NCs the person owns or holds an open action on, newest first.
+
+    Asked as the ids of either kind, each found by its own index (owner, status): an OR of
+    the two makes PostgreSQL read every active NC to test it (bench/data_growth.py).
+    """
+    owned = select(Nonconformity.id).where(col(Nonconformity.owner) == user_id, col(Nonconformity.status).in_(ACTIVE))
     with_action = select(CorrectiveAction.nc_id).where(
         col(CorrectiveAction.owner) == user_id, col(CorrectiveAction.status) == "open"
     )
     query = (
         select(Nonconformity)
-        .where(
-            col(Nonconformity.status).in_(ACTIVE),
-            or_(col(Nonconformity.owner) == user_id, col(Nonconformity.id).in_(with_action)),
-        )
+        .where(col(Nonconformity.status).in_(ACTIVE), col(Nonconformity.id).in_(union_all(owned, with_action)))
         .order_by(col(Nonconformity.id).desc())
     )
     return list(session.exec(query))

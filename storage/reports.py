@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -34,18 +35,38 @@ def open_by(session: Session, field: str) -> dict[str, int]:
     return {key: n for key, n in session.exec(query).all()}
 
 
-def overdue_actions(session: Session, today: date) -> list[tuple[CorrectiveAction, Nonconformity]]:
+def _overdue(today: date) -> tuple[Any, ...]:
+    return (
+        col(CorrectiveAction.status) == "open",
+        col(CorrectiveAction.due_date) < today,
+        col(Nonconformity.status).in_(ACTIVE),
+    )
+
+
+def overdue_actions(
+    session: Session, today: date, limit: int | None = None
+) -> list[tuple[CorrectiveAction, Nonconformity]]:
+    """Open actions past due on active NCs, the longest overdue first (the first `limit` of them)."""
     query = (
         select(CorrectiveAction, Nonconformity)
         .join(Nonconformity, col(Nonconformity.id) == col(CorrectiveAction.nc_id))
-        .where(
-            col(CorrectiveAction.status) == "open",
-            col(CorrectiveAction.due_date) < today,
-            col(Nonconformity.status).in_(ACTIVE),
-        )
+        .where(*_overdue(today))
         .order_by(col(CorrectiveAction.due_date), col(CorrectiveAction.id))
+        .limit(limit)
     )
     return list(session.exec(query).all())
+
+
+def count_overdue_actions(session: Session, today: date) -> int:
+    """How many `overdue_actions` there are, counted from ix_corrective_action_due and the NCs'
+    status (by ix_nonconformity_severity on PostgreSQL) without loading one of them."""
+    query = (
+        select(func.count())
+        .select_from(CorrectiveAction)
+        .join(Nonconformity, col(Nonconformity.id) == col(CorrectiveAction.nc_id))
+        .where(*_overdue(today))
+    )
+    return int(session.exec(query).one())
 
 
 def ncs_due_between(session: Session, start: date, end: date) -> list[Nonconformity]:

@@ -435,6 +435,7 @@ def test_objectives_and_the_digest(size: str) -> None:
         closed_before=10**6 if big else 0,
         open_by_severity={"critical": 10**6, "major": 1, "minor": 1, "observation": 1} if big else {},
         overdue_actions=[(a, nc) for a in actions] * (MANY // 10 if big else 0),
+        overdue_action_count=len(actions) * (MANY // 10 if big else 0),
         rounds=rounds if big else [],
         customers=figures,
         customers_before=Figures(0, None, 0, 0, None, None),

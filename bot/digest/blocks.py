@@ -62,7 +62,7 @@ def render(d: Digest) -> Reply:
     )
     if not d.objectives:
         blocks += [divider(), context("Quality objectives appear here once defined with `/kpi new`.")]
-    text = f"Quality digest for {d.first:%d %b} – {d.last:%d %b}: {d.raised} NCs raised, {d.closed} closed, {open_total} open, {len(d.overdue_actions)} overdue actions"
+    text = f"Quality digest for {d.first:%d %b} – {d.last:%d %b}: {d.raised} NCs raised, {d.closed} closed, {open_total} open, {d.overdue_action_count} overdue actions"
     return Reply(text, blocks)
 
 
@@ -74,7 +74,8 @@ def _overdue_actions(d: Digest) -> dict[str, Any]:
         for a, nc in d.overdue_actions
     ]
     return section(
-        f"*Overdue actions* ({len(d.overdue_actions)})\n" + capped_lines(lines, 2800, max_lines=OVERDUE_SHOWN)
+        f"*Overdue actions* ({d.overdue_action_count})\n"
+        + capped_lines(lines, 2800, max_lines=OVERDUE_SHOWN, total=d.overdue_action_count)
     )
 
 

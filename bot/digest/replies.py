@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.audits import programme_of
-from bot.digest.blocks import AHEAD_DAYS
+from bot.digest.blocks import AHEAD_DAYS, OVERDUE_SHOWN
 from bot.feedback import Figures, figures
 from bot.objectives import Standing, standings
 from bot.surfaces.charts import Week, trend_png
@@ -34,7 +34,8 @@ class Digest:
     closed: int
     closed_before: int
     open_by_severity: dict[str, int]
-    overdue_actions: list[tuple[CorrectiveAction, Nonconformity]]
+    overdue_actions: list[tuple[CorrectiveAction, Nonconformity]]  # the first OVERDUE_SHOWN of them
+    overdue_action_count: int
     rounds: list[tuple[TrainingRound, dict[str, int]]]
     customers: Figures
     customers_before: Figures
@@ -85,7 +86,8 @@ def compute(session: Session, now: datetime, settings: Any, period_end: date | N
         closed=reports.ncs_closed(session, at(first), at(end)),
         closed_before=reports.ncs_closed(session, at(before), at(first)),
         open_by_severity=reports.open_by(session, "severity"),
-        overdue_actions=reports.overdue_actions(session, today),
+        overdue_actions=reports.overdue_actions(session, today, limit=OVERDUE_SHOWN),
+        overdue_action_count=reports.count_overdue_actions(session, today),
         rounds=[(r, counts.get(r.id or 0, {"pending": 0, "acknowledged": 0})) for r in rounds],
         customers=figures(session, first, end, zone),
         customers_before=figures(session, before, first, zone),

@@ -49,7 +49,8 @@ class Registers:
 
     by_status: dict[str, int]
     overdue_ncs: int
-    overdue_actions: list[tuple[CorrectiveAction, Nonconformity]]
+    overdue_actions: list[tuple[CorrectiveAction, Nonconformity]]  # the first LIST_SHOWN of them
+    overdue_action_count: int
     rounds: list[TrainingRound]
     counts: dict[int, dict[str, int]]
     complaints_open: int
@@ -168,6 +169,7 @@ def registers_blocks(r: Registers, today: date) -> list[dict[str, Any]]:
                     ],
                     2900,
                     max_lines=LIST_SHOWN,
+                    total=r.overdue_action_count,
                 )
             )
         )
@@ -201,7 +203,7 @@ def register_lines(r: Registers, today: date) -> list[str]:
     unrecorded = [v for v in r.planned_reviews if v.planned_date < today]
     lines = [
         f"*Nonconformities open*: {states}",
-        f"*Overdue*: {r.overdue_ncs} NCs, {len(r.overdue_actions)} actions",
+        f"*Overdue*: {r.overdue_ncs} NCs, {r.overdue_action_count} actions",
         f"*Complaints open*: {r.complaints_open}",
         f"*Audit programme*: {done} of {len(audits)} done this cycle, {late} overdue, {len(r.programme.gaps)} processes not yet planned",
         f"*Document reviews overdue*: {r.docs_overdue}",

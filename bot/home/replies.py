@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import audits
-from bot.home.blocks import MyWork, Registers, home_tab, registers_blocks
+from bot.home.blocks import LIST_SHOWN, MyWork, Registers, home_tab, registers_blocks
 from bot.objectives import standings
 from storage import audits as audit_store
 from storage import documents as document_store
@@ -43,7 +43,7 @@ def _work_of(session: Session, user: str, today: date, notice_days: int) -> MyWo
         to_read=[
             (a, t) for a, t in training_store.of_person(session, user) if a.status == "pending" and t.status == "open"
         ],
-        complaints=[c for c in feedback_store.open_complaints(session) if c.owner == user and c.response == "received"],
+        complaints=feedback_store.complaints_awaiting(session, user),
         audits=audit_store.of_auditor(session, user),
         reviews=[r for r in review_store.planned(session) if user in r.attendees],
         review_actions=review_store.open_actions(session, owner=user),
@@ -56,10 +56,11 @@ def _overview(session: Session, today: date, settings: Any) -> list[dict[str, An
     registers = Registers(
         by_status=reports.open_by(session, "status"),
         overdue_ncs=nc_store.count_active(session, overdue_on=today),
-        overdue_actions=reports.overdue_actions(session, today),
+        overdue_actions=reports.overdue_actions(session, today, limit=LIST_SHOWN),
+        overdue_action_count=reports.count_overdue_actions(session, today),
         rounds=rounds,
         counts=training_store.counts(session, [r.id for r in rounds if r.id]),
-        complaints_open=len(feedback_store.open_complaints(session)),
+        complaints_open=feedback_store.count_open_complaints(session),
         programme=audits.programme_of(session, settings, today),
         docs_overdue=sum(1 for d in document_store.all_by_due(session) if d.next_review < today),
         planned_reviews=review_store.planned(session),
