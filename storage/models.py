@@ -40,6 +40,8 @@ class OutboxMessage(SQLModel, table=True):
         Index("ix_outbox_message_due", "status", "not_before"),
         Index("ix_outbox_message_recipient", "recipient", "status"),
         Index("ix_outbox_message_lease", "status", "lease_until"),  # the claim's lapsed leases
+        # Sent rows not yet archived, oldest first: the archive job seeks past what it did.
+        Index("ix_outbox_message_archive", "status", "archived_at", "sent_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -66,6 +68,9 @@ class OutboxMessage(SQLModel, table=True):
     # A file to render at send time and upload with `text` as its comment, e.g.
     # {"kind": "digest_chart", "period_end": "2026-11-30"}; rendered late so the row stays small.
     attachment: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # Set when a sent row past QMS_OUTBOX_KEEP_DAYS was slimmed to what is kept for good: its
+    # key (the guarantee against doubles), recipient, record, where and when it was sent.
+    archived_at: datetime | None = _when(default=None, nullable=True)
 
 
 class ProcessedEvent(SQLModel, table=True):

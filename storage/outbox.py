@@ -127,6 +127,32 @@ def mark_failed(session: Session, message_id: int, worker: str, *, error: str) -
     )
 
 
+def archive_sent(session: Session, *, before: datetime, now: datetime, limit: int) -> int:
+    """Slim up to `limit` messages sent before `before`: their text, blocks and file spec go;
+    the key stays, so the same nudge is never queued again, with who got it, for which record,
+    and the channel and ts where it was sent. How many were archived."""
+    ids = list(
+        session.exec(
+            select(OutboxMessage.id)
+            .where(
+                col(OutboxMessage.status) == "sent",
+                col(OutboxMessage.archived_at).is_(None),
+                col(OutboxMessage.sent_at) < before,
+            )
+            .order_by(col(OutboxMessage.sent_at))
+            .limit(limit)
+        )
+    )
+    if not ids:
+        return 0
+    session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id).in_(ids))
+        .values(text="", blocks=None, attachment=None, archived_at=now)
+    )
+    return len(ids)
+
+
 def _starts_with(prefix: str) -> Any:
     """Keys that start with `prefix`, as a range the unique index on key serves on both databases
     (a LIKE 'prefix%' is not: SQLite's LIKE ignores case, PostgreSQL's index is not for patterns).

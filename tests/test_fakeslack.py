@@ -151,7 +151,7 @@ def test_the_scheduler_ticks_derive_and_send(clock: ManualClock) -> None:
         ctx: Context = sb.ctx
         scheduler = make_scheduler(ctx)
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {"derive-nudges", "send-outbox", "forget-events", "warm-directory"}
-        for name in ("derive-nudges", "send-outbox", "forget-events", "warm-directory"):
+        assert set(jobs) == {"derive-nudges", "send-outbox", "forget-events", "warm-directory", "archive-outbox"}
+        for name in ("derive-nudges", "send-outbox", "forget-events", "warm-directory", "archive-outbox"):
             jobs[name].func(*jobs[name].args)
         assert [m["text"] for m in sb.fake.sent_messages("U0ANNA0001")] == ["due"]

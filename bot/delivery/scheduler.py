@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.delivery.retention import archive_old_messages
 from bot.workspace.people import WARM_GROUPS_EVERY
 from storage.events import RETENTION, forget_events_before
 
@@ -32,6 +33,7 @@ def make_scheduler(ctx: Context) -> BackgroundScheduler:
     if ctx.settings.webhooks:
         scheduler.add_job(_send_webhooks, "interval", args=[ctx], seconds=2, id="send-webhooks", **common)
     scheduler.add_job(_forget_events, "interval", args=[ctx], hours=6, id="forget-events", **common)
+    scheduler.add_job(_archive_outbox, "interval", args=[ctx], hours=1, id="archive-outbox", **common)
     # At start, then every few minutes: forms find people and groups without asking Slack.
     scheduler.add_job(
         _warm_directory,
@@ -71,6 +73,12 @@ def _send_queue(name: str, send_due: Callable[[], Any]) -> None:
 
 def _warm_directory(ctx: Context) -> None:
     ctx.directory.warm(ctx.roles.groups())
+
+
+def _archive_outbox(ctx: Context) -> None:
+    archived = archive_old_messages(ctx.db, ctx.clock, ctx.settings)
+    if archived:
+        log.info("outbox: archived %d messages sent more than %d days ago", archived, ctx.settings.outbox_keep_days)
 
 
 def _forget_events(ctx: Context) -> None:

@@ -96,6 +96,8 @@ def _snoozable(session: Any, message_id: int, user_id: str, limit: int) -> Outbo
         raise NotAllowed("Only the person this reminder was sent to can snooze it.")
     if not message.snoozable:
         raise Refused("This message cannot be snoozed.")
+    if message.archived_at is not None:  # its text is gone: there is nothing to send again
+        raise Refused("This reminder is too old to snooze; open its record and deal with it from there.")
     if message.key.count(SUFFIX) >= limit:
         if limit == 0:
             raise Refused("Snoozing is turned off here; please deal with the reminder or ask your QMS manager.")

@@ -97,6 +97,7 @@ class Settings(BaseSettings):
     # At least a minute: a file upload is four Slack calls, and a shorter lease could let a
     # second sender take the row over while the first is still uploading.
     outbox_lease_seconds: int = Field(120, ge=60, le=3600)
+    outbox_keep_days: int = Field(90, ge=0, le=3650)  # 0: never archive sent messages
     nudge_every_seconds: int = Field(60, ge=5, le=3600)
     webhooks: Annotated[list[WebhookEndpoint], NoDecode] = Field(default_factory=list)
     webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
