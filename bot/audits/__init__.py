@@ -12,6 +12,7 @@ This is the process's public face: other packages, handlers and tests use these 
 shown in `replies`, the reminders and the outbox keys in `nudges`, Block Kit in `blocks`.
 """
 
+from bot.audits.blocks import findings_said as findings_said
 from bot.audits.completing import Completed as Completed
 from bot.audits.completing import announce_completed as announce_completed
 from bot.audits.completing import complete as complete
