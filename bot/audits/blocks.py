@@ -104,6 +104,51 @@ def finding_description(audit: Audit, line: AuditQuestion, grade: str | None) ->
     return "\n".join(said)
 
 
+def _completion_inputs() -> list[dict[str, Any]]:
+    """The completion form's inputs: the summary and the findings by kind."""
+    return [
+        input_block(
+            "summary",
+            "Summary",
+            text_input(
+                "value",
+                multiline=True,
+                max_length=3000,
+                placeholder="What was audited, against what, and the overall conclusion",
+            ),
+        ),
+        input_block(
+            "nonconformities",
+            "Nonconformities",
+            text_input(
+                "value",
+                multiline=True,
+                max_length=3000,
+                placeholder="One per line: each becomes an NC from this audit",
+            ),
+            optional=True,
+        ),
+        input_block(
+            "severity",
+            "Severity of these nonconformities",
+            static_select("value", [(SEVERITY_LABELS[s], s) for s in NC_SEVERITIES], initial="minor"),
+            hint="Change it later on each NC if one differs. Observations go under opportunities for improvement.",
+        ),
+        input_block(
+            "improvements",
+            "Opportunities for improvement",
+            text_input("value", multiline=True, max_length=3000, placeholder="One per line"),
+            optional=True,
+        ),
+        input_block(
+            "positives",
+            "Positive observations",
+            text_input("value", multiline=True, max_length=3000, placeholder="One per line"),
+            optional=True,
+        ),
+    ]
+
+
 def complete_modal(
     audit: Audit, unanswered: int, from_checklist: list[str], checklist_at: tuple[str, str] | None = None
 ) -> dict[str, Any]:
@@ -114,51 +159,7 @@ def complete_modal(
     if unanswered:
         lines = plural(unanswered, "checklist line")
         notes.append(f":warning: {lines} {'is' if unanswered == 1 else 'are'} not answered; say why in the summary.")
-    blocks = (
-        [section(_about(audit))]
-        + [context(n) for n in notes]
-        + [
-            input_block(
-                "summary",
-                "Summary",
-                text_input(
-                    "value",
-                    multiline=True,
-                    max_length=3000,
-                    placeholder="What was audited, against what, and the overall conclusion",
-                ),
-            ),
-            input_block(
-                "nonconformities",
-                "Nonconformities",
-                text_input(
-                    "value",
-                    multiline=True,
-                    max_length=3000,
-                    placeholder="One per line: each becomes an NC from this audit",
-                ),
-                optional=True,
-            ),
-            input_block(
-                "severity",
-                "Severity of these nonconformities",
-                static_select("value", [(SEVERITY_LABELS[s], s) for s in NC_SEVERITIES], initial="minor"),
-                hint="Change it later on each NC if one differs. Observations go under opportunities for improvement.",
-            ),
-            input_block(
-                "improvements",
-                "Opportunities for improvement",
-                text_input("value", multiline=True, max_length=3000, placeholder="One per line"),
-                optional=True,
-            ),
-            input_block(
-                "positives",
-                "Positive observations",
-                text_input("value", multiline=True, max_length=3000, placeholder="One per line"),
-                optional=True,
-            ),
-        ]
-    )
+    blocks = [section(_about(audit))] + [context(n) for n in notes] + _completion_inputs()
     return modal(
         Callback.AUDIT_COMPLETE,
         "Complete audit",
