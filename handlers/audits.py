@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 USAGE = "Use `/audit list`, `/audit plan`, `/audit AU-2026-0001`, `/audit checklist AU-2026-0001` or `/audit cancel AU-2026-0001 <reason>`."
 BROKEN_BUTTON = "That button is broken; `/audit list` shows the programme."
-BROKEN_ANSWER = "That answer is broken; open the checklist again with `/audit checklist AU-…`."
+BROKEN_ANSWER = "That answer is broken; open the checklist again from the audit's message (or `/audit list`)."
 
 
 def _post_checklist(ctx: Context, client: WebClient, user: str, audit_id: int, tell: Callable[[str], Any]) -> None:
@@ -73,7 +73,7 @@ def on_audit(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient,
         respond(response_type="ephemeral", **audits.programme_reply(ctx).as_kwargs())
     elif len(words) == 1 and audits.NUMBER.match(sub):
         ack()
-        respond(response_type="ephemeral", **audits.record_reply(ctx, sub).as_kwargs())
+        respond(response_type="ephemeral", **audits.record_reply(ctx, sub, user).as_kwargs())
     elif sub == "checklist" and len(words) == 2 and audits.NUMBER.match(words[1]):
         ack()
         audit_id = audits.audit_id_of(ctx, words[1])
@@ -123,13 +123,14 @@ def on_checklist(
     _post_checklist(ctx, client, body["user"]["id"], audit_id, answerer(body, respond, client))
 
 
-def _answered_line(action: dict[str, Any]) -> tuple[int, int | None, str]:
-    """A checklist select's option: `line id@version:answer` (a plain `line id:answer` on a
-    checklist posted before lines carried their version)."""
-    raw_line, _, result = str((action.get("selected_option") or {}).get("value", "")).partition(":")
-    if result not in blocks.ANSWER_LABELS:
-        raise Broken(f"{result!r} is no answer")
-    return *drawn_id(raw_line), result
+def _answered_line(action: dict[str, Any]) -> tuple[int, int | None, str, str | None]:
+    """A checklist select's option: `line id@version:answer[:grade]` (a plain `line id:answer`
+    on a checklist posted before lines carried their version, no grade before lines were graded)."""
+    raw_line, _, chosen = str((action.get("selected_option") or {}).get("value", "")).partition(":")
+    result, _, grade = chosen.partition(":")
+    if result not in blocks.ANSWER_LABELS or (grade and (result != "nonconforming" or grade not in blocks.GRADES)):
+        raise Broken(f"{chosen!r} is no answer")
+    return *drawn_id(raw_line), result, grade or None
 
 
 def on_answer(
@@ -138,7 +139,7 @@ def on_answer(
     ack()
     tell = answerer(body, respond, client)
     user = body["user"]["id"]
-    line_id, seen, result = _answered_line(action)
+    line_id, seen, result, grade = _answered_line(action)
     at = clicked_message(body)
     try:
         if result == "conforming":
@@ -147,7 +148,7 @@ def on_answer(
             audit, line = audits.line_for_answer(ctx, line_id, user, seen)
             open_modal(client, body["trigger_id"], blocks.observation_modal(audit, line, at), tell)
         else:
-            form = audits.nc_form(ctx, line_id, user, seen)
+            form = audits.nc_form(ctx, line_id, user, seen, grade)
             modal = nc_modals.raise_modal(ctx.settings, form, audit_line=line_id, checklist_at=at, line_seen=seen)
             open_modal(client, body["trigger_id"], modal, tell)
     except QmsError:
@@ -184,7 +185,10 @@ def on_complete_open(
     ack()
     # The server checks who may, and that it is still to do, before the form opens.
     audit_id, seen = drawn_id(action.get("value"))
-    form = audits.completion_form(ctx, audit_id, body["user"]["id"], seen)
+    # Pressed on the checklist: that message is redrawn, closed, once the audit is completed.
+    on_checklist = action.get("block_id") == blocks.CHECKLIST_FOOTER
+    at = clicked_message(body) if on_checklist else None
+    form = audits.completion_form(ctx, audit_id, body["user"]["id"], seen, at)
     open_modal(client, body["trigger_id"], form, answerer(body, respond, client))
 
 
@@ -202,6 +206,11 @@ def on_complete(
     ack()
     for nc_id in done.raised:
         nc.announce_raised(ctx, nc_id)
+    if done.raised:
+        audits.announce_completed(ctx, audit_id)  # the notes with the new NCs' cards linked
+    at = origin_message(view)
+    if at:
+        audits.redraw_audit_checklist(ctx, user, audit_id, at)
     home.publish(ctx, user)
 
 

@@ -54,7 +54,7 @@ def on_review(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient
         return
     if len(words) == 1 and reviews.NUMBER.match(sub):
         ack()
-        respond(response_type="ephemeral", **reviews.record_reply(ctx, sub).as_kwargs())
+        respond(response_type="ephemeral", **reviews.record_reply(ctx, sub, user).as_kwargs())
         return
     if sub in ("pack", "record") and len(words) == 2 and reviews.NUMBER.match(words[1]):
         ack()
@@ -137,7 +137,7 @@ def on_record(
     # The review's version the form was opened for; none in a form opened before reviews had one.
     review_id, seen = origin_ids(view, "review", "seen")
     if review_id is None:
-        raise Invalid({"minutes": "This form lost its review; open it again with `/review record MR-…`."})
+        raise Invalid({"minutes": "This form lost its review; open it again from the review's input pack."})
     held = reviews.record(ctx, review_id, user, minutes, seen, submission)  # a refusal shows on "minutes"
     ack()
     tell_held(ctx, body, client, held.review.number)

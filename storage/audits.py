@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage import records
-from storage.models import Audit, AuditFinding, AuditQuestion
+from storage.models import Audit, AuditFinding, AuditQuestion, Nonconformity
 from storage.records import Register
 
 
@@ -125,3 +125,13 @@ def of_auditor(session: Session, user: str) -> list[Audit]:
 # The queries every register has, written once (storage/records.py).
 _REGISTER = Register(Audit)
 by_number = _REGISTER.by_number
+
+
+def nc_cards(session: Session, ids: list[int]) -> dict[int, tuple[str, str | None]]:
+    """The NCs an audit raised: id -> (number, its card's permalink once the card is out)."""
+    if not ids:
+        return {}
+    query = select(Nonconformity.id, Nonconformity.number, Nonconformity.card_permalink).where(
+        col(Nonconformity.id).in_(ids)
+    )
+    return {nc_id: (number, link) for nc_id, number, link in session.exec(query).all() if nc_id is not None}

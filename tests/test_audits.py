@@ -137,7 +137,7 @@ def test_checklist_answers_and_a_nonconforming_line_raises_a_linked_nc(sb: Sandb
     assert lines[2].nc_id == nc.id and nc.source == "internal_audit"
     assert [(f.kind, f.nc_id) for f in findings] == [("nonconformity", nc.id)]
     redrawn = json.dumps(checklist_message(sb, BEN, "AU-2026-0001")["blocks"], ensure_ascii=False)
-    assert f"→ {nc.number}" in redrawn and "3 of 3 answered" in redrawn
+    assert f"→ <{nc.card_permalink}|{nc.number}>" in redrawn and "3 of 3 answered" in redrawn
 
     # Someone who is neither the auditor nor a QMS manager cannot answer.
     line_id = lines[0].id

@@ -12,6 +12,10 @@ This is the process's public face: other packages, handlers and tests use these 
 shown in `replies`, the reminders and the outbox keys in `nudges`, Block Kit in `blocks`.
 """
 
+from bot.audits.blocks import findings_said as findings_said
+from bot.audits.completing import Completed as Completed
+from bot.audits.completing import announce_completed as announce_completed
+from bot.audits.completing import complete as complete
 from bot.audits.forms import CLAUSES_MAX as CLAUSES_MAX
 from bot.audits.forms import FINDING_MAX as FINDING_MAX
 from bot.audits.forms import FINDINGS_MAX as FINDINGS_MAX
@@ -37,13 +41,12 @@ from bot.audits.replies import planned_confirmation as planned_confirmation
 from bot.audits.replies import programme_of as programme_of
 from bot.audits.replies import programme_reply as programme_reply
 from bot.audits.replies import record_reply as record_reply
+from bot.audits.replies import redraw_audit_checklist as redraw_audit_checklist
 from bot.audits.replies import redraw_checklist as redraw_checklist
 from bot.audits.rules import RECORD_TYPE as RECORD_TYPE
 from bot.audits.rules import TEMPLATE as TEMPLATE
-from bot.audits.rules import Completed as Completed
 from bot.audits.rules import answer as answer
 from bot.audits.rules import cancel as cancel
-from bot.audits.rules import complete as complete
 from bot.audits.rules import link_line as link_line
 from bot.audits.rules import plan as plan
 from bot.audits.rules import starting_checklist as starting_checklist

@@ -29,15 +29,27 @@ from bot.surfaces.blocks import (
     users_select,
 )
 from bot.surfaces.mrkdwn import mention, safe
+from bot.surfaces.words import plural
 from bot.workspace.config import SEVERITIES
 from storage.models import Audit, AuditFinding, AuditQuestion
 
 ANSWER_LABELS = {"conforming": "✅ Conforming", "nonconforming": "❌ Nonconforming", "observation": "🔎 Observation"}
+# A nonconforming line is graded as it is answered: the grade is the NC's severity. An
+# observation (an opportunity for improvement) is no NC.
+GRADES = {"major": "Major nonconformity", "minor": "Minor nonconformity"}
+CHOICES = [
+    ("conforming", ANSWER_LABELS["conforming"]),
+    ("nonconforming:major", f"❌ {GRADES['major']}"),
+    ("nonconforming:minor", f"⚠️ {GRADES['minor']}"),
+    ("observation", ANSWER_LABELS["observation"]),
+]
+NC_SEVERITIES = [s for s in SEVERITIES if s != "observation"]  # what an audit's nonconformity can be
 FINDING_LABELS = {
     "nonconformity": "Nonconformity",
     "improvement": "Opportunity for improvement",
     "positive": "Positive observation",
 }
+CHECKLIST_FOOTER = "audit_checklist_done"  # the checklist's own Complete button: completing redraws it
 CHECKLIST_SHOWN = 45  # a message holds 50 blocks: a header, a context and the footer around the lines
 
 
@@ -78,65 +90,84 @@ def _about(audit: Audit) -> str:
     return f"*{audit.number}* · {safe(audit.process, 100)} · {audit.planned_date:%d %b %Y}"
 
 
-def complete_modal(audit: Audit, unanswered: int, from_checklist: list[str]) -> dict[str, Any]:
+def finding_description(audit: Audit, line: AuditQuestion, grade: str | None) -> str:
+    """An NC's "What happened" from a checklist line: the question, the answer and what was noted.
+    Plain text (a form's initial value): nothing here is escaped."""
+    clause = f" (clause {line.clause})" if line.clause else ""
+    answer = GRADES.get(grade or "", "Nonconforming")
+    said = [
+        f"Internal audit {audit.number} of {audit.process}, checklist line {line.seq}{clause}: {line.question}",
+        f"Answer: {answer}.",
+    ]
+    if line.note:
+        said.append(f"Evidence: {line.note}")
+    return "\n".join(said)
+
+
+def _completion_inputs() -> list[dict[str, Any]]:
+    """The completion form's inputs: the summary and the findings by kind."""
+    return [
+        input_block(
+            "summary",
+            "Summary",
+            text_input(
+                "value",
+                multiline=True,
+                max_length=3000,
+                placeholder="What was audited, against what, and the overall conclusion",
+            ),
+        ),
+        input_block(
+            "nonconformities",
+            "Nonconformities",
+            text_input(
+                "value",
+                multiline=True,
+                max_length=3000,
+                placeholder="One per line: each becomes an NC from this audit",
+            ),
+            optional=True,
+        ),
+        input_block(
+            "severity",
+            "Severity of these nonconformities",
+            static_select("value", [(SEVERITY_LABELS[s], s) for s in NC_SEVERITIES], initial="minor"),
+            hint="Change it later on each NC if one differs. Observations go under opportunities for improvement.",
+        ),
+        input_block(
+            "improvements",
+            "Opportunities for improvement",
+            text_input("value", multiline=True, max_length=3000, placeholder="One per line"),
+            optional=True,
+        ),
+        input_block(
+            "positives",
+            "Positive observations",
+            text_input("value", multiline=True, max_length=3000, placeholder="One per line"),
+            optional=True,
+        ),
+    ]
+
+
+def complete_modal(
+    audit: Audit, unanswered: int, from_checklist: list[str], checklist_at: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    """The completion form; `checklist_at` is the checklist message it was opened from, redrawn once completed."""
     notes = []
     if from_checklist:
         notes.append("Already found through the checklist (kept as findings):\n" + capped_lines(from_checklist, 1500))
     if unanswered:
-        notes.append(
-            f":warning: {unanswered} checklist line{'s are' if unanswered != 1 else ' is'} not answered; say why in the summary."
-        )
-    blocks = (
-        [section(_about(audit))]
-        + [context(n) for n in notes]
-        + [
-            input_block(
-                "summary",
-                "Summary",
-                text_input(
-                    "value",
-                    multiline=True,
-                    max_length=3000,
-                    placeholder="What was audited, against what, and the overall conclusion",
-                ),
-            ),
-            input_block(
-                "nonconformities",
-                "Nonconformities",
-                text_input(
-                    "value",
-                    multiline=True,
-                    max_length=3000,
-                    placeholder="One per line: each becomes an NC from this audit",
-                ),
-                optional=True,
-            ),
-            input_block(
-                "severity",
-                "Severity of these nonconformities",
-                static_select("value", [(SEVERITY_LABELS[s], s) for s in SEVERITIES], initial="minor"),
-                hint="Change it later on each NC if one differs.",
-            ),
-            input_block(
-                "improvements",
-                "Opportunities for improvement",
-                text_input("value", multiline=True, max_length=3000, placeholder="One per line"),
-                optional=True,
-            ),
-            input_block(
-                "positives",
-                "Positive observations",
-                text_input("value", multiline=True, max_length=3000, placeholder="One per line"),
-                optional=True,
-            ),
-        ]
-    )
+        lines = plural(unanswered, "checklist line")
+        notes.append(f":warning: {lines} {'is' if unanswered == 1 else 'are'} not answered; say why in the summary.")
+    blocks = [section(_about(audit))] + [context(n) for n in notes] + _completion_inputs()
     return modal(
         Callback.AUDIT_COMPLETE,
         "Complete audit",
         blocks,
         submit="Complete",
-        private_metadata=json.dumps({"audit": audit.id, "seen": audit.version}),
+        private_metadata=json.dumps(
+            {"audit": audit.id, "seen": audit.version, **({"clicked": list(checklist_at)} if checklist_at else {})}
+        ),
     )
 
 
@@ -155,16 +186,18 @@ def observation_modal(audit: Audit, line: AuditQuestion, checklist_at: tuple[str
     )
 
 
-def _line(line: AuditQuestion, nc_number: str | None) -> str:
+def _line(line: AuditQuestion, nc_ref: str | None) -> str:
+    """A checklist line; `nc_ref` is the NC it raised, already mrkdwn (linked to its card)."""
     clause = f"`{safe(line.clause, 20)}` " if line.clause else ""
     answer = f"\n{ANSWER_LABELS[line.answer]}" if line.answer else ""
     note = f" — {safe(line.note, 300)}" if line.note else ""
-    nc = f" → {nc_number}" if nc_number else ""
+    nc = f" → {nc_ref}" if nc_ref else ""
     return f"*{line.seq}.* {clause}{safe(line.question, 500)}{answer}{nc}{note}"
 
 
-def checklist(audit: Audit, lines: list[AuditQuestion], nc_numbers: dict[int, str], *, editable: bool) -> Reply:
-    """The checklist as a message: each line with its answer, and a select to answer it while the audit is open."""
+def checklist(audit: Audit, lines: list[AuditQuestion], nc_refs: dict[int, str], *, editable: bool) -> Reply:
+    """The checklist as a message: each line with its answer, and a select to answer it while the
+    audit is open; `nc_refs` are the NCs the lines raised, linked to their cards."""
     answered = sum(1 for q in lines if q.answer)
     blocks: list[dict[str, Any]] = [
         header(f"Checklist {audit.number}"),
@@ -173,21 +206,22 @@ def checklist(audit: Audit, lines: list[AuditQuestion], nc_numbers: dict[int, st
     for line in lines[:CHECKLIST_SHOWN]:
         accessory = None
         if editable and line.nc_id is None:
-            # `<line id>@<version>:<answer>`: an answer chosen on an older checklist changes nothing.
-            options = [(label, f"{drawn(line)}:{key}") for key, label in ANSWER_LABELS.items()]
+            # `<line id>@<version>:<answer>[:<grade>]`: an answer chosen on an older checklist changes nothing.
+            options = [(label, f"{drawn(line)}:{key}") for key, label in CHOICES]
             accessory = static_select(
                 Action.AUDIT_ANSWER,
                 options,
                 initial=f"{drawn(line)}:{line.answer}" if line.answer else None,
                 placeholder="Answer",
             )
-        blocks.append(section(_line(line, nc_numbers.get(line.nc_id or 0)), accessory=accessory))
+        blocks.append(section(_line(line, nc_refs.get(line.nc_id or 0)), accessory=accessory))
     if len(lines) > CHECKLIST_SHOWN:
-        blocks.append(context(f"… and {len(lines) - CHECKLIST_SHOWN} more lines; answer these first."))
+        more = plural(len(lines) - CHECKLIST_SHOWN, "more line")
+        blocks.append(context(f"… and {more}; answer these first."))
     if editable:
         blocks.append(
             actions(
-                "audit_checklist_done",
+                CHECKLIST_FOOTER,
                 [button("Complete the audit", Action.AUDIT_COMPLETE, drawn(audit), style="primary")],
             )
         )
@@ -210,12 +244,13 @@ def _status(audit: Audit, today: date) -> str:
     return audit.status
 
 
-def finding_line(finding: AuditFinding, nc_numbers: dict[int, str]) -> str:
-    nc = f" → {nc_numbers[finding.nc_id]}" if finding.nc_id in nc_numbers else ""
+def finding_line(finding: AuditFinding, nc_refs: dict[int, str]) -> str:
+    nc = f" → {nc_refs[finding.nc_id]}" if finding.nc_id in nc_refs else ""
     return f"{FINDING_LABELS[finding.kind]}{nc}: {safe(finding.text, 400)}"
 
 
-def record(found: AuditView, today: date) -> Reply:
+def record(found: AuditView, today: date, *, buttons: bool = True) -> Reply:
+    """One audit; `buttons` when the reader may work it (the lead auditor or a QMS manager)."""
     audit = found.audit
     answered = sum(1 for q in found.lines if q.answer)
     auditees = ", ".join(mention(a) for a in audit.auditees[:20]) or "—"
@@ -242,7 +277,7 @@ def record(found: AuditView, today: date) -> Reply:
         blocks.append(
             section("*Findings*\n" + capped_lines([finding_line(f, found.nc_numbers) for f in found.findings], 2900))
         )
-    if audit.status == "planned":
+    if audit.status == "planned" and buttons:
         blocks.append(
             actions(
                 "audit_buttons",
@@ -290,8 +325,7 @@ def completed_note(audit: Audit, findings: list[AuditFinding], nc_numbers: dict[
     counts = {k: sum(1 for f in findings if f.kind == k) for k in FINDING_LABELS}
     text = (
         f":white_check_mark: {mention(audit.completed_by or '')} completed internal audit {_about(audit)}: "
-        f"{counts['nonconformity']} nonconformit{'y' if counts['nonconformity'] == 1 else 'ies'}, "
-        f"{counts['improvement']} opportunit{'y' if counts['improvement'] == 1 else 'ies'} for improvement, {counts['positive']} positive."
+        f"{findings_said(counts['nonconformity'], counts['improvement'], counts['positive'])}."
     )
     blocks = [section(text)]
     if audit.summary:
@@ -299,6 +333,17 @@ def completed_note(audit: Audit, findings: list[AuditFinding], nc_numbers: dict[
     if findings:
         blocks.append(section(capped_lines([finding_line(f, nc_numbers) for f in findings], 2900)))
     return Reply(text, blocks)
+
+
+def findings_said(nonconformities: int, improvements: int, positives: int) -> str:
+    """`1 nonconformity, 2 opportunities for improvement, 1 positive observation`."""
+    return ", ".join(
+        [
+            plural(nonconformities, "nonconformity"),
+            plural(improvements, "opportunity", "opportunities") + " for improvement",
+            plural(positives, "positive observation"),
+        ]
+    )
 
 
 @dataclass

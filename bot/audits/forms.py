@@ -162,7 +162,9 @@ def check_completion(values: dict[str, Any]) -> tuple[dict[str, str], Completion
         elif any(len(line) > FINDING_MAX for line in found[block]):
             errors[block] = f"Keep each {what} under {FINDING_MAX} characters, one per line."
     severity = values.get("severity") or "minor"
-    if severity not in SEVERITIES:
+    if severity == "observation":
+        errors["severity"] = "An observation is no nonconformity: put it under opportunities for improvement."
+    elif severity not in SEVERITIES:
         errors["severity"] = "Choose the severity of the nonconformities."
     if errors:
         return errors, None

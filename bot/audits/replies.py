@@ -11,7 +11,15 @@ from sqlmodel import Session
 
 from bot import nonconformity as nc_rules
 from bot.audits import blocks
-from bot.audits.rules import RECORD_TYPE, existing, nc_numbers, open_line, require_auditor_or_manager, require_planned
+from bot.audits.rules import (
+    RECORD_TYPE,
+    existing,
+    finding_owner,
+    nc_refs,
+    open_line,
+    require_auditor_or_manager,
+    require_planned,
+)
 from bot.delivery import versions
 from bot.delivery.due import add_months, cycle_start
 from bot.errors import QmsError, Refused
@@ -35,8 +43,8 @@ def checklist_reply(ctx: Context, audit_id: int, user: str) -> Reply:
         audit = existing(session, audit_id)
         require_auditor_or_manager(audit, user, manager, "work the checklist of")
         lines = store.questions_of(session, audit_id)
-        numbers = nc_numbers(session, [q.nc_id for q in lines])
-    return blocks.checklist(audit, lines, numbers, editable=audit.status == "planned")
+        refs = nc_refs(session, [q.nc_id for q in lines])
+    return blocks.checklist(audit, lines, refs, editable=audit.status == "planned")
 
 
 def redraw_checklist(ctx: Context, user: str, line_id: int, where: tuple[str, str]) -> None:
@@ -44,13 +52,18 @@ def redraw_checklist(ctx: Context, user: str, line_id: int, where: tuple[str, st
     already answered, so a failure here (Slack, or a refusal) is only logged."""
     with ctx.db.session() as session:
         line = store.question(session, line_id)
-    if line is None:
-        return
+    if line is not None:
+        redraw_audit_checklist(ctx, user, line.audit_id, where)
+
+
+def redraw_audit_checklist(ctx: Context, user: str, audit_id: int, where: tuple[str, str]) -> None:
+    """Redraw an audit's checklist message (channel, ts): after an answer, or closed once the
+    audit is completed. Only logged when it fails: the person's step is already done."""
     try:
-        reply = checklist_reply(ctx, line.audit_id, user)
+        reply = checklist_reply(ctx, audit_id, user)
         ctx.client.chat_update(channel=where[0], ts=where[1], **reply.as_kwargs())
     except (SlackApiError, QmsError) as exc:
-        log.warning("could not redraw the checklist of line %s: %s", line_id, exc)
+        log.warning("could not redraw the checklist of audit %s: %s", audit_id, exc)
 
 
 def planned_confirmation(ctx: Context, number: str) -> str:
@@ -79,24 +92,32 @@ def line_for_answer(ctx: Context, line_id: int, user: str, seen: int | None = No
         return open_line(session, line_id, user, manager, seen, ctx.settings.zone)
 
 
-def nc_form(ctx: Context, line_id: int, user: str, seen: int | None = None) -> nc_rules.RaiseForm:
-    """The NC form pre-filled from a checklist line answered nonconforming."""
+def nc_form(
+    ctx: Context, line_id: int, user: str, seen: int | None = None, grade: str | None = None
+) -> nc_rules.RaiseForm:
+    """The NC form pre-filled from a checklist line answered nonconforming, graded `grade`
+    (major or minor; None from a checklist drawn before lines were graded)."""
     audit, line = line_for_answer(ctx, line_id, user, seen)
+    found = line.note or line.question  # what the auditor noted; the question only without a note
     return nc_rules.RaiseForm(
-        title=f"{audit.number}: {line.question}"[: nc_rules.TITLE_MAX],
-        description=f"Internal audit {audit.number} of {audit.process}, checklist line {line.seq}: {line.question}\n\nEvidence: ",
+        title=found[: nc_rules.TITLE_MAX],
+        description=blocks.finding_description(audit, line, grade),
+        severity=grade,
         source="internal_audit",
         process=audit.process,
         iso_clause=line.clause,
+        owner=finding_owner(ctx, audit),
     )
 
 
 # --- completing -----------------------------------------------------------------------------------
 
 
-def completion_form(ctx: Context, audit_id: int, user: str, seen: int | None = None) -> dict[str, Any]:
+def completion_form(
+    ctx: Context, audit_id: int, user: str, seen: int | None = None, checklist_at: tuple[str, str] | None = None
+) -> dict[str, Any]:
     """The completion form, for the audit's version the button was drawn for (`seen`); the form
-    carries it, and completing checks it again."""
+    carries it, and completing checks it again. `checklist_at`: the checklist it was opened from."""
     manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
         audit = existing(session, audit_id)
@@ -104,12 +125,12 @@ def completion_form(ctx: Context, audit_id: int, user: str, seen: int | None = N
         versions.require_seen(session, audit, seen, RECORD_TYPE, audit.number, zone=ctx.settings.zone)
         require_planned(audit)
         lines = store.questions_of(session, audit_id)
-        numbers = nc_numbers(session, [q.nc_id for q in lines])
-    found = [f"{numbers.get(q.nc_id or 0, '')} line {q.seq}: {safe(q.question, 150)}" for q in lines if q.nc_id]
+        refs = nc_refs(session, [q.nc_id for q in lines])
+    found = [f"{refs.get(q.nc_id or 0, '')} line {q.seq}: {safe(q.note or q.question, 150)}" for q in lines if q.nc_id]
     found += [
         f"Observation, line {q.seq}: {safe(q.note or q.question, 150)}" for q in lines if q.answer == "observation"
     ]
-    return blocks.complete_modal(audit, sum(1 for q in lines if not q.answer), found)
+    return blocks.complete_modal(audit, sum(1 for q in lines if not q.answer), found, checklist_at)
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -118,15 +139,18 @@ def completion_form(ctx: Context, audit_id: int, user: str, seen: int | None = N
 def _view(session: Session, audit: Audit) -> blocks.AuditView:
     lines = store.questions_of(session, audit.id or 0)
     findings = store.findings_of(session, audit.id or 0)
-    return blocks.AuditView(audit, lines, findings, nc_numbers(session, [f.nc_id for f in findings]))
+    return blocks.AuditView(audit, lines, findings, nc_refs(session, [f.nc_id for f in findings]))
 
 
-def record_reply(ctx: Context, number: str) -> Reply:
+def record_reply(ctx: Context, number: str, user: str | None = None) -> Reply:
+    """One audit; its buttons only for `user` when they may work it (the lead auditor, a QMS manager)."""
+    manager = user is not None and ctx.roles.is_manager(user)  # before the session: it may ask Slack
     with ctx.db.session() as session:
         audit = store.by_number(session, number)
         if audit is None:
             return Reply(f"There is no {safe(number.upper(), 40)}. `/audit list` shows the programme.")
-        return blocks.record(_view(session, audit), ctx.today())
+        works = user is None or manager or user == audit.lead_auditor
+        return blocks.record(_view(session, audit), ctx.today(), buttons=works)
 
 
 def current_cycle(settings: Any, day: date) -> tuple[date, date]:

@@ -6,7 +6,6 @@ it may take a Slack call, which must never hold the database's write lock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
@@ -14,10 +13,9 @@ from sqlmodel import Session
 
 from bot import nonconformity as nc_rules
 from bot.audits import blocks
-from bot.audits.forms import NOTE_MAX, Completion, Plan
-from bot.audits.nudges import ALL_REMINDERS, AUDITEE_NOTICE, COMPLETED_NOTE, PLANNED_NOTE
+from bot.audits.forms import NOTE_MAX, Plan
+from bot.audits.nudges import ALL_REMINDERS, AUDITEE_NOTICE, PLANNED_NOTE
 from bot.delivery import versions
-from bot.delivery.due import manager_recipients
 from bot.delivery.outbox import Nudge, enqueue
 from bot.delivery.planned import Cancellable, cancel_planned
 from bot.errors import AlreadyDone, NotAllowed, Refused
@@ -26,9 +24,8 @@ from bot.surfaces.mrkdwn import mention
 from bot.workspace.roles import Role
 from storage import audits as store
 from storage import nonconformities as nc_store
-from storage import outbox as outbox_rows
 from storage.audit import record_change
-from storage.models import Audit, AuditFinding, AuditQuestion, Nonconformity
+from storage.models import Audit, AuditQuestion, Nonconformity
 from storage.sequences import next_number
 
 if TYPE_CHECKING:
@@ -80,7 +77,20 @@ def require_planned(audit: Audit) -> None:
 
 
 def nc_numbers(session: Session, ids: list[int | None]) -> dict[int, str]:
+    """The NC numbers as the trail keeps them: plain."""
     return nc_store.numbers(session, [i for i in ids if i])
+
+
+def nc_refs(session: Session, ids: list[int | None]) -> dict[int, str]:
+    """The NC numbers as the audit's messages show them: linked to each NC's card once it is out."""
+    cards = store.nc_cards(session, [i for i in ids if i])
+    return {nc_id: f"<{link}|{number}>" if link else number for nc_id, (number, link) in cards.items()}
+
+
+def finding_owner(ctx: Context, audit: Audit) -> str | None:
+    """Who owns an NC an audit found: the process owner, else the (first) auditee, whose area it
+    is; None leaves it to the NC's own default (a QMS manager)."""
+    return ctx.settings.process_owner(audit.process) or next(iter(audit.auditees), None)
 
 
 # --- planning ---------------------------------------------------------------------------------
@@ -268,7 +278,8 @@ def link_line(ctx: Context, line_id: int, user: str, seen: int | None = None) ->
             line,
             seen,
             answer="nonconforming",
-            note=nc.description[:NOTE_MAX],
+            # What was found (the NC's title), unless that is only the line's question again.
+            note=None if nc.title == line.question else nc.title[:NOTE_MAX],
             answered_by=user,
             answered_at=ctx.clock.now(),
             nc_id=nc.id,
@@ -289,99 +300,3 @@ def link_line(ctx: Context, line_id: int, user: str, seen: int | None = None) ->
         return audit.number
 
     return link
-
-
-# --- completing -----------------------------------------------------------------------------------
-
-
-@dataclass
-class Completed:
-    audit: Audit
-    raised: list[int]
-
-
-def complete(
-    ctx: Context,
-    audit_id: int,
-    user: str,
-    c: Completion,
-    seen: int | None = None,
-    submission: Submission | None = None,
-) -> Completed:
-    """Complete the audit: its findings stored, each nonconformity raised as an NC, all at once.
-
-    `seen` is the audit's version the form was opened for (carried in its metadata)."""
-    with ctx.db.session() as session:
-        audit = existing(session, audit_id)
-    require_auditor_or_manager(audit, user, ctx.roles.is_manager(user), "complete")
-    owner = nc_rules.default_owner(ctx, audit.process, user)  # may ask Slack: outside the transaction
-    now = ctx.clock.now()
-    with ctx.db.session() as session:
-        claim(session, submission, RECORD_TYPE, now, audit.number)
-        audit = existing(session, audit_id)
-        versions.require_seen(session, audit, seen, RECORD_TYPE, audit.number, zone=ctx.settings.zone)
-        if not store.move(
-            session, audit, "planned", seen, status="completed", summary=c.summary, completed_by=user, completed_at=now
-        ):
-            raise versions.already_done(session, RECORD_TYPE, audit.number, zone=ctx.settings.zone)
-        outbox_rows.cancel_pending(session, ALL_REMINDERS.prefix(audit=audit.id))
-        raised = _store_findings(session, ctx, user, audit, c, owner)
-        findings = store.findings_of(session, audit_id)
-        numbers = nc_numbers(session, [f.nc_id for f in findings])
-        record_change(
-            session,
-            at=now,
-            actor=user,
-            record_type=RECORD_TYPE,
-            record_ref=audit.number,
-            action="completed",
-            before={"status": "planned"},
-            after={
-                "status": "completed",
-                "findings": [{"kind": f.kind, "text": f.text, "nc": numbers.get(f.nc_id or 0)} for f in findings],
-            },
-            note=c.summary,
-        )
-        _tell_completed(session, ctx, audit, findings, numbers, now)
-    return Completed(audit, raised)
-
-
-def _store_findings(session: Session, ctx: Context, user: str, audit: Audit, c: Completion, owner: str) -> list[int]:
-    """The checklist's observations and the form's findings; each nonconformity raised as an NC
-    owned by `owner`. Returns the raised NCs' ids."""
-    audit_id = audit.id or 0
-    raised: list[int] = []
-    for line in store.questions_of(session, audit_id):
-        if line.answer == "observation":
-            store.add_finding(session, audit_id, "improvement", f"Line {line.seq}: {line.note or line.question}", None)
-    for text in c.nonconformities:
-        draft = nc_rules.Draft(
-            title=text[: nc_rules.TITLE_MAX],
-            description=f"{text}\n\nFound in internal audit {audit.number} of {audit.process}.",
-            severity=c.severity,
-            source="internal_audit",
-            process=audit.process,
-            supplier=None,
-            iso_clause=None,
-            containment=None,
-            owner=owner,
-            due_date=None,
-        )
-        nc = nc_rules.add_nc(session, ctx, user, draft, origin=audit.number)
-        store.add_finding(session, audit_id, "nonconformity", text, nc.id)
-        raised.append(nc.id or 0)
-    for kind, texts in (("improvement", c.improvements), ("positive", c.positives)):
-        for text in texts:
-            store.add_finding(session, audit_id, kind, text, None)
-    return raised
-
-
-def _tell_completed(
-    session: Session, ctx: Context, audit: Audit, findings: list[AuditFinding], numbers: dict[int, str], now: datetime
-) -> None:
-    """The lead auditor, the QMS managers and the auditees get the findings, once each."""
-    note = blocks.completed_note(audit, findings, numbers)
-    told = dict.fromkeys([audit.lead_auditor, *manager_recipients(ctx.settings), *audit.auditees])
-    for person in told:
-        key = COMPLETED_NOTE.key(audit=audit.id, person=person)
-        enqueue(session, Nudge(key, person, note.text, note.blocks, record_ref=audit.number), now)

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.delivery.versions import drawn
 from bot.registry import Action, Callback
@@ -28,6 +29,7 @@ from bot.surfaces.blocks import (
     users_select,
 )
 from bot.surfaces.mrkdwn import mention, safe
+from bot.surfaces.words import moment, plural
 from storage.models import ManagementReview, ReviewAction
 
 RECURRENCE_LABELS = {
@@ -37,6 +39,7 @@ RECURRENCE_LABELS = {
     "yearly": "Every year",
 }
 RECURRENCE_MONTHS = {"none": 0, "quarterly": 3, "half-yearly": 6, "yearly": 12}
+LISTED = 20  # reviews in /review list, one section each
 OUTPUT_ROWS = 5  # output actions in one form; more are added by recording them as NCs or in the next review
 
 
@@ -125,9 +128,21 @@ def done_modal(review: ManagementReview, action: ReviewAction) -> dict[str, Any]
     )
 
 
-def scheduled_note(review: ManagementReview, pack_days: int) -> Reply:
-    text = f":calendar: You are invited to {_about(review)}. The input pack reaches you {pack_days} days ahead."
-    return Reply(text)
+def _review_buttons(review: ManagementReview, manager: bool) -> list[dict[str, Any]]:
+    """The pack for everyone who reads it; recording the meeting only for a QMS manager."""
+    buttons = [button("Input pack", Action.REVIEW_PACK, str(review.id))]
+    if manager and review.status == "planned":
+        buttons.append(button("Record the meeting", Action.REVIEW_RECORD, drawn(review), style="primary"))
+    return buttons
+
+
+def scheduled_note(review: ManagementReview, pack_days: int, *, manager: bool = False) -> Reply:
+    """The invitation; `manager` when the attendee is a QMS manager, who may record the meeting."""
+    text = (
+        f":calendar: You are invited to {_about(review)}. The input pack reaches you {plural(pack_days, 'day')} ahead;"
+        " what it holds so far is a button away."
+    )
+    return Reply(text, [section(text), actions("review_invited", _review_buttons(review, manager))])
 
 
 @dataclass
@@ -146,8 +161,9 @@ class Pack:
     sections: list[PackSection]
 
 
-def pack(p: Pack) -> Reply:
-    """The input pack, one section per 9.3.2 input, within one message's 50 blocks."""
+def pack(p: Pack, *, manager: bool = False) -> Reply:
+    """The input pack, one section per 9.3.2 input, within one message's 50 blocks; the button
+    to record the meeting only for a QMS manager (`manager`)."""
     last = date.fromordinal(p.end.toordinal() - 1)
     text = f"Input pack for {p.review.number} ({p.review.planned_date:%d %b %Y}): {p.start:%d %b %Y} – {last:%d %b %Y}"
     blocks: list[dict[str, Any]] = [
@@ -159,7 +175,7 @@ def pack(p: Pack) -> Reply:
     for s in p.sections:
         body = capped_lines(s.lines, 2700) if s.lines else f"_{s.no_data}_"
         blocks.append(section(f"*{s.heading}*\n{body}"))
-    if p.review.status == "planned":
+    if p.review.status == "planned" and manager:
         blocks += [
             divider(),
             actions("review_pack", [button("Record the meeting", Action.REVIEW_RECORD, drawn(p.review))]),
@@ -167,10 +183,14 @@ def pack(p: Pack) -> Reply:
     return Reply(text, blocks)
 
 
-def action_line(action: ReviewAction, today: date, number: str | None = None) -> str:
+def action_line(action: ReviewAction, today: date, number: str | None = None, zone: ZoneInfo | None = None) -> str:
+    """One output action; `zone` (the organisation's) shows when it was done in each reader's own."""
     where = f"{number}/" if number else ""
     if action.status == "done":
-        state = f"done {action.done_at:%d %b}" if action.done_at else "done"
+        if action.done_at and zone is not None:
+            state = f"done {moment(action.done_at, zone)}"
+        else:
+            state = f"done {action.done_at:%d %b}" if action.done_at else "done"
     elif action.due_date < today:
         state = f"*overdue* since {action.due_date:%d %b}"
     else:
@@ -179,8 +199,14 @@ def action_line(action: ReviewAction, today: date, number: str | None = None) ->
 
 
 def record(
-    review: ManagementReview, acts: list[ReviewAction], successor: ManagementReview | None, today: date
+    review: ManagementReview,
+    acts: list[ReviewAction],
+    successor: ManagementReview | None,
+    today: date,
+    *,
+    manager: bool = False,
 ) -> Reply:
+    """One review; the button to record it only for a QMS manager (`manager`)."""
     attendees = ", ".join(mention(a) for a in review.attendees[:30]) + (
         f" and {len(review.attendees) - 30} more" if len(review.attendees) > 30 else ""
     )
@@ -201,19 +227,22 @@ def record(
         blocks.append(section(f"*Minutes and decisions*\n{safe(review.minutes, 2800)}"))
     if acts:
         blocks.append(section("*Output actions*\n" + capped_lines([action_line(a, today) for a in acts], 2800)))
-    buttons = [button("Input pack", Action.REVIEW_PACK, str(review.id))]
-    if review.status == "planned":
-        buttons.append(button("Record the meeting", Action.REVIEW_RECORD, drawn(review), style="primary"))
-    blocks.append(actions("review_buttons", buttons))
+    blocks.append(actions("review_buttons", _review_buttons(review, manager)))
     return Reply(f"{review.number}: management review on {review.planned_date:%d %b %Y}", blocks)
 
 
 def held_note(review: ManagementReview, acts: list[ReviewAction], successor: ManagementReview | None) -> Reply:
     nxt = f" The next one is planned for *{successor.planned_date:%d %b %Y}* ({successor.number})." if successor else ""
-    text = f":classical_building: {_about(review)} was held on {review.held_on:%d %b %Y} with {len(acts)} output action{'s' if len(acts) != 1 else ''}.{nxt}"
+    text = f":classical_building: {_about(review)} was held on {review.held_on:%d %b %Y} with {plural(len(acts), 'output action')}.{nxt}"
     blocks = [section(text)]
     if review.minutes:
         blocks.append(section(f"*Minutes and decisions*\n{safe(review.minutes, 2800)}"))
+    if acts:
+        blocks.append(
+            section(
+                "*Output actions*\n" + capped_lines([action_line(a, review.held_on or date.min) for a in acts], 2800)
+            )
+        )
     return Reply(text, blocks)
 
 
@@ -245,15 +274,18 @@ def action_reminder(review: ManagementReview, action: ReviewAction, stage: str, 
     )
 
 
-def record_overdue(review: ManagementReview) -> Reply:
-    text = f":memo: {_about(review)} has not been recorded yet. Record the minutes, decisions and actions with `/review record {review.number}`."
+def record_overdue(review: ManagementReview, *, to_channel: bool = False) -> Reply:
+    """The reminder to record a review whose date has passed: to a QMS manager, or to the QMS
+    channel when the managers are a user group (the button then says who may press it)."""
+    text = (
+        f":memo: {_about(review)} has not been recorded yet. Record the minutes, decisions and actions with the button."
+    )
+    label = "Record the meeting (QMS managers)" if to_channel else "Record the meeting"
     return Reply(
         text,
         [
             section(text),
-            actions(
-                "review_record", [button("Record the meeting", Action.REVIEW_RECORD, drawn(review), style="primary")]
-            ),
+            actions("review_record", [button(label, Action.REVIEW_RECORD, drawn(review), style="primary")]),
         ],
     )
 
@@ -261,18 +293,19 @@ def record_overdue(review: ManagementReview) -> Reply:
 def review_list(reviews: list[ManagementReview], open_actions: int) -> Reply:
     if not reviews:
         return Reply("No management review is planned. QMS managers plan one with `/review schedule`.")
-    lines = [
-        f"{r.planned_date:%d %b %Y} *{r.number}* {r.status}"
-        + (f" ({RECURRENCE_LABELS[r.recurrence].lower()})" if r.recurrence != "none" else "")
-        for r in reviews
-    ]
+
+    def line(r: ManagementReview) -> dict[str, Any]:
+        said = f"{r.planned_date:%d %b %Y} *{r.number}* {r.status}" + (
+            f" ({RECURRENCE_LABELS[r.recurrence].lower()})" if r.recurrence != "none" else ""
+        )
+        # The pack a button away, rather than a number to type.
+        return section(said, accessory=button("Input pack", Action.REVIEW_PACK, str(r.id)))
+
     return Reply(
         f"Management reviews: {len(reviews)}",
         [
             header("Management reviews"),
-            section(capped_lines(lines, 2800)),
-            context(
-                f"{open_actions} output action{'s' if open_actions != 1 else ''} open. `/review MR-2026-0001` shows one review."
-            ),
+            *[line(r) for r in reviews[:LISTED]],
+            context(f"{plural(open_actions, 'output action')} open."),
         ],
     )

@@ -18,6 +18,7 @@ from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
 from bot.reviews import blocks
 from bot.reviews.pack import compile_pack
+from bot.surfaces.mrkdwn import is_user_id
 from storage.models_programme import ManagementReview, ReviewAction
 
 # Everything still to send about a planned review (its packs and record reminders): stopped
@@ -48,10 +49,14 @@ def _about_review(session: Session, review: ManagementReview, now: datetime, set
     due: list[Due] = []
     if 0 <= days_left <= settings.review_pack_days:
         # Compiled once, when first due (not for every attendee); the key holds it to one pack per attendee and date.
-        pack = cache(lambda: blocks.pack(compile_pack(session, settings, review, local_today)))
-        for person in review.attendees:
+        compiled = cache(lambda: compile_pack(session, settings, review, local_today))
+        # The QMS manager who scheduled it gets it too, attending or not: it is theirs to record.
+        for person in dict.fromkeys([*review.attendees, review.scheduled_by]):
+            # Nudges run without Slack at hand: managers given as a user group are not known
+            # here, and record from the reminder in the QMS channel instead.
+            records = person == review.scheduled_by or person in settings.manager_ids
             key = PACK.key(review=review.id, planned=review.planned_date, person=person)
-            due.append(Due(key, partial(_pack, key, person, review, pack)))
+            due.append(Due(key, partial(_pack, key, person, review, compiled, records)))
     elif days_left < 0:
         stage = due_stage(review.planned_date, local_today, settings)
         for manager in dict.fromkeys([review.scheduled_by, *manager_recipients(settings)]):
@@ -60,12 +65,14 @@ def _about_review(session: Session, review: ManagementReview, now: datetime, set
     return Look(due, again)
 
 
-def _pack(key: str, person: str, review: ManagementReview, pack: Callable[[], Any]) -> Nudge:
-    return Nudge(key, person, pack().text, pack().blocks, record_ref=review.number)
+def _pack(key: str, person: str, review: ManagementReview, compiled: Callable[[], Any], records: bool) -> Nudge:
+    """One person's pack: with the button to record the meeting when they may (`records`)."""
+    pack = blocks.pack(compiled(), manager=records)
+    return Nudge(key, person, pack.text, pack.blocks, record_ref=review.number)
 
 
 def _record_overdue(key: str, manager: str, review: ManagementReview) -> Nudge:
-    reply = blocks.record_overdue(review)
+    reply = blocks.record_overdue(review, to_channel=not is_user_id(manager))
     return Nudge(key, manager, reply.text, reply.blocks, record_ref=review.number)
 
 

@@ -16,19 +16,22 @@ from sqlmodel import Session
 from bot import audits
 from bot.delivery.due import add_months
 from bot.feedback import figures
-from bot.nonconformity import SOURCES
+from bot.nonconformity import SOURCES, ref
 from bot.objectives import lines as objective_lines
 from bot.objectives import standings
 from bot.reviews import blocks
 from bot.surfaces.mrkdwn import safe
+from bot.surfaces.words import plural
 from storage import audits as audit_store
 from storage import feedback as feedback_store
 from storage import nonconformities as nc_store
 from storage import objectives as objective_store
 from storage import reports
 from storage import reviews as store
+from storage import trainings as training_store
 from storage.models import Audit, AuditFinding, ManagementReview, Nonconformity
 
+NCS_LISTED, ROUNDS_LISTED = 10, 10  # listed one by one; the counts above cover the rest
 NO_DATA = "The bot holds no record of this; bring it to the meeting."
 
 
@@ -66,7 +69,7 @@ def compile_pack(session: Session, settings: Any, review: ManagementReview, day:
     findings = audit_store.findings_between(session, span.lo, span.hi)
     sections = [
         # a) status of actions from previous management reviews
-        _earlier_actions(session, review, day),
+        _earlier_actions(session, review, span),
         # b) changes in external and internal issues
         blocks.PackSection("Changes in external and internal issues relevant to the QMS", [], NO_DATA),
         # c1) customer satisfaction and feedback
@@ -97,19 +100,23 @@ def compile_pack(session: Session, settings: Any, review: ManagementReview, day:
     return blocks.Pack(review, span.start, span.end, since, sections)
 
 
-def _earlier_actions(session: Session, review: ManagementReview, day: date) -> blocks.PackSection:
-    earlier = [
-        (a, r)
-        for r in store.recent(session, 50)
-        if r.status == "held" and r.id != review.id
-        for a in store.actions_of(session, r.id or 0)
+def _earlier_actions(session: Session, review: ManagementReview, span: _Span) -> blocks.PackSection:
+    """The reviews held in the period (with how many actions they gave), then every earlier action's status."""
+    held = [r for r in store.recent(session, 50) if r.status == "held" and r.id != review.id]
+    actions = {r.id: store.actions_of(session, r.id or 0) for r in held}
+    said = [
+        f"{r.number} held {r.held_on:%d %b %Y}: {plural(len(actions[r.id]), 'output action')}"
+        for r in held
+        if r.held_on and span.start <= r.held_on < span.end
+    ]
+    earlier = [(a, r) for r in held for a in actions[r.id]]
+    said += [
+        blocks.action_line(a, span.day, r.number, span.zone)
+        for a, r in sorted(earlier, key=lambda x: (x[0].status != "open", x[0].due_date))
     ]
     return blocks.PackSection(
         "Status of actions from previous management reviews",
-        [
-            blocks.action_line(a, day, r.number)
-            for a, r in sorted(earlier, key=lambda x: (x[0].status != "open", x[0].due_date))
-        ],
+        said,
         "No earlier management review recorded output actions in the bot.",
     )
 
@@ -119,10 +126,10 @@ def _customers(session: Session, span: _Span) -> blocks.PackSection:
     feedback_lines = []
     if f.ratings or f.complaints:
         feedback_lines = [
-            f"Average rating *{f.average_rating:.1f}* of 5 from {f.ratings} rated entries"
+            f"Average rating *{f.average_rating:.1f}* of 5 from {plural(f.ratings, 'rated entry', 'rated entries')}"
             if f.average_rating is not None
             else "No rated feedback",
-            f"*{f.complaints}* complaint{'s' if f.complaints != 1 else ''}, {f.complaints_with_nc} raised as NCs"
+            f"*{plural(f.complaints, 'complaint')}*, {f.complaints_with_nc} raised as NCs"
             + (
                 f"; median {f.median_days_to_respond:g} days to answer the customer"
                 if f.median_days_to_respond is not None
@@ -140,7 +147,7 @@ def _processes(ncs: list[Nonconformity]) -> blocks.PackSection:
     by_process = Counter(nc.process for nc in ncs)
     return blocks.PackSection(
         "Process performance and conformity of products and services",
-        [f"{safe(p, 80)}: *{n}* NC{'s' if n != 1 else ''} raised" for p, n in by_process.most_common()],
+        [f"{safe(p, 80)}: *{plural(n, 'NC')}* raised" for p, n in by_process.most_common()],
         "No nonconformities were raised in the period.",
     )
 
@@ -156,6 +163,10 @@ def _nonconformities(session: Session, span: _Span, ncs: list[Nonconformity]) ->
             f"*{nc_store.count_active(session)}* open now, {nc_store.count_active(session, overdue_on=span.day)} past their due date",
             f"{sum(1 for nc in ncs if nc.recurrence_of)} linked as recurrences of earlier NCs",
         ]
+        # Each one named and linked to its card, not only counted.
+        nc_lines += [f"{ref(nc)} {safe(nc.title, 120)} · {nc.status}" for nc in ncs[:NCS_LISTED]]
+        if len(ncs) > NCS_LISTED:
+            nc_lines.append(f"… and {plural(len(ncs) - NCS_LISTED, 'more NC')} (`/nc list`)")
     return blocks.PackSection(
         "Nonconformities and corrective actions",
         nc_lines,
@@ -165,7 +176,7 @@ def _nonconformities(session: Session, span: _Span, ncs: list[Nonconformity]) ->
 
 def _measured(session: Session, span: _Span) -> blocks.PackSection:
     due = objective_store.assignments_due_between(session, span.start, span.end)
-    measured = []
+    measured = _open_rounds(session)
     if due:
         read = sum(1 for a in due if a.status == "acknowledged")
         measured.append(
@@ -178,6 +189,21 @@ def _measured(session: Session, span: _Span) -> blocks.PackSection:
     )
 
 
+def _open_rounds(session: Session) -> list[str]:
+    """Training rounds still open, with how far they are acknowledged (`2 of 3 (67%)`)."""
+    rounds = training_store.open_rounds(session)
+    counts = training_store.counts(session, [r.id for r in rounds if r.id])
+    said = []
+    for r in rounds[:ROUNDS_LISTED]:
+        done, pending = counts[r.id or 0]["acknowledged"], counts[r.id or 0]["pending"]
+        share = f" ({100 * done / (done + pending):.0f}%)" if done + pending else ""
+        said.append(
+            f"Training {r.number} {safe(r.title, 100)} ({safe(r.doc_ref, 40)} rev {safe(r.revision, 20)}), open:"
+            f" {done} of {plural(done + pending, 'person', 'people')} acknowledged{share}"
+        )
+    return said
+
+
 def _audit_results(session: Session, span: _Span, findings: list[tuple[AuditFinding, Audit]]) -> blocks.PackSection:
     done = audit_store.completed_between(session, span.lo, span.hi)
     share = audits.done_vs_planned(session, span.start, span.end)
@@ -185,9 +211,9 @@ def _audit_results(session: Session, span: _Span, findings: list[tuple[AuditFind
     if done or share is not None:
         kinds = Counter(f.kind for f, _ in findings)
         audit_lines = [
-            f"*{len(done)}* internal audits completed"
+            f"*{plural(len(done), 'internal audit')}* completed"
             + (f", {share:.0f}% of those planned in the period" if share is not None else ""),
-            f"Findings: {kinds['nonconformity']} nonconformities, {kinds['improvement']} opportunities for improvement, {kinds['positive']} positive",
+            "Findings: " + audits.findings_said(kinds["nonconformity"], kinds["improvement"], kinds["positive"]),
         ] + [f"{a.number} {safe(a.process, 80)}: {safe(a.summary or '', 200)}" for a in done[:10]]
     return blocks.PackSection("Audit results", audit_lines, "No internal audit was planned or completed in the period.")
 
@@ -196,7 +222,7 @@ def _providers(ncs: list[Nonconformity]) -> blocks.PackSection:
     suppliers = Counter(nc.supplier or "(unnamed)" for nc in ncs if nc.source == "supplier")
     return blocks.PackSection(
         "Performance of external providers",
-        [f"{safe(name, 100)}: *{n}* NC{'s' if n != 1 else ''}" for name, n in suppliers.most_common()],
+        [f"{safe(name, 100)}: *{plural(n, 'NC')}*" for name, n in suppliers.most_common()],
         "No supplier nonconformities were raised in the period.",
     )
 

@@ -13,6 +13,7 @@ from bot.reviews.pack import compile_pack
 from bot.reviews.rules import RECORD_TYPE, action_of, may_complete, require_seen_action, review_of
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import safe
+from bot.surfaces.words import plural
 from bot.workspace.roles import Role
 from storage import reviews as store
 from storage.models import ManagementReview
@@ -24,14 +25,16 @@ if TYPE_CHECKING:
 def pack_reply(ctx: Context, review_id: int, user: str) -> Reply:
     # Roles first: with leaders or managers given as a user group it may ask Slack, which
     # must not happen inside a transaction.
-    privileged = bool(ctx.roles.of(user) & {Role.QMS_MANAGER, Role.LEADER})
+    roles = ctx.roles.of(user)
+    privileged = bool(roles & {Role.QMS_MANAGER, Role.LEADER})
     with ctx.db.session() as session:
         review = review_of(session, review_id)
         if user not in review.attendees and not privileged:
             raise NotAllowed(
                 f"Only the attendees of {review.number}, leaders and QMS managers can read its input pack."
             )
-        return blocks.pack(compile_pack(session, ctx.settings, review, ctx.today()))
+        pack = compile_pack(session, ctx.settings, review, ctx.today())
+        return blocks.pack(pack, manager=Role.QMS_MANAGER in roles)
 
 
 def find(ctx: Context, number: str) -> int | None:
@@ -52,8 +55,8 @@ def scheduled_confirmation(ctx: Context, number: str) -> str:
     with ctx.db.session() as session:
         review = _review(session, number)
     return (
-        f"Scheduled {review.number} on {review.planned_date:%d %b %Y} with {len(review.attendees)} attendees; "
-        f"they get the input pack {ctx.settings.review_pack_days} days ahead."
+        f"Scheduled {review.number} on {review.planned_date:%d %b %Y} with {plural(len(review.attendees), 'attendee')}; "
+        f"they and you get the input pack {plural(ctx.settings.review_pack_days, 'day')} ahead, with the button to record the meeting for you."
     )
 
 
@@ -64,7 +67,7 @@ def held_confirmation(ctx: Context, number: str) -> str:
         actions = store.actions_of(session, review.id or 0)
         successor = store.successor_of(session, review.id or 0)
     nxt = f" The next one, {successor.number}, is planned for {successor.planned_date:%d %b %Y}." if successor else ""
-    return f"{review.number} is recorded with {len(actions)} output actions.{nxt}"
+    return f"{review.number} is recorded with {plural(len(actions), 'output action')}.{nxt}"
 
 
 def record_form(ctx: Context, review_id: int, user: str, seen: int | None = None) -> dict[str, Any]:
@@ -93,11 +96,17 @@ def list_reply(ctx: Context) -> Reply:
         return blocks.review_list(store.recent(session, 20), len(store.open_actions(session)))
 
 
-def record_reply(ctx: Context, number: str) -> Reply:
+def record_reply(ctx: Context, number: str, user: str | None = None) -> Reply:
+    """One review; the button to record it only when `user` is a QMS manager."""
+    manager = user is not None and ctx.roles.is_manager(user)  # before the session: it may ask Slack
     with ctx.db.session() as session:
         review = store.by_number(session, number)
         if review is None:
             return Reply(f"There is no {safe(number.upper(), 40)}. `/review list` shows the reviews.")
         return blocks.record(
-            review, store.actions_of(session, review.id or 0), store.successor_of(session, review.id or 0), ctx.today()
+            review,
+            store.actions_of(session, review.id or 0),
+            store.successor_of(session, review.id or 0),
+            ctx.today(),
+            manager=manager,
         )

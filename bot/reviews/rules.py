@@ -42,8 +42,16 @@ def review_of(session: Session, review_id: int) -> ManagementReview:
 
 
 def _plan(
-    session: Session, ctx: Context, user: str, s: Schedule, previous: ManagementReview | None, now: datetime
+    session: Session,
+    ctx: Context,
+    user: str,
+    s: Schedule,
+    previous: ManagementReview | None,
+    now: datetime,
+    managers: set[str],
 ) -> ManagementReview:
+    """`managers`: the attendees who are QMS managers (asked before the transaction), whose
+    invitation carries the button to record the meeting."""
     review = store.add(
         session,
         ManagementReview(
@@ -70,8 +78,8 @@ def _plan(
             "previous": previous.number if previous else None,
         },
     )
-    note = blocks.scheduled_note(review, ctx.settings.review_pack_days)
     for person in review.attendees:
+        note = blocks.scheduled_note(review, ctx.settings.review_pack_days, manager=person in managers)
         key = INVITED.key(review=review.id, person=person)
         enqueue(session, Nudge(key, person, note.text, note.blocks, record_ref=review.number), now)
     return review
@@ -79,12 +87,19 @@ def _plan(
 
 def schedule(ctx: Context, user: str, s: Schedule, submission: Submission | None = None) -> ManagementReview:
     ctx.roles.require(user, Role.QMS_MANAGER, doing="schedule management reviews")
+    managers = managers_among(ctx, s.attendees)
     now = ctx.clock.now()
     with ctx.db.session() as session:
         claim(session, submission, RECORD_TYPE, now)
-        review = _plan(session, ctx, user, s, None, now)
+        review = _plan(session, ctx, user, s, None, now, managers)
         record_made(session, submission, review.number)
         return review
+
+
+def managers_among(ctx: Context, people: list[str]) -> set[str]:
+    """Who of `people` are QMS managers. With managers given as a user group this may ask
+    Slack: call it before any transaction."""
+    return {p for p in people if ctx.roles.is_manager(p)}
 
 
 CANCELLABLE = Cancellable[ManagementReview](
@@ -118,6 +133,9 @@ def record(
 ) -> Held:
     """Record the meeting once: `seen` is the review's version its form was opened for."""
     ctx.roles.require(user, Role.QMS_MANAGER, doing="record management reviews")
+    with ctx.db.session() as session:
+        managers = review_of(session, review_id).attendees  # for the successor's invitations
+    managers = list(managers_among(ctx, managers))
     now = ctx.clock.now()
     zone = ctx.settings.zone
     with ctx.db.session() as session:
@@ -157,20 +175,20 @@ def record(
             },
             note=m.minutes,
         )
-        successor = _plan_successor(session, ctx, user, review, m, now)
+        successor = _plan_successor(session, ctx, user, review, m, now, set(managers))
         _tell_held(session, ctx, review, acts, successor, now)
         return Held(review, acts, successor)
 
 
 def _plan_successor(
-    session: Session, ctx: Context, user: str, review: ManagementReview, m: Minutes, now: datetime
+    session: Session, ctx: Context, user: str, review: ManagementReview, m: Minutes, now: datetime, managers: set[str]
 ) -> ManagementReview | None:
     months = blocks.RECURRENCE_MONTHS[review.recurrence]
     if not months:
         return None
     # Counted from the date planned, so the cycle keeps its rhythm when one meeting slips.
     nxt = max(add_months(review.planned_date, months), m.held_on + timedelta(days=1))
-    return _plan(session, ctx, user, Schedule(nxt, list(review.attendees), review.recurrence), review, now)
+    return _plan(session, ctx, user, Schedule(nxt, list(review.attendees), review.recurrence), review, now, managers)
 
 
 def _tell_held(
