@@ -37,6 +37,7 @@ from bot.nonconformity.forms import (
     required_text,
 )
 from bot.nonconformity.guard import check_step
+from bot.nonconformity.handoffs import redraw_ask
 from bot.nonconformity.lifecycle import SEVERITY_LABELS, SOURCES, Status
 from bot.nonconformity.nudges import nc_nudges
 from bot.nonconformity.raising import (
@@ -113,6 +114,7 @@ __all__ = [
     "raise_nc",
     "record_reply",
     "record_root_cause",
+    "redraw_ask",
     "refresh_card",
     "refresh_cards",
     "required_text",
