@@ -38,7 +38,7 @@ LIST_USAGE = "Use `/nc list mine`, `/nc list open` or `/nc list overdue`."
 BROKEN_BUTTON = "That button is broken; open the NC with `/nc NC-…` and try again."
 LOST_NC = "This form lost track of its NC; close it and use the card again."
 STEPS_BY_BUTTON = {button: step for step, button in nc_blocks.STEP_BUTTONS.items()}
-STEPS_BY_CALLBACK = {
+STEPS_BY_CALLBACK: dict[str, Step] = {
     Callback.NC_CONTAIN: Step.CONTAIN,
     Callback.NC_ROOT_CAUSE: Step.RECORD_ROOT_CAUSE,
     Callback.NC_ACTION: Step.ADD_ACTION,
