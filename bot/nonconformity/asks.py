@@ -173,7 +173,7 @@ def action_done_note(nc: Nonconformity, action: CorrectiveAction, all_done: bool
     """To the NC owner: who did which action, with what evidence."""
     then = " All actions are done: a QMS manager verifies their effectiveness next." if all_done else ""
     text = (
-        f":white_check_mark: {mention(action.done_by or '')} marked *A{action.seq}* done on *{ref(nc)}* · {title(nc)}. "
+        f":white_check_mark: {mention(action.done_by or '')} marked *A{action.seq}* done on *{ref(nc)}* · {sentence(title(nc))} "
         f"Evidence: {safe(action.evidence or '', 1500)}{then}"
     )
     return Reply(text)
@@ -207,7 +207,7 @@ def after_step(
     if step is Step.COMPLETE_ACTIONS:
         seq = next((a.seq for a in actions if a.id == action_id), None)
         done = f"You marked A{seq} done" if seq else "You marked the action done"
-    text = f":white_check_mark: {done} on *{ref(nc)}* · {title(nc)}."
+    text = f":white_check_mark: {done} on *{ref(nc)}* · {sentence(title(nc))}"
     buttons = buttons_for(nc, actions, user, manager)
     status = Status(nc.status)
     if status in OWNER_STEPS and buttons:
