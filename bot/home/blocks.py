@@ -8,8 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.delivery.versions import drawn
-from bot.nonconformity import Status, ref
-from bot.nonconformity import asks as nc_asks
+from bot.nonconformity import OWNER_STEPS, Status, buttons_for, done_button, ref, step_button
 from bot.objectives import lines as objective_lines
 from bot.registry import Action
 from bot.surfaces.blocks import actions, button, capped_lines, context, divider, due_text, header, home, section
@@ -124,20 +123,20 @@ def work_items(mine: MyWork, today: date) -> list[Item]:
         if nc.owner != mine.user:
             continue
         status = Status(nc.status)
-        step = nc_asks.OWNER_STEPS.get(status)
+        step = OWNER_STEPS.get(status)
         next_up = f" · next: {step[2]}" if step else ""
         line = f"{ref(nc)} · {safe(nc.title, 120)} · {status.label}{next_up} · due {due_text(nc.due_date, today)}"
-        work.append((nc.due_date, line, nc_asks.step_button(nc, step[0]) if step else None))
+        work.append((nc.due_date, line, step_button(nc, step[0]) if step else None))
     work += [
         (
             a.due_date,
             f"{ref(nc)} *A{a.seq}* · {safe(a.description, 120)} · due {due_text(a.due_date, today)}",
-            nc_asks.done_button(nc, a) if Status(nc.status) is Status.ACTIONS_PLANNED else None,
+            done_button(nc, a) if Status(nc.status) is Status.ACTIONS_PLANNED else None,
         )
         for a, nc in mine.actions
     ]
     for nc, done in mine.to_verify:
-        press = _first(nc_asks.buttons_for(nc, done, mine.user, mine.manager))
+        press = _first(buttons_for(nc, done, mine.user, mine.manager))
         what = "verify the actions' effectiveness" if nc.status == Status.ACTIONS_DONE else "close it"
         if press:  # a manager who did some of the actions leaves the check to another
             work.append((nc.due_date, f"{ref(nc)} · {safe(nc.title, 120)} · {what}", press))

@@ -17,6 +17,7 @@ these names as `nc.<name>`. Inside the package:
 """
 
 from bot.errors import AlreadyDone, NotAllowed, Refused
+from bot.nonconformity.asks import OWNER_STEPS, buttons_for, done_button, step_button
 from bot.nonconformity.blocks import ref
 from bot.nonconformity.forms import (
     CLAUSE,
@@ -67,6 +68,10 @@ from bot.nonconformity.rules import (
 from bot.workspace.people_checks import assignee_error, people_error
 
 __all__ = [
+    "OWNER_STEPS",
+    "buttons_for",
+    "done_button",
+    "step_button",
     "SEVERITY_LABELS",
     "SOURCES",
     "Status",
