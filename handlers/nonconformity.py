@@ -21,6 +21,7 @@ from bot.registry import Action, Callback, Command, ShortcutId, item_action_ids,
 from bot.submissions import Submission
 from handlers.common import (
     answerer,
+    clicked_message,
     command_text,
     drawn_id,
     form_values,
@@ -37,11 +38,19 @@ LIST_USAGE = "Use `/nc list mine`, `/nc list open` or `/nc list overdue`."
 BROKEN_BUTTON = "That button is broken; open the NC with `/nc NC-…` and try again."
 LOST_NC = "This form lost track of its NC; close it and use the card again."
 STEPS_BY_BUTTON = {button: step for step, button in nc_blocks.STEP_BUTTONS.items()}
+STEPS_BY_CALLBACK: dict[str, Step] = {
+    Callback.NC_CONTAIN: Step.CONTAIN,
+    Callback.NC_ROOT_CAUSE: Step.RECORD_ROOT_CAUSE,
+    Callback.NC_ACTION: Step.ADD_ACTION,
+    Callback.NC_ACTION_DONE: Step.COMPLETE_ACTIONS,
+    Callback.NC_CANCEL: Step.CANCEL,
+}
 
 
 def _ids(value: str) -> tuple[int, int | None, int | None]:
-    """A card button's value or a modal's metadata: `nc_id[:action_id][@version]`."""
-    ids, _, version = value.partition("@")
+    """A card button's value or a modal's metadata: `nc_id[:action_id][@version]` (a modal's
+    metadata may end in `|channel,ts`, the DM it was opened from: see `_asked_in`)."""
+    ids, _, version = value.partition("|")[0].partition("@")
     first, _, second = ids.partition(":")
     try:
         return record_id(first), record_id(second) if second else None, int(version) if version else None
@@ -125,6 +134,19 @@ def on_raise_submit(
 # --- the card's buttons: check on the server, then open the step's modal ---
 
 
+def _dm_pressed(body: dict[str, Any]) -> tuple[str, str] | None:
+    """The DM whose button was pressed (a request, a reminder, an escalation), to be redrawn
+    once the step is taken; None on the card or any other conversation."""
+    where = clicked_message(body)
+    return where if where and where[0].startswith("D") else None
+
+
+def _asked_in(view: dict[str, Any]) -> tuple[str, str] | None:
+    _, bar, where = (view.get("private_metadata") or "").partition("|")
+    channel, comma, ts = where.partition(",")
+    return (channel, ts) if bar and comma and channel.startswith("D") and ts else None
+
+
 def _step_modal(ctx: Context, step: Step, record: nc.Record, action_id: int | None) -> dict[str, Any]:
     if step is Step.CONTAIN:
         return nc_modals.containment_modal(record)
@@ -148,12 +170,19 @@ def on_step_button(
     nc_id, action_id, version = _ids(action.get("value", ""))
     if step is Step.COMPLETE_ACTIONS and action_id is None:
         raise Broken("no action")
+    dm = _dm_pressed(body)
     if step is Step.CLOSE:  # Slack's confirm dialog already asked "are you sure?"
         closed = nc.close(ctx, nc_id, user, seen_version=version)
         nc.refresh_cards(ctx, *nc.cards_touched(closed))
+        if dm:
+            nc.redraw_ask(ctx, nc_id, user, dm, step)
+        home.publish(ctx, user)
         return
     record = nc.check_step(ctx, nc_id, step, user, action_id)
-    open_modal(client, body["trigger_id"], _step_modal(ctx, step, record, action_id), teller(respond))
+    form = _step_modal(ctx, step, record, action_id)
+    if dm:
+        form["private_metadata"] += f"|{dm[0]},{dm[1]}"
+    open_modal(client, body["trigger_id"], form, teller(respond))
 
 
 def on_recurrence(ctx: Context, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
@@ -241,7 +270,16 @@ def on_step_submit(
     changed = take(ctx, submitted)
     ack()
     nc.refresh_cards(ctx, *nc.cards_touched(changed))
+    dm = _asked_in(view)
+    if dm:
+        nc.redraw_ask(ctx, nc_id, submitted.user, dm, _taken(view["callback_id"], changed), action_id)
     home.publish(ctx, submitted.user)
+
+
+def _taken(callback: str, changed: Any) -> Step:
+    if callback == Callback.NC_VERIFY:
+        return Step.VERIFY_EFFECTIVE if changed.status == "effectiveness_verified" else Step.VERIFY_NOT_EFFECTIVE
+    return STEPS_BY_CALLBACK[callback]
 
 
 LISTENERS = [

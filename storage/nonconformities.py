@@ -164,6 +164,17 @@ def involving(session: Session, user_id: str) -> list[Nonconformity]:
     return list(session.exec(query))
 
 
+def in_status(session: Session, statuses: tuple[str, ...], limit: int) -> list[Nonconformity]:
+    """The oldest `limit` NCs in these statuses (the work waiting longest first)."""
+    query = (
+        select(Nonconformity)
+        .where(col(Nonconformity.status).in_(statuses))
+        .order_by(col(Nonconformity.id))
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
 def overdue(session: Session, today: date, limit: int | None = None) -> list[Nonconformity]:
     query = (
         select(Nonconformity)

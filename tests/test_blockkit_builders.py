@@ -18,6 +18,7 @@ from bot import audits
 from bot import nonconformity as nc_process
 from bot.delivery.snooze import snooze_modal
 from bot.home.blocks import MyWork, home_tab
+from bot.nonconformity import asks
 from bot.nonconformity import blocks as nc_blocks
 from bot.nonconformity import modals as nc_modals
 from bot.nonconformity.forms import RaiseForm
@@ -87,14 +88,18 @@ def test_nc_messages_and_lists(size: str, settings: Settings) -> None:
     replies = [
         nc_blocks.raised_confirmation(nc, "C0QMS"),
         nc_blocks.raised_confirmation(nc, None),
-        nc_blocks.owner_assigned(nc),
-        nc_blocks.action_assigned(nc, action),
-        nc_blocks.escalation(nc, None, TODAY),
-        nc_blocks.escalation(nc, action, TODAY),
-        nc_blocks.verification_due(nc),
+        asks.owner_assigned(nc),
+        asks.action_assigned(nc, action),
+        asks.escalation(nc, None, TODAY),
+        asks.escalation(nc, action, TODAY),
+        asks.verification_due(nc, record.actions, "U0QUINN001"),
+        asks.action_done_note(nc, action, True),
+        asks.not_effective_note(nc),
+        asks.outcome_note(nc),
+        *(asks.after_step(nc, record.actions, nc.owner, True, step, action.id) for step in asks.DONE),
     ]
     for stage in ("before-3d", "today", "after-1d"):
-        replies += [nc_blocks.nc_reminder(nc, stage, TODAY), nc_blocks.action_reminder(nc, action, stage, TODAY)]
+        replies += [asks.nc_reminder(nc, stage, TODAY), asks.action_reminder(nc, action, stage, TODAY)]
     for which in nc_blocks.LIST_TITLES:
         replies += [nc_blocks.nc_list(which, [], TODAY, 20), nc_blocks.nc_list(which, [nc] * 500, TODAY, 50, 9999)]
     for reply in replies:

@@ -56,7 +56,7 @@ def test_a_qms_manager_also_sees_the_registers(sb: Sandbox) -> None:
     raise_nc(sb, ANNA, "Scratched housing", owner=BEN.id, due_date="2026-11-26")
     sb.clock.advance(days=3)  # type: ignore[attr-defined]
     shown = open_home(sb, QUINN)
-    assert "Registers (QMS manager)" in shown and "Open: *1*" in shown and "*Overdue*: 1 NCs, 0 actions" in shown
+    assert "Registers (QMS manager)" in shown and "Open: *1*" in shown and "*Overdue*: 1 NC, 0 actions" in shown
 
 
 def test_home_acknowledges_training_and_refreshes_after_it(sb: Sandbox) -> None:

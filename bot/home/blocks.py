@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.delivery.versions import drawn
-from bot.nonconformity import Status, ref
+from bot.nonconformity import OWNER_STEPS, Status, buttons_for, done_button, ref, step_button
 from bot.objectives import lines as objective_lines
 from bot.registry import Action
 from bot.surfaces.blocks import actions, button, capped_lines, context, divider, due_text, header, home, section
 from bot.surfaces.mrkdwn import mention, safe
+from bot.surfaces.words import moment, plural
 from storage.models import (
     Audit,
     ControlledDocument,
@@ -41,6 +43,13 @@ class MyWork:
     reviews: list[ManagementReview] = field(default_factory=list)
     review_actions: list[tuple[ReviewAction, ManagementReview]] = field(default_factory=list)
     documents: list[ControlledDocument] = field(default_factory=list)
+    manager: bool = False  # a QMS manager: verifies, closes, records reviews
+    # For a QMS manager: NCs waiting to be verified or closed, each with its actions.
+    to_verify: list[tuple[Nonconformity, list[CorrectiveAction]]] = field(default_factory=list)
+
+
+# One line of the Home tab's work list: when it is due, what it says, the button that does it.
+Item = tuple[date, str, dict[str, Any] | None]
 
 
 @dataclass
@@ -60,7 +69,13 @@ class Registers:
     objectives: list[Any]  # bot.objectives' Standings
 
 
-def home_tab(mine: MyWork, today: date, registers: list[dict[str, Any]] | None, updated: datetime) -> dict[str, Any]:
+def home_tab(
+    mine: MyWork,
+    today: date,
+    registers: list[dict[str, Any]] | None,
+    updated: datetime,
+    zone: ZoneInfo | None = None,
+) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         header("Your quality work"),
         actions(
@@ -71,56 +86,77 @@ def home_tab(mine: MyWork, today: date, registers: list[dict[str, Any]] | None, 
             ],
         ),
     ]
-    lines = work_lines(mine, today)
-    blocks.append(
-        section(
-            f"*Your open NCs, actions and complaints* ({len(lines)})\n"
-            + (capped_lines(lines, 2900, max_lines=LIST_SHOWN) if lines else "Nothing open. :white_check_mark:")
-        )
+    blocks += work_blocks(
+        work_items(mine, today), "Your open NCs, actions and complaints", "Nothing open. :white_check_mark:"
     )
     blocks += to_read_blocks(mine.to_read)
-    agenda = agenda_lines(mine, today)
-    blocks.append(
-        section(
-            f"*Your audits, reviews and document reviews* ({len(agenda)})\n"
-            + (capped_lines(agenda, 2900, max_lines=LIST_SHOWN) if agenda else "None coming up for you.")
-        )
+    blocks += work_blocks(
+        agenda_items(mine, today), "Your audits, reviews and document reviews", "None coming up for you."
     )
     if registers:
         blocks += [divider(), header("Registers (QMS manager)"), *registers]
-    blocks.append(context(f"Updated {updated:%d %b %H:%M}. `/qms help` lists every command."))
+    shown = moment(updated, zone) if zone else f"{updated:%d %b %H:%M}"
+    blocks.append(context(f"Updated {shown}. `/qms help` lists every command."))
     return home(blocks)
 
 
-def work_lines(mine: MyWork, today: date) -> list[str]:
-    # Overdue first, then by due date: what needs doing today is at the top.
-    work = [
-        (
-            nc.due_date,
-            f"{ref(nc)} · {safe(nc.title, 120)} · {Status(nc.status).label} · due {due_text(nc.due_date, today)}",
-        )
-        for nc in mine.ncs
-        if nc.owner == mine.user
-    ]
+def work_blocks(items: list[Item], title: str, empty: str) -> list[dict[str, Any]]:
+    """A heading, then each item on its own line with the button that does it (the first LIST_SHOWN)."""
+    if not items:
+        return [section(f"*{title}* (0)\n{empty}")]
+    blocks = [section(f"*{title}* ({len(items)})")]
+    for _, line, press in items[:LIST_SHOWN]:
+        blocks.append(section(line, accessory=press) if press else section(line))
+    if len(items) > LIST_SHOWN:
+        blocks.append(context(f"… and {len(items) - LIST_SHOWN} more: `/nc list mine` lists your NCs and actions"))
+    return blocks
+
+
+def _first(buttons: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return buttons[0] if buttons else None
+
+
+def work_items(mine: MyWork, today: date) -> list[Item]:
+    """What the person is to do, overdue first, then by due date: today's work is at the top."""
+    work: list[Item] = []
+    for nc in mine.ncs:
+        if nc.owner != mine.user:
+            continue
+        status = Status(nc.status)
+        step = OWNER_STEPS.get(status)
+        next_up = f" · next: {step[2]}" if step else ""
+        line = f"{ref(nc)} · {safe(nc.title, 120)} · {status.label}{next_up} · due {due_text(nc.due_date, today)}"
+        work.append((nc.due_date, line, step_button(nc, step[0]) if step else None))
     work += [
         (
             a.due_date,
             f"{ref(nc)} *A{a.seq}* · {safe(a.description, 120)} · due {due_text(a.due_date, today)}",
+            done_button(nc, a) if Status(nc.status) is Status.ACTIONS_PLANNED else None,
         )
         for a, nc in mine.actions
     ]
+    for nc, done in mine.to_verify:
+        press = _first(buttons_for(nc, done, mine.user, mine.manager))
+        what = "verify the actions' effectiveness" if nc.status == Status.ACTIONS_DONE else "close it"
+        if press:  # a manager who did some of the actions leaves the check to another
+            work.append((nc.due_date, f"{ref(nc)} · {safe(nc.title, 120)} · {what}", press))
     work += [
-        (c.respond_by or today, f"Complaint {c.number} · answer {safe(c.customer, 80)} by {c.respond_by:%d %b}")
+        (
+            c.respond_by or today,
+            f"Complaint {c.number} · answer {safe(c.customer, 80)} by {c.respond_by:%d %b}",
+            button("Customer answered", Action.FEEDBACK_ADVANCE, drawn(c)),
+        )
         for c in mine.complaints
     ]
     work += [
         (
             a.due_date,
             f"*{r.number}* A{a.seq} · {safe(a.description, 120)} · due {due_text(a.due_date, today)}",
+            button("Mark done", Action.REVIEW_ACTION_DONE, drawn(a)),
         )
         for a, r in mine.review_actions
     ]
-    return [line for _, line in sorted(work, key=lambda item: item[0])]
+    return sorted(work, key=lambda item: item[0])
 
 
 def to_read_blocks(to_read: list[tuple[TrainingAssignment, TrainingRound]]) -> list[dict[str, Any]]:
@@ -137,23 +173,33 @@ def to_read_blocks(to_read: list[tuple[TrainingAssignment, TrainingRound]]) -> l
     return blocks
 
 
-def agenda_lines(mine: MyWork, today: date) -> list[str]:
-    planned = [
+def agenda_items(mine: MyWork, today: date) -> list[Item]:
+    planned: list[Item] = [
         (
             a.planned_date,
             f"*{a.number}* · you audit {safe(a.process, 80)} · {due_text(a.planned_date, today)}",
+            button("Open the checklist", Action.AUDIT_CHECKLIST, str(a.id)),
         )
         for a in mine.audits
     ]
-    planned += [(r.planned_date, f"*{r.number}* · management review · {r.planned_date:%a %d %b}") for r in mine.reviews]
+    planned += [
+        (
+            r.planned_date,
+            f"*{r.number}* · management review · {r.planned_date:%a %d %b}",
+            # Only a QMS manager records the meeting: the other attendees are not offered it.
+            button("Record the meeting", Action.REVIEW_RECORD, drawn(r)) if mine.manager else None,
+        )
+        for r in mine.reviews
+    ]
     planned += [
         (
             d.next_review,
             f"*{safe(d.reference, 40)}* rev {safe(d.revision, 20)} · review {due_text(d.next_review, today)}",
+            None,
         )
         for d in mine.documents
     ]
-    return [line for _, line in sorted(planned, key=lambda item: item[0])]
+    return sorted(planned, key=lambda item: item[0])
 
 
 def registers_blocks(r: Registers, today: date) -> list[dict[str, Any]]:
@@ -203,9 +249,9 @@ def register_lines(r: Registers, today: date) -> list[str]:
     unrecorded = [v for v in r.planned_reviews if v.planned_date < today]
     lines = [
         f"*Nonconformities open*: {states}",
-        f"*Overdue*: {r.overdue_ncs} NCs, {r.overdue_action_count} actions",
+        f"*Overdue*: {plural(r.overdue_ncs, 'NC')}, {plural(r.overdue_action_count, 'action')}",
         f"*Complaints open*: {r.complaints_open}",
-        f"*Audit programme*: {done} of {len(audits)} done this cycle, {late} overdue, {len(r.programme.gaps)} processes not yet planned",
+        f"*Audit programme*: {done} of {len(audits)} done this cycle, {late} overdue, {plural(len(r.programme.gaps), 'process', 'processes')} not yet planned",
         f"*Document reviews overdue*: {r.docs_overdue}",
         f"*Next management review*: {next_review.number} on {next_review.planned_date:%d %b %Y}"
         if next_review

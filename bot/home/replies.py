@@ -30,14 +30,22 @@ def view(ctx: Context, user: str) -> dict[str, Any]:
     today = ctx.today()
     manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
-        mine = _work_of(session, user, today, ctx.settings.doc_review_notice_days)
+        mine = _work_of(session, user, today, ctx.settings.doc_review_notice_days, manager)
+        if manager:
+            mine.to_verify = [(nc, nc_store.actions_of(session, nc.id)) for nc in _to_verify(session) if nc.id]
         overview = _overview(session, today, ctx.settings) if manager else None
-    return home_tab(mine, today, overview, ctx.clock.now().astimezone(ctx.settings.zone))
+    return home_tab(mine, today, overview, ctx.clock.now(), ctx.settings.zone)
 
 
-def _work_of(session: Session, user: str, today: date, notice_days: int) -> MyWork:
+def _to_verify(session: Session) -> list[Any]:
+    """NCs waiting for a QMS manager: actions done (verify), or verified (close); the first few."""
+    return nc_store.in_status(session, ("actions_done", "effectiveness_verified"), limit=LIST_SHOWN)
+
+
+def _work_of(session: Session, user: str, today: date, notice_days: int, manager: bool = False) -> MyWork:
     return MyWork(
         user=user,
+        manager=manager,
         ncs=nc_store.involving(session, user),
         actions=reports.actions_of_person(session, user),
         to_read=[
@@ -45,7 +53,8 @@ def _work_of(session: Session, user: str, today: date, notice_days: int) -> MyWo
         ],
         complaints=feedback_store.complaints_awaiting(session, user),
         audits=audit_store.of_auditor(session, user),
-        reviews=[r for r in review_store.planned(session) if user in r.attendees],
+        # A QMS manager records every review, attending or not.
+        reviews=[r for r in review_store.planned(session) if manager or user in r.attendees],
         review_actions=review_store.open_actions(session, owner=user),
         documents=[d for d in document_store.owned_by(session, user) if (d.next_review - today).days <= notice_days],
     )

@@ -17,6 +17,7 @@ these names as `nc.<name>`. Inside the package:
 """
 
 from bot.errors import AlreadyDone, NotAllowed, Refused
+from bot.nonconformity.asks import OWNER_STEPS, buttons_for, done_button, step_button
 from bot.nonconformity.blocks import ref
 from bot.nonconformity.forms import (
     CLAUSE,
@@ -37,6 +38,7 @@ from bot.nonconformity.forms import (
     required_text,
 )
 from bot.nonconformity.guard import check_step
+from bot.nonconformity.handoffs import redraw_ask
 from bot.nonconformity.lifecycle import SEVERITY_LABELS, SOURCES, Status
 from bot.nonconformity.nudges import nc_nudges
 from bot.nonconformity.raising import (
@@ -66,6 +68,10 @@ from bot.nonconformity.rules import (
 from bot.workspace.people_checks import assignee_error, people_error
 
 __all__ = [
+    "OWNER_STEPS",
+    "buttons_for",
+    "done_button",
+    "step_button",
     "SEVERITY_LABELS",
     "SOURCES",
     "Status",
@@ -113,6 +119,7 @@ __all__ = [
     "raise_nc",
     "record_reply",
     "record_root_cause",
+    "redraw_ask",
     "refresh_card",
     "refresh_cards",
     "required_text",

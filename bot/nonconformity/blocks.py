@@ -36,6 +36,7 @@ from bot.surfaces.blocks import (
     section,
 )
 from bot.surfaces.mrkdwn import mention, safe
+from bot.surfaces.words import moment, sentence
 from bot.workspace.captures import origin_lines
 from bot.workspace.config import Settings
 from storage.models import AuditEvent, CorrectiveAction, Nonconformity
@@ -54,6 +55,11 @@ STEP_BUTTONS: dict[Step, str] = {
     Step.CANCEL: Action.NC_CANCEL,
 }
 MAX_DONE_BUTTONS = 5
+# Under the card's buttons: the channel sees them all, so it is said who may press which.
+WHO_PRESSES = (
+    "Containment, root cause and actions: the NC owner or a QMS manager · Mark done: the action owner · "
+    "Verify (QMS manager who did none of the actions) · Close, Cancel (QMS manager)"
+)
 SEVERITY_EMOJI = {
     "critical": ":red_circle:",
     "major": ":large_orange_circle:",
@@ -102,6 +108,7 @@ def card(record: Record, today: date, settings: Settings, *, show_copy: bool = F
         blocks += _recurrence_question(nc, record.numbers.get(nc.possible_recurrence_of, "an earlier NC"), settings)
     if buttons:
         blocks.append(actions("nc_steps", buttons))
+        blocks.append(context(WHO_PRESSES))
     text = f"{nc.number} ({status.label.lower()}): {safe(nc.title, 200)}"
     return Reply(text, blocks)
 
@@ -267,63 +274,7 @@ def raised_confirmation(nc: Nonconformity, qms_channel: str | None) -> Reply:
         where = f" (Its card could not be posted in {mention(qms_channel)}; ask your QMS manager to invite the bot there. `/nc {nc.number}` shows the record.)"
     else:
         where = f" `/nc {nc.number}` shows it."
-    text = f"Thanks: you raised *{nc.number}* · {_title(nc)}. Owner: {mention(nc.owner)}, due {day_text(nc.due_date)}.{where}"
-    return Reply(text)
-
-
-def owner_assigned(nc: Nonconformity) -> Reply:
-    text = (
-        f"You own *{ref(nc)}* · {_title(nc)}, raised by {mention(nc.reporter)}; due {day_text(nc.due_date)}. "
-        "First step: record the containment on the card."
-    )
-    return Reply(text)
-
-
-def action_assigned(nc: Nonconformity, action: CorrectiveAction) -> Reply:
-    text = (
-        f"You have an action on *{ref(nc)}* · {_title(nc)}: *A{action.seq}* {safe(action.description, 1500)}. "
-        f"Due {day_text(action.due_date)}. Mark it done with evidence on the card."
-    )
-    return Reply(text)
-
-
-def _when(stage: str, due: date) -> str:
-    if stage == "today":
-        return "is due *today*"
-    if stage.startswith("before-"):
-        return f"is due on {day_text(due)}"
-    return f"was due on {day_text(due)} and is *overdue*"
-
-
-def nc_reminder(nc: Nonconformity, stage: str, today: date) -> Reply:
-    status = Status(nc.status)
-    step = {
-        Status.OPEN: "record containment",
-        Status.CONTAINED: "record the root cause",
-        Status.ROOT_CAUSE_FOUND: "plan the actions",
-        Status.ACTIONS_PLANNED: "get the actions done",
-    }.get(status, "move it on")
-    text = f":alarm_clock: *{ref(nc)}* · {_title(nc)} {_when(stage, nc.due_date)}. Next: {step}."
-    return Reply(text)
-
-
-def action_reminder(nc: Nonconformity, action: CorrectiveAction, stage: str, today: date) -> Reply:
-    text = f":alarm_clock: Your action *A{action.seq}* on *{ref(nc)}* {_when(stage, action.due_date)}: {safe(action.description, 1500)}"
-    return Reply(text)
-
-
-def escalation(nc: Nonconformity, action: CorrectiveAction | None, today: date) -> Reply:
-    if action is None:
-        days = (today - nc.due_date).days
-        text = f":rotating_light: *{ref(nc)}* · {_title(nc)} is {days} days overdue ({Status(nc.status).label.lower()}); owner {mention(nc.owner)}."
-    else:
-        days = (today - action.due_date).days
-        text = f":rotating_light: Action *A{action.seq}* on *{ref(nc)}* is {days} days overdue; owner {mention(action.owner)}: {safe(action.description, 1000)}"
-    return Reply(text)
-
-
-def verification_due(nc: Nonconformity) -> Reply:
-    text = f":mag: The actions on *{ref(nc)}* · {_title(nc)} are done. Please verify their effectiveness on the card (someone who did none of them)."
+    text = f"Thanks: you raised *{nc.number}* · {sentence(_title(nc))} Owner: {mention(nc.owner)}, due {day_text(nc.due_date)}.{where}"
     return Reply(text)
 
 
@@ -361,17 +312,27 @@ def nc_list(which: str, ncs: list[Nonconformity], today: date, limit: int, total
 
 
 def history_line(event: AuditEvent, settings: Settings) -> str:
-    when = event.at.astimezone(settings.zone)
     note = f" — {safe(event.note, 200)}" if event.note else ""
-    return f"{when:%d %b %H:%M} {mention(event.actor)} {event.action.replace('_', ' ')}{note}"
+    return f"{moment(event.at, settings.zone)} {mention(event.actor)} {event.action.replace('_', ' ')}{note}"
 
 
 def record_with_history(
-    record: Record, events: list[AuditEvent], today: date, settings: Settings, *, show_copy: bool = False
+    record: Record,
+    events: list[AuditEvent],
+    today: date,
+    settings: Settings,
+    *,
+    show_copy: bool = False,
+    reader_buttons: list[dict[str, Any]] | None = None,
 ) -> Reply:
-    """The card with its history, buttons last: a person can work the NC from here too."""
+    """The card with its history, buttons last: a person can work the NC from here too.
+    `reader_buttons`, for a reply to one person, replaces the card's with the ones they may press."""
     shown = card(record, today, settings, show_copy=show_copy)
     buttons = [b for b in shown.blocks if b.get("type") == "actions"]
-    blocks = [b for b in shown.blocks if b.get("type") != "actions"]
+    blocks = [
+        b for b in shown.blocks if b.get("type") != "actions" and b.get("elements", [{}])[0].get("text") != WHO_PRESSES
+    ]
+    if reader_buttons is not None:
+        buttons = [actions("nc_steps", reader_buttons)] if reader_buttons else []
     blocks += [divider(), section("*History*\n" + capped_lines([history_line(e, settings) for e in events], 2900))]
     return Reply(shown.text, blocks + buttons)

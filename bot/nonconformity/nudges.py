@@ -16,7 +16,7 @@ from bot.delivery.due import due_stage, local_start, manager_recipients, next_st
 from bot.delivery.keys import Key
 from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
-from bot.nonconformity import blocks as nc_blocks
+from bot.nonconformity import asks
 from bot.nonconformity.lifecycle import Status
 from storage import nonconformities as store
 from storage.models import CorrectiveAction, Nonconformity
@@ -28,12 +28,20 @@ OWNER_REMINDER = Key("nc:{nc}:owner:{due:%Y%m%d}:{stage}")
 # The failed verifications are in the key: after a failed check the NC is escalated afresh.
 ESCALATION = Key("nc:{nc}:escalate:{due:%Y%m%d}:{failed}:{manager}")
 VERIFY_REQUEST = Key("nc:{nc}:verify:{done:%Y%m%d%H%M%S}:{manager}")
+# Asked at once when the last action is done (the VERIFY_REQUEST reminder comes later).
+VERIFY_NOW = Key("nc:{nc}:verify-now:{done:%Y%m%d%H%M%S}:{manager}")
+# The NC owner asked to find the root cause again after a failed effectiveness check.
+NOT_EFFECTIVE = Key("nc:{nc}:not-effective:{failed}")
 
 # Everything queued about one corrective action.
 ACTION_ALL = Key("nca:{action}:")
 ACTION_ASSIGNED = Key("nca:{action}:assigned")
 ACTION_REMINDER = Key("nca:{action}:{due:%Y%m%d}:{stage}")
 ACTION_ESCALATION = Key("nca:{action}:escalate:{due:%Y%m%d}:{manager}")
+
+# Hand-offs told to the next person: kept when the NC's nudges stop (a close must not swallow them).
+TOLD_ACTION_DONE = Key("nctell:{nc}:done:{action}")
+TOLD_OUTCOME = Key("nctell:{nc}:outcome:{status}")
 
 # The card's thread and the reporter's confirmation: the log of what happened.
 RAISED_CONFIRMATION = Key("nclog:{nc}:raised")
@@ -66,24 +74,25 @@ def _about_nc(session: Session, nc: Nonconformity, now: datetime, settings: Any)
         verify_at = nc.actions_done_at + timedelta(days=settings.verify_after_days)
         if now < verify_at:
             again = verify_at
+        done = store.actions_of(session, nc.id) if now >= verify_at and nc.id else []
         for manager in escalate_to if now >= verify_at else []:
             key = VERIFY_REQUEST.key(nc=nc.id, done=nc.actions_done_at, manager=manager)
-            due.append(Due(key, partial(_verify_request, key, manager, nc)))
+            due.append(Due(key, partial(_verify_request, key, manager, nc, done)))
     return Look(due, again)
 
 
 def _owner_reminder(key: str, nc: Nonconformity, stage: str, local_today: date) -> Nudge:
-    reply = nc_blocks.nc_reminder(nc, stage, local_today)
+    reply = asks.nc_reminder(nc, stage, local_today)
     return Nudge(key, nc.owner, reply.text, reply.blocks, record_ref=nc.number, snoozable=True)
 
 
 def _escalation(key: str, manager: str, nc: Nonconformity, action: CorrectiveAction | None, local_today: date) -> Nudge:
-    reply = nc_blocks.escalation(nc, action, local_today)
+    reply = asks.escalation(nc, action, local_today)
     return Nudge(key, manager, reply.text, reply.blocks, record_ref=nc.number)
 
 
-def _verify_request(key: str, manager: str, nc: Nonconformity) -> Nudge:
-    reply = nc_blocks.verification_due(nc)
+def _verify_request(key: str, manager: str, nc: Nonconformity, actions: list[CorrectiveAction]) -> Nudge:
+    reply = asks.verification_due(nc, actions, manager)
     return Nudge(key, manager, reply.text, reply.blocks, record_ref=nc.number, snoozable=True)
 
 
@@ -107,7 +116,7 @@ def _about_action(session: Session, item: tuple[CorrectiveAction, Nonconformity]
 
 
 def _action_reminder(key: str, nc: Nonconformity, action: CorrectiveAction, stage: str, local_today: date) -> Nudge:
-    reply = nc_blocks.action_reminder(nc, action, stage, local_today)
+    reply = asks.action_reminder(nc, action, stage, local_today)
     return Nudge(key, action.owner, reply.text, reply.blocks, record_ref=nc.number, snoozable=True)
 
 

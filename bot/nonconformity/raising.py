@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import AlreadyDone, Refused
+from bot.nonconformity import asks
 from bot.nonconformity import blocks as nc_blocks
 from bot.nonconformity.forms import Draft
 from bot.nonconformity.nudges import OWNER_ASSIGNED, RAISED_CONFIRMATION
@@ -199,7 +200,7 @@ def _announcements(nc: Nonconformity, qms_channel: str | None, *, card_failed: b
         )
     ]
     if nc.owner != nc.reporter:
-        assigned = nc_blocks.owner_assigned(nc)
+        assigned = asks.owner_assigned(nc)
         nudges.append(
             Nudge(
                 OWNER_ASSIGNED.key(nc=nc.id, owner=nc.owner),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.nonconformity import asks
 from bot.nonconformity import blocks as nc_blocks
 from bot.nonconformity.record import RECORD_TYPE, load_record
 from bot.surfaces.blocks import Reply
@@ -38,7 +39,9 @@ def list_reply(ctx: Context, user: str, which: str) -> Reply:
 
 
 def record_reply(ctx: Context, number: str, reader: str) -> Reply:
-    """One NC with its history; the copy of a private message only for who may read it."""
+    """One NC with its history; the copy of a private message only for who may read it, and
+    the buttons only that reader may press (the reply is theirs alone)."""
+    manager = ctx.roles.is_manager(reader)  # may ask Slack (a user group): outside the transaction
     with ctx.db.session() as session:
         nc = store.by_number(session, number)
         if nc is None:
@@ -49,4 +52,7 @@ def record_reply(ctx: Context, number: str, reader: str) -> Reply:
             history(session, RECORD_TYPE, nc.number) + history(session, "nudge", nc.number), key=lambda e: e.id or 0
         )
     show_copy = record.capture is not None and copy_shown_to(ctx, record.capture, reader)
-    return nc_blocks.record_with_history(record, events, ctx.today(), ctx.settings, show_copy=show_copy)
+    mine = asks.buttons_for(record.nc, record.actions, reader, manager)
+    return nc_blocks.record_with_history(
+        record, events, ctx.today(), ctx.settings, show_copy=show_copy, reader_buttons=mine
+    )

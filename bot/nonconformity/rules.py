@@ -16,6 +16,7 @@ from sqlmodel import Session
 from bot.delivery import versions
 from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import AlreadyDone, NotAllowed, Refused
+from bot.nonconformity import asks, handoffs
 from bot.nonconformity import blocks as nc_blocks
 from bot.nonconformity.guard import (
     Guarded,
@@ -36,6 +37,7 @@ from bot.nonconformity.nudges import (
     ALL,
     ESCALATION,
     OWNER_REMINDER,
+    VERIFY_NOW,
     VERIFY_REQUEST,
 )
 from bot.nonconformity.record import RECORD_TYPE
@@ -145,7 +147,7 @@ def add_action(
         if action is None:
             raise AlreadyDone("This action was already added (the form was sent twice). Nothing was changed.")
         # Open actions again: nothing to verify yet.
-        outbox_rows.cancel_pending(session, VERIFY_REQUEST.prefix(nc=g.nc.id))
+        _stop_verify_requests(session, g.nc)
         event = write_trail(
             session,
             g.nc,
@@ -172,7 +174,7 @@ def add_action(
 
 
 def _tell_action_owner(session: Session, nc: Nonconformity, action: CorrectiveAction, now: datetime) -> None:
-    note = nc_blocks.action_assigned(nc, action)
+    note = asks.action_assigned(nc, action)
     enqueue(
         session,
         Nudge(ACTION_ASSIGNED.key(action=action.id), action.owner, note.text, note.blocks, record_ref=nc.number),
@@ -222,6 +224,7 @@ def complete_action(
                 ":checkered_flag: All actions are done; the effectiveness check is next (a QMS manager who did none of the actions).",
                 now,
             )
+        handoffs.action_done(session, ctx.settings, g.nc, g.action, user, now)
 
     return take_step(ctx, nc_id, Step.COMPLETE_ACTIONS, user, work, action_id, submission=submission)
 
@@ -256,7 +259,9 @@ def verify(
             text = f":x: {mention(user)} found the actions *not effective*; the NC goes back to root cause analysis."
         if note:
             text += f"\n{safe(note, 2500)}"
-        outbox_rows.cancel_pending(session, VERIFY_REQUEST.prefix(nc=g.nc.id))
+        _stop_verify_requests(session, g.nc)
+        if not effective:
+            handoffs.not_effective(session, g.nc, user, now)
         event = write_trail(
             session,
             g.nc,
@@ -272,6 +277,11 @@ def verify(
     return take_step(ctx, nc_id, step, user, work, seen_version=seen_version, submission=submission)
 
 
+def _stop_verify_requests(session: Session, nc: Nonconformity) -> None:
+    outbox_rows.cancel_pending(session, VERIFY_REQUEST.prefix(nc=nc.id))
+    outbox_rows.cancel_pending(session, VERIFY_NOW.prefix(nc=nc.id))
+
+
 def _stop_all_nudges(session: Session, nc: Nonconformity) -> None:
     assert nc.id is not None
     outbox_rows.cancel_pending(session, ALL.prefix(nc=nc.id))
@@ -285,6 +295,7 @@ def close(ctx: Context, nc_id: int, user: str, seen_version: int | None = None) 
         _stop_all_nudges(session, g.nc)
         event = write_trail(session, g.nc, user, now, "closed", {"status": before}, {"status": after})
         post_in_thread(session, g.nc, event, f":lock: {mention(user)} closed {g.nc.number}.", now)
+        handoffs.outcome(session, g.nc, user, now)
 
     return take_step(ctx, nc_id, Step.CLOSE, user, work, seen_version=seen_version)
 
@@ -301,6 +312,7 @@ def cancel(ctx: Context, nc_id: int, user: str, reason: str, submission: Submiss
             f":no_entry_sign: {mention(user)} cancelled {g.nc.number}: not a nonconformity.\n{safe(reason, 2500)}",
             now,
         )
+        handoffs.outcome(session, g.nc, user, now)
 
     return take_step(ctx, nc_id, Step.CANCEL, user, work, submission=submission)
 
