@@ -17,7 +17,11 @@ BASE_PG_URL = os.environ.get("QMS_TEST_DATABASE_URL", "postgresql+psycopg://post
 # pytest-xdist runs the suite in several processes; each drops and recreates its schema per
 # test, so each worker gets a database of its own next to the one named (qms_test_gw0, ...).
 WORKER = os.environ.get("PYTEST_XDIST_WORKER")
-PG_URL = f"{BASE_PG_URL}_{WORKER}" if WORKER else BASE_PG_URL
+# The database's name is changed, not the URL's end: a URL may end in `?host=/tmp`.
+_base = make_url(BASE_PG_URL)
+PG_URL = (
+    _base.set(database=f"{_base.database}_{WORKER}").render_as_string(hide_password=False) if WORKER else BASE_PG_URL
+)
 _pg_state: dict[str, str | None] = {}
 
 
