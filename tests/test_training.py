@@ -56,7 +56,7 @@ def test_publishing_resolves_people_groups_and_channels_once_without_bots(sb: Sa
     assert training.left_out == {"bots": 1, "deactivated": 1, "unknown": 0, "unreadable": []}
     assert training.audience == {"users": [ANNA.id, BOT], "groups": [PACKING], "channels": [FLOOR]}
     report = sb.fake.sent_messages(QUINN.id)[-1]["text"]
-    assert "TR-2026-0001" in report and "to 3 people" in report and "1 bots and 1 deactivated" in report
+    assert "TR-2026-0001" in report and "to 3 people" in report and "1 bot and 1 deactivated account left out" in report
     sb.ctx.sender.drain()
     for person in (ANNA, BEN, LENA):
         card = card_for(sb, person)
@@ -111,13 +111,13 @@ def test_acknowledging_updates_the_card_and_a_second_click_changes_nothing(sb: S
     card = copy.deepcopy(card_for(sb, ANNA))  # as it was, buttons and all
     sb.press(ANNA, card, "I've read and understood")
     updated = sb.message(card["channel"], card["ts"])
-    assert "Acknowledged on 25 Nov 2026 at 10:00" in json.dumps(updated["blocks"]) and sb.buttons(updated) == {}
+    # In each reader's own zone, with the organisation's time and zone where a client cannot show it.
+    acknowledged = "Acknowledged <!date^1795597200^{date_short_pretty} at {time}|25 Nov 2026 10:00 Europe/Berlin>"
+    assert acknowledged in json.dumps(updated["blocks"]) and sb.buttons(updated) == {}
     training = rounds(sb)[0]
     assert assignment_of(sb, training, ANNA).status == "acknowledged"
     sb.press(ANNA, card, "I've read and understood")  # the old buttons, clicked again
-    assert last_text(sb).startswith(
-        "You already acknowledged SOP-012 rev C on 25 Nov 2026"
-    ) and "Nothing changed" in last_text(sb)
+    assert last_text(sb) == f"You already acknowledged SOP-012 rev C {acknowledged.partition(' ')[2]}. Nothing changed."
     with sb.db.session() as session:
         assert [e.action for e in history(session, "training", training.number)] == ["published", "acknowledged"]
     # Ben's button clicked by Anna does nothing for Ben.
