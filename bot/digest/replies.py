@@ -85,6 +85,7 @@ def compute(session: Session, now: datetime, settings: Any, period_end: date | N
     rounds = training_store.open_rounds(session)
     counts = training_store.counts(session, [r.id for r in rounds if r.id])
     horizon = today + timedelta(days=AHEAD_DAYS)
+    so_far = at(today + timedelta(days=1))  # the end of today: what happened up to now, this very second too
     held = reports.reviews_held_between(session, first, today + timedelta(days=1), REVIEWS_SHOWN)
     outputs = reports.review_outputs(session, [r.id for r in held if r.id])
     return Digest(
@@ -110,10 +111,10 @@ def compute(session: Session, now: datetime, settings: Any, period_end: date | N
         reviews_due=[r for r in review_store.planned(session) if r.planned_date < horizon],
         document_reviews_overdue=sum(1 for doc in document_store.all_by_due(session) if doc.next_review < today),
         today=today,
-        raised_so_far=reports.ncs_raised(session, at(end), now),
-        closed_so_far=reports.ncs_closed(session, at(end), now),
-        raised_lately=reports.ncs_raised_page(session, at(end), now, SO_FAR_SHOWN),
-        closed_lately=reports.ncs_closed_page(session, at(end), now, SO_FAR_SHOWN),
+        raised_so_far=reports.ncs_raised(session, at(end), so_far),
+        closed_so_far=reports.ncs_closed(session, at(end), so_far),
+        raised_lately=reports.ncs_raised_page(session, at(end), so_far, SO_FAR_SHOWN),
+        closed_lately=reports.ncs_closed_page(session, at(end), so_far, SO_FAR_SHOWN),
         reviews_held=[(r, outputs.get(r.id or 0, [])) for r in held],
     )
 
