@@ -448,6 +448,11 @@ def test_objectives_and_the_digest(size: str) -> None:
         reviews_due=[a_review("planned", big)] * (MANY if big else 0),
         document_reviews_overdue=10**6 if big else 0,
         today=TODAY,
+        raised_so_far=10**6 if big else 0,
+        closed_so_far=10**6 if big else 0,
+        raised_lately=[nc] * (5 if big else 0),
+        closed_lately=[nc] * (5 if big else 0),
+        reviews_held=[(a_review("held", big, n), its_review_actions(big)) for n in range(3 if big else 0)],
     )
     assert len(lines(found)) == len(found)
     assert_all(new_modal(), render(digest))
