@@ -74,6 +74,7 @@ class Action(StrEnum):
     NC_DISMISS_RECURRENCE = "nc_dismiss_recurrence"
     TRAINING_ACK = "training_ack"
     TRAINING_QUESTION = "training_question"
+    TRAINING_STATUS = "training_status"
     FEEDBACK_RAISE_NC = "feedback_raise_nc"
     FEEDBACK_ADVANCE = "feedback_advance"
     AUDIT_ANSWER = "audit_answer"

@@ -15,7 +15,16 @@ from bot.nonconformity import modals as nc_modals
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command, ShortcutId
 from bot.submissions import Submission
-from handlers.common import command_text, drawn_id, form_values, open_from_message, open_modal, origin_ids, teller
+from handlers.common import (
+    clicked_message,
+    command_text,
+    drawn_id,
+    form_values,
+    open_from_message,
+    open_modal,
+    origin_ids,
+    teller,
+)
 from handlers.listeners import action, command, message_shortcut, view
 
 USAGE = "Use `/feedback` to log feedback, `/feedback list`, `/feedback stats [days]` or `/feedback FB-2026-0001`."
@@ -79,6 +88,8 @@ def on_advance(ctx: Context, ack: Ack, body: dict[str, Any], action: dict[str, A
     moved = feedback.advance(ctx, feedback_id, body["user"]["id"], seen)
     assert moved.id is not None
     feedback.refresh_card(ctx, moved.id)
+    # Pressed in the owner's DM or a reminder: that message now offers the step after.
+    feedback.redraw_owner_message(ctx, moved.id, clicked_message(body))
     home.publish(ctx, body["user"]["id"])
 
 

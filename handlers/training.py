@@ -16,6 +16,7 @@ from bot.qms import help_reply
 from bot.registry import Action, Callback, Command
 from bot.submissions import Submission
 from bot.surfaces.mrkdwn import mention, safe
+from bot.surfaces.words import moment
 from bot.training import blocks
 from handlers.common import (
     answerer,
@@ -39,6 +40,7 @@ USAGE = (
 SUBCOMMANDS = ("new", "me", "list", "status", "close", "matrix")
 BROKEN_ACK = "That button is broken; `/training me` lists what you still have to read."
 BROKEN_QUESTION = "That button is broken; ask your QMS manager directly."
+BROKEN_STATUS = "That button is broken; `/training list` shows the open rounds."
 LOST_TRAINING = "This form lost track of its training; close it and use the card again."
 
 
@@ -66,7 +68,7 @@ def on_training(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClie
         return
     reply = {
         "me": lambda: training.me_reply(ctx, user),
-        "list": lambda: training.list_reply(ctx),
+        "list": lambda: training.list_reply(ctx, user),
         "status": lambda: training.status_reply(ctx, user, arg),
         "matrix": lambda: training.matrix_reply(ctx, user),
     }[sub]()
@@ -130,12 +132,10 @@ def on_acknowledge(
         if from_home:
             home.publish(ctx, user)
     if not done.first_time:
-        when = (
-            done.assignment.acknowledged_at.astimezone(ctx.settings.zone) if done.assignment.acknowledged_at else None
-        )
+        when = done.assignment.acknowledged_at
         tell(
             f"You already acknowledged {safe(done.training.doc_ref, 40)} rev {safe(done.training.revision, 20)}"
-            + (f" on {when:%d %b %Y at %H:%M}" if when else "")
+            + (f" {moment(when, ctx.settings.zone)}" if when else "")
             + ". Nothing changed."
         )
         return
@@ -147,6 +147,24 @@ def on_acknowledge(
         )
     if not from_home:
         home.publish(ctx, user)
+
+
+def on_status(
+    ctx: Context, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+) -> None:
+    """**Status** on a message that names a round: who has read it, answered where it was pressed."""
+    ack()
+    number = action.get("value", "")
+    if not training.NUMBER.match(number):
+        raise Broken(BROKEN_STATUS)
+    reply = training.status_reply(ctx, body["user"]["id"], number)  # who may see it: checked there
+    if body.get("response_url"):
+        respond(response_type="ephemeral", replace_original=False, **reply.as_kwargs())
+        return
+    try:  # the Home tab gives no response URL: by DM
+        client.chat_postMessage(channel=body["user"]["id"], **reply.as_kwargs())
+    except SlackApiError as exc:
+        log.warning("could not show a round's status: %s", exc.response.get("error"))
 
 
 def on_question(
@@ -198,5 +216,6 @@ LISTENERS = [
     view(Callback.TRAINING_PUBLISH, on_publish, again=report_again),
     action(Action.TRAINING_ACK, on_acknowledge, broken=BROKEN_ACK),
     action(Action.TRAINING_QUESTION, on_question, broken=BROKEN_QUESTION),
+    action(Action.TRAINING_STATUS, on_status, broken=BROKEN_STATUS),
     view(Callback.TRAINING_QUESTION, on_question_submit, field="question", again=confirm_question),
 ]

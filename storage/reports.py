@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from storage.models import NC_STATUSES, CorrectiveAction, Nonconformity
+from storage.models import NC_STATUSES, CorrectiveAction, ManagementReview, Nonconformity, ReviewAction
 
 FINISHED = ("closed", "cancelled")
 # Asked for as IN (the active statuses), not NOT IN (the finished ones): only the first
@@ -26,6 +26,64 @@ def ncs_closed(session: Session, start: datetime, end: datetime) -> int:
         col(Nonconformity.status) == "closed", col(Nonconformity.closed_at) >= start, col(Nonconformity.closed_at) < end
     )
     return int(session.exec(query).one())
+
+
+def ncs_raised_page(session: Session, start: datetime, end: datetime, limit: int) -> list[Nonconformity]:
+    """The latest `limit` NCs raised in the period (`ncs_raised` counts them all), read
+    backwards along ix_nonconformity_raised: a page, never the period's whole history."""
+    query = (
+        select(Nonconformity)
+        .where(col(Nonconformity.raised_at) >= start, col(Nonconformity.raised_at) < end)
+        .order_by(col(Nonconformity.raised_at).desc(), col(Nonconformity.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def ncs_closed_page(session: Session, start: datetime, end: datetime, limit: int) -> list[Nonconformity]:
+    """The latest `limit` NCs closed in the period (`ncs_closed` counts them), off ix_nonconformity_closed."""
+    query = (
+        select(Nonconformity)
+        .where(
+            col(Nonconformity.status) == "closed",
+            col(Nonconformity.closed_at) >= start,
+            col(Nonconformity.closed_at) < end,
+        )
+        .order_by(col(Nonconformity.closed_at).desc(), col(Nonconformity.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def reviews_held_between(session: Session, start: date, end: date, limit: int) -> list[ManagementReview]:
+    """Management reviews held in the period (start ≤ held_on < end), the latest first. A
+    register of a few a year: held ones are found by ix_management_review_status_date's status."""
+    query = (
+        select(ManagementReview)
+        .where(
+            col(ManagementReview.status) == "held",
+            col(ManagementReview.held_on) >= start,
+            col(ManagementReview.held_on) < end,
+        )
+        .order_by(col(ManagementReview.held_on).desc(), col(ManagementReview.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def review_outputs(session: Session, review_ids: list[int]) -> dict[int, list[ReviewAction]]:
+    """The output actions of these reviews, in order (by uq_review_action_seq)."""
+    found: dict[int, list[ReviewAction]] = {i: [] for i in review_ids}
+    if not review_ids:
+        return found
+    query = (
+        select(ReviewAction)
+        .where(col(ReviewAction.review_id).in_(review_ids))
+        .order_by(col(ReviewAction.review_id), col(ReviewAction.seq))
+    )
+    for action in session.exec(query):
+        found[action.review_id].append(action)
+    return found
 
 
 def open_by(session: Session, field: str) -> dict[str, int]:

@@ -92,6 +92,14 @@ def counts(session: Session, round_ids: list[int]) -> dict[int, dict[str, int]]:
     return found
 
 
+def anyone_pending(session: Session, round_id: int) -> bool:
+    """Whether anyone in the round has still to acknowledge: one row off ix_training_assignment_round."""
+    query = select(TrainingAssignment.id).where(
+        col(TrainingAssignment.round_id) == round_id, col(TrainingAssignment.status) == "pending"
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
 def people(session: Session, round_id: int, status: str | None = None) -> list[TrainingAssignment]:
     query = select(TrainingAssignment).where(col(TrainingAssignment.round_id) == round_id)
     if status:

@@ -9,6 +9,7 @@ test_blockkit_builders reaches each of these once; here every status and size is
 from __future__ import annotations
 
 from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -105,7 +106,7 @@ def test_training_in_every_status(status: str, state: str, size: str) -> None:
     assert_all(
         tr_blocks.publish_modal(GROUPS_MANY if big else [], TODAY),
         tr_blocks.person_card(training, assignment),
-        tr_blocks.acknowledged_card(training, assignment, UTC),
+        tr_blocks.acknowledged_card(training, assignment, ZoneInfo("UTC")),
         *(tr_blocks.reminder(a_round(status, big), assignment, TODAY + timedelta(days=d)) for d in (-400, -1, 0, 5)),
         tr_blocks.question_modal(training, 2**62, "C" * 20, "9" * 20),
         tr_blocks.question_for_publisher(training, BEN.id, pick(big, tr_forms.QUESTION_MAX, "?")),
@@ -447,6 +448,11 @@ def test_objectives_and_the_digest(size: str) -> None:
         reviews_due=[a_review("planned", big)] * (MANY if big else 0),
         document_reviews_overdue=10**6 if big else 0,
         today=TODAY,
+        raised_so_far=10**6 if big else 0,
+        closed_so_far=10**6 if big else 0,
+        raised_lately=[nc] * (5 if big else 0),
+        closed_lately=[nc] * (5 if big else 0),
+        reviews_held=[(a_review("held", big, n), its_review_actions(big)) for n in range(3 if big else 0)],
     )
     assert len(lines(found)) == len(found)
     assert_all(new_modal(), render(digest))

@@ -29,6 +29,10 @@ CHANNEL = "C0QUALITY1"
 _triggers = itertools.count(1)
 
 
+# As bot.surfaces.words.moment writes it: a moment in the reader's zone, the org's as fallback.
+DATE = "<!date^1795597200^{date_short_pretty} at {time}|25 Nov 2026 10:00 Europe/Berlin>"
+
+
 def plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text}
 
@@ -166,6 +170,17 @@ MESSAGE_CASES: list[tuple[str, list[dict[str, Any]], str]] = [
         [actions(button(confirm=confirm(title=mrkdwn("t"))))],
         "confirm.title: type must be plain_text",
     ),
+    # Slack's <!date^…>: well formed, with known tokens and a fallback, and only in mrkdwn.
+    ("a date in a header", [{"type": "header", "text": plain(f"Due {DATE}")}], "<!date^…> is mrkdwn"),
+    ("a date in a button", [actions(button(f"Since {DATE}"))], "<!date^…> is mrkdwn"),
+    ("a date in plain_text context", [{"type": "context", "elements": [plain(DATE)]}], "<!date^…> is mrkdwn"),
+    ("a date without fallback", [section("On <!date^1795597200^{date_short}>")], "malformed date"),
+    ("a date without tokens", [section("On <!date^1795597200|01 Dec 2026>")], "malformed date"),
+    ("a date with a bad timestamp", [section("On <!date^soon^{date}|01 Dec 2026>")], "malformed date"),
+    ("a date with an unknown token", [section("<!date^1795597200^{weekday}|Tue>")], "needs tokens from"),
+    ("a date token string with no token", [section("<!date^1795597200^at noon|noon>")], "needs tokens from"),
+    ("a date with an empty fallback", [section("<!date^1795597200^{date}| >")], "has no fallback text"),
+    ("a date in a field", [{"type": "section", "fields": [mrkdwn("<!date^1^{time}>")]}], "malformed date"),
 ]
 
 VIEW_CASES: list[tuple[str, dict[str, Any], str]] = [
@@ -192,6 +207,8 @@ VIEW_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("a modal needs a title", {"type": "modal", "blocks": [section()]}, "view.title: is required"),
     ("modal title 24", modal([section()], title=plain("t" * 25)), "title must be between 1 and 24"),
     ("modal title is plain_text", modal([section()], title=mrkdwn("t")), "view.title: type must be plain_text"),
+    ("no date in a modal title", modal([section()], title=plain(DATE[:24])), "<!date^…> is mrkdwn"),
+    ("no date in an input label", modal([text_input(label=plain(f"By {DATE}"))]), "<!date^…> is mrkdwn"),
     ("modal submit 24", modal([section()], submit=plain("s" * 25)), "submit cannot exceed 24"),
     ("modal close 24", modal([section()], close=plain("c" * 25)), "close cannot exceed 24"),
     ("modal submit is plain_text", modal([section()], submit=mrkdwn("s")), "view.submit: type must be plain_text"),
@@ -246,8 +263,9 @@ def test_valid_surfaces_are_accepted(client: WebClient, fake: FakeSlack) -> None
         actions(*[button("b" * 75, f"b{i}", confirm=confirm()) for i in range(24)], select(5, "overflow")),
         actions(select(10, "radio_buttons"), {**select(10, "checkboxes"), "action_id": "c"}),
         {"type": "context", "elements": [mrkdwn("c")] * 10},
-    ] + [{"type": "divider"}] * 44
-    sent = client.chat_postMessage(channel=CHANNEL, text="t", blocks=blocks)
+        section(f"Acknowledged {DATE}; linked <!date^1795597200^{{date}} {{ago}}^https://x.example/a|25 Nov 2026>"),
+    ] + [{"type": "divider"}] * 43
+    sent = client.chat_postMessage(channel=CHANNEL, text=f"t {DATE}", blocks=blocks)
     client.chat_update(channel=CHANNEL, ts=sent["ts"], text="t", blocks=blocks)
     client.chat_postEphemeral(channel=CHANNEL, user=PERSON, text="t", blocks=blocks)
     assert post_response(fake, {"text": "t", "blocks": blocks}) == (200, "ok")

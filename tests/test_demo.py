@@ -29,7 +29,7 @@ def test_the_demo_plays_every_step_and_shows_what_people_see() -> None:
     assert "*Status*: Closed" in transcript
     # The training walk-through: published, acknowledged (twice), asked about, chased.
     assert "TR-2026-0001* published: SOP-012 rev C to 3 people" in transcript
-    assert "Acknowledged on 09 Dec 2026" in transcript and "You already acknowledged SOP-012 rev C" in transcript
+    assert "Acknowledged 09 Dec 2026" in transcript and "You already acknowledged SOP-012 rev C" in transcript
     assert "asks about *TR-2026-0001*" in transcript and "Reminder: you have not confirmed SOP-012 rev C" in transcript
     assert "1 of 3 acknowledged" in transcript
     # The feedback walk-through: a compliment, a complaint, and the NC raised from it.

@@ -279,3 +279,49 @@ def test_figures_match_a_hand_computed_data_set(db: Database) -> None:
         None,
         None,
     )
+
+
+def test_the_owner_answers_and_resolves_from_the_dm_and_the_logger_is_told(clock: ManualClock) -> None:
+    """The owner's DM carries the next step and it works there; whoever logged the complaint
+    hears each step, through the outbox in their working hours."""
+    with Sandbox(clock=clock, settings={"complaint_respond_days": 2}) as sb:
+        log(sb, BEN, owner=ANNA.id, **COMPLAINT)
+        (entry,) = entries(sb)
+        sb.ctx.sender.drain()
+        assigned = sb.fake.sent_messages(ANNA.id)[-1]
+        assert set(sb.buttons(assigned)) == {"Customer answered"}
+        clock.advance(days=2)  # due today: the reminder carries the step too
+        sb.ctx.nudges.derive()
+        sb.ctx.sender.drain()
+        reminder = sb.fake.sent_messages(ANNA.id)[-1]
+        assert "waiting for an answer today" in reminder["text"]
+        assert {"Customer answered", "Snooze"} <= set(sb.buttons(reminder))
+        before = len(sb.fake.sent_messages(BEN.id))
+        sb.press(ANNA, reminder, "Customer answered")
+        assert entries(sb)[0].response == "responded"
+        redrawn = sb.message(reminder["channel"], reminder["ts"])
+        assert set(sb.buttons(redrawn)) == {"Resolved"} and "the customer was answered" in redrawn["text"]
+        assert set(sb.buttons(card(sb, entry))) == {"Raise nonconformity", "Resolved"}  # the card follows
+        clock.set(datetime(2026, 11, 27, 22, 0, tzinfo=UTC))  # late evening for Ben in London
+        sb.ctx.sender.drain()
+        assert len(sb.fake.sent_messages(BEN.id)) == before  # held to his working hours
+        sb.press(ANNA, redrawn, "Resolved")
+        assert entries(sb)[0].response == "resolved"
+        assert sb.buttons(sb.message(reminder["channel"], reminder["ts"])) == {}
+        clock.advance(hours=11)  # Saturday 09:00 in London: the weekend waits for Monday
+        clock.advance(days=2)
+        sb.ctx.sender.drain()
+        told = [m["text"] for m in sb.fake.sent_messages(BEN.id)[before:]]
+        linked = f"<{entries(sb)[0].card_permalink}|{entry.number}>"
+        about = f"Complaint *{linked}* that you logged ({COMPLAINT['customer']}): <@{ANNA.id}>"
+        assert told == [f"{about} answered the customer.", f"{about} resolved it."]
+
+
+def test_a_step_the_logger_took_is_not_told_back_to_them(sb: Sandbox) -> None:
+    log(sb, ANNA, **COMPLAINT)  # Anna logs it and answers it herself
+    (entry,) = entries(sb)
+    sb.ctx.sender.drain()
+    sb.press(ANNA, card(sb, entry), "Customer answered")
+    with sb.db.session() as session:
+        told = session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith("fbtold:"))).all()  # type: ignore[attr-defined]
+    assert told == []

@@ -135,8 +135,8 @@ def test_the_digest_goes_to_each_leader_once_per_week_with_the_weeks_figures(
             (digest,) = digest_messages(sb, leader)
             shown = json.dumps(digest["blocks"], ensure_ascii=False)
             assert "Quality digest · 23 Nov – 29 Nov 2026" in shown
-            assert "Raised: *2* (+1 on the week before)" in shown and "Open now: *3* (1 critical, 2 major)" in shown
-            assert "Average rating: *4* from 1 ratings" in shown and "Wrong torque" in shown  # due within 14 days
+            assert "raised *2* (+1 on the week before)" in shown and "Open now: *3* (1 critical, 2 major)" in shown
+            assert "Average rating: *4* from 1 rating" in shown and "Wrong torque" in shown  # due within 14 days
         assert digest_messages(sb, ANNA.id) == []
         with sb.db.session() as session:
             keys = [r.key for r in session.exec(select(OutboxMessage).where(OutboxMessage.key.startswith("digest:")))]  # type: ignore[attr-defined]

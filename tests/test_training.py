@@ -7,7 +7,7 @@ import json
 import math
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -56,7 +56,7 @@ def test_publishing_resolves_people_groups_and_channels_once_without_bots(sb: Sa
     assert training.left_out == {"bots": 1, "deactivated": 1, "unknown": 0, "unreadable": []}
     assert training.audience == {"users": [ANNA.id, BOT], "groups": [PACKING], "channels": [FLOOR]}
     report = sb.fake.sent_messages(QUINN.id)[-1]["text"]
-    assert "TR-2026-0001" in report and "to 3 people" in report and "1 bots and 1 deactivated" in report
+    assert "TR-2026-0001" in report and "to 3 people" in report and "1 bot and 1 deactivated account left out" in report
     sb.ctx.sender.drain()
     for person in (ANNA, BEN, LENA):
         card = card_for(sb, person)
@@ -111,13 +111,13 @@ def test_acknowledging_updates_the_card_and_a_second_click_changes_nothing(sb: S
     card = copy.deepcopy(card_for(sb, ANNA))  # as it was, buttons and all
     sb.press(ANNA, card, "I've read and understood")
     updated = sb.message(card["channel"], card["ts"])
-    assert "Acknowledged on 25 Nov 2026 at 10:00" in json.dumps(updated["blocks"]) and sb.buttons(updated) == {}
+    # In each reader's own zone, with the organisation's time and zone where a client cannot show it.
+    acknowledged = "Acknowledged <!date^1795597200^{date_short_pretty} at {time}|25 Nov 2026 10:00 Europe/Berlin>"
+    assert acknowledged in json.dumps(updated["blocks"]) and sb.buttons(updated) == {}
     training = rounds(sb)[0]
     assert assignment_of(sb, training, ANNA).status == "acknowledged"
     sb.press(ANNA, card, "I've read and understood")  # the old buttons, clicked again
-    assert last_text(sb).startswith(
-        "You already acknowledged SOP-012 rev C on 25 Nov 2026"
-    ) and "Nothing changed" in last_text(sb)
+    assert last_text(sb) == f"You already acknowledged SOP-012 rev C {acknowledged.partition(' ')[2]}. Nothing changed."
     with sb.db.session() as session:
         assert [e.action for e in history(session, "training", training.number)] == ["published", "acknowledged"]
     # Ben's button clicked by Anna does nothing for Ben.
@@ -318,3 +318,60 @@ def test_with_managers_as_a_user_group_the_overdue_list_goes_to_the_qms_channel(
         sb.ctx.nudges.derive()
         overdue = sorted(k.rsplit(":", 1)[1] for k in keys(sb) if ":overdue:" in k)
         assert overdue == sorted([QUINN.id, sb.settings.channel])
+
+
+def test_where_the_bot_names_a_round_status_is_a_button_that_works_there(clock: ManualClock) -> None:
+    """The publisher's report, the question, the missing list and `/training list` for a
+    manager carry **Status**; pressed by someone who may not see who is missing, it says so."""
+    with Sandbox(clock=clock) as sb:
+        publish(sb, users=[ANNA.id, BEN.id], due_date="2026-11-27")
+        report = sb.fake.sent_messages(QUINN.id)[-1]
+        assert "/training status" not in report["text"] and set(sb.buttons(report)) == {"Status"}
+        sb.press(QUINN, report, "Status")
+        assert sb.slack.last_response()["text"] == "TR-2026-0001: 0% acknowledged (0/2)"
+        sb.ctx.sender.drain()
+        sb.press(ANNA, card_for(sb, ANNA), "Ask a question")
+        sb.slack.submit(ANNA, sb.slack.last_view(), {"question": "Austria too?"})
+        sb.ctx.sender.drain()
+        question = sb.fake.sent_messages(QUINN.id)[-1]
+        assert set(sb.buttons(question)) == {"Status"} and "/training status" not in json.dumps(question)
+        sb.press(BEN, report, "Status")  # a forwarded button: the server checks who presses
+        assert "Only its publisher (<@U0QUINN001>), QMS managers and leaders" in last_text(sb)
+        sb.slack.command(QUINN, "/training", "list")
+        assert {"Status"} == set(_accessories(sb.slack.last_response()))
+        sb.slack.command(BEN, "/training", "list")
+        assert _accessories(sb.slack.last_response()) == []  # not for someone who may not press it
+        clock.advance(days=5)  # Monday 30th: overdue
+        sb.ctx.nudges.derive()
+        sb.ctx.sender.drain()
+        missing = next(m for m in sb.fake.sent_messages(QUINN.id) if "still to read" in m["text"])
+        assert set(sb.buttons(missing)) == {"Status"}
+
+
+def _accessories(message: dict[str, Any]) -> list[str]:
+    return [b["accessory"]["text"]["text"] for b in message.get("blocks") or [] if b.get("accessory")]
+
+
+def test_the_publisher_is_told_once_when_everyone_has_read_it(clock: ManualClock) -> None:
+    with Sandbox(clock=clock) as sb:
+        publish(sb, users=[ANNA.id, BEN.id])
+        sb.ctx.sender.drain()
+        told = len(sb.fake.sent_messages(QUINN.id))
+        sb.press(ANNA, card_for(sb, ANNA), "I've read and understood")
+        sb.ctx.sender.drain()
+        assert len(sb.fake.sent_messages(QUINN.id)) == told  # one still to read
+        clock.set(datetime(2026, 11, 25, 21, 30, tzinfo=UTC))  # 22:30 in Berlin: Quinn's evening
+        card = copy.deepcopy(card_for(sb, BEN))  # as it was, buttons and all
+        sb.press(BEN, card, "I've read and understood")
+        sb.press(BEN, card, "I've read and understood")  # twice: still one note
+        sb.ctx.sender.drain()
+        assert len(sb.fake.sent_messages(QUINN.id)) == told  # in working hours
+        clock.advance(hours=11)
+        sb.ctx.sender.drain()
+        (done,) = sb.fake.sent_messages(QUINN.id)[told:]
+        assert (
+            "Everyone has read *TR-2026-0001* (SOP-012 rev C): 2 acknowledgements" in done["blocks"][0]["text"]["text"]
+        )
+        assert "<!date^1795642200^{date_short_pretty} at {time}|25 Nov 2026 22:30 Europe/Berlin>" in json.dumps(done)
+        sb.press(QUINN, done, "Status")
+        assert sb.slack.last_response()["text"] == "TR-2026-0001: 100% acknowledged (2/2)"

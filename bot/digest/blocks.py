@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.nonconformity import ref
 from bot.objectives import lines as objective_lines
 from bot.surfaces.blocks import Reply, capped_lines, context, divider, header, section
 from bot.surfaces.mrkdwn import mention, safe
-from bot.training import percent
+from bot.surfaces.words import plural
+from bot.training import percent, status_button
 
 if TYPE_CHECKING:
     from bot.digest.replies import Digest
 
 OVERDUE_SHOWN = 5
+SO_FAR_SHOWN = 5  # NCs raised (and closed) this week listed by number; the rest counted
+ROUNDS_SHOWN = 8  # training rounds with a Status button each; the rest counted
+REVIEWS_SHOWN = 3
 AHEAD_DAYS = 14
 SEVERITY_ORDER = ("critical", "major", "minor", "observation")
 
@@ -26,23 +31,14 @@ def _change(now: int, before: int) -> str:
 
 def render(d: Digest) -> Reply:
     open_total = sum(d.open_by_severity.values())
-    severities = (
-        ", ".join(f"{d.open_by_severity[s]} {s}" for s in SEVERITY_ORDER if d.open_by_severity.get(s)) or "none"
-    )
     blocks: list[dict[str, Any]] = [
-        header(f"Quality digest · {d.first:%d %b} – {d.last:%d %b %Y}"),
-        section(
-            f"*Nonconformities*\nRaised: *{d.raised}* ({_change(d.raised, d.raised_before)}) · "
-            f"closed: *{d.closed}* ({_change(d.closed, d.closed_before)})\nOpen now: *{open_total}* ({severities})"
-        ),
+        header(f"Quality digest · {d.first:%d %b} – {d.last:%d %b %Y} and this week so far"),
+        section(_nonconformities(d, open_total)),
         _overdue_actions(d),
     ]
-    if d.rounds:
-        lines = [
-            f"{t.number} · {safe(t.doc_ref, 40)} rev {safe(t.revision, 20)} · *{percent(c)}%* ({c['acknowledged']}/{c['acknowledged'] + c['pending']}) · by {t.due_date:%d %b}"
-            for t, c in d.rounds
-        ]
-        blocks.append(section("*Training completion* (open rounds)\n" + capped_lines(lines, 2800, max_lines=8)))
+    blocks += _training(d)
+    if d.reviews_held:
+        blocks.append(_reviews_held(d))
     if d.objectives:
         blocks.append(
             section(
@@ -62,8 +58,62 @@ def render(d: Digest) -> Reply:
     )
     if not d.objectives:
         blocks += [divider(), context("Quality objectives appear here once defined with `/kpi new`.")]
-    text = f"Quality digest for {d.first:%d %b} – {d.last:%d %b}: {d.raised} NCs raised, {d.closed} closed, {open_total} open, {d.overdue_action_count} overdue actions"
+    text = (
+        f"Quality digest for {d.first:%d %b} – {d.last:%d %b}: {plural(d.raised, 'NC')} raised, {d.closed} closed, "
+        f"{open_total} open, {plural(d.overdue_action_count, 'overdue action')}; "
+        f"this week so far {d.raised_so_far} raised, {d.closed_so_far} closed"
+    )
     return Reply(text, blocks)
+
+
+def _nonconformities(d: Digest, open_total: int) -> str:
+    severities = (
+        ", ".join(f"{d.open_by_severity[s]} {s}" for s in SEVERITY_ORDER if d.open_by_severity.get(s)) or "none"
+    )
+    lines = [
+        "*Nonconformities*",
+        f"Last week ({d.first:%d %b} – {d.last:%d %b}): raised *{d.raised}* ({_change(d.raised, d.raised_before)}) · "
+        f"closed *{d.closed}* ({_change(d.closed, d.closed_before)})",
+        f"This week so far (since {d.last + timedelta(days=1):%a %d %b}): raised *{d.raised_so_far}* · closed *{d.closed_so_far}*",
+    ]
+    for label, shown, total in (
+        ("Raised", d.raised_lately, d.raised_so_far),
+        ("Closed", d.closed_lately, d.closed_so_far),
+    ):
+        if shown:
+            more = f" … and {total - len(shown)} more" if total > len(shown) else ""
+            lines.append(f"{label}: " + ", ".join(f"{ref(nc)} {safe(nc.title, 60)}" for nc in shown) + more)
+    lines.append(f"Open now: *{open_total}* ({severities})")
+    return "\n".join(lines)
+
+
+def _training(d: Digest) -> list[dict[str, Any]]:
+    """Open rounds and how far each has got; each with **Status** (leaders may see who is missing)."""
+    if not d.rounds:
+        return []
+    blocks = [section("*Training completion* (open rounds)")]
+    for t, c in d.rounds[:ROUNDS_SHOWN]:
+        line = (
+            f"{t.number} · {safe(t.doc_ref, 40)} rev {safe(t.revision, 20)} · *{percent(c)}%* "
+            f"({c['acknowledged']}/{c['acknowledged'] + c['pending']}) · by {t.due_date:%d %b}"
+        )
+        blocks.append(section(line, accessory=status_button(t)))
+    if len(d.rounds) > ROUNDS_SHOWN:
+        blocks.append(context(f"… and {len(d.rounds) - ROUNDS_SHOWN} more: `/training list`"))
+    return blocks
+
+
+def _reviews_held(d: Digest) -> dict[str, Any]:
+    lines = []
+    for review, outputs in d.reviews_held:
+        held = f"{review.held_on:%d %b}" if review.held_on else ""
+        lines.append(f"*{review.number}* · held {held} · {plural(len(outputs), 'output action')}")
+        lines += [
+            f"    A{a.seq} · {safe(a.description, 100)} · {mention(a.owner)} · due {a.due_date:%d %b}"
+            + (" · done" if a.status == "done" else "")
+            for a in outputs
+        ]
+    return section("*Management reviews held*\n" + capped_lines(lines, 2800, max_lines=15))
 
 
 def _overdue_actions(d: Digest) -> dict[str, Any]:
@@ -84,7 +134,7 @@ def _customers(d: Digest) -> dict[str, Any]:
     rating = (
         "no ratings"
         if c.average_rating is None
-        else f"*{c.average_rating:g}* from {c.ratings} ratings"
+        else f"*{c.average_rating:g}* from {plural(c.ratings, 'rating')}"
         + ("" if b.average_rating is None else f" (week before {b.average_rating:g})")
     )
     return section(

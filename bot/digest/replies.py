@@ -10,7 +10,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.audits import programme_of
-from bot.digest.blocks import AHEAD_DAYS, OVERDUE_SHOWN
+from bot.digest.blocks import AHEAD_DAYS, OVERDUE_SHOWN, REVIEWS_SHOWN, SO_FAR_SHOWN
 from bot.feedback import Figures, figures
 from bot.objectives import Standing, standings
 from bot.surfaces.charts import Week, trend_png
@@ -19,7 +19,7 @@ from storage import documents as document_store
 from storage import reports
 from storage import reviews as review_store
 from storage import trainings as training_store
-from storage.models import CorrectiveAction, Nonconformity, TrainingRound
+from storage.models import CorrectiveAction, ManagementReview, Nonconformity, ReviewAction, TrainingRound
 
 TREND_WEEKS = 12
 
@@ -47,6 +47,13 @@ class Digest:
     reviews_due: list[Any] = field(default_factory=list)
     document_reviews_overdue: int = 0
     today: date | None = None
+    # The week so far: from the digest's day (`last` + 1) to now, beside the last full week.
+    raised_so_far: int = 0
+    closed_so_far: int = 0
+    raised_lately: list[Nonconformity] = field(default_factory=list)  # the latest SO_FAR_SHOWN of them
+    closed_lately: list[Nonconformity] = field(default_factory=list)
+    # Management reviews held from `first` to now, with their output actions.
+    reviews_held: list[tuple[ManagementReview, list[ReviewAction]]] = field(default_factory=list)
 
 
 def week_of(day: date) -> str:
@@ -64,7 +71,8 @@ def last_due(now: datetime, settings: Any) -> datetime:
 
 def compute(session: Session, now: datetime, settings: Any, period_end: date | None = None) -> Digest:
     """The seven days before `period_end` (the digest's day; default: the latest scheduled
-    one), and the seven before those for comparison. Monday's digest covers Monday to Sunday."""
+    one), the seven before those for comparison, and the week so far (from the digest's day
+    to `now`). Monday's digest covers Monday to Sunday."""
     zone = settings.zone
     today = now.astimezone(zone).date()
     end = period_end or last_due(now, settings).date()
@@ -77,6 +85,9 @@ def compute(session: Session, now: datetime, settings: Any, period_end: date | N
     rounds = training_store.open_rounds(session)
     counts = training_store.counts(session, [r.id for r in rounds if r.id])
     horizon = today + timedelta(days=AHEAD_DAYS)
+    so_far = at(today + timedelta(days=1))  # the end of today: what happened up to now, this very second too
+    held = reports.reviews_held_between(session, first, today + timedelta(days=1), REVIEWS_SHOWN)
+    outputs = reports.review_outputs(session, [r.id for r in held if r.id])
     return Digest(
         week=week_of(first),
         first=first,
@@ -100,6 +111,11 @@ def compute(session: Session, now: datetime, settings: Any, period_end: date | N
         reviews_due=[r for r in review_store.planned(session) if r.planned_date < horizon],
         document_reviews_overdue=sum(1 for doc in document_store.all_by_due(session) if doc.next_review < today),
         today=today,
+        raised_so_far=reports.ncs_raised(session, at(end), so_far),
+        closed_so_far=reports.ncs_closed(session, at(end), so_far),
+        raised_lately=reports.ncs_raised_page(session, at(end), so_far, SO_FAR_SHOWN),
+        closed_lately=reports.ncs_closed_page(session, at(end), so_far, SO_FAR_SHOWN),
+        reviews_held=[(r, outputs.get(r.id or 0, [])) for r in held],
     )
 
 

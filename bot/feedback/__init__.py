@@ -26,6 +26,7 @@ from bot.feedback.replies import figures as figures
 from bot.feedback.replies import list_reply as list_reply
 from bot.feedback.replies import nc_form as nc_form
 from bot.feedback.replies import record_reply as record_reply
+from bot.feedback.replies import redraw_owner_message as redraw_owner_message
 from bot.feedback.replies import refresh_card as refresh_card
 from bot.feedback.replies import stats_reply as stats_reply
 from bot.feedback.rules import NEXT as NEXT

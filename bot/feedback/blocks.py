@@ -24,6 +24,7 @@ from bot.surfaces.blocks import (
     users_select,
 )
 from bot.surfaces.mrkdwn import mention, safe
+from bot.surfaces.words import plural
 from bot.workspace.captures import origin_lines, private_note
 from storage.models import Feedback, MessageCapture
 
@@ -109,11 +110,41 @@ def confirmation(entry: Feedback, qms_channel: str | None) -> Reply:
     return Reply(f"Thanks: logged *{entry.number}*, {_what(entry)}.{where}")
 
 
+def owner_steps(entry: Feedback) -> list[dict[str, Any]]:
+    """The complaint's next step as a button, for its owner where they are told (a DM, a
+    reminder): pressed there, it works as on the card (the server checks who presses)."""
+    if entry.kind != "complaint" or entry.response not in ("received", "responded"):
+        return []
+    label = "Customer answered" if entry.response == "received" else "Resolved"
+    return [
+        actions(
+            f"feedback_owner_{entry.response}", [button(label, Action.FEEDBACK_ADVANCE, drawn(entry), style="primary")]
+        )
+    ]
+
+
 def owner_assigned(entry: Feedback) -> Reply:
-    return Reply(
+    text = (
         f"You answer the customer for complaint *{ref(entry)}* ({safe(entry.customer, 150)}), by {entry.respond_by:%a %d %b %Y}. "
-        "Mark it on the card once the customer has heard from you."
+        "Press *Customer answered* once the customer has heard from you."
     )
+    return Reply(text, [section(text), *owner_steps(entry)])
+
+
+def owner_moved(entry: Feedback) -> Reply:
+    """The owner's DM once a step is pressed there: what it says now, and the step after."""
+    if entry.response == "responded":
+        text = f":white_check_mark: Complaint *{ref(entry)}* ({safe(entry.customer, 150)}): the customer was answered. Press *Resolved* once it is settled."
+    else:
+        text = f":white_check_mark: Complaint *{ref(entry)}* ({safe(entry.customer, 150)}) is resolved."
+    return Reply(text, [section(text), *owner_steps(entry)])
+
+
+def told_logger(entry: Feedback, by: str) -> Reply:
+    """To whoever logged a complaint: it was answered, or resolved (a hand-off said)."""
+    done = "answered the customer" if entry.response == "responded" else "resolved it"
+    text = f"Complaint *{ref(entry)}* that you logged ({safe(entry.customer, 150)}): {mention(by)} {done}."
+    return Reply(text)
 
 
 def respond_reminder(entry: Feedback, stage: str) -> Reply:
@@ -126,9 +157,8 @@ def respond_reminder(entry: Feedback, stage: str) -> Reply:
             else f"since {entry.respond_by:%a %d %b} (*overdue*)"
         )
     )
-    return Reply(
-        f":alarm_clock: The customer behind complaint *{ref(entry)}* ({safe(entry.customer, 150)}) is waiting for an answer {when}."
-    )
+    text = f":alarm_clock: The customer behind complaint *{ref(entry)}* ({safe(entry.customer, 150)}) is waiting for an answer {when}."
+    return Reply(text, [section(text), *owner_steps(entry)])
 
 
 def _fields(entry: Feedback, today: date, zone: tzinfo) -> list[str]:
@@ -224,7 +254,7 @@ def figures(found: Figures, first: date, last: date) -> Reply:
     share = None if found.share_to_nc is None else round(found.share_to_nc * 100, 1)
     lines = [
         f"*Customer feedback {first:%d %b} – {last:%d %b %Y}*",
-        f"Average rating: *{show(found.average_rating)}* from {found.ratings} ratings",
+        f"Average rating: *{show(found.average_rating)}* from {plural(found.ratings, 'rating')}",
         f"Complaints: *{found.complaints}*, of which {found.complaints_with_nc} became nonconformities ({show(share, '%')})",
         f"Median time to answer a complaint: *{show(found.median_days_to_respond, ' days')}*",
     ]

@@ -22,6 +22,8 @@ from storage.models import Feedback
 CONFIRMATION = Key("fblog:{feedback}:logged")  # the logger's "thank you, logged as FB-…"
 THREAD_NOTE = Key("fblog:{feedback}:{event}")  # a step told in the card's thread; event: its audit event
 OWNER_ASSIGNED = Key("fb:{feedback}:assigned")
+# Whoever logged a complaint hears it was answered, and resolved; response: the state it reached.
+LOGGER_TOLD = Key("fbtold:{feedback}:{response}")
 RESPOND_REMINDER = Key("fb:{feedback}:{respond_by:%Y%m%d}:{stage}")
 # Everything to the complaint's owner: stopped once the customer has been answered.
 ALL = Key("fb:{feedback}:")

@@ -3,11 +3,13 @@ fills in, and the customer-perception figures the digest and reviews use."""
 
 from __future__ import annotations
 
+import logging
 import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import nonconformity as nc
@@ -24,6 +26,8 @@ from storage import feedback as store
 if TYPE_CHECKING:
     from bot.context import Context
 
+log = logging.getLogger(__name__)
+
 
 def refresh_card(ctx: Context, feedback_id: int) -> None:
     """Show a complaint's card as the record stands (post it the first time)."""
@@ -39,6 +43,20 @@ def refresh_card(ctx: Context, feedback_id: int) -> None:
     reply = blocks.record(entry, capture, nc_number, ctx.today(), ctx.settings.zone)
     post_to = ctx.settings.channel or entry.owner or entry.logged_by
     cards.show(ctx, reply, channel=entry.card_channel, ts=entry.card_ts, post_to=post_to, save=save, what=entry.number)
+
+
+def redraw_owner_message(ctx: Context, feedback_id: int, clicked: tuple[str, str] | None) -> None:
+    """A step pressed on a message other than the card (the owner's DM, a reminder): that
+    message shows where the complaint stands now and the step after."""
+    with ctx.db.session() as session:
+        entry, _, _ = load(session, feedback_id)
+    if clicked is None or clicked == (entry.card_channel, entry.card_ts):
+        return
+    reply = blocks.owner_moved(entry)
+    try:
+        ctx.client.chat_update(channel=clicked[0], ts=clicked[1], **reply.as_kwargs())
+    except SlackApiError as exc:
+        log.warning("could not redraw %s in a DM: %s", entry.number, exc.response.get("error"))
 
 
 def nc_form(ctx: Context, feedback_id: int, seen: int | None = None) -> tuple[nc.RaiseForm, int]:

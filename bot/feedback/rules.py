@@ -12,7 +12,7 @@ from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import NotAllowed, Refused
 from bot.feedback import blocks
 from bot.feedback.forms import Entry
-from bot.feedback.nudges import ALL, CONFIRMATION, OWNER_ASSIGNED, THREAD_NOTE
+from bot.feedback.nudges import ALL, CONFIRMATION, LOGGER_TOLD, OWNER_ASSIGNED, THREAD_NOTE
 from bot.submissions import Submission, claim, record_made
 from bot.surfaces.mrkdwn import mention
 from storage import feedback as store
@@ -171,7 +171,18 @@ def advance(ctx: Context, feedback_id: int, user: str, seen: int | None = None) 
         )
         words = "answered the customer" if after == "responded" else "marked the complaint resolved"
         _thread(session, entry, event.id, f"{mention(user)} {words}.", now)
+        _tell_logger(session, entry, user, now)
         return entry
+
+
+def _tell_logger(session: Session, entry: Feedback, by: str, now: datetime) -> None:
+    """Hand-off said: whoever logged the complaint hears each step, in their working hours
+    (not when they took the step themselves)."""
+    if entry.logged_by == by:
+        return
+    note = blocks.told_logger(entry, by)
+    key = LOGGER_TOLD.key(feedback=entry.id, response=entry.response)
+    enqueue(session, Nudge(key, entry.logged_by, note.text, note.blocks, record_ref=entry.number), now)
 
 
 def note_nc_raised(ctx: Context, feedback_id: int, nc_number: str, user: str) -> None:

@@ -23,7 +23,9 @@ Where the rules come from:
   character; section field text 2000; 50 blocks in a message; required parts (a section's text
   or fields, an input's label and element, a modal's title, a submit on a modal with inputs,
   an actions or context block's elements, a header's text); block_id unique in a surface;
-  action_id unique in a block; 10 options for radio buttons and checkboxes.
+  action_id unique in a block; 10 options for radio buttons and checkboxes; Slack's date
+  formatting `<!date^timestamp^tokens^optional_link|fallback>` well formed (known tokens, a
+  fallback) and never in plain_text, in text objects and a message's own `text`.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from bot.standin.blockkit_parts import (
     SECTION_ACCESSORIES,
     Problems,
     action_id_problems,
+    date_problems,
     element_problems,
     sdk_problems,
     text_problems,
@@ -68,6 +71,8 @@ FIELD_MAX = 2000
 def message_problems(args: dict[str, Any]) -> list[str]:
     """Why Slack would refuse the blocks of this message (attachments' blocks included)."""
     problems: Problems = []
+    if isinstance(args.get("text"), str):  # a message's own text is mrkdwn
+        date_problems(args["text"], "text", problems, plain=False)
     blocks = args.get("blocks")
     if blocks is not None:
         _surface_problems(blocks, "blocks", MESSAGE_BLOCKS, MESSAGE_MAX_BLOCKS, "a message", problems)

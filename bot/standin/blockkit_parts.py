@@ -6,13 +6,15 @@ Each check appends human-readable reasons, each starting with the path of the pa
 JsonValidators: text, value, url, placeholder and action_id lengths, option and option-group
 limits, confirm dialog lengths, overflow's 1..5 options) is run through `sdk_problems`; the rest
 is written here: element types allowed per block, plain_text where only plain_text is allowed,
-empty texts, required fields, and 10 options for radio buttons and checkboxes.
+empty texts, required fields, 10 options for radio buttons and checkboxes, and Slack's
+`<!date^…>` well formed and only in mrkdwn.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -90,10 +92,57 @@ def text_problems(
     kinds = ("plain_text",) if plain else ("plain_text", "mrkdwn")
     if text.get("type") not in kinds:
         problems.append(f"{path}: type must be {' or '.join(kinds)}, not {text.get('type')!r}")
+    date_problems(text["text"], f"{path}.text", problems, plain=text.get("type") == "plain_text")
     if not text["text"]:
         problems.append(f"{path}.text: must be more than 0 characters")
     elif limit is not None and len(text["text"]) > limit:
         problems.append(f"{path}.text: {len(text['text'])} characters, more than {limit}")
+
+
+# Slack's date formatting (api.slack.com/reference/surfaces/formatting#date-formatting):
+# <!date^timestamp^token_string^optional_link|fallback_text>, the tokens below in the token
+# string; mrkdwn only: plain_text shows the whole token as typed.
+DATE_TOKENS = {
+    "date_num",
+    "date",
+    "date_short",
+    "date_long",
+    "date_pretty",
+    "date_short_pretty",
+    "date_long_pretty",
+    "time",
+    "time_secs",
+    "ago",
+}
+_DATE_START = re.compile(r"<!date\b")
+_DATE = re.compile(r"<!date\^(?P<epoch>-?\d+)\^(?P<tokens>[^^|>]+)(?:\^(?P<link>[^|>]+))?\|(?P<fallback>[^>]*)>")
+_TOKEN = re.compile(r"\{([^{}]*)\}")
+
+
+def date_problems(text: str, path: str, problems: Problems, *, plain: bool) -> None:
+    """Every `<!date^…>` in `text` well formed, with known tokens and a fallback; none in plain_text.
+
+    Slack itself posts a malformed one and shows it garbled (or the bare fallback): refused
+    here so that a test catches the mistake before a reader does."""
+    starts = [m.start() for m in _DATE_START.finditer(text)]
+    if not starts:
+        return
+    if plain:
+        problems.append(f"{path}: <!date^…> is mrkdwn; plain_text shows it as typed")
+        return
+    for start in starts:
+        found = _DATE.match(text, start)
+        if found is None:
+            problems.append(
+                f"{path}: malformed date {text[start : start + 60]!r}: <!date^timestamp^tokens^link|fallback>"
+            )
+            continue
+        tokens = _TOKEN.findall(found["tokens"])
+        unknown = [t for t in tokens if t not in DATE_TOKENS]
+        if not tokens or unknown:
+            problems.append(f"{path}: date token string {found['tokens']!r} needs tokens from {sorted(DATE_TOKENS)}")
+        if not found["fallback"].strip():
+            problems.append(f"{path}: date {found.group(0)!r} has no fallback text")
 
 
 def confirm_problems(confirm: Any, path: str, problems: Problems) -> None:

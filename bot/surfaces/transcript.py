@@ -16,6 +16,7 @@ def readable(text: str, names: dict[str, str] | None = None) -> str:
         r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>", lambda m: "#" + (m.group(2) or names.get(m.group(1), m.group(1))), text
     )
     text = re.sub(r"<!(channel|here|everyone)>", r"@\1", text)
+    text = re.sub(r"<!date\^[^|>]*\|([^>]*)>", r"\1", text)  # a moment: its fallback, the org's time and zone
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2 (\1)", text)
     text = re.sub(r"<(https?://[^>]+)>", r"\1", text)
     return re.sub(r"&(lt|gt|amp);", lambda m: _ENTITIES[m.group(0)], text)

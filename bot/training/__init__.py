@@ -16,6 +16,7 @@ from bot.errors import Refused as Refused
 from bot.training import blocks as blocks
 from bot.training.blocks import audience_inputs as audience_inputs
 from bot.training.blocks import percent as percent
+from bot.training.blocks import status_button as status_button
 from bot.training.forms import DEFAULT_DUE_DAYS as DEFAULT_DUE_DAYS
 from bot.training.forms import DOC_MAX as DOC_MAX
 from bot.training.forms import DOC_REF as DOC_REF

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.delivery.versions import drawn
 from bot.registry import Action, Callback
@@ -25,7 +26,10 @@ from bot.surfaces.blocks import (
     text_input,
 )
 from bot.surfaces.mrkdwn import escape, mention, safe
+from bot.surfaces.words import moment, plural
 from storage.models import TrainingAssignment, TrainingRound
+
+ROUNDS_WITH_BUTTONS = 20  # a message holds 50 blocks: the rest of a long list is counted
 
 
 def publish_modal(groups: list[tuple[str, str]], due: date) -> dict[str, Any]:
@@ -115,9 +119,15 @@ def person_card(training: TrainingRound, assignment: TrainingAssignment) -> Repl
     return Reply(text, _body(training) + [buttons])
 
 
-def acknowledged_card(training: TrainingRound, assignment: TrainingAssignment, zone: tzinfo) -> Reply:
-    when = assignment.acknowledged_at.astimezone(zone) if assignment.acknowledged_at else None
-    done = f":white_check_mark: Acknowledged on {when:%d %b %Y at %H:%M}" if when else ":white_check_mark: Acknowledged"
+def status_button(training: TrainingRound) -> dict[str, Any]:
+    """Where the round stands, for its publisher, QMS managers and leaders (checked on the
+    server): the round's number, since pressing it only reads."""
+    return button("Status", Action.TRAINING_STATUS, training.number)
+
+
+def acknowledged_card(training: TrainingRound, assignment: TrainingAssignment, zone: ZoneInfo) -> Reply:
+    when = assignment.acknowledged_at
+    done = f":white_check_mark: Acknowledged {moment(when, zone)}" if when else ":white_check_mark: Acknowledged"
     return Reply(f"{_what(training)}: acknowledged", _body(training) + [context(done)])
 
 
@@ -126,7 +136,7 @@ def reminder(training: TrainingRound, assignment: TrainingAssignment, today: dat
     when = (
         f"due in {days} days"
         if days > 1
-        else ("due tomorrow" if days == 1 else ("due today" if days == 0 else f"*{-days} days overdue*"))
+        else ("due tomorrow" if days == 1 else ("due today" if days == 0 else f"*{plural(-days, 'day')} overdue*"))
     )
     card = person_card(training, assignment)
     note = section(f":alarm_clock: Reminder: you have not confirmed {_what(training)} yet ({when}).")
@@ -150,9 +160,9 @@ def question_modal(training: TrainingRound, assignment_id: int, channel: str, ts
 def question_for_publisher(training: TrainingRound, asker: str, question: str) -> Reply:
     text = (
         f":raising_hand: {mention(asker)} asks about *{training.number}* ({_what(training)}):\n>{safe(question, 2000).replace(chr(10), chr(10) + '>')}\n"
-        f"Reply to {mention(asker)} directly; `/training status {training.number}` shows who has read it."
+        f"Reply to {mention(asker)} directly; *Status* shows who has read it."
     )
-    return Reply(text)
+    return Reply(text, [section(text), actions("training_question_next", [status_button(training)])])
 
 
 def percent(count: dict[str, int]) -> int:
@@ -174,7 +184,7 @@ def status(training: TrainingRound, count: dict[str, int], pending: list[str], t
     left = training.left_out or {}
     if any(left.get(k) for k in ("bots", "deactivated", "unknown")):
         lines.append(
-            f"Left out at publishing: {left.get('bots', 0)} bots, {left.get('deactivated', 0)} deactivated, {left.get('unknown', 0)} not in this workspace"
+            f"Left out at publishing: {plural(left.get('bots', 0), 'bot')}, {left.get('deactivated', 0)} deactivated, {left.get('unknown', 0)} not in this workspace"
         )
     body = [section("\n".join(lines))]
     if pending:
@@ -189,8 +199,21 @@ def _people(people: list[str], shown: int) -> str:
 
 def overdue_list(training: TrainingRound, pending: list[str], today: date, shown: int) -> Reply:
     days = (today - training.due_date).days
-    text = f":rotating_light: *{training.number}* ({_what(training)}) was due {days} days ago; {len(pending)} still to read: {_people(pending, shown)}"
-    return Reply(text)
+    text = f":rotating_light: *{training.number}* ({_what(training)}) was due {plural(days, 'day')} ago; {len(pending)} still to read: {_people(pending, shown)}"
+    return Reply(text, [section(text), actions("training_overdue_next", [status_button(training)])])
+
+
+def completed(training: TrainingRound, count: dict[str, int], last: datetime, zone: ZoneInfo) -> Reply:
+    """To the publisher once the last person has acknowledged: the round is done."""
+    everyone = count["acknowledged"]
+    text = (
+        f":tada: Everyone has read *{training.number}* ({_what(training)}): "
+        f"{plural(everyone, 'acknowledgement')}, the last {moment(last, zone)}. No reminders are left to send."
+    )
+    return Reply(
+        f"{training.number}: everyone has read it",
+        [section(text), actions("training_completed_next", [status_button(training)])],
+    )
 
 
 def my_record(record: list[tuple[TrainingAssignment, TrainingRound]], zone: tzinfo) -> Reply:
@@ -229,7 +252,11 @@ def _when(at: datetime | None, zone: tzinfo) -> str:
     return f"{at.astimezone(zone):%d %b %Y}" if at else ""
 
 
-def round_list(rounds: list[TrainingRound], counts: dict[int, dict[str, int]], today: date) -> Reply:
+def round_list(
+    rounds: list[TrainingRound], counts: dict[int, dict[str, int]], today: date, *, with_status: bool = False
+) -> Reply:
+    """The open rounds; `with_status` (for a reader who may see who is missing) puts a
+    **Status** button beside each of the first ROUNDS_WITH_BUTTONS."""
     if not rounds:
         return Reply("No open training rounds. QMS managers publish one with `/training new`.")
     lines = []
@@ -239,10 +266,17 @@ def round_list(rounds: list[TrainingRound], counts: dict[int, dict[str, int]], t
         lines.append(
             f"*{training.number}* · {_what(training)} · {safe(training.title, 100)} · *{percent(count)}%* ({count['acknowledged']}/{count['acknowledged'] + count['pending']}) · by {training.due_date:%d %b}{overdue}"
         )
-    return Reply(
-        f"Open training rounds: {len(rounds)}",
-        [section(f"*Open training rounds* ({len(rounds)})"), section(capped_lines(lines, 2900, max_lines=25))],
-    )
+    heading = section(f"*Open training rounds* ({len(rounds)})")
+    if not with_status:
+        return Reply(
+            f"Open training rounds: {len(rounds)}", [heading, section(capped_lines(lines, 2900, max_lines=25))]
+        )
+    shown = [
+        section(line, accessory=status_button(training))
+        for line, training in zip(lines[:ROUNDS_WITH_BUTTONS], rounds, strict=False)
+    ]
+    more = [context(f"… and {len(rounds) - ROUNDS_WITH_BUTTONS} more")] if len(rounds) > ROUNDS_WITH_BUTTONS else []
+    return Reply(f"Open training rounds: {len(rounds)}", [heading, *shown, *more])
 
 
 def matrix(rows: list[tuple[str, str, str, datetime | None]], name_of: Callable[[str], str], zone: tzinfo) -> Reply:

@@ -26,6 +26,8 @@ CARD = Key("tr:{training}:{person}:card")
 REMINDER = Key("tr:{training}:{person}:remind-{count}")  # count: reminder periods since publishing
 OVERDUE_LIST = Key("tr:{training}:overdue:{week}:{recipient}")  # week: whole weeks past the due date
 QUESTION = Key("trq:{training}:{event}")  # event: the audit event of the question
+# The publisher's "everyone has read it": outside ALL, so closing the round does not withdraw it.
+COMPLETED = Key("trdone:{training}")
 # Everything sent to one person for a round (its card and reminders): stopped when they acknowledge.
 TO_PERSON = Key("tr:{training}:{person}:")
 # Everything of a round (not its questions): stopped when it is closed.

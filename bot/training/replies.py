@@ -10,8 +10,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.errors import NotAllowed
 from bot.submissions import Resubmitted, Submission
-from bot.surfaces.blocks import Reply
+from bot.surfaces.blocks import Reply, actions, section
 from bot.surfaces.mrkdwn import mention, safe
+from bot.surfaces.words import plural
 from bot.training import blocks
 from bot.training.forms import Publication
 from bot.training.nudges import PENDING_SHOWN
@@ -51,11 +52,14 @@ def me_reply(ctx: Context, user: str) -> Reply:
     return blocks.my_record(record, ctx.settings.zone)
 
 
-def list_reply(ctx: Context) -> Reply:
+def list_reply(ctx: Context, user: str | None = None) -> Reply:
+    """The open rounds; each with a **Status** button for a QMS manager or leader (a
+    publisher presses it on their own round's messages)."""
     with ctx.db.session() as session:
         rounds = store.open_rounds(session)
         count = store.counts(session, [r.id for r in rounds if r.id])
-    return blocks.round_list(rounds, count, ctx.today())
+    may_see = user is not None and bool(ctx.roles.of(user) & {Role.QMS_MANAGER, Role.LEADER})
+    return blocks.round_list(rounds, count, ctx.today(), with_status=may_see)
 
 
 def matrix_reply(ctx: Context, user: str) -> Reply:
@@ -81,9 +85,10 @@ def show_acknowledged(ctx: Context, done: Acknowledged, *also: tuple[str | None,
             log.warning("could not update a training card: %s", exc.response.get("error"))
 
 
-def _tell(client: WebClient, user: str, text: str) -> None:
+def _tell(client: WebClient, user: str, said: str | Reply) -> None:
+    reply = said if isinstance(said, Reply) else Reply(said)
     try:
-        client.chat_postMessage(channel=user, text=text)
+        client.chat_postMessage(channel=user, **reply.as_kwargs())
     except SlackApiError as exc:
         log.warning("could not tell %s: %s", user, exc.response.get("error"))
 
@@ -126,26 +131,27 @@ def report_again(ctx: Context, client: WebClient, publisher: str, number: str) -
 
 def _left_out(audience: Audience) -> str:
     skipped = [
-        f"{n} {what}"
-        for n, what in (
-            (audience.bots, "bots"),
-            (audience.deactivated, "deactivated accounts"),
-            (audience.unknown, "people outside this workspace"),
+        plural(n, one, many)
+        for n, one, many in (
+            (audience.bots, "bot", None),
+            (audience.deactivated, "deactivated account", None),
+            (audience.unknown, "person outside this workspace", "people outside this workspace"),
         )
         if n
     ]
     return (" and ".join(skipped) + " left out") if skipped else "nobody left out"
 
 
-def _published(published: TrainingRound, audience: Audience) -> str:
-    return (
+def _published(published: TrainingRound, audience: Audience) -> Reply:
+    text = (
         f":mega: *{published.number}* published: {safe(published.doc_ref, 40)} rev {safe(published.revision, 20)} "
-        f"to {len(audience.people)} people ({_left_out(audience)}). Each gets a card in their working hours. "
-        f"`/training status {published.number}` shows who has read it."
+        f"to {plural(len(audience.people), 'person', 'people')} ({_left_out(audience)}). Each gets a card in their working hours. "
+        "*Status* shows who has read it; you hear from me when everyone has."
     )
+    return Reply(text, [section(text), actions("training_published_next", [blocks.status_button(published)])])
 
 
-def publish_report(publication: Publication, published: TrainingRound | None, audience: Audience) -> str:
+def publish_report(publication: Publication, published: TrainingRound | None, audience: Audience) -> str | Reply:
     """What the publisher is told: the round and its audience, or why nothing was published."""
     if audience.unreadable:
         return (

@@ -17,7 +17,7 @@ from bot.submissions import Submission, claim, record_made
 from bot.surfaces.mrkdwn import mention, safe
 from bot.training import blocks
 from bot.training.forms import Publication, reference_key
-from bot.training.nudges import ALL, QUESTION, TO_PERSON, card_key
+from bot.training.nudges import ALL, COMPLETED, QUESTION, TO_PERSON, card_key
 from storage import documents as documents_store
 from storage import outbox as outbox_rows
 from storage import trainings as store
@@ -221,8 +221,26 @@ def acknowledge(ctx: Context, assignment_id: int, user: str, seen: int | None = 
                 before={"status": "pending"},
                 after={"status": "acknowledged", "revision": f"{training.doc_ref} rev {training.revision}"},
             )
+            _tell_if_completed(ctx, session, training, now)
         card = store.card_of(session, card_key(training, user))
         return Acknowledged(training, assignment, first, card.channel if card else None, card.ts if card else None)
+
+
+def _tell_if_completed(ctx: Context, session: Session, training: TrainingRound, now: datetime) -> None:
+    """The last acknowledgement hands the round back to its publisher, in their working hours
+    (two last ones at once queue it once: the key is unique)."""
+    assert training.id is not None  # a stored round
+    if training.status != "open" or store.anyone_pending(session, training.id):
+        return
+    count = store.counts(session, [training.id])[training.id]
+    note = blocks.completed(training, count, now, ctx.settings.zone)
+    enqueue(
+        session,
+        Nudge(
+            COMPLETED.key(training=training.id), training.publisher, note.text, note.blocks, record_ref=training.number
+        ),
+        now,
+    )
 
 
 # --- asking ----------------------------------------------------------------------------------
