@@ -75,7 +75,7 @@ def test_customer_answered_pressed_twice_moves_the_complaint_once(sb: Sandbox) -
     assert button_value(drawn, "Customer answered") == f"{entry.id}@1"
     sb.press(ANNA, drawn, "Customer answered")
     sb.press(ANNA, drawn, "Customer answered")  # a double click: the same value again
-    assert told(sb).startswith("Already done by <@U0ANNA0001>: FB-2026-0001 was marked responded on ")
+    assert told(sb).startswith("Already done by <@U0ANNA0001>: FB-2026-0001 was marked responded <!date^")
     assert told(sb).endswith("Nothing was changed.")
     sb.press(QUINN, drawn, "Customer answered")  # a QMS manager, from the card as it was
     assert told(sb).startswith("Already done by <@U0ANNA0001>: FB-2026-0001 was marked responded")
@@ -122,7 +122,7 @@ def test_a_checklist_answer_chosen_twice_is_recorded_once_and_other_lines_stay_o
     drawn = copy.deepcopy(checklist_message(sb, BEN, "AU-2026-0001"))
     answer(sb, BEN, drawn, 1, "conforming")
     answer(sb, BEN, drawn, 1, "conforming")  # the same option again, from the same message
-    assert told(sb).startswith("Already done by <@U0BEN00001>: line 1 of AU-2026-0001 was answered on ")
+    assert told(sb).startswith("Already done by <@U0BEN00001>: line 1 of AU-2026-0001 was answered <!date^")
     answer(sb, QUINN, drawn, 1, "observation")  # a QMS manager, on the checklist as it was
     assert told(sb).startswith("Already done by <@U0BEN00001>: line 1 of AU-2026-0001")
     answer(sb, QUINN, drawn, 2, "conforming")  # another line of the same message: not refused
@@ -167,7 +167,7 @@ def test_complete_the_audit_pressed_again_after_completing_says_who_completed_it
     again = sb.slack.submit(QUINN, second, {"summary": "Also conforming", "severity": "minor"}).json()
     assert again["errors"]["summary"].startswith("Already done by Ben") and "completed" in again["errors"]["summary"]
     sb.slack.click(QUINN, "audit_complete_open", value)
-    assert told(sb).startswith("Already done by <@U0BEN00001>: AU-2026-0001 was completed on ")
+    assert told(sb).startswith("Already done by <@U0BEN00001>: AU-2026-0001 was completed <!date^")
     with sb.db.session() as session:
         done = session.get(Audit, the_audits(sb)[0].id)
         assert done is not None and (done.status, done.summary, done.version) == ("completed", "Conforming", 2)
@@ -198,7 +198,7 @@ def test_a_review_button_pressed_twice_records_one_review_and_says_who(sb: Sandb
     assert button_value(nudge, "Reviewed, no change") == f"{_document(sb).id}@1"
     sb.press(ANNA, nudge, "Reviewed, no change")
     sb.press(QUINN, nudge, "Reviewed, no change")
-    assert told(sb).startswith("Already done by <@U0ANNA0001>: SOP-012 was reviewed with no change on ")
+    assert told(sb).startswith("Already done by <@U0ANNA0001>: SOP-012 was reviewed with no change <!date^")
     sb.press(QUINN, nudge, "Revised")
     assert told(sb).startswith("Already done by <@U0ANNA0001>: SOP-012 was reviewed")
     with sb.db.session() as session:
@@ -255,7 +255,7 @@ def test_record_the_meeting_pressed_again_says_who_recorded_it(sb: Sandbox) -> N
     again = sb.slack.submit(LENA, second, MINUTES).json()
     assert again["errors"]["minutes"].startswith("Already done by Quinn")
     sb.slack.click(LENA, "review_record_open", value)
-    assert told(sb).startswith("Already done by <@U0QUINN001>: MR-2026-0001 was recorded as held on ")
+    assert told(sb).startswith("Already done by <@U0QUINN001>: MR-2026-0001 was recorded as held <!date^")
     (review,) = the_reviews(sb)
     assert (review.status, review.version) == ("held", 2)
     assert trail(sb, "management_review", "MR-2026-0001") == ["scheduled", "held"]
@@ -319,7 +319,7 @@ def test_a_recurrence_button_on_a_card_drawn_before_a_change_changes_nothing(sb:
     assert button_value(drawn, "Link as recurrence") == f"{again.id}@{again.version}"
     step(sb, ANNA, again, "Record containment", {"containment": "Quarantined"})
     sb.press(QUINN, drawn, "Link as recurrence")
-    assert told(sb).startswith(f"Already done by <@U0ANNA0001>: {again.number} was contained on ")
+    assert told(sb).startswith(f"Already done by <@U0ANNA0001>: {again.number} was contained <!date^")
     assert reload(sb, again).possible_recurrence_of == earlier.id  # still to decide, on the card as it is
     fresh = copy.deepcopy(nc_card(sb, again))
     sb.press(QUINN, fresh, "Link as recurrence")

@@ -48,3 +48,12 @@ def test_a_moment_is_shown_in_the_readers_zone_with_a_named_fallback() -> None:
     shown = moment(when, ZoneInfo("Europe/Berlin"))
     assert shown == f"<!date^{int(when.timestamp())}^{{date_short_pretty}} at {{time}}|01 Dec 2026 22:30 Europe/Berlin>"
     assert moment(when, ZoneInfo("Europe/Berlin"), with_date=False).endswith("|22:30 Europe/Berlin>")
+
+
+def test_where_slack_shows_plain_text_a_moment_is_its_fallback() -> None:
+    from bot.surfaces.mrkdwn import plain_text
+
+    when = datetime(2026, 12, 1, 21, 30, tzinfo=UTC)
+    shown = f"Already done: it was answered {moment(when, ZoneInfo('Europe/Berlin'))}."
+    assert plain_text(shown, lambda user: user) == "Already done: it was answered 01 Dec 2026 22:30 Europe/Berlin."
+    assert moment(when, UTC).endswith("|01 Dec 2026 21:30 UTC>")

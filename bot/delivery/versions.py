@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.errors import AlreadyDone
 from bot.surfaces.mrkdwn import mention
+from bot.surfaces.words import moment
 from storage.audit import history
 from storage.models import AuditEvent
 
@@ -87,9 +88,8 @@ def already_done(
         if last is None:
             what = f"{name or ref} was changed since this was shown"
         else:
-            at = last.at.astimezone(zone)
             done = DONE.get(last.action, last.action.replace("_", " "))
-            what = f"{name or ref} was {done} on {at:%d %b} at {at:%H:%M}"
+            what = f"{name or ref} was {done} {moment(last.at, zone)}"
     return AlreadyDone(f"Already done{by}: {what}. Nothing was changed.")
 
 

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from bot.surfaces.mrkdwn import truncate
+from bot.surfaces.words import plural
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -297,7 +298,7 @@ def due_text(due: date, today: date, active: bool = True) -> str:
         return text
     days = (due - today).days
     if days < 0:
-        return f"{text} · *{-days} day{'s' if days != -1 else ''} overdue*"
+        return f"{text} · *{plural(-days, 'day')} overdue*"
     if days == 0:
         return f"{text} · *due today*"
-    return f"{text} · in {days} day{'s' if days != 1 else ''}"
+    return f"{text} · in {plural(days, 'day')}"

@@ -83,4 +83,5 @@ def plain_text(text: str, name_of: Callable[[str], str]) -> str:
     text = re.sub(r"<@([UW][A-Z0-9]+)>", lambda m: name_of(m.group(1)), text)
     text = re.sub(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>", lambda m: "#" + (m.group(2) or m.group(1)), text)
     text = re.sub(r"<(https?://[^|>]+)\|([^>]+)>", r"\2", text)
+    text = re.sub(r"<!date\^[^|>]*\|([^>]*)>", r"\1", text)  # a moment: its fallback names the zone
     return unescape(text.replace("*", "").replace("`", ""))

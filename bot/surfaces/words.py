@@ -3,8 +3,7 @@ moments shown in each reader's own timezone."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, tzinfo
 
 # Where a title or a note a person typed already ends a sentence.
 SENTENCE_ENDS = (".", "!", "?", "…", ":")
@@ -25,12 +24,13 @@ def sentence(text: str) -> str:
     return text + "."
 
 
-def moment(when: datetime, zone: ZoneInfo, *, with_date: bool = True) -> str:
+def moment(when: datetime, zone: tzinfo, *, with_date: bool = True) -> str:
     """A moment each reader sees in their own timezone (Slack's `<!date^…>`), falling back,
     where a client cannot format it, to the organisation's time with the zone named.
     mrkdwn only: plain-text fields (modal titles, field errors) show the token as typed."""
     local = when.astimezone(zone)
     epoch = int(when.timestamp())
+    named = getattr(zone, "key", None) or local.tzname() or "UTC"
     if with_date:
-        return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{local:%d %b %Y %H:%M} {zone.key}>"
-    return f"<!date^{epoch}^{{time}}|{local:%H:%M} {zone.key}>"
+        return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{local:%d %b %Y %H:%M} {named}>"
+    return f"<!date^{epoch}^{{time}}|{local:%H:%M} {named}>"
