@@ -178,12 +178,20 @@ def test_export_holds_both_files_with_matching_hashes(sb: Sandbox, tmp_path: Pat
 
 
 def test_verify_trail_names_a_changed_or_missing_file(
-    sb: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], database_url: str
+    sb: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    database_url: str,
+    tmp_path: Path,
 ) -> None:
     nc = two_photos_on_a1(sb)
     monkeypatch.setenv("DATABASE_URL", database_url)
     assert main(["verify-trail"]) == 0
     assert "evidence intact: 2 file(s)" in capsys.readouterr().out
+    out = tmp_path / "audit.zip"
+    assert main(["export", "--out", str(out), "--with-files"]) == 0
+    assert "2 evidence file(s)" in capsys.readouterr().out
+    assert len([n for n in zipfile.ZipFile(out).namelist() if n.startswith("files/")]) == 2
     pallet, label = hashlib.sha256(PALLET).hexdigest(), hashlib.sha256(LABEL).hexdigest()
     with sb.db.session() as session:
         session.execute(
@@ -197,6 +205,8 @@ def test_verify_trail_names_a_changed_or_missing_file(
     assert main(["verify-trail"]) == 1
     out = capsys.readouterr().out
     assert f"{nc.number} (nonconformity): evidence file 'label.png' is missing from the evidence store" in out
+    # An export with the files refuses to pass a changed file off as evidence.
+    assert main(["export", "--out", str(tmp_path / "again.zip"), "--with-files"]) == 2
 
 
 def test_file_input_only_in_a_modal_and_with_1_to_10_files() -> None:
