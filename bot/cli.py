@@ -53,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
         default="xlsx",
         help="xlsx: one workbook (default); csv: one file per register",
     )
+    export.add_argument(
+        "--with-files",
+        action="store_true",
+        help="write a zip (--out) of the workbook and every evidence file, with a manifest of SHA-256 hashes",
+    )
     sub.add_parser("verify-trail", help="recompute the audit trail's hash chain; exit 1 at the first broken link")
     args = parser.parse_args(argv)
 
@@ -176,6 +181,8 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
         return _fail([str(exc)])
     except ConfigError as exc:
         return _fail(exc.lines)
+    if args.with_files:
+        return _export_with_files(export, db, args.out, period)
     write = export.write_csv if args.format == "csv" else export.write_workbook
     try:
         summary = write(db, args.out, period)
@@ -187,7 +194,19 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_with_files(export: Any, db: Any, out: str, period: Any) -> int:
+    try:
+        count = export.write_with_files(db, out, period, export.write_workbook)
+    except export.ExportError as exc:
+        return _fail([str(exc)])
+    except OSError as exc:
+        return _fail([f"--out: cannot write {out}: {exc.strerror or exc}"])
+    print(f"wrote {out} ({period.describe()}): {export.WORKBOOK}, {count} evidence file(s), SHA256SUMS, manifest.csv")
+    return 0
+
+
 def _verify_trail(settings: Settings) -> int:
+    from bot.evidence import evidence_problems
     from storage.audit import verify
 
     try:
@@ -196,12 +215,17 @@ def _verify_trail(settings: Settings) -> int:
         return _fail(exc.lines)
     with db.reading() as session:
         verdict = verify(session)
+        files, problems = evidence_problems(session)
+    for problem in problems:
+        print(f"evidence BROKEN: {problem}")
     if verdict.intact:
         print(f"audit trail intact: {verdict.checked} events, head {verdict.head}")
         print(
             "(keep the head somewhere else: a later run whose chain does not pass through it means events were removed from the end)"
         )
-        return 0
+        if not problems:
+            print(f"evidence intact: {files} file(s) match the hashes on the trail")
+        return 1 if problems else 0
     print(f"audit trail BROKEN at event #{verdict.broken_at}: {verdict.problem}")
     print(f"{verdict.checked} event(s) before it verify; the last good hash is {verdict.head}")
     return 1

@@ -51,6 +51,14 @@ def _value(element: dict[str, Any]) -> Any:
         return _texts(element.get("selected_conversations"))
     if kind == "datepicker":
         return _text(element.get("selected_date"))
+    if kind == "file_input":
+        files = element.get("files")
+        # Slack's file objects; anything else in the list is not a file Slack gave.
+        return (
+            [f for f in files if isinstance(f, dict) and isinstance(f.get("id"), str)]
+            if isinstance(files, list)
+            else None
+        )
     if kind in ("checkboxes", "multi_static_select"):
         options = element.get("selected_options")
         return _texts([_option(o) for o in options] if isinstance(options, list) else None)

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
-from bot import audits, feedback, home
+from bot import audits, evidence, feedback, home
 from bot import nonconformity as nc
 from bot.context import Context
 from bot.errors import Broken, Invalid, valid
@@ -258,6 +258,14 @@ STEP_FORMS: dict[str, tuple[str, Callable[[Context, Submitted], Any]]] = {
 }
 
 
+# The steps whose forms take evidence files, and what the files are evidence of.
+EVIDENCE_OF = {
+    Callback.NC_CONTAIN: "containment",
+    Callback.NC_ACTION_DONE: "done",
+    Callback.NC_VERIFY: "effectiveness check",
+}
+
+
 def on_step_submit(
     ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], submission: Submission | None
 ) -> None:
@@ -267,8 +275,12 @@ def on_step_submit(
     except Broken:
         raise Invalid({first_block: LOST_NC}) from None
     submitted = Submitted(nc_id, action_id, version, body["user"]["id"], form_values(view), submission)
+    attached = submitted.values.get(evidence.FILES_BLOCK) if view["callback_id"] in EVIDENCE_OF else None
+    offered = valid(*evidence.check_files(attached, submitted.user))
     changed = take(ctx, submitted)
     ack()
+    if offered:  # downloaded after the ack: a download may take longer than Slack waits
+        nc.attach_evidence(ctx, nc_id, action_id, EVIDENCE_OF[view["callback_id"]], submitted.user, offered)
     nc.refresh_cards(ctx, *nc.cards_touched(changed))
     dm = _asked_in(view)
     if dm:

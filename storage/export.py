@@ -23,6 +23,7 @@ from storage.models import (
     ControlledDocument,
     CorrectiveAction,
     DocumentReview,
+    EvidenceFile,
     Feedback,
     KpiValue,
     ManagementReview,
@@ -392,4 +393,15 @@ def trail(start: datetime | None = None, end: datetime | None = None) -> Select[
         )
         .where(_within(col(e.at), start, end))
         .order_by(col(e.id))
+    )
+
+
+def evidence_files(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
+    f = EvidenceFile
+    return (
+        _columns(
+            f.record_ref, f.record_type, f.step, f.name, f.mimetype, f.size, f.uploaded_by, f.attached_at, f.sha256
+        )
+        .where(_within(col(f.attached_at), start, end))
+        .order_by(col(f.id))
     )

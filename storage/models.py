@@ -464,3 +464,8 @@ PROGRAMME_TABLES = (
     ManagementReview,
     ReviewAction,
 )
+
+# Evidence files (bytes keyed by SHA-256, and which record each is attached to).
+from storage.models_evidence import EvidenceContent, EvidenceFile  # noqa: E402
+
+EVIDENCE_TABLES = (EvidenceContent, EvidenceFile)

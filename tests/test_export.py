@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from bot import audits, documents, export, feedback, nonconformity, objectives, reviews, training
+from bot import audits, documents, evidence, export, feedback, nonconformity, objectives, reviews, training
 from bot.cli import main
 from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
 from bot.workspace.clock import ManualClock
@@ -35,6 +35,7 @@ SHEETS = [
     "Document reviews",
     "Management reviews",
     "Review actions",
+    "Evidence files",
     "Audit trail",
 ]
 BERLIN_10AM = datetime(2026, 11, 25, 10, 0)  # the sandbox clock's 09:00 UTC, in QMS_TIMEZONE
@@ -50,6 +51,9 @@ def fill(sb: Sandbox) -> dict[str, Any]:
     """One record of every kind, made the way people make them."""
     nc = raise_nc(sb, title='=HYPERLINK("http://evil.example","click")')
     nonconformity.contain(sb.ctx, nc.id or 0, QUINN.id, "Quarantined batch 4711")
+    photo = sb.fake.add_file(QUINN.id, "hold-tag.jpg", b"hold tag on batch 4711")
+    where = evidence.Attaching("nonconformity", nc.number, "containment", QUINN.id)
+    evidence.keep(sb.ctx, where, [evidence.Offered(photo["id"], photo["name"], photo["size"])])
     nonconformity.record_root_cause(sb.ctx, nc.id or 0, QUINN.id, "five_whys", "No label check at packing", "no", None)
     nonconformity.add_action(
         sb.ctx, nc.id or 0, QUINN.id, "corrective", "Add a label check", BEN.id, date(2026, 12, 10)

@@ -15,6 +15,8 @@ use these names. The sheet's row limit is read where it is used, `bot.export.wri
 from __future__ import annotations
 
 from bot.export import writer as writer
+from bot.export.files import WORKBOOK as WORKBOOK
+from bot.export.files import write_with_files as write_with_files
 from bot.export.forms import ExportError as ExportError
 from bot.export.forms import Period as Period
 from bot.export.forms import parse_period as parse_period

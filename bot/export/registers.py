@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.export.files import EVIDENCE_COLUMNS
 from bot.export.forms import ExportError, Period
 from storage import export as queries
 
@@ -364,6 +365,12 @@ REGISTERS: list[Register] = [
             _c("Evidence", "long", 40),
         ),
         _query(queries.review_actions, by_date=True),
+    ),
+    Register(
+        "Evidence files",
+        "evidence-files.csv",
+        tuple(Column(*spec) for spec in EVIDENCE_COLUMNS),
+        _query(queries.evidence_files),
     ),
     Register(
         "Audit trail",

@@ -51,7 +51,15 @@ from bot.nonconformity.raising import (
     possible_recurrence,
     raise_nc,
 )
-from bot.nonconformity.record import RECORD_TYPE, Record, cards_touched, load_record, refresh_card, refresh_cards
+from bot.nonconformity.record import (
+    RECORD_TYPE,
+    Record,
+    attach_evidence,
+    cards_touched,
+    load_record,
+    refresh_card,
+    refresh_cards,
+)
 from bot.nonconformity.replies import LIST_LIMIT, list_reply, record_reply
 from bot.nonconformity.rules import (
     add_action,
@@ -68,6 +76,7 @@ from bot.nonconformity.rules import (
 from bot.workspace.people_checks import assignee_error, people_error
 
 __all__ = [
+    "attach_evidence",
     "OWNER_STEPS",
     "buttons_for",
     "done_button",

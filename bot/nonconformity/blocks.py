@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from bot import evidence
 from bot.delivery.versions import drawn
 from bot.nonconformity.lifecycle import (
     ACTION_KINDS,
@@ -101,6 +102,7 @@ def card(record: Record, today: date, settings: Settings, *, show_copy: bool = F
         section(None, fields=_facts(nc, status, today, settings)),
         *_work_done(record, today, settings),
         *_outcome(nc, status, settings),
+        *evidence.files_section(record.evidence),
         *_where_from(record, show_copy),
     ]
     buttons = _buttons(record)

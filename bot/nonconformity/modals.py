@@ -10,6 +10,7 @@ import json
 from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from bot import evidence
 from bot.delivery.versions import drawn
 from bot.nonconformity.blocks import action_line
 from bot.nonconformity.lifecycle import ACTION_KINDS, ELSEWHERE, ROOT_CAUSE_METHODS, SEVERITY_LABELS, SOURCES
@@ -172,6 +173,7 @@ def containment_modal(record: Record) -> dict[str, Any]:
                 placeholder="What stops the problem spreading now: quarantine, sorting, stop the line…",
             ),
         ),
+        evidence.files_input(hint="A photo of the quarantined stock, a hold tag… (up to 10 files, 10 MB each)"),
     ]
     return modal(Callback.NC_CONTAIN, "Containment", blocks, submit="Save", private_metadata=str(nc.id))
 
@@ -258,6 +260,7 @@ def done_modal(record: Record, action: CorrectiveAction) -> dict[str, Any]:
                 placeholder="What shows it is done: document revision, photo link, training record…",
             ),
         ),
+        evidence.files_input(),
     ]
     return modal(
         Callback.NC_ACTION_DONE,
@@ -291,6 +294,7 @@ def verify_modal(record: Record, zone: tzinfo | None = None) -> dict[str, Any]:
             optional=True,
             hint="Required when not effective.",
         ),
+        evidence.files_input(hint="The data, audit record or samples you checked (up to 10 files, 10 MB each)"),
     ]
     # The version the manager saw: if actions change meanwhile, the verification is refused.
     return modal(Callback.NC_VERIFY, "Verify effectiveness", blocks, submit="Save", private_metadata=drawn(nc))

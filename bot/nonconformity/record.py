@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from bot import evidence
 from bot.delivery import cards
 from bot.nonconformity import blocks as nc_blocks
+from storage import evidence as evidence_store
 from storage import feedback as feedback_store
 from storage import nonconformities as store
-from storage.models import CorrectiveAction, MessageCapture, Nonconformity
+from storage.models import CorrectiveAction, EvidenceFile, MessageCapture, Nonconformity
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -33,6 +35,7 @@ class Record:
     numbers: dict[int, str] = field(default_factory=dict)
     recurred_as: list[str] = field(default_factory=list)
     complaint: tuple[str, str | None] | None = None  # (FB number, card permalink)
+    evidence: list[EvidenceFile] = field(default_factory=list)
 
 
 def load_record(session: Session, nc: Nonconformity) -> Record:
@@ -47,6 +50,7 @@ def load_record(session: Session, nc: Nonconformity) -> Record:
         store.numbers(session, linked),
         [r.number for r in store.recurrences_of(session, nc.id)],
         (complaint.number, complaint.card_permalink) if complaint else None,
+        evidence_store.files_of(session, RECORD_TYPE, nc.number),
     )
 
 
@@ -73,6 +77,18 @@ def refresh_card(ctx: Context, nc_id: int) -> Nonconformity:
         what=nc.number,
     )
     return nc
+
+
+def attach_evidence(
+    ctx: Context, nc_id: int, action_id: int | None, step: str, user: str, offered: list[evidence.Offered]
+) -> evidence.Kept:
+    """Keep the files attached at a step as the NC's evidence (after the form was answered)."""
+    with ctx.db.reading() as session:
+        nc = store.get(session, nc_id)
+        assert nc is not None
+        action = next((a for a in store.actions_of(session, nc_id) if a.id == action_id), None)
+    what = f"A{action.seq} {step}" if action is not None else step
+    return evidence.keep(ctx, evidence.Attaching(RECORD_TYPE, nc.number, what, user), offered)
 
 
 def refresh_cards(ctx: Context, *nc_ids: int | None) -> None:

@@ -107,9 +107,19 @@ def view_problems(view: Any) -> list[str]:
         has_input = isinstance(blocks, list) and any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
         if has_input and view.get("submit") is None:
             problems.append("view.submit: is required on a modal with input blocks")
+    else:
+        _no_file_inputs(blocks, problems)
     if isinstance(blocks, list) and all(isinstance(b, dict) for b in blocks):
         sdk_problems(_view_model, view, "view", problems)
     return problems
+
+
+def _no_file_inputs(blocks: Any, problems: Problems) -> None:
+    """A file_input works in a modal's input block only (File input element reference)."""
+    for i, block in enumerate(blocks if isinstance(blocks, list) else []):
+        element = block.get("element") if isinstance(block, dict) else None
+        if isinstance(element, dict) and element.get("type") == "file_input":
+            problems.append(f"view.blocks[{i}].element: file_input is only allowed in a modal")
 
 
 def _view_model(view: dict[str, Any]) -> View:

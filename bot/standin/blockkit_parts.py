@@ -47,6 +47,7 @@ INPUT_ELEMENTS = SELECTS | {
 # Elements whose options may only carry plain_text (radio buttons and checkboxes allow mrkdwn).
 PLAIN_OPTIONS = {"static_select", "multi_static_select", "overflow"}
 FEW_OPTIONS = {"radio_buttons": 10, "checkboxes": 10}
+FILES_MAX = 10  # a file_input's max_files
 
 logging.getLogger("slack_sdk.models").setLevel(logging.ERROR)  # "unknown element skipped" is ours to say
 
@@ -210,8 +211,20 @@ def element_problems(element: Any, path: str, allowed: set[str], where: str, pro
         text_problems(element["placeholder"], f"{path}.placeholder", problems, plain=True)
     if kind in SELECTS | {"overflow", "radio_buttons", "checkboxes"}:
         _options_problems(element, path, problems)
+    if kind == "file_input":
+        _file_input_problems(element, path, problems)
     confirm_problems(element.get("confirm"), f"{path}.confirm", problems)
     sdk_problems(BlockElement.parse, element, path, problems)
+
+
+def _file_input_problems(element: dict[str, Any], path: str, problems: Problems) -> None:
+    """File input element reference: max_files 1..10 (default 10); filetypes an array of extensions."""
+    most = element.get("max_files")
+    if most is not None and (not isinstance(most, int) or isinstance(most, bool) or not 1 <= most <= FILES_MAX):
+        problems.append(f"{path}.max_files: must be a number from 1 to {FILES_MAX}, not {most!r}")
+    kinds = element.get("filetypes")
+    if kinds is not None and (not isinstance(kinds, list) or not all(isinstance(k, str) and k for k in kinds)):
+        problems.append(f"{path}.filetypes: must be an array of file extensions")
 
 
 def action_id_problems(elements: list[Any], path: str, problems: Problems) -> None:

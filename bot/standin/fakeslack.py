@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlparse
 
 from bot.standin import echoes
 from bot.standin.blockkit import message_problems
+from bot.standin.fakefiles import PRIVATE_PREFIX, SIGN_IN, Download, FileMethods
 from bot.standin.fakeslack_methods import BOT_ID as BOT_ID
 from bot.standin.fakeslack_methods import BOT_USER_ID as BOT_USER_ID
 from bot.standin.fakeslack_methods import TEAM_DOMAIN as TEAM_DOMAIN
@@ -71,7 +72,7 @@ class _Limit:
     seen: deque[float] = field(default_factory=deque)
 
 
-class FakeSlack(WebApiMethods):
+class FakeSlack(FileMethods, WebApiMethods):
     def __init__(self, clock: Clock | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
         self.clock = clock or SystemClock()
         self.host = host
@@ -87,7 +88,9 @@ class FakeSlack(WebApiMethods):
         self.ephemerals: list[dict[str, Any]] = []
         self.views: dict[str, dict[str, Any]] = {}
         self.home_views: dict[str, dict[str, Any]] = {}
-        self.files: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, dict[str, Any]] = {}  # the bot's uploads
+        self.user_files: dict[str, dict[str, Any]] = {}  # people's uploads (fakefiles.py)
+        self.downloads: list[Download] = []
         self._failures: dict[str, _Failure] = {}
         self._limits: dict[str, _Limit] = {}
         self._delays: dict[str, float] = {}
@@ -300,6 +303,12 @@ class FakeSlack(WebApiMethods):
                 if file_id in self.files:
                     self.files[file_id]["content"] = raw
             return self._reply(request, 200, f"OK - {len(raw)}".encode(), "text/plain")
+        if url.path.startswith(PRIVATE_PREFIX):
+            with self._lock:
+                status, content, headers = self.serve_private(url.path, request.headers.get("Authorization", ""))
+            return self._reply(request, status, content, headers.pop("Content-Type", "text/plain"), headers)
+        if url.path == SIGN_IN:
+            return self._reply(request, 200, b"<html><body>Sign in to Slack</body></html>", "text/html")
         if not url.path.startswith("/api/"):
             return self._reply(request, 404, b"not found", "text/plain")
         method = url.path[len("/api/") :]

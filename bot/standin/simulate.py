@@ -381,4 +381,7 @@ def _state_value(element: dict[str, Any], answer: Any) -> dict[str, Any]:
     if kind == "checkboxes":
         options = {o["value"]: o for o in element.get("options", [])}
         return {"type": kind, "selected_options": [options.get(v, {"value": v}) for v in (answer or [])]}
+    if kind == "file_input":
+        # The files the person dropped in (FakeSlack.add_file's objects), as Slack puts them.
+        return {"type": kind, "files": [dict(f) for f in (answer or [])]}
     raise ValueError(f"the simulator cannot fill a {kind}")

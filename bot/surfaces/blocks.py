@@ -200,6 +200,14 @@ def text_input(
     return element
 
 
+def file_input(action_id: str, *, max_files: int = 10, filetypes: list[str] | None = None) -> dict[str, Any]:
+    """Slack's file_input (modals only; the app needs files:read): up to `max_files` (1..10)."""
+    element: dict[str, Any] = {"type": "file_input", "action_id": action_id, "max_files": max_files}
+    if filetypes:
+        element["filetypes"] = list(filetypes)
+    return element
+
+
 def input_block(
     block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str | None = None
 ) -> dict[str, Any]:

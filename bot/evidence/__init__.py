@@ -1,0 +1,29 @@
+"""Evidence files on QMS records (ISO 9001 7.5.3): attached in Slack's file_input, downloaded
+with the bot's token, kept once by SHA-256 in the evidence store, their hashes on the trail.
+
+The public face other packages use: processes put `files_input()` in a form, check the
+submission with `check_files` before answering it, and `keep` the files after; the card
+shows `files_section`; verify-trail runs `evidence_problems`.
+"""
+
+from bot.evidence.blocks import file_line, files_input, files_section, size_text
+from bot.evidence.checks import evidence_problems
+from bot.evidence.forms import FILES_BLOCK, FILES_MAX, SIZE_MAX, Offered, check_files
+from bot.evidence.rules import ATTACHED, Attaching, Kept, keep
+
+__all__ = [
+    "ATTACHED",
+    "FILES_BLOCK",
+    "FILES_MAX",
+    "SIZE_MAX",
+    "Attaching",
+    "Kept",
+    "Offered",
+    "check_files",
+    "evidence_problems",
+    "file_line",
+    "files_input",
+    "files_section",
+    "keep",
+    "size_text",
+]

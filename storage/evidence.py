@@ -1,0 +1,71 @@
+"""Queries of the evidence store: file bytes by SHA-256, and the files attached to records.
+
+Nothing here updates or deletes: evidence, once kept, stays as it was kept (7.5.3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from storage.models import AuditEvent, EvidenceContent, EvidenceFile
+
+
+def keep_content(session: Session, sha256: str, content: bytes, at: datetime) -> bool:
+    """Store the bytes under their hash unless they are there already; whether they were new.
+
+    A second copy of the same bytes is not written, and bytes already stored are never
+    overwritten: the hash names them."""
+    if session.get(EvidenceContent, sha256) is not None:
+        return False
+    session.add(EvidenceContent(sha256=sha256, size=len(content), content=content, stored_at=at))
+    session.flush()
+    return True
+
+
+def attached(session: Session, record_type: str, record_ref: str, sha256: str) -> EvidenceFile | None:
+    query = select(EvidenceFile).where(
+        col(EvidenceFile.record_type) == record_type,
+        col(EvidenceFile.record_ref) == record_ref,
+        col(EvidenceFile.sha256) == sha256,
+    )
+    return session.exec(query).first()
+
+
+def attach(session: Session, evidence: EvidenceFile) -> EvidenceFile:
+    session.add(evidence)
+    session.flush()
+    return evidence
+
+
+def files_of(session: Session, record_type: str, record_ref: str) -> list[EvidenceFile]:
+    query = (
+        select(EvidenceFile)
+        .where(col(EvidenceFile.record_type) == record_type, col(EvidenceFile.record_ref) == record_ref)
+        .order_by(col(EvidenceFile.id))
+    )
+    return list(session.exec(query))
+
+
+def every_file(session: Session, batch: int = 500) -> Iterator[EvidenceFile]:
+    """Every attached file, oldest first, a batch at a time (no bytes loaded)."""
+    query = select(EvidenceFile).order_by(col(EvidenceFile.id)).execution_options(yield_per=batch)
+    yield from session.exec(query)
+
+
+def content(session: Session, sha256: str) -> bytes | None:
+    found = session.exec(select(EvidenceContent.content).where(col(EvidenceContent.sha256) == sha256)).first()
+    return None if found is None else bytes(found)
+
+
+def attachments_on_trail(session: Session, action: str, batch: int = 500) -> Iterator[AuditEvent]:
+    """The trail's events of kept files, oldest first (the hash each file was kept with)."""
+    query = (
+        select(AuditEvent)
+        .where(col(AuditEvent.action) == action)
+        .order_by(col(AuditEvent.id))
+        .execution_options(yield_per=batch)
+    )
+    yield from session.exec(query)
