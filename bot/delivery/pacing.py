@@ -49,7 +49,7 @@ class Pacer:
         self.paused_until: datetime | None = None
         self._tokens = self.capacity
         self._filled_at: datetime | None = None
-        self._started: dict[str, datetime] = {}  # recipient -> when its latest post started
+        self._started: dict[str, datetime] = {}  # recipient -> when its latest post started, then ended
         self._in_flight: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -95,7 +95,7 @@ class Pacer:
     # --- one post a second per conversation ---
 
     def busy(self, now: datetime) -> list[str]:
-        """Recipients that must not get a post now: one is on its way, or one started under a second ago."""
+        """Recipients that must not get a post now: one is on its way, or one ended under a second ago."""
         with self._lock:
             self._started = {r: at for r, at in self._started.items() if now < at + SPACING}
             return sorted(set(self._started) | set(self._in_flight))
@@ -106,7 +106,9 @@ class Pacer:
             self._in_flight[recipient] += 1
 
     def end(self, recipient: str) -> None:
+        """The post is back: its conversation's second counts from now, when Slack has it."""
         with self._lock:
+            self._started[recipient] = max(self._started.get(recipient, self.clock.now()), self.clock.now())
             self._in_flight[recipient] -= 1
             if self._in_flight[recipient] <= 0:
                 del self._in_flight[recipient]
