@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,10 +19,13 @@ def enqueue(session: Session, values: dict[str, Any]) -> bool:
     return insert_ignore(session, OutboxMessage, values, ["key"])
 
 
-def _due_ids(session: Session, model: Any, now: datetime, limit: int) -> list[int]:
+def _due_ids(
+    session: Session, model: Any, now: datetime, limit: int, skip: Collection[str] = (), lock: bool = True
+) -> list[int]:
     """The ids of up to `limit` due rows, oldest first: pending ones whose time has come and
     lapsed leases, each read through its own index range (status, not_before) and (status,
-    lease_until); an OR of the two would make SQLite read the whole table."""
+    lease_until); an OR of the two would make SQLite read the whole table. Rows for the
+    recipients in `skip` are left where they are (the sender's one post a second per channel)."""
     found: list[tuple[datetime, int]] = []
     branches = (
         (col(model.status) == "pending", col(model.not_before) <= now),
@@ -34,7 +38,9 @@ def _due_ids(session: Session, model: Any, now: datetime, limit: int) -> list[in
             .order_by(col(model.not_before), col(model.id))
             .limit(limit)
         )
-        if session.get_bind().dialect.name == "postgresql":
+        if skip:
+            query = query.where(col(model.recipient).not_in(list(skip)))
+        if lock and session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         found += session.exec(query).all()
     return [message_id for _, message_id in sorted(found)[:limit]]
@@ -49,7 +55,14 @@ def _due(model: Any, now: datetime) -> Any:
 
 
 def claim_due(
-    session: Session, *, now: datetime, limit: int, lease: timedelta, worker: str, model: Any = OutboxMessage
+    session: Session,
+    *,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    worker: str,
+    model: Any = OutboxMessage,
+    skip_recipients: Collection[str] = (),
 ) -> list[Any]:
     """Claim up to `limit` due rows of a queue table (`model`) for `worker` until `now + lease`.
 
@@ -59,7 +72,7 @@ def claim_due(
     webhook queue (storage/webhooks.py) has the same status and lease columns.
     """
     won = []
-    for message_id in _due_ids(session, model, now, limit):
+    for message_id in _due_ids(session, model, now, limit, skip_recipients):
         changed = changed_rows(
             session,
             update(model)
@@ -72,6 +85,11 @@ def claim_due(
         return []
     rows = session.exec(select(model).where(col(model.id).in_(won)).order_by(col(model.id)))
     return list(rows)
+
+
+def any_due(session: Session, now: datetime) -> bool:
+    """Whether an outbox row is due now, whoever it is for (read only: nothing is locked)."""
+    return bool(_due_ids(session, OutboxMessage, now, 1, lock=False))
 
 
 def settle(session: Session, model: Any, row_id: int, worker: str, **values: Any) -> bool:

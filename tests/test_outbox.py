@@ -47,6 +47,16 @@ def nudge(n: int, recipient: str = ANNA, **kw: object) -> Nudge:
     return Nudge(key=f"action:{n}:due-3d", recipient=recipient, text=f"Action {n} is due in 3 days", **kw)  # type: ignore[arg-type]
 
 
+def room(n: int) -> str:
+    """A channel of its own for message `n`: the sender posts to one conversation once a second."""
+    return f"C0ROOM{n:04d}"
+
+
+def rooms(fake: FakeSlack, count: int) -> None:
+    for n in range(count):
+        fake.add_channel(room(n), f"room-{n}")
+
+
 def delivered(fake: FakeSlack) -> Counter[str]:
     return Counter(m["text"] for m in fake.sent_messages())
 
@@ -86,7 +96,8 @@ def test_rows_of_a_sender_that_died_are_reclaimed_after_the_lease(
     database_url: str, fake: FakeSlack, clock: ManualClock
 ) -> None:
     dead = make_ctx(database_url, fake, clock, worker="dead")
-    put(dead, nudge(1), nudge(2))
+    rooms(fake, 2)
+    put(dead, nudge(1, recipient=room(0)), nudge(2, recipient=room(1)))
     with dead.db.session() as session:  # claimed, then the process was killed before sending
         rows.claim_due(session, now=clock.now(), limit=10, lease=timedelta(seconds=120), worker="dead")
     alive = make_ctx(database_url, fake, clock, worker="alive")
@@ -111,15 +122,16 @@ def test_a_sender_that_lost_its_lease_does_not_overwrite_the_new_owner(ctx: Cont
 
 def test_429_with_retry_after_is_honoured(ctx: Context, fake: FakeSlack, clock: ManualClock) -> None:
     fake.rate_limit("chat.postMessage", limit=3, per_seconds=30)
-    put(ctx, *(nudge(n) for n in range(5)))
-    report = ctx.sender.send_due(limit=5)
-    assert (report.sent, report.deferred, report.paused_for) == (3, 2, 30)
-    assert len(fake.calls_to("chat.postMessage")) == 4  # the 4th got the 429; the 5th was never tried
+    rooms(fake, 5)
+    put(ctx, *(nudge(n, recipient=room(n)) for n in range(5)))
+    report = ctx.sender.send_due(limit=4)  # four at once: the default rate's second
+    assert (report.sent, report.deferred, report.paused_for) == (3, 1, 30)
+    assert len(fake.calls_to("chat.postMessage")) == 4  # one of them got the 429; the 5th was never claimed
     clock.advance(seconds=29)
-    assert ctx.sender.send_due(limit=5).sent == 0  # still inside Retry-After: no call at all
+    assert ctx.sender.send_due(limit=4).sent == 0  # still inside Retry-After: no call at all
     assert len(fake.calls_to("chat.postMessage")) == 4
     clock.advance(seconds=1)
-    assert ctx.sender.send_due(limit=5).sent == 2
+    assert ctx.sender.send_due(limit=4).sent == 2
     assert sorted(delivered(fake).values()) == [1] * 5
 
 
@@ -228,7 +240,8 @@ def test_two_senders_on_one_postgresql_never_send_the_same_row(
     postgres_url: str, fake: FakeSlack, clock: ManualClock
 ) -> None:
     contexts = [make_ctx(postgres_url, fake, clock, worker=f"instance-{i}", outbox_per_second=7) for i in range(2)]
-    put(contexts[0], *(nudge(n) for n in range(300)))
+    rooms(fake, 300)
+    put(contexts[0], *(nudge(n, recipient=room(n)) for n in range(300)))
     start = threading.Barrier(2)
 
     def run(sender: Sender) -> None:

@@ -1,17 +1,22 @@
 """The nudge outbox: enqueue once under a unique key, deliver once, in working hours.
 
-Rows are claimed under a lease, sent with chat.postMessage and marked sent with the
-returned `ts` in a transaction of their own. A sender that dies mid-batch leaves its rows
-to be reclaimed when the lease runs out; chat.postMessage has no idempotency key, so the
-one message in flight at a crash is the only one that can be repeated.
+Each row is claimed under a lease just before its post, sent with chat.postMessage and
+marked sent with the returned `ts` in a transaction of its own. Posts run on a few threads
+at once, paced by bot/delivery/pacing.py (the rate, Retry-After, one post a second per
+conversation). A sender that dies leaves its claimed rows to be reclaimed when the lease
+runs out; chat.postMessage has no idempotency key, so the messages in flight at a crash
+(at most `Sender.in_flight`, ceil(QMS_OUTBOX_PER_SECOND) + 1) are the only ones that can
+be repeated.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import socket
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.delivery.pacing import Pacer, Turns, WaitUntil, retry_after_seconds, waiting_on
 from bot.registry import Action
 from bot.surfaces.blocks import MAX_MESSAGE_BLOCKS, actions, button
 from bot.surfaces.mrkdwn import is_user_id, truncate
@@ -116,11 +122,16 @@ class SendReport:
     retried: int = 0
     failed: int = 0
     lost_lease: int = 0
+    kept_back: int = 0  # due, but its conversation had a post under a second ago
     paused_for: float = 0.0
     errors: list[str] = field(default_factory=list)
 
 
 class Sender:
+    """Posts due rows at `outbox_per_second`, up to `in_flight` at once (ceil(rate) + 1 unless
+    given), each row claimed just before its post and settled right after in its own
+    transaction: a crash repeats at most the posts that were in flight."""
+
     def __init__(
         self,
         db: Database,
@@ -130,6 +141,9 @@ class Sender:
         clock: Clock,
         worker: str | None = None,
         renderers: dict[str, Renderer] | None = None,
+        *,
+        wait_until: WaitUntil | None = None,
+        in_flight: int | None = None,
     ) -> None:
         self.renderers = renderers or {}
         self.db = db
@@ -138,54 +152,96 @@ class Sender:
         self.settings = settings
         self.clock = clock
         self.worker = worker or f"{socket.gethostname()}:{id(self):x}"
-        self.paused_until: datetime | None = None
+        self.wait_until = wait_until or waiting_on(clock)
+        self.pacer = Pacer(settings.outbox_per_second, clock, self.wait_until)
+        self.in_flight = in_flight or math.ceil(settings.outbox_per_second) + 1
         self._busy = threading.Lock()
+        self._claiming = threading.Lock()
+        self._tally = threading.Lock()
 
     @property
     def batch_size(self) -> int:
-        # Called once a second by the scheduler: the batch is the per-second budget.
-        return max(1, int(self.settings.outbox_per_second))
+        # Called once a second by the scheduler: a tick's budget is one second of the rate.
+        return max(1, math.ceil(self.settings.outbox_per_second))
 
     def send_due(self, limit: int | None = None) -> SendReport:
+        """One tick: up to `limit` (a second's worth) posts, paced, on up to `in_flight` threads."""
         report = SendReport()
         if not self._busy.acquire(blocking=False):
             return report  # the previous tick is still sending
         try:
             now = self.clock.now()
-            if self.paused_until and now < self.paused_until:
-                report.paused_for = (self.paused_until - now).total_seconds()
+            report.paused_for = self.pacer.paused_for(now)
+            if report.paused_for:
                 return report
-            lease = timedelta(seconds=self.settings.outbox_lease_seconds)
-            with self.db.session() as session:
-                claimed = rows.claim_due(
-                    session, now=now, limit=limit or self.batch_size, lease=lease, worker=self.worker
-                )
-            for index, message in enumerate(claimed):
-                if not self._deliver(message, report):
-                    # Slack said slow down: everything left in the batch waits with it.
-                    self._release(claimed[index + 1 :], report)
-                    break
+            turns = Turns(limit or self.batch_size)
+            deadline = now + timedelta(seconds=1)
+            threads = min(self.in_flight, turns.left)
+            if threads == 1:
+                self._take_turns(turns, deadline, report)
+            else:
+                with ThreadPoolExecutor(threads, thread_name_prefix="outbox") as pool:
+                    for done in [pool.submit(self._take_turns, turns, deadline, report) for _ in range(threads)]:
+                        done.result()
             return report
         finally:
             self._busy.release()
 
     def drain(self, max_rounds: int = 10_000) -> SendReport:
-        """Send until nothing is due now (the demo and the tests)."""
+        """Send until nothing is due now (the demo and the tests), waiting out the per-channel spacing."""
         total = SendReport()
         for _ in range(max_rounds):
             report = self.send_due()
-            for name in ("sent", "deferred", "retried", "failed", "lost_lease"):
+            for name in ("sent", "deferred", "retried", "failed", "lost_lease", "kept_back"):
                 setattr(total, name, getattr(total, name) + getattr(report, name))
             total.errors += report.errors
             total.paused_for = report.paused_for
-            if report.paused_for or not (report.sent or report.retried or report.failed or report.lost_lease):
+            if report.paused_for:
                 break
+            if not (report.sent or report.retried or report.failed or report.lost_lease):
+                free = self.pacer.next_free()
+                if not (report.kept_back and free):
+                    break
+                self.wait_until(free)
         return total
+
+    def _take_turns(self, turns: Turns, deadline: datetime, report: SendReport) -> None:
+        """A thread of the tick: wait for a turn, claim one row, post it, until the tick ends."""
+        while turns.take():
+            if not self.pacer.take(deadline):
+                turns.stop()  # paused by a 429, or the next turn belongs to the next tick
+                return
+            message = self._claim_one(report)
+            if message is None:
+                turns.stop()
+                return
+            try:
+                self._deliver(message, report)
+            finally:
+                self.pacer.end(message.recipient)
+
+    def _claim_one(self, report: SendReport) -> OutboxMessage | None:
+        """Claim the oldest due row whose conversation may have a post now (one at a time in this
+        process, so two threads never pick the same conversation in the same second)."""
+        lease = timedelta(seconds=self.settings.outbox_lease_seconds)
+        with self._claiming:
+            now = self.clock.now()
+            busy = self.pacer.busy(now)
+            with self.db.session() as session:
+                claimed = rows.claim_due(
+                    session, now=now, limit=1, lease=lease, worker=self.worker, skip_recipients=busy
+                )
+                if not claimed and busy and rows.any_due(session, now):
+                    report.kept_back += 1
+            if not claimed:
+                return None
+            self.pacer.begin(claimed[0].recipient, now)
+            return claimed[0]
 
     # --- one message ---
 
-    def _deliver(self, message: OutboxMessage, report: SendReport) -> bool:
-        """Try to deliver one claimed row; False when Slack asked us to pause."""
+    def _deliver(self, message: OutboxMessage, report: SendReport) -> None:
+        """Try to deliver one claimed row."""
         assert message.id is not None
         now = self.clock.now()
         try:
@@ -195,13 +251,13 @@ class Sender:
                     self._settle(
                         report, "failed", rows.mark_failed, message, error="recipient is deactivated or unknown"
                     )
-                    return True
+                    return
                 if when > now:
                     self._settle(report, "deferred", rows.defer, message, not_before=when)
-                    return True
+                    return
             if message.attachment:
                 self._send_file(message, message.attachment, report)
-                return True
+                return
             blocks = message.blocks
             if message.snoozable and self.settings.snooze_limit > 0:
                 blocks = with_snooze_button(blocks, message.text, message.id)
@@ -214,10 +270,11 @@ class Sender:
                 unfurl_media=False,
             )
         except SlackApiError as exc:
-            return self._on_slack_error(message, exc, report)
+            self._on_slack_error(message, exc, report)
+            return
         except Exception as exc:  # connection refused, timeout: try again later
             self._retry(message, f"{type(exc).__name__}: {exc}", report)
-            return True
+            return
         self._settle(
             report,
             "sent",
@@ -227,7 +284,6 @@ class Sender:
             channel=response["channel"],
             ts=response["ts"],
         )
-        return True
 
     def _send_file(self, message: OutboxMessage, attachment: dict[str, Any], report: SendReport) -> None:
         """Draw a queued file and upload it; Slack's errors go up to `_deliver`, which retries."""
@@ -297,19 +353,20 @@ class Sender:
             zone = self.settings.zone
         return next_working_moment(now, zone, self.settings.working_window, self.settings.working_weekdays)
 
-    def _on_slack_error(self, message: OutboxMessage, exc: SlackApiError, report: SendReport) -> bool:
+    def _on_slack_error(self, message: OutboxMessage, exc: SlackApiError, report: SendReport) -> None:
         error = str(exc.response.get("error") or exc.response.status_code)
         if exc.response.status_code == 429 or error == "ratelimited":
-            retry_after = _retry_after_seconds(exc.response.headers)
-            self.paused_until = self.clock.now() + timedelta(seconds=retry_after)
-            report.paused_for = retry_after
-            self._settle(report, "deferred", rows.defer, message, not_before=self.paused_until)
-            return False
+            # Everyone waits: the other threads' next turns, and the next ticks. The row goes
+            # back untouched, not as a failed attempt.
+            retry_after = retry_after_seconds(exc.response.headers)
+            until = self.pacer.pause(retry_after)
+            report.paused_for = max(report.paused_for, retry_after)
+            self._settle(report, "deferred", rows.defer, message, not_before=until)
+            return
         if error in PERMANENT_ERRORS:
             self._settle(report, "failed", rows.mark_failed, message, error=error)
         else:
             self._retry(message, error, report)
-        return True
 
     def _retry(self, message: OutboxMessage, error: str, report: SendReport) -> None:
         report.errors.append(error)
@@ -321,26 +378,11 @@ class Sender:
         backoff = timedelta(seconds=min(3600, 30 * 2**message.attempts))
         self._settle(report, "retried", rows.retry_later, message, not_before=self.clock.now() + backoff, error=error)
 
-    def _release(self, messages: list[OutboxMessage], report: SendReport) -> None:
-        for message in messages:
-            self._settle(report, "deferred", rows.defer, message, not_before=self.paused_until or self.clock.now())
-
     def _settle(self, report: SendReport, outcome: str, how: Any, message: OutboxMessage, **values: Any) -> None:
         with self.db.session() as session:
             held = how(session, message.id, self.worker, **values)
-        if held:
+        outcome = outcome if held else "lost_lease"
+        with self._tally:  # the tick's threads share one report
             setattr(report, outcome, getattr(report, outcome) + 1)
-        else:
-            report.lost_lease += 1
+        if not held:
             log.warning("outbox row %s was reclaimed by another sender before we settled it", message.id)
-
-
-def _retry_after_seconds(headers: Any) -> float:
-    for name, value in (headers or {}).items():
-        if name.lower() == "retry-after":
-            raw = value[0] if isinstance(value, list) else value
-            try:
-                return max(1.0, float(raw))
-            except (TypeError, ValueError):
-                break
-    return 1.0

@@ -37,6 +37,12 @@ class ManualClock:
             self._now += timedelta(**delta)
             return self._now
 
+    def advance_to(self, when: datetime) -> None:
+        """Move forward to `when`, never back: how a wait looks on a clock that moves when told.
+        Several threads waiting at once end at the latest of their moments, not the sum."""
+        with self._lock:
+            self._now = max(self._now, when.astimezone(UTC))
+
     def set(self, when: datetime) -> None:
         with self._lock:
             self._now = when.astimezone(UTC)
