@@ -72,7 +72,8 @@ def claim_due(
     webhook queue (storage/webhooks.py) has the same status and lease columns.
     """
     won = []
-    for message_id in _due_ids(session, model, now, limit, skip_recipients):
+    for candidate in _due_ids(session, model, now, limit, skip_recipients):
+        message_id = _first_queued_for_its_recipient(session, model, candidate, now)
         changed = changed_rows(
             session,
             update(model)
@@ -85,6 +86,23 @@ def claim_due(
         return []
     rows = session.exec(select(model).where(col(model.id).in_(won)).order_by(col(model.id)))
     return list(rows)
+
+
+def _first_queued_for_its_recipient(session: Session, model: Any, candidate: int, now: datetime) -> int:
+    """The earliest queued of the due rows for the candidate's recipient: one person's
+    messages go out in the order they were queued, even when a working-hours deferral gave
+    the earlier one a later time ("answered" before "resolved", after a weekend)."""
+    if model is not OutboxMessage:
+        return candidate
+    recipient = select(OutboxMessage.recipient).where(col(OutboxMessage.id) == candidate).scalar_subquery()
+    first = session.exec(
+        select(func.min(OutboxMessage.id)).where(
+            col(OutboxMessage.recipient) == recipient,
+            col(OutboxMessage.status) == "pending",
+            col(OutboxMessage.not_before) <= now,
+        )
+    ).first()
+    return first if first is not None and first < candidate else candidate
 
 
 def any_due(session: Session, now: datetime) -> bool:

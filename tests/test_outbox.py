@@ -286,3 +286,14 @@ def test_two_instances_deriving_the_same_nudges_enqueue_each_once(
     assert sum(r.failed_sources for r in reports) == 0
     for c in contexts:
         c.db.dispose()
+
+
+def test_one_persons_messages_go_out_in_the_order_they_were_queued(ctx: Context, fake: FakeSlack) -> None:
+    """The first was held for working hours (a later time than the second was given), yet it goes first."""
+    now = ctx.clock.now()
+    first = Nudge(key="note:1", recipient=ANNA, text="answered", not_before=now + timedelta(minutes=5))
+    second = Nudge(key="note:2", recipient=ANNA, text="resolved", not_before=now)
+    put(ctx, first, second)
+    ctx.clock.advance(minutes=10)
+    ctx.sender.drain()
+    assert [m["text"] for m in fake.sent_messages(ANNA)] == ["answered", "resolved"]
