@@ -464,3 +464,8 @@ PROGRAMME_TABLES = (
     ManagementReview,
     ReviewAction,
 )
+
+# Nonconforming outputs (8.7): the affected output of an NC and the decisions on it.
+from storage.models_outputs import AffectedOutput, Disposition  # noqa: E402
+
+OUTPUT_TABLES = (AffectedOutput, Disposition)
