@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.export import nonconforming
 from bot.export.forms import ExportError, Period
 from storage import export as queries
 
@@ -167,6 +168,13 @@ REGISTERS: list[Register] = [
             _c("Evidence", "long", 40),
         ),
         _actions,
+    ),
+    # Nonconforming output (ISO 9001 8.7.2): one row per disposition, with who authorised it.
+    Register(
+        "Nonconforming output",
+        "nonconforming-output.csv",
+        tuple(Column(*spec) for spec in nonconforming.COLUMNS),
+        nonconforming.rows,
     ),
     Register(
         "Training rounds",

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from bot import outputs
 from bot.delivery import cards
 from bot.nonconformity import blocks as nc_blocks
 from storage import feedback as feedback_store
@@ -33,6 +34,7 @@ class Record:
     numbers: dict[int, str] = field(default_factory=dict)
     recurred_as: list[str] = field(default_factory=list)
     complaint: tuple[str, str | None] | None = None  # (FB number, card permalink)
+    outputs: outputs.Outputs | None = None  # the affected output and its dispositions (8.7)
 
 
 def load_record(session: Session, nc: Nonconformity) -> Record:
@@ -47,6 +49,7 @@ def load_record(session: Session, nc: Nonconformity) -> Record:
         store.numbers(session, linked),
         [r.number for r in store.recurrences_of(session, nc.id)],
         (complaint.number, complaint.card_permalink) if complaint else None,
+        outputs.load(session, nc.id),
     )
 
 
