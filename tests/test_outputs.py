@@ -19,6 +19,7 @@ from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
 from bot.standin.simulate import Person
 from bot.workspace.clock import ManualClock
 from storage import outputs as store
+from storage.audit import history
 from storage.models import Disposition, Nonconformity
 from tests.flows import nc_card, press, raise_nc, reload, step, work_to_actions_done
 
@@ -108,6 +109,9 @@ def test_240_parts_held_reworked_and_scrapped_under_authorisation_then_closed(sb
     assert "Nothing on hold" in card_text(sb, nc)
     press(sb, QUINN, nc, "Close NC")
     assert reload(sb, nc).status == "closed"
+    sb.slack.command(BEN, "/nc", nc.number)  # the record, as anyone reads it
+    shown = str(sb.slack.last_response()["blocks"])
+    assert "*D2* Scrap · 40 pcs · Cracked housings" in shown and f"authorised by <@{LENA.id}>" in shown
 
     # The export carries each decision with who authorised it and when.
     out = tmp_path / "qms.xlsx"
@@ -154,6 +158,14 @@ def test_an_approver_may_not_authorise_their_own_decision_nor_may_anyone_else(sb
     sb.slack.click(LENA, Action.OUT_APPROVE, value)
     assert "Already done by" in last_said(sb) and decisions(sb, nc)[0].status == "rejected"
     assert "240 pcs still on hold: 240 undecided" in card_text(sb, nc)
+    sb.ctx.later_trail.flush()
+    with sb.db.read() as session:
+        refused = [e for e in history(session, "nonconformity", nc.number) if e.action == "refused"]
+    assert [(e.actor, e.after) for e in refused] == [
+        (QUINN.id, {"step": "authorise D1"}),
+        (BEN.id, {"step": "authorise D1"}),
+        (ANNA.id, {"step": "authorise D1"}),
+    ]
 
 
 def test_only_the_owner_or_a_manager_records_output_and_decisions(sb: Sandbox) -> None:

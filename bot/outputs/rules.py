@@ -93,6 +93,21 @@ def _post(session: Session, nc: Nonconformity, event: int | None, text: str, now
     cards.tell_thread(session, THREAD_POST.key(nc=nc.id, event=event), nc, nc.number, text, now)
 
 
+def _refused(ctx: Context, nc: Nonconformity, user: str, step: str, message: str) -> NotAllowed:
+    """A refused attempt goes on the NC's trail too, written after the person is answered
+    (bot.delivery.trail): an auditor may ask who tried to authorise what."""
+    ctx.later_trail.add(
+        at=ctx.clock.now(),
+        actor=user,
+        record_type=RECORD_TYPE,
+        record_ref=nc.number,
+        action="refused",
+        after={"step": step},
+        note=message,
+    )
+    return NotAllowed(message)
+
+
 def _active_nc(session: Session, ctx: Context, nc_id: int, user: str, doing: str) -> Nonconformity:
     nc = nc_store.get(session, nc_id)
     if nc is None:
@@ -100,7 +115,8 @@ def _active_nc(session: Session, ctx: Context, nc_id: int, user: str, doing: str
     if nc.status in ("closed", "cancelled"):
         raise Refused(f"{nc.number} is {nc.status}; its output can no longer change.")
     if user != nc.owner and not ctx.roles.is_manager(user):
-        raise NotAllowed(f"Only the NC owner ({mention(nc.owner)}) or a QMS manager can {doing} on {nc.number}.")
+        message = f"Only the NC owner ({mention(nc.owner)}) or a QMS manager can {doing} on {nc.number}."
+        raise _refused(ctx, nc, user, doing, message)
     return nc
 
 
@@ -246,9 +262,11 @@ def authorise(ctx: Context, decision_id: int, user: str, approve: bool, seen: in
         d, nc, output = _decision(session, decision_id)
         name = f"D{d.seq} of {nc.number}"
         if not approver:
-            raise NotAllowed(f"Only a disposition approver (QMS_DISPOSITION_APPROVERS) can authorise {name}.")
+            message = f"Only a disposition approver (QMS_DISPOSITION_APPROVERS) can authorise {name}."
+            raise _refused(ctx, nc, user, f"authorise D{d.seq}", message)
         if d.decided_by == user:
-            raise NotAllowed(f"You recorded {name}, so another approver must authorise it.")
+            message = f"You recorded {name}, so another approver must authorise it."
+            raise _refused(ctx, nc, user, f"authorise D{d.seq}", message)
         if d.status != "pending":
             raise versions.already_done(
                 session, RECORD_TYPE, nc.number, zone=ctx.settings.zone, concerning=_concerning(d), name=name
