@@ -233,9 +233,11 @@ def authorise(sb: Sandbox, person: Person, decision: Any) -> bool:
 
 
 MATRIX = [
-    Row("NC: record the affected output", frozenset({OWNER, MANAGER}), *nc_button("Affected output")),
-    Row("NC: record a disposition", frozenset({OWNER, MANAGER}), *nc_button("Record disposition", output_held)),
-    Row("NC: re-verify reworked output", frozenset({OWNER, MANAGER}), *nc_button("Re-verify D1", rework_authorised)),
+    Row("output: record the affected output", frozenset({OWNER, MANAGER}), *nc_button("Affected output")),
+    Row("output: record a disposition", frozenset({OWNER, MANAGER}), *nc_button("Record disposition", output_held)),
+    Row(
+        "output: re-verify reworked output", frozenset({OWNER, MANAGER}), *nc_button("Re-verify D1", rework_authorised)
+    ),
     # The owner recorded it, so may not authorise it even if an approver.
     Row("disposition: authorise", frozenset({MANAGER}), disposition_recorded, authorise),
     Row("NC: record containment", frozenset({OWNER, MANAGER}), *nc_button("Record containment")),
