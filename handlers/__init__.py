@@ -17,6 +17,7 @@ from handlers import (
     home,
     nonconformity,
     objectives,
+    outputs,
     qms,
     reviews,
     snooze,
@@ -25,7 +26,20 @@ from handlers import (
 )
 from handlers.listeners import Listener, use_context
 
-MODULES = (qms, nonconformity, audits, documents, reviews, training, feedback, objectives, home, snooze, welcome)
+MODULES = (
+    qms,
+    nonconformity,
+    outputs,
+    audits,
+    documents,
+    reviews,
+    training,
+    feedback,
+    objectives,
+    home,
+    snooze,
+    welcome,
+)
 
 
 def listeners() -> list[Listener]:

@@ -469,3 +469,8 @@ PROGRAMME_TABLES = (
 from storage.models_evidence import EvidenceContent, EvidenceFile  # noqa: E402
 
 EVIDENCE_TABLES = (EvidenceContent, EvidenceFile)
+
+# Nonconforming outputs (8.7): the affected output of an NC and the decisions on it.
+from storage.models_outputs import AffectedOutput, Disposition  # noqa: E402
+
+OUTPUT_TABLES = (AffectedOutput, Disposition)

@@ -477,3 +477,27 @@ def run_harness(tmp_path: Path, fixture: str, marker: str, test_source: str) -> 
     )
     assert run.returncode in (0, 1), run.stderr  # 1: the inner suite failed, as it may
     return run.stdout
+
+
+OUTPUT = {
+    "item": "Housing H-12",
+    "quantity": "240",
+    "unit": "pcs",
+    "lots": "4711",
+    "held_at": "Bay 3",
+    "unit_cost": "2.5",
+}
+
+
+def output_held(sb: Sandbox, nc: Any) -> None:
+    """Anna records 240 housings of lot 4711 held in bay 3 on her NC."""
+    assert step(sb, ANNA, nc, "Affected output", OUTPUT) == {}
+
+
+def rework_authorised(sb: Sandbox, nc: Any) -> None:
+    """240 held, Anna decides to rework them all, Quinn (an approver) authorises it."""
+    output_held(sb, nc)
+    assert step(sb, ANNA, nc, "Record disposition", {"kind": "rework", "quantity": "240", "reason": "Relabel"}) == {}
+    sb.ctx.sender.drain()
+    request = next(m for m in reversed(sb.fake.sent_messages(QUINN.id)) if "D1" in str(m.get("blocks")))
+    sb.press(QUINN, request, "Authorise")

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from bot import audits, documents, evidence, export, feedback, nonconformity, objectives, reviews, training
+from bot import audits, documents, evidence, export, feedback, nonconformity, objectives, outputs, reviews, training
 from bot.cli import main
 from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
 from bot.workspace.clock import ManualClock
@@ -23,6 +23,7 @@ from tests.flows import publish, raise_nc
 SHEETS = [
     "NC register",
     "Actions",
+    "Nonconforming output",
     "Training rounds",
     "Training matrix",
     "Feedback log",
@@ -58,6 +59,9 @@ def fill(sb: Sandbox) -> dict[str, Any]:
     nonconformity.add_action(
         sb.ctx, nc.id or 0, QUINN.id, "corrective", "Add a label check", BEN.id, date(2026, 12, 10)
     )
+    # 240 parts held, 40 of them scrapped (recorded by Quinn, the owner)
+    outputs.record_output(sb.ctx, nc.id or 0, QUINN.id, {"item": "Housing", "quantity": "240"}, None)
+    outputs.decide(sb.ctx, nc.id or 0, QUINN.id, {"kind": "scrap", "quantity": "40", "reason": "Cracked"})
     publish(sb, users=[ANNA.id, BEN.id])
     with sb.db.session() as session:
         anna = session.exec(select(TrainingAssignment).where(TrainingAssignment.person == ANNA.id)).one()

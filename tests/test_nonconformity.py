@@ -96,7 +96,7 @@ def test_raising_numbers_the_nc_posts_the_card_tells_the_owner_and_confirms(sb: 
     assert nc.due_date == date(2026, 11, 25) + timedelta(days=30)  # major: 30 days
     shown = card(sb, nc)
     assert shown["channel"] == QMS_CHANNEL and "NC-2026-0001 · Label missing on batch 4711" in dumps(shown["blocks"])
-    assert set(card_buttons(sb, nc)) == {"Record containment", "Cancel NC"}
+    assert set(card_buttons(sb, nc)) == {"Record containment", "Affected output", "Cancel NC"}
     sb.ctx.sender.drain()
     confirmation = sb.fake.sent_messages(ANNA.id)[-1]["text"]
     assert "NC-2026-0001" in confirmation and reload(sb, nc).card_permalink in confirmation

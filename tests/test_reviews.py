@@ -31,6 +31,7 @@ HEADINGS = [
     "Adequacy of resources",
     "Effectiveness of actions taken to address risks and opportunities",
     "Opportunities for improvement",
+    "Nonconforming output: scrap, rework and the cost of poor quality",
 ]
 LEADERSHIP = "S0LEADERS1"
 

@@ -26,6 +26,7 @@ from bot.registry import Action, Callback
 from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
 from bot.standin.simulate import Person
 from bot.workspace.clock import ManualClock
+from storage import outputs as outputs_store
 from tests.flows import (
     action_planned,
     card_for,
@@ -33,6 +34,7 @@ from tests.flows import (
     complaint_card,
     contained,
     nc_card,
+    output_held,
     planned_audit,
     published,
     raise_nc,
@@ -40,6 +42,7 @@ from tests.flows import (
     reload,
     reminder,
     review_action,
+    rework_authorised,
     root_caused,
     scheduled_review,
     verified,
@@ -211,7 +214,32 @@ def click(action_id: str, value_of: Callable[[Any], str], shows: str) -> Callabl
     return attempt
 
 
+def disposition_recorded(sb: Sandbox) -> Any:
+    """Anna (the NC owner) decides to scrap 40 of the 240 housings held: it awaits authorisation."""
+    nc = raise_nc(sb, owner=ANNA.id)
+    output_held(sb, nc)
+    sb.press(ANNA, nc_card(sb, nc), "Record disposition")
+    sb.slack.submit(ANNA, sb.slack.last_view(), {"kind": "scrap", "quantity": "40", "reason": "Cracked"})
+    with sb.db.read() as session:
+        return outputs_store.decisions_of(session, nc.id or 0)[0]
+
+
+def authorise(sb: Sandbox, person: Person, decision: Any) -> bool:
+    """Allowed when the decision is authorised; the approvers default to the QMS managers."""
+    attempt_with(sb, lambda: sb.slack.click(person, Action.OUT_APPROVE, f"{decision.id}@{decision.version}"))
+    with sb.db.read() as session:
+        found = outputs_store.get_decision(session, decision.id)
+        return found is not None and found.status == "approved"
+
+
 MATRIX = [
+    Row("output: record the affected output", frozenset({OWNER, MANAGER}), *nc_button("Affected output")),
+    Row("output: record a disposition", frozenset({OWNER, MANAGER}), *nc_button("Record disposition", output_held)),
+    Row(
+        "output: re-verify reworked output", frozenset({OWNER, MANAGER}), *nc_button("Re-verify D1", rework_authorised)
+    ),
+    # The owner recorded it, so may not authorise it even if an approver.
+    Row("disposition: authorise", frozenset({MANAGER}), disposition_recorded, authorise),
     Row("NC: record containment", frozenset({OWNER, MANAGER}), *nc_button("Record containment")),
     Row("NC: record root cause", frozenset({OWNER, MANAGER}), *nc_button("Record root cause", contained)),
     Row("NC: add an action", frozenset({OWNER, MANAGER}), *nc_button("Add action", root_caused)),

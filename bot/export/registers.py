@@ -1,7 +1,5 @@
-"""The registers an export holds: each sheet's name, its columns, and where its rows come from.
-
-A register is one small entry in `REGISTERS`: its sheet name, its columns (header, kind,
-width) and a function streaming its rows from storage for a period, in batches.
+"""The registers an export holds: one small entry in `REGISTERS` each, with its sheet name,
+its columns (header, kind, width) and a function streaming its rows for a period, in batches.
 """
 
 from __future__ import annotations
@@ -13,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.export import nonconforming
 from bot.export.files import EVIDENCE_COLUMNS
 from bot.export.forms import ExportError, Period
 from storage import export as queries
@@ -168,6 +167,13 @@ REGISTERS: list[Register] = [
             _c("Evidence", "long", 40),
         ),
         _actions,
+    ),
+    # Nonconforming output (ISO 9001 8.7.2): one row per disposition, with who authorised it.
+    Register(
+        "Nonconforming output",
+        "nonconforming-output.csv",
+        tuple(Column(*spec) for spec in nonconforming.COLUMNS),
+        nonconforming.rows,
     ),
     Register(
         "Training rounds",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from bot import evidence
+from bot import evidence, outputs
 from bot.delivery.versions import drawn
 from bot.nonconformity.lifecycle import (
     ACTION_KINDS,
@@ -101,6 +101,7 @@ def card(record: Record, today: date, settings: Settings, *, show_copy: bool = F
         section(f"*What happened*\n{safe(nc.description, 2900)}", fields=None),
         section(None, fields=_facts(nc, status, today, settings)),
         *_work_done(record, today, settings),
+        *_output(record, settings),
         *_outcome(nc, status, settings),
         *evidence.files_section(record.evidence),
         *_where_from(record, show_copy),
@@ -154,6 +155,14 @@ def _work_done(record: Record, today: date, settings: Settings) -> list[dict[str
             )
         )
     return blocks
+
+
+def _output(record: Record, settings: Settings) -> list[dict[str, Any]]:
+    """The affected output, its dispositions and what is on hold, with their buttons."""
+    o = record.outputs
+    if o is None:
+        return []
+    return outputs.card_blocks(record.nc, o.output, o.decisions, o.holding, settings.zone)
 
 
 def _outcome(nc: Nonconformity, status: Status, settings: Settings) -> list[dict[str, Any]]:

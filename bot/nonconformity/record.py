@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot import evidence
+from bot import evidence, outputs
 from bot.delivery import cards
 from bot.nonconformity import blocks as nc_blocks
 from storage import evidence as evidence_store
@@ -36,6 +36,7 @@ class Record:
     recurred_as: list[str] = field(default_factory=list)
     complaint: tuple[str, str | None] | None = None  # (FB number, card permalink)
     evidence: list[EvidenceFile] = field(default_factory=list)
+    outputs: outputs.Outputs | None = None  # the affected output and its dispositions (8.7)
 
 
 def load_record(session: Session, nc: Nonconformity) -> Record:
@@ -51,6 +52,7 @@ def load_record(session: Session, nc: Nonconformity) -> Record:
         [r.number for r in store.recurrences_of(session, nc.id)],
         (complaint.number, complaint.card_permalink) if complaint else None,
         evidence_store.files_of(session, RECORD_TYPE, nc.number),
+        outputs.load(session, nc.id),
     )
 
 

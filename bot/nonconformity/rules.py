@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from bot import outputs
 from bot.delivery import versions
 from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import AlreadyDone, NotAllowed, Refused
@@ -291,6 +292,9 @@ def _stop_all_nudges(session: Session, nc: Nonconformity) -> None:
 
 def close(ctx: Context, nc_id: int, user: str, seen_version: int | None = None) -> Nonconformity:
     def work(session: Session, g: Guarded, now: datetime) -> None:
+        held = outputs.close_refusal(session, g.nc)
+        if held:  # nonconforming output still on hold must not be released by closing (8.7)
+            raise Refused(held)
         before, after = move(session, g.nc, Step.CLOSE, now, closed_by=user, closed_at=now)
         _stop_all_nudges(session, g.nc)
         event = write_trail(session, g.nc, user, now, "closed", {"status": before}, {"status": after})

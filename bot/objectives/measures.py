@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlmodel import Session
 
+from bot import outputs
 from bot.audits import done_vs_planned
 from bot.feedback import figures
 from storage import objectives as store
@@ -103,6 +104,16 @@ def _complaints(session: Session, start: date, end: date, zone: tzinfo) -> float
     return float(figures(session, start, end, zone).complaints)
 
 
+def _scrapped(session: Session, start: date, end: date, zone: tzinfo) -> float | None:
+    """Units scrapped under dispositions authorised in the period (all units added together)."""
+    return outputs.scrap_and_rework(session, start, end, zone).scrapped
+
+
+def _cost_of_poor_quality(session: Session, start: date, end: date, zone: tzinfo) -> float | None:
+    """Scrapped and reworked quantities times their output's cost per unit (bot.outputs.replies)."""
+    return outputs.scrap_and_rework(session, start, end, zone).cost
+
+
 @dataclass(frozen=True)
 class Measure:
     label: str
@@ -117,6 +128,10 @@ MEASURES: dict[str, Measure] = {
     "training_completion": Measure("Training completion (rounds due in the period)", "%", _training_completion),
     "complaints": Measure("Customer complaints received", "", _complaints),
     "audits_done": Measure("Internal audits done vs planned (planned to date)", "%", _audits_done),
+    "scrap_quantity": Measure("Quantity scrapped (authorised dispositions)", "", _scrapped),
+    "cost_of_poor_quality": Measure(
+        "Cost of poor quality (scrap and rework × cost per unit)", "", _cost_of_poor_quality
+    ),
     "manual": Measure("Entered by hand with /kpi log", "", None),
 }
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import audits
+from bot import audits, outputs
 from bot.delivery.due import add_months
 from bot.feedback import figures
 from bot.nonconformity import SOURCES, ref
@@ -96,6 +96,12 @@ def compile_pack(session: Session, settings: Any, review: ManagementReview, day:
         _risks(session, span),
         # f) opportunities for improvement
         _improvements(session, span, findings),
+        # c3, c4 again) nonconforming output (8.7): last, so the other inputs keep their places
+        blocks.PackSection(
+            "Nonconforming output: scrap, rework and the cost of poor quality",
+            outputs.figure_lines(outputs.scrap_and_rework(session, span.start, span.end, span.zone)),
+            "No scrap or rework was authorised in the period.",
+        ),
     ]
     return blocks.Pack(review, span.start, span.end, since, sections)
 

@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     # The organisation's QMS.
     managers: CommaList = Field(default_factory=list)
     leaders: CommaList = Field(default_factory=list)
+    # Who authorises a disposition of nonconforming output (ISO 9001 8.7.2); empty: the QMS managers.
+    disposition_approvers: CommaList = Field(default_factory=list)
     channel: str | None = None
     leaders_channel: str | None = None
     timezone: str = "UTC"
@@ -119,7 +121,15 @@ class Settings(BaseSettings):
 
     # --- validation: one message per setting, saying what a good value looks like ---
 
-    @field_validator("managers", "leaders", "processes", "reminder_days_before", "audit_prepare_days", mode="before")
+    @field_validator(
+        "managers",
+        "leaders",
+        "disposition_approvers",
+        "processes",
+        "reminder_days_before",
+        "audit_prepare_days",
+        mode="before",
+    )
     @classmethod
     def _split_lists(cls, value: Any) -> Any:
         return checks.split(value)
@@ -128,6 +138,11 @@ class Settings(BaseSettings):
     @classmethod
     def _check_managers(cls, value: list[str]) -> list[str]:
         return checks.people(value, "QMS managers")
+
+    @field_validator("disposition_approvers")
+    @classmethod
+    def _check_approvers(cls, value: list[str]) -> list[str]:
+        return checks.people(value, "disposition approvers")
 
     @field_validator("leaders")
     @classmethod
@@ -227,6 +242,11 @@ class Settings(BaseSettings):
 
     def process_owner(self, process: str) -> str | None:
         return self.process_owners.get(process)
+
+    @property
+    def approvers(self) -> list[str]:
+        """Who authorises dispositions: QMS_DISPOSITION_APPROVERS, else the QMS managers."""
+        return self.disposition_approvers or self.managers
 
     @property
     def manager_ids(self) -> list[str]:

@@ -32,9 +32,8 @@ class Roles:
 
     def groups(self) -> list[str]:
         """The user groups the roles are given as: the directory keeps these warm."""
-        return [
-            c[0] for c in (self._settings.managers, self._settings.leaders) if len(c) == 1 and is_usergroup_id(c[0])
-        ]
+        configured = (self._settings.managers, self._settings.leaders, self._settings.approvers)
+        return list(dict.fromkeys(c[0] for c in configured if len(c) == 1 and is_usergroup_id(c[0])))
 
     def of(self, user_id: str) -> set[Role]:
         roles = {Role.EMPLOYEE}
@@ -46,6 +45,17 @@ class Roles:
 
     def is_manager(self, user_id: str) -> bool:
         return Role.QMS_MANAGER in self.of(user_id)
+
+    def is_approver(self, user_id: str) -> bool:
+        """May authorise a disposition of nonconforming output (QMS_DISPOSITION_APPROVERS)."""
+        return self._in(self._settings.approvers, user_id)
+
+    def approvers(self) -> list[str]:
+        """The disposition approvers by user ID, a user group expanded through the directory."""
+        configured = self._settings.approvers
+        if len(configured) == 1 and is_usergroup_id(configured[0]):
+            return sorted(self._directory.group_members(configured[0]))
+        return list(configured)
 
     def require(self, user_id: str, *allowed: Role, doing: str) -> None:
         """Raise NotAllowed unless the person holds one of `allowed`."""

@@ -1,0 +1,52 @@
+"""Control of nonconforming outputs (ISO 9001 8.7): what an NC affected, where it is held,
+the disposition decisions on it, who authorised them, and the re-verification of corrected
+output. Output still on hold keeps its NC from closing.
+
+The process's public face, used as `outputs.<name>`. Inside the package:
+- forms.py: the forms' checks, and how much is still on hold (`holding`);
+- rules.py: the changes, each in one transaction with the NC's trail and thread note;
+- blocks.py: the card's part, the forms, the request to an approver; nudges.py: outbox keys;
+- replies.py: the scrap and rework figures for a period (review pack, objectives).
+"""
+
+from bot.outputs.blocks import after_authorising as authorised_note
+from bot.outputs.blocks import card_blocks, decision_modal, output_modal, reverify_modal
+from bot.outputs.forms import KINDS, NEEDS_REVERIFY, Holding, holding
+from bot.outputs.replies import Figures, figure_lines, scrap_and_rework
+from bot.outputs.rules import (
+    RECORD_TYPE,
+    Outputs,
+    authorise,
+    check_owner,
+    close_refusal,
+    decide,
+    find_decision,
+    load,
+    record_output,
+    reverify,
+)
+
+__all__ = [
+    "KINDS",
+    "NEEDS_REVERIFY",
+    "RECORD_TYPE",
+    "Figures",
+    "Holding",
+    "Outputs",
+    "authorise",
+    "authorised_note",
+    "card_blocks",
+    "check_owner",
+    "close_refusal",
+    "decide",
+    "decision_modal",
+    "figure_lines",
+    "find_decision",
+    "holding",
+    "load",
+    "output_modal",
+    "record_output",
+    "reverify",
+    "reverify_modal",
+    "scrap_and_rework",
+]

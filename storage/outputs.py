@@ -1,0 +1,110 @@
+"""Queries for nonconforming outputs: the affected output of an NC and its disposition decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, and_, func, literal, select
+from sqlmodel import Session, col
+
+from storage import records
+from storage.models import AffectedOutput, Disposition, Nonconformity
+
+
+def output_of(session: Session, nc_id: int) -> AffectedOutput | None:
+    return (
+        session.exec(
+            select(AffectedOutput).where(col(AffectedOutput.nc_id) == nc_id)  # type: ignore[call-overload]
+        )
+        .scalars()
+        .first()
+    )
+
+
+def decisions_of(session: Session, nc_id: int) -> list[Disposition]:
+    found = session.execute(
+        select(Disposition).where(col(Disposition.nc_id) == nc_id).order_by(col(Disposition.seq))
+    ).scalars()
+    return list(found)
+
+
+def get_decision(session: Session, decision_id: int) -> Disposition | None:
+    return session.get(Disposition, decision_id)
+
+
+def add(session: Session, row: AffectedOutput | Disposition) -> Any:
+    return records.add(session, row)
+
+
+def next_seq(session: Session, nc_id: int) -> int:
+    """D1, D2, …: called with the affected output's row locked by its compare-and-set."""
+    last = session.execute(select(func.max(Disposition.seq)).where(col(Disposition.nc_id) == nc_id)).scalar()
+    return int(last or 0) + 1
+
+
+def change(session: Session, row: AffectedOutput | Disposition, seen: int | None, **values: Any) -> bool:
+    return records.change(session, row, seen, **values)
+
+
+def change_if(session: Session, row: Disposition, seen: int | None, expected: str, **values: Any) -> bool:
+    """Compare-and-set on the decision's version and its status still being `status`."""
+    return records.change(session, row, seen, col(Disposition.status) == expected, **values)
+
+
+def authorised_between(
+    session: Session, start: datetime, end: datetime
+) -> list[tuple[Disposition, AffectedOutput, str]]:
+    """Approved decisions authorised in [start, end), with their output and the NC's process."""
+    rows = session.execute(
+        select(Disposition, AffectedOutput, col(Nonconformity.process))
+        .join(AffectedOutput, col(AffectedOutput.nc_id) == col(Disposition.nc_id))
+        .join(Nonconformity, col(Nonconformity.id) == col(Disposition.nc_id))
+        .where(
+            col(Disposition.status) == "approved",
+            col(Disposition.authorised_at) >= start,
+            col(Disposition.authorised_at) < end,
+        )
+        .order_by(col(Disposition.authorised_at))
+    )
+    return [(d, o, p) for d, o, p in rows]
+
+
+def export_rows(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
+    """One row per decision (an output with none yet: one row of its own), for the evidence export."""
+    o, d = AffectedOutput, Disposition
+    period = and_(
+        col(o.recorded_at) >= start if start is not None else literal(True),
+        col(o.recorded_at) < end if end is not None else literal(True),
+    )
+    selected: list[Any] = [
+        Nonconformity.number,
+        o.item,
+        o.quantity,
+        o.unit,
+        o.lots,
+        o.held_at,
+        o.unit_cost,
+        d.seq,
+        d.kind,
+        d.quantity,
+        d.reason,
+        d.concession_ref,
+        d.status,
+        d.decided_by,
+        d.decided_at,
+        d.authorised_by,
+        d.authorised_at,
+        d.authorisation_note,
+        d.reverified_by,
+        d.reverified_at,
+        d.reverify_result,
+        d.reverify_note,
+    ]
+    return (
+        select(*selected)
+        .join(Nonconformity, col(Nonconformity.id) == col(o.nc_id))
+        .outerjoin(d, col(d.nc_id) == col(o.nc_id))
+        .where(period)
+        .order_by(col(o.nc_id), col(d.seq))
+    )

@@ -1,0 +1,197 @@
+"""Control of nonconforming outputs (ISO 9001 8.7): 240 parts held, 200 reworked and
+re-verified, 40 scrapped under an independent approver's authorisation; the NC cannot close
+while any part is on hold, and the export carries the decisions with who authorised them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from bot import export, outputs
+from bot.objectives.measures import MEASURES
+from bot.registry import Action
+from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
+from bot.standin.simulate import Person
+from bot.workspace.clock import ManualClock
+from storage import outputs as store
+from storage.audit import history
+from storage.models import Disposition, Nonconformity
+from tests.flows import nc_card, press, raise_nc, reload, step, work_to_actions_done
+
+OUTPUT = {
+    "item": "Housing H-12",
+    "quantity": "240",
+    "unit": "pcs",
+    "lots": "4711",
+    "held_at": "Bay 3",
+    "unit_cost": "2.5",
+}
+
+
+@pytest.fixture
+def sb(clock: ManualClock, database_url: str) -> Iterator[Sandbox]:
+    # Lena (a leader) and Quinn (the QMS manager) may authorise dispositions.
+    settings = {"disposition_approvers": [QUINN.id, LENA.id]}
+    with Sandbox(clock=clock, database_url=database_url, settings=settings) as sandbox:
+        yield sandbox
+
+
+def held_nc(sb: Sandbox) -> Nonconformity:
+    nc = raise_nc(sb, owner=ANNA.id)
+    assert step(sb, ANNA, nc, "Affected output", OUTPUT) == {}
+    return nc
+
+
+def decide(sb: Sandbox, person: Person, nc: Nonconformity, **answers: Any) -> dict[str, Any]:
+    return step(sb, person, nc, "Record disposition", answers)
+
+
+def decisions(sb: Sandbox, nc: Nonconformity) -> list[Disposition]:
+    with sb.db.read() as session:
+        return store.decisions_of(session, nc.id or 0)
+
+
+def request_to(sb: Sandbox, person: Person, seq: int) -> dict[str, Any]:
+    sb.ctx.sender.drain()
+    return next(m for m in reversed(sb.fake.sent_messages(person.id)) if f"D{seq}" in str(m.get("blocks")))
+
+
+def card_text(sb: Sandbox, nc: Nonconformity) -> str:
+    return str(nc_card(sb, nc)["blocks"])
+
+
+def last_said(sb: Sandbox) -> str:
+    return str(sb.slack.last_response()["text"])
+
+
+def test_240_parts_held_reworked_and_scrapped_under_authorisation_then_closed(sb: Sandbox, tmp_path: Path) -> None:
+    nc = held_nc(sb)
+    assert "240 pcs* of Housing H-12" in card_text(sb, nc) and "240 pcs still on hold: 240 undecided" in card_text(
+        sb, nc
+    )
+    assert decide(sb, ANNA, nc, kind="rework", quantity="200", reason="Relabel and re-inspect") == {}
+    assert decide(sb, ANNA, nc, kind="scrap", quantity="40", reason="Cracked housings") == {}
+    rework, scrap = decisions(sb, nc)
+    assert (rework.seq, rework.status, scrap.seq, scrap.quantity) == (1, "pending", 2, 40)
+    assert "240 pcs still on hold: 240 awaiting authorisation" in card_text(sb, nc)
+
+    # Closing is refused while parts are on hold (the NC's own steps are done and verified).
+    work_to_actions_done(sb, nc)
+    step(sb, QUINN, nc, "Verify effectiveness", {"result": "effective"})
+    press(sb, QUINN, nc, "Close NC")
+    assert reload(sb, nc).status == "effectiveness_verified"
+    assert "cannot be closed: 240 pcs still on hold" in last_said(sb)
+
+    # Lena authorises both; the owner hears it.
+    sb.press(LENA, request_to(sb, LENA, 1), "Authorise")
+    sb.press(LENA, request_to(sb, LENA, 2), "Authorise")
+    rework, scrap = decisions(sb, nc)
+    assert (rework.status, rework.authorised_by, scrap.status, scrap.authorised_by) == (
+        "approved",
+        LENA.id,
+        "approved",
+        LENA.id,
+    )
+    sb.ctx.sender.drain()
+    told = [m["text"] for m in sb.fake.sent_messages(ANNA.id)]
+    assert any("authorised *D2* Scrap of 40 pcs" in t for t in told)
+    assert "200 pcs still on hold: 200 reworked or repaired, awaiting re-verification" in card_text(sb, nc)
+
+    press(sb, QUINN, nc, "Close NC")
+    assert "200 pcs still on hold" in last_said(sb) and reload(sb, nc).status == "effectiveness_verified"
+
+    assert step(sb, ANNA, nc, "Re-verify D1", {"result": "conforming", "note": "100% inspection, record QI-88"}) == {}
+    assert "Nothing on hold" in card_text(sb, nc)
+    press(sb, QUINN, nc, "Close NC")
+    assert reload(sb, nc).status == "closed"
+    sb.slack.command(BEN, "/nc", nc.number)  # the record, as anyone reads it
+    shown = str(sb.slack.last_response()["blocks"])
+    assert "*D2* Scrap · 40 pcs · Cracked housings" in shown and f"authorised by <@{LENA.id}>" in shown
+
+    # The export carries each decision with who authorised it and when.
+    out = tmp_path / "qms.xlsx"
+    export.write_workbook(sb.db, out, export.Period(None, None, sb.settings.zone, date(2026, 12, 31)))
+    rows = [list(r) for r in openpyxl.load_workbook(out)["Nonconforming output"].iter_rows(values_only=True)]
+    header = rows[0]
+    body = [dict(zip(header, r, strict=True)) for r in rows[1:]]
+    assert [(r["Disposition"], r["Decision"], r["Quantity"], r["Status"]) for r in body] == [
+        ("D1", "rework", 200, "approved"),
+        ("D2", "scrap", 40, "approved"),
+    ]
+    assert all(
+        r["Authorised by"] and r["Authorised by"] != r["Decided by"] and r["Authorised (Europe/Berlin)"] for r in body
+    )
+    assert body[0]["Re-verification"] == "conforming"
+
+    # The figures: 40 scrapped, 200 reworked, cost of poor quality 240 × 2.5.
+    figures = outputs.scrap_and_rework(
+        sb.db.session().__enter__(), date(2000, 1, 1), date(2100, 1, 1), sb.settings.zone
+    )
+    assert (figures.scrapped, figures.reworked, figures.cost, figures.uncosted) == (40, 200, 600.0, 0)
+    assert [(line.process, line.unit) for line in figures.lines] == [("Production", "pcs")]
+    with sb.db.read() as session:
+        assert MEASURES["scrap_quantity"].compute is not None
+        assert MEASURES["scrap_quantity"].compute(session, date(2000, 1, 1), date(2100, 1, 1), sb.settings.zone) == 40
+
+
+def test_an_approver_may_not_authorise_their_own_decision_nor_may_anyone_else(sb: Sandbox) -> None:
+    nc = held_nc(sb)
+    assert decide(sb, QUINN, nc, kind="scrap", quantity="40", reason="Cracked") == {}
+    (d,) = decisions(sb, nc)
+    value = f"{d.id}@{d.version}"
+    sb.slack.click(QUINN, Action.OUT_APPROVE, value)
+    assert "another approver must authorise it" in last_said(sb)
+    sb.slack.click(BEN, Action.OUT_APPROVE, value)  # forged: Ben got no request and may not
+    assert "Only a disposition approver" in last_said(sb)
+    sb.slack.click(ANNA, Action.OUT_REJECT, value)
+    assert "Only a disposition approver" in last_said(sb)
+    assert decisions(sb, nc)[0].status == "pending"
+    assert all("D1" not in str(m.get("blocks")) for m in sb.fake.sent_messages(QUINN.id))  # no request to himself
+    # Lena rejects; a second press (an older button) changes nothing and says who was first.
+    sb.press(LENA, request_to(sb, LENA, 1), "Reject")
+    assert decisions(sb, nc)[0].status == "rejected"
+    sb.slack.click(LENA, Action.OUT_APPROVE, value)
+    assert "Already done by" in last_said(sb) and decisions(sb, nc)[0].status == "rejected"
+    assert "240 pcs still on hold: 240 undecided" in card_text(sb, nc)
+    sb.ctx.later_trail.flush()
+    with sb.db.read() as session:
+        refused = [e for e in history(session, "nonconformity", nc.number) if e.action == "refused"]
+    assert [(e.actor, e.after) for e in refused] == [
+        (QUINN.id, {"step": "authorise D1"}),
+        (BEN.id, {"step": "authorise D1"}),
+        (ANNA.id, {"step": "authorise D1"}),
+    ]
+
+
+def test_only_the_owner_or_a_manager_records_output_and_decisions(sb: Sandbox) -> None:
+    nc = held_nc(sb)
+    sb.slack.click(BEN, Action.OUT_DECIDE, str(nc.id))
+    assert "Only the NC owner" in last_said(sb)
+    sb.slack.click(BEN, Action.OUT_RECORD, str(nc.id))
+    assert "Only the NC owner" in last_said(sb)
+
+
+def test_a_decision_cannot_take_more_than_is_undecided_and_a_double_submit_makes_one(sb: Sandbox) -> None:
+    nc = held_nc(sb)
+    press(sb, ANNA, nc, "Record disposition")
+    form = sb.slack.last_view()
+    answers = {"kind": "rework", "quantity": "241", "reason": "Relabel"}
+    assert "Only 240 pcs are still undecided" in str(sb.slack.submit(ANNA, form, answers).json())
+    answers["quantity"] = "200"
+    assert not sb.slack.submit(ANNA, form, answers).content
+    assert not sb.slack.submit(ANNA, form, answers).content  # the same view again: one decision
+    assert [d.quantity for d in decisions(sb, nc)] == [200]
+    assert "Only 40 pcs are still undecided" in str(decide(sb, ANNA, nc, kind="scrap", quantity="50", reason="x"))
+    concession = decide(sb, ANNA, nc, kind="concession", quantity="12", reason="Customer accepts")
+    assert "authorisation reference" in str(concession)
+    assert (
+        decide(sb, ANNA, nc, kind="concession", quantity="12", reason="Customer accepts", concession_ref="C-2026-14")
+        == {}
+    )
+    text = card_text(sb, nc)
+    assert "240 pcs still on hold: 28 undecided, 212 awaiting authorisation" in text, text
