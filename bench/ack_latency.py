@@ -79,9 +79,8 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
     return cuts[49] * 1000, cuts[94] * 1000, cuts[98] * 1000
 
 
-def run(fire: Callable[[int], Any], requests: int, concurrency: int) -> list[float]:
-    timings: list[float] = []
-    lock = threading.Lock()
+def timed(fire: Callable[[int], Any], timings: list[float], lock: threading.Lock) -> Callable[[int], None]:
+    """Request `n`, adding how long its ack took to `timings`."""
 
     def one(n: int) -> None:
         started = time.perf_counter()
@@ -91,8 +90,14 @@ def run(fire: Callable[[int], Any], requests: int, concurrency: int) -> list[flo
         with lock:
             timings.append(elapsed)
 
+    return one
+
+
+def run(fire: Callable[[int], Any], requests: int, concurrency: int) -> list[float]:
+    """`concurrency` requests at a time, each sent as soon as one is answered (a closed loop)."""
+    timings: list[float] = []
     with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(one, range(requests)))
+        list(pool.map(timed(fire, timings, threading.Lock()), range(requests)))
     return timings
 
 
@@ -102,16 +107,7 @@ def run_open(fire: Callable[[int], Any], requests: int, rate: float) -> list[flo
     at a load the process can carry, not at the saturation a closed loop drives it to."""
     arrivals = random.Random(17)
     timings: list[float] = []
-    lock = threading.Lock()
-
-    def one(n: int) -> None:
-        started = time.perf_counter()
-        response = fire(n)
-        elapsed = time.perf_counter() - started
-        assert response.status_code == 200, response.text
-        with lock:
-            timings.append(elapsed)
-
+    one = timed(fire, timings, threading.Lock())
     with ThreadPoolExecutor(64) as pool:
         due = time.perf_counter()
         for n in range(requests):
