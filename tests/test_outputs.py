@@ -21,16 +21,7 @@ from bot.workspace.clock import ManualClock
 from storage import outputs as store
 from storage.audit import history
 from storage.models import Disposition, Nonconformity
-from tests.flows import nc_card, press, raise_nc, reload, step, work_to_actions_done
-
-OUTPUT = {
-    "item": "Housing H-12",
-    "quantity": "240",
-    "unit": "pcs",
-    "lots": "4711",
-    "held_at": "Bay 3",
-    "unit_cost": "2.5",
-}
+from tests.flows import OUTPUT, nc_card, press, raise_nc, reload, step, work_to_actions_done
 
 
 @pytest.fixture
