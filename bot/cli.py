@@ -28,6 +28,11 @@ log = logging.getLogger("qms-bot")
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return _dispatch(args)
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qms-bot", description="An ISO 9001 quality management system in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)")
@@ -58,9 +63,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="write a zip (--out) of the workbook and every evidence file, with a manifest of SHA-256 hashes",
     )
-    sub.add_parser("verify-trail", help="recompute the audit trail's hash chain; exit 1 at the first broken link")
-    args = parser.parse_args(argv)
+    sub.add_parser(
+        "verify-trail",
+        help="recompute the audit trail's hash chain and re-hash the kept evidence files; exit 1 at the first break",
+    )
+    return parser
 
+
+def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bot.standin.demo import play
 

@@ -9,7 +9,6 @@ looks like is checked in `config_checks`.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from datetime import time
 from pathlib import Path
@@ -33,8 +32,8 @@ from bot.workspace.config_checks import SLACK_API_URL as SLACK_API_URL
 from bot.workspace.config_checks import WEBHOOK_EVENTS as WEBHOOK_EVENTS
 from bot.workspace.config_checks import WEEKDAYS as WEEKDAYS
 from bot.workspace.config_checks import WebhookEndpoint as WebhookEndpoint
-
-MANIFEST_HINT = "create the Slack app from manifest.yml (see README, 'Create the Slack app')"
+from bot.workspace.start_checks import credential_problems as credential_problems
+from bot.workspace.start_checks import settings_warnings as settings_warnings
 
 CommaList = Annotated[list[str], NoDecode]
 
@@ -337,22 +336,6 @@ def _aliases(name: str, alias: Any) -> list[str]:
     return [name, *map(str, alias.choices)] if isinstance(alias, AliasChoices) else [name]
 
 
-def settings_warnings(settings: Settings) -> list[str]:
-    """Settings the bot starts without, though a QMS hardly works without them."""
-    warnings = []
-    if not settings.managers:
-        warnings.append(
-            "QMS_MANAGERS is not set: nobody can assign, verify or close NCs, publish trainings or plan audits "
-            "(give QMS managers' user IDs U…, or one user group S…)"
-        )
-    if not settings.channel:
-        warnings.append(
-            "QMS_CHANNEL is not set: NC cards go to their owners only and nobody is welcomed "
-            "(give the QMS channel's ID C…, and invite the bot there)"
-        )
-    return warnings
-
-
 def _explain(exc: ValidationError) -> list[str]:
     lines = []
     for error in exc.errors():
@@ -362,40 +345,6 @@ def _explain(exc: ValidationError) -> list[str]:
             message = f"{message}, got {error['input']!r}"
         lines.append(f"{setting_name(field)}: {message}")
     return lines
-
-
-def credential_problems(settings: Settings) -> list[str]:
-    """What is missing or malformed for `qms-bot run`; empty when it can start."""
-    token = settings.slack_bot_token
-    if not token:
-        # One line for a fresh set-up: everything it needs, in the order Slack shows it.
-        return [
-            f"SLACK_BOT_TOKEN is not set: {MANIFEST_HINT}, install it, then set SLACK_BOT_TOKEN (xoxb-…) "
-            "and SLACK_APP_TOKEN (xapp-…, Socket Mode) or SLACK_SIGNING_SECRET (HTTP mode)"
-        ]
-    problems = []
-    if not token.startswith("xoxb-"):
-        problems.append(
-            "SLACK_BOT_TOKEN must be the Bot User OAuth Token starting with xoxb- (OAuth & Permissions page)"
-        )
-    if settings.slack_app_token is not None:
-        if not settings.slack_app_token.startswith("xapp-"):
-            problems.append(
-                "SLACK_APP_TOKEN must be an app-level token starting with xapp- with the connections:write scope "
-                "(Basic Information > App-Level Tokens), or unset it to run in HTTP mode"
-            )
-    else:
-        secret = settings.slack_signing_secret
-        if not secret:
-            problems.append(
-                "set SLACK_APP_TOKEN (xapp-…) for Socket Mode, or SLACK_SIGNING_SECRET for HTTP mode: "
-                f"{MANIFEST_HINT}; both are on the app's Basic Information page"
-            )
-        elif not re.fullmatch(r"[0-9a-f]{32}", secret):
-            problems.append(
-                "SLACK_SIGNING_SECRET must be the 32-character hex Signing Secret from the app's Basic Information page"
-            )
-    return problems
 
 
 class _ExplicitSettings(Settings):
