@@ -164,7 +164,10 @@ def use_context(app: App, ctx: Context) -> None:
         next()
 
     app.use(put)
-    app.logger.addFilter(_BoltDeadlineLines())
+    # Bolt's logger is one per process (slack_bolt.App): every app built (the tests build
+    # hundreds) would otherwise add another filter to it.
+    if not any(isinstance(f, _BoltDeadlineLines) for f in app.logger.filters):
+        app.logger.addFilter(_BoltDeadlineLines())
 
 
 def _answering(listener: Listener) -> Callable[..., None]:

@@ -293,3 +293,11 @@ def test_a_write_waits_for_a_lock_at_most_its_bound_then_fails_plainly(database_
         row = session.get(RecordSequence, ("LK", 2026))
         assert row is not None and row.last == 2  # the one that waited too long wrote nothing
     holder.dispose()
+
+
+def test_building_many_apps_keeps_one_deadline_filter_on_bolts_logger(sb: Sandbox) -> None:
+    from bot.app import create_app
+
+    for _ in range(3):
+        create_app(sb.ctx)
+    assert sum(isinstance(f, _BoltDeadlineLines) for f in sb.app.logger.filters) == 1
