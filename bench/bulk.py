@@ -26,10 +26,14 @@ def chunks(rows: Iterable[dict[str, Any]], size: int = CHUNK) -> Iterator[list[d
         yield batch
 
 
-def insert_rows(db: Database, model: Any, rows: Iterable[dict[str, Any]]) -> None:
-    for batch in chunks(rows):
+def insert_rows(db: Database, model: Any, rows: Iterable[dict[str, Any]], size: int = CHUNK) -> int:
+    """Insert `rows` a chunk per transaction; how many were inserted."""
+    count = 0
+    for batch in chunks(rows, size):
         with db.engine.begin() as connection:
             connection.execute(insert(model.__table__), batch)
+        count += len(batch)
+    return count
 
 
 def settle(db: Database, tables: Iterable[str]) -> None:

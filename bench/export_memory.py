@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, text
+import bulk
 
 from storage.audit import GENESIS, chain_hash
 from storage.db import Database
@@ -35,33 +35,12 @@ from storage.migrate import upgrade
 from storage.models import AuditEvent, CorrectiveAction, Feedback, Nonconformity, TrainingAssignment, TrainingRound
 
 START = datetime(2024, 1, 1, 8, 0, tzinfo=UTC)
-CHUNK = 10_000
-
-
-def _chunks(rows, size=CHUNK):  # type: ignore[no-untyped-def]
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _insert(db: Database, model: type, rows) -> int:  # type: ignore[no-untyped-def]
-    count = 0
-    for batch in _chunks(rows):
-        with db.engine.begin() as connection:
-            connection.execute(insert(model), batch)
-        count += len(batch)
-    return count
 
 
 def build(db: Database, ncs: int, people: int, rounds: int) -> dict[str, int]:
     sizes = {}
     owners = [f"U0P{n:07d}" for n in range(people)]
-    sizes["nonconformities"] = _insert(
+    sizes["nonconformities"] = bulk.insert_rows(
         db,
         Nonconformity,
         (
@@ -85,7 +64,7 @@ def build(db: Database, ncs: int, people: int, rounds: int) -> dict[str, int]:
             for k in range(ncs)
         ),
     )
-    sizes["actions"] = _insert(
+    sizes["actions"] = bulk.insert_rows(
         db,
         CorrectiveAction,
         (
@@ -122,8 +101,8 @@ def build(db: Database, ncs: int, people: int, rounds: int) -> dict[str, int]:
             row["event_hash"] = prev = chain_hash(AuditEvent(**row), prev)
             yield row
 
-    sizes["audit events"] = _insert(db, AuditEvent, events())
-    sizes["training rounds"] = _insert(
+    sizes["audit events"] = bulk.insert_rows(db, AuditEvent, events())
+    sizes["training rounds"] = bulk.insert_rows(
         db,
         TrainingRound,
         (
@@ -145,7 +124,7 @@ def build(db: Database, ncs: int, people: int, rounds: int) -> dict[str, int]:
             for r in range(rounds)
         ),
     )
-    sizes["acknowledgements"] = _insert(
+    sizes["acknowledgements"] = bulk.insert_rows(
         db,
         TrainingAssignment,
         (
@@ -159,7 +138,7 @@ def build(db: Database, ncs: int, people: int, rounds: int) -> dict[str, int]:
             for p in range(people)
         ),
     )
-    sizes["feedback"] = _insert(
+    sizes["feedback"] = bulk.insert_rows(
         db,
         Feedback,
         (
@@ -212,11 +191,8 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="qms-bench-") as folder:
         url = os.environ.get("QMS_BENCH_DATABASE_URL") or f"sqlite:///{Path(folder) / 'bench.db'}"
-        db = Database(url)
-        if db.dialect == "postgresql":
-            with db.engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
+        # A PostgreSQL database of its own is emptied first (bulk.fresh).
+        db = bulk.fresh(None if url.startswith("sqlite") else url, Path(folder) / "bench.db")
         upgrade(db.engine)
         started = time.perf_counter()
         sizes = build(db, args.ncs, args.people, args.rounds)

@@ -21,7 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import bulk
+import bulk  # bench/bulk.py
+
 from bot.app import build_context
 from bot.delivery.outbox import Nudge, Sender, enqueue
 from bot.standin.fakeslack import FakeSlack
