@@ -25,15 +25,18 @@ class Roles:
         self._settings = settings
         self._directory = directory
 
+    def _people(self, configured: list[str]) -> list[str]:
+        """A role's people by user ID: the setting's IDs, or the members of its one user group."""
+        group = _group(configured)
+        return sorted(self._directory.group_members(group)) if group else list(configured)
+
     def _in(self, configured: list[str], user_id: str) -> bool:
-        if len(configured) == 1 and is_usergroup_id(configured[0]):
-            return user_id in self._directory.group_members(configured[0])
-        return user_id in configured
+        return user_id in self._people(configured)
 
     def groups(self) -> list[str]:
         """The user groups the roles are given as: the directory keeps these warm."""
         configured = (self._settings.managers, self._settings.leaders, self._settings.approvers)
-        return list(dict.fromkeys(c[0] for c in configured if len(c) == 1 and is_usergroup_id(c[0])))
+        return list(dict.fromkeys(g for g in map(_group, configured) if g))
 
     def of(self, user_id: str) -> set[Role]:
         roles = {Role.EMPLOYEE}
@@ -52,13 +55,15 @@ class Roles:
 
     def approvers(self) -> list[str]:
         """The disposition approvers by user ID, a user group expanded through the directory."""
-        configured = self._settings.approvers
-        if len(configured) == 1 and is_usergroup_id(configured[0]):
-            return sorted(self._directory.group_members(configured[0]))
-        return list(configured)
+        return self._people(self._settings.approvers)
 
     def require(self, user_id: str, *allowed: Role, doing: str) -> None:
         """Raise NotAllowed unless the person holds one of `allowed`."""
         if not self.of(user_id) & set(allowed):
             who = " or ".join(f"{r.label}s" for r in allowed)
             raise NotAllowed(f"Only {who} can {doing}. Ask your QMS manager if you need this.")
+
+
+def _group(configured: list[str]) -> str | None:
+    """The user group a role is given as (one `S…` ID), or None for a list of people."""
+    return configured[0] if len(configured) == 1 and is_usergroup_id(configured[0]) else None
