@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.delivery.outbox import Nudge, enqueue
 from bot.evidence.forms import SIZE_MAX, Offered, megabytes
+from bot.surfaces.mrkdwn import safe
 from storage import evidence as store
 from storage.audit import record_change
 from storage.models import EvidenceFile
@@ -78,8 +79,11 @@ def _keep_one(ctx: Context, where: Attaching, offered: Offered) -> EvidenceFile:
     content = _download(ctx, file, offered.name)
     sha256 = hashlib.sha256(content).hexdigest()
     now = ctx.clock.now()
+    # The bytes (up to 10 MB) first, in a transaction of their own: keyed by their hash, so
+    # keeping them twice is harmless, and the trail's chain lock is not held while they commit.
     with ctx.db.session() as session:
         store.keep_content(session, sha256, content, now)
+    with ctx.db.session() as session:
         already = store.attached(session, where.record_type, where.record_ref, sha256)
         if already is not None:
             return already
@@ -128,8 +132,11 @@ def _described(ctx: Context, offered: Offered) -> dict[str, Any]:
 
 def _download(ctx: Context, file: dict[str, Any], name: str) -> bytes:
     url = str(file.get("url_private_download") or file.get("url_private") or "")
-    allowed = SLACK_FILE_HOSTS | {urlparse(ctx.settings.slack_api_url).netloc}
-    if urlparse(url).scheme not in ("https", "http") or urlparse(url).netloc not in allowed:
+    api = urlparse(ctx.settings.slack_api_url)
+    where = urlparse(url)
+    # The token goes only to Slack, and only over TLS (plain HTTP only where the API itself is).
+    schemes = {"https"} | ({api.scheme} if where.netloc == api.netloc else set())
+    if where.scheme not in schemes or where.netloc not in SLACK_FILE_HOSTS | {api.netloc}:
         raise NotKept(f"{name} is not stored in Slack; the bot downloads only from Slack")
     headers = {"Authorization": f"Bearer {ctx.client.token}"}
     try:
@@ -137,18 +144,20 @@ def _download(ctx: Context, file: dict[str, Any], name: str) -> bytes:
             if answer.status_code != 200:
                 # Slack answers a request it does not accept with a redirect to its sign-in page.
                 raise NotKept(f"{name} could not be downloaded (HTTP {answer.status_code})")
-            content = b""
+            content = bytearray()
             for chunk in answer.iter_bytes():
                 content += chunk
                 if len(content) > SIZE_MAX:
                     raise NotKept(f"{name} is over {megabytes(SIZE_MAX)}")
     except httpx.HTTPError as exc:
         raise NotKept(f"{name} could not be downloaded ({type(exc).__name__})") from None
-    return content
+    return bytes(content)
 
 
 def _tell_refused(ctx: Context, where: Attaching, refused: list[str]) -> None:
-    text = f"Not kept as evidence on {where.record_ref} ({where.step}): " + "; ".join(refused) + "."
+    # Each reason names the file as the uploader named it: escaped, so a name cannot become a link.
+    reasons = "; ".join(safe(reason, 300) for reason in refused)
+    text = f"Not kept as evidence on {where.record_ref} ({where.step}): {reasons}."
     key = f"evidence:{where.record_ref}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
     with ctx.db.session() as session:
         # Said now, not held for working hours: the person has just submitted the form.
