@@ -56,6 +56,18 @@ class LaterTrail:
             self.close()
         self._queued.set()
 
+    def refusal(self, *, at: Any, actor: str, record_type: str, record_ref: str, step: str, note: str) -> None:
+        """Queue a refused attempt at `step` on a record: the one shape every process writes."""
+        self.add(
+            at=at,
+            actor=actor,
+            record_type=record_type,
+            record_ref=record_ref,
+            action="refused",
+            after={"step": step},
+            note=note,
+        )
+
     def pending(self) -> int:
         with self._lock:
             return len(self._queue)

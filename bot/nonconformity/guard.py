@@ -85,14 +85,8 @@ def log_refusal(ctx: Context, nc_number: str, user: str, step: str, message: str
     """Refused attempts go on the record's trail too: an auditor may ask who tried what.
     They change nothing, so they are written after the person is answered (bot.delivery.trail)."""
     log.info("refused %s on %s for %s", step, nc_number, user)
-    ctx.later_trail.add(
-        at=ctx.clock.now(),
-        actor=user,
-        record_type=RECORD_TYPE,
-        record_ref=nc_number,
-        action="refused",
-        after={"step": step},
-        note=message,
+    ctx.later_trail.refusal(
+        at=ctx.clock.now(), actor=user, record_type=RECORD_TYPE, record_ref=nc_number, step=step, note=message
     )
 
 

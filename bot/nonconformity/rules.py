@@ -288,6 +288,7 @@ def _stop_all_nudges(session: Session, nc: Nonconformity) -> None:
     outbox_rows.cancel_pending(session, ALL.prefix(nc=nc.id))
     for action in store.actions_of(session, nc.id):
         outbox_rows.cancel_pending(session, ACTION_ALL.prefix(action=action.id))
+    outputs.withdraw_requests(session, nc.id)  # its dispositions' requests to approvers
 
 
 def close(ctx: Context, nc_id: int, user: str, seen_version: int | None = None) -> Nonconformity:

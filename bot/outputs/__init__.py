@@ -24,6 +24,7 @@ from bot.outputs.rules import (
     load,
     record_output,
     reverify,
+    withdraw_requests,
 )
 
 __all__ = [
@@ -49,4 +50,5 @@ __all__ = [
     "reverify",
     "reverify_modal",
     "scrap_and_rework",
+    "withdraw_requests",
 ]

@@ -214,14 +214,21 @@ def decision_told(nc: Nonconformity, d: Disposition, unit: str) -> Reply:
     verb = "authorised" if d.status == "approved" else "rejected"
     then = ""
     if d.status == "approved" and d.kind in NEEDS_REVERIFY:
-        then = " Re-verify the corrected output before it is released (the card's Re-verify button)."
+        then = " Re-verify the corrected output before it is released."
     elif d.status == "rejected":
         then = " Its quantity is undecided again: record another disposition."
     text = (
         f"{':white_check_mark:' if verb == 'authorised' else ':x:'} {mention(d.authorised_by or '')} {verb} "
         f"*D{d.seq}* {KINDS[d.kind]} of {said(d.quantity)} {safe(unit, 20)} on *{nc.number}* · {safe(nc.title, 200)}.{then}"
     )
-    return Reply(text)
+    # What it asks for, it offers (the press is checked on the server as on the card).
+    if d.status == "approved" and d.kind in NEEDS_REVERIFY:
+        step = button(f"Re-verify D{d.seq}", item_action_id(Action.OUT_REVERIFY, d.id), drawn(d))
+    elif d.status == "rejected":
+        step = button("Record disposition", Action.OUT_DECIDE, str(nc.id))
+    else:
+        return Reply(text)
+    return Reply(text, [section(text), actions("disposition_next", [step])])
 
 
 def after_authorising(nc: Nonconformity, d: Disposition, unit: str) -> Reply:

@@ -96,25 +96,30 @@ def _post(session: Session, nc: Nonconformity, event: int | None, text: str, now
 def _refused(ctx: Context, nc: Nonconformity, user: str, step: str, message: str) -> NotAllowed:
     """A refused attempt goes on the NC's trail too, written after the person is answered
     (bot.delivery.trail): an auditor may ask who tried to authorise what."""
-    ctx.later_trail.add(
-        at=ctx.clock.now(),
-        actor=user,
-        record_type=RECORD_TYPE,
-        record_ref=nc.number,
-        action="refused",
-        after={"step": step},
-        note=message,
+    ctx.later_trail.refusal(
+        at=ctx.clock.now(), actor=user, record_type=RECORD_TYPE, record_ref=nc.number, step=step, note=message
     )
     return NotAllowed(message)
 
 
-def _active_nc(session: Session, ctx: Context, nc_id: int, user: str, doing: str) -> Nonconformity:
+def _open_nc(session: Session, nc_id: int) -> Nonconformity:
     nc = nc_store.get(session, nc_id)
     if nc is None:
         raise Refused("That NC no longer exists.")
+    _still_open(nc)
+    return nc
+
+
+def _still_open(nc: Nonconformity) -> None:
     if nc.status in ("closed", "cancelled"):
         raise Refused(f"{nc.number} is {nc.status}; its output can no longer change.")
-    if user != nc.owner and not ctx.roles.is_manager(user):
+
+
+def _active_nc(session: Session, ctx: Context, nc_id: int, user: str, doing: str, manager: bool) -> Nonconformity:
+    """The NC, if it is still open and `user` owns it or is a QMS manager (`manager`, looked up
+    before the transaction: a user group may have to be asked of Slack)."""
+    nc = _open_nc(session, nc_id)
+    if user != nc.owner and not manager:
         message = f"Only the NC owner ({mention(nc.owner)}) or a QMS manager can {doing} on {nc.number}."
         raise _refused(ctx, nc, user, doing, message)
     return nc
@@ -135,8 +140,9 @@ def find_decision(ctx: Context, decision_id: int) -> tuple[Disposition, str] | N
 
 def check_owner(ctx: Context, nc_id: int, user: str, doing: str) -> tuple[Nonconformity, Outputs]:
     """On the button, before the form opens: may `user` do this on the NC now?"""
+    manager = ctx.roles.is_manager(user)
     with ctx.db.read() as session:
-        nc = _active_nc(session, ctx, nc_id, user, doing)
+        nc = _active_nc(session, ctx, nc_id, user, doing, manager)
         return nc, load(session, nc_id)
 
 
@@ -144,9 +150,10 @@ def record_output(
     ctx: Context, nc_id: int, user: str, values: dict[str, Any], seen: int | None, submission: Submission | None = None
 ) -> Nonconformity:
     now = ctx.clock.now()
+    manager = ctx.roles.is_manager(user)  # may ask Slack (a user group): outside the transaction
     with ctx.db.session() as session:
         claim(session, submission, RECORD_TYPE, now, _number(session, nc_id))
-        nc = _active_nc(session, ctx, nc_id, user, "record the affected output")
+        nc = _active_nc(session, ctx, nc_id, user, "record the affected output", manager)
         found = load(session, nc_id)
         errors, draft = check_output(values, found.holding.decided if found.holding else 0.0)
         if errors or draft is None:
@@ -187,10 +194,12 @@ def decide(
     ctx: Context, nc_id: int, user: str, values: dict[str, Any], submission: Submission | None = None
 ) -> Nonconformity:
     now = ctx.clock.now()
-    approvers = ctx.roles.approvers()  # may ask Slack (a user group): outside the transaction
+    # Both may ask Slack (a user group): outside the transaction.
+    approvers = [a for a in ctx.roles.approvers() if a != user]
+    manager = ctx.roles.is_manager(user)
     with ctx.db.session() as session:
         claim(session, submission, RECORD_TYPE, now, _number(session, nc_id))
-        nc = _active_nc(session, ctx, nc_id, user, "record a disposition")
+        nc = _active_nc(session, ctx, nc_id, user, "record a disposition", manager)
         found = load(session, nc_id)
         if found.output is None or found.holding is None:
             raise Invalid({"kind": "Record the affected output first."})
@@ -208,9 +217,8 @@ def decide(
         _post(session, nc, event, f":scales: {mention(user)} recorded a disposition: {line}", now)
         request = blocks.authorisation_request(nc, found.output, decision, ctx.settings.zone)
         for approver in approvers:
-            if approver != user:
-                key = AUTHORISE_REQUEST.key(decision=decision.id, approver=approver)
-                enqueue(session, Nudge(key, approver, request.text, request.blocks, record_ref=nc.number), now)
+            key = AUTHORISE_REQUEST.key(decision=decision.id, approver=approver)
+            enqueue(session, Nudge(key, approver, request.text, request.blocks, record_ref=nc.number), now)
     return nc
 
 
@@ -260,6 +268,7 @@ def authorise(ctx: Context, decision_id: int, user: str, approve: bool, seen: in
     approver = ctx.roles.is_approver(user)  # may ask Slack (a user group): outside the transaction
     with ctx.db.session() as session:
         d, nc, output = _decision(session, decision_id)
+        _still_open(nc)
         name = f"D{d.seq} of {nc.number}"
         if not approver:
             message = f"Only a disposition approver (QMS_DISPOSITION_APPROVERS) can authorise {name}."
@@ -309,10 +318,11 @@ def reverify(
     """Reworked or repaired output verified again: conforming releases it; still nonconforming
     puts its quantity back on hold, undecided, for another decision."""
     now = ctx.clock.now()
+    manager = ctx.roles.is_manager(user)  # may ask Slack (a user group): outside the transaction
     with ctx.db.session() as session:
         claim(session, submission, RECORD_TYPE, now, f"disposition-{decision_id}")
         d, nc, output = _decision(session, decision_id)
-        _active_nc(session, ctx, d.nc_id, user, "record a re-verification")
+        _active_nc(session, ctx, d.nc_id, user, "record a re-verification", manager)
         errors, checked = check_reverify(values)
         if errors or checked is None:
             raise Invalid(errors)
@@ -348,3 +358,10 @@ def reverify(
             now,
         )
     return nc
+
+
+def withdraw_requests(session: Session, nc_id: int) -> None:
+    """The NC ends (cancelled): requests to authorise its pending decisions are withdrawn."""
+    for d in store.decisions_of(session, nc_id):
+        if d.status == "pending":
+            outbox_rows.cancel_pending(session, AUTHORISE_ALL.prefix(decision=d.id))
