@@ -186,3 +186,17 @@ def test_a_decision_cannot_take_more_than_is_undecided_and_a_double_submit_makes
     )
     text = card_text(sb, nc)
     assert "240 pcs still on hold: 28 undecided, 212 awaiting authorisation" in text, text
+
+
+def test_the_record_reply_keeps_the_output_buttons_for_whoever_may_press_them(sb: Sandbox) -> None:
+    """`/nc NC-…` is addressed to one person: the owner and a manager get the output's buttons
+    with their steps; someone else gets none of them (the server checks every press anyway)."""
+    nc = held_nc(sb)
+
+    def buttons_shown(person: Person) -> set[str]:
+        sb.slack.command(person, "/nc", nc.number)
+        return set(sb.buttons(sb.slack.last_response()))
+
+    assert {"Affected output", "Record disposition"} <= buttons_shown(ANNA)
+    assert {"Affected output", "Record disposition"} <= buttons_shown(QUINN)
+    assert not {"Affected output", "Record disposition"} & buttons_shown(BEN)

@@ -92,6 +92,10 @@ def action_line(nc: Nonconformity, action: CorrectiveAction, today: date | None,
     return f":black_square_button: {line} · due {due}"
 
 
+WHO_PRESSES_BLOCK = "nc_who_presses"  # the card's line saying who may press which button
+RECURRENCE_BLOCK = "nc_recurrence"
+
+
 def card(record: Record, today: date, settings: Settings, *, show_copy: bool = False) -> Reply:
     """The NC's card; `show_copy` shows the copy of a private message (the reader may see it)."""
     nc = record.nc
@@ -111,7 +115,7 @@ def card(record: Record, today: date, settings: Settings, *, show_copy: bool = F
         blocks += _recurrence_question(nc, record.numbers.get(nc.possible_recurrence_of, "an earlier NC"), settings)
     if buttons:
         blocks.append(actions("nc_steps", buttons))
-        blocks.append(context(WHO_PRESSES))
+        blocks.append({**context(WHO_PRESSES), "block_id": WHO_PRESSES_BLOCK})
     text = f"{nc.number} ({status.label.lower()}): {safe(nc.title, 200)}"
     return Reply(text, blocks)
 
@@ -227,7 +231,7 @@ def _recurrence_question(nc: Nonconformity, earlier: str, settings: Settings) ->
             f":repeat: *Possible recurrence of {earlier}* (same process, closed within {settings.recurrence_months} months). A QMS manager decides."
         ),
         actions(
-            "nc_recurrence",
+            RECURRENCE_BLOCK,
             [
                 button("Link as recurrence", Action.NC_LINK_RECURRENCE, drawn(nc)),
                 button("Not a recurrence", Action.NC_DISMISS_RECURRENCE, drawn(nc)),
@@ -335,15 +339,17 @@ def record_with_history(
     *,
     show_copy: bool = False,
     reader_buttons: list[dict[str, Any]] | None = None,
+    reader_may: frozenset[str] = frozenset(),
 ) -> Reply:
     """The card with its history, buttons last: a person can work the NC from here too.
-    `reader_buttons`, for a reply to one person, replaces the card's with the ones they may press."""
+    `reader_buttons`, for a reply to one person, replaces the card's steps with the ones they
+    may press; of the card's other button rows (the output's, the recurrence question) only
+    those whose block_id is in `reader_may` stay."""
     shown = card(record, today, settings, show_copy=show_copy)
     buttons = [b for b in shown.blocks if b.get("type") == "actions"]
-    blocks = [
-        b for b in shown.blocks if b.get("type") != "actions" and b.get("elements", [{}])[0].get("text") != WHO_PRESSES
-    ]
+    blocks = [b for b in shown.blocks if b.get("type") != "actions" and b.get("block_id") != WHO_PRESSES_BLOCK]
     if reader_buttons is not None:
-        buttons = [actions("nc_steps", reader_buttons)] if reader_buttons else []
+        others = [b for b in buttons if b.get("block_id") != "nc_steps" and b.get("block_id") in reader_may]
+        buttons = others + ([actions("nc_steps", reader_buttons)] if reader_buttons else [])
     blocks += [divider(), section("*History*\n" + capped_lines([history_line(e, settings) for e in events], 2900))]
     return Reply(shown.text, blocks + buttons)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot import outputs
 from bot.nonconformity import asks
 from bot.nonconformity import blocks as nc_blocks
 from bot.nonconformity.record import RECORD_TYPE, load_record
@@ -53,6 +54,9 @@ def record_reply(ctx: Context, number: str, reader: str) -> Reply:
         )
     show_copy = record.capture is not None and copy_shown_to(ctx, record.capture, reader)
     mine = asks.buttons_for(record.nc, record.actions, reader, manager)
+    # The output's buttons are the owner's or a manager's; the recurrence question a manager's.
+    may = {outputs.OUTPUT_BLOCK} if manager or reader == record.nc.owner else set()
+    may |= {nc_blocks.RECURRENCE_BLOCK} if manager else set()
     return nc_blocks.record_with_history(
-        record, events, ctx.today(), ctx.settings, show_copy=show_copy, reader_buttons=mine
+        record, events, ctx.today(), ctx.settings, show_copy=show_copy, reader_buttons=mine, reader_may=frozenset(may)
     )

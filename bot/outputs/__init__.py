@@ -9,8 +9,8 @@ The process's public face, used as `outputs.<name>`. Inside the package:
 - replies.py: the scrap and rework figures for a period (review pack, objectives).
 """
 
+from bot.outputs.blocks import OUTPUT_BLOCK, card_blocks, decision_modal, output_modal, reverify_modal
 from bot.outputs.blocks import after_authorising as authorised_note
-from bot.outputs.blocks import card_blocks, decision_modal, output_modal, reverify_modal
 from bot.outputs.forms import KINDS, NEEDS_REVERIFY, Holding, holding
 from bot.outputs.replies import Figures, figure_lines, scrap_and_rework
 from bot.outputs.rules import (
@@ -29,6 +29,7 @@ from bot.outputs.rules import (
 
 __all__ = [
     "KINDS",
+    "OUTPUT_BLOCK",
     "NEEDS_REVERIFY",
     "RECORD_TYPE",
     "Figures",
