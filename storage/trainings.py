@@ -93,7 +93,12 @@ def counts(session: Session, round_ids: list[int]) -> dict[int, dict[str, int]]:
 
 
 def anyone_pending(session: Session, round_id: int) -> bool:
-    """Whether anyone in the round has still to acknowledge: one row off ix_training_assignment_round."""
+    """Whether anyone in the round has still to acknowledge: one row off ix_training_assignment_round.
+
+    The round's row is locked first (PostgreSQL; SQLite has one writer anyway): two last
+    acknowledgements at once then ask one after the other, and the second sees the first,
+    where under READ COMMITTED each could still see the other pending and neither tell."""
+    session.exec(select(TrainingRound.id).where(col(TrainingRound.id) == round_id).with_for_update())
     query = select(TrainingAssignment.id).where(
         col(TrainingAssignment.round_id) == round_id, col(TrainingAssignment.status) == "pending"
     )
