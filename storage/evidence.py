@@ -52,7 +52,9 @@ def files_of(session: Session, record_type: str, record_ref: str) -> list[Eviden
 def every_file(session: Session, batch: int = 500) -> Iterator[EvidenceFile]:
     """Every attached file, oldest first, a batch at a time (no bytes loaded)."""
     query = select(EvidenceFile).order_by(col(EvidenceFile.id)).execution_options(yield_per=batch)
-    yield from session.exec(query)
+    for file in session.exec(query):
+        yield file
+        session.expunge(file)  # keep the identity map from growing with the store
 
 
 def content(session: Session, sha256: str) -> bytes | None:
@@ -68,4 +70,6 @@ def attachments_on_trail(session: Session, action: str, batch: int = 500) -> Ite
         .order_by(col(AuditEvent.id))
         .execution_options(yield_per=batch)
     )
-    yield from session.exec(query)
+    for event in session.exec(query):
+        yield event
+        session.expunge(event)

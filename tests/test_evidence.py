@@ -240,3 +240,26 @@ def test_contained_without_files_keeps_nothing(sb: Sandbox) -> None:
     nc = raise_nc(sb, owner=ANNA.id)
     contained(sb, nc)
     assert kept(sb) == ([], []) and "Evidence files" not in str(nc_card(sb, nc)["blocks"])
+
+
+def test_verify_trail_names_a_file_whose_listed_hash_was_swapped_for_forged_bytes(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], database_url: str
+) -> None:
+    """Rewriting a file's row to the hash of forged bytes (stored under that hash) leaves every
+    stored hash consistent; only the trail knows the file was kept with another."""
+    nc = two_photos_on_a1(sb)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    forged = b"not the pallet"
+    forged_hash = hashlib.sha256(forged).hexdigest()
+    with sb.db.session() as session:
+        session.execute(
+            text("INSERT INTO evidence_content (sha256, content, size, stored_at) VALUES (:s, :c, :n, :t)"),
+            {"s": forged_hash, "c": forged, "n": len(forged), "t": sb.clock.now()},
+        )
+        session.execute(
+            text("UPDATE evidence_file SET sha256 = :f WHERE sha256 = :s"),
+            {"f": forged_hash, "s": hashlib.sha256(PALLET).hexdigest()},
+        )
+    assert main(["verify-trail"]) == 1
+    out = capsys.readouterr().out
+    assert f"{nc.number} (nonconformity): evidence file 'pallet.jpg' is listed with SHA-256 {forged_hash}" in out

@@ -17,24 +17,33 @@ from storage import evidence as store
 
 
 def evidence_problems(session: Session) -> tuple[int, list[str]]:
-    """How many kept files were checked, and a line for each one changed or missing."""
-    seen: set[tuple[str, str]] = set()
+    """How many kept files were checked, and a line for each one changed, missing, or kept
+    without its hash on the trail (a row whose hash was rewritten to match forged bytes)."""
+    on_trail: set[tuple[str, str, str]] = set()
     problems: list[str] = []
     checked: dict[str, str | None] = {}  # sha256 -> a problem with its bytes, each hashed once
-    wanted = [
-        (e.record_type, e.record_ref, str((e.after or {}).get("file")), str((e.after or {}).get("sha256")))
-        for e in store.attachments_on_trail(session, ATTACHED)
-    ]
-    wanted += [(f.record_type, f.record_ref, f.name, f.sha256) for f in store.every_file(session)]
-    for record_type, record_ref, name, sha256 in wanted:
-        if (record_ref, sha256) in seen:
+    for event in store.attachments_on_trail(session, ATTACHED):
+        after = event.after or {}
+        attached = (event.record_type, event.record_ref, str(after.get("sha256")))
+        if attached in on_trail:
             continue
-        seen.add((record_ref, sha256))
+        on_trail.add(attached)
+        sha256 = attached[2]
         if sha256 not in checked:
             checked[sha256] = _content_problem(session, sha256)
         if checked[sha256]:
-            problems.append(f"{record_ref} ({record_type}): evidence file {name!r} {checked[sha256]}")
-    return len(seen), problems
+            problems.append(
+                f"{event.record_ref} ({event.record_type}): evidence file {after.get('file')!r} {checked[sha256]}"
+            )
+    extra = 0
+    for file in store.every_file(session):
+        if (file.record_type, file.record_ref, file.sha256) not in on_trail:
+            extra += 1
+            problems.append(
+                f"{file.record_ref} ({file.record_type}): evidence file {file.name!r} is listed with SHA-256 "
+                f"{file.sha256}, which the trail does not hold for it"
+            )
+    return len(on_trail) + extra, problems
 
 
 def _content_problem(session: Session, sha256: str) -> str | None:
