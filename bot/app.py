@@ -39,12 +39,14 @@ def feature_sources(directory: Directory | None = None) -> list[NudgeSource]:
     from bot.documents import document_nudges
     from bot.feedback import complaint_nudges
     from bot.nonconformity import nc_nudges
+    from bot.outputs import disposition_nudges
     from bot.reviews import review_nudges
     from bot.training import training_nudges
 
     # Leaders given as a user group are expanded through Slack (cached for ten minutes).
     return [
         *nc_nudges,
+        disposition_nudges,
         *training_nudges,
         complaint_nudges,
         audit_nudges,

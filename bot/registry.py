@@ -48,6 +48,7 @@ class Callback(StrEnum):
     OUT_RECORD = "nc_output_submit"
     OUT_DECIDE = "nc_disposition_submit"
     OUT_REVERIFY = "disposition_reverify_submit"
+    OUT_REJECT = "disposition_reject_submit"
     TRAINING_PUBLISH = "training_publish"
     TRAINING_QUESTION = "training_question_submit"
     FEEDBACK_LOG = "feedback_log"

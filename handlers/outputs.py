@@ -101,18 +101,54 @@ def on_authorise(ctx: Context, ack: Ack, body: dict[str, Any], action: dict[str,
     ack()
     decision_id, seen = drawn_id(action.get("value", ""))
     user = body["user"]["id"]
-    changed = outputs.authorise(ctx, decision_id, user, action["action_id"] == Action.OUT_APPROVE, seen)
+    changed = outputs.authorise(ctx, decision_id, user, True, seen)
+    _after_authorising(ctx, client, changed, decision_id, user, clicked_message(body))
+
+
+def on_reject_button(
+    ctx: Context, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+) -> None:
+    """Rejecting asks why first: the recorder must know what to decide instead."""
+    ack()
+    decision_id, seen = drawn_id(action.get("value", ""))
+    decision, record, unit = outputs.check_authoriser(ctx, decision_id, body["user"]["id"])
+    where = clicked_message(body)
+    # The request's DM rides along, so the request there is redrawn once the form is sent.
+    metadata = f"{decision_id}@{seen if seen is not None else decision.version}"
+    if where and where[0].startswith("D"):
+        metadata += f"|{where[0]},{where[1]}"
+    form = outputs.reject_modal(record, decision, unit, ctx.settings.zone, metadata)
+    open_modal(client, body["trigger_id"], form, teller(respond))
+
+
+def on_reject_submit(
+    ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], submission: Submission | None
+) -> None:
+    drawn_for, _, where = (view.get("private_metadata") or "").partition("|")
+    try:
+        decision_id, seen = drawn_id(drawn_for)
+    except ValueError:
+        raise Invalid({"note": LOST}) from None
+    user = body["user"]["id"]
+    note = outputs.check_rejection(form_values(view).get("note"))
+    changed = outputs.authorise(ctx, decision_id, user, False, seen, note, submission)
+    ack()
+    channel, _, ts = where.partition(",")
+    _after_authorising(ctx, ctx.client, changed, decision_id, user, (channel, ts) if channel and ts else None)
+
+
+def _after_authorising(
+    ctx: Context, client: WebClient, changed: Any, decision_id: int, user: str, where: tuple[str, str] | None
+) -> None:
     assert changed.id is not None
     nc.refresh_card(ctx, changed.id)
-    where = clicked_message(body)
     found = outputs.find_decision(ctx, decision_id)
     if where and where[0].startswith("D") and found is not None:
-        if found:
-            reply = outputs.authorised_note(changed, *found)
-            try:
-                client.chat_update(channel=where[0], ts=where[1], **reply.as_kwargs())
-            except SlackApiError as exc:
-                log.warning("could not redraw the request for %s: %s", decision_id, exc.response.get("error"))
+        reply = outputs.authorised_note(changed, *found)
+        try:
+            client.chat_update(channel=where[0], ts=where[1], **reply.as_kwargs())
+        except SlackApiError as exc:
+            log.warning("could not redraw the request for %s: %s", decision_id, exc.response.get("error"))
     home.publish(ctx, user)
 
 
@@ -122,8 +158,9 @@ LISTENERS = [
     # "Re-verify D1", "Re-verify D2"…: one action_id per decision.
     action(item_action_ids(Action.OUT_REVERIFY), on_reverify_button, broken=BROKEN_BUTTON),
     action(Action.OUT_APPROVE, on_authorise, broken=BROKEN_BUTTON),
-    action(Action.OUT_REJECT, on_authorise, broken=BROKEN_BUTTON),
+    action(Action.OUT_REJECT, on_reject_button, broken=BROKEN_BUTTON),
     view(Callback.OUT_RECORD, on_output_submit, field="item"),
     view(Callback.OUT_DECIDE, on_decide_submit, field="kind"),
     view(Callback.OUT_REVERIFY, on_reverify_submit, field="result"),
+    view(Callback.OUT_REJECT, on_reject_submit, field="note"),
 ]

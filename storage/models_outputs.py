@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.models import _in, _when
+from storage.models import LOOK_NOW, _in, _when
 
 DISPOSITION_KINDS = ("concession", "rework", "repair", "regrade", "scrap", "return_to_supplier", "recall")
 DISPOSITION_STATES = ("pending", "approved", "rejected")
@@ -62,6 +62,7 @@ class Disposition(SQLModel, table=True):
             name="ck_disposition_reverify",
         ),
         Index("ix_disposition_authorised", "status", "authorised_at"),  # the figures for a period
+        Index("ix_disposition_next_nudge", "next_nudge_at"),  # the decisions a nudge tick looks at now
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -80,6 +81,9 @@ class Disposition(SQLModel, table=True):
     reverified_by: str | None = Field(default=None, max_length=32)
     reverified_at: datetime | None = _when(default=None, nullable=True)
     reverify_result: str | None = Field(default=None, max_length=14)
-    # Text for now: evidence files come with the evidence store.
     reverify_note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     version: int = 1
+    # The approvers asked to authorise it (their reminders go to them); None: nobody could be.
+    asked: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # When the nudge tick next looks at it (storage/marks.py): reminders while it awaits authorisation.
+    next_nudge_at: datetime | None = _when(default=LOOK_NOW, nullable=True)

@@ -494,10 +494,14 @@ def output_held(sb: Sandbox, nc: Any) -> None:
     assert step(sb, ANNA, nc, "Affected output", OUTPUT) == {}
 
 
-def rework_authorised(sb: Sandbox, nc: Any) -> None:
-    """240 held, Anna decides to rework them all, Quinn (an approver) authorises it."""
+def rework_requested(sb: Sandbox, nc: Any) -> dict[str, Any]:
+    """240 held, Anna decides to rework them all: Quinn's request to authorise it (a DM)."""
     output_held(sb, nc)
     assert step(sb, ANNA, nc, "Record disposition", {"kind": "rework", "quantity": "240", "reason": "Relabel"}) == {}
     sb.ctx.sender.drain()
-    request = next(m for m in reversed(sb.fake.sent_messages(QUINN.id)) if "D1" in str(m.get("blocks")))
-    sb.press(QUINN, request, "Authorise")
+    return next(m for m in reversed(sb.fake.sent_messages(QUINN.id)) if "D1" in str(m.get("blocks")))
+
+
+def rework_authorised(sb: Sandbox, nc: Any) -> None:
+    """240 held, Anna decides to rework them all, Quinn (an approver) authorises it."""
+    sb.press(QUINN, rework_requested(sb, nc), "Authorise")

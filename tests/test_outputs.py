@@ -56,6 +56,13 @@ def card_text(sb: Sandbox, nc: Nonconformity) -> str:
     return str(nc_card(sb, nc)["blocks"])
 
 
+def reject(sb: Sandbox, person: Person, request: dict[str, Any], why: str) -> dict[str, Any]:
+    """Press Reject on a request and say why in its form; the form's field errors (none: {})."""
+    sb.press(person, request, "Reject")
+    answer = sb.slack.submit(person, sb.slack.last_view(), {"note": why})
+    return dict(answer.json().get("errors", {})) if answer.content else {}
+
+
 def last_said(sb: Sandbox) -> str:
     return str(sb.slack.last_response()["text"])
 
@@ -143,9 +150,12 @@ def test_an_approver_may_not_authorise_their_own_decision_nor_may_anyone_else(sb
     assert "Only a disposition approver" in last_said(sb)
     assert decisions(sb, nc)[0].status == "pending"
     assert all("D1" not in str(m.get("blocks")) for m in sb.fake.sent_messages(QUINN.id))  # no request to himself
-    # Lena rejects; a second press (an older button) changes nothing and says who was first.
-    sb.press(LENA, request_to(sb, LENA, 1), "Reject")
-    assert decisions(sb, nc)[0].status == "rejected"
+    # Lena rejects, saying why; a second press (an older button) changes nothing and says who was first.
+    reject(sb, LENA, request_to(sb, LENA, 1), "Cracks run into the seal face")
+    assert (decisions(sb, nc)[0].status, decisions(sb, nc)[0].authorisation_note) == (
+        "rejected",
+        "Cracks run into the seal face",
+    )
     sb.slack.click(LENA, Action.OUT_APPROVE, value)
     assert "Already done by" in last_said(sb) and decisions(sb, nc)[0].status == "rejected"
     assert "240 pcs still on hold: 240 undecided" in card_text(sb, nc)
@@ -200,3 +210,65 @@ def test_the_record_reply_keeps_the_output_buttons_for_whoever_may_press_them(sb
     assert {"Affected output", "Record disposition"} <= buttons_shown(ANNA)
     assert {"Affected output", "Record disposition"} <= buttons_shown(QUINN)
     assert not {"Affected output", "Record disposition"} & buttons_shown(BEN)
+
+
+def test_a_rejection_says_why_to_the_recorder_on_the_card_and_in_the_request(sb: Sandbox) -> None:
+    nc = held_nc(sb)
+    assert decide(sb, ANNA, nc, kind="rework", quantity="240", reason="Relabel") == {}
+    request = request_to(sb, LENA, 1)
+    assert reject(sb, LENA, request, "  ") == {"note": "Say why it is rejected (under 3000 characters)."}
+    assert decisions(sb, nc)[0].status == "pending"
+    assert reject(sb, LENA, request, "Labels <@U999> are glued: rework damages them") == {}
+    (d,) = decisions(sb, nc)
+    assert (d.status, d.authorised_by) == ("rejected", LENA.id)
+    # The request in Lena's DM is redrawn as done; Anna reads why; the card keeps the reason, escaped.
+    redrawn = sb.message(request["channel"], request["ts"])
+    assert redrawn["text"].startswith("You rejected *D1*") and not sb.buttons(redrawn)
+    sb.ctx.sender.drain()
+    told = [m["text"] for m in sb.fake.sent_messages(ANNA.id) if "rejected *D1*" in m["text"]]
+    assert len(told) == 1 and "Why: Labels &lt;@U999&gt; are glued" in told[0]
+    assert "rejected by" in card_text(sb, nc) and "Labels &lt;@U999&gt; are glued" in card_text(sb, nc)
+    with sb.db.read() as session:
+        event = [e for e in history(session, "nonconformity", nc.number) if e.action == "disposition_rejected"][0]
+    assert event.after and event.after["authorisation_note"] == "Labels <@U999> are glued: rework damages them"
+
+
+def test_the_only_approver_recording_a_decision_hears_nobody_can_authorise_it(
+    clock: ManualClock, database_url: str
+) -> None:
+    with Sandbox(clock=clock, database_url=database_url, settings={"disposition_approvers": [QUINN.id]}) as sb:
+        nc = held_nc(sb)
+        assert decide(sb, QUINN, nc, kind="scrap", quantity="40", reason="Cracked") == {}
+        sb.ctx.sender.drain()
+        said_to_quinn = [m["text"] for m in sb.fake.sent_messages(QUINN.id) if "Nobody can authorise" in m["text"]]
+        assert len(said_to_quinn) == 1 and "you are its only disposition approver" in said_to_quinn[0]
+        assert decisions(sb, nc)[0].asked is None
+
+
+def test_a_waiting_decision_reminds_its_approvers_then_reaches_the_managers(sb: Sandbox) -> None:
+    nc = held_nc(sb)
+    assert decide(sb, ANNA, nc, kind="scrap", quantity="40", reason="Cracked") == {}
+    assert decisions(sb, nc)[0].asked == [QUINN.id, LENA.id]
+
+    def reminders(person: Person, needle: str) -> list[dict[str, Any]]:
+        before = len(sb.fake.sent_messages(person.id))
+        sb.ctx.nudges.derive()
+        sb.ctx.sender.drain()
+        return [m for m in sb.fake.sent_messages(person.id)[before:] if needle in m["text"]]
+
+    assert reminders(LENA, "has awaited your authorisation") == []  # asked today, reminded from day 2
+    sb.clock.advance(days=2)
+    first = reminders(LENA, "has awaited your authorisation")
+    assert len(first) == 1 and "for 2 days" in first[0]["text"]
+    assert len(sb.fake.sent_messages(QUINN.id)) and reminders(LENA, "awaited") == []  # a second tick: no more
+    assert any("has awaited your authorisation" in m["text"] for m in sb.fake.sent_messages(QUINN.id))
+    # The escalation to the QMS manager comes QMS_ESCALATE_AFTER_DAYS (7) after the reminder.
+    sb.clock.advance(days=7)
+    escalated = reminders(QUINN, "has awaited authorisation")
+    assert len(escalated) == 1 and "Authorise" not in sb.buttons(escalated[0])  # approvers are named here
+    # Authorised from the reminder: nothing more is queued or sent about it.
+    sb.press(LENA, first[0], "Authorise")
+    assert decisions(sb, nc)[0].status == "approved"
+    assert reminders(LENA, "awaited") == reminders(QUINN, "awaited") == []  # what was queued is cancelled
+    sb.clock.advance(days=4)
+    assert reminders(LENA, "awaited") == reminders(QUINN, "awaited") == []

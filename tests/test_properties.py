@@ -38,6 +38,7 @@ from tests.flows import (
     reminder,
     review_action,
     rework_authorised,
+    rework_requested,
     root_caused,
     scheduled_review,
     work_to_actions_done,
@@ -204,6 +205,11 @@ def open_nc_step(label: str, stage: Any = lambda sb, nc: None, person: Person = 
     return opener
 
 
+def open_rejection(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
+    sb.press(QUINN, rework_requested(sb, raise_nc(sb, owner=ANNA.id)), "Reject")
+    return QUINN, sb.slack.last_view()
+
+
 def open_observation(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
     audit_id = planned_audit(sb)
     number = f"AU-2026-{audit_id:04d}"
@@ -258,6 +264,7 @@ MODALS = {
     "nc_output_submit": open_nc_step("Affected output"),
     "nc_disposition_submit": open_nc_step("Record disposition", output_held),
     "disposition_reverify_submit": open_nc_step("Re-verify D1", rework_authorised),
+    "disposition_reject_submit": open_rejection,
     "audit_observation": open_observation,
     "feedback_log": open_command(ANNA, "/feedback", ""),
     "objective_new": open_command(QUINN, "/kpi", "new"),

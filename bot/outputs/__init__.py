@@ -5,18 +5,20 @@ output. Output still on hold keeps its NC from closing.
 The process's public face, used as `outputs.<name>`. Inside the package:
 - forms.py: the forms' checks, and how much is still on hold (`holding`);
 - rules.py: the changes, each in one transaction with the NC's trail and thread note;
-- blocks.py: the card's part, the forms, the request to an approver; nudges.py: outbox keys;
+  authorisation.py: an approver authorising or rejecting a decision;
+- blocks.py: the card's part, the forms, the request to an approver; nudges.py: outbox keys and the reminders of decisions awaiting authorisation;
 - replies.py: the scrap and rework figures for a period (review pack, objectives).
 """
 
-from bot.outputs.blocks import OUTPUT_BLOCK, card_blocks, decision_modal, output_modal, reverify_modal
+from bot.outputs.authorisation import authorise, check_authoriser, check_rejection
+from bot.outputs.blocks import OUTPUT_BLOCK, card_blocks, decision_modal, output_modal, reject_modal, reverify_modal
 from bot.outputs.blocks import after_authorising as authorised_note
 from bot.outputs.forms import KINDS, NEEDS_REVERIFY, Holding, holding
+from bot.outputs.nudges import disposition_nudges
 from bot.outputs.replies import Figures, figure_lines, scrap_and_rework
 from bot.outputs.rules import (
     RECORD_TYPE,
     Outputs,
-    authorise,
     check_owner,
     close_refusal,
     decide,
@@ -38,16 +40,20 @@ __all__ = [
     "authorise",
     "authorised_note",
     "card_blocks",
+    "check_authoriser",
     "check_owner",
+    "check_rejection",
     "close_refusal",
     "decide",
     "decision_modal",
+    "disposition_nudges",
     "figure_lines",
     "find_decision",
     "holding",
     "load",
     "output_modal",
     "record_output",
+    "reject_modal",
     "reverify",
     "reverify_modal",
     "scrap_and_rework",

@@ -8,7 +8,7 @@ from datetime import tzinfo
 from typing import Any
 
 from bot.delivery.versions import drawn
-from bot.outputs.forms import KINDS, NEEDS_REVERIFY, RESULTS, Holding, said
+from bot.outputs.forms import KINDS, NEEDS_REVERIFY, RESULTS, TEXT_MAX, Holding, said
 from bot.registry import Action, Callback, item_action_id
 from bot.surfaces.blocks import (
     Reply,
@@ -24,6 +24,7 @@ from bot.surfaces.blocks import (
     text_input,
 )
 from bot.surfaces.mrkdwn import mention, safe
+from bot.surfaces.words import plural
 from storage.models import AffectedOutput, Disposition, Nonconformity
 
 OUTPUT_BLOCK = "nc_output"
@@ -50,7 +51,8 @@ def decision_line(d: Disposition, unit: str, zone: tzinfo) -> str:
         return f":hourglass: {line} · *awaiting authorisation*"
     when = f" on {d.authorised_at.astimezone(zone):%d %b %Y %H:%M}" if d.authorised_at else ""
     if d.status == "rejected":
-        return f":x: {line} · rejected by {mention(d.authorised_by or '')}{when}"
+        why = f": {safe(d.authorisation_note, 300)}" if d.authorisation_note else ""
+        return f":x: {line} · rejected by {mention(d.authorised_by or '')}{when}{why}"
     line += f" · authorised by {mention(d.authorised_by or '')}{when}"
     if d.kind in NEEDS_REVERIFY:
         if d.reverify_result is None:
@@ -186,28 +188,79 @@ def reverify_modal(nc: Nonconformity, d: Disposition, unit: str, zone: tzinfo) -
 # --- messages to one person ------------------------------------------------------------------
 
 
+def authorisation_buttons(output: AffectedOutput, d: Disposition) -> dict[str, Any]:
+    """Authorise (confirmed in a dialog) and Reject (which asks why, in a form)."""
+    approve = confirm_dialog(
+        "Authorise?", f"Authorise D{d.seq}: {KINDS[d.kind]} of {said(d.quantity)} {safe(output.unit, 20)}?", "Authorise"
+    )
+    return actions(
+        "disposition_authorise",
+        [
+            button("Authorise", Action.OUT_APPROVE, drawn(d), style="primary", confirm=approve),
+            button("Reject", Action.OUT_REJECT, drawn(d), style="danger"),
+        ],
+    )
+
+
+def _asking(text: str, nc: Nonconformity, output: AffectedOutput, d: Disposition, zone: tzinfo, buttons: bool) -> Reply:
+    shown = [section(text), section(f"{output_line(output)}\n{decision_line(d, output.unit, zone)}")]
+    return Reply(text, [*shown, authorisation_buttons(output, d)] if buttons else shown)
+
+
 def authorisation_request(nc: Nonconformity, output: AffectedOutput, d: Disposition, zone: tzinfo) -> Reply:
     text = (
         f":scales: {mention(d.decided_by)} asks you to authorise a disposition on *{nc.number}* · {safe(nc.title, 200)}"
     )
-    approve = confirm_dialog(
-        "Authorise?", f"Authorise D{d.seq}: {KINDS[d.kind]} of {said(d.quantity)} {safe(output.unit, 20)}?", "Authorise"
+    return _asking(text, nc, output, d, zone, buttons=True)
+
+
+def _waiting(days: int) -> str:
+    return "since today" if days <= 0 else f"for {plural(days, 'day')}"
+
+
+def authorisation_reminder(nc: Nonconformity, output: AffectedOutput, d: Disposition, zone: tzinfo, days: int) -> Reply:
+    text = (
+        f":alarm_clock: *D{d.seq}* on *{nc.number}* · {safe(nc.title, 200)} has awaited your authorisation "
+        f"{_waiting(days)}; its output stays on hold until it is authorised or rejected."
     )
-    reject = confirm_dialog("Reject?", f"Reject D{d.seq}? Its quantity goes back on hold, undecided.", "Reject")
-    return Reply(
-        text,
-        [
-            section(text),
-            section(f"{output_line(output)}\n{decision_line(d, output.unit, zone)}"),
-            actions(
-                "disposition_authorise",
-                [
-                    button("Authorise", Action.OUT_APPROVE, drawn(d), style="primary", confirm=approve),
-                    button("Reject", Action.OUT_REJECT, drawn(d), style="danger", confirm=reject),
-                ],
-            ),
-        ],
+    return _asking(text, nc, output, d, zone, buttons=True)
+
+
+def authorisation_escalation(
+    nc: Nonconformity, output: AffectedOutput, d: Disposition, zone: tzinfo, days: int, buttons: bool
+) -> Reply:
+    asked = ", ".join(mention(a) for a in d.asked or []) or "nobody"
+    text = (
+        f":rotating_light: *D{d.seq}* on *{nc.number}* · {safe(nc.title, 200)} has awaited authorisation "
+        f"{_waiting(days)} (asked: {asked}); {said(d.quantity)} {safe(output.unit, 20)} stay on hold."
     )
+    if not buttons:
+        text += " Ask an approver to decide, or name more in QMS_DISPOSITION_APPROVERS."
+    return _asking(text, nc, output, d, zone, buttons)
+
+
+def nobody_to_authorise(nc: Nonconformity, d: Disposition, to_recorder: bool) -> Reply:
+    """Said when the recorder is the only approver: the decision would wait on nobody."""
+    who = "you are" if to_recorder else f"{mention(d.decided_by)} is"
+    text = (
+        f":warning: Nobody can authorise *D{d.seq}* on *{nc.number}* · {safe(nc.title, 200)}: {who} its only "
+        "disposition approver, and nobody authorises a decision they recorded (ISO 9001 8.7.2). "
+        "A QMS manager adds another approver to QMS_DISPOSITION_APPROVERS; the decision waits until then."
+    )
+    return Reply(text)
+
+
+def reject_modal(nc: Nonconformity, d: Disposition, unit: str, zone: tzinfo, metadata: str) -> dict[str, Any]:
+    blocks = [
+        section(f"*{nc.number}* · {safe(nc.title, 200)}\n{decision_line(d, unit, zone)}"),
+        input_block(
+            "note",
+            "Why it is rejected",
+            text_input("value", multiline=True, max_length=TEXT_MAX, placeholder="e.g. Rework cannot restore the seal"),
+            hint="The recorder reads it; the quantity goes back on hold, undecided, for another decision.",
+        ),
+    ]
+    return modal(Callback.OUT_REJECT, f"Reject D{d.seq}", blocks, submit="Reject", private_metadata=metadata)
 
 
 def decision_told(nc: Nonconformity, d: Disposition, unit: str) -> Reply:
@@ -216,7 +269,8 @@ def decision_told(nc: Nonconformity, d: Disposition, unit: str) -> Reply:
     if d.status == "approved" and d.kind in NEEDS_REVERIFY:
         then = " Re-verify the corrected output before it is released."
     elif d.status == "rejected":
-        then = " Its quantity is undecided again: record another disposition."
+        why = f" Why: {safe(d.authorisation_note, 1000)}" if d.authorisation_note else ""
+        then = f"{why} Its quantity is undecided again: record another disposition."
     text = (
         f"{':white_check_mark:' if verb == 'authorised' else ':x:'} {mention(d.authorised_by or '')} {verb} "
         f"*D{d.seq}* {KINDS[d.kind]} of {said(d.quantity)} {safe(unit, 20)} on *{nc.number}* · {safe(nc.title, 200)}.{then}"

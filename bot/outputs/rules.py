@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from bot.delivery import cards, versions
+from bot.delivery.due import manager_recipients
 from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import Invalid, NotAllowed, Refused
 from bot.outputs import blocks
 from bot.outputs.forms import (
-    KINDS,
     NEEDS_REVERIFY,
     DecisionDraft,
     Holding,
@@ -29,11 +29,10 @@ from bot.outputs.forms import (
     check_output,
     check_reverify,
     holding,
-    said,
 )
-from bot.outputs.nudges import AUTHORISE_ALL, AUTHORISE_REQUEST, THREAD_POST, TOLD_DECISION
+from bot.outputs.nudges import AUTHORISE_ALL, AUTHORISE_REQUEST, NOBODY_TO_AUTHORISE, THREAD_POST
 from bot.submissions import Submission, claim
-from bot.surfaces.mrkdwn import mention, safe
+from bot.surfaces.mrkdwn import mention
 from storage import nonconformities as nc_store
 from storage import outbox as outbox_rows
 from storage import outputs as store
@@ -73,7 +72,7 @@ def close_refusal(session: Session, nc: Nonconformity) -> str | None:
     )
 
 
-def _trail(
+def trail(
     session: Session, nc: Nonconformity, user: str, now: datetime, action: str, before: Any, after: Any
 ) -> int | None:
     event = record_change(
@@ -89,11 +88,11 @@ def _trail(
     return event.id
 
 
-def _post(session: Session, nc: Nonconformity, event: int | None, text: str, now: datetime) -> None:
+def post(session: Session, nc: Nonconformity, event: int | None, text: str, now: datetime) -> None:
     cards.tell_thread(session, THREAD_POST.key(nc=nc.id, event=event), nc, nc.number, text, now)
 
 
-def _refused(ctx: Context, nc: Nonconformity, user: str, step: str, message: str) -> NotAllowed:
+def refused(ctx: Context, nc: Nonconformity, user: str, step: str, message: str) -> NotAllowed:
     """A refused attempt goes on the NC's trail too, written after the person is answered
     (bot.delivery.trail): an auditor may ask who tried to authorise what."""
     ctx.later_trail.refusal(
@@ -106,11 +105,11 @@ def _open_nc(session: Session, nc_id: int) -> Nonconformity:
     nc = nc_store.get(session, nc_id)
     if nc is None:
         raise Refused("That NC no longer exists.")
-    _still_open(nc)
+    still_open(nc)
     return nc
 
 
-def _still_open(nc: Nonconformity) -> None:
+def still_open(nc: Nonconformity) -> None:
     if nc.status in ("closed", "cancelled"):
         raise Refused(f"{nc.number} is {nc.status}; its output can no longer change.")
 
@@ -121,7 +120,7 @@ def _active_nc(session: Session, ctx: Context, nc_id: int, user: str, doing: str
     nc = _open_nc(session, nc_id)
     if user != nc.owner and not manager:
         message = f"Only the NC owner ({mention(nc.owner)}) or a QMS manager can {doing} on {nc.number}."
-        raise _refused(ctx, nc, user, doing, message)
+        raise refused(ctx, nc, user, doing, message)
     return nc
 
 
@@ -166,10 +165,10 @@ def record_output(
             before = {k: getattr(found.output, k) for k in new}
             if not store.change(session, found.output, seen, **new, recorded_by=user, recorded_at=now):
                 raise versions.already_done(session, RECORD_TYPE, nc.number, zone=ctx.settings.zone)
-        event = _trail(session, nc, user, now, "output_recorded", before, new)
+        event = trail(session, nc, user, now, "output_recorded", before, new)
         output = store.output_of(session, nc_id)
         assert output is not None
-        _post(
+        post(
             session,
             nc,
             event,
@@ -211,18 +210,35 @@ def decide(
         errors, draft = check_decision(values, found.holding.undecided, found.output.unit)
         if errors or draft is None:
             raise Invalid(errors)
-        decision = _add_decision(session, nc, draft, user, now)
-        event = _trail(session, nc, user, now, "disposition_recorded", {}, _decision_said(decision))
+        decision = _add_decision(session, nc, draft, user, now, approvers)
+        event = trail(session, nc, user, now, "disposition_recorded", {}, decision_said(decision))
         line = blocks.decision_line(decision, found.output.unit, ctx.settings.zone)
-        _post(session, nc, event, f":scales: {mention(user)} recorded a disposition: {line}", now)
-        request = blocks.authorisation_request(nc, found.output, decision, ctx.settings.zone)
-        for approver in approvers:
-            key = AUTHORISE_REQUEST.key(decision=decision.id, approver=approver)
-            enqueue(session, Nudge(key, approver, request.text, request.blocks, record_ref=nc.number), now)
+        post(session, nc, event, f":scales: {mention(user)} recorded a disposition: {line}", now)
+        _ask_approvers(session, ctx, nc, found.output, decision, approvers)
     return nc
 
 
-def _add_decision(session: Session, nc: Nonconformity, draft: DecisionDraft, user: str, now: datetime) -> Disposition:
+def _ask_approvers(
+    session: Session, ctx: Context, nc: Nonconformity, output: AffectedOutput, d: Disposition, approvers: list[str]
+) -> None:
+    """Each approver but the recorder is asked; when there is none, the recorder and the QMS
+    managers hear at once that the decision waits on nobody (else it would wait unseen)."""
+    now = ctx.clock.now()
+    if not approvers:
+        for to in dict.fromkeys([d.decided_by, *manager_recipients(ctx.settings)]):
+            note = blocks.nobody_to_authorise(nc, d, to_recorder=to == d.decided_by)
+            key = NOBODY_TO_AUTHORISE.key(decision=d.id, to=to)
+            enqueue(session, Nudge(key, to, note.text, note.blocks, record_ref=nc.number, in_working_hours=False), now)
+        return
+    request = blocks.authorisation_request(nc, output, d, ctx.settings.zone)
+    for approver in approvers:
+        key = AUTHORISE_REQUEST.key(decision=d.id, approver=approver)
+        enqueue(session, Nudge(key, approver, request.text, request.blocks, record_ref=nc.number), now)
+
+
+def _add_decision(
+    session: Session, nc: Nonconformity, draft: DecisionDraft, user: str, now: datetime, asked: list[str]
+) -> Disposition:
     assert nc.id is not None
     row = Disposition(
         nc_id=nc.id,
@@ -233,12 +249,13 @@ def _add_decision(session: Session, nc: Nonconformity, draft: DecisionDraft, use
         concession_ref=draft.concession_ref,
         decided_by=user,
         decided_at=now,
+        asked=asked or None,
     )
     decision: Disposition = store.add(session, row)
     return decision
 
 
-def _decision_said(d: Disposition) -> dict[str, Any]:
+def decision_said(d: Disposition) -> dict[str, Any]:
     return {
         "disposition": f"D{d.seq}",
         "kind": d.kind,
@@ -249,7 +266,7 @@ def _decision_said(d: Disposition) -> dict[str, Any]:
     }
 
 
-def _decision(session: Session, decision_id: int) -> tuple[Disposition, Nonconformity, AffectedOutput]:
+def decision_of(session: Session, decision_id: int) -> tuple[Disposition, Nonconformity, AffectedOutput]:
     d = store.get_decision(session, decision_id)
     nc = nc_store.get(session, d.nc_id) if d else None
     output = store.output_of(session, d.nc_id) if d else None
@@ -258,53 +275,8 @@ def _decision(session: Session, decision_id: int) -> tuple[Disposition, Nonconfo
     return d, nc, output
 
 
-def _concerning(d: Disposition) -> versions.Concerning:
+def concerning(d: Disposition) -> versions.Concerning:
     return lambda e: bool(e.after and e.after.get("disposition") == f"D{d.seq}")
-
-
-def authorise(ctx: Context, decision_id: int, user: str, approve: bool, seen: int | None) -> Nonconformity:
-    """An approver authorises (or rejects) a decision someone else recorded (ISO 9001 8.7.2)."""
-    now = ctx.clock.now()
-    approver = ctx.roles.is_approver(user)  # may ask Slack (a user group): outside the transaction
-    with ctx.db.session() as session:
-        d, nc, output = _decision(session, decision_id)
-        _still_open(nc)
-        name = f"D{d.seq} of {nc.number}"
-        if not approver:
-            message = f"Only a disposition approver (QMS_DISPOSITION_APPROVERS) can authorise {name}."
-            raise _refused(ctx, nc, user, f"authorise D{d.seq}", message)
-        if d.decided_by == user:
-            message = f"You recorded {name}, so another approver must authorise it."
-            raise _refused(ctx, nc, user, f"authorise D{d.seq}", message)
-        if d.status != "pending":
-            raise versions.already_done(
-                session, RECORD_TYPE, nc.number, zone=ctx.settings.zone, concerning=_concerning(d), name=name
-            )
-        status = "approved" if approve else "rejected"
-        if not store.change_if(session, d, seen, "pending", status=status, authorised_by=user, authorised_at=now):
-            raise versions.already_done(
-                session, RECORD_TYPE, nc.number, zone=ctx.settings.zone, concerning=_concerning(d), name=name
-            )
-        store.change(session, output, None)  # the holding changed: drawn forms on it are stale
-        after = {**_decision_said(d), "authorised_by": user, "authorised_at": now.isoformat()}
-        event = _trail(
-            session, nc, user, now, f"disposition_{status}", {"disposition": f"D{d.seq}", "status": "pending"}, after
-        )
-        verb = "authorised" if approve else "rejected"
-        _post(
-            session,
-            nc,
-            event,
-            f":scales: {mention(user)} {verb} D{d.seq} ({KINDS[d.kind]}, {said(d.quantity)} {safe(output.unit, 20)}).",
-            now,
-        )
-        outbox_rows.cancel_pending(session, AUTHORISE_ALL.prefix(decision=d.id))
-        note = blocks.decision_told(nc, d, output.unit)
-        for to in dict.fromkeys((nc.owner, d.decided_by)):
-            if to != user:
-                key = TOLD_DECISION.key(decision=d.id, status=status, to=to)
-                enqueue(session, Nudge(key, to, note.text, note.blocks, record_ref=nc.number), now)
-    return nc
 
 
 def reverify(
@@ -321,7 +293,7 @@ def reverify(
     manager = ctx.roles.is_manager(user)  # may ask Slack (a user group): outside the transaction
     with ctx.db.session() as session:
         claim(session, submission, RECORD_TYPE, now, f"disposition-{decision_id}")
-        d, nc, output = _decision(session, decision_id)
+        d, nc, output = decision_of(session, decision_id)
         _active_nc(session, ctx, d.nc_id, user, "record a re-verification", manager)
         errors, checked = check_reverify(values)
         if errors or checked is None:
@@ -344,13 +316,13 @@ def reverify(
                 RECORD_TYPE,
                 nc.number,
                 zone=ctx.settings.zone,
-                concerning=_concerning(d),
+                concerning=concerning(d),
                 name=f"D{d.seq} of {nc.number}",
             )
         store.change(session, output, None)
         after = {"disposition": f"D{d.seq}", "reverify_result": result, "reverify_note": note}
-        event = _trail(session, nc, user, now, "disposition_reverified", {"disposition": f"D{d.seq}"}, after)
-        _post(
+        event = trail(session, nc, user, now, "disposition_reverified", {"disposition": f"D{d.seq}"}, after)
+        post(
             session,
             nc,
             event,

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     leaders: CommaList = Field(default_factory=list)
     # Who authorises a disposition of nonconforming output (ISO 9001 8.7.2); empty: the QMS managers.
     disposition_approvers: CommaList = Field(default_factory=list)
+    # Calendar days an approver has before a waiting disposition is reminded.
+    authorise_within_days: int = Field(2, ge=0, le=30)
     channel: str | None = None
     leaders_channel: str | None = None
     timezone: str = "UTC"
