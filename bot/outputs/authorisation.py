@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from bot.delivery import versions
 from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import Invalid
 from bot.outputs import blocks
@@ -20,7 +19,7 @@ from bot.outputs.forms import KINDS, TEXT_MAX, said
 from bot.outputs.nudges import AUTHORISE_ALL, TOLD_DECISION
 from bot.outputs.rules import (
     RECORD_TYPE,
-    concerning,
+    already_decided,
     decision_of,
     decision_said,
     post,
@@ -52,9 +51,7 @@ def _may_authorise(
         message = f"You recorded {name}, so another approver must authorise it."
         raise refused(ctx, nc, user, f"authorise D{d.seq}", message)
     if d.status != "pending":
-        raise versions.already_done(
-            session, RECORD_TYPE, nc.number, zone=ctx.settings.zone, concerning=concerning(d), name=name
-        )
+        raise already_decided(ctx, session, nc, d)
     return d, nc, output
 
 
@@ -91,14 +88,7 @@ def authorise(
         status = "approved" if approve else "rejected"
         changed = {"status": status, "authorised_by": user, "authorised_at": now, "authorisation_note": note}
         if not store.change_if(session, d, seen, "pending", **changed):
-            raise versions.already_done(
-                session,
-                RECORD_TYPE,
-                nc.number,
-                zone=ctx.settings.zone,
-                concerning=concerning(d),
-                name=f"D{d.seq} of {nc.number}",
-            )
+            raise already_decided(ctx, session, nc, d)
         store.change(session, output, None)  # the holding changed: drawn forms on it are stale
         after = {**decision_said(d), "authorised_by": user, "authorised_at": now.isoformat()}
         if note:

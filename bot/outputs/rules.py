@@ -279,6 +279,14 @@ def concerning(d: Disposition) -> versions.Concerning:
     return lambda e: bool(e.after and e.after.get("disposition") == f"D{d.seq}")
 
 
+def already_decided(ctx: Context, session: Session, nc: Nonconformity, d: Disposition) -> Exception:
+    """Someone was first on this decision: who, and when (bot.delivery.versions)."""
+    name = f"D{d.seq} of {nc.number}"
+    return versions.already_done(
+        session, RECORD_TYPE, nc.number, zone=ctx.settings.zone, concerning=concerning(d), name=name
+    )
+
+
 def reverify(
     ctx: Context,
     decision_id: int,
@@ -311,14 +319,7 @@ def reverify(
             reverify_result=result,
             reverify_note=note,
         ):
-            raise versions.already_done(
-                session,
-                RECORD_TYPE,
-                nc.number,
-                zone=ctx.settings.zone,
-                concerning=concerning(d),
-                name=f"D{d.seq} of {nc.number}",
-            )
+            raise already_decided(ctx, session, nc, d)
         store.change(session, output, None)
         after = {"disposition": f"D{d.seq}", "reverify_result": result, "reverify_note": note}
         event = trail(session, nc, user, now, "disposition_reverified", {"disposition": f"D{d.seq}"}, after)
