@@ -10,10 +10,10 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import home, outputs
+from bot import evidence, home, outputs
 from bot import nonconformity as nc
 from bot.context import Context
-from bot.errors import Broken, Invalid
+from bot.errors import Broken, Invalid, valid
 from bot.registry import Action, Callback, item_action_ids
 from bot.submissions import Submission
 from handlers.common import clicked_message, drawn_id, form_values, open_modal, record_id, teller
@@ -82,8 +82,12 @@ def on_decide_submit(
     ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], submission: Submission | None
 ) -> None:
     nc_id, _ = _nc_of(view.get("private_metadata") or "")
-    outputs.decide(ctx, nc_id, body["user"]["id"], form_values(view), submission)
+    user, values = body["user"]["id"], form_values(view)
+    offered = valid(*evidence.check_files(values.get(evidence.FILES_BLOCK), user))
+    record, seq = outputs.decide(ctx, nc_id, user, values, submission)
     ack()
+    if offered:  # downloaded after the ack: a download may take longer than Slack waits
+        outputs.attach_evidence(ctx, record, seq, "disposition", user, offered)
     nc.refresh_card(ctx, nc_id)
 
 
@@ -91,8 +95,13 @@ def on_reverify_submit(
     ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], submission: Submission | None
 ) -> None:
     decision_id, seen = _nc_of(view.get("private_metadata") or "")
-    changed = outputs.reverify(ctx, decision_id, body["user"]["id"], form_values(view), seen, submission)
+    user, values = body["user"]["id"], form_values(view)
+    offered = valid(*evidence.check_files(values.get(evidence.FILES_BLOCK), user))
+    changed = outputs.reverify(ctx, decision_id, user, values, seen, submission)
     ack()
+    found = outputs.find_decision(ctx, decision_id)
+    if offered and found:
+        outputs.attach_evidence(ctx, changed, found[0].seq, "re-verification", user, offered)
     assert changed.id is not None
     nc.refresh_card(ctx, changed.id)
 

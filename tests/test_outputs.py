@@ -4,6 +4,9 @@ while any part is on hold, and the export carries the decisions with who authori
 
 from __future__ import annotations
 
+import hashlib
+import io
+import zipfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -11,8 +14,10 @@ from typing import Any
 
 import openpyxl
 import pytest
+from sqlalchemy import text
 
 from bot import export, outputs
+from bot.cli import main
 from bot.objectives.measures import MEASURES
 from bot.registry import Action
 from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
@@ -22,6 +27,9 @@ from storage import outputs as store
 from storage.audit import history
 from storage.models import Disposition, Nonconformity
 from tests.flows import OUTPUT, nc_card, press, raise_nc, reload, step, work_to_actions_done
+
+CRACKED = b"\xff\xd8\xff\xe0 cracked housings, lot 4711" * 60
+INSPECTED = b"\x89PNG\r\n\x1a\n re-inspection record QI-88" * 50
 
 
 @pytest.fixture
@@ -272,3 +280,61 @@ def test_a_waiting_decision_reminds_its_approvers_then_reaches_the_managers(sb: 
     assert reminders(LENA, "awaited") == reminders(QUINN, "awaited") == []  # what was queued is cancelled
     sb.clock.advance(days=4)
     assert reminders(LENA, "awaited") == reminders(QUINN, "awaited") == []
+
+
+def test_issue_19_done_when_held_reworked_scrapped_authorised_with_photos_then_closed_exported_and_checked(
+    sb: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], database_url: str
+) -> None:
+    """240 parts held; 200 reworked and re-verified, 40 scrapped under Lena's authorisation (not
+    the owner); two photos kept as evidence; closing refused while parts are on hold; the export
+    holds the decisions and both files with matching hashes; verify-trail names a changed file."""
+    nc = held_nc(sb)
+    cracked = sb.fake.add_file(ANNA.id, "cracked.jpg", CRACKED, "image/jpeg")
+    assert decide(sb, ANNA, nc, kind="scrap", quantity="40", reason="Cracked", files=[cracked]) == {}
+    assert decide(sb, ANNA, nc, kind="rework", quantity="200", reason="Relabel") == {}
+    sb.press(LENA, request_to(sb, LENA, 1), "Authorise")
+    sb.press(QUINN, request_to(sb, QUINN, 2), "Authorise")
+    scrap, rework = decisions(sb, nc)
+    assert (scrap.authorised_by, rework.authorised_by) == (LENA.id, QUINN.id) and ANNA.id not in (
+        scrap.authorised_by,
+        rework.authorised_by,
+    )
+    work_to_actions_done(sb, nc)
+    step(sb, QUINN, nc, "Verify effectiveness", {"result": "effective"})
+    press(sb, QUINN, nc, "Close NC")
+    assert "cannot be closed: 200 pcs still on hold" in last_said(sb) and reload(sb, nc).status != "closed"
+    inspected = sb.fake.add_file(ANNA.id, "inspection.png", INSPECTED, "image/png")
+    answers = {"result": "conforming", "note": "100% re-inspected, QI-88", "files": [inspected]}
+    assert step(sb, ANNA, nc, "Re-verify D2", answers) == {}
+    press(sb, QUINN, nc, "Close NC")
+    assert reload(sb, nc).status == "closed"
+    assert "cracked.jpg" in card_text(sb, nc) and "inspection.png" in card_text(sb, nc)
+
+    out = tmp_path / "audit.zip"
+    period = export.Period(None, None, sb.settings.zone, date(2026, 12, 31))
+    assert export.write_with_files(sb.db, out, period, export.write_workbook) == 2
+    with zipfile.ZipFile(out) as bundle:
+        sums = dict(reversed(line.split("  ", 1)) for line in bundle.read("SHA256SUMS").decode().splitlines())
+        for path, sha in sums.items():
+            assert hashlib.sha256(bundle.read(path)).hexdigest() == sha, path
+        stored = {bundle.read(n) for n in bundle.namelist() if n.startswith(f"files/{nc.number}/")}
+        book = openpyxl.load_workbook(io.BytesIO(bundle.read(export.WORKBOOK)))
+    assert stored == {CRACKED, INSPECTED}
+    rows = list(book["Nonconforming output"].iter_rows(values_only=True))
+    assert [(r[rows[0].index("Disposition")], r[rows[0].index("Quantity")]) for r in rows[1:]] == [
+        ("D1", 40),
+        ("D2", 200),
+    ]
+    steps = sorted(r[2] for r in list(book["Evidence files"].iter_rows(values_only=True))[1:])
+    assert steps == ["D1 disposition", "D2 re-verification"]
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert main(["verify-trail"]) == 0
+    with sb.db.session() as session:
+        session.execute(
+            text("UPDATE evidence_content SET content = :c WHERE sha256 = :s"),
+            {"c": b"retouched", "s": hashlib.sha256(CRACKED).hexdigest()},
+        )
+    capsys.readouterr()
+    assert main(["verify-trail"]) == 1
+    assert f"{nc.number} (nonconformity): evidence file 'cracked.jpg' was changed" in capsys.readouterr().out

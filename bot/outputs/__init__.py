@@ -19,6 +19,7 @@ from bot.outputs.replies import Figures, figure_lines, scrap_and_rework
 from bot.outputs.rules import (
     RECORD_TYPE,
     Outputs,
+    attach_evidence,
     check_owner,
     close_refusal,
     decide,
@@ -37,6 +38,7 @@ __all__ = [
     "Figures",
     "Holding",
     "Outputs",
+    "attach_evidence",
     "authorise",
     "authorised_note",
     "card_blocks",

@@ -8,6 +8,7 @@ from datetime import tzinfo
 from typing import Any
 
 from bot.delivery.versions import drawn
+from bot.evidence import files_input
 from bot.outputs.forms import KINDS, NEEDS_REVERIFY, RESULTS, TEXT_MAX, Holding, said
 from bot.registry import Action, Callback, item_action_id
 from bot.surfaces.blocks import (
@@ -164,6 +165,7 @@ def decision_modal(nc: Nonconformity, output: AffectedOutput, h: Holding) -> dic
             optional=True,
             hint="Required for use as is under concession: the customer's or internal reference.",
         ),
+        files_input(hint="A signed concession, photos of the parts, a return note: up to 10 files, 10 MB each."),
         context(
             "An approver who did not record it authorises the decision; rework and repair are re-verified before release."
         ),
@@ -181,6 +183,7 @@ def reverify_modal(nc: Nonconformity, d: Disposition, unit: str, zone: tzinfo) -
             text_input("value", multiline=True, max_length=3000, placeholder="Inspection, test, record number…"),
             optional=True,
         ),
+        files_input(hint="The inspection or test record, photos: up to 10 files, 10 MB each."),
     ]
     return modal(Callback.OUT_REVERIFY, "Re-verification", blocks, submit="Save", private_metadata=drawn(d))
 

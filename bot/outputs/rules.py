@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
+from bot import evidence
 from bot.delivery import cards, versions
 from bot.delivery.due import manager_recipients
 from bot.delivery.outbox import Nudge, enqueue
@@ -191,7 +192,8 @@ def _output_values(draft: OutputDraft) -> dict[str, Any]:
 
 def decide(
     ctx: Context, nc_id: int, user: str, values: dict[str, Any], submission: Submission | None = None
-) -> Nonconformity:
+) -> tuple[Nonconformity, int]:
+    """Record a decision on part of the held output; the NC and the decision's number (D…)."""
     now = ctx.clock.now()
     # Both may ask Slack (a user group): outside the transaction.
     approvers = [a for a in ctx.roles.approvers() if a != user]
@@ -215,7 +217,7 @@ def decide(
         line = blocks.decision_line(decision, found.output.unit, ctx.settings.zone)
         post(session, nc, event, f":scales: {mention(user)} recorded a disposition: {line}", now)
         _ask_approvers(session, ctx, nc, found.output, decision, approvers)
-    return nc
+    return nc, decision.seq
 
 
 def _ask_approvers(
@@ -331,6 +333,13 @@ def reverify(
             now,
         )
     return nc
+
+
+def attach_evidence(
+    ctx: Context, nc: Nonconformity, seq: int, step: str, user: str, offered: list[evidence.Offered]
+) -> evidence.Kept:
+    """Keep files given with a decision or its re-verification as the NC's evidence (after the ack)."""
+    return evidence.keep(ctx, evidence.Attaching(RECORD_TYPE, nc.number, f"D{seq} {step}", user), offered)
 
 
 def withdraw_requests(session: Session, nc_id: int) -> None:
