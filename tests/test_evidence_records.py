@@ -1,0 +1,58 @@
+"""Evidence files on the records of audits, customer feedback, documents and management reviews:
+attached in the record's form, kept after the answer, on the trail, the record and the export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.standin.sandbox import BEN, QUINN, Sandbox
+from bot.workspace.clock import ManualClock
+from tests.flows import (
+    answer,
+    checklist_message,
+    kept_everywhere,
+    plan,
+)
+
+PHOTO = b"\xff\xd8\xff\xe0 work instruction WI-7, a photocopy without revision" * 30
+REPORT = b"%PDF-1.7 audit report AU-2026-0001, signed" * 40
+
+
+@pytest.fixture
+def sb(clock: ManualClock, database_url: str) -> Iterator[Sandbox]:
+    with Sandbox(clock=clock, database_url=database_url) as sandbox:
+        yield sandbox
+
+
+def test_an_audit_observation_and_the_audit_report_keep_their_files(sb: Sandbox, tmp_path: Path) -> None:
+    plan(sb)  # Ben is the lead auditor
+    sb.slack.command(BEN, "/audit", "checklist AU-2026-0001")
+    answer(sb, BEN, checklist_message(sb, BEN, "AU-2026-0001"), 2, "observation")
+    photo = sb.fake.add_file(BEN.id, "wi-7.jpg", PHOTO)
+    observed = {"note": "WI-7 at station 3 is a photocopy without revision", "files": [photo]}
+    assert not sb.slack.submit(BEN, sb.slack.last_view(), observed).content
+    sb.slack.command(BEN, "/audit", "AU-2026-0001")
+    (complete,) = [
+        e
+        for b in sb.slack.last_response()["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if "primary" in str(e)
+    ]
+    sb.slack.click(BEN, complete["action_id"], complete["value"])
+    report = sb.fake.add_file(BEN.id, "AU-2026-0001 report.pdf", REPORT, "application/pdf")
+    done = {"summary": "Line 2 largely conforming.", "files": [report]}
+    assert not sb.slack.submit(BEN, sb.slack.last_view(), done).content
+
+    sb.slack.command(QUINN, "/audit", "AU-2026-0001")
+    kept_everywhere(
+        sb,
+        tmp_path / "audit.zip",
+        "audit",
+        "AU-2026-0001",
+        {"wi-7.jpg": ("line 2 observation", PHOTO), "AU-2026-0001 report.pdf": ("audit report", REPORT)},
+        sb.slack.last_response()["blocks"],
+    )
