@@ -8,17 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from bot.standin.sandbox import BEN, QUINN, Sandbox
+from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
 from bot.workspace.clock import ManualClock
 from tests.flows import (
+    COMPLAINT,
     answer,
     checklist_message,
+    complaint_card,
+    entries,
     kept_everywhere,
+    log,
     plan,
 )
 
 PHOTO = b"\xff\xd8\xff\xe0 work instruction WI-7, a photocopy without revision" * 30
 REPORT = b"%PDF-1.7 audit report AU-2026-0001, signed" * 40
+MAIL = b"From: buyer@acme.example\r\nSubject: pallet without labels\r\n\r\nThird time this month." * 20
 
 
 @pytest.fixture
@@ -56,3 +61,15 @@ def test_an_audit_observation_and_the_audit_report_keep_their_files(sb: Sandbox,
         {"wi-7.jpg": ("line 2 observation", PHOTO), "AU-2026-0001 report.pdf": ("audit report", REPORT)},
         sb.slack.last_response()["blocks"],
     )
+
+
+def test_a_complaint_keeps_the_customers_email_on_its_card(sb: Sandbox, tmp_path: Path) -> None:
+    mail = sb.fake.add_file(BEN.id, "pallet without labels.eml", MAIL, "text/plain")
+    assert log(sb, BEN, **COMPLAINT, files=[mail]) == {}
+    entry = entries(sb)[-1]
+    card = complaint_card(sb, entry)
+    kept_everywhere(
+        sb, tmp_path / "fb.zip", "feedback", entry.number, {"pallet without labels.eml": ("as received", MAIL)}, card
+    )
+    sb.slack.command(ANNA, "/feedback", entry.number)
+    assert "pallet without labels.eml" in str(sb.slack.last_response()["blocks"])
