@@ -12,6 +12,7 @@ from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
 from bot.workspace.clock import ManualClock
 from tests.flows import (
     COMPLAINT,
+    SOP,
     answer,
     checklist_message,
     complaint_card,
@@ -24,6 +25,8 @@ from tests.flows import (
 PHOTO = b"\xff\xd8\xff\xe0 work instruction WI-7, a photocopy without revision" * 30
 REPORT = b"%PDF-1.7 audit report AU-2026-0001, signed" * 40
 MAIL = b"From: buyer@acme.example\r\nSubject: pallet without labels\r\n\r\nThird time this month." * 20
+REV_C = b"%PDF-1.7 SOP-012 rev C, approved" * 40
+REV_D = b"%PDF-1.7 SOP-012 rev D, quarantine in hall 2" * 40
 
 
 @pytest.fixture
@@ -73,3 +76,26 @@ def test_a_complaint_keeps_the_customers_email_on_its_card(sb: Sandbox, tmp_path
     )
     sb.slack.command(ANNA, "/feedback", entry.number)
     assert "pallet without labels.eml" in str(sb.slack.last_response()["blocks"])
+
+
+def test_each_revision_of_a_document_keeps_its_file(sb: Sandbox, tmp_path: Path) -> None:
+    sb.slack.command(QUINN, "/doc", "add")
+    rev_c = sb.fake.add_file(QUINN.id, "SOP-012 rev C.pdf", REV_C, "application/pdf")
+    assert not sb.slack.submit(QUINN, sb.slack.last_view(), {**SOP, "files": [rev_c]}).content
+    sb.ctx.nudges.derive()
+    sb.ctx.sender.drain()
+    nudge = next(m for m in sb.fake.sent_messages(ANNA.id) if "The review of" in m["text"])
+    sb.press(ANNA, nudge, "Revised")  # Anna owns SOP-012
+    rev_d = sb.fake.add_file(ANNA.id, "SOP-012 rev D.pdf", REV_D, "application/pdf")
+    revised = {"revision": "D", "summary": "Quarantine area moved to hall 2", "files": [rev_d]}
+    assert not sb.slack.submit(ANNA, sb.slack.last_view(), revised).content
+
+    sb.slack.command(BEN, "/doc", "SOP-012")
+    kept_everywhere(
+        sb,
+        tmp_path / "doc.zip",
+        "document",
+        "SOP-012",
+        {"SOP-012 rev C.pdf": ("rev C", REV_C), "SOP-012 rev D.pdf": ("rev D", REV_D)},
+        sb.slack.last_response()["blocks"],
+    )
