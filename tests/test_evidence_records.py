@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
+from bot import evidence
 from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
 from bot.workspace.clock import ManualClock
+from storage.models import EvidenceFile
 from tests.flows import (
     COMPLAINT,
     SOP,
@@ -20,6 +23,8 @@ from tests.flows import (
     kept_everywhere,
     log,
     plan,
+    scheduled_review,
+    the_reviews,
 )
 
 PHOTO = b"\xff\xd8\xff\xe0 work instruction WI-7, a photocopy without revision" * 30
@@ -27,6 +32,8 @@ REPORT = b"%PDF-1.7 audit report AU-2026-0001, signed" * 40
 MAIL = b"From: buyer@acme.example\r\nSubject: pallet without labels\r\n\r\nThird time this month." * 20
 REV_C = b"%PDF-1.7 SOP-012 rev C, approved" * 40
 REV_D = b"%PDF-1.7 SOP-012 rev D, quarantine in hall 2" * 40
+MINUTES = b"%PDF-1.7 management review minutes, signed by the MD" * 40
+OFFER = b"%PDF-1.7 offer of employment, QA inspector" * 40
 
 
 @pytest.fixture
@@ -99,3 +106,49 @@ def test_each_revision_of_a_document_keeps_its_file(sb: Sandbox, tmp_path: Path)
         {"SOP-012 rev C.pdf": ("rev C", REV_C), "SOP-012 rev D.pdf": ("rev D", REV_D)},
         sb.slack.last_response()["blocks"],
     )
+
+
+def test_a_management_review_keeps_its_minutes_and_an_actions_evidence(sb: Sandbox, tmp_path: Path) -> None:
+    number = scheduled_review(sb)
+    sb.slack.command(QUINN, "/review", f"record {number}")
+    minutes = sb.fake.add_file(QUINN.id, "minutes signed.pdf", MINUTES, "application/pdf")
+    held = {
+        "held_on": "2026-11-25",
+        "minutes": "QMS suitable; hire a second inspector.",
+        "action_1": "Hire a second QA inspector",
+        "owner_1": ANNA.id,
+        "due_1": "2027-01-15",
+        "files": [minutes],
+    }
+    assert not sb.slack.submit(QUINN, sb.slack.last_view(), held).content
+    sb.ctx.sender.drain()
+    assigned = next(m for m in sb.fake.sent_messages(ANNA.id) if "gave you an action" in m["text"])
+    sb.press(ANNA, assigned, "Mark done")
+    offer = sb.fake.add_file(ANNA.id, "offer.pdf", OFFER, "application/pdf")
+    assert not sb.slack.submit(ANNA, sb.slack.last_view(), {"evidence": "Offer signed", "files": [offer]}).content
+
+    sb.slack.command(QUINN, "/review", number)
+    kept_everywhere(
+        sb,
+        tmp_path / "review.zip",
+        "management_review",
+        number,
+        {"minutes signed.pdf": ("minutes", MINUTES), "offer.pdf": ("A1 done", OFFER)},
+        sb.slack.last_response()["blocks"],
+    )
+
+
+def test_minutes_over_10_mb_are_refused_in_the_form_and_the_review_is_not_recorded(sb: Sandbox) -> None:
+    number = scheduled_review(sb)
+    sb.slack.command(QUINN, "/review", f"record {number}")
+    big = sb.fake.add_file(QUINN.id, "board pack.pdf", b"%PDF-1.7", "application/pdf", size=evidence.SIZE_MAX + 1)
+    answer = sb.slack.submit(
+        QUINN, sb.slack.last_view(), {"held_on": "2026-11-25", "minutes": "Held", "files": [big]}
+    ).json()
+    assert answer == {
+        "response_action": "errors",
+        "errors": {"files": "board pack.pdf is 10.0 MB: a file may be at most 10.0 MB."},
+    }
+    assert the_reviews(sb)[-1].status == "planned" and sb.fake.downloads == []
+    with sb.db.session() as session:
+        assert session.exec(select(EvidenceFile)).all() == []
