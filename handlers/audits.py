@@ -26,10 +26,12 @@ from handlers.common import (
     drawn_id,
     ephemeral,
     form_values,
+    kept_with,
     open_modal,
     origin_ids,
     origin_message,
     record_id,
+    take_with_files,
     teller,
 )
 from handlers.listeners import action, command, view
@@ -164,13 +166,19 @@ def on_answer(
 def on_observation(
     ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], submission: Submission | None
 ) -> None:
-    note = valid(*audits.check_observation(form_values(view).get("note")))
+    values = form_values(view)
+    note = valid(*audits.check_observation(values.get("note")))
     line_id, seen = origin_ids(view, "line", "seen")  # no "seen": a form opened before lines had versions
     user = body["user"]["id"]
     if line_id is None:
         raise Invalid({"note": "This form lost its checklist line; open the checklist again."})
-    audits.answer(ctx, line_id, user, "observation", note, seen, submission)  # a refusal shows on "note"
-    ack()
+    take_with_files(
+        ack,
+        values,
+        user,
+        lambda: audits.answer(ctx, line_id, user, "observation", note, seen, submission),  # a refusal shows on "note"
+        kept_with(ctx, audits.RECORD_TYPE, user, lambda did: (did.audit.number, f"line {did.line.seq} observation")),
+    )
     at = origin_message(view)
     if at:
         audits.redraw_checklist(ctx, user, line_id, at)
@@ -195,15 +203,21 @@ def on_complete_open(
 def on_complete(
     ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], submission: Submission | None
 ) -> None:
-    completion = valid(*audits.check_completion(form_values(view)))
+    values = form_values(view)
+    completion = valid(*audits.check_completion(values))
     assert completion is not None  # checked just above
     # The audit's version the form was opened for; none in a form opened before audits had one.
     audit_id, seen = origin_ids(view, "audit", "seen")
     user = body["user"]["id"]
     if audit_id is None:
         raise Invalid({"summary": "This form lost its audit; open it again from `/audit list`."})
-    done = audits.complete(ctx, audit_id, user, completion, seen, submission)  # a refusal shows on "summary"
-    ack()
+    done = take_with_files(
+        ack,
+        values,
+        user,
+        lambda: audits.complete(ctx, audit_id, user, completion, seen, submission),  # a refusal shows on "summary"
+        kept_with(ctx, audits.RECORD_TYPE, user, lambda done: (done.audit.number, "audit report")),
+    )
     for nc_id in done.raised:
         nc.announce_raised(ctx, nc_id)
     if done.raised:

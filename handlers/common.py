@@ -6,13 +6,14 @@ import json
 import logging
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from slack_bolt import Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import Broken
+from bot import evidence
+from bot.errors import Broken, valid
 from bot.surfaces.mrkdwn import unescape
 from bot.workspace import captures
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from bot.context import Context
 
 log = logging.getLogger(__name__)
+
+Taken = TypeVar("Taken")
 
 
 def command_text(command: dict[str, Any]) -> str:
@@ -86,6 +89,34 @@ def _text(value: Any) -> str | None:
 
 def _texts(values: Any) -> list[str]:
     return [v for v in values if isinstance(v, str)] if isinstance(values, list) else []
+
+
+def take_with_files(
+    ack: Ack,
+    values: dict[str, Any],
+    user: str,
+    take: Callable[[], Taken],
+    keep: Callable[[Taken, list[evidence.Offered]], object],
+) -> Taken:
+    """A form that takes evidence files (`bot.evidence.files_input`): the files checked first,
+    so a file over Slack's limits is a field error on the files input while the form is open;
+    then the step taken and the form answered; then the files kept (`keep(what take
+    returned, the files)`, with the record and step they are evidence of), after the answer
+    because downloading them may take longer than the 3 seconds Slack waits."""
+    offered = valid(*evidence.check_files(values.get(evidence.FILES_BLOCK), user))
+    taken = take()
+    ack()
+    if offered:
+        keep(taken, offered)
+    return taken
+
+
+def kept_with(
+    ctx: Context, record_type: str, user: str, where: Callable[[Taken], tuple[str, str]]
+) -> Callable[[Taken, list[evidence.Offered]], evidence.Kept]:
+    """How `take_with_files` keeps a record's files: `where(what was taken)` is the record, as
+    its trail names it, and the step the files are evidence of."""
+    return lambda taken, files: evidence.keep(ctx, evidence.Attaching(record_type, *where(taken), user), files)
 
 
 MAX_ID = 2**31 - 1  # the ids are INTEGER columns: a bigger number can name no record

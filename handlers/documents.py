@@ -17,7 +17,17 @@ from bot.errors import Broken, Invalid, NotAllowed, valid
 from bot.qms import help_reply
 from bot.registry import Action, Callback, Command
 from bot.submissions import Submission
-from handlers.common import answerer, clicked_message, command_text, form_values, open_modal, origin_message, teller
+from handlers.common import (
+    answerer,
+    clicked_message,
+    command_text,
+    form_values,
+    kept_with,
+    open_modal,
+    origin_message,
+    take_with_files,
+    teller,
+)
 from handlers.listeners import action, command, view
 
 log = logging.getLogger(__name__)
@@ -66,10 +76,16 @@ def on_add(
     user = body["user"]["id"]
     if not ctx.roles.is_manager(user):  # before checking the owner: a refusal costs no Slack calls
         raise NotAllowed("Only QMS managers can add documents to the register.")
-    registration = valid(*documents.check_add(ctx, form_values(view)))
+    values = form_values(view)
+    registration = valid(*documents.check_add(ctx, values))
     assert registration is not None  # checked just above
-    doc = documents.add(ctx, user, registration, submission)  # a refusal shows on "reference"
-    ack()
+    doc = take_with_files(
+        ack,
+        values,
+        user,
+        lambda: documents.add(ctx, user, registration, submission),  # a refusal shows on "reference"
+        kept_with(ctx, documents.RECORD_TYPE, user, lambda doc: (doc.reference, f"rev {doc.revision}")),
+    )
     tell_added(ctx, body, client, doc.reference)
 
 
@@ -115,10 +131,16 @@ def on_revise(
         doc = documents.open_for_review(ctx, seen, user)  # a refusal shows on "revision"
     except Broken:
         raise Invalid({"revision": LOST_DOCUMENT}) from None
-    revision = valid(*documents.check_revision(ctx, user, doc, form_values(view)))
+    values = form_values(view)
+    revision = valid(*documents.check_revision(ctx, user, doc, values))
     assert revision is not None  # checked just above
-    doc = documents.revised(ctx, seen, user, revision, submission)
-    ack()
+    doc = take_with_files(
+        ack,
+        values,
+        user,
+        lambda: documents.revised(ctx, seen, user, revision, submission),
+        kept_with(ctx, documents.RECORD_TYPE, user, lambda doc: (doc.reference, f"rev {doc.revision}")),
+    )
     _replace_clicked(
         client,
         origin_message(view),

@@ -20,9 +20,11 @@ from handlers.common import (
     command_text,
     drawn_id,
     form_values,
+    kept_with,
     open_from_message,
     open_modal,
     origin_ids,
+    take_with_files,
     teller,
 )
 from handlers.listeners import action, command, message_shortcut, view
@@ -76,8 +78,14 @@ def on_log(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], s
     if errors or entry is None:
         raise Invalid(errors)
     (capture_id,) = origin_ids(view, "capture")
-    saved = feedback.log_feedback(ctx, body["user"]["id"], entry, capture_id, submission)
-    ack()
+    user = body["user"]["id"]
+    saved = take_with_files(
+        ack,
+        values,
+        user,
+        lambda: feedback.log_feedback(ctx, user, entry, capture_id, submission),
+        kept_with(ctx, feedback.RECORD_TYPE, user, lambda saved: (saved.number, "as received")),
+    )
     assert saved.id is not None
     feedback.refresh_card(ctx, saved.id)
 

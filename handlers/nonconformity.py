@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
-from bot import audits, evidence, feedback, home
+from bot import audits, feedback, home
 from bot import nonconformity as nc
 from bot.context import Context
 from bot.errors import Broken, Invalid, valid
@@ -30,6 +30,7 @@ from handlers.common import (
     origin_ids,
     origin_message,
     record_id,
+    take_with_files,
     teller,
 )
 from handlers.listeners import action, command, message_shortcut, shortcut, view
@@ -275,12 +276,14 @@ def on_step_submit(
     except Broken:
         raise Invalid({first_block: LOST_NC}) from None
     submitted = Submitted(nc_id, action_id, version, body["user"]["id"], form_values(view), submission)
-    attached = submitted.values.get(evidence.FILES_BLOCK) if view["callback_id"] in EVIDENCE_OF else None
-    offered = valid(*evidence.check_files(attached, submitted.user))
-    changed = take(ctx, submitted)
-    ack()
-    if offered:  # downloaded after the ack: a download may take longer than Slack waits
-        nc.attach_evidence(ctx, nc_id, action_id, EVIDENCE_OF[view["callback_id"]], submitted.user, offered)
+    callback = view["callback_id"]
+    changed = take_with_files(
+        ack,
+        submitted.values if callback in EVIDENCE_OF else {},  # a form that asks for no files takes none
+        submitted.user,
+        lambda: take(ctx, submitted),
+        lambda _, files: nc.attach_evidence(ctx, nc_id, action_id, EVIDENCE_OF[callback], submitted.user, files),
+    )
     nc.refresh_cards(ctx, *nc.cards_touched(changed))
     dm = _asked_in(view)
     if dm:

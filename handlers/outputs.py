@@ -10,13 +10,13 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import evidence, home, outputs
+from bot import home, outputs
 from bot import nonconformity as nc
 from bot.context import Context
-from bot.errors import Broken, Invalid, valid
+from bot.errors import Broken, Invalid
 from bot.registry import Action, Callback, item_action_ids
 from bot.submissions import Submission
-from handlers.common import clicked_message, drawn_id, form_values, open_modal, record_id, teller
+from handlers.common import clicked_message, drawn_id, form_values, open_modal, record_id, take_with_files, teller
 from handlers.listeners import action, view
 
 log = logging.getLogger(__name__)
@@ -83,11 +83,13 @@ def on_decide_submit(
 ) -> None:
     nc_id, _ = _nc_of(view.get("private_metadata") or "")
     user, values = body["user"]["id"], form_values(view)
-    offered = valid(*evidence.check_files(values.get(evidence.FILES_BLOCK), user))
-    record, seq = outputs.decide(ctx, nc_id, user, values, submission)
-    ack()
-    if offered:  # downloaded after the ack: a download may take longer than Slack waits
-        outputs.attach_evidence(ctx, record, seq, "disposition", user, offered)
+    take_with_files(
+        ack,
+        values,
+        user,
+        lambda: outputs.decide(ctx, nc_id, user, values, submission),
+        lambda decided, files: outputs.attach_evidence(ctx, *decided, "disposition", user, files),
+    )
     nc.refresh_card(ctx, nc_id)
 
 
@@ -96,12 +98,13 @@ def on_reverify_submit(
 ) -> None:
     decision_id, seen = _nc_of(view.get("private_metadata") or "")
     user, values = body["user"]["id"], form_values(view)
-    offered = valid(*evidence.check_files(values.get(evidence.FILES_BLOCK), user))
-    changed = outputs.reverify(ctx, decision_id, user, values, seen, submission)
-    ack()
-    found = outputs.find_decision(ctx, decision_id)
-    if offered and found:
-        outputs.attach_evidence(ctx, changed, found[0].seq, "re-verification", user, offered)
+    changed, _ = take_with_files(
+        ack,
+        values,
+        user,
+        lambda: outputs.reverify(ctx, decision_id, user, values, seen, submission),
+        lambda reverified, files: outputs.attach_evidence(ctx, *reverified, "re-verification", user, files),
+    )
     assert changed.id is not None
     nc.refresh_card(ctx, changed.id)
 

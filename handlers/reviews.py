@@ -22,9 +22,11 @@ from handlers.common import (
     drawn_id,
     ephemeral,
     form_values,
+    kept_with,
     open_modal,
     origin_ids,
     record_id,
+    take_with_files,
     teller,
 )
 from handlers.listeners import action, command, view
@@ -132,14 +134,20 @@ def on_record(
     user = body["user"]["id"]
     if not ctx.roles.is_manager(user):  # before checking the owners: a refusal costs no Slack calls
         raise NotAllowed("Only QMS managers record management reviews.")
-    minutes = valid(*reviews.check_minutes(ctx, form_values(view)))
+    values = form_values(view)
+    minutes = valid(*reviews.check_minutes(ctx, values))
     assert minutes is not None  # no errors: checked
     # The review's version the form was opened for; none in a form opened before reviews had one.
     review_id, seen = origin_ids(view, "review", "seen")
     if review_id is None:
         raise Invalid({"minutes": "This form lost its review; open it again from the review's input pack."})
-    held = reviews.record(ctx, review_id, user, minutes, seen, submission)  # a refusal shows on "minutes"
-    ack()
+    held = take_with_files(
+        ack,
+        values,
+        user,
+        lambda: reviews.record(ctx, review_id, user, minutes, seen, submission),  # a refusal shows on "minutes"
+        kept_with(ctx, reviews.RECORD_TYPE, user, lambda held: (held.review.number, "minutes")),
+    )
     tell_held(ctx, body, client, held.review.number)
     home.publish(ctx, user)
 
@@ -159,13 +167,19 @@ def on_done_open(
 
 
 def on_done(ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], submission: Submission | None) -> None:
-    evidence = valid(*reviews.check_evidence(form_values(view)))
+    values = form_values(view)
+    said = valid(*reviews.check_evidence(values))
     action_id, seen = origin_ids(view, "action", "seen")  # no "seen": a form opened before actions had one
     if action_id is None:
         raise Invalid({"evidence": "This form lost its action; open it again from the reminder."})
     user = body["user"]["id"]
-    reviews.complete_action(ctx, action_id, user, evidence, seen, submission)  # a refusal shows on "evidence"
-    ack()
+    take_with_files(
+        ack,
+        values,
+        user,
+        lambda: reviews.complete_action(ctx, action_id, user, said, seen, submission),  # a refusal shows on "evidence"
+        kept_with(ctx, reviews.RECORD_TYPE, user, lambda done: (done.review.number, f"A{done.action.seq} done")),
+    )
     home.publish(ctx, user)
 
 

@@ -5,6 +5,8 @@ Tests import these from here rather than from each other's modules.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import signal
@@ -12,12 +14,15 @@ import socket
 import subprocess
 import sys
 import threading
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 from sqlalchemy import text
 from sqlmodel import select
 
+from bot import export
 from bot.app import build_context
 from bot.context import Context
 from bot.delivery.outbox import Nudge, enqueue
@@ -26,8 +31,10 @@ from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
 from bot.standin.simulate import Person
 from bot.workspace.clock import ManualClock
 from bot.workspace.config import explicit_settings
+from storage import evidence as evidence_store
 from storage import feedback as feedback_store
 from storage import nonconformities as nc_store
+from storage.audit import history
 from storage.db import Database
 from storage.migrate import upgrade
 from storage.models import (
@@ -505,3 +512,31 @@ def rework_requested(sb: Sandbox, nc: Any) -> dict[str, Any]:
 def rework_authorised(sb: Sandbox, nc: Any) -> None:
     """240 held, Anna decides to rework them all, Quinn (an approver) authorises it."""
     sb.press(QUINN, rework_requested(sb, nc), "Authorise")
+
+
+# --- evidence files on a record ---
+
+
+def kept_everywhere(
+    sb: Sandbox, out: Path, record_type: str, record_ref: str, files: dict[str, tuple[str, bytes]], shown: Any
+) -> None:
+    """The files (name -> the step they are evidence of, their bytes) are kept with the record
+    as its trail names it, each with its SHA-256 on that trail; the record as shown (`shown`:
+    its card or reply) lists them; the export's evidence sheet and its zip hold them."""
+    sha = {name: hashlib.sha256(content).hexdigest() for name, (_, content) in files.items()}
+    with sb.db.session() as session:
+        kept = evidence_store.files_of(session, record_type, record_ref)
+        trail = [e.after for e in history(session, record_type, record_ref) if e.action == "evidence_attached"]
+    assert sorted((f.name, f.step, f.sha256) for f in kept) == sorted((n, s, sha[n]) for n, (s, _) in files.items())
+    assert sorted((t or {}).get("sha256") for t in trail) == sorted(sha.values())
+    said = json.dumps(shown, ensure_ascii=False)
+    assert "Evidence files" in said and all(name in said for name in files), said
+    period = export.Period(None, None, sb.settings.zone, sb.ctx.today())
+    export.write_with_files(sb.db, out, period, export.write_workbook)
+    with zipfile.ZipFile(out) as bundle:
+        held = {bundle.read(n) for n in bundle.namelist() if n.startswith(f"files/{record_ref}/")}
+        book = openpyxl.load_workbook(io.BytesIO(bundle.read(export.WORKBOOK)))
+    assert held == {content for _, content in files.values()}
+    rows = [list(r) for r in book["Evidence files"].iter_rows(values_only=True)][1:]
+    listed = sorted((r[2], r[3], r[-1]) for r in rows if (r[0], r[1]) == (record_ref, record_type))
+    assert listed == sorted((s, n, sha[n]) for n, (s, _) in files.items())

@@ -31,7 +31,14 @@ from bot.standin.sandbox import ANNA, BEN, QUINN
 from bot.surfaces.blocks import Reply
 from bot.training import blocks as tr_blocks
 from bot.training import forms as tr_forms
-from storage.models import Feedback, MessageCapture, QualityObjective, TrainingAssignment, TrainingRound
+from storage.models import (
+    EvidenceFile,
+    Feedback,
+    MessageCapture,
+    QualityObjective,
+    TrainingAssignment,
+    TrainingRound,
+)
 from storage.models_programme import (
     AUDIT_STATUSES,
     REVIEW_STATUSES,
@@ -56,6 +63,27 @@ def pick(big: bool, limit: int, small: str) -> str:
 
 def people(big: bool) -> list[str]:
     return [f"U{n:09d}" for n in range(MANY)] if big else []
+
+
+def its_files(big: bool) -> list[EvidenceFile]:
+    """A record's evidence files: many, with the longest names, steps and links."""
+    return [
+        EvidenceFile(
+            id=n,
+            record_type="x",
+            record_ref="X-1",
+            step=pick(big, 60, "as received"),
+            name=pick(big, 255, "mail.eml"),
+            mimetype="application/pdf",
+            size=10 * 1024 * 1024 if big else 12,
+            sha256="0" * 64,
+            slack_file=f"F{n:010d}",
+            permalink=("https://example.slack.com/files/" + "f" * 460) if big else None,
+            uploaded_by=BEN.id,
+            attached_at=NOW,
+        )
+        for n in range(1, (MANY if big else 1) + 1)
+    ]
 
 
 def assert_all(*surfaces: object) -> None:
@@ -178,7 +206,7 @@ def test_feedback_in_every_kind_and_state(kind: str, response: str, size: str) -
         fb_blocks.figures(figures, TODAY - timedelta(days=90), TODAY),
     ]
     for nc_number in (None, "NC-2026-0001"):
-        replies.append(fb_blocks.record(entry, capture if big else None, nc_number, TODAY, UTC))
+        replies.append(fb_blocks.record(entry, capture if big else None, nc_number, TODAY, UTC, files=its_files(big)))
     if kind == "complaint":
         replies += [fb_blocks.respond_reminder(entry, stage) for stage in STAGES]
     assert_all(*replies)
@@ -245,7 +273,7 @@ def test_audits_in_every_status(status: str, size: str) -> None:
     big = size == "longest"
     audit, checklist, findings = an_audit(status, big), its_lines(big), its_findings(big)
     numbers = {n: f"NC-2026-{n:04d}" for n in range(1, 300)}
-    view = audit_blocks.AuditView(audit, checklist, findings, numbers)
+    view = audit_blocks.AuditView(audit, checklist, findings, numbers, its_files(big))
     audits = [an_audit(s, big) for s in AUDIT_STATUSES] * (MANY // 3 if big else 1)
     gaps = [longest(100) for _ in range(MANY)] if big else []
     replies = [
@@ -317,7 +345,7 @@ def test_documents_in_every_state(due: str, size: str) -> None:
         doc_blocks.revise_modal(doc, GROUPS_MANY if big else [], TODAY, ("C" * 20, "9" * 20)),
         doc_blocks.register([doc] * (MANY if big else 1), TODAY, 30),
         doc_blocks.register([], TODAY, 30),
-        doc_blocks.document(doc, reviews, TODAY, 30, may_review=True),
+        doc_blocks.document(doc, reviews, TODAY, 30, may_review=True, files=its_files(big)),
         doc_blocks.document(doc, reviews, TODAY, 30, may_review=False),
         *(doc_blocks.review_due(doc, stage, TODAY) for stage in STAGES),
     ]
@@ -381,7 +409,7 @@ def test_management_reviews_in_every_status(status: str, size: str) -> None:
         *(rv_blocks.done_modal(review, a) for a in acts),
         rv_blocks.scheduled_note(review, 14),
         rv_blocks.pack(pack),
-        rv_blocks.record(review, acts, successor, TODAY),
+        rv_blocks.record(review, acts, successor, TODAY, files=its_files(big)),
         rv_blocks.record(review, [], None, TODAY),
         *([rv_blocks.held_note(review, acts, successor)] if status == "held" else []),
         *(rv_blocks.action_assigned(review, a) for a in acts),

@@ -45,6 +45,7 @@ from bot.audits.replies import redraw_audit_checklist as redraw_audit_checklist
 from bot.audits.replies import redraw_checklist as redraw_checklist
 from bot.audits.rules import RECORD_TYPE as RECORD_TYPE
 from bot.audits.rules import TEMPLATE as TEMPLATE
+from bot.audits.rules import Answered as Answered
 from bot.audits.rules import answer as answer
 from bot.audits.rules import cancel as cancel
 from bot.audits.rules import link_line as link_line

@@ -4,10 +4,11 @@ record and the programme. Pure functions; every piece of user text goes through 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from bot import evidence
 from bot.delivery.versions import drawn
 from bot.nonconformity import SEVERITY_LABELS
 from bot.registry import Action, Callback
@@ -31,7 +32,7 @@ from bot.surfaces.blocks import (
 from bot.surfaces.mrkdwn import mention, safe
 from bot.surfaces.words import plural
 from bot.workspace.config import SEVERITIES
-from storage.models import Audit, AuditFinding, AuditQuestion
+from storage.models import Audit, AuditFinding, AuditQuestion, EvidenceFile
 
 ANSWER_LABELS = {"conforming": "✅ Conforming", "nonconforming": "❌ Nonconforming", "observation": "🔎 Observation"}
 # A nonconforming line is graded as it is answered: the grade is the NC's severity. An
@@ -146,6 +147,9 @@ def _completion_inputs() -> list[dict[str, Any]]:
             text_input("value", multiline=True, max_length=3000, placeholder="One per line"),
             optional=True,
         ),
+        evidence.files_input(
+            "Audit report", hint="The signed report, records or photos you sampled (up to 10 files, 10 MB each)."
+        ),
     ]
 
 
@@ -177,6 +181,7 @@ def observation_modal(audit: Audit, line: AuditQuestion, checklist_at: tuple[str
         input_block(
             "note", "What you observed", text_input("value", multiline=True, max_length=2000, initial=line.note)
         ),
+        evidence.files_input("Evidence seen", hint="A photo, the record you sampled (up to 10 files, 10 MB each)."),
     ]
     origin: dict[str, Any] = {"line": line.id, "seen": line.version}
     if checklist_at:
@@ -236,6 +241,7 @@ class AuditView:
     lines: list[AuditQuestion]
     findings: list[AuditFinding]
     nc_numbers: dict[int, str]
+    files: list[EvidenceFile] = field(default_factory=list)
 
 
 def _status(audit: Audit, today: date) -> str:
@@ -277,6 +283,7 @@ def record(found: AuditView, today: date, *, buttons: bool = True) -> Reply:
         blocks.append(
             section("*Findings*\n" + capped_lines([finding_line(f, found.nc_numbers) for f in found.findings], 2900))
         )
+    blocks += evidence.files_section(found.files)
     if audit.status == "planned" and buttons:
         blocks.append(
             actions(

@@ -26,6 +26,7 @@ from bot.errors import QmsError, Refused
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import safe
 from storage import audits as store
+from storage import evidence as evidence_store
 from storage.models import Audit, AuditQuestion
 
 log = logging.getLogger(__name__)
@@ -139,7 +140,8 @@ def completion_form(
 def _view(session: Session, audit: Audit) -> blocks.AuditView:
     lines = store.questions_of(session, audit.id or 0)
     findings = store.findings_of(session, audit.id or 0)
-    return blocks.AuditView(audit, lines, findings, nc_refs(session, [f.nc_id for f in findings]))
+    files = evidence_store.files_of(session, RECORD_TYPE, audit.number)
+    return blocks.AuditView(audit, lines, findings, nc_refs(session, [f.nc_id for f in findings]), files)
 
 
 def record_reply(ctx: Context, number: str, user: str | None = None) -> Reply:

@@ -7,7 +7,7 @@ it may take a Slack call, which must never hold the database's write lock.
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlmodel import Session
 
@@ -232,6 +232,11 @@ def open_line(
     return audit, line
 
 
+class Answered(NamedTuple):
+    audit: Audit
+    line: AuditQuestion
+
+
 def answer(
     ctx: Context,
     line_id: int,
@@ -240,7 +245,7 @@ def answer(
     note: str | None = None,
     seen: int | None = None,
     submission: Submission | None = None,
-) -> Audit:
+) -> Answered:
     """Answer a line conforming or with an observation (a nonconforming line raises an NC instead)."""
     if result not in ("conforming", "observation"):
         raise Refused("Choose conforming, nonconforming or observation.")
@@ -264,7 +269,7 @@ def answer(
             before={"line": line.seq, "answer": before},
             after={"line": line.seq, "answer": result, "note": note},
         )
-        return audit
+        return Answered(audit, line)
 
 
 def link_line(ctx: Context, line_id: int, user: str, seen: int | None = None) -> nc_rules.Link:

@@ -6,6 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
+from bot import evidence
 from bot.delivery.versions import drawn
 from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
@@ -26,7 +27,7 @@ from bot.surfaces.blocks import (
 )
 from bot.surfaces.mrkdwn import mention, safe
 from bot.training import audience_inputs
-from storage.models import ControlledDocument, DocumentReview
+from storage.models import ControlledDocument, DocumentReview, EvidenceFile
 
 INTERVALS = [("6 months", "6"), ("1 year", "12"), ("2 years", "24"), ("3 years", "36")]
 START_TRAINING = "start"
@@ -48,8 +49,13 @@ def add_modal(today: date) -> dict[str, Any]:
             datepicker("value", initial=today),
             hint="The next review falls due one interval later.",
         ),
+        _file_input("The current revision's file"),
     ]
     return modal(Callback.DOC_ADD, "Register document", blocks, submit="Register")
+
+
+def _file_input(label: str) -> dict[str, Any]:
+    return evidence.files_input(label, hint="The approved, signed copy as released (up to 10 files, 10 MB each).")
 
 
 def _name(doc: ControlledDocument) -> str:
@@ -123,6 +129,7 @@ def revise_modal(
             text_input("value", max_length=1000, initial=doc.link, placeholder="https://…"),
             optional=True,
         ),
+        _file_input("The new revision's file"),
         input_block(
             "training",
             "Training",
@@ -162,8 +169,15 @@ def register(docs: list[ControlledDocument], today: date, notice: int, limit: in
 
 
 def document(
-    doc: ControlledDocument, reviews: list[DocumentReview], today: date, notice: int, *, may_review: bool
+    doc: ControlledDocument,
+    reviews: list[DocumentReview],
+    today: date,
+    notice: int,
+    *,
+    may_review: bool,
+    files: list[EvidenceFile] | None = None,
 ) -> Reply:
+    """One document with its reviews and the files kept of its revisions (`files`)."""
     lines = [
         f"{r.reviewed_on:%d %b %Y} {mention(r.reviewed_by)} "
         + (
@@ -186,6 +200,7 @@ def document(
             ],
         ),
         section("*Reviews*\n" + (capped_lines(lines, 2800) if lines else "None recorded in the bot yet.")),
+        *evidence.files_section(files or []),
     ]
     if may_review:
         blocks.append(review_buttons(doc))

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.documents import blocks
+from bot.documents.rules import RECORD_TYPE
 from bot.errors import Refused
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import safe
 from bot.training import reference_key
 from storage import documents as store
+from storage import evidence as evidence_store
 from storage.models import ControlledDocument
 
 if TYPE_CHECKING:
@@ -52,5 +54,7 @@ def document_reply(ctx: Context, reference: str, user: str) -> Reply:
         if doc is None:
             return Reply(f"{safe(reference, 40)} is not in the register. `/doc list` shows the register.")
         reviews = store.reviews_of(session, doc.id or 0)
+        files = evidence_store.files_of(session, RECORD_TYPE, doc.reference)
     may = user == doc.owner or ctx.roles.is_manager(user)
-    return blocks.document(doc, reviews, ctx.today(), ctx.settings.doc_review_notice_days, may_review=may)
+    notice = ctx.settings.doc_review_notice_days
+    return blocks.document(doc, reviews, ctx.today(), notice, may_review=may, files=files)

@@ -6,6 +6,7 @@ import json
 from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
+from bot import evidence
 from bot.delivery.versions import drawn
 from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
@@ -26,7 +27,7 @@ from bot.surfaces.blocks import (
 from bot.surfaces.mrkdwn import mention, safe
 from bot.surfaces.words import plural
 from bot.workspace.captures import origin_lines, private_note
-from storage.models import Feedback, MessageCapture
+from storage.models import EvidenceFile, Feedback, MessageCapture
 
 if TYPE_CHECKING:
     from bot.feedback.forms import FeedbackForm
@@ -87,6 +88,10 @@ def log_modal(
             users_select("value"),
             optional=True,
             hint="Complaints only. Leave empty to answer yourself.",
+        ),
+        evidence.files_input(
+            "The customer's e-mail or photos",
+            hint="As it arrived: the e-mail, photos of the goods (up to 10 files, 10 MB each).",
         ),
     ]
     metadata = json.dumps({"capture": capture_id}) if capture_id else ""
@@ -195,14 +200,17 @@ def record(
     zone: tzinfo,
     *,
     show_copy: bool = False,
+    files: list[EvidenceFile] | None = None,
 ) -> Reply:
     """A feedback record, and a complaint's card; `show_copy` shows the copy of a message from
-    a private conversation (for a reader who may see it: never on the card in the channel)."""
+    a private conversation (for a reader who may see it: never on the card in the channel);
+    `files` are the record's evidence files (the customer's e-mail, photos)."""
     blocks: list[dict[str, Any]] = [
         header(f"{entry.number} · {KINDS[entry.kind]} from {entry.customer}"),
         section(f"*What the customer said*\n{safe(entry.text, 2900)}"),
         section(None, fields=_fields(entry, today, zone)),
         *_origin(capture, show_copy),
+        *evidence.files_section(files or []),
     ]
     if entry.kind != "complaint":
         return Reply(f"{entry.number}: {_what(entry)}", blocks)

@@ -21,6 +21,7 @@ from bot.feedback.rules import RECORD_TYPE, load
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import safe
 from bot.workspace.captures import copy_shown_to
+from storage import evidence as evidence_store
 from storage import feedback as store
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ def refresh_card(ctx: Context, feedback_id: int) -> None:
     """Show a complaint's card as the record stands (post it the first time)."""
     with ctx.db.session() as session:
         entry, capture, nc_number = load(session, feedback_id)
+        files = evidence_store.files_of(session, RECORD_TYPE, entry.number)
     if entry.kind != "complaint":
         return
 
@@ -40,7 +42,7 @@ def refresh_card(ctx: Context, feedback_id: int) -> None:
         with ctx.db.session() as session:
             store.set_card(session, feedback_id, channel=channel, ts=ts, permalink=permalink)
 
-    reply = blocks.record(entry, capture, nc_number, ctx.today(), ctx.settings.zone)
+    reply = blocks.record(entry, capture, nc_number, ctx.today(), ctx.settings.zone, files=files)
     post_to = ctx.settings.channel or entry.owner or entry.logged_by
     cards.show(ctx, reply, channel=entry.card_channel, ts=entry.card_ts, post_to=post_to, save=save, what=entry.number)
 
@@ -97,8 +99,9 @@ def record_reply(ctx: Context, number: str, reader: str) -> Reply:
             return Reply(f"There is no {safe(number.upper(), 40)}. `/feedback list` shows the latest.")
         assert entry.id is not None  # a stored entry
         entry, capture, nc_number = load(session, entry.id)
+        files = evidence_store.files_of(session, RECORD_TYPE, entry.number)
     show_copy = capture is not None and copy_shown_to(ctx, capture, reader)
-    return blocks.record(entry, capture, nc_number, ctx.today(), ctx.settings.zone, show_copy=show_copy)
+    return blocks.record(entry, capture, nc_number, ctx.today(), ctx.settings.zone, show_copy=show_copy, files=files)
 
 
 # --- figures for the digest (periods are half-open: start ≤ day < end) ----------------------------

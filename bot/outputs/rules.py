@@ -296,7 +296,7 @@ def reverify(
     values: dict[str, Any],
     seen: int | None,
     submission: Submission | None = None,
-) -> Nonconformity:
+) -> tuple[Nonconformity, int]:
     """Reworked or repaired output verified again: conforming releases it; still nonconforming
     puts its quantity back on hold, undecided, for another decision."""
     now = ctx.clock.now()
@@ -332,7 +332,7 @@ def reverify(
             f":mag: {mention(user)} re-verified {blocks.decision_line(d, output.unit, ctx.settings.zone)}",
             now,
         )
-    return nc
+    return nc, d.seq
 
 
 def attach_evidence(

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import evidence
 from bot.delivery.versions import drawn
 from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
@@ -30,7 +31,7 @@ from bot.surfaces.blocks import (
 )
 from bot.surfaces.mrkdwn import mention, safe
 from bot.surfaces.words import moment, plural
-from storage.models import ManagementReview, ReviewAction
+from storage.models import EvidenceFile, ManagementReview, ReviewAction
 
 RECURRENCE_LABELS = {
     "none": "Once",
@@ -91,6 +92,10 @@ def record_modal(review: ManagementReview, today: date) -> dict[str, Any]:
                 placeholder="Conclusions on the suitability, adequacy and effectiveness of the QMS; decisions on improvement, changes and resources",
             ),
         ),
+        evidence.files_input(
+            "Minutes or signed record",
+            hint="The signed minutes, the slides presented (up to 10 files, 10 MB each).",
+        ),
         context(
             "*Output actions* (9.3.3): each is tracked and nudged like a corrective action, and reported in the next review's pack."
         ),
@@ -118,6 +123,7 @@ def done_modal(review: ManagementReview, action: ReviewAction) -> dict[str, Any]
             "Evidence",
             text_input("value", multiline=True, max_length=2000, placeholder="What was done, where the proof is"),
         ),
+        evidence.files_input(),
     ]
     return modal(
         Callback.REVIEW_ACTION_DONE,
@@ -205,8 +211,10 @@ def record(
     today: date,
     *,
     manager: bool = False,
+    files: list[EvidenceFile] | None = None,
 ) -> Reply:
-    """One review; the button to record it only for a QMS manager (`manager`)."""
+    """One review; the button to record it only for a QMS manager (`manager`); `files` are
+    its evidence files (the minutes, the actions' evidence)."""
     attendees = ", ".join(mention(a) for a in review.attendees[:30]) + (
         f" and {len(review.attendees) - 30} more" if len(review.attendees) > 30 else ""
     )
@@ -227,6 +235,7 @@ def record(
         blocks.append(section(f"*Minutes and decisions*\n{safe(review.minutes, 2800)}"))
     if acts:
         blocks.append(section("*Output actions*\n" + capped_lines([action_line(a, today) for a in acts], 2800)))
+    blocks += evidence.files_section(files or [])
     blocks.append(actions("review_buttons", _review_buttons(review, manager)))
     return Reply(f"{review.number}: management review on {review.planned_date:%d %b %Y}", blocks)
 

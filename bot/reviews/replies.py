@@ -15,6 +15,7 @@ from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import safe
 from bot.surfaces.words import plural
 from bot.workspace.roles import Role
+from storage import evidence as evidence_store
 from storage import reviews as store
 from storage.models import ManagementReview
 
@@ -109,4 +110,5 @@ def record_reply(ctx: Context, number: str, user: str | None = None) -> Reply:
             store.successor_of(session, review.id or 0),
             ctx.today(),
             manager=manager,
+            files=evidence_store.files_of(session, RECORD_TYPE, review.number),
         )

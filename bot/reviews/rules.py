@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlmodel import Session
 
@@ -248,6 +248,11 @@ def require_seen_action(
     )
 
 
+class ActionDone(NamedTuple):
+    action: ReviewAction
+    review: ManagementReview
+
+
 def complete_action(
     ctx: Context,
     action_id: int,
@@ -255,7 +260,7 @@ def complete_action(
     evidence: str,
     seen: int | None = None,
     submission: Submission | None = None,
-) -> ReviewAction:
+) -> ActionDone:
     """Open → done once; `seen` is the action's version its form was opened for."""
     now = ctx.clock.now()
     manager = ctx.roles.is_manager(user)
@@ -281,4 +286,4 @@ def complete_action(
             before={"action": f"A{action.seq}", "status": "open"},
             after={"action": f"A{action.seq}", "status": "done", "evidence": evidence},
         )
-        return action
+        return ActionDone(action, review)
