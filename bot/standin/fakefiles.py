@@ -7,6 +7,9 @@ and the bot then asks files.info and downloads `url_private` as it would from Sl
 As Slack does (docs.slack.dev, file object; "url_private … requires an authorization header
 with a token that has files:read"): the download is served only to `Authorization: Bearer
 <token>`; without it Slack answers with a redirect to its sign-in page, not with the file.
+A file shared in a message (`post_files_as`) is described by files.info only when the bot can
+see one of the conversations it is shared in (files:read: "files shared in channels and
+conversations that your slack app has been added to"); else Slack answers file_not_found.
 A mixin of `FakeSlack`, apart because fakeslack.py would pass 400 lines.
 """
 
@@ -18,7 +21,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
-from bot.standin.fakeslack_methods import TEAM_DOMAIN, TEAM_ID, SlackError
+from bot.standin import echoes
+from bot.standin.fakeslack_methods import BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, SlackError
 from bot.workspace.clock import Clock
 
 PRIVATE_PREFIX = "/files-pri/"
@@ -42,13 +46,19 @@ class Download:
 class FileMethods:
     clock: Clock
     _ids: itertools.count[int]
-    user_files: dict[str, dict[str, Any]]  # file id -> {"file": object, "content": bytes, "deleted": bool}
+    # file id -> {"file": object, "content": bytes, "deleted": bool, "shared_in": channel ids}
+    user_files: dict[str, dict[str, Any]]
     downloads: list[Download]
+    users: dict[str, dict[str, Any]]
+    channels: dict[str, dict[str, Any]]
+    messages: dict[str, list[dict[str, Any]]]
 
     if TYPE_CHECKING:
 
         @property
         def base_url(self) -> str: ...
+
+        def _ts(self) -> str: ...
 
     def add_file(
         self, user: str, name: str, content: bytes, mimetype: str = "image/jpeg", *, size: int | None = None
@@ -87,8 +97,52 @@ class FileMethods:
             "has_rich_preview": False,
             "file_access": "visible",
         }
-        self.user_files[file_id] = {"file": file, "content": content, "deleted": False}
+        self.user_files[file_id] = {"file": file, "content": content, "deleted": False, "shared_in": set()}
         return dict(file)
+
+    def post_files_as(
+        self,
+        user: str,
+        channel: str,
+        text: str,
+        files: list[tuple[str, bytes, str]],
+        *,
+        size: int | None = None,
+        thread_ts: str | None = None,
+    ) -> dict[str, Any]:
+        """A message in `channel` (in the thread of `thread_ts`) with files `user` uploaded into
+        it, (name, content, mimetype) each, stored as Slack stores it (the objects in `files`)."""
+        for typed in [text, *(name for name, _, _ in files)]:
+            echoes.note_typed(typed)
+        objects = [self.add_file(user, name, content, mimetype, size=size) for name, content, mimetype in files]
+        for file in objects:
+            self.user_files[file["id"]]["shared_in"].add(channel)
+        message = {
+            "type": "message",
+            "subtype": "file_share" if not text else None,
+            "user": user,
+            "text": text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
+            "ts": self._ts(),
+            "team": TEAM_ID,
+            "channel": channel,
+            "thread_ts": thread_ts,
+            "files": objects,
+            "upload": True,
+        }
+        message = {k: v for k, v in message.items() if v is not None}
+        self.messages[channel].append(message)
+        return dict(message)
+
+    def _hidden(self, kept: dict[str, Any]) -> bool:
+        """Whether the file is shared only where the bot was not added (a file dropped into one of
+        its modals is shared with it): a channel it is no member of, or a DM not its own."""
+        return bool(kept["shared_in"]) and not any(self._bot_sees(channel) for channel in kept["shared_in"])
+
+    def _bot_sees(self, channel_id: str) -> bool:
+        channel = self.channels.get(channel_id)
+        if channel is not None:
+            return BOT_USER_ID in channel["members"]
+        return any("D" + user_id[1:] == channel_id for user_id in self.users)
 
     def delete_file(self, file_id: str) -> None:
         """Someone deleted the file in Slack: files.info says so, the download is gone."""
@@ -102,6 +156,8 @@ class FileMethods:
             raise SlackError("file_not_found")
         if kept["deleted"]:
             raise SlackError("file_deleted")
+        if self._hidden(kept):
+            raise SlackError("file_not_found")  # as Slack says it of a file the bot may not see
         return {"file": dict(kept["file"]), "comments": [], "response_metadata": {"next_cursor": ""}}
 
     def serve_private(self, path: str, authorization: str) -> tuple[int, bytes, dict[str, str]]:
@@ -113,7 +169,7 @@ class FileMethods:
             # Slack sends a browser without a token to its sign-in page, with a 302.
             self.downloads.append(Download(path, authorization, 302))
             return 302, b"", {"Location": f"{self.base_url}{SIGN_IN}?redir={quote(path)}"}
-        if kept is None or kept["deleted"] or unquote(parts[-1]) != kept["file"]["name"]:
+        if kept is None or kept["deleted"] or self._hidden(kept) or unquote(parts[-1]) != kept["file"]["name"]:
             self.downloads.append(Download(path, authorization, 404))
             return 404, b"file not found", {"Content-Type": "text/plain"}
         self.downloads.append(Download(path, authorization, 200))
