@@ -28,6 +28,7 @@ class ShortcutId(StrEnum):
     RAISE_NC = "raise_nc"
     RAISE_NC_FROM_MESSAGE = "raise_nc_from_message"
     LOG_FEEDBACK_FROM_MESSAGE = "log_feedback_from_message"
+    ATTACH_EVIDENCE_FROM_MESSAGE = "attach_evidence_from_message"
 
 
 class Event(StrEnum):
@@ -49,6 +50,7 @@ class Callback(StrEnum):
     OUT_DECIDE = "nc_disposition_submit"
     OUT_REVERIFY = "disposition_reverify_submit"
     OUT_REJECT = "disposition_reject_submit"
+    EVIDENCE_FROM_MESSAGE = "evidence_from_message_submit"
     TRAINING_PUBLISH = "training_publish"
     TRAINING_QUESTION = "training_question_submit"
     FEEDBACK_LOG = "feedback_log"
@@ -253,6 +255,11 @@ USAGES: list[Usage] = [
         "Raise nonconformity from message",
         "Message shortcut (⋮ on any message): raise an NC, keeping a copy of the message and a link to it",
     ),
+    Usage(
+        "Attach files as evidence",
+        "Message shortcut (⋮ on a message with files): keep your files in it as evidence on an open NC",
+        "the NC's owner, whoever raised it, its action owners, QMS managers",
+    ),
 ]
 
 SHORTCUTS: list[Shortcut] = [
@@ -269,6 +276,12 @@ SHORTCUTS: list[Shortcut] = [
         ShortcutId.LOG_FEEDBACK_FROM_MESSAGE,
         "Log customer feedback",
         "Log what a customer said in this message",
+        "message",
+    ),
+    Shortcut(
+        ShortcutId.ATTACH_EVIDENCE_FROM_MESSAGE,
+        "Attach files as evidence",
+        "Keep this message's files on an open NC",
         "message",
     ),
 ]

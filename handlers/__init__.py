@@ -13,6 +13,7 @@ from bot.context import Context
 from handlers import (
     audits,
     documents,
+    evidence,
     feedback,
     home,
     nonconformity,
@@ -29,6 +30,7 @@ from handlers.listeners import Listener, use_context
 MODULES = (
     qms,
     nonconformity,
+    evidence,
     outputs,
     audits,
     documents,

@@ -164,6 +164,23 @@ def involving(session: Session, user_id: str) -> list[Nonconformity]:
     return list(session.exec(query))
 
 
+def worked_on_by(session: Session, user_id: str, limit: int) -> list[Nonconformity]:
+    """The newest `limit` active NCs the person owns, raised or holds an action on (open or
+    done), newest first: those they may attach evidence to. Each kind by its own index, as
+    `involving` asks them."""
+    active = col(Nonconformity.status).in_(ACTIVE)
+    owned = select(Nonconformity.id).where(col(Nonconformity.owner) == user_id, active)
+    raised = select(Nonconformity.id).where(col(Nonconformity.reporter) == user_id, active)
+    acted = select(CorrectiveAction.nc_id).where(col(CorrectiveAction.owner) == user_id)
+    query = (
+        select(Nonconformity)
+        .where(active, col(Nonconformity.id).in_(union_all(owned, raised, acted)))
+        .order_by(col(Nonconformity.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
 def in_status(session: Session, statuses: tuple[str, ...], limit: int) -> list[Nonconformity]:
     """The oldest `limit` NCs in these statuses (the work waiting longest first)."""
     query = (

@@ -248,6 +248,14 @@ def open_button(action_id: str, arrange: Any) -> Any:
     return opener
 
 
+def open_evidence_from_message(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
+    raise_nc(sb, owner=ANNA.id)
+    sb.fake.add_channel("C0PROPFILE", "photos", [ANNA.id, "U0QMSBOT01"])
+    message = sb.fake.post_files_as(ANNA.id, "C0PROPFILE", "", [("pallet.jpg", b"\xff\xd8 pallet", "image/jpeg")])
+    sb.slack.message_shortcut(ANNA, ShortcutId.ATTACH_EVIDENCE_FROM_MESSAGE, message, "C0PROPFILE")
+    return ANNA, sb.slack.last_view()
+
+
 def open_review_record(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
     sb.slack.command(QUINN, "/review", f"record {scheduled_review(sb)}")
     return QUINN, sb.slack.last_view()
@@ -265,6 +273,7 @@ MODALS = {
     "nc_disposition_submit": open_nc_step("Record disposition", output_held),
     "disposition_reverify_submit": open_nc_step("Re-verify D1", rework_authorised),
     "disposition_reject_submit": open_rejection,
+    "evidence_from_message_submit": open_evidence_from_message,
     "audit_observation": open_observation,
     "feedback_log": open_command(ANNA, "/feedback", ""),
     "objective_new": open_command(QUINN, "/kpi", "new"),

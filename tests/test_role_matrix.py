@@ -214,6 +214,27 @@ def click(action_id: str, value_of: Callable[[Any], str], shows: str) -> Callabl
     return attempt
 
 
+EVIDENCE_CHANNEL = "C0EVIDENC1"
+
+
+def nc_for_evidence(sb: Sandbox) -> Any:
+    sb.fake.add_channel(EVIDENCE_CHANNEL, "evidence", [p.id for p in ROLES.values()] + ["U0QMSBOT01"])
+    return raise_nc(sb, owner=ANNA.id)
+
+
+def attach_files(sb: Sandbox, person: Person, nc: Any) -> bool:
+    """Allowed when a photo the person posted is kept on the NC; the form names the NC whether
+    or not the shortcut offered it (a forged choice is checked on the server)."""
+    from bot import evidence
+
+    photo = [("photo.jpg", f"{person.id} {nc.number}".encode(), "image/jpeg")]
+    file_id = sb.fake.post_files_as(person.id, EVIDENCE_CHANNEL, "", photo)["files"][0]["id"]
+    choices = evidence.Choices([(nc.number, nc.number)], [("Containment", "containment")], "NCs")
+    form = evidence.attach_modal([evidence.Seen(file_id, "photo.jpg", 1)], choices)
+    said = attempt_with(sb, lambda: sb.slack.submit(person, form, {"record": nc.number, "step": "containment"}))
+    return not is_refusal(said) and "photo.jpg" in str(nc_card(sb, nc)["blocks"])
+
+
 def disposition_recorded(sb: Sandbox) -> Any:
     """Anna (the NC owner) decides to scrap 40 of the 240 housings held: it awaits authorisation."""
     nc = raise_nc(sb, owner=ANNA.id)
@@ -250,6 +271,8 @@ MATRIX = [
         *nc_button("Verify effectiveness", lambda sb, nc: work_to_actions_done(sb, nc, ANNA)),
     ),
     Row("NC: close", frozenset({MANAGER}), *nc_button("Close NC", verified)),
+    # The owner is also who raised it here; an action owner may too (tests/test_evidence_message.py).
+    Row("evidence: attach a message's files to an NC", frozenset({OWNER, MANAGER}), nc_for_evidence, attach_files),
     Row("NC: cancel", frozenset({MANAGER}), *nc_button("Cancel NC")),
     Row(
         "NC: link a possible recurrence",

@@ -13,11 +13,13 @@ these names as `nc.<name>`. Inside the package:
 - rules.py: the steps that move it on; guard.py: who may take them, in one transaction;
 - record.py: the NC with what its card shows, and drawing the card;
 - nudges.py: the outbox keys and the reminders; replies.py: lists and one record;
-- blocks.py and modals.py: Block Kit; lifecycle.py: the statuses and who takes each step.
+- blocks.py and modals.py: Block Kit; lifecycle.py: the statuses and who takes each step;
+- attaching.py: who may attach a message's files to an NC as evidence.
 """
 
 from bot.errors import AlreadyDone, NotAllowed, Refused
 from bot.nonconformity.asks import OWNER_STEPS, buttons_for, done_button, step_button
+from bot.nonconformity.attaching import attach_choices, attach_from_message, check_attach
 from bot.nonconformity.blocks import ref
 from bot.nonconformity.forms import (
     CLAUSE,
@@ -76,6 +78,9 @@ from bot.nonconformity.rules import (
 from bot.workspace.people_checks import assignee_error, people_error
 
 __all__ = [
+    "attach_choices",
+    "attach_from_message",
+    "check_attach",
     "attach_evidence",
     "OWNER_STEPS",
     "buttons_for",
