@@ -62,6 +62,8 @@ class Disposition(SQLModel, table=True):
             name="ck_disposition_reverify",
         ),
         Index("ix_disposition_authorised", "status", "authorised_at"),  # the figures for a period
+        # The decisions awaiting authorisation, oldest first (an approver's Home tab).
+        Index("ix_disposition_pending", "status", "decided_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 
 from storage import records
 from storage.models import AffectedOutput, Disposition, Nonconformity
+from storage.nonconformities import ACTIVE
 
 
 def output_of(session: Session, nc_id: int) -> AffectedOutput | None:
@@ -108,3 +109,55 @@ def export_rows(start: datetime | None = None, end: datetime | None = None) -> S
         .where(period)
         .order_by(col(o.nc_id), col(d.seq))
     )
+
+
+# --- reads for the Home tab ----------------------------------------------------------------
+
+
+def awaiting_authorisation(
+    session: Session, not_by: str, limit: int
+) -> tuple[list[tuple[Disposition, AffectedOutput, Nonconformity]], int]:
+    """The oldest `limit` pending decisions on active NCs that `not_by` did not record, and how
+    many there are in all: one statement, walking ix_disposition_pending in its order and
+    stopping at `limit`; the count is a subquery over the same index range (a window count
+    would make SQLite sort every pending row before the limit)."""
+    waiting = (
+        col(Disposition.status) == "pending",
+        col(Disposition.decided_by) != not_by,
+        col(Nonconformity.status).in_(ACTIVE),
+    )
+    total = (
+        select(func.count())
+        .select_from(Disposition)
+        .join(Nonconformity, col(Nonconformity.id) == col(Disposition.nc_id))
+        .where(*waiting)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Disposition, AffectedOutput, Nonconformity, total.label("total"))
+        .join(AffectedOutput, col(AffectedOutput.nc_id) == col(Disposition.nc_id))
+        .join(Nonconformity, col(Nonconformity.id) == col(Disposition.nc_id))
+        .where(*waiting)
+        .order_by(col(Disposition.decided_at), col(Disposition.id))
+        .limit(limit)
+    ).all()
+    return [(d, o, nc) for d, o, nc, _ in rows], (int(rows[0][3]) if rows else 0)
+
+
+def outputs_of(session: Session, nc_ids: list[int]) -> dict[int, tuple[AffectedOutput, list[Disposition]]]:
+    """The affected output and decisions of each of these NCs that has output: one query, each
+    NC found through its unique index (uq_affected_output_nc, then uq_disposition_seq)."""
+    if not nc_ids:
+        return {}
+    rows = session.execute(
+        select(AffectedOutput, Disposition)
+        .outerjoin(Disposition, col(Disposition.nc_id) == col(AffectedOutput.nc_id))
+        .where(col(AffectedOutput.nc_id).in_(nc_ids))
+        .order_by(col(AffectedOutput.nc_id), col(Disposition.seq))
+    ).all()
+    found: dict[int, tuple[AffectedOutput, list[Disposition]]] = {}
+    for output, decision in rows:
+        _, decisions = found.setdefault(output.nc_id, (output, []))
+        if decision is not None:
+            decisions.append(decision)
+    return found

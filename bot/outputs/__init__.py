@@ -5,11 +5,21 @@ output. Output still on hold keeps its NC from closing.
 The process's public face, used as `outputs.<name>`. Inside the package:
 - forms.py: the forms' checks, and how much is still on hold (`holding`);
 - rules.py: the changes, each in one transaction with the NC's trail and thread note;
-- blocks.py: the card's part, the forms, the request to an approver; nudges.py: outbox keys;
+- blocks.py: the card's part, the forms, the request to an approver (its Authorise / Reject
+  also on the approver's Home tab); nudges.py: outbox keys;
 - replies.py: the scrap and rework figures for a period (review pack, objectives).
 """
 
-from bot.outputs.blocks import OUTPUT_BLOCK, card_blocks, decision_modal, output_modal, reverify_modal
+from bot.outputs.blocks import (
+    OUTPUT_BLOCK,
+    authorise_buttons,
+    card_blocks,
+    decision_line,
+    decision_modal,
+    hold_said,
+    output_modal,
+    reverify_modal,
+)
 from bot.outputs.blocks import after_authorising as authorised_note
 from bot.outputs.forms import KINDS, NEEDS_REVERIFY, Holding, holding
 from bot.outputs.replies import Figures, figure_lines, scrap_and_rework
@@ -36,14 +46,17 @@ __all__ = [
     "Holding",
     "Outputs",
     "authorise",
+    "authorise_buttons",
     "authorised_note",
     "card_blocks",
     "check_owner",
     "close_refusal",
     "decide",
+    "decision_line",
     "decision_modal",
     "figure_lines",
     "find_decision",
+    "hold_said",
     "holding",
     "load",
     "output_modal",

@@ -186,26 +186,32 @@ def reverify_modal(nc: Nonconformity, d: Disposition, unit: str, zone: tzinfo) -
 # --- messages to one person ------------------------------------------------------------------
 
 
+def authorise_buttons(d: Disposition, unit: str, block_id: str = "disposition_authorise") -> dict[str, Any]:
+    """Authorise / Reject for one decision, as on the approver's DM (the Home tab lists several:
+    each gets a block_id of its own)."""
+    approve = confirm_dialog(
+        "Authorise?", f"Authorise D{d.seq}: {KINDS[d.kind]} of {said(d.quantity)} {safe(unit, 20)}?", "Authorise"
+    )
+    reject = confirm_dialog("Reject?", f"Reject D{d.seq}? Its quantity goes back on hold, undecided.", "Reject")
+    return actions(
+        block_id,
+        [
+            button("Authorise", Action.OUT_APPROVE, drawn(d), style="primary", confirm=approve),
+            button("Reject", Action.OUT_REJECT, drawn(d), style="danger", confirm=reject),
+        ],
+    )
+
+
 def authorisation_request(nc: Nonconformity, output: AffectedOutput, d: Disposition, zone: tzinfo) -> Reply:
     text = (
         f":scales: {mention(d.decided_by)} asks you to authorise a disposition on *{nc.number}* · {safe(nc.title, 200)}"
     )
-    approve = confirm_dialog(
-        "Authorise?", f"Authorise D{d.seq}: {KINDS[d.kind]} of {said(d.quantity)} {safe(output.unit, 20)}?", "Authorise"
-    )
-    reject = confirm_dialog("Reject?", f"Reject D{d.seq}? Its quantity goes back on hold, undecided.", "Reject")
     return Reply(
         text,
         [
             section(text),
             section(f"{output_line(output)}\n{decision_line(d, output.unit, zone)}"),
-            actions(
-                "disposition_authorise",
-                [
-                    button("Authorise", Action.OUT_APPROVE, drawn(d), style="primary", confirm=approve),
-                    button("Reject", Action.OUT_REJECT, drawn(d), style="danger", confirm=reject),
-                ],
-            ),
+            authorise_buttons(d, output.unit),
         ],
     )
 
