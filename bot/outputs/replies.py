@@ -68,21 +68,20 @@ def scrap_and_rework(session: Session, start: date, end: date, zone: tzinfo) -> 
     found: dict[tuple[str, str, str], Line] = {}
     uncosted = 0
     others: dict[tuple[str, str], float] = {}
-    for d, output, process in store.authorised_between(session, _at(start, zone), _at(end, zone)):
+    for d in store.authorised_between(session, _at(start, zone), _at(end, zone)):
         if d.kind != "scrap" and d.kind not in NEEDS_REVERIFY:
-            others[(d.kind, output.unit)] = amount(others.get((d.kind, output.unit), 0.0) + d.quantity)
+            others[(d.kind, d.unit)] = amount(others.get((d.kind, d.unit), 0.0) + d.quantity)
             continue
-        assert d.authorised_at is not None
         month = f"{d.authorised_at.astimezone(zone):%Y-%m}"
-        line = found.setdefault((process, month, output.unit), Line(process, month, output.unit))
+        line = found.setdefault((d.process, month, d.unit), Line(d.process, month, d.unit))
         if d.kind == "scrap":
             line.scrapped = amount(line.scrapped + d.quantity)
         else:
             line.reworked = amount(line.reworked + d.quantity)
-        if output.unit_cost is None:
+        if d.unit_cost is None:
             uncosted += 1
         else:
-            line.cost = round(line.cost + d.quantity * output.unit_cost, 2)
+            line.cost = round(line.cost + d.quantity * d.unit_cost, 2)
     return Figures(sorted(found.values(), key=lambda x: (x.process, x.month, x.unit)), uncosted, others)
 
 
