@@ -63,6 +63,8 @@ class Disposition(SQLModel, table=True):
         ),
         Index("ix_disposition_authorised", "status", "authorised_at"),  # the figures for a period
         Index("ix_disposition_next_nudge", "next_nudge_at"),  # the decisions a nudge tick looks at now
+        # The decisions awaiting authorisation, oldest first (an approver's Home tab).
+        Index("ix_disposition_pending", "status", "decided_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

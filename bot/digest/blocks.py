@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from bot import outputs
 from bot.nonconformity import ref
 from bot.objectives import lines as objective_lines
 from bot.surfaces.blocks import Reply, capped_lines, context, divider, header, section
@@ -36,6 +37,9 @@ def render(d: Digest) -> Reply:
         section(_nonconformities(d, open_total)),
         _overdue_actions(d),
     ]
+    output = _output(d)
+    if output is not None:
+        blocks.append(output)
     blocks += _training(d)
     if d.reviews_held:
         blocks.append(_reviews_held(d))
@@ -87,6 +91,48 @@ def _nonconformities(d: Digest, open_total: int) -> str:
     return "\n".join(lines)
 
 
+def _quantity(value: float) -> str:
+    """1200.5 → "1,200.5": up to the thousandth the quantities are kept to."""
+    return f"{value:,.3f}".rstrip("0").rstrip(".")
+
+
+def _output_said(f: outputs.Figures) -> str:
+    """One period's figures: what was scrapped, reworked and otherwise decided, per unit (pcs
+    and kg never add up), and the cost of poor quality where the output has a cost per unit."""
+    by_unit: dict[str, list[float]] = {}
+    for line in f.lines:
+        pair = by_unit.setdefault(line.unit, [0.0, 0.0])
+        pair[0] += line.scrapped
+        pair[1] += line.reworked
+    parts = []
+    for i, what in ((0, "scrapped"), (1, "reworked or repaired")):
+        said = [f"{_quantity(q[i])} {safe(unit, 20)}" for unit, q in sorted(by_unit.items()) if q[i]]
+        if said:
+            parts.append(f"*{' + '.join(said)}* {what}")
+    parts += [
+        f"*{_quantity(q)} {safe(unit, 20)}* {outputs.KINDS[kind].lower()}"
+        for (kind, unit), q in sorted(f.others.items(), key=lambda kv: (list(outputs.KINDS).index(kv[0][0]), kv[0][1]))
+    ]
+    if not parts:
+        return "none"
+    if f.cost:
+        unpriced = f" ({plural(f.uncosted, 'decision')} without a cost per unit not in it)" if f.uncosted else ""
+        parts.append(f"cost of poor quality *{f.cost:,.2f}*{unpriced}")
+    return " · ".join(parts)
+
+
+def _output(d: Digest) -> dict[str, Any] | None:
+    """Nonconforming output decided and authorised (8.7): last week and this week so far;
+    nothing when neither had any."""
+    if not any((f.lines or f.others) for f in (d.output, d.output_so_far)):
+        return None
+    return section(
+        "*Nonconforming output* (dispositions authorised)\n"
+        f"Last week: {_output_said(d.output)}\n"
+        f"This week so far: {_output_said(d.output_so_far)}"
+    )
+
+
 def _training(d: Digest) -> list[dict[str, Any]]:
     """Open rounds and how far each has got; each with **Status** (leaders may see who is missing)."""
     if not d.rounds:
@@ -105,13 +151,13 @@ def _training(d: Digest) -> list[dict[str, Any]]:
 
 def _reviews_held(d: Digest) -> dict[str, Any]:
     lines = []
-    for review, outputs in d.reviews_held:
+    for review, taken in d.reviews_held:
         held = f"{review.held_on:%d %b}" if review.held_on else ""
-        lines.append(f"*{review.number}* · held {held} · {plural(len(outputs), 'output action')}")
+        lines.append(f"*{review.number}* · held {held} · {plural(len(taken), 'output action')}")
         lines += [
             f"    A{a.seq} · {safe(a.description, 100)} · {mention(a.owner)} · due {a.due_date:%d %b}"
             + (" · done" if a.status == "done" else "")
-            for a in outputs
+            for a in taken
         ]
     return section("*Management reviews held*\n" + capped_lines(lines, 2800, max_lines=15))
 

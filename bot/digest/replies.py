@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot import outputs
 from bot.audits import programme_of
 from bot.digest.blocks import AHEAD_DAYS, OVERDUE_SHOWN, REVIEWS_SHOWN, SO_FAR_SHOWN
 from bot.feedback import Figures, figures
@@ -54,6 +55,9 @@ class Digest:
     closed_lately: list[Nonconformity] = field(default_factory=list)
     # Management reviews held from `first` to now, with their output actions.
     reviews_held: list[tuple[ManagementReview, list[ReviewAction]]] = field(default_factory=list)
+    # Nonconforming output decided and authorised: the last full week, and the week so far.
+    output: outputs.Figures = field(default_factory=outputs.Figures)
+    output_so_far: outputs.Figures = field(default_factory=outputs.Figures)
 
 
 def week_of(day: date) -> str:
@@ -87,7 +91,7 @@ def compute(session: Session, now: datetime, settings: Any, period_end: date | N
     horizon = today + timedelta(days=AHEAD_DAYS)
     so_far = at(today + timedelta(days=1))  # the end of today: what happened up to now, this very second too
     held = reports.reviews_held_between(session, first, today + timedelta(days=1), REVIEWS_SHOWN)
-    outputs = reports.review_outputs(session, [r.id for r in held if r.id])
+    outputs_of = reports.review_outputs(session, [r.id for r in held if r.id])
     return Digest(
         week=week_of(first),
         first=first,
@@ -115,7 +119,9 @@ def compute(session: Session, now: datetime, settings: Any, period_end: date | N
         closed_so_far=reports.ncs_closed(session, at(end), so_far),
         raised_lately=reports.ncs_raised_page(session, at(end), so_far, SO_FAR_SHOWN),
         closed_lately=reports.ncs_closed_page(session, at(end), so_far, SO_FAR_SHOWN),
-        reviews_held=[(r, outputs.get(r.id or 0, [])) for r in held],
+        reviews_held=[(r, outputs_of.get(r.id or 0, [])) for r in held],
+        output=outputs.scrap_and_rework(session, first, end, zone),
+        output_so_far=outputs.scrap_and_rework(session, end, today + timedelta(days=1), zone),
     )
 
 

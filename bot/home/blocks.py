@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot import outputs
 from bot.delivery.versions import drawn
 from bot.nonconformity import OWNER_STEPS, Status, buttons_for, done_button, ref, step_button
 from bot.objectives import lines as objective_lines
@@ -15,9 +16,11 @@ from bot.surfaces.blocks import actions, button, capped_lines, context, divider,
 from bot.surfaces.mrkdwn import mention, safe
 from bot.surfaces.words import moment, plural
 from storage.models import (
+    AffectedOutput,
     Audit,
     ControlledDocument,
     CorrectiveAction,
+    Disposition,
     Feedback,
     ManagementReview,
     Nonconformity,
@@ -28,6 +31,7 @@ from storage.models import (
 
 LIST_SHOWN = 10
 ACKS_SHOWN = 5
+AUTHORISE_SHOWN = 5  # two blocks each (the decision, its Authorise / Reject)
 
 
 @dataclass
@@ -46,6 +50,12 @@ class MyWork:
     manager: bool = False  # a QMS manager: verifies, closes, records reviews
     # For a QMS manager: NCs waiting to be verified or closed, each with its actions.
     to_verify: list[tuple[Nonconformity, list[CorrectiveAction]]] = field(default_factory=list)
+    # For a disposition approver: the oldest AUTHORISE_SHOWN decisions others recorded, and how many in all.
+    approver: bool = False
+    to_authorise: list[tuple[Disposition, AffectedOutput, Nonconformity]] = field(default_factory=list)
+    to_authorise_count: int = 0
+    # Output still on hold on the NCs listed (NC id -> what is on hold and its unit).
+    on_hold: dict[int, tuple[outputs.Holding, str]] = field(default_factory=dict)
 
 
 # One line of the Home tab's work list: when it is due, what it says, the button that does it.
@@ -89,6 +99,8 @@ def home_tab(
     blocks += work_blocks(
         work_items(mine, today), "Your open NCs, actions and complaints", "Nothing open. :white_check_mark:"
     )
+    if mine.approver:
+        blocks += authorise_blocks(mine)
     blocks += to_read_blocks(mine.to_read)
     blocks += work_blocks(
         agenda_items(mine, today), "Your audits, reviews and document reviews", "None coming up for you."
@@ -126,6 +138,7 @@ def work_items(mine: MyWork, today: date) -> list[Item]:
         step = OWNER_STEPS.get(status)
         next_up = f" · next: {step[2]}" if step else ""
         line = f"{ref(nc)} · {safe(nc.title, 120)} · {status.label}{next_up} · due {due_text(nc.due_date, today)}"
+        line += _held(mine, nc)
         work.append((nc.due_date, line, step_button(nc, step[0]) if step else None))
     work += [
         (
@@ -139,7 +152,7 @@ def work_items(mine: MyWork, today: date) -> list[Item]:
         press = _first(buttons_for(nc, done, mine.user, mine.manager))
         what = "verify the actions' effectiveness" if nc.status == Status.ACTIONS_DONE else "close it"
         if press:  # a manager who did some of the actions leaves the check to another
-            work.append((nc.due_date, f"{ref(nc)} · {safe(nc.title, 120)} · {what}", press))
+            work.append((nc.due_date, f"{ref(nc)} · {safe(nc.title, 120)} · {what}{_held(mine, nc)}", press))
     work += [
         (
             c.respond_by or today,
@@ -157,6 +170,29 @@ def work_items(mine: MyWork, today: date) -> list[Item]:
         for a, r in mine.review_actions
     ]
     return sorted(work, key=lambda item: item[0])
+
+
+def _held(mine: MyWork, nc: Nonconformity) -> str:
+    """ " · 40 pcs still on hold: 40 awaiting authorisation", or nothing: what keeps it from closing."""
+    held = mine.on_hold.get(nc.id or 0)
+    return f" · :no_entry: {outputs.hold_said(*held)}" if held else ""
+
+
+def authorise_blocks(mine: MyWork) -> list[dict[str, Any]]:
+    """The decisions awaiting the approver, oldest first, each with the DM request's buttons."""
+    title = f"*Dispositions awaiting your authorisation* ({mine.to_authorise_count})"
+    if not mine.to_authorise:
+        return [section(f"{title}\nNone waiting for you.")]
+    blocks = [section(title)]
+    for d, output, nc in mine.to_authorise[:AUTHORISE_SHOWN]:
+        # Pending: no authorisation time to show, so the zone does not matter.
+        line = outputs.decision_line(d, output.unit, UTC)
+        blocks.append(section(f"{ref(nc)} · {safe(nc.title, 120)}\n{line}"))
+        blocks.append(outputs.authorise_buttons(d, output.unit, block_id=f"home_authorise_{d.id}"))
+    more = mine.to_authorise_count - min(len(mine.to_authorise), AUTHORISE_SHOWN)
+    if more > 0:
+        blocks.append(context(f"… and {more} more: each has its request, with these buttons, in your DMs from the bot"))
+    return blocks
 
 
 def to_read_blocks(to_read: list[tuple[TrainingAssignment, TrainingRound]]) -> list[dict[str, Any]]:

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import audits
-from bot.home.blocks import LIST_SHOWN, MyWork, Registers, home_tab, registers_blocks
+from bot import audits, outputs
+from bot.home.blocks import AUTHORISE_SHOWN, LIST_SHOWN, MyWork, Registers, home_tab, registers_blocks
 from bot.objectives import standings
 from storage import audits as audit_store
 from storage import documents as document_store
 from storage import feedback as feedback_store
 from storage import nonconformities as nc_store
+from storage import outputs as output_store
 from storage import reports
 from storage import reviews as review_store
 from storage import trainings as training_store
@@ -29,10 +30,17 @@ log = logging.getLogger(__name__)
 def view(ctx: Context, user: str) -> dict[str, Any]:
     today = ctx.today()
     manager = ctx.roles.is_manager(user)
+    approver = ctx.roles.is_approver(user)  # may ask Slack (a user group): before the session
     with ctx.db.session() as session:
         mine = _work_of(session, user, today, ctx.settings.doc_review_notice_days, manager)
         if manager:
             mine.to_verify = [(nc, nc_store.actions_of(session, nc.id)) for nc in _to_verify(session) if nc.id]
+        if approver:
+            mine.approver = True
+            mine.to_authorise, mine.to_authorise_count = output_store.awaiting_authorisation(
+                session, user, AUTHORISE_SHOWN
+            )
+        mine.on_hold = _on_hold(session, mine)
         overview = _overview(session, today, ctx.settings) if manager else None
     return home_tab(mine, today, overview, ctx.clock.now(), ctx.settings.zone)
 
@@ -40,6 +48,18 @@ def view(ctx: Context, user: str) -> dict[str, Any]:
 def _to_verify(session: Session) -> list[Any]:
     """NCs waiting for a QMS manager: actions done (verify), or verified (close); the first few."""
     return nc_store.in_status(session, ("actions_done", "effectiveness_verified"), limit=LIST_SHOWN)
+
+
+def _on_hold(session: Session, mine: MyWork) -> dict[int, tuple[outputs.Holding, str]]:
+    """Output still on hold on the NCs the person owns or is to close: one query for all of them."""
+    ids = [nc.id for nc in mine.ncs if nc.owner == mine.user and nc.id]
+    ids += [nc.id for nc, _ in mine.to_verify if nc.id]
+    held = {}
+    for nc_id, (output, decisions) in output_store.outputs_of(session, ids).items():
+        h = outputs.holding(output.quantity, decisions)
+        if h.on_hold > 0:
+            held[nc_id] = (h, output.unit)
+    return held
 
 
 def _work_of(session: Session, user: str, today: date, notice_days: int, manager: bool = False) -> MyWork:

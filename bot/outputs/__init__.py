@@ -6,12 +6,24 @@ The process's public face, used as `outputs.<name>`. Inside the package:
 - forms.py: the forms' checks, and how much is still on hold (`holding`);
 - rules.py: the changes, each in one transaction with the NC's trail and thread note;
   authorisation.py: an approver authorising or rejecting a decision;
-- blocks.py: the card's part, the forms, the request to an approver; nudges.py: outbox keys and the reminders of decisions awaiting authorisation;
+- blocks.py: the card's part, the forms, the request to an approver (its Authorise / Reject
+  also on the approver's Home tab); nudges.py: outbox keys and the reminders of decisions
+  awaiting authorisation;
 - replies.py: the scrap and rework figures for a period (review pack, objectives).
 """
 
 from bot.outputs.authorisation import authorise, check_authoriser, check_rejection
-from bot.outputs.blocks import OUTPUT_BLOCK, card_blocks, decision_modal, output_modal, reject_modal, reverify_modal
+from bot.outputs.blocks import (
+    OUTPUT_BLOCK,
+    authorise_buttons,
+    card_blocks,
+    decision_line,
+    decision_modal,
+    hold_said,
+    output_modal,
+    reject_modal,
+    reverify_modal,
+)
 from bot.outputs.blocks import after_authorising as authorised_note
 from bot.outputs.forms import KINDS, NEEDS_REVERIFY, Holding, holding
 from bot.outputs.nudges import disposition_nudges
@@ -40,6 +52,7 @@ __all__ = [
     "Outputs",
     "attach_evidence",
     "authorise",
+    "authorise_buttons",
     "authorised_note",
     "card_blocks",
     "check_authoriser",
@@ -47,10 +60,12 @@ __all__ = [
     "check_rejection",
     "close_refusal",
     "decide",
+    "decision_line",
     "decision_modal",
     "disposition_nudges",
     "figure_lines",
     "find_decision",
+    "hold_said",
     "holding",
     "load",
     "output_modal",

@@ -191,23 +191,24 @@ def reverify_modal(nc: Nonconformity, d: Disposition, unit: str, zone: tzinfo) -
 # --- messages to one person ------------------------------------------------------------------
 
 
-def authorisation_buttons(output: AffectedOutput, d: Disposition) -> dict[str, Any]:
-    """Authorise (confirmed in a dialog) and Reject (which asks why, in a form)."""
+def authorise_buttons(d: Disposition, unit: str, block_id: str = "disposition_authorise") -> dict[str, Any]:
+    """Authorise / Reject for one decision, as on the approver's DM (the Home tab lists several:
+    each gets a block_id of its own)."""
     approve = confirm_dialog(
-        "Authorise?", f"Authorise D{d.seq}: {KINDS[d.kind]} of {said(d.quantity)} {safe(output.unit, 20)}?", "Authorise"
+        "Authorise?", f"Authorise D{d.seq}: {KINDS[d.kind]} of {said(d.quantity)} {safe(unit, 20)}?", "Authorise"
     )
     return actions(
-        "disposition_authorise",
+        block_id,
         [
             button("Authorise", Action.OUT_APPROVE, drawn(d), style="primary", confirm=approve),
-            button("Reject", Action.OUT_REJECT, drawn(d), style="danger"),
+            button("Reject", Action.OUT_REJECT, drawn(d), style="danger"),  # its form asks why
         ],
     )
 
 
 def _asking(text: str, nc: Nonconformity, output: AffectedOutput, d: Disposition, zone: tzinfo, buttons: bool) -> Reply:
     shown = [section(text), section(f"{output_line(output)}\n{decision_line(d, output.unit, zone)}")]
-    return Reply(text, [*shown, authorisation_buttons(output, d)] if buttons else shown)
+    return Reply(text, [*shown, authorise_buttons(d, output.unit)] if buttons else shown)
 
 
 def authorisation_request(nc: Nonconformity, output: AffectedOutput, d: Disposition, zone: tzinfo) -> Reply:

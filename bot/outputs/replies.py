@@ -10,7 +10,9 @@ How they are counted:
   whatever its re-verification found);
 - cost of poor quality = scrapped × cost per unit + reworked × cost per unit, from the cost per
   unit on the NC's affected output; output without a cost adds nothing and is counted apart
-  (`uncosted`) so the figure is not read as complete.
+  (`uncosted`) so the figure is not read as complete;
+- the other decisions (concession, regrade, return, recall) are summed apart (`others`, for
+  the digest) and add no cost.
 Quantities are summed per unit (pcs and kg never add up); the totals add all units together
 and are meant for one kind of output, or as a count of decisions' size.
 """
@@ -41,6 +43,8 @@ class Line:
 class Figures:
     lines: list[Line] = field(default_factory=list)
     uncosted: int = 0  # authorised scrap or rework decisions on output with no cost per unit
+    # The other authorised decisions (concession, regrade, return, recall): (kind, unit) -> quantity.
+    others: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @property
     def scrapped(self) -> float:
@@ -63,21 +67,22 @@ def scrap_and_rework(session: Session, start: date, end: date, zone: tzinfo) -> 
     """The figures for days `start` to `end` (exclusive), by process, month and unit."""
     found: dict[tuple[str, str, str], Line] = {}
     uncosted = 0
-    for d, output, process in store.authorised_between(session, _at(start, zone), _at(end, zone)):
+    others: dict[tuple[str, str], float] = {}
+    for d in store.authorised_between(session, _at(start, zone), _at(end, zone)):
         if d.kind != "scrap" and d.kind not in NEEDS_REVERIFY:
+            others[(d.kind, d.unit)] = amount(others.get((d.kind, d.unit), 0.0) + d.quantity)
             continue
-        assert d.authorised_at is not None
         month = f"{d.authorised_at.astimezone(zone):%Y-%m}"
-        line = found.setdefault((process, month, output.unit), Line(process, month, output.unit))
+        line = found.setdefault((d.process, month, d.unit), Line(d.process, month, d.unit))
         if d.kind == "scrap":
             line.scrapped = amount(line.scrapped + d.quantity)
         else:
             line.reworked = amount(line.reworked + d.quantity)
-        if output.unit_cost is None:
+        if d.unit_cost is None:
             uncosted += 1
         else:
-            line.cost = round(line.cost + d.quantity * output.unit_cost, 2)
-    return Figures(sorted(found.values(), key=lambda x: (x.process, x.month, x.unit)), uncosted)
+            line.cost = round(line.cost + d.quantity * d.unit_cost, 2)
+    return Figures(sorted(found.values(), key=lambda x: (x.process, x.month, x.unit)), uncosted, others)
 
 
 def figure_lines(f: Figures) -> list[str]:
