@@ -10,6 +10,7 @@ from bot.evidence.blocks import file_line, files_input, files_section, size_text
 from bot.evidence.checks import evidence_problems
 from bot.evidence.forms import FILES_BLOCK, FILES_MAX, SIZE_MAX, Offered, check_files
 from bot.evidence.rules import ATTACHED, Attaching, Kept, keep
+from bot.evidence.store import DatabaseStore, EvidenceStore, StoreUnavailable, open_store
 
 __all__ = [
     "ATTACHED",
@@ -17,13 +18,17 @@ __all__ = [
     "FILES_MAX",
     "SIZE_MAX",
     "Attaching",
+    "DatabaseStore",
+    "EvidenceStore",
     "Kept",
     "Offered",
+    "StoreUnavailable",
     "check_files",
     "evidence_problems",
     "file_line",
     "files_input",
     "files_section",
     "keep",
+    "open_store",
     "size_text",
 ]
