@@ -17,6 +17,7 @@ from bot.delivery.nudges import NudgeEngine, NudgeSource
 from bot.delivery.outbox import Sender
 from bot.delivery.trail import LaterTrail
 from bot.delivery.webhooks import WebhookSender, audit_hook
+from bot.evidence import EvidenceStore, open_store
 from bot.workspace.clock import Clock, SystemClock
 from bot.workspace.config import Settings
 from bot.workspace.people import Directory
@@ -63,6 +64,7 @@ def build_context(
     db: Database | None = None,
     worker: str | None = None,
     sources: list[NudgeSource] | None = None,
+    evidence: EvidenceStore | None = None,
 ) -> Context:
     clock = clock or SystemClock()
     db = db or Database(settings.database_url)
@@ -84,7 +86,8 @@ def build_context(
         db.audit_hooks.pop("webhooks", None)
     webhooks = WebhookSender(db, settings, clock, worker=f"{worker}:webhooks" if worker else None)
     roles = Roles(settings, directory)
-    return Context(settings, db, clock, client, directory, roles, sender, engine, webhooks, LaterTrail(db))
+    evidence = evidence or open_store(settings, db, clock)
+    return Context(settings, db, clock, client, directory, roles, sender, engine, webhooks, LaterTrail(db), evidence)
 
 
 def create_app(ctx: Context, *, socket_mode: bool = False, process_before_response: bool = False) -> App:

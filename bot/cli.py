@@ -146,6 +146,10 @@ def _check(settings: Settings) -> int:
     for name in Settings.model_fields:
         if not name.startswith("slack_") or name == "slack_api_url":
             shown[setting_name(name)] = getattr(settings, name)
+    try:
+        shown["evidence store"] = _evidence(settings, None, reach=False).where
+    except ConfigError as exc:
+        problems += exc.lines
     for key, value in shown.items():
         print(f"{key:28} {value}")
     if problems:
@@ -155,6 +159,19 @@ def _check(settings: Settings) -> int:
         print(f"qms-bot: warning: {warning}", file=sys.stderr)
     print(f"settings OK, with {len(warnings)} warning(s) above" if warnings else "settings OK")
     return 0
+
+
+def _evidence(settings: Settings, db: Any, *, reach: bool = True) -> Any:
+    """The evidence store QMS_EVIDENCE_URL names, checked to answer (`reach`); else ConfigError."""
+    from bot.evidence import StoreUnavailable, open_store
+
+    try:
+        store = open_store(settings, db)
+        if reach:
+            store.check()
+    except StoreUnavailable as exc:
+        raise ConfigError([str(exc)]) from None
+    return store
 
 
 def _preview_digest(settings: Settings) -> int:
@@ -192,7 +209,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return _fail(exc.lines)
     if args.with_files:
-        return _export_with_files(export, db, args.out, period)
+        return _export_with_files(export, db, args.out, period, settings)
     write = export.write_csv if args.format == "csv" else export.write_workbook
     try:
         summary = write(db, args.out, period)
@@ -204,11 +221,13 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_with_files(export: Any, db: Any, out: str, period: Any) -> int:
+def _export_with_files(export: Any, db: Any, out: str, period: Any, settings: Settings) -> int:
     try:
-        count = export.write_with_files(db, out, period, export.write_workbook)
+        count = export.write_with_files(db, out, period, export.write_workbook, _evidence(settings, db))
     except export.ExportError as exc:
         return _fail([str(exc)])
+    except ConfigError as exc:
+        return _fail(exc.lines)
     except OSError as exc:
         return _fail([f"--out: cannot write {out}: {exc.strerror or exc}"])
     print(f"wrote {out} ({period.describe()}): {export.WORKBOOK}, {count} evidence file(s), SHA256SUMS, manifest.csv")
@@ -216,16 +235,19 @@ def _export_with_files(export: Any, db: Any, out: str, period: Any) -> int:
 
 
 def _verify_trail(settings: Settings) -> int:
-    from bot.evidence import evidence_problems
+    from bot.evidence import StoreUnavailable, evidence_problems
     from storage.audit import verify
 
     try:
         db = _database(settings)
+        store = _evidence(settings, db)
+        with db.reading() as session:
+            verdict = verify(session)
+            files, problems = evidence_problems(session, store)
     except ConfigError as exc:
         return _fail(exc.lines)
-    with db.reading() as session:
-        verdict = verify(session)
-        files, problems = evidence_problems(session)
+    except StoreUnavailable as exc:  # the bucket went away during the check
+        return _fail([str(exc)])
     for problem in problems:
         print(f"evidence BROKEN: {problem}")
     if verdict.intact:
@@ -267,12 +289,13 @@ def _run(settings: Settings, host: str) -> int:
 
     try:
         db = _database(settings)
+        evidence = _evidence(settings, db)
     except ConfigError as exc:
         return _fail(exc.lines)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for warning in settings_warnings(settings):
         log.warning(warning)
-    ctx = build_context(settings, db=db)
+    ctx = build_context(settings, db=db, evidence=evidence)
     socket_mode = settings.slack_app_token is not None
     try:
         app = create_app(ctx, socket_mode=socket_mode)

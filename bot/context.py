@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 
@@ -16,6 +17,9 @@ from bot.workspace.config import Settings
 from bot.workspace.people import Directory
 from bot.workspace.roles import Roles
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.evidence import EvidenceStore
 
 
 @dataclass
@@ -33,6 +37,7 @@ class Context:
     nudges: NudgeEngine
     webhooks: WebhookSender
     later_trail: LaterTrail  # refused attempts, written after the answer
+    evidence: EvidenceStore  # where evidence files' bytes are kept (QMS_EVIDENCE_URL)
 
     def today(self) -> date:
         """Today in the organisation's timezone: the day due dates and periods are counted in."""

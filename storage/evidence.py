@@ -11,18 +11,24 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from storage.models import AuditEvent, EvidenceContent, EvidenceFile
+from storage.upsert import insert_ignore
 
 
 def keep_content(session: Session, sha256: str, content: bytes, at: datetime) -> bool:
     """Store the bytes under their hash unless they are there already; whether they were new.
 
     A second copy of the same bytes is not written, and bytes already stored are never
-    overwritten: the hash names them."""
-    if session.get(EvidenceContent, sha256) is not None:
+    overwritten: the hash names them. Asked first, so 10 MB are not sent to the database for
+    nothing; the insert still ignores a conflict, for two instances keeping one file at once."""
+    if has_content(session, sha256):
         return False
-    session.add(EvidenceContent(sha256=sha256, size=len(content), content=content, stored_at=at))
-    session.flush()
-    return True
+    values = {"sha256": sha256, "size": len(content), "content": content, "stored_at": at}
+    return insert_ignore(session, EvidenceContent, values, ["sha256"])
+
+
+def has_content(session: Session, sha256: str) -> bool:
+    query = select(EvidenceContent.sha256).where(col(EvidenceContent.sha256) == sha256)
+    return session.exec(query).first() is not None
 
 
 def attached(session: Session, record_type: str, record_ref: str, sha256: str) -> EvidenceFile | None:

@@ -27,6 +27,7 @@ from bot.evidence.messages import (
     tell_kept,
 )
 from bot.evidence.rules import ATTACHED, Attaching, Kept, keep
+from bot.evidence.store import DatabaseStore, EvidenceStore, StoreUnavailable, open_store
 
 __all__ = [
     "ATTACHED",
@@ -34,14 +35,18 @@ __all__ = [
     "FILES_MAX",
     "SIZE_MAX",
     "Attaching",
+    "DatabaseStore",
+    "EvidenceStore",
     "Kept",
     "Offered",
+    "StoreUnavailable",
     "check_files",
     "evidence_problems",
     "file_line",
     "files_input",
     "files_section",
     "keep",
+    "open_store",
     "size_text",
     "FROM_MESSAGE",
     "STEP_BLOCK",

@@ -20,8 +20,9 @@ from slack_sdk.errors import SlackApiError
 
 from bot.delivery.outbox import Nudge, enqueue
 from bot.evidence.forms import SIZE_MAX, Offered, megabytes
+from bot.evidence.store import StoreUnavailable
 from bot.surfaces.mrkdwn import safe
-from storage import evidence as store
+from storage import evidence as records
 from storage.audit import record_change
 from storage.models import EvidenceFile
 
@@ -78,16 +79,21 @@ def _keep_one(ctx: Context, where: Attaching, offered: Offered) -> EvidenceFile:
         raise NotKept(f"{offered.name} is over {megabytes(SIZE_MAX)}")
     content = _download(ctx, file, offered.name)
     sha256 = hashlib.sha256(content).hexdigest()
+    # The bytes (up to 10 MB) first, on their own: keyed by their hash, so keeping them twice
+    # is harmless, and the trail's chain lock is not held while they are sent to the store.
+    try:
+        ctx.evidence.put(sha256, content)
+    except StoreUnavailable as exc:
+        log.error("evidence store: %s", exc)
+        raise NotKept(
+            f"{offered.name} could not be stored: the evidence store is not reachable just now (the bot's log says why)"
+        ) from None
     now = ctx.clock.now()
-    # The bytes (up to 10 MB) first, in a transaction of their own: keyed by their hash, so
-    # keeping them twice is harmless, and the trail's chain lock is not held while they commit.
     with ctx.db.session() as session:
-        store.keep_content(session, sha256, content, now)
-    with ctx.db.session() as session:
-        already = store.attached(session, where.record_type, where.record_ref, sha256)
+        already = records.attached(session, where.record_type, where.record_ref, sha256)
         if already is not None:
             return already
-        evidence = store.attach(
+        evidence = records.attach(
             session,
             EvidenceFile(
                 record_type=where.record_type,

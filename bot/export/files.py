@@ -3,8 +3,9 @@ workbook and every file kept in the period, with a manifest of hashes an auditor
 
 The zip holds `qms-evidence.xlsx`, `files/<record>/<sha256 prefix>-<file name>` and
 `SHA256SUMS` (the format `sha256sum -c SHA256SUMS` reads, the workbook included), plus
-`manifest.csv` naming each file's record, step, uploader and time. A file whose bytes no
-longer match the hash the bot kept them under is refused, not exported as evidence.
+`manifest.csv` naming each file's record, step, uploader and time. The bytes are read from
+the evidence store in use (the database, or a bucket); a file whose bytes no longer match the
+hash the bot kept them under is refused, not exported as evidence.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.evidence import DatabaseStore, EvidenceStore, StoreUnavailable
 from bot.export.forms import ExportError, Period
-from storage import evidence as store
+from storage import evidence as records
 from storage.db import Database
 
 # The sheet's columns: (header, kind, width), as registers.Column takes them.
@@ -45,9 +47,15 @@ def _entry_name(record_ref: str, sha256: str, name: str) -> str:
 
 
 def write_with_files(
-    db: Database, out: str | Path, period: Period, write_workbook: Callable[[Database, Path, Period], object]
+    db: Database,
+    out: str | Path,
+    period: Period,
+    write_workbook: Callable[[Database, Path, Period], object],
+    store: EvidenceStore | None = None,
 ) -> int:
-    """Write the zip; how many files it holds."""
+    """Write the zip with the files' bytes from `store` (None: the database's own); how many
+    files it holds."""
+    store = store or DatabaseStore(db)
     sums: list[str] = []
     manifest = io.StringIO()
     rows = csv.writer(manifest)
@@ -61,12 +69,15 @@ def write_with_files(
         bundle.write(book, WORKBOOK)
         sums.append(f"{hashlib.sha256(book.read_bytes()).hexdigest()}  {WORKBOOK}")
         with db.reading() as session:
-            for file in store.every_file(session):
+            for file in records.every_file(session):
                 if (period.start and file.attached_at < period.start) or (
                     period.end and file.attached_at >= period.end
                 ):
                     continue
-                content = store.content(session, file.sha256)
+                try:
+                    content = store.get(file.sha256)
+                except StoreUnavailable as exc:
+                    raise ExportError(str(exc)) from None
                 if content is None or hashlib.sha256(content).hexdigest() != file.sha256:
                     raise ExportError(
                         f"{file.record_ref}: evidence file {file.name!r} is missing or changed; run qms-bot verify-trail"

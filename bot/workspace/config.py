@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     webhooks: Annotated[list[WebhookEndpoint], NoDecode] = Field(default_factory=list)
     webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
     webhook_max_attempts: int = Field(10, ge=1, le=30)
+    # Where evidence files' bytes are kept: unset, the database; s3://bucket/prefix, a bucket
+    # (credentials, region and endpoint as boto3 reads them: AWS_PROFILE, AWS_ENDPOINT_URL_S3…).
+    evidence_url: str | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -225,6 +228,11 @@ class Settings(BaseSettings):
     @classmethod
     def _check_database_url(cls, value: str) -> str:
         return checks.database_url(value)
+
+    @field_validator("evidence_url")
+    @classmethod
+    def _check_evidence_url(cls, value: str | None) -> str | None:
+        return checks.evidence_url(value)
 
     # --- derived values used across the bot ---
 

@@ -278,3 +278,47 @@ def database_url(value: str) -> str:
         # psycopg 3 is the driver we ship; say so rather than failing on a missing psycopg2.
         return "postgresql+psycopg://" + value.split("://", 1)[1]
     return value
+
+
+# What AWS allows in a bucket's name, and the characters it names safe in a key.
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_KEY_PART = re.compile(r"[A-Za-z0-9!_.*'()-]+")
+EVIDENCE_URL_EXPECTED = (
+    "expected s3://bucket or s3://bucket/prefix (or unset it to keep evidence files in the database)"
+)
+
+
+def evidence_url(value: str | None) -> str | None:
+    """QMS_EVIDENCE_URL as the bot reads it: None keeps the files in the database."""
+    if value in (None, ""):
+        return None
+    bucket, prefix = evidence_location(value)
+    return f"s3://{bucket}/{prefix}" if prefix else f"s3://{bucket}"
+
+
+def evidence_location(value: str) -> tuple[str, str]:
+    """The bucket and the key prefix (no slash at either end) an s3:// URL names."""
+    scheme, sep, rest = value.partition("://")
+    if scheme.lower() != "s3" or not sep:
+        # Only the scheme is shown of a URL: the rest may hold a password.
+        shown = f"{scheme}://…" if sep else value
+        raise ValueError(f"{EVIDENCE_URL_EXPECTED}, got {shown!r}")
+    bucket, _, prefix = rest.partition("/")
+    if "@" in bucket or ":" in bucket:
+        # Not echoed: what stands before the @ may well be a secret key.
+        raise ValueError(
+            "give only s3://bucket/prefix: credentials, region and endpoint come from the AWS settings boto3 reads "
+            "(AWS_ACCESS_KEY_ID or AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_S3)"
+        )
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket:
+        raise ValueError(
+            f"{bucket!r} is not an S3 bucket name: 3 to 63 lower-case letters, digits, dots and hyphens, "
+            "starting and ending with a letter or digit"
+        )
+    parts = [part for part in prefix.split("/") if part]
+    bad = next((part for part in parts if part in (".", "..") or not _KEY_PART.fullmatch(part)), None)
+    if bad is not None:
+        raise ValueError(
+            f"the prefix part {bad!r} is not a safe S3 key part: letters, digits and !_.*'()- only, between slashes"
+        )
+    return bucket, "/".join(parts)
