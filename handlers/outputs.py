@@ -16,7 +16,16 @@ from bot.context import Context
 from bot.errors import Broken, Invalid
 from bot.registry import Action, Callback, item_action_ids
 from bot.submissions import Submission
-from handlers.common import clicked_message, drawn_id, form_values, open_modal, record_id, take_with_files, teller
+from handlers.common import (
+    clicked_message,
+    drawn_id,
+    form_values,
+    kept_with,
+    open_modal,
+    record_id,
+    take_with_files,
+    teller,
+)
 from handlers.listeners import action, view
 
 log = logging.getLogger(__name__)
@@ -88,7 +97,7 @@ def on_decide_submit(
         values,
         user,
         lambda: outputs.decide(ctx, nc_id, user, values, submission),
-        lambda decided, files: outputs.attach_evidence(ctx, *decided, "disposition", user, files),
+        kept_with(ctx, outputs.RECORD_TYPE, user, lambda decided: (decided[0].number, f"D{decided[1]} disposition")),
     )
     nc.refresh_card(ctx, nc_id)
 
@@ -103,7 +112,7 @@ def on_reverify_submit(
         values,
         user,
         lambda: outputs.reverify(ctx, decision_id, user, values, seen, submission),
-        lambda reverified, files: outputs.attach_evidence(ctx, *reverified, "re-verification", user, files),
+        kept_with(ctx, outputs.RECORD_TYPE, user, lambda done: (done[0].number, f"D{done[1]} re-verification")),
     )
     assert changed.id is not None
     nc.refresh_card(ctx, changed.id)
@@ -154,8 +163,9 @@ def _after_authorising(
 ) -> None:
     assert changed.id is not None
     nc.refresh_card(ctx, changed.id)
-    found = outputs.find_decision(ctx, decision_id)
-    if where and where[0].startswith("D") and found is not None:
+    # Only a request in a DM is redrawn (the Home tab is published anew below).
+    found = outputs.find_decision(ctx, decision_id) if where and where[0].startswith("D") else None
+    if where and found is not None:
         reply = outputs.authorised_note(changed, *found)
         try:
             client.chat_update(channel=where[0], ts=where[1], **reply.as_kwargs())

@@ -31,7 +31,6 @@ from bot.outputs.replies import Figures, figure_lines, scrap_and_rework
 from bot.outputs.rules import (
     RECORD_TYPE,
     Outputs,
-    attach_evidence,
     check_owner,
     close_refusal,
     decide,
@@ -50,7 +49,6 @@ __all__ = [
     "Figures",
     "Holding",
     "Outputs",
-    "attach_evidence",
     "authorise",
     "authorise_buttons",
     "authorised_note",

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from bot import evidence
 from bot.delivery import cards, versions
 from bot.delivery.due import manager_recipients
 from bot.delivery.outbox import Nudge, enqueue
@@ -333,13 +332,6 @@ def reverify(
             now,
         )
     return nc, d.seq
-
-
-def attach_evidence(
-    ctx: Context, nc: Nonconformity, seq: int, step: str, user: str, offered: list[evidence.Offered]
-) -> evidence.Kept:
-    """Keep files given with a decision or its re-verification as the NC's evidence (after the ack)."""
-    return evidence.keep(ctx, evidence.Attaching(RECORD_TYPE, nc.number, f"D{seq} {step}", user), offered)
 
 
 def withdraw_requests(session: Session, nc_id: int) -> None:
