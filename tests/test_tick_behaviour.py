@@ -17,9 +17,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from bot.delivery import nudges
 from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
 from bot.workspace.clock import ManualClock
 from storage.models import OutboxMessage
@@ -137,3 +139,17 @@ def test_the_tick_enqueues_what_it_always_did_and_when(database_url: str) -> Non
     prefixes = {key.split(":")[0] for tick in recorded for key, _ in tick["enqueued"]}
     assert prefixes >= {"nc", "nca", "tr", "fb", "au", "doc", "mr", "mra", "digest"}, prefixes
     assert ticks == recorded
+
+
+def test_a_tick_cut_into_the_smallest_transactions_enqueues_the_same(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each slice its own transaction (the time budget spent at once) and batches of two:
+    a tick that yields the write lock as often as it can still queues exactly the same."""
+    monkeypatch.setattr(nudges, "BUDGET", 0.0)
+    monkeypatch.setattr(nudges, "SLICE", 1)
+    monkeypatch.setattr(nudges, "BATCH", 2)
+    clock = ManualClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+    with Sandbox(clock=clock, database_url=database_url, settings=SETTINGS) as sb:
+        ticks = run_scenario(sb, clock)
+    assert ticks == json.loads(RECORD.read_text())
