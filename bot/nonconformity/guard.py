@@ -110,7 +110,10 @@ def _guard(
     nc = store.get(session, nc_id)
     if nc is None:
         raise Refused("That NC no longer exists.")
-    actions = store.actions_of(session, nc_id)
+    # A press that is refused (the commonest: not theirs) reads the NC alone; the actions
+    # come first only when the check itself needs them.
+    early = action_id is not None or RULES[step].who is Who.INDEPENDENT_MANAGER
+    actions = store.actions_of(session, nc_id) if early else []
     action = None
     if action_id is not None:
         action = next((a for a in actions if a.id == action_id), None)
@@ -124,6 +127,8 @@ def _guard(
             raise Refused(f"{nc.number} is {status.label.lower()}; nothing more can be done on it.")
         raise already_done(session, nc)
     _check_who(ctx, nc, step, user, manager, action, actions)
+    if not early:
+        actions = store.actions_of(session, nc_id)
     if seen_version is not None and seen_version != nc.version:
         # The decision was taken on what the form showed; the NC has moved on since.
         raise Refused(
