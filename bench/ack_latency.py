@@ -10,6 +10,11 @@ What is left between the two is the bot's own work: its checks, its database and
 
     .venv/bin/python bench/ack_latency.py --requests 500 --concurrency 20
     .venv/bin/python bench/ack_latency.py --database postgresql+psycopg://postgres@127.0.0.1:5432/qms_bench
+    .venv/bin/python bench/ack_latency.py --only list,button --loads open --requests 2000 --noise
+
+`--noise` starts a second peer, identical to the first, and measures it the same way: the
+ratio between two identical apps is how far apart a ratio may be for no reason but chance
+(the p99 of a few hundred samples is its few slowest requests).
 """
 
 from __future__ import annotations
@@ -236,6 +241,9 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=50.0, help="arrivals a second for the open load")
     parser.add_argument("--rounds", type=int, default=3, help="ours and the peer's, alternated; medians of rounds")
     parser.add_argument("--database", default=None, help="a PostgreSQL URL (its public schema is dropped!)")
+    parser.add_argument("--only", default="nc,list,button", help="which requests, comma-separated")
+    parser.add_argument("--loads", default="closed,open", help="closed (N at a time), open (arrivals a second)")
+    parser.add_argument("--noise", action="store_true", help="a second identical peer: the spread of chance")
     parser.add_argument("--serve", choices=("bot", "peer"), help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     parser.add_argument("--recorded", help=argparse.SUPPRESS)
@@ -272,6 +280,7 @@ def main() -> int:
             "list": lambda n: bare.command(ANNA, "/nc", "list open"),
             "button": lambda n: bare.click(ANNA, "nc_contain", "1"),
         }
+        twin = start_child("peer", sb, None, recorded_file) if args.noise else None
         backend = "PostgreSQL" if args.database else "SQLite"
         print(f"ack latency on {backend}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
         print(
@@ -285,34 +294,47 @@ def main() -> int:
         print(
             f"  {'request':10} {'load':>14} {'ours p50':>9} {'peer p50':>9} {'ratio':>6} "
             f"{'ours p99':>9} {'peer p99':>9} {'ratio':>6} {'CPU/request ours · peer':>24}"
+            + ("  peer' / peer p50 · p99" if twin else "")
         )
-        loads: list[tuple[str, Callable[[Callable[[int], Any]], list[float]]]] = [
-            (f"{args.concurrency} at a time", lambda fire: run(fire, args.requests, args.concurrency)),
-            (f"{args.rate:g}/s arriving", lambda fire: run_open(fire, args.requests, args.rate)),
-        ]
-        for name in ours:
+        every_load: dict[str, tuple[str, Callable[[Callable[[int], Any]], list[float]]]] = {
+            "closed": (f"{args.concurrency} at a time", lambda fire: run(fire, args.requests, args.concurrency)),
+            "open": (f"{args.rate:g}/s arriving", lambda fire: run_open(fire, args.requests, args.rate)),
+        }
+        loads = [every_load[key] for key in args.loads.split(",")]
+        for name in args.only.split(","):
             for load, drive in loads:
-                mine: list[tuple[float, float, float]] = []
-                peer: list[tuple[float, float, float]] = []
-                cpu = {"ours": 0.0, "peer": 0.0}
-                for _ in range(args.rounds):  # alternated, so both see the same machine
-                    for side, fire, pid, out in (
-                        ("ours", ours[name], bot_process.pid, mine),
-                        ("peer", theirs[name], peer_process.pid, peer),
-                    ):
+                sides = [("ours", ours[name], bot_process.pid), ("peer", theirs[name], peer_process.pid)]
+                if twin:
+                    fire_twin = twin[1]
+                    twins = {
+                        "nc": lambda n: fire_twin.command(ANNA, "/nc", f"bench {n}"),
+                        "list": lambda n: fire_twin.command(ANNA, "/nc", "list open"),
+                        "button": lambda n: fire_twin.click(ANNA, "nc_contain", "1"),
+                    }
+                    sides.append(("twin", twins[name], twin[0].pid))
+                out: dict[str, list[tuple[float, float, float]]] = {side: [] for side, _, _ in sides}
+                cpu = dict.fromkeys(out, 0.0)
+                for _ in range(args.rounds):  # alternated, so all see the same machine
+                    for side, fire, pid in sides:
                         before = cpu_seconds(pid)
-                        out.append(percentiles(drive(fire)))
+                        out[side].append(percentiles(drive(fire)))
                         time.sleep(0.5)  # the work after the last acks ends before the CPU is read
                         cpu[side] += cpu_seconds(pid) - before
-                m50, p50 = statistics.median(r[0] for r in mine), statistics.median(r[0] for r in peer)
-                m99, p99 = statistics.median(r[2] for r in mine), statistics.median(r[2] for r in peer)
+                med = {
+                    side: (statistics.median(r[0] for r in rows), statistics.median(r[2] for r in rows))
+                    for side, rows in out.items()
+                }
+                (m50, m99), (p50, p99) = med["ours"], med["peer"]
                 per = {side: used / (args.rounds * args.requests) * 1000 for side, used in cpu.items()}
+                noise = f"  {med['twin'][0] / p50:5.2f}× · {med['twin'][1] / p99:5.2f}×" if twin else ""
                 print(
                     f"  {name:10} {load:>14} {m50:7.1f}ms {p50:7.1f}ms {m50 / p50:5.2f}× "
-                    f"{m99:7.1f}ms {p99:7.1f}ms {m99 / p99:5.2f}× {per['ours']:9.1f} ms · {per['peer']:.1f} ms"
+                    f"{m99:7.1f}ms {p99:7.1f}ms {m99 / p99:5.2f}× {per['ours']:9.1f} ms · {per['peer']:.1f} ms" + noise
                 )
         stop_child(bot_process, bot)
         stop_child(peer_process, bare)
+        if twin:
+            stop_child(*twin)
     return 0
 
 
