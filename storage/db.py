@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from storage import marks  # noqa: F401  (its session events keep every record's nudge mark true)
@@ -58,9 +61,16 @@ def _configure_sqlite(engine: Engine, lock_wait: float) -> None:
 class Database:
     """The one handle the rest of the bot uses to reach the records."""
 
-    def __init__(self, url: str, engine: Engine | None = None) -> None:
+    def __init__(self, url: str, engine: Engine | None = None, lock_wait: float = LOCK_WAIT_SECONDS) -> None:
         self.url = url
-        self.engine = engine or make_engine(url)
+        self.engine = engine or make_engine(url, lock_wait)
+        self.lock_wait = lock_wait
+        # SQLite has one writer at a time, and a writer waiting for it polls (busy_timeout sleeps
+        # and retries), so under a stream of short writes one unlucky waiter can miss every turn
+        # and fail after the whole wait though no transaction was long. Writers of this process
+        # queue here instead, woken the moment the one before them ends; other processes on
+        # the same file (a second instance, a migration) still meet busy_timeout.
+        self._writers = threading.RLock() if self.dialect == "sqlite" else None
         # Run in the transaction of every audit event appended through this handle
         # (bot/app.py registers the webhook queue), by name so registering twice is harmless.
         self.audit_hooks: dict[str, AuditHook] = {}
@@ -72,6 +82,21 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed when the block ends, rolled back if it raises."""
+        if self._writers is None:
+            with self._unit_of_work() as session:
+                yield session
+            return
+        if not self._writers.acquire(timeout=self.lock_wait):
+            # What SQLite itself says when its lock wait runs out, so it is answered the same way.
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+        try:
+            with self._unit_of_work() as session:
+                yield session
+        finally:
+            self._writers.release()
+
+    @contextmanager
+    def _unit_of_work(self) -> Iterator[Session]:
         with Session(
             self.engine, expire_on_commit=False, info={AUDIT_HOOKS: list(self.audit_hooks.values())}
         ) as session:

@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -293,6 +294,53 @@ def test_a_write_waits_for_a_lock_at_most_its_bound_then_fails_plainly(database_
         row = session.get(RecordSequence, ("LK", 2026))
         assert row is not None and row.last == 2  # the one that waited too long wrote nothing
     holder.dispose()
+
+
+def test_writers_of_one_process_queue_for_sqlite_and_a_long_wait_fails_plainly(tmp_path: Path) -> None:
+    """Writers in one process wait their turn in a queue (woken when the one before ends,
+    not polling SQLite's busy handler); the queue keeps the same bound and the same answer."""
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    # SQLite's own wait is long here: a waiter failing within the queue's bound never reached it.
+    db = Database(url, engine=make_engine(url, lock_wait=5.0), lock_wait=0.1)
+    upgrade(db.engine)
+    held, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with db.session() as session:
+            session.add(RecordSequence(prefix="LK", year=2026, last=1))
+            session.flush()
+            held.set()
+            release.wait(timeout=10)
+
+    def write_after() -> None:
+        with db.session() as session:  # queued behind the holder, no busy error
+            row = session.get(RecordSequence, ("LK", 2026))
+            assert row is not None
+            row.last = 2
+        done.set()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(timeout=10)
+        started = time.monotonic()
+        with pytest.raises(OperationalError) as failed:
+            with db.session():
+                pass
+        assert 0.1 <= time.monotonic() - started < 2.0  # the queue's bound, not busy_timeout's 5 s
+        assert friendly_error(failed.value) == DB_BUSY
+        waiter = threading.Thread(target=write_after)
+        waiter.start()
+        release.set()
+        waiter.join(timeout=10)
+        assert done.is_set()
+    finally:
+        release.set()
+        holder.join(timeout=10)
+    with db.read() as session:
+        row = session.get(RecordSequence, ("LK", 2026))
+        assert row is not None and row.last == 2
+    db.dispose()
 
 
 def test_building_many_apps_keeps_one_deadline_filter_on_bolts_logger(sb: Sandbox) -> None:
