@@ -20,6 +20,7 @@ ratio between two identical apps is how far apart a ratio may be for no reason b
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import os
@@ -84,16 +85,23 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
     return cuts[49] * 1000, cuts[94] * 1000, cuts[98] * 1000
 
 
+# Requests Slack would have shown as failed: answered with anything but 200 (Bolt's 404 for a
+# listener that did not ack in time), or after Slack's 3-second deadline. Per request kind.
+MISSED: dict[int, int] = {}
+DEADLINE = 3.0
+
+
 def timed(fire: Callable[[int], Any], timings: list[float], lock: threading.Lock) -> Callable[[int], None]:
-    """Request `n`, adding how long its ack took to `timings`."""
+    """Request `n`, adding how long its ack took to `timings` (and to MISSED when it failed)."""
 
     def one(n: int) -> None:
         started = time.perf_counter()
         response = fire(n)
         elapsed = time.perf_counter() - started
-        assert response.status_code == 200, response.text
         with lock:
             timings.append(elapsed)
+            if response.status_code != 200 or elapsed > DEADLINE:
+                MISSED[id(timings)] = MISSED.get(id(timings), 0) + 1
 
     return one
 
@@ -167,6 +175,12 @@ def peer_app(sb: Sandbox, recorded: dict[str, Recorded]) -> Any:
         ack()
         replay(calls.after, client, respond, command["trigger_id"])
 
+    @app.view("nc_raise")
+    def submit(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
+        replay(recorded["raise"].before, client, respond, body.get("trigger_id"))
+        ack()
+        replay(recorded["raise"].after, client, respond, body.get("trigger_id"))
+
     @app.action("nc_contain")
     def click(ack: Any, body: dict[str, Any], client: Any, respond: Any) -> None:
         replay(recorded["button"].before, client, respond, body.get("trigger_id"))
@@ -193,7 +207,18 @@ def serve(kind: str, api_url: str, database: str | None, recorded_file: str | No
             server = peer_app(sb, recorded)
             threading.Thread(target=server.run, daemon=True).start()
         print(json.dumps({"port": server.effective_port, "secret": sb.signing_secret}), flush=True)
-        sys.stdin.read()  # until the parent closes our stdin
+        stopping = threading.Event()
+        for line in sys.stdin:  # until the parent closes our stdin
+            if line.strip() == "tick" and kind == "bot":
+                threading.Thread(target=tick_every_second, args=(sb, stopping), daemon=True).start()
+        stopping.set()
+
+
+def tick_every_second(sb: Sandbox, stopping: threading.Event) -> None:
+    """The derive tick as the scheduler runs it, in the bot's process: every NC the bench
+    raises is looked at by the next tick, which queues its first reminder."""
+    while not stopping.wait(1.0):
+        sb.ctx.nudges.derive()
 
 
 def start_child(
@@ -232,6 +257,35 @@ def raise_one(sb: Sandbox, bot: Simulator) -> None:
     time.sleep(1)
 
 
+def raise_form(sb: Sandbox, bot: Simulator) -> dict[str, Any]:
+    """The raise form as the bot opens it for `/nc`, to be submitted again and again."""
+    opened = len(sb.fake.calls)
+    bot.command(QUINN, "/nc")
+    sb.fake.wait_until(lambda calls: any(c.method == "views.open" for c in calls[opened:]))
+    call = next(c for c in sb.fake.calls[opened:] if c.method == "views.open")
+    return dict(call.response["view"])
+
+
+SUBMISSIONS = itertools.count()
+
+
+def requests_to(app: Simulator, form: dict[str, Any]) -> dict[str, Callable[[int], Any]]:
+    """The requests measured, the same for the bot and its peers; each submission is a view
+    of its own (Slack gives every opened modal its id; a form sent again is answered as one)."""
+
+    def submit(n: int) -> Any:
+        view = {**form, "id": f"{form['id']}-{next(SUBMISSIONS)}"}
+        answers = {"title": f"Bench {n}", "description": "d", "severity": "minor"}
+        return app.submit(ANNA, view, {**answers, "source": "employee_report", "process": "Production"})
+
+    return {
+        "nc": lambda n: app.command(ANNA, "/nc", f"bench {n}"),
+        "list": lambda n: app.command(ANNA, "/nc", "list open"),
+        "button": lambda n: app.click(ANNA, "nc_contain", "1", block_id="nc_steps"),
+        "raise": submit,
+    }
+
+
 def main() -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" is the load we ask for
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -241,7 +295,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=50.0, help="arrivals a second for the open load")
     parser.add_argument("--rounds", type=int, default=3, help="ours and the peer's, alternated; medians of rounds")
     parser.add_argument("--database", default=None, help="a PostgreSQL URL (its public schema is dropped!)")
-    parser.add_argument("--only", default="nc,list,button", help="which requests, comma-separated")
+    parser.add_argument("--ticks", action="store_true", help="the bot's nudge tick runs every second meanwhile")
+    parser.add_argument("--only", default="nc,list,button,raise", help="which requests, comma-separated")
     parser.add_argument("--loads", default="closed,open", help="closed (N at a time), open (arrivals a second)")
     parser.add_argument("--noise", action="store_true", help="a second identical peer: the spread of chance")
     parser.add_argument("--serve", choices=("bot", "peer"), help=argparse.SUPPRESS)
@@ -259,11 +314,8 @@ def main() -> int:
         raise_one(sb, bot)
         for method in SLACK_CALLS:
             sb.fake.delay(method, args.api_delay)
-        ours: dict[str, Callable[[int], Any]] = {
-            "nc": lambda n: bot.command(ANNA, "/nc", f"bench {n}"),
-            "list": lambda n: bot.command(ANNA, "/nc", "list open"),
-            "button": lambda n: bot.click(ANNA, "nc_contain", "1", block_id="nc_steps"),
-        }
+        form = raise_form(sb, bot)
+        ours = requests_to(bot, form)
         recorded = {name: record(sb, fire, settle=1.0 + 10 * args.api_delay) for name, fire in ours.items()}
         recorded_file = str(Path(tmp) / "recorded.json")
         Path(recorded_file).write_text(
@@ -274,12 +326,11 @@ def main() -> int:
                 }
             )
         )
+        if args.ticks:
+            bot_process.stdin.write("tick\n")  # from now on the bot's nudge tick runs every second
+            bot_process.stdin.flush()
         peer_process, bare = start_child("peer", sb, None, recorded_file)
-        theirs: dict[str, Callable[[int], Any]] = {
-            "nc": lambda n: bare.command(ANNA, "/nc", f"bench {n}"),
-            "list": lambda n: bare.command(ANNA, "/nc", "list open"),
-            "button": lambda n: bare.click(ANNA, "nc_contain", "1"),
-        }
+        theirs = requests_to(bare, form)
         twin = start_child("peer", sb, None, recorded_file) if args.noise else None
         backend = "PostgreSQL" if args.database else "SQLite"
         print(f"ack latency on {backend}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
@@ -305,19 +356,16 @@ def main() -> int:
             for load, drive in loads:
                 sides = [("ours", ours[name], bot_process.pid), ("peer", theirs[name], peer_process.pid)]
                 if twin:
-                    fire_twin = twin[1]
-                    twins = {
-                        "nc": lambda n: fire_twin.command(ANNA, "/nc", f"bench {n}"),
-                        "list": lambda n: fire_twin.command(ANNA, "/nc", "list open"),
-                        "button": lambda n: fire_twin.click(ANNA, "nc_contain", "1"),
-                    }
-                    sides.append(("twin", twins[name], twin[0].pid))
+                    sides.append(("twin", requests_to(twin[1], form)[name], twin[0].pid))
                 out: dict[str, list[tuple[float, float, float]]] = {side: [] for side, _, _ in sides}
                 cpu = dict.fromkeys(out, 0.0)
+                missed = dict.fromkeys(out, 0)
                 for _ in range(args.rounds):  # alternated, so all see the same machine
                     for side, fire, pid in sides:
                         before = cpu_seconds(pid)
-                        out[side].append(percentiles(drive(fire)))
+                        timings = drive(fire)
+                        out[side].append(percentiles(timings))
+                        missed[side] += MISSED.pop(id(timings), 0)
                         time.sleep(0.5)  # the work after the last acks ends before the CPU is read
                         cpu[side] += cpu_seconds(pid) - before
                 med = {

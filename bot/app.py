@@ -38,6 +38,7 @@ def feature_sources(directory: Directory | None = None) -> list[NudgeSource]:
     from bot.audits import audit_nudges
     from bot.digest import digest_source
     from bot.documents import document_nudges
+    from bot.equipment import equipment_nudges
     from bot.feedback import complaint_nudges
     from bot.nonconformity import nc_nudges
     from bot.outputs import disposition_nudges
@@ -52,6 +53,7 @@ def feature_sources(directory: Directory | None = None) -> list[NudgeSource]:
         complaint_nudges,
         audit_nudges,
         document_nudges,
+        equipment_nudges,
         *review_nudges,
         digest_source(directory.group_members if directory else None),
     ]

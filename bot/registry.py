@@ -22,6 +22,7 @@ class Command(StrEnum):
     DOC = "/doc"
     REVIEW = "/review"
     TRAINING = "/training"
+    EQUIPMENT = "/equipment"
 
 
 class ShortcutId(StrEnum):
@@ -63,6 +64,8 @@ class Callback(StrEnum):
     REVIEW_RECORD = "review_record"
     REVIEW_ACTION_DONE = "review_action_done"
     OBJECTIVE_NEW = "objective_new"
+    EQUIPMENT_ADD = "equipment_add"
+    EQUIPMENT_CALIBRATE = "equipment_calibrate_submit"
     SNOOZE = "nudge_snooze_submit"
 
 
@@ -96,6 +99,7 @@ class Action(StrEnum):
     REVIEW_RECORD = "review_record_open"
     REVIEW_PACK = "review_pack"
     REVIEW_ACTION_DONE = "review_action_done_open"
+    EQUIPMENT_CALIBRATE = "equipment_calibrate"
     HOME_RAISE_NC = "home_raise_nc"
     HOME_LOG_FEEDBACK = "home_log_feedback"
     SNOOZE = "nudge_snooze"
@@ -175,6 +179,11 @@ SLASH_COMMANDS: list[SlashCommand] = [
         "list | schedule | MR-2026-0001 | pack MR-2026-0001 | record MR-2026-0001 | cancel MR-2026-0001 reason",
     ),
     SlashCommand(
+        Command.EQUIPMENT,
+        "Monitoring and measuring equipment and its calibrations",
+        "list | add | G-012",
+    ),
+    SlashCommand(
         Command.TRAINING,
         "Trainings and document revisions to read and acknowledge",
         "me | list | new | status TR-2026-0001 | close TR-2026-0001 | matrix",
@@ -237,6 +246,13 @@ USAGES: list[Usage] = [
     Usage("/doc list", "The document register, reviews overdue and due soon first"),
     Usage("/doc add", "Register a document: reference, title, owner, revision, review interval", "QMS managers"),
     Usage("/doc SOP-012", "One document with its review history"),
+    Usage("/equipment list", "The equipment register: quarantined first, then by calibration date"),
+    Usage(
+        "/equipment add",
+        "Register equipment: tag, description, location, owner, calibration interval",
+        "QMS managers",
+    ),
+    Usage("/equipment G-012", "One piece of equipment with its calibrations (and the button to record one)"),
     Usage("/review list", "Management reviews planned and held"),
     Usage("/review schedule", "Plan a management review: date, attendees, recurrence", "QMS managers"),
     Usage("/review MR-2026-0001", "One management review with its actions"),

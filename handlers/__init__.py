@@ -13,6 +13,7 @@ from bot.context import Context
 from handlers import (
     audits,
     documents,
+    equipment,
     evidence,
     feedback,
     home,
@@ -34,6 +35,7 @@ MODULES = (
     outputs,
     audits,
     documents,
+    equipment,
     reviews,
     training,
     feedback,

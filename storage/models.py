@@ -474,3 +474,8 @@ EVIDENCE_TABLES = (EvidenceContent, EvidenceFile)
 from storage.models_outputs import AffectedOutput, Disposition  # noqa: E402
 
 OUTPUT_TABLES = (AffectedOutput, Disposition)
+
+# Monitoring and measuring equipment (7.1.5) and its calibrations.
+from storage.models_equipment import Calibration, MeasuringEquipment  # noqa: E402
+
+EQUIPMENT_TABLES = (MeasuringEquipment, Calibration)

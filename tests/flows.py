@@ -231,6 +231,33 @@ SOP = {
 }
 
 
+# A caliper due for calibration on 2 Dec 2026 (a week after the sandbox's clock starts).
+GAUGE = {
+    "tag": "G-012",
+    "description": "Digital caliper 0-150 mm",
+    "location": "Goods-in bench 2",
+    "owner": ANNA.id,
+    "interval_months": "12",
+    "last_calibrated": "2025-12-02",
+}
+
+
+def register_gauge(sb: Sandbox, person: Person = QUINN, **answers: Any) -> dict[str, Any]:
+    sb.slack.command(person, "/equipment", "add")
+    response = sb.slack.submit(person, sb.slack.last_view(), {**GAUGE, **answers})
+    return response.json() if response.content else {}
+
+
+def calibrate(sb: Sandbox, person: Person, reminder: dict[str, Any], **answers: Any) -> dict[str, Any]:
+    """Press "Record calibration" on `reminder` and send the form with `answers`."""
+    sb.press(person, reminder, "Record calibration")
+    today = sb.clock.now().date().isoformat()
+    values = {"calibrated_on": today, "performer": "lab", "performed_by": "Kalibrierlabor Nord", "result": "pass"}
+    values.update(answers)
+    response = sb.slack.submit(person, sb.slack.last_view(), values)
+    return response.json() if response.content else {}
+
+
 def doc(sb: Sandbox) -> ControlledDocument:
     with sb.db.session() as session:
         return session.exec(select(ControlledDocument)).one()
@@ -388,6 +415,18 @@ def registered_document(sb: Sandbox) -> str:
 
         found = by_key(session, reference.casefold())
     assert found is not None, doc
+    return f"{found.id}@{found.version}"
+
+
+def registered_gauge(sb: Sandbox) -> str:
+    """A gauge in the register, as its calibration button's value (`id@version`)."""
+    tag = f"G-{len(sb.fake.calls)}"
+    register_gauge(sb, tag=tag)
+    with sb.db.session() as session:
+        from storage.equipment import by_key
+
+        found = by_key(session, tag.casefold())
+    assert found is not None, tag
     return f"{found.id}@{found.version}"
 
 

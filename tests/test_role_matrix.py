@@ -39,6 +39,7 @@ from tests.flows import (
     published,
     raise_nc,
     registered_document,
+    registered_gauge,
     reload,
     reminder,
     review_action,
@@ -377,6 +378,18 @@ MATRIX = [
         frozenset({OWNER, MANAGER}),
         registered_document,
         click(Action.DOC_REVISED, str, form_opens(Callback.DOC_REVISE)),
+    ),
+    Row(
+        "/equipment add",
+        frozenset({MANAGER}),
+        lambda sb: None,
+        command("/equipment", "add", form_opens(Callback.EQUIPMENT_ADD)),
+    ),
+    Row(
+        "equipment: record calibration",
+        frozenset({OWNER, MANAGER}),
+        registered_gauge,
+        click(Action.EQUIPMENT_CALIBRATE, str, form_opens(Callback.EQUIPMENT_CALIBRATE)),
     ),
     Row(
         "/review schedule",
