@@ -63,6 +63,18 @@ def needing_attention(
     return list(session.exec(query.order_by(col(MeasuringEquipment.next_due)).limit(limit)))
 
 
+def owned_due(session: Session, owner: str, until: date, limit: int = 20) -> list[MeasuringEquipment]:
+    """The owner's equipment in use and due by `until`, or quarantined: their Home's agenda."""
+    query = select(MeasuringEquipment).where(
+        col(MeasuringEquipment.owner) == owner,
+        or_(
+            col(MeasuringEquipment.status) == "quarantined",
+            (col(MeasuringEquipment.status) == "in_use") & (col(MeasuringEquipment.next_due) <= until),
+        ),
+    )
+    return list(session.exec(query.order_by(col(MeasuringEquipment.next_due)).limit(limit)))
+
+
 def count_by_state(session: Session, today: date) -> dict[str, int]:
     """How many are overdue (in use, past the date), quarantined, and in the register."""
     total = session.exec(select(func.count()).select_from(MeasuringEquipment)).one()

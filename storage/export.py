@@ -20,6 +20,7 @@ from storage.models import (
     AuditEvent,
     AuditFinding,
     AuditQuestion,
+    Calibration,
     ControlledDocument,
     CorrectiveAction,
     DocumentReview,
@@ -27,6 +28,7 @@ from storage.models import (
     Feedback,
     KpiValue,
     ManagementReview,
+    MeasuringEquipment,
     MessageCapture,
     Nonconformity,
     QualityObjective,
@@ -405,3 +407,50 @@ def evidence_files(start: datetime | None = None, end: datetime | None = None) -
         .where(_within(col(f.attached_at), start, end))
         .order_by(col(f.id))
     )
+
+
+def equipment_register() -> Select[Any]:
+    """The register as it stands, for the evidence export: one row per piece of equipment."""
+    e = MeasuringEquipment
+    nc = aliased(Nonconformity)
+    return (
+        _columns(
+            e.tag,
+            e.description,
+            e.location,
+            e.owner,
+            e.status,
+            e.interval_months,
+            e.last_calibrated,
+            e.next_due,
+            nc.number,
+            e.added_by,
+            e.added_at,
+        )
+        .outerjoin(nc, col(nc.id) == col(e.quarantine_nc_id))
+        .order_by(col(e.tag_key))
+    )
+
+
+def calibrations(start: date | None = None, end: date | None = None) -> Select[Any]:
+    """Every calibration in the period (by its date), with the NC a fail opened."""
+    c, e = Calibration, MeasuringEquipment
+    nc = aliased(Nonconformity)
+    query = (
+        _columns(
+            e.tag,
+            c.calibrated_on,
+            c.by_lab,
+            c.performed_by,
+            c.result,
+            c.certificate,
+            c.note,
+            c.next_due,
+            nc.number,
+            c.recorded_by,
+            c.recorded_at,
+        )
+        .join(e, col(e.id) == col(c.equipment_id))
+        .outerjoin(nc, col(nc.id) == col(c.nc_id))
+    )
+    return query.where(_within(col(c.calibrated_on), start, end)).order_by(col(c.calibrated_on), col(c.id))

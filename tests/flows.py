@@ -242,6 +242,12 @@ GAUGE = {
 }
 
 
+def open_home(sb: Sandbox, person: Person) -> str:
+    """Open `person`'s Home tab as Slack does (app_home_opened); what it shows, as JSON text."""
+    sb.slack.event({"type": "app_home_opened", "user": person.id, "channel": "D" + person.id[1:], "tab": "home"})
+    return json.dumps(sb.fake.home_views[person.id]["blocks"], ensure_ascii=False)
+
+
 def register_gauge(sb: Sandbox, person: Person = QUINN, **answers: Any) -> dict[str, Any]:
     sb.slack.command(person, "/equipment", "add")
     response = sb.slack.submit(person, sb.slack.last_view(), {**GAUGE, **answers})

@@ -16,7 +16,7 @@ from bot.workspace.clock import ManualClock
 from storage import equipment as store
 from storage.audit import history
 from storage.models import Calibration, EvidenceFile, MeasuringEquipment, Nonconformity
-from tests.flows import GAUGE, calibrate, register_gauge
+from tests.flows import GAUGE, calibrate, open_home, register_gauge
 
 CERTIFICATE = b"%PDF-1.4 calibration certificate G-012 as found +0.04 mm" * 20
 
@@ -119,6 +119,14 @@ def test_a_gauge_due_in_7_days_nudges_its_owner_then_fails_and_passes(sb: Sandbo
     sb.slack.command(QUINN, "/equipment", "G-012")
     shown = str(sb.slack.last_response()["blocks"])
     assert "quarantined" in shown and nc.number in shown and "G-012 certificate.pdf" in shown
+    # Both Home tabs and the digest list it; the owner's with the button that releases it.
+    owner_home = open_home(sb, ANNA)
+    assert "G-012" in owner_home and "quarantined" in owner_home and "Record calibration" in owner_home
+    manager_home = open_home(sb, QUINN)
+    assert "*Measuring equipment*: 0 overdue for calibration, 1 quarantined — G-012" in manager_home
+    sb.slack.command(QUINN, "/qms", "digest")
+    digest = str(sb.slack.last_response()["blocks"])
+    assert "*Measuring equipment*: *0* overdue for calibration, *1* quarantined, of 1" in digest
     # Quarantined equipment is not chased: it is not in use.
     before = len(reminders_to(sb, ANNA))
     tick(sb, clock, date(2026, 12, 3))

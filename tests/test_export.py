@@ -13,7 +13,19 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from bot import audits, documents, evidence, export, feedback, nonconformity, objectives, outputs, reviews, training
+from bot import (
+    audits,
+    documents,
+    equipment,
+    evidence,
+    export,
+    feedback,
+    nonconformity,
+    objectives,
+    outputs,
+    reviews,
+    training,
+)
 from bot.cli import main
 from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
 from bot.workspace.clock import ManualClock
@@ -34,6 +46,8 @@ SHEETS = [
     "Audit checklists",
     "Document register",
     "Document reviews",
+    "Equipment register",
+    "Calibrations",
     "Management reviews",
     "Review actions",
     "Evidence files",
@@ -110,6 +124,15 @@ def fill(sb: Sandbox) -> dict[str, Any]:
         QUINN.id,
         reviews.Minutes(date(2026, 11, 25), "QMS effective", [("Hire an inspector", ANNA.id, date(2027, 1, 15))]),
     )
+    # A caliper that failed its calibration (quarantined, NC-2026-0003 opened), and a gauge that passed.
+    for tag, result in (("G-012", "fail"), ("G-013", "pass")):
+        gauge = equipment.add(
+            sb.ctx,
+            QUINN.id,
+            equipment.Registration(tag, "Caliper", "Bench 2", ANNA.id, 12, date(2025, 11, 30), date(2026, 11, 30)),
+        )
+        form = equipment.CalibrationForm(date(2026, 11, 25), "Kalibrierlabor Nord", True, result, "KLN-1", "+0.04 mm")
+        equipment.record_calibration(sb.ctx, gauge.id or 0, gauge.version, ANNA.id, form)
     return {"nc": nc}
 
 
@@ -172,6 +195,14 @@ def test_the_workbook_holds_every_register_with_headers_and_known_rows(sb: Sandb
         datetime(2027, 11, 25),
     ]
     assert sheet_rows(book, "Document reviews")[1][:4] == ["SOP-012", datetime(2026, 11, 25), ANNA.id, "no_change"]
+    assert [r[:5] + r[7:9] for r in sheet_rows(book, "Equipment register")[1:]] == [
+        ["G-012", "Caliper", "Bench 2", ANNA.id, "quarantined", datetime(2026, 11, 30), "NC-2026-0003"],
+        ["G-013", "Caliper", "Bench 2", ANNA.id, "in_use", datetime(2027, 11, 25), None],
+    ]
+    assert [r[:5] + r[8:9] for r in sheet_rows(book, "Calibrations")[1:]] == [
+        ["G-012", datetime(2026, 11, 25), "laboratory", "Kalibrierlabor Nord", "fail", "NC-2026-0003"],
+        ["G-013", datetime(2026, 11, 25), "laboratory", "Kalibrierlabor Nord", "pass", None],
+    ]
     held = sheet_rows(book, "Management reviews")
     assert (
         [r[0] for r in held[1:]] == ["MR-2026-0001", "MR-2027-0001"]

@@ -17,6 +17,7 @@ from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
 from bot.standin.simulate import Person
 from bot.workspace.clock import ManualClock
 from storage.models import OutboxMessage
+from tests.flows import open_home
 
 NC = {"description": "Found at goods-in.", "severity": "major", "source": "employee_report", "process": "Production"}
 
@@ -31,11 +32,6 @@ def raise_nc(sb: Sandbox, person: Person, title: str, **answers: Any) -> None:
     sb.slack.command(person, "/nc")
     response = sb.slack.submit(person, sb.slack.last_view(), {**NC, "title": title, **answers})
     assert not response.content, response.text
-
-
-def open_home(sb: Sandbox, person: Person) -> str:
-    sb.slack.event({"type": "app_home_opened", "user": person.id, "channel": "D" + person.id[1:], "tab": "home"})
-    return json.dumps(sb.fake.home_views[person.id]["blocks"], ensure_ascii=False)
 
 
 def test_home_shows_my_work_overdue_first_and_long_lists_capped(sb: Sandbox) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot import outputs
+from bot import equipment, outputs
 from bot.nonconformity import ref
 from bot.objectives import lines as objective_lines
 from bot.surfaces.blocks import Reply, capped_lines, context, divider, header, section
@@ -21,6 +21,7 @@ SO_FAR_SHOWN = 5  # NCs raised (and closed) this week listed by number; the rest
 ROUNDS_SHOWN = 8  # training rounds with a Status button each; the rest counted
 REVIEWS_SHOWN = 3
 AHEAD_DAYS = 14
+EQUIPMENT_SHOWN = 6  # measuring equipment quarantined or overdue, by tag; the rest counted
 SEVERITY_ORDER = ("critical", "major", "minor", "observation")
 
 
@@ -54,6 +55,8 @@ def render(d: Digest) -> Reply:
     ahead = _ahead(d)
     if d.programme is not None:
         blocks.append(_audit_programme(d))
+    if d.equipment_counts.get("overdue") or d.equipment_counts.get("quarantined"):
+        blocks.append(_equipment(d))
     blocks.append(
         section(
             f"*Due in the next {AHEAD_DAYS} days*\n"
@@ -214,4 +217,21 @@ def _audit_programme(d: Digest) -> dict[str, Any]:
     )
     return section(
         f"*Internal audits* (cycle from {p.start:%d %b %Y})\nDone: *{done}* of {len(p.audits)} planned{gaps}\nDocument reviews overdue: *{d.document_reviews_overdue}*"
+    )
+
+
+def _equipment(d: Digest) -> dict[str, Any]:
+    """Measuring equipment that must not be relied on (7.1.5): quarantined, or past its calibration."""
+    counts = d.equipment_counts
+    today = d.today or d.last
+    lines = [
+        f"{safe(e.tag, 40)} · {safe(e.description, 60)} · {equipment.status_text(e, today, 0)} · {mention(e.owner)}"
+        for e in d.equipment_attention
+    ]
+    shown = len(lines)
+    total = counts.get("overdue", 0) + counts.get("quarantined", 0)
+    more = f"\n… and {total - shown} more: `/equipment list`" if total > shown else ""
+    return section(
+        f"*Measuring equipment*: *{counts.get('overdue', 0)}* overdue for calibration, "
+        f"*{counts.get('quarantined', 0)}* quarantined, of {counts.get('total', 0)}\n" + "\n".join(lines) + more
     )

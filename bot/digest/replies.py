@@ -11,12 +11,13 @@ from sqlmodel import Session
 
 from bot import outputs
 from bot.audits import programme_of
-from bot.digest.blocks import AHEAD_DAYS, OVERDUE_SHOWN, REVIEWS_SHOWN, SO_FAR_SHOWN
+from bot.digest.blocks import AHEAD_DAYS, EQUIPMENT_SHOWN, OVERDUE_SHOWN, REVIEWS_SHOWN, SO_FAR_SHOWN
 from bot.feedback import Figures, figures
 from bot.objectives import Standing, standings
 from bot.surfaces.charts import Week, trend_png
 from storage import audits as audit_store
 from storage import documents as document_store
+from storage import equipment as equipment_store
 from storage import reports
 from storage import reviews as review_store
 from storage import trainings as training_store
@@ -47,6 +48,9 @@ class Digest:
     audits_due: list[Any] = field(default_factory=list)
     reviews_due: list[Any] = field(default_factory=list)
     document_reviews_overdue: int = 0
+    # Measuring equipment quarantined or past its calibration (the first EQUIPMENT_SHOWN), and how many.
+    equipment_attention: list[Any] = field(default_factory=list)
+    equipment_counts: dict[str, int] = field(default_factory=dict)
     today: date | None = None
     # The week so far: from the digest's day (`last` + 1) to now, beside the last full week.
     raised_so_far: int = 0
@@ -114,6 +118,8 @@ def compute(session: Session, now: datetime, settings: Any, period_end: date | N
         audits_due=[a for a in audit_store.planned(session) if a.planned_date < horizon],
         reviews_due=[r for r in review_store.planned(session) if r.planned_date < horizon],
         document_reviews_overdue=sum(1 for doc in document_store.all_by_due(session) if doc.next_review < today),
+        equipment_attention=equipment_store.needing_attention(session, today, limit=EQUIPMENT_SHOWN),
+        equipment_counts=equipment_store.count_by_state(session, today),
         today=today,
         raised_so_far=reports.ncs_raised(session, at(end), so_far),
         closed_so_far=reports.ncs_closed(session, at(end), so_far),

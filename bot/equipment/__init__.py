@@ -10,6 +10,8 @@ This is the process's public face: other packages, handlers and tests use these 
 `equipment.<name>`.
 """
 
+from bot.equipment.blocks import calibrate_button as calibrate_button
+from bot.equipment.blocks import status_text as status_text
 from bot.equipment.forms import TAG as TAG
 from bot.equipment.forms import CalibrationForm as CalibrationForm
 from bot.equipment.forms import Registration as Registration

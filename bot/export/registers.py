@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.export import nonconforming
+from bot.export import equipment, nonconforming
 from bot.export.files import EVIDENCE_COLUMNS
 from bot.export.forms import ExportError, Period
 from storage import export as queries
@@ -337,6 +337,7 @@ REGISTERS: list[Register] = [
         ),
         _query(queries.document_reviews, by_date=True),
     ),
+    *(Register(sheet, file, tuple(Column(*c) for c in cols), rows) for sheet, file, cols, rows in equipment.REGISTERS),
     Register(
         "Management reviews",
         "management-reviews.csv",

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import outputs
+from bot import equipment, outputs
 from bot.delivery.versions import drawn
 from bot.nonconformity import OWNER_STEPS, Status, buttons_for, done_button, ref, step_button
 from bot.objectives import lines as objective_lines
@@ -23,6 +23,7 @@ from storage.models import (
     Disposition,
     Feedback,
     ManagementReview,
+    MeasuringEquipment,
     Nonconformity,
     ReviewAction,
     TrainingAssignment,
@@ -47,6 +48,7 @@ class MyWork:
     reviews: list[ManagementReview] = field(default_factory=list)
     review_actions: list[tuple[ReviewAction, ManagementReview]] = field(default_factory=list)
     documents: list[ControlledDocument] = field(default_factory=list)
+    equipment: list[MeasuringEquipment] = field(default_factory=list)  # theirs, due or quarantined
     manager: bool = False  # a QMS manager: verifies, closes, records reviews
     # For a QMS manager: NCs waiting to be verified or closed, each with its actions.
     to_verify: list[tuple[Nonconformity, list[CorrectiveAction]]] = field(default_factory=list)
@@ -77,6 +79,8 @@ class Registers:
     docs_overdue: int
     planned_reviews: list[ManagementReview]
     objectives: list[Any]  # bot.objectives' Standings
+    equipment_counts: dict[str, int] = field(default_factory=dict)
+    equipment_attention: list[MeasuringEquipment] = field(default_factory=list)  # quarantined or overdue
 
 
 def home_tab(
@@ -235,6 +239,15 @@ def agenda_items(mine: MyWork, today: date) -> list[Item]:
         )
         for d in mine.documents
     ]
+    planned += [
+        (
+            e.next_due,
+            f"*{safe(e.tag, 40)}* · calibration · {equipment.status_text(e, today, 0)}"
+            + (" (its NC decides on earlier results)" if e.status == "quarantined" else ""),
+            equipment.calibrate_button(e)["elements"][0],
+        )
+        for e in mine.equipment
+    ]
     return sorted(planned, key=lambda item: item[0])
 
 
@@ -289,6 +302,14 @@ def register_lines(r: Registers, today: date) -> list[str]:
         f"*Complaints open*: {r.complaints_open}",
         f"*Audit programme*: {done} of {len(audits)} done this cycle, {late} overdue, {plural(len(r.programme.gaps), 'process', 'processes')} not yet planned",
         f"*Document reviews overdue*: {r.docs_overdue}",
+        f"*Measuring equipment*: {r.equipment_counts.get('overdue', 0)} overdue for calibration, "
+        f"{r.equipment_counts.get('quarantined', 0)} quarantined"
+        + (
+            " — "
+            + ", ".join(f"{safe(e.tag, 40)} ({equipment.status_text(e, today, 0)})" for e in r.equipment_attention)
+            if r.equipment_attention
+            else ""
+        ),
         f"*Next management review*: {next_review.number} on {next_review.planned_date:%d %b %Y}"
         if next_review
         else "*Next management review*: none planned (`/review schedule`)",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
@@ -14,6 +14,7 @@ from bot.home.blocks import AUTHORISE_SHOWN, LIST_SHOWN, MyWork, Registers, home
 from bot.objectives import standings
 from storage import audits as audit_store
 from storage import documents as document_store
+from storage import equipment as equipment_store
 from storage import feedback as feedback_store
 from storage import nonconformities as nc_store
 from storage import outputs as output_store
@@ -32,7 +33,9 @@ def view(ctx: Context, user: str) -> dict[str, Any]:
     manager = ctx.roles.is_manager(user)
     approver = ctx.roles.is_approver(user)  # may ask Slack (a user group): before the session
     with ctx.db.session() as session:
-        mine = _work_of(session, user, today, ctx.settings.doc_review_notice_days, manager)
+        mine = _work_of(
+            session, user, today, ctx.settings.doc_review_notice_days, manager, ctx.settings.calibration_notice_days
+        )
         if manager:
             mine.to_verify = [(nc, nc_store.actions_of(session, nc.id)) for nc in _to_verify(session) if nc.id]
         if approver:
@@ -62,7 +65,9 @@ def _on_hold(session: Session, mine: MyWork) -> dict[int, tuple[outputs.Holding,
     return held
 
 
-def _work_of(session: Session, user: str, today: date, notice_days: int, manager: bool = False) -> MyWork:
+def _work_of(
+    session: Session, user: str, today: date, notice_days: int, manager: bool = False, calibration_notice: int = 7
+) -> MyWork:
     return MyWork(
         user=user,
         manager=manager,
@@ -77,6 +82,7 @@ def _work_of(session: Session, user: str, today: date, notice_days: int, manager
         reviews=[r for r in review_store.planned(session) if manager or user in r.attendees],
         review_actions=review_store.open_actions(session, owner=user),
         documents=[d for d in document_store.owned_by(session, user) if (d.next_review - today).days <= notice_days],
+        equipment=equipment_store.owned_due(session, user, today + timedelta(days=calibration_notice)),
     )
 
 
@@ -94,6 +100,8 @@ def _overview(session: Session, today: date, settings: Any) -> list[dict[str, An
         docs_overdue=sum(1 for d in document_store.all_by_due(session) if d.next_review < today),
         planned_reviews=review_store.planned(session),
         objectives=standings(session, today, settings.zone),
+        equipment_counts=equipment_store.count_by_state(session, today),
+        equipment_attention=equipment_store.needing_attention(session, today, limit=5),
     )
     return registers_blocks(registers, today)
 
