@@ -35,6 +35,7 @@ class ShortcutId(StrEnum):
 class Event(StrEnum):
     MEMBER_JOINED_CHANNEL = "member_joined_channel"
     APP_HOME_OPENED = "app_home_opened"
+    SUBTEAM_MEMBERS_CHANGED = "subteam_members_changed"
 
 
 class Callback(StrEnum):
@@ -66,6 +67,7 @@ class Callback(StrEnum):
     OBJECTIVE_NEW = "objective_new"
     EQUIPMENT_ADD = "equipment_add"
     EQUIPMENT_CALIBRATE = "equipment_calibrate_submit"
+    COMPETENCE_REQUIRE = "competence_require"
     SNOOZE = "nudge_snooze_submit"
 
 
@@ -186,7 +188,7 @@ SLASH_COMMANDS: list[SlashCommand] = [
     SlashCommand(
         Command.TRAINING,
         "Trainings and document revisions to read and acknowledge",
-        "me | list | new | status TR-2026-0001 | close TR-2026-0001 | matrix",
+        "me | list | new | status TR-2026-0001 | close TR-2026-0001 | matrix | require",
     ),
 ]
 
@@ -231,7 +233,16 @@ USAGES: list[Usage] = [
         "Close a round: reminders stop, acknowledgements stay on record",
         "its publisher, QMS managers",
     ),
-    Usage("/training matrix", "Who acknowledged what, person by person", "QMS managers"),
+    Usage(
+        "/training matrix",
+        "Per role and person what is required, done, due and expired; who acknowledged what",
+        "QMS managers",
+    ),
+    Usage(
+        "/training require",
+        "Say which documents a user group's or channel's members need, and how often they renew them",
+        "QMS managers",
+    ),
     Usage("/audit list", "The audit programme this cycle: overdue, planned, done, and processes not yet audited"),
     Usage(
         "/audit plan", "Plan an internal audit: process, scope, clauses, lead auditor, auditees, date", "QMS managers"

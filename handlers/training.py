@@ -9,11 +9,11 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import home, training
+from bot import competence, home, training
 from bot.context import Context
-from bot.errors import Broken, Invalid
+from bot.errors import Broken, Invalid, NotAllowed, valid
 from bot.qms import help_reply
-from bot.registry import Action, Callback, Command
+from bot.registry import Action, Callback, Command, Event
 from bot.submissions import Submission
 from bot.surfaces.mrkdwn import mention, safe
 from bot.surfaces.words import moment
@@ -29,15 +29,15 @@ from handlers.common import (
     record_id,
     teller,
 )
-from handlers.listeners import action, command, view
+from handlers.listeners import action, command, event, view
 
 log = logging.getLogger(__name__)
 
 USAGE = (
     "Use `/training new` (publish), `/training me`, `/training list`, `/training status TR-2026-0001`, "
-    "`/training close TR-2026-0001` or `/training matrix`."
+    "`/training close TR-2026-0001`, `/training matrix` or `/training require`."
 )
-SUBCOMMANDS = ("new", "me", "list", "status", "close", "matrix")
+SUBCOMMANDS = ("new", "me", "list", "status", "close", "matrix", "require")
 BROKEN_ACK = "That button is broken; `/training me` lists what you still have to read."
 BROKEN_QUESTION = "That button is broken; ask your QMS manager directly."
 BROKEN_STATUS = "That button is broken; `/training list` shows the open rounds."
@@ -62,6 +62,14 @@ def on_training(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClie
     if sub == "new":
         _open_publish_form(ctx, client, command["trigger_id"], user, respond)
         return
+    if sub == "require":
+        _open_require_form(ctx, client, command["trigger_id"], user, respond)
+        return
+    if sub == "matrix":
+        roles = competence.matrix_blocks(ctx, user)  # the manager check comes first
+        rounds = training.matrix_reply(ctx, user)
+        respond(response_type="ephemeral", text=rounds.text, blocks=(roles + rounds.blocks)[:50])
+        return
     if sub == "close":
         closed = training.close(ctx, user, arg)
         ephemeral(respond, f"{closed.number} is closed: reminders stopped. Acknowledgements so far stay on record.")
@@ -70,7 +78,6 @@ def on_training(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClie
         "me": lambda: training.me_reply(ctx, user),
         "list": lambda: training.list_reply(ctx, user),
         "status": lambda: training.status_reply(ctx, user, arg),
-        "matrix": lambda: training.matrix_reply(ctx, user),
     }[sub]()
     respond(response_type="ephemeral", **reply.as_kwargs())
 
@@ -83,6 +90,42 @@ def _open_publish_form(ctx: Context, client: WebClient, trigger_id: str, user: s
         log.warning("usergroups.list failed: %s", exc.response.get("error"))
         groups = []
     open_modal(client, trigger_id, blocks.publish_modal(groups, training.due_default(ctx)), teller(respond))
+
+
+def _open_require_form(ctx: Context, client: WebClient, trigger_id: str, user: str, respond: Respond) -> None:
+    if not ctx.roles.is_manager(user):
+        raise NotAllowed("Only QMS managers set the competence a role needs. Ask your QMS manager.")
+    form = competence.require_form(ctx)
+    if form is None:
+        ephemeral(respond, competence.nothing_to_require())
+        return
+    open_modal(client, trigger_id, form, teller(respond))
+
+
+def on_require(
+    ctx: Context, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, submission: Submission | None
+) -> None:
+    user = body["user"]["id"]
+    if not ctx.roles.is_manager(user):
+        raise NotAllowed("Only QMS managers can set the competence a role needs.")
+    offered = set(competence.documents_offered(ctx))
+    requirement = valid(*competence.check_requirement(form_values(view), offered))
+    assert requirement is not None  # checked just above
+    ack()  # asking the role's members takes Slack calls: the modal closes first
+    kept, asked = competence.save(ctx, user, requirement, submission)
+    answerer(body, None, client)(competence.saved(kept, asked).text)
+
+
+def on_group_changed(ctx: Context, event: dict[str, Any]) -> None:
+    """Someone joined a user group: they get the trainings its role needs at once."""
+    group = str(event.get("subteam_id") or "")
+    added = [u for u in event.get("added_users") or [] if isinstance(u, str)]
+    removed = [u for u in event.get("removed_users") or [] if isinstance(u, str)]
+    if not group.startswith("S"):
+        return
+    ctx.directory.group_changed(group, added, removed)
+    if added:
+        competence.joined(ctx, "usergroup", group, added)
 
 
 def on_publish(
@@ -213,6 +256,8 @@ def confirm_question(ctx: Context, body: dict[str, Any], client: WebClient, numb
 
 LISTENERS = [
     command(Command.TRAINING, on_training),
+    view(Callback.COMPETENCE_REQUIRE, on_require, field="groups"),
+    event(Event.SUBTEAM_MEMBERS_CHANGED, on_group_changed),
     view(Callback.TRAINING_PUBLISH, on_publish, again=report_again),
     action(Action.TRAINING_ACK, on_acknowledge, broken=BROKEN_ACK),
     action(Action.TRAINING_QUESTION, on_question, broken=BROKEN_QUESTION),

@@ -479,3 +479,8 @@ OUTPUT_TABLES = (AffectedOutput, Disposition)
 from storage.models_equipment import Calibration, MeasuringEquipment  # noqa: E402
 
 EQUIPMENT_TABLES = (MeasuringEquipment, Calibration)
+
+# Competence required by role (7.2): a user group's or channel's required documents.
+from storage.models_competence import CompetenceRequirement  # noqa: E402
+
+COMPETENCE_TABLES = (CompetenceRequirement,)

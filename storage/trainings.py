@@ -64,6 +64,13 @@ def acknowledge(session: Session, assignment: TrainingAssignment, seen: int | No
     )
 
 
+def renew(session: Session, assignment: TrainingAssignment, seen: int | None, at: datetime) -> bool:
+    """An expired acknowledgement acknowledged again, once (the version the card was drawn for)."""
+    return records.change(
+        session, assignment, seen, col(TrainingAssignment.status) == "acknowledged", acknowledged_at=at
+    )
+
+
 def close_round(session: Session, training: TrainingRound, *, by: str, at: datetime) -> bool:
     changed = changed_rows(
         session,

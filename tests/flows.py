@@ -183,6 +183,32 @@ def publish(sb: Sandbox, person: Person = QUINN, **answers: Any) -> dict[str, An
     return response.json() if response.content else {}
 
 
+def require(sb: Sandbox, person: Person = QUINN, **answers: Any) -> dict[str, Any]:
+    """`/training require` sent with `answers` (groups, channels, documents, renew)."""
+    sb.slack.command(person, "/training", "require")
+    response = sb.slack.submit(person, sb.slack.last_view(), {"renew": "0", **answers})
+    return response.json() if response.content else {}
+
+
+def group_changed(sb: Sandbox, group: str, added: list[str], removed: list[str] | None = None) -> None:
+    """Slack's subteam_members_changed, as it sends it when people join or leave a user group."""
+    members = sb.fake.usergroups.setdefault(group, [])
+    members += [p for p in added if p not in members]
+    sb.slack.event(
+        {
+            "type": "subteam_members_changed",
+            "subteam_id": group,
+            "team_id": "T0SANDBOX1",
+            "date_previous_update": 1446670362,
+            "date_update": 1492906952,
+            "added_users": added,
+            "added_users_count": str(len(added)),
+            "removed_users": removed or [],
+            "removed_users_count": str(len(removed or [])),
+        }
+    )
+
+
 def rounds(sb: Sandbox) -> list[TrainingRound]:
     with sb.db.session() as session:
         return list(session.exec(select(TrainingRound).order_by(TrainingRound.id)))  # type: ignore[arg-type]

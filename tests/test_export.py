@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from bot import (
     audits,
+    competence,
     documents,
     equipment,
     evidence,
@@ -48,6 +49,7 @@ SHEETS = [
     "Document reviews",
     "Equipment register",
     "Calibrations",
+    "Competence",
     "Management reviews",
     "Review actions",
     "Evidence files",
@@ -124,6 +126,9 @@ def fill(sb: Sandbox) -> dict[str, Any]:
         QUINN.id,
         reviews.Minutes(date(2026, 11, 25), "QMS effective", [("Hire an inspector", ANNA.id, date(2027, 1, 15))]),
     )
+    # Readers must hold SOP-012 (Anna acknowledged it above, Ben has not), renewed yearly.
+    sb.fake.add_usergroup("S0READERS", [ANNA.id, BEN.id], handle="readers")
+    competence.save(sb.ctx, QUINN.id, competence.Requirement(["S0READERS"], [], ["SOP-012"], 12))
     # A caliper that failed its calibration (quarantined, NC-2026-0003 opened), and a gauge that passed.
     for tag, result in (("G-012", "fail"), ("G-013", "pass")):
         gauge = equipment.add(
@@ -203,6 +208,7 @@ def test_the_workbook_holds_every_register_with_headers_and_known_rows(sb: Sandb
         ["G-012", datetime(2026, 11, 25), "laboratory", "Kalibrierlabor Nord", "fail", "NC-2026-0003"],
         ["G-013", datetime(2026, 11, 25), "laboratory", "Kalibrierlabor Nord", "pass", None],
     ]
+    assert sorted(r[4:6] for r in sheet_rows(book, "Competence")[1:]) == [[ANNA.id, "done"], [BEN.id, "due"]]
     held = sheet_rows(book, "Management reviews")
     assert (
         [r[0] for r in held[1:]] == ["MR-2026-0001", "MR-2027-0001"]

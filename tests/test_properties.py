@@ -262,6 +262,12 @@ def open_review_record(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
     return QUINN, sb.slack.last_view()
 
 
+def open_require(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
+    published(sb)  # a training to require
+    sb.slack.command(QUINN, "/training", "require")
+    return QUINN, sb.slack.last_view()
+
+
 MODALS = {
     "nc_raise": open_nc_raise,
     "nc_contain_submit": open_nc_step("Record containment"),
@@ -286,6 +292,7 @@ MODALS = {
     "doc_add": open_command(QUINN, "/doc", "add"),
     "doc_revise": open_button("doc_revised", registered_document),
     "equipment_add": open_command(QUINN, "/equipment", "add"),
+    "competence_require": open_require,
     "equipment_calibrate_submit": open_button("equipment_calibrate", registered_gauge),
     "review_schedule": open_command(QUINN, "/review", "schedule"),
     "review_record": open_review_record,

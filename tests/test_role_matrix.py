@@ -380,6 +380,12 @@ MATRIX = [
         click(Action.DOC_REVISED, str, form_opens(Callback.DOC_REVISE)),
     ),
     Row(
+        "/training require",
+        frozenset({MANAGER}),
+        published,
+        lambda sb, p, n: command("/training", "require", form_opens(Callback.COMPETENCE_REQUIRE))(sb, p, n),
+    ),
+    Row(
         "/equipment add",
         frozenset({MANAGER}),
         lambda sb: None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from bot import equipment, outputs
+from bot import competence, equipment, outputs
 from bot.nonconformity import ref
 from bot.objectives import lines as objective_lines
 from bot.surfaces.blocks import Reply, capped_lines, context, divider, header, section
@@ -57,6 +57,13 @@ def render(d: Digest) -> Reply:
         blocks.append(_audit_programme(d))
     if d.equipment_counts.get("overdue") or d.equipment_counts.get("quarantined"):
         blocks.append(_equipment(d))
+    if any(h.due or h.expired or h.number is None for h in d.competence):
+        blocks.append(
+            section(
+                "*Competence by role* (required documents)\n"
+                + capped_lines(competence.held_lines(d.competence), 2800, max_lines=10)
+            )
+        )
     blocks.append(
         section(
             f"*Due in the next {AHEAD_DAYS} days*\n"

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import outputs
+from bot import competence, outputs
 from bot.audits import programme_of
 from bot.digest.blocks import AHEAD_DAYS, EQUIPMENT_SHOWN, OVERDUE_SHOWN, REVIEWS_SHOWN, SO_FAR_SHOWN
 from bot.feedback import Figures, figures
@@ -51,6 +51,8 @@ class Digest:
     # Measuring equipment quarantined or past its calibration (the first EQUIPMENT_SHOWN), and how many.
     equipment_attention: list[Any] = field(default_factory=list)
     equipment_counts: dict[str, int] = field(default_factory=dict)
+    # Each required document's current revision: how many hold it, are due, have expired (7.2).
+    competence: list[Any] = field(default_factory=list)
     today: date | None = None
     # The week so far: from the digest's day (`last` + 1) to now, beside the last full week.
     raised_so_far: int = 0
@@ -120,6 +122,7 @@ def compute(session: Session, now: datetime, settings: Any, period_end: date | N
         document_reviews_overdue=sum(1 for doc in document_store.all_by_due(session) if doc.next_review < today),
         equipment_attention=equipment_store.needing_attention(session, today, limit=EQUIPMENT_SHOWN),
         equipment_counts=equipment_store.count_by_state(session, today),
+        competence=competence.held_by_document(session, today, zone),
         today=today,
         raised_so_far=reports.ncs_raised(session, at(end), so_far),
         closed_so_far=reports.ncs_closed(session, at(end), so_far),

@@ -44,3 +44,6 @@ def rows(session: Session, period: Period) -> Iterator[Sequence[Any]]:
     """The NC and its output (seven columns), then the decision (D1…), empty for an output with none yet."""
     for row in queries.stream(session, store.export_rows(period.start, period.end)):
         yield (*row[:7], f"D{row[7]}" if row[7] else None, *row[8:])
+
+
+REGISTERS = (("Nonconforming output", "nonconforming-output.csv", COLUMNS, rows),)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.export import equipment, nonconforming
+from bot.export import competence, equipment, nonconforming
 from bot.export.files import EVIDENCE_COLUMNS
 from bot.export.forms import ExportError, Period
 from storage import export as queries
@@ -112,6 +112,12 @@ def _c(header: str, kind: str = "text", width: int = 14) -> Column:
 # export is evidence for QMS managers and auditors).
 MESSAGE_COPY = (_c("From message", width=30), _c("Message author", "person", 20), _c("Message copy", "long", 50))
 
+
+def _from(specs: Sequence[tuple[str, str, tuple[tuple[str, str, int], ...], Rows]]) -> list[Register]:
+    """Registers kept in modules of their own, as (sheet, CSV file, columns, rows)."""
+    return [Register(sheet, file, tuple(Column(*c) for c in cols), rows) for sheet, file, cols, rows in specs]
+
+
 REGISTERS: list[Register] = [
     Register(
         "NC register",
@@ -168,13 +174,7 @@ REGISTERS: list[Register] = [
         ),
         _actions,
     ),
-    # Nonconforming output (ISO 9001 8.7.2): one row per disposition, with who authorised it.
-    Register(
-        "Nonconforming output",
-        "nonconforming-output.csv",
-        tuple(Column(*spec) for spec in nonconforming.COLUMNS),
-        nonconforming.rows,
-    ),
+    *_from(nonconforming.REGISTERS),  # one row per disposition, with who authorised it
     Register(
         "Training rounds",
         "training-rounds.csv",
@@ -337,7 +337,7 @@ REGISTERS: list[Register] = [
         ),
         _query(queries.document_reviews, by_date=True),
     ),
-    *(Register(sheet, file, tuple(Column(*c) for c in cols), rows) for sheet, file, cols, rows in equipment.REGISTERS),
+    *_from((*equipment.REGISTERS, *competence.REGISTERS)),
     Register(
         "Management reviews",
         "management-reviews.csv",

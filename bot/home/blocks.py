@@ -81,6 +81,7 @@ class Registers:
     objectives: list[Any]  # bot.objectives' Standings
     equipment_counts: dict[str, int] = field(default_factory=dict)
     equipment_attention: list[MeasuringEquipment] = field(default_factory=list)  # quarantined or overdue
+    competence: str | None = None  # bot.competence's gaps line; None when no role has a requirement
 
 
 def home_tab(
@@ -314,6 +315,8 @@ def register_lines(r: Registers, today: date) -> list[str]:
         if next_review
         else "*Next management review*: none planned (`/review schedule`)",
     ]
+    if r.competence:
+        lines.append(r.competence)
     if unrecorded:
         lines.append(
             "*Held but not recorded*: "

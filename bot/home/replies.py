@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import audits, outputs
+from bot import audits, competence, outputs
 from bot.home.blocks import AUTHORISE_SHOWN, LIST_SHOWN, MyWork, Registers, home_tab, registers_blocks
 from bot.objectives import standings
 from storage import audits as audit_store
@@ -32,6 +32,7 @@ def view(ctx: Context, user: str) -> dict[str, Any]:
     today = ctx.today()
     manager = ctx.roles.is_manager(user)
     approver = ctx.roles.is_approver(user)  # may ask Slack (a user group): before the session
+    gaps = competence.gaps_line(ctx) if manager else None  # who holds each role: Slack, kept warm
     with ctx.db.session() as session:
         mine = _work_of(
             session, user, today, ctx.settings.doc_review_notice_days, manager, ctx.settings.calibration_notice_days
@@ -44,7 +45,7 @@ def view(ctx: Context, user: str) -> dict[str, Any]:
                 session, user, AUTHORISE_SHOWN
             )
         mine.on_hold = _on_hold(session, mine)
-        overview = _overview(session, today, ctx.settings) if manager else None
+        overview = _overview(session, today, ctx.settings, gaps) if manager else None
     return home_tab(mine, today, overview, ctx.clock.now(), ctx.settings.zone)
 
 
@@ -86,7 +87,7 @@ def _work_of(
     )
 
 
-def _overview(session: Session, today: date, settings: Any) -> list[dict[str, Any]]:
+def _overview(session: Session, today: date, settings: Any, gaps: str | None = None) -> list[dict[str, Any]]:
     rounds = training_store.open_rounds(session)
     registers = Registers(
         by_status=reports.open_by(session, "status"),
@@ -102,6 +103,7 @@ def _overview(session: Session, today: date, settings: Any) -> list[dict[str, An
         objectives=standings(session, today, settings.zone),
         equipment_counts=equipment_store.count_by_state(session, today),
         equipment_attention=equipment_store.needing_attention(session, today, limit=5),
+        competence=gaps,
     )
     return registers_blocks(registers, today)
 

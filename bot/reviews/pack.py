@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import audits, outputs
+from bot import audits, competence, outputs
 from bot.delivery.due import add_months
 from bot.feedback import figures
 from bot.nonconformity import SOURCES, ref
@@ -23,6 +23,7 @@ from bot.reviews import blocks
 from bot.surfaces.mrkdwn import safe
 from bot.surfaces.words import plural
 from storage import audits as audit_store
+from storage import equipment as equipment_store
 from storage import feedback as feedback_store
 from storage import nonconformities as nc_store
 from storage import objectives as objective_store
@@ -90,8 +91,8 @@ def compile_pack(session: Session, settings: Any, review: ManagementReview, day:
         _audit_results(session, span, findings),
         # c7) performance of external providers
         _providers(ncs),
-        # d) adequacy of resources
-        blocks.PackSection("Adequacy of resources", [], NO_DATA),
+        # d) adequacy of resources: competence by role (7.2) and measuring equipment (7.1.5)
+        _resources(session, span),
         # e) effectiveness of actions taken to address risks and opportunities
         _risks(session, span),
         # f) opportunities for improvement
@@ -104,6 +105,23 @@ def compile_pack(session: Session, settings: Any, review: ManagementReview, day:
         ),
     ]
     return blocks.Pack(review, span.start, span.end, since, sections)
+
+
+def _resources(session: Session, span: _Span) -> blocks.PackSection:
+    lines = competence.held_lines(competence.held_by_document(session, span.day, span.zone))
+    state = equipment_store.count_by_state(session, span.day)
+    if state["total"]:
+        attention = equipment_store.needing_attention(session, span.day, limit=10)
+        named = ", ".join(f"{safe(e.tag, 40)} ({e.status.replace('_', ' ')})" for e in attention)
+        lines.append(
+            f"Measuring equipment: {state['total']} in the register, {state['overdue']} overdue for calibration, "
+            f"{state['quarantined']} quarantined" + (f": {named}" if named else "")
+        )
+    return blocks.PackSection(
+        "Adequacy of resources",
+        lines,
+        "No competence requirements (`/training require`) or measuring equipment (`/equipment add`) are in the bot.",
+    )
 
 
 def _earlier_actions(session: Session, review: ManagementReview, span: _Span) -> blocks.PackSection:

@@ -51,6 +51,7 @@ from bot.training.rules import RECORD_TYPE as RECORD_TYPE
 from bot.training.rules import Acknowledged as Acknowledged
 from bot.training.rules import Audience as Audience
 from bot.training.rules import acknowledge as acknowledge
+from bot.training.rules import add_people as add_people
 from bot.training.rules import ask as ask
 from bot.training.rules import close as close
 from bot.training.rules import publish as publish

@@ -131,6 +131,19 @@ def acknowledged_card(training: TrainingRound, assignment: TrainingAssignment, z
     return Reply(f"{_what(training)}: acknowledged", _body(training) + [context(done)])
 
 
+def renewal_card(
+    training: TrainingRound, assignment: TrainingAssignment, expired: date, reminded: date | None = None
+) -> Reply:
+    """The card again when an acknowledgement expired: read it and confirm once more."""
+    again = ":alarm_clock: Reminder: " if reminded else ":repeat: "
+    note = section(
+        f"{again}Your acknowledgement of {_what(training)} expired on {expired:%d %b %Y}: "
+        "your role asks for it to be renewed. Please read it again and confirm."
+    )
+    card = person_card(training, assignment)
+    return Reply(f"Please renew: {_what(training)} (expired {expired:%d %b %Y})", [note] + card.blocks)
+
+
 def reminder(training: TrainingRound, assignment: TrainingAssignment, today: date) -> Reply:
     days = (training.due_date - today).days
     when = (

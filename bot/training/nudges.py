@@ -12,11 +12,12 @@ from typing import Any
 
 from sqlmodel import Session, col
 
-from bot.delivery.due import local_start, manager_recipients
+from bot.delivery.due import add_months, local_start, manager_recipients
 from bot.delivery.keys import Key
 from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
 from bot.training import blocks
+from storage import competence as competence_store
 from storage import trainings as store
 from storage.models import TrainingAssignment, TrainingRound
 
@@ -28,6 +29,10 @@ OVERDUE_LIST = Key("tr:{training}:overdue:{week}:{recipient}")  # week: whole we
 QUESTION = Key("trq:{training}:{event}")  # event: the audit event of the question
 # The publisher's "everyone has read it": outside ALL, so closing the round does not withdraw it.
 COMPLETED = Key("trdone:{training}")
+# When an acknowledgement expires (a role's requirement renews it, bot.competence): the person
+# is asked again, then reminded; `acked` is the acknowledgement that expired.
+RENEWAL = Key("tr:{training}:{person}:renew-{acked:%Y%m%d}:card")
+RENEWAL_REMINDER = Key("tr:{training}:{person}:renew-{acked:%Y%m%d}:remind-{count}")
 # Everything sent to one person for a round (its card and reminders): stopped when they acknowledge.
 TO_PERSON = Key("tr:{training}:{person}:")
 # Everything of a round (not its questions): stopped when it is closed.
@@ -45,7 +50,9 @@ def _about_assignment(
     after the due date, the round's missing list if this week's is not out (a person added late
     makes a round that had none missing again)."""
     assignment, training = item
-    if assignment.status != "pending" or training.status != "open":
+    if assignment.status == "acknowledged":
+        return _renewal(session, assignment, training, now, settings)
+    if training.status != "open":
         return Look([], None)
     local_today = now.astimezone(settings.zone).date()
     every = settings.training_remind_every_days
@@ -57,6 +64,47 @@ def _about_assignment(
         due.append(Due(key, partial(_reminder, key, training, assignment, local_today)))
     reminded = max(days, 0) // every  # reminder periods so far
     return Look(due, local_start([published + timedelta(days=(reminded + 1) * every)], local_today, settings.zone))
+
+
+def renewal_due_on(session: Session, assignment: TrainingAssignment, training: TrainingRound, zone: Any) -> date | None:
+    """When an acknowledgement of the document's current revision must be renewed (a role
+    requires it every N months); None when nothing renews it or the revision is superseded."""
+    months = competence_store.renew_months(session, training.doc_key)
+    if not months or assignment.acknowledged_at is None:
+        return None
+    if competence_store.latest_round_id(session, training.doc_key) != training.id:
+        return None  # a newer revision was published: that round asks for it
+    return add_months(assignment.acknowledged_at.astimezone(zone).date(), months)
+
+
+def _renewal(
+    session: Session, assignment: TrainingAssignment, training: TrainingRound, now: datetime, settings: Any
+) -> Look:
+    """An acknowledgement that expired: the person's card again, then a reminder every
+    QMS_TRAINING_REMIND_EVERY_DAYS until they renew it; looked at again on the day it expires."""
+    local_today = now.astimezone(settings.zone).date()
+    expires = renewal_due_on(session, assignment, training, settings.zone)
+    if expires is None:
+        return Look([], None)
+    if local_today < expires:
+        return Look([], local_start([expires], local_today, settings.zone))
+    assert assignment.acknowledged_at is not None  # renewal_due_on said so
+    acked = assignment.acknowledged_at.astimezone(settings.zone).date()
+    key = RENEWAL.key(training=training.id, person=assignment.person, acked=acked)
+    due = [Due(key, partial(_renewal_card, key, training, assignment, expires, None))]
+    every = settings.training_remind_every_days
+    count = (local_today - expires).days // every
+    if count >= 1:
+        told = RENEWAL_REMINDER.key(training=training.id, person=assignment.person, acked=acked, count=count)
+        due.append(Due(told, partial(_renewal_card, told, training, assignment, expires, local_today)))
+    return Look(due, local_start([expires + timedelta(days=(count + 1) * every)], local_today, settings.zone))
+
+
+def _renewal_card(
+    key: str, training: TrainingRound, assignment: TrainingAssignment, expired: date, reminded: date | None
+) -> Nudge:
+    card = blocks.renewal_card(training, assignment, expired, reminded)
+    return Nudge(key, assignment.person, card.text, card.blocks, record_ref=training.number)
 
 
 def _reminder(key: str, training: TrainingRound, assignment: TrainingAssignment, local_today: date) -> Nudge:

@@ -17,7 +17,8 @@ from bot.submissions import Submission, claim, record_made
 from bot.surfaces.mrkdwn import mention, safe
 from bot.training import blocks
 from bot.training.forms import Publication, reference_key
-from bot.training.nudges import ALL, COMPLETED, QUESTION, TO_PERSON, card_key
+from bot.training.nudges import ALL, COMPLETED, QUESTION, TO_PERSON, card_key, renewal_due_on
+from storage import competence as competence_store
 from storage import documents as documents_store
 from storage import outbox as outbox_rows
 from storage import trainings as store
@@ -182,6 +183,35 @@ def _queue_cards(session: Session, training: TrainingRound, now: datetime) -> No
         )
 
 
+def add_people(
+    session: Session, training: TrainingRound, people: list[str], by: str, why: str, now: datetime
+) -> list[str]:
+    """Add people to a round published before they needed it (they joined a role that
+    requires it): each gets the card at once, and the trail says why. Returns who was added."""
+    assert training.id is not None
+    added = []
+    for person in people:
+        assignment = competence_store.assign(session, training.id, person)
+        if assignment is None:
+            continue  # already in the audience
+        card = blocks.person_card(training, assignment)
+        enqueue(
+            session, Nudge(card_key(training, person), person, card.text, card.blocks, record_ref=training.number), now
+        )
+        added.append(person)
+    if added:
+        record_change(
+            session,
+            at=now,
+            actor=by,
+            record_type=RECORD_TYPE,
+            record_ref=training.number,
+            action="people_added",
+            after={"people": added, "because": why},
+        )
+    return added
+
+
 # --- acknowledging -------------------------------------------------------------------------
 
 
@@ -207,7 +237,9 @@ def acknowledge(ctx: Context, assignment_id: int, user: str, seen: int | None = 
             raise NotAllowed("Only the person this training was sent to can acknowledge it.")
         training = store.get_round(session, assignment.round_id)
         assert training is not None
-        first = store.acknowledge(session, assignment, seen, now)
+        renewing = _renewing(ctx, session, assignment, training)
+        before = {"status": "pending"} if renewing is None else {"acknowledged_at": renewing}
+        first = (store.renew if renewing else store.acknowledge)(session, assignment, seen, now)
         if first:
             # Reminders stop at once: the card (if still queued) and every reminder for this person.
             outbox_rows.cancel_pending(session, TO_PERSON.prefix(training=training.id, person=user))
@@ -217,13 +249,23 @@ def acknowledge(ctx: Context, assignment_id: int, user: str, seen: int | None = 
                 actor=user,
                 record_type=RECORD_TYPE,
                 record_ref=training.number,
-                action="acknowledged",
-                before={"status": "pending"},
+                action="renewed" if renewing else "acknowledged",
+                before=before,
                 after={"status": "acknowledged", "revision": f"{training.doc_ref} rev {training.revision}"},
             )
             _tell_if_completed(ctx, session, training, now)
         card = store.card_of(session, card_key(training, user))
         return Acknowledged(training, assignment, first, card.channel if card else None, card.ts if card else None)
+
+
+def _renewing(ctx: Context, session: Session, assignment: TrainingAssignment, training: TrainingRound) -> str | None:
+    """The expired acknowledgement (ISO time) a press renews; None when it is not one."""
+    if assignment.status != "acknowledged" or assignment.acknowledged_at is None:
+        return None
+    expires = renewal_due_on(session, assignment, training, ctx.settings.zone)
+    if expires is None or ctx.today() < expires:
+        return None  # still current: the press is a second one, answered as already done
+    return assignment.acknowledged_at.isoformat()
 
 
 def _tell_if_completed(ctx: Context, session: Session, training: TrainingRound, now: datetime) -> None:

@@ -165,6 +165,14 @@ class Directory:
                 raise
             return _stale(cached, exc, f"user group {group_id}")
 
+    def group_changed(self, group_id: str, added: Iterable[str], removed: Iterable[str]) -> None:
+        """Slack said who joined and left a user group (subteam_members_changed): the members
+        known are brought up to date without asking Slack again."""
+        with self._lock:
+            cached = self._groups.get(group_id)
+            if cached is not None:
+                self._groups[group_id] = (cached[0], (cached[1] | frozenset(added)) - frozenset(removed))
+
     def _fetch_group(self, group_id: str, now: datetime) -> frozenset[str]:
         members = frozenset(self._client.usergroups_users_list(usergroup=group_id)["users"])
         with self._lock:
