@@ -183,7 +183,7 @@ SLASH_COMMANDS: list[SlashCommand] = [
     SlashCommand(
         Command.EQUIPMENT,
         "Monitoring and measuring equipment and its calibrations",
-        "list | add | G-012",
+        "list | add | G-012 | out G-012 reason | back G-012",
     ),
     SlashCommand(
         Command.TRAINING,
@@ -264,6 +264,11 @@ USAGES: list[Usage] = [
         "QMS managers",
     ),
     Usage("/equipment G-012", "One piece of equipment with its calibrations (and the button to record one)"),
+    Usage(
+        "/equipment out G-012 sent for repair",
+        "Take equipment out of service (not reminded); `/equipment back G-012` returns it",
+        "its owner, QMS managers",
+    ),
     Usage("/review list", "Management reviews planned and held"),
     Usage("/review schedule", "Plan a management review: date, attendees, recurrence", "QMS managers"),
     Usage("/review MR-2026-0001", "One management review with its actions"),

@@ -34,7 +34,7 @@ from handlers.listeners import action, command, view
 
 log = logging.getLogger(__name__)
 
-USAGE = "Use `/equipment list`, `/equipment add` or `/equipment G-012`."
+USAGE = "Use `/equipment list`, `/equipment add`, `/equipment G-012`, `/equipment out G-012 <reason>` or `/equipment back G-012`."
 BROKEN_BUTTON = "That button is broken; `/equipment list` shows the register."
 LOST_EQUIPMENT = "This form lost its equipment; open it again from `/equipment G-012`."
 
@@ -52,11 +52,27 @@ def on_equipment(ctx: Context, ack: Ack, command: dict[str, Any], client: WebCli
     elif sub == "list":
         ack()
         respond(response_type="ephemeral", **equipment.list_reply(ctx).as_kwargs())
+    elif sub.split()[0] in ("out", "back") and len(text.split()) >= 2:
+        _set_in_service(ctx, ack, command, text.split(maxsplit=2))
     elif len(text) > 40 or not equipment.TAG.match(text):
         ack(response_type="ephemeral", text=USAGE)
     else:
         ack()
         respond(response_type="ephemeral", **equipment.equipment_reply(ctx, text, command["user_id"]).as_kwargs())
+
+
+def _set_in_service(ctx: Context, ack: Ack, command: dict[str, Any], words: list[str]) -> None:
+    """`/equipment out G-012 <reason>` takes it out of service; `/equipment back G-012` returns it."""
+    back = words[0].lower() == "back"
+    reason = words[2].strip() if len(words) > 2 else None
+    if not back and not reason:
+        ack(response_type="ephemeral", text="Say why it is out of service: `/equipment out G-012 sent for repair`.")
+        return
+    eq = equipment.set_in_service(ctx, words[1], command["user_id"], back, reason)  # a refusal is the ack
+    said = (
+        "back in use: its calibration reminders start again" if back else "out of service: nobody is reminded about it"
+    )
+    ack(response_type="ephemeral", text=f"{eq.tag} is {said}.")
 
 
 def on_add(

@@ -34,6 +34,11 @@ def calibrate(session: Session, equipment: MeasuringEquipment, seen: int, entry:
     return True
 
 
+def set_status(session: Session, equipment: MeasuringEquipment, before: str, after: str) -> bool:
+    """`before` → `after`, once (a compare-and-set on the status)."""
+    return records.change(session, equipment, None, col(MeasuringEquipment.status) == before, status=after)
+
+
 def calibrations_of(session: Session, equipment_id: int) -> list[Calibration]:
     query = select(Calibration).where(col(Calibration.equipment_id) == equipment_id).order_by(col(Calibration.id))
     return list(session.exec(query))

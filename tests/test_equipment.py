@@ -168,3 +168,25 @@ def test_a_calibration_sent_twice_is_recorded_once(sb: Sandbox, clock: ManualClo
     sb.slack.submit(ANNA, form, values)
     with sb.db.session() as session:
         assert len(session.exec(select(Calibration)).all()) == 1
+
+
+def test_out_of_service_is_not_chased_and_back_in_use_is(sb: Sandbox, clock: ManualClock) -> None:
+    register_gauge(sb, last_calibrated="2025-11-01")  # overdue
+    assert "Say why" in sb.slack.command(ANNA, "/equipment", "out G-012").json()["text"]
+    assert "Only the owner" in sb.slack.command(BEN, "/equipment", "out G-012 broken").json()["text"]
+    assert "out of service" in sb.slack.command(ANNA, "/equipment", "out G-012 sent for repair").json()["text"]
+    sb.ctx.nudges.derive()
+    sb.ctx.sender.drain()
+    assert reminders_to(sb, ANNA) == [] and gauge(sb).status == "out_of_service"
+    assert "Already done" in sb.slack.command(QUINN, "/equipment", "out G-012 again").json()["text"]
+    assert "back in use" in sb.slack.command(QUINN, "/equipment", "back G-012").json()["text"]
+    sb.ctx.nudges.derive()
+    sb.ctx.sender.drain()
+    assert "overdue" in reminders_to(sb, ANNA)[0]["text"]
+    with sb.db.session() as session:
+        trail = history(session, "equipment", "G-012")
+    assert [(e.action, e.note) for e in trail] == [
+        ("registered", None),
+        ("out_of_service", "sent for repair"),
+        ("back_in_use", None),
+    ]

@@ -26,3 +26,4 @@ from bot.equipment.rules import Calibrated as Calibrated
 from bot.equipment.rules import add as add
 from bot.equipment.rules import open_for_calibration as open_for_calibration
 from bot.equipment.rules import record_calibration as record_calibration
+from bot.equipment.rules import set_in_service as set_in_service

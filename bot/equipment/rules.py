@@ -203,6 +203,40 @@ def _open_nc(session: Session, ctx: Context, user: str, eq: MeasuringEquipment, 
     return nc.add_nc(session, ctx, user, draft, link=link)
 
 
+def set_in_service(
+    ctx: Context, tag: str, user: str, in_service: bool, reason: str | None = None
+) -> MeasuringEquipment:
+    """Out of service (not used, not chased) and back in use, by its owner or a QMS manager.
+    Quarantine is not left this way: only a passing calibration releases it."""
+    now = ctx.clock.now()
+    with ctx.db.session() as session:
+        eq = store.by_key(session, tag_key(tag))
+        if eq is None:
+            raise Refused(f"{safe(tag, 40)} is not in the register. `/equipment list` shows the register.")
+        if not may_calibrate(ctx, eq, user):
+            raise NotAllowed(
+                f"Only the owner of {safe(eq.tag, 40)} ({mention(eq.owner)}) or a QMS manager can change its status."
+            )
+        before, after = ("out_of_service", "in_use") if in_service else ("in_use", "out_of_service")
+        if eq.status == "quarantined":
+            raise Refused(f"{safe(eq.tag, 40)} is quarantined: only a passing calibration releases it.")
+        if eq.status != before or not store.set_status(session, eq, before, after):
+            raise versions.already_done(session, RECORD_TYPE, eq.tag, zone=ctx.settings.zone)
+        outbox_rows.cancel_pending(session, ALL_REMINDERS.prefix(equipment=eq.id))
+        record_change(
+            session,
+            at=now,
+            actor=user,
+            record_type=RECORD_TYPE,
+            record_ref=eq.tag,
+            action="back_in_use" if in_service else "out_of_service",
+            before={"status": before},
+            after={"status": after},
+            note=reason,
+        )
+        return eq
+
+
 def _quality_process(ctx: Context) -> str:
     """The process an equipment NC belongs to: Quality when the organisation has one."""
     processes = list(ctx.settings.processes)
