@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from bot import evidence
 from bot.delivery.versions import drawn
+from bot.nonconformity import actions as shared
 from bot.nonconformity.blocks import action_line
-from bot.nonconformity.lifecycle import ACTION_KINDS, ELSEWHERE, ROOT_CAUSE_METHODS, SEVERITY_LABELS, SOURCES
+from bot.nonconformity.lifecycle import ELSEWHERE, ROOT_CAUSE_METHODS, SEVERITY_LABELS, SOURCES
 from bot.registry import Callback
 from bot.surfaces.blocks import (
     capped_lines,
@@ -224,51 +225,14 @@ def root_cause_modal(record: Record) -> dict[str, Any]:
 
 def action_modal(record: Record, today: date) -> dict[str, Any]:
     nc = record.nc
-    blocks = [
-        _about(record),
-        input_block(
-            "kind",
-            "Kind",
-            static_select("value", [(label, key) for key, label in ACTION_KINDS.items()], initial="corrective"),
-            hint="Corrective removes the cause here; preventive stops it happening elsewhere.",
-        ),
-        input_block(
-            "description",
-            "Action",
-            text_input(
-                "value", multiline=True, max_length=3000, placeholder="What will be done, so the cause cannot come back"
-            ),
-        ),
-        input_block("owner", "Owner", users_select("value", initial=nc.owner)),
-        input_block("due_date", "Due date", datepicker("value", initial=max(nc.due_date, today))),
-    ]
-    return modal(Callback.NC_ACTION, "Add action", blocks, submit="Add", private_metadata=str(nc.id))
+    about = f"*{nc.number}* · {safe(nc.title, 200)}"
+    return shared.action_modal(Callback.NC_ACTION, about, nc.owner, max(nc.due_date, today), str(nc.id))
 
 
 def done_modal(record: Record, action: CorrectiveAction) -> dict[str, Any]:
     nc = record.nc
-    blocks = [
-        _about(record),
-        section(f"*A{action.seq}* · {safe(action.description, 2500)}"),
-        input_block(
-            "evidence",
-            "Evidence",
-            text_input(
-                "value",
-                multiline=True,
-                max_length=3000,
-                placeholder="What shows it is done: document revision, photo link, training record…",
-            ),
-        ),
-        evidence.files_input(),
-    ]
-    return modal(
-        Callback.NC_ACTION_DONE,
-        f"Mark A{action.seq} done",
-        blocks,
-        submit="Done",
-        private_metadata=f"{nc.id}:{action.id}",
-    )
+    about = f"*{nc.number}* · {safe(nc.title, 200)}"
+    return shared.done_modal(Callback.NC_ACTION_DONE, about, action, f"{nc.id}:{action.id}")
 
 
 def verify_modal(record: Record, zone: tzinfo | None = None) -> dict[str, Any]:
