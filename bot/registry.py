@@ -22,6 +22,7 @@ class Command(StrEnum):
     DOC = "/doc"
     REVIEW = "/review"
     TRAINING = "/training"
+    RISK = "/risk"
 
 
 class ShortcutId(StrEnum):
@@ -29,6 +30,8 @@ class ShortcutId(StrEnum):
     RAISE_NC_FROM_MESSAGE = "raise_nc_from_message"
     LOG_FEEDBACK_FROM_MESSAGE = "log_feedback_from_message"
     ATTACH_EVIDENCE_FROM_MESSAGE = "attach_evidence_from_message"
+    RAISE_RISK = "raise_risk"
+    RAISE_RISK_FROM_MESSAGE = "raise_risk_from_message"
 
 
 class Event(StrEnum):
@@ -63,6 +66,11 @@ class Callback(StrEnum):
     REVIEW_RECORD = "review_record"
     REVIEW_ACTION_DONE = "review_action_done"
     OBJECTIVE_NEW = "objective_new"
+    RISK_RAISE = "risk_raise"
+    RISK_TREAT = "risk_treat_submit"
+    RISK_REVIEW = "risk_review_submit"
+    RISK_ACTION = "risk_action_submit"
+    RISK_ACTION_DONE = "risk_action_done_submit"
     SNOOZE = "nudge_snooze_submit"
 
 
@@ -96,6 +104,10 @@ class Action(StrEnum):
     REVIEW_RECORD = "review_record_open"
     REVIEW_PACK = "review_pack"
     REVIEW_ACTION_DONE = "review_action_done_open"
+    RISK_TREAT = "risk_treat"
+    RISK_REVIEW = "risk_review"
+    RISK_ADD_ACTION = "risk_add_action"
+    RISK_ACTION_DONE = "risk_action_done"
     HOME_RAISE_NC = "home_raise_nc"
     HOME_LOG_FEEDBACK = "home_log_feedback"
     SNOOZE = "nudge_snooze"
@@ -175,6 +187,11 @@ SLASH_COMMANDS: list[SlashCommand] = [
         "list | schedule | MR-2026-0001 | pack MR-2026-0001 | record MR-2026-0001 | cancel MR-2026-0001 reason",
     ),
     SlashCommand(
+        Command.RISK,
+        "The risk and opportunity register: raise one, list them, or show one",
+        "[title] | list | RK-2026-0001 | help",
+    ),
+    SlashCommand(
         Command.TRAINING,
         "Trainings and document revisions to read and acknowledge",
         "me | list | new | status TR-2026-0001 | close TR-2026-0001 | matrix",
@@ -249,11 +266,25 @@ USAGES: list[Usage] = [
     Usage(
         "/review cancel MR-2026-0001 <reason>", "Cancel a planned review; its pack and reminders stop", "QMS managers"
     ),
+    Usage("/risk", "Raise a risk or an opportunity (the form opens): likelihood and impact 1–5, scored and banded"),
+    Usage("/risk The only supplier of seal S-40 is closing", "Raise a risk with the title filled in"),
+    Usage("/risk list", "Open risks and opportunities, highest score first, reviews overdue marked"),
+    Usage("/risk RK-2026-0001", "One risk with its treatment, actions and score history"),
+    Usage(
+        "Treat, Review (risk card)",
+        "Choose the treatment and the residual score; re-score it at its review",
+        "the risk's owner, QMS managers",
+    ),
     Usage("Raise nonconformity", "Shortcut (⚡ in the message box): raise an NC from anywhere"),
     Usage("Log customer feedback", "Message shortcut (⋮ on any message): log it as customer feedback, keeping a link"),
     Usage(
         "Raise nonconformity from message",
         "Message shortcut (⋮ on any message): raise an NC, keeping a copy of the message and a link to it",
+    ),
+    Usage("Raise a risk", "Shortcut (⚡ in the message box): raise a risk or an opportunity from anywhere"),
+    Usage(
+        "Raise a risk from message",
+        "Message shortcut (⋮ on any message): raise a risk, keeping a copy of the message and a link to it",
     ),
     Usage(
         "Attach files as evidence",
@@ -276,6 +307,13 @@ SHORTCUTS: list[Shortcut] = [
         ShortcutId.LOG_FEEDBACK_FROM_MESSAGE,
         "Log customer feedback",
         "Log what a customer said in this message",
+        "message",
+    ),
+    Shortcut(ShortcutId.RAISE_RISK, "Raise a risk", "Note a risk or an opportunity before it happens", "global"),
+    Shortcut(
+        ShortcutId.RAISE_RISK_FROM_MESSAGE,
+        "Raise a risk from message",
+        "Raise a risk from this message, keeping a copy and a link",
         "message",
     ),
     Shortcut(
