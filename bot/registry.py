@@ -108,6 +108,7 @@ class Action(StrEnum):
     RISK_REVIEW = "risk_review"
     RISK_ADD_ACTION = "risk_add_action"
     RISK_ACTION_DONE = "risk_action_done"
+    RISK_FROM_FINDING = "risk_from_finding"
     HOME_RAISE_NC = "home_raise_nc"
     HOME_LOG_FEEDBACK = "home_log_feedback"
     SNOOZE = "nudge_snooze"

@@ -29,6 +29,7 @@ from handlers.common import (
 from handlers.listeners import action, command, message_shortcut, shortcut, view
 
 BROKEN_BUTTON = "That button is broken; open the risk with `/risk RK-…` and try again."
+BROKEN_FINDING = "That button is broken; `/audit AU-…` shows the audit and its findings."
 LOST_RISK = "This form lost track of its risk; close it and use the card again."
 STEPS = {
     Action.RISK_TREAT: "treat",
@@ -97,13 +98,25 @@ def on_raise_submit(
 ) -> None:
     draft = valid(*risks.check_raise(ctx, form_values(view)))
     assert draft is not None
-    (capture_id,) = origin_ids(view, "capture")
+    capture_id, finding_id = origin_ids(view, "capture", "finding")
     reporter = body["user"]["id"]
-    risk = risks.raise_risk(ctx, reporter, draft, capture_id, submission)  # a refusal shows on "title"
+    came_from = risks.from_finding(ctx, finding_id)[1] if finding_id else None
+    risk = risks.raise_risk(ctx, reporter, draft, capture_id, submission, came_from)  # a refusal shows on "title"
     ack()
     assert risk.id is not None
     risks.announce_raised(ctx, risk.id)
     home.publish(ctx, reporter)
+
+
+def on_from_finding(
+    ctx: Context, ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+) -> None:
+    """ "Raise as risk/opportunity" on an audit's opportunity for improvement: the form, filled in."""
+    ack()
+    finding_id = record_id(action.get("value", ""))
+    prefill, _ = risks.from_finding(ctx, finding_id)
+    form = risks.raise_modal(ctx.settings, prefill, ctx.today(), origin={"finding": finding_id})
+    open_modal(client, body["trigger_id"], form, answerer(body, respond, client))
 
 
 # --- the card's buttons: checked on the server, then the form opens ---
@@ -225,6 +238,7 @@ LISTENERS = [
     action(Action.RISK_ADD_ACTION, on_step_button, broken=BROKEN_BUTTON),
     # "Mark A1 done", "Mark A2 done"…: one action_id per action.
     action(item_action_ids(Action.RISK_ACTION_DONE), on_step_button, broken=BROKEN_BUTTON),
+    action(item_action_ids(Action.RISK_FROM_FINDING), on_from_finding, broken=BROKEN_FINDING),
     view(Callback.RISK_TREAT, on_treat_submit, field="treatment"),
     view(Callback.RISK_REVIEW, on_review_submit, field="likelihood"),
     view(Callback.RISK_ACTION, on_action_submit, field="description"),

@@ -618,3 +618,16 @@ def risk_action_planned(sb: Sandbox, risk: Any, owner: Person = ANNA) -> None:
     risk_treated(sb, risk)
     answers = {"description": "Qualify Dichtungs GmbH as a second source", "owner": owner.id, "due_date": "2026-12-10"}
     assert risk_step(sb, ANNA, risk, "Add action", answers) == {}
+
+
+def audit_with_improvement(sb: Sandbox) -> str:
+    """A completed audit with one opportunity for improvement; its number."""
+    audit_id = planned_audit(sb)
+    with sb.db.read() as session:
+        audit = session.get(Audit, audit_id)
+        assert audit is not None
+        value = f"{audit.id}@{audit.version}"
+    sb.slack.click(QUINN, "audit_complete_open", value)
+    answers = {"summary": "Largely conforming.", "improvements": "Shadow board for hand tools"}
+    assert not sb.slack.submit(QUINN, sb.slack.last_view(), answers).content
+    return f"AU-2026-{audit_id:04d}"

@@ -362,7 +362,13 @@ def test_every_listener_is_registered_and_every_registered_id_listened_to() -> N
 
 # Every registered id, and the per-item form a card carries ("Mark A1 done": nc_action_done:<id>).
 @pytest.mark.parametrize(
-    "action_id", [*Action, item_action_id(Action.NC_ACTION_DONE, 1), item_action_id(Action.RISK_ACTION_DONE, 1)]
+    "action_id",
+    [
+        *Action,
+        item_action_id(Action.NC_ACTION_DONE, 1),
+        item_action_id(Action.RISK_ACTION_DONE, 1),
+        item_action_id(Action.RISK_FROM_FINDING, 1),
+    ],
 )
 def test_any_button_value_gets_an_answer_and_pings_nobody(sb: Sandbox, errors: ListenerErrors, action_id: str) -> None:
     complaint(sb)  # something real for a valid-looking id to find

@@ -136,3 +136,96 @@ def test_risk_list_and_record(sb: Sandbox) -> None:
     sb.slack.command(BEN, "/risk", risk.number)
     shown = str(sb.fake.responses[-1].args)
     assert "History" in shown and "risk_treat" not in shown  # no buttons for who may not press them
+
+
+def test_the_register_shows_on_home_in_the_pack_the_digest_and_an_objective(sb: Sandbox, clock: ManualClock) -> None:
+    from bot import home, risks
+    from bot.objectives import MEASURES
+    from tests.flows import scheduled_review
+
+    risk = raise_risk(sb, ANNA, owner=ANNA.id, review_date="2026-11-26")
+    risk_action_planned(sb, risk, owner=BEN)  # A1 due 10 Dec; the review moved to 15 Dec
+    late = raise_risk(sb, BEN, owner=BEN.id, title="Press 4 spares run out", likelihood="2", impact="2")
+    meeting = scheduled_review(sb)
+    clock.set(datetime(2026, 12, 28, 9, 0, tzinfo=UTC))  # A1 and both reviews overdue
+    shown = str(home.view(sb.ctx, QUINN.id))
+    assert "Risk register" in shown and "reviews overdue: 2" in shown and "risk_review" in shown
+    assert "Risk register" not in str(home.view(sb.ctx, BEN.id))  # only the QMS managers' Home
+
+    review = {"likelihood": "4", "impact": "3", "review_date": "2027-02-01"}
+    assert risk_step(sb, BEN, late, "Review", review) == {}  # 4 → 12: it rose
+    with sb.db.read() as session:
+        week = (datetime(2026, 12, 21, tzinfo=UTC), datetime(2026, 12, 29, tzinfo=UTC))
+        lines = risks.digest_lines(session, *week, clock.now().date())
+        measured = MEASURES["risks_overdue_treatment"].compute
+        assert measured is not None
+        overdue = measured(session, datetime(2026, 12, 1).date(), datetime(2026, 12, 29).date(), sb.settings.zone)
+    assert any("score rose from 4 to *12*" in line for line in lines)
+    assert any("Risk reviews overdue: *1*" in line for line in lines)  # the first one's
+    assert overdue == 1.0  # its action A1 is past due
+
+    sb.slack.command(QUINN, "/review", f"pack {meeting}")
+    pack = str(sb.fake.responses[-1].args)
+    assert "Treatment actions: 0 done in the period, 1 open (1 overdue)" in pack
+    assert "initial 16" in pack and "Treatments: reduce 1" in pack
+
+
+def test_an_nc_that_realised_a_risk_is_linked_both_ways_and_reminds_the_review(sb: Sandbox) -> None:
+    from tests.flows import ANSWERS, latest, nc_card
+
+    risk = raise_risk(sb, ANNA, owner=ANNA.id)
+    sb.slack.command(BEN, "/nc")
+    view = sb.slack.last_view()
+    (select,) = [b for b in view["blocks"] if b.get("block_id") == "risk"]
+    assert str(risk.id) in [o["value"] for o in select["element"]["options"]]
+    response = sb.slack.submit(BEN, view, {**ANSWERS, "risk": str(risk.id)})
+    assert not response.content, response.text
+    nc = latest(sb)
+    assert nc.risk_id == risk.id
+    assert "Realises risk" in str(nc_card(sb, nc)["blocks"])
+    assert f"Realised as {nc.number}" in str(risk_card(sb, risk)["blocks"])
+    with sb.db.read() as session:
+        assert [e.action for e in history(session, "risk", risk.number)] == ["raised", "realised"]
+    sb.press(ANNA, risk_card(sb, risk), "Review")
+    assert "1 NC realised this risk since its last review" in str(sb.slack.last_view()["blocks"])
+
+
+def test_not_happened_yet_turns_the_nc_form_into_the_risk_form(sb: Sandbox) -> None:
+    from tests.flows import ANSWERS, record_counts
+
+    sb.slack.command(ANNA, "/nc")
+    before = record_counts(sb)
+    response = sb.slack.submit(ANNA, sb.slack.last_view(), {**ANSWERS, "not_yet": ["yes"]})
+    answer = response.json()
+    assert answer["response_action"] == "update" and answer["view"]["callback_id"] == "risk_raise"
+    assert record_counts(sb) == before  # no NC
+    title = next(b for b in answer["view"]["blocks"] if b.get("block_id") == "title")
+    assert title["element"]["initial_value"] == ANSWERS["title"]
+    risk = submit_risk(sb, ANNA, answer["view"], title=ANSWERS["title"])
+    assert risk.title == ANSWERS["title"] and record_counts(sb)["nonconformity"] == before["nonconformity"]
+
+
+def test_an_opportunity_for_improvement_is_one_click_from_the_register(sb: Sandbox) -> None:
+    from tests.flows import audit_with_improvement
+
+    number = audit_with_improvement(sb)
+    sb.slack.command(BEN, "/audit", number)
+    sb.press(BEN, sb.slack.last_response(), "Raise as risk/opportunity: 1")
+    view = sb.slack.last_view()
+    assert view["callback_id"] == "risk_raise"
+    process = next(b for b in view["blocks"] if b.get("block_id") == "process")
+    assert process["element"]["initial_option"]["value"] == "Production"
+    risk = submit_risk(
+        sb,
+        BEN,
+        view,
+        process="Production",
+        kind="opportunity",
+        title="Shadow board for hand tools",
+        likelihood="3",
+        impact="2",
+    )
+    assert risk.kind == "opportunity" and risk.process == "Production"
+    with sb.db.read() as session:
+        (raised,) = history(session, "risk", risk.number)
+    assert raised.after is not None and raised.after["from"] == f"{number} finding 1"

@@ -29,6 +29,7 @@ from bot.workspace.clock import ManualClock
 from storage import outputs as outputs_store
 from tests.flows import (
     action_planned,
+    audit_with_improvement,
     card_for,
     complaint,
     complaint_card,
@@ -274,6 +275,12 @@ def risk_button(
     return arrange, attempt
 
 
+def ofi_as_risk(sb: Sandbox, person: Person, number: str) -> bool:
+    sb.slack.command(person, "/audit", number)
+    said = attempt_with(sb, lambda: sb.press(person, sb.slack.last_response(), "Raise as risk/opportunity: 1"))
+    return not is_refusal(said) and form_opens(Callback.RISK_RAISE) in said
+
+
 MATRIX = [
     Row("/risk: raise a risk", EVERYONE, lambda sb: None, command("/risk", "", form_opens(Callback.RISK_RAISE))),
     Row("risk: treat", frozenset({OWNER, MANAGER}), *risk_button("Treat")),
@@ -281,6 +288,7 @@ MATRIX = [
     Row("risk: add a treatment action", frozenset({OWNER, MANAGER}), *risk_button("Add action", risk_treated)),
     # The action's owner is the risk's owner here (Anna).
     Row("risk: mark an action done", frozenset({OWNER, MANAGER}), *risk_button("Mark A1 done", risk_action_planned)),
+    Row("audit: raise an opportunity for improvement as a risk", EVERYONE, audit_with_improvement, ofi_as_risk),
     Row("output: record the affected output", frozenset({OWNER, MANAGER}), *nc_button("Affected output")),
     Row("output: record a disposition", frozenset({OWNER, MANAGER}), *nc_button("Record disposition", output_held)),
     Row(

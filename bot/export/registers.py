@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.export import nonconforming
+from bot.export import nonconforming, risk_register
 from bot.export.files import EVIDENCE_COLUMNS
 from bot.export.forms import ExportError, Period
 from storage import export as queries
@@ -175,6 +175,7 @@ REGISTERS: list[Register] = [
         tuple(Column(*spec) for spec in nonconforming.COLUMNS),
         nonconforming.rows,
     ),
+    Register(*risk_register.NAMES, tuple(Column(*c) for c in risk_register.COLUMNS), risk_register.rows),
     Register(
         "Training rounds",
         "training-rounds.csv",

@@ -204,6 +204,10 @@ def _where_from(record: Record, show_copy: bool) -> list[dict[str, Any]]:
         number, permalink = record.complaint
         shown = f"<{permalink}|{number}>" if permalink else number
         blocks.append(context(f":speech_balloon: Raised from customer complaint *{shown}*"))
+    if record.risk:
+        number, permalink = record.risk
+        shown = f"<{permalink}|{number}>" if permalink else number
+        blocks.append(context(f":warning: Realises risk *{shown}* from the risk register"))
     if nc.recurrence_of:
         blocks.append(
             context(

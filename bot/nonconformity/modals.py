@@ -18,6 +18,7 @@ from bot.nonconformity.lifecycle import ELSEWHERE, ROOT_CAUSE_METHODS, SEVERITY_
 from bot.registry import Callback
 from bot.surfaces.blocks import (
     capped_lines,
+    checkboxes,
     context,
     datepicker,
     input_block,
@@ -47,13 +48,14 @@ def raise_modal(
     checklist_at: tuple[str, str] | None = None,
     private_origin: bool = False,
     line_seen: int | None = None,
+    risks: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The form; the IDs ride in its metadata: the message copied, the complaint, or the audit's
     checklist line it comes from (its version the checklist showed, and where that checklist
     is shown, to redraw it). A form raised from a message in a private conversation says why
     it is not filled from it."""
     note = [context(private_note("NC"))] if private_origin else []
-    blocks = note + _what_happened(settings, form) + _where_and_who(settings, form)
+    blocks = note + _what_happened(settings, form) + _where_and_who(settings, form) + _risk_blocks(form, risks)
     given = (("capture", capture_id), ("complaint", complaint_id), ("audit_line", audit_line), ("line_seen", line_seen))
     origin: dict[str, Any] = {k: v for k, v in given if v}
     if checklist_at:
@@ -152,6 +154,36 @@ def _where_and_who(settings: Settings, form: RaiseForm) -> list[dict[str, Any]]:
             hint=f"Leave empty for the default by severity: {days}.",
         ),
     ]
+
+
+NOT_YET = "yes"
+
+
+def _risk_blocks(form: RaiseForm, risks: list[tuple[str, str]] | None) -> list[dict[str, Any]]:
+    """The risk register's two: the risk this NC realised, and "this has not happened yet"
+    (the form then becomes the risk form: handlers.nonconformity). None: neither is offered."""
+    if risks is None:
+        return []
+    found = []
+    if risks:
+        found.append(
+            input_block(
+                "risk",
+                "Related risk",
+                static_select("value", risks, initial=form.risk, placeholder="The risk this realised"),
+                optional=True,
+                hint="A risk in the register that this NC realised: its next review reconsiders the likelihood.",
+            )
+        )
+    found.append(
+        input_block(
+            "not_yet",
+            "Not a nonconformity yet?",
+            checkboxes("value", [("This has not happened yet: raise it as a risk", NOT_YET)]),
+            optional=True,
+        )
+    )
+    return found
 
 
 def _about(record: Record) -> dict[str, Any]:

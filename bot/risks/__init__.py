@@ -20,6 +20,10 @@ from bot.risks.blocks import Record as Record
 from bot.risks.blocks import holder as holder
 from bot.risks.blocks import ref as ref
 from bot.risks.blocks import scored as scored
+from bot.risks.figures import digest_lines as digest_lines
+from bot.risks.figures import overdue_treatment as overdue_treatment
+from bot.risks.figures import pack_lines as pack_lines
+from bot.risks.figures import rose_between as rose_between
 from bot.risks.forms import KINDS as KINDS
 from bot.risks.forms import NUMBER as NUMBER
 from bot.risks.forms import RAISE_FIELDS as RAISE_FIELDS
@@ -41,11 +45,15 @@ from bot.risks.record import RECORD_TYPE as RECORD_TYPE
 from bot.risks.record import attach_evidence as attach_evidence
 from bot.risks.record import kind_of as kind_of
 from bot.risks.record import refresh_card as refresh_card
+from bot.risks.replies import choices as choices
+from bot.risks.replies import from_finding as from_finding
+from bot.risks.replies import home_blocks as home_blocks
 from bot.risks.replies import list_reply as list_reply
 from bot.risks.replies import record_reply as record_reply
 from bot.risks.rules import add_action as add_action
 from bot.risks.rules import check as check
 from bot.risks.rules import complete_action as complete_action
+from bot.risks.rules import note_realised as note_realised
 from bot.risks.rules import realised_since_review as realised_since_review
 from bot.risks.rules import review as review
 from bot.risks.rules import treat as treat

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
+from sqlmodel import Session
+
+from bot.errors import Refused
+from bot.registry import Action
 from bot.risks import blocks
+from bot.risks.forms import band
 from bot.risks.record import RECORD_TYPE, load_record
-from bot.surfaces.blocks import Reply
-from bot.surfaces.mrkdwn import safe
+from bot.surfaces.blocks import Reply, button, context, section
+from bot.surfaces.mrkdwn import mention, safe
 from bot.workspace.captures import copy_shown_to
+from storage import audits as audit_store
 from storage import risks as store
 from storage.audit import history
+from storage.models import AuditFinding
 
 if TYPE_CHECKING:
     from bot.context import Context
+    from bot.workspace.config import Settings
 
 LIST_LIMIT = 15
 
@@ -41,3 +50,53 @@ def record_reply(ctx: Context, number: str, reader: str) -> Reply:
         return blocks.record_with_history(
             record, events, ctx.today(), ctx.settings, show_copy=show_copy, may_act=may_act
         )
+
+
+HOME_SHOWN = 5
+
+
+def home_blocks(session: Session, today: date, settings: Settings) -> list[dict[str, Any]]:
+    """The register on a QMS manager's Home tab: open risks by band, and the reviews overdue
+    (the first few, each with its Review button)."""
+    found = store.active(session)
+    if not found:
+        return [context("The risk register is empty: `/risk` raises a risk or an opportunity.")]
+    counts: dict[str, int] = {}
+    for risk in found:
+        name = band(risk.score, settings)
+        counts[name] = counts.get(name, 0) + 1
+    by_band = " · ".join(
+        f"{blocks.BAND_EMOJI.get(name, '')} {counts.get(name, 0)} {name}"
+        for name, _, _ in reversed(settings.risk_band_ranges)
+    )
+    late = store.reviews_overdue(session, today)
+    shown = [section(f"*Risk register*: {len(found)} open · {by_band} · reviews overdue: {len(late)}")]
+    for risk in late[:HOME_SHOWN]:
+        line = f"{blocks.ref(risk)} · {safe(risk.title, 100)} · {mention(risk.owner)} · review was due {risk.review_date:%d %b}"
+        shown.append(section(line, accessory=button("Review", Action.RISK_REVIEW, str(risk.id))))
+    if len(late) > HOME_SHOWN:
+        shown.append(context(f"… and {len(late) - HOME_SHOWN} more: `/risk list`"))
+    return shown
+
+
+def choices(ctx: Context) -> list[tuple[str, str]]:
+    """The open risks as options of a select (an NC's "Related risk"): highest score first."""
+    with ctx.db.read() as session:
+        return [(f"{r.number} · {r.title}"[:75], str(r.id)) for r in store.active(session, limit=100)]
+
+
+def from_finding(ctx: Context, finding_id: int) -> tuple[dict[str, Any], str]:
+    """An audit's opportunity for improvement as the risk form's prefill, and where it came from."""
+    with ctx.db.read() as session:
+        finding = session.get(AuditFinding, finding_id)
+        audit = audit_store.get(session, finding.audit_id) if finding else None
+    if finding is None or audit is None or finding.kind != "improvement":
+        raise Refused("That opportunity for improvement is no longer on its audit; `/audit` shows the programme.")
+    first = (finding.text.splitlines() or [""])[0]
+    prefill = {
+        "kind": "opportunity",
+        "title": first[:150],
+        "description": f"From internal audit {audit.number} ({audit.process}): {finding.text}"[:3000],
+        "process": audit.process,
+    }
+    return prefill, f"{audit.number} finding {finding.seq}"

@@ -300,3 +300,15 @@ def complete_action(
         )
 
     return _step(ctx, risk_id, user, "action_done", work, action_id=action_id, submission=submission)
+
+
+def note_realised(ctx: Context, risk_id: int, nc_number: str, user: str) -> None:
+    """An NC was raised as realising this risk: on the risk's trail and in its card's thread."""
+    now = ctx.clock.now()
+    with ctx.db.session() as session:
+        risk = store.get(session, risk_id)
+        if risk is None:
+            return
+        event = trail(session, risk, user, now, "realised", after={"nc": nc_number})
+        text = f":boom: {mention(user)} raised {nc_number}, which realised this risk: its next review reconsiders the likelihood."
+        post(session, risk, event, text, now)
