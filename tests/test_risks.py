@@ -229,3 +229,42 @@ def test_an_opportunity_for_improvement_is_one_click_from_the_register(sb: Sandb
     with sb.db.read() as session:
         (raised,) = history(session, "risk", risk.number)
     assert raised.after is not None and raised.after["from"] == f"{number} finding 1"
+
+
+def test_the_review_reminder_carries_review_and_snooze(sb: Sandbox, clock: ManualClock) -> None:
+    raise_risk(sb, ANNA, owner=ANNA.id, review_date="2026-11-26")
+    clock.set(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
+    tick(sb)
+    (reminder,) = [m for m in sb.fake.sent_messages(ANNA.id) if "review of" in str(m.get("text"))]
+    labels = set(sb.buttons(reminder))
+    assert {"Review", "Treat", "Snooze"} <= labels
+    sb.press(ANNA, reminder, "Review")
+    assert sb.slack.last_view()["callback_id"] == "risk_review_submit"
+
+
+def test_a_risk_from_a_private_conversation_keeps_it_private(sb: Sandbox) -> None:
+    message = sb.fake.post_as(BEN.id, "D0ANNABEN1", "Salary sheet of the night shift left on the printer")
+    sb.slack.message_shortcut(ANNA, ShortcutId.RAISE_RISK_FROM_MESSAGE, message, "D0ANNABEN1")
+    view = sb.slack.last_view()
+    assert "private conversation" in str(view["blocks"])
+    assert "Salary" not in str([b for b in view["blocks"] if b.get("type") == "input"])
+    risk = submit_risk(sb, ANNA, view, owner=ANNA.id)
+    assert risk.origin_id is not None
+    card = str(risk_card(sb, risk)["blocks"])
+    assert "Salary" not in card and "private conversation" in card
+    sb.slack.command(QUINN, "/risk", risk.number)  # a QMS manager may read the copy
+    assert "Salary" in str(sb.fake.responses[-1].args)
+    sb.slack.command(BEN, "/risk", risk.number)
+    assert "Salary" not in str(sb.fake.responses[-1].args)
+
+
+def test_a_form_sent_twice_changes_the_risk_once(sb: Sandbox) -> None:
+    risk = raise_risk(sb, ANNA, owner=ANNA.id)
+    sb.press(ANNA, risk_card(sb, risk), "Treat")
+    form = sb.slack.last_view()
+    assert not sb.slack.submit(ANNA, form, TREATMENT).content
+    assert not sb.slack.submit(ANNA, form, TREATMENT).content  # the same view again: closes, nothing more
+    with sb.db.read() as session:
+        assert [s.kind for s in store.scores_of(session, risk.id or 0)] == ["initial", "residual"]
+        assert [e.action for e in history(session, "risk", risk.number)] == ["raised", "treated"]
+    assert reload_risk(sb, risk).version == 2
