@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot import evidence
+from bot import evidence, risks
 from bot.delivery.versions import drawn
 from bot.nonconformity import SEVERITY_LABELS
-from bot.registry import Action, Callback, item_action_id
+from bot.registry import Action, Callback
 from bot.surfaces.blocks import (
     Reply,
     actions,
@@ -284,7 +284,7 @@ def record(found: AuditView, today: date, *, buttons: bool = True) -> Reply:
             section("*Findings*\n" + capped_lines([finding_line(f, found.nc_numbers) for f in found.findings], 2900))
         )
     blocks += evidence.files_section(found.files)
-    blocks += _ofi_buttons(found.findings)
+    blocks += risks.finding_buttons(found.findings)  # an opportunity for improvement, one click from the register
     if audit.status == "planned" and buttons:
         blocks.append(
             actions(
@@ -296,16 +296,6 @@ def record(found: AuditView, today: date, *, buttons: bool = True) -> Reply:
             )
         )
     return Reply(f"{audit.number}: internal audit of {audit.process}", blocks)
-
-
-def _ofi_buttons(findings: list[AuditFinding]) -> list[dict[str, Any]]:
-    """Each opportunity for improvement, one click from the risk register (the form opens filled in)."""
-    ofis = [f for f in findings if f.kind == "improvement"][:5]
-    if not ofis:
-        return []
-    label = "Raise as risk/opportunity"
-    found = [button(f"{label}: {f.seq}", item_action_id(Action.RISK_FROM_FINDING, f.id), str(f.id)) for f in ofis]
-    return [actions("audit_ofi_risks", found)]
 
 
 def planned_note(audit: Audit, for_auditor: bool) -> Reply:

@@ -17,6 +17,7 @@ from bot.errors import NotAllowed as NotAllowed
 from bot.errors import Refused as Refused
 from bot.risks.blocks import BAND_EMOJI as BAND_EMOJI
 from bot.risks.blocks import Record as Record
+from bot.risks.blocks import finding_buttons as finding_buttons
 from bot.risks.blocks import holder as holder
 from bot.risks.blocks import ref as ref
 from bot.risks.blocks import scored as scored

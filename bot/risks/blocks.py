@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from bot import nonconformity as nc
-from bot.registry import Action
+from bot.registry import Action, item_action_id
 from bot.risks.forms import KINDS, TREATMENT_LABELS, band
 from bot.surfaces.blocks import (
     Reply,
@@ -29,7 +29,7 @@ from bot.surfaces.mrkdwn import mention, safe
 from bot.surfaces.words import moment, plural, sentence
 from bot.workspace.captures import origin_lines
 from bot.workspace.config import Settings
-from storage.models import AuditEvent, CorrectiveAction, MessageCapture
+from storage.models import AuditEvent, AuditFinding, CorrectiveAction, MessageCapture
 from storage.models_risks import Risk, RiskScore
 
 STEPS_BLOCK = "risk_steps"
@@ -202,6 +202,15 @@ def escalation(risk: Risk, today: date) -> Reply:
         f"owner {mention(risk.owner)}. A QMS manager may review it."
     )
     return _ask(text, [_review_button(risk)])
+
+
+def finding_buttons(findings: list[AuditFinding]) -> list[dict[str, Any]]:
+    """ "Raise as risk/opportunity" for each of an audit's opportunities for improvement (the risk
+    form opens filled in from it): the audit's record carries them."""
+    ofis = [f for f in findings if f.kind == "improvement"][:5]
+    label = "Raise as risk/opportunity"
+    found = [button(f"{label}: {f.seq}", item_action_id(Action.RISK_FROM_FINDING, f.id), str(f.id)) for f in ofis]
+    return [actions("audit_ofi_risks", found)] if found else []
 
 
 # --- the lists and one record ----------------------------------------------------------------
