@@ -34,6 +34,7 @@ from storage.models import (
     TrainingAssignment,
     TrainingRound,
 )
+from storage.models_risks import Risk
 
 BATCH = 2000
 
@@ -107,10 +108,11 @@ def nonconformities(start: datetime | None = None, end: datetime | None = None) 
 
 
 def actions(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
+    """Every action, the NCs' first and then the risks' (treatment actions), each named by its record."""
     a = CorrectiveAction
     return (
         _columns(
-            Nonconformity.number,
+            func.coalesce(Nonconformity.number, Risk.number),
             a.seq,
             a.kind,
             a.description,
@@ -123,9 +125,10 @@ def actions(start: datetime | None = None, end: datetime | None = None) -> Selec
             a.done_at,
             a.evidence,
         )
-        .join(Nonconformity, col(Nonconformity.id) == col(a.nc_id))
+        .outerjoin(Nonconformity, col(Nonconformity.id) == col(a.nc_id))
+        .outerjoin(Risk, col(Risk.id) == col(a.risk_id))
         .where(_within(col(a.created_at), start, end))
-        .order_by(col(a.nc_id), col(a.seq))
+        .order_by(col(a.risk_id).is_not(None), col(a.nc_id), col(a.risk_id), col(a.seq))
     )
 
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from sqlmodel import col, select
 
 from bot.registry import ShortcutId
 from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
 from bot.workspace.clock import ManualClock
 from storage import risks as store
 from storage.audit import history
+from storage.models import OutboxMessage
 from tests.flows import (
     RISK,
     TREATMENT,
@@ -268,3 +271,40 @@ def test_a_form_sent_twice_changes_the_risk_once(sb: Sandbox) -> None:
         assert [s.kind for s in store.scores_of(session, risk.id or 0)] == ["initial", "residual"]
         assert [e.action for e in history(session, "risk", risk.number)] == ["raised", "treated"]
     assert reload_risk(sb, risk).version == 2
+
+
+def test_a_treatment_action_is_reminded_and_escalated_as_an_nc_action_is(sb: Sandbox, clock: ManualClock) -> None:
+    risk = raise_risk(sb, ANNA, owner=ANNA.id)
+    risk_action_planned(sb, risk, owner=BEN)  # A1 due Thu 10 Dec
+    clock.set(datetime(2026, 12, 10, 9, 0, tzinfo=UTC))
+    tick(sb)
+    (due,) = [m for m in sb.fake.sent_messages(BEN.id) if "Your action *A1*" in str(m.get("text"))]
+    assert "is due *today*" in due["text"] and {"Mark A1 done", "Snooze"} <= set(sb.buttons(due))
+    clock.set(datetime(2026, 12, 17, 9, 0, tzinfo=UTC))  # QMS_ESCALATE_AFTER_DAYS later
+    tick(sb)
+    (told,) = [m for m in sb.fake.sent_messages(QUINN.id) if "Action *A1*" in str(m.get("text"))]
+    assert risk.number in told["text"] and "7 days overdue" in told["text"]
+    sb.press(QUINN, told, "Mark A1 done")  # a QMS manager may do it from there
+    assert sb.slack.last_view()["callback_id"] == "risk_action_done_submit"
+    with sb.db.read() as session:
+        (action,) = store.actions_of(session, risk.id or 0)
+        keys = set(session.exec(select(OutboxMessage.key).where(col(OutboxMessage.key).startswith("nca:"))))
+    # The NC actions' keys: action ids are one sequence, so a key names one action whatever holds it.
+    assert {f"nca:{action.id}:assigned", f"nca:{action.id}:20261210:today"} <= keys
+
+
+def test_the_export_names_a_treatment_action_by_its_risk(sb: Sandbox, tmp_path: Any) -> None:
+    from datetime import date
+
+    import openpyxl
+
+    from bot import export
+
+    risk = raise_risk(sb, ANNA, owner=ANNA.id)
+    risk_action_planned(sb, risk, owner=BEN)
+    export.write_workbook(sb.db, tmp_path / "qms.xlsx", export.Period(None, None, sb.settings.zone, date(2026, 11, 25)))
+    book = openpyxl.load_workbook(tmp_path / "qms.xlsx")
+    actions = list(book["Actions"].iter_rows(values_only=True))
+    assert actions[1][:2] == (risk.number, "A1")
+    risks = list(book["Risk register"].iter_rows(values_only=True))
+    assert risks[1][0] == risk.number and risks[1][7] == 16 and risks[1][8] == "high" and risks[1][17] == "medium"

@@ -153,7 +153,7 @@ REGISTERS: list[Register] = [
         "Actions",
         "actions.csv",
         (
-            _c("NC", width=14),
+            _c("NC or risk", width=14),
             _c("Action", width=8),
             _c("Kind", width=11),
             _c("Description", "long", 50),
