@@ -112,6 +112,19 @@ def actions_of_many(session: Session, risk_ids: list[int]) -> dict[int, list[Cor
     return found
 
 
+def open_actions_of_person(session: Session, user_id: str) -> list[tuple[CorrectiveAction, Risk]]:
+    """The person's open treatment actions on active risks, soonest due first."""
+    query = (
+        select(CorrectiveAction, Risk)
+        .join(Risk, col(Risk.id) == col(CorrectiveAction.risk_id))
+        .where(
+            col(CorrectiveAction.owner) == user_id, col(CorrectiveAction.status) == "open", col(Risk.status).in_(ACTIVE)
+        )
+        .order_by(col(CorrectiveAction.due_date))
+    )
+    return list(session.exec(query).all())
+
+
 def open_actions_overdue(session: Session, today: date) -> list[CorrectiveAction]:
     """Open treatment actions of active risks past their due date."""
     query = (

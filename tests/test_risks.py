@@ -308,3 +308,16 @@ def test_the_export_names_a_treatment_action_by_its_risk(sb: Sandbox, tmp_path: 
     assert actions[1][:2] == (risk.number, "A1")
     risks = list(book["Risk register"].iter_rows(values_only=True))
     assert risks[1][0] == risk.number and risks[1][7] == 16 and risks[1][8] == "high" and risks[1][17] == "medium"
+
+
+def test_the_owner_and_the_action_owner_find_their_risk_work_on_home(sb: Sandbox) -> None:
+    from bot import home
+
+    untreated = raise_risk(sb, ANNA, owner=ANNA.id, title="Press 4 spares run out")
+    treated = raise_risk(sb, ANNA, owner=ANNA.id)
+    risk_action_planned(sb, treated, owner=BEN)
+    anna = str(home.view(sb.ctx, ANNA.id))
+    assert untreated.number in anna and "choose its treatment" in anna and "risk_treat" in anna
+    assert "review it" not in anna  # the treated one's review is weeks away
+    ben = str(home.view(sb.ctx, BEN.id))
+    assert f"{treated.number}" in ben and "Mark A1 done" in ben and "risk_action_done:" in ben

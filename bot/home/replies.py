@@ -77,6 +77,7 @@ def _work_of(session: Session, user: str, today: date, notice_days: int, manager
         reviews=[r for r in review_store.planned(session) if manager or user in r.attendees],
         review_actions=review_store.open_actions(session, owner=user),
         documents=[d for d in document_store.owned_by(session, user) if (d.next_review - today).days <= notice_days],
+        more=risks.home_items(session, user, today),
     )
 
 

@@ -49,6 +49,7 @@ from bot.risks.record import refresh_card as refresh_card
 from bot.risks.replies import choices as choices
 from bot.risks.replies import from_finding as from_finding
 from bot.risks.replies import home_blocks as home_blocks
+from bot.risks.replies import home_items as home_items
 from bot.risks.replies import list_reply as list_reply
 from bot.risks.replies import record_reply as record_reply
 from bot.risks.rules import add_action as add_action

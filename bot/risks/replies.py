@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
+from bot import nonconformity as nc
 from bot.errors import Refused
 from bot.registry import Action
 from bot.risks import blocks
 from bot.risks.forms import band
 from bot.risks.record import RECORD_TYPE, load_record
-from bot.surfaces.blocks import Reply, button, context, section
+from bot.surfaces.blocks import Reply, button, context, due_text, section
 from bot.surfaces.mrkdwn import mention, safe
 from bot.workspace.captures import copy_shown_to
 from storage import audits as audit_store
@@ -100,3 +101,26 @@ def from_finding(ctx: Context, finding_id: int) -> tuple[dict[str, Any], str]:
         "process": audit.process,
     }
     return prefill, f"{audit.number} finding {finding.seq}"
+
+
+REVIEW_AHEAD_DAYS = 14  # a risk's review is on its owner's Home this long before it falls due
+
+
+def home_items(session: Session, user: str, today: date) -> list[tuple[date, str, dict[str, Any] | None]]:
+    """A person's risk work for their Home tab: the reviews of the risks they own falling due
+    (with Review, or Treat while untreated), and their open treatment actions (with Mark done)."""
+    found: list[tuple[date, str, dict[str, Any] | None]] = []
+    for risk in store.owned_by(session, user):
+        untreated = risk.status == "open"
+        if not untreated and (risk.review_date - today).days > REVIEW_AHEAD_DAYS:
+            continue
+        what = "choose its treatment" if untreated else "review it"
+        line = f"{blocks.ref(risk)} · {safe(risk.title, 120)} · {what} · review {due_text(risk.review_date, today)}"
+        press = button(
+            "Treat" if untreated else "Review", Action.RISK_TREAT if untreated else Action.RISK_REVIEW, str(risk.id)
+        )
+        found.append((risk.review_date, line, press))
+    for action, risk in store.open_actions_of_person(session, user):
+        line = f"{blocks.ref(risk)} *A{action.seq}* · {safe(action.description, 120)} · due {due_text(action.due_date, today)}"
+        found.append((action.due_date, line, nc.held_done_button(blocks.holder(risk), action)))
+    return found
