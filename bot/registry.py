@@ -190,7 +190,7 @@ SLASH_COMMANDS: list[SlashCommand] = [
     SlashCommand(
         Command.RISK,
         "The risk and opportunity register: raise one, list them, or show one",
-        "[title] | list | RK-2026-0001 | help",
+        "[title] | list | RK-2026-0001 | close RK-2026-0001 reason | help",
     ),
     SlashCommand(
         Command.TRAINING,
@@ -271,6 +271,11 @@ USAGES: list[Usage] = [
     Usage("/risk The only supplier of seal S-40 is closing", "Raise a risk with the title filled in"),
     Usage("/risk list", "Open risks and opportunities, highest score first, reviews overdue marked"),
     Usage("/risk RK-2026-0001", "One risk with its treatment, actions and score history"),
+    Usage(
+        "/risk close RK-2026-0001 <reason>",
+        "Close a risk that no longer applies: its reminders stop, the record stays",
+        "the risk's owner, QMS managers",
+    ),
     Usage(
         "Treat, Review (risk card)",
         "Choose the treatment and the residual score; re-score it at its review",

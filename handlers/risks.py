@@ -30,6 +30,7 @@ from handlers.listeners import action, command, message_shortcut, shortcut, view
 
 BROKEN_BUTTON = "That button is broken; open the risk with `/risk RK-…` and try again."
 BROKEN_FINDING = "That button is broken; `/audit AU-…` shows the audit and its findings."
+CLOSE_USAGE = "Use `/risk close RK-2026-0001 <why it no longer applies>`."
 LOST_RISK = "This form lost track of its risk; close it and use the card again."
 STEPS = {
     Action.RISK_TREAT: "treat",
@@ -63,6 +64,9 @@ def on_risk(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, 
         ack()
         respond(response_type="ephemeral", **risks.list_reply(ctx).as_kwargs())
         return
+    if first == "close":
+        _close(ctx, ack, command, words)
+        return
     if len(words) == 1 and risks.NUMBER.match(first):
         ack()
         respond(response_type="ephemeral", **risks.record_reply(ctx, first, command["user_id"]).as_kwargs())
@@ -70,6 +74,21 @@ def on_risk(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, 
     ack()
     form = risks.raise_modal(ctx.settings, {"title": text[: risks.TITLE_MAX] or None}, ctx.today())
     open_modal(client, command["trigger_id"], form, teller(respond))
+
+
+def _close(ctx: Context, ack: Ack, command: dict[str, Any], words: list[str]) -> None:
+    """`/risk close RK-2026-0001 <reason>`: the owner or a QMS manager retires it."""
+    if len(words) < 3 or not risks.NUMBER.match(words[1]):
+        ack(response_type="ephemeral", text=CLOSE_USAGE)
+        return
+    reason = " ".join(words[2:])[: risks.TEXT_MAX]
+    risk = risks.close(ctx, words[1], command["user_id"], reason)  # a refusal is answered in the ack
+    ack(
+        response_type="ephemeral",
+        text=f"{risk.number} is closed; its reminders stop. The record stays in the register.",
+    )
+    assert risk.id is not None
+    risks.refresh_card(ctx, risk.id)
 
 
 def on_raise_shortcut(ctx: Context, ack: Ack, body: dict[str, Any], client: WebClient) -> None:

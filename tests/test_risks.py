@@ -321,3 +321,24 @@ def test_the_owner_and_the_action_owner_find_their_risk_work_on_home(sb: Sandbox
     assert "review it" not in anna  # the treated one's review is weeks away
     ben = str(home.view(sb.ctx, BEN.id))
     assert f"{treated.number}" in ben and "Mark A1 done" in ben and "risk_action_done:" in ben
+
+
+def test_closing_a_risk_stops_its_reminders_and_keeps_the_record(sb: Sandbox, clock: ManualClock) -> None:
+    risk = raise_risk(sb, ANNA, owner=ANNA.id, review_date="2026-11-26")
+    risk_action_planned(sb, risk, owner=BEN)
+    tick(sb)  # what raising and the action queued goes out first
+    refused = sb.slack.command(BEN, "/risk", f"close {risk.number} no longer applies")
+    assert "Only the risk's owner" in refused.text and reload_risk(sb, risk).status == "treated"
+    sb.slack.command(ANNA, "/risk", f"close {risk.number} A second source is qualified")
+    risk = reload_risk(sb, risk)
+    assert risk.status == "closed"
+    clock.set(datetime(2027, 1, 20, 9, 0, tzinfo=UTC))  # long past the review and the action's due date
+    before = len(sb.fake.sent_messages(ANNA.id)) + len(sb.fake.sent_messages(BEN.id))
+    tick(sb)
+    assert len(sb.fake.sent_messages(ANNA.id)) + len(sb.fake.sent_messages(BEN.id)) == before
+    with sb.db.read() as session:
+        trail = [e.action for e in history(session, "risk", risk.number)]
+    assert "closed" in trail and "refused" in trail  # Ben's attempt is on the record too
+    assert not [b for b in risk_card(sb, risk)["blocks"] if b["type"] == "actions"]  # no buttons left
+    sb.slack.command(ANNA, "/risk", "list")
+    assert risk.number not in str(sb.fake.responses[-1].args)

@@ -288,6 +288,12 @@ MATRIX = [
     Row("risk: add a treatment action", frozenset({OWNER, MANAGER}), *risk_button("Add action", risk_treated)),
     # The action's owner is the risk's owner here (Anna).
     Row("risk: mark an action done", frozenset({OWNER, MANAGER}), *risk_button("Mark A1 done", risk_action_planned)),
+    Row(
+        "/risk close",
+        frozenset({OWNER, MANAGER}),
+        lambda sb: raise_a_risk(sb, owner=ANNA.id).number,
+        lambda sb, p, n: command("/risk", f"close {n} supplier found", f"{n} is closed")(sb, p, n),
+    ),
     Row("audit: raise an opportunity for improvement as a risk", EVERYONE, audit_with_improvement, ofi_as_risk),
     Row("output: record the affected output", frozenset({OWNER, MANAGER}), *nc_button("Affected output")),
     Row("output: record a disposition", frozenset({OWNER, MANAGER}), *nc_button("Record disposition", output_held)),

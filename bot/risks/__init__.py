@@ -54,6 +54,7 @@ from bot.risks.replies import list_reply as list_reply
 from bot.risks.replies import record_reply as record_reply
 from bot.risks.rules import add_action as add_action
 from bot.risks.rules import check as check
+from bot.risks.rules import close as close
 from bot.risks.rules import complete_action as complete_action
 from bot.risks.rules import note_realised as note_realised
 from bot.risks.rules import realised_since_review as realised_since_review

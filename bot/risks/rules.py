@@ -33,6 +33,14 @@ if TYPE_CHECKING:
     from bot.context import Context
 
 log = logging.getLogger(__name__)
+# Completes "Only … can <doing> RK-…" for each step.
+DOING = {
+    "treat": "treat",
+    "review": "review",
+    "add_action": "add actions to",
+    "action_done": "mark actions of",
+    "close": "close",
+}
 
 
 # --- who may, in one transaction -------------------------------------------------------------
@@ -51,9 +59,7 @@ def _check_who(
 ) -> None:
     if manager or user == risk.owner or (action is not None and user == action.owner):
         return
-    doing = {"treat": "treat", "review": "review", "add_action": "add actions to", "action_done": "mark actions of"}[
-        step
-    ]
+    doing = DOING[step]
     by = f"the action owner ({mention(action.owner)}), " if action is not None else ""
     suffix = " done" if step == "action_done" else ""
     raise _refuse(
@@ -312,3 +318,25 @@ def note_realised(ctx: Context, risk_id: int, nc_number: str, user: str) -> None
         event = trail(session, risk, user, now, "realised", after={"nc": nc_number})
         text = f":boom: {mention(user)} raised {nc_number}, which realised this risk: its next review reconsiders the likelihood."
         post(session, risk, event, text, now)
+
+
+def close(ctx: Context, number: str, user: str, reason: str) -> Risk:
+    """Retire a risk from the register (it no longer applies, or an opportunity was taken): its
+    reminders and its open actions' reminders stop; the record and its history stay."""
+    with ctx.db.read() as session:
+        risk = store.by_number(session, number)
+    if risk is None:
+        raise Refused(f"There is no {safe(number.upper(), 40)}. `/risk list` shows the register.")
+    assert risk.id is not None
+
+    def work(session: Session, record: blocks.Record, now: datetime) -> None:
+        found = record.risk
+        before = {"status": found.status}
+        _changed(session, found, None, status="closed", updated_at=now)
+        _new_review_date(session, found)
+        for action in record.actions:
+            outbox_rows.cancel_pending(session, nc.ACTION_ALL.prefix(action=action.id))
+        event = trail(session, found, user, now, "closed", before=before, after={"status": "closed"}, note=reason)
+        post(session, found, event, f":lock: {mention(user)} closed {found.number}.\n{safe(reason, 2500)}", now)
+
+    return _step(ctx, risk.id, user, "close", work)
