@@ -135,7 +135,8 @@ def test_the_forms_say_what_is_wrong(sb: Sandbox) -> None:
 def test_risk_list_and_record(sb: Sandbox) -> None:
     risk = raise_risk(sb, ANNA)
     sb.slack.command(BEN, "/risk", "list")
-    assert risk.number in str(sb.fake.responses[-1].args)
+    listed = str(sb.fake.responses[-1].args)
+    assert risk.number in listed and "Likelihood × impact" in listed and "  1H" in listed  # 4×4 in the matrix
     sb.slack.command(BEN, "/risk", risk.number)
     shown = str(sb.fake.responses[-1].args)
     assert "History" in shown and "risk_treat" not in shown  # no buttons for who may not press them
@@ -336,6 +337,7 @@ def test_closing_a_risk_stops_its_reminders_and_keeps_the_record(sb: Sandbox, cl
     before = len(sb.fake.sent_messages(ANNA.id)) + len(sb.fake.sent_messages(BEN.id))
     tick(sb)
     assert len(sb.fake.sent_messages(ANNA.id)) + len(sb.fake.sent_messages(BEN.id)) == before
+    sb.ctx.later_trail.flush()  # refusals are written after the answer
     with sb.db.read() as session:
         trail = [e.action for e in history(session, "risk", risk.number)]
     assert "closed" in trail and "refused" in trail  # Ben's attempt is on the record too

@@ -224,6 +224,25 @@ def list_line(risk: Risk, today: date, settings: Settings) -> str:
     )
 
 
+def matrix(risks: list[Risk], settings: Settings) -> str:
+    """The 5×5 matrix of likelihood (rows, 5 at the top) by impact, each cell the number of open
+    risks and opportunities scored there, with its band's letter: a heat map in a code block."""
+    counts: dict[tuple[int, int], int] = {}
+    for r in risks:
+        counts[(r.likelihood, r.impact)] = counts.get((r.likelihood, r.impact), 0) + 1
+    rows = ["L \\ I   1    2    3    4    5"]
+    for likelihood in range(5, 0, -1):
+        cells = []
+        for impact in range(1, 6):
+            letter = band(likelihood * impact, settings)[:1].upper()
+            cells.append(f"{counts.get((likelihood, impact), 0) or '·':>3}{letter}")
+        rows.append(f"  {likelihood}   " + " ".join(cells))
+    legend = ", ".join(
+        f"{safe(name[:1].upper(), 2)} {safe(name, 30)} {low}-{high}" for name, low, high in settings.risk_band_ranges
+    )
+    return "```" + "\n".join(rows) + "```\n" + legend
+
+
 def risk_list(risks: list[Risk], today: date, settings: Settings, limit: int) -> Reply:
     if not risks:
         return Reply("The risk register has no open risks or opportunities. `/risk` raises one.")
@@ -234,6 +253,7 @@ def risk_list(risks: list[Risk], today: date, settings: Settings, limit: int) ->
         [
             section(f"*Open risks and opportunities* ({len(risks)}), highest score first"),
             section(body),
+            section("*Likelihood × impact*\n" + matrix(risks, settings)),
             context("`/risk RK-2026-0001` shows one with its history."),
         ],
     )
