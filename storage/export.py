@@ -132,6 +132,42 @@ def actions(start: datetime | None = None, end: datetime | None = None) -> Selec
     )
 
 
+def risks(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
+    """Every risk raised in the period with its treatment and how many of its actions are done."""
+    done = func.sum(case((col(CorrectiveAction.status) == "done", 1), else_=0))
+    counted = (
+        select(col(CorrectiveAction.risk_id).label("risk_id"), func.count().label("actions"), done.label("done"))
+        .where(col(CorrectiveAction.risk_id).is_not(None))
+        .group_by(col(CorrectiveAction.risk_id))
+        .subquery()
+    )
+    r = Risk
+    query = _columns(
+        r.number,
+        r.kind,
+        r.process,
+        r.title,
+        r.description,
+        r.likelihood,
+        r.impact,
+        r.score,
+        r.owner,
+        r.reporter,
+        r.raised_at,
+        r.treatment,
+        r.treatment_note,
+        r.residual_likelihood,
+        r.residual_impact,
+        r.residual_score,
+        r.review_date,
+        r.reviewed_at,
+        r.status,
+        func.coalesce(counted.c.actions, 0),
+        func.coalesce(counted.c.done, 0),
+    ).outerjoin(counted, counted.c.risk_id == col(r.id))
+    return query.where(_within(col(r.raised_at), start, end)).order_by(col(r.id))
+
+
 def rounds(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
     """Training rounds with how many people each went to and how many acknowledged."""
     counted = (

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, case, func, update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from storage import records
-from storage.export import _columns
 from storage.models import CorrectiveAction, Nonconformity
 from storage.models_risks import Risk, RiskScore
 from storage.records import Register
@@ -166,46 +165,6 @@ def numbers(session: Session, ids: list[int]) -> dict[int, str]:
         return {}
     query = select(Risk.id, Risk.number).where(col(Risk.id).in_(ids))
     return {risk_id: number for risk_id, number in session.exec(query).all() if risk_id is not None}
-
-
-def export_rows(start: datetime | None, end: datetime | None) -> Select[Any]:
-    """Every risk raised in the period with its treatment and how many of its actions are done."""
-    done = func.sum(case((col(CorrectiveAction.status) == "done", 1), else_=0))
-    counted = (
-        select(col(CorrectiveAction.risk_id).label("risk_id"), func.count().label("actions"), done.label("done"))
-        .where(col(CorrectiveAction.risk_id).is_not(None))
-        .group_by(col(CorrectiveAction.risk_id))
-        .subquery()
-    )
-    r = Risk
-    query = _columns(
-        r.number,
-        r.kind,
-        r.process,
-        r.title,
-        r.description,
-        r.likelihood,
-        r.impact,
-        r.score,
-        r.owner,
-        r.reporter,
-        r.raised_at,
-        r.treatment,
-        r.treatment_note,
-        r.residual_likelihood,
-        r.residual_impact,
-        r.residual_score,
-        r.review_date,
-        r.reviewed_at,
-        r.status,
-        func.coalesce(counted.c.actions, 0),
-        func.coalesce(counted.c.done, 0),
-    ).outerjoin(counted, counted.c.risk_id == col(r.id))
-    if start is not None:
-        query = query.where(col(r.raised_at) >= start)
-    if end is not None:
-        query = query.where(col(r.raised_at) < end)
-    return query.order_by(col(r.id))
 
 
 _REGISTER = Register(Risk)

@@ -12,7 +12,6 @@ from sqlmodel import Session
 from bot.export.forms import Period
 from bot.workspace.config_checks import risk_bands
 from storage import export as queries
-from storage import risks as store
 
 NAMES = ("Risk register", "risk-register.csv")  # the sheet, the CSV
 # (header, kind, width), as registers.Column takes them.
@@ -50,5 +49,5 @@ def _band(score: int | None, bands: list[tuple[str, int, int]]) -> str | None:
 def rows(session: Session, period: Period) -> Iterator[Sequence[Any]]:
     """The stored columns with each score's band (QMS_RISK_BANDS) after it."""
     bands = risk_bands(period.risk_bands)
-    for row in queries.stream(session, store.export_rows(period.start, period.end)):
+    for row in queries.stream(session, queries.risks(period.start, period.end)):
         yield (*row[:8], _band(row[7], bands), *row[8:16], _band(row[15], bands), *row[16:])
