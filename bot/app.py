@@ -43,6 +43,7 @@ def feature_sources(directory: Directory | None = None) -> list[NudgeSource]:
     from bot.nonconformity import nc_nudges
     from bot.outputs import disposition_nudges
     from bot.reviews import review_nudges
+    from bot.risks import risk_nudges
     from bot.training import training_nudges
 
     # Leaders given as a user group are expanded through Slack (cached for ten minutes).
@@ -55,6 +56,7 @@ def feature_sources(directory: Directory | None = None) -> list[NudgeSource]:
         document_nudges,
         equipment_nudges,
         *review_nudges,
+        *risk_nudges,
         digest_source(directory.group_members if directory else None),
     ]
 

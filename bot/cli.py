@@ -200,9 +200,8 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.workspace.clock import SystemClock
 
     try:
-        period = export.parse_period(
-            args.first, args.last, settings.zone, SystemClock().now().astimezone(settings.zone).date()
-        )
+        today = SystemClock().now().astimezone(settings.zone).date()
+        period = export.parse_period(args.first, args.last, settings.zone, today, settings.risk_bands)
         db = _database(settings)
     except export.ExportError as exc:
         return _fail([str(exc)])

@@ -23,6 +23,7 @@ class Command(StrEnum):
     REVIEW = "/review"
     TRAINING = "/training"
     EQUIPMENT = "/equipment"
+    RISK = "/risk"
 
 
 class ShortcutId(StrEnum):
@@ -30,6 +31,8 @@ class ShortcutId(StrEnum):
     RAISE_NC_FROM_MESSAGE = "raise_nc_from_message"
     LOG_FEEDBACK_FROM_MESSAGE = "log_feedback_from_message"
     ATTACH_EVIDENCE_FROM_MESSAGE = "attach_evidence_from_message"
+    RAISE_RISK = "raise_risk"
+    RAISE_RISK_FROM_MESSAGE = "raise_risk_from_message"
 
 
 class Event(StrEnum):
@@ -68,6 +71,11 @@ class Callback(StrEnum):
     EQUIPMENT_ADD = "equipment_add"
     EQUIPMENT_CALIBRATE = "equipment_calibrate_submit"
     COMPETENCE_REQUIRE = "competence_require"
+    RISK_RAISE = "risk_raise"
+    RISK_TREAT = "risk_treat_submit"
+    RISK_REVIEW = "risk_review_submit"
+    RISK_ACTION = "risk_action_submit"
+    RISK_ACTION_DONE = "risk_action_done_submit"
     SNOOZE = "nudge_snooze_submit"
 
 
@@ -102,6 +110,11 @@ class Action(StrEnum):
     REVIEW_PACK = "review_pack"
     REVIEW_ACTION_DONE = "review_action_done_open"
     EQUIPMENT_CALIBRATE = "equipment_calibrate"
+    RISK_TREAT = "risk_treat"
+    RISK_REVIEW = "risk_review"
+    RISK_ADD_ACTION = "risk_add_action"
+    RISK_ACTION_DONE = "risk_action_done"
+    RISK_FROM_FINDING = "risk_from_finding"
     HOME_RAISE_NC = "home_raise_nc"
     HOME_LOG_FEEDBACK = "home_log_feedback"
     SNOOZE = "nudge_snooze"
@@ -184,6 +197,11 @@ SLASH_COMMANDS: list[SlashCommand] = [
         Command.EQUIPMENT,
         "Monitoring and measuring equipment and its calibrations",
         "list | add | G-012 | out G-012 reason | back G-012",
+    ),
+    SlashCommand(
+        Command.RISK,
+        "The risk and opportunity register: raise one, list them, or show one",
+        "[title] | list | RK-2026-0001 | close RK-2026-0001 reason | help",
     ),
     SlashCommand(
         Command.TRAINING,
@@ -281,11 +299,30 @@ USAGES: list[Usage] = [
     Usage(
         "/review cancel MR-2026-0001 <reason>", "Cancel a planned review; its pack and reminders stop", "QMS managers"
     ),
+    Usage("/risk", "Raise a risk or an opportunity (the form opens): likelihood and impact 1–5, scored and banded"),
+    Usage("/risk The only supplier of seal S-40 is closing", "Raise a risk with the title filled in"),
+    Usage("/risk list", "Open risks and opportunities, highest score first, reviews overdue marked"),
+    Usage("/risk RK-2026-0001", "One risk with its treatment, actions and score history"),
+    Usage(
+        "/risk close RK-2026-0001 <reason>",
+        "Close a risk that no longer applies: its reminders stop, the record stays",
+        "the risk's owner, QMS managers",
+    ),
+    Usage(
+        "Treat, Review (risk card)",
+        "Choose the treatment and the residual score; re-score it at its review",
+        "the risk's owner, QMS managers",
+    ),
     Usage("Raise nonconformity", "Shortcut (⚡ in the message box): raise an NC from anywhere"),
     Usage("Log customer feedback", "Message shortcut (⋮ on any message): log it as customer feedback, keeping a link"),
     Usage(
         "Raise nonconformity from message",
         "Message shortcut (⋮ on any message): raise an NC, keeping a copy of the message and a link to it",
+    ),
+    Usage("Raise a risk", "Shortcut (⚡ in the message box): raise a risk or an opportunity from anywhere"),
+    Usage(
+        "Raise a risk from message",
+        "Message shortcut (⋮ on any message): raise a risk, keeping a copy of the message and a link to it",
     ),
     Usage(
         "Attach files as evidence",
@@ -308,6 +345,13 @@ SHORTCUTS: list[Shortcut] = [
         ShortcutId.LOG_FEEDBACK_FROM_MESSAGE,
         "Log customer feedback",
         "Log what a customer said in this message",
+        "message",
+    ),
+    Shortcut(ShortcutId.RAISE_RISK, "Raise a risk", "Note a risk or an opportunity before it happens", "global"),
+    Shortcut(
+        ShortcutId.RAISE_RISK_FROM_MESSAGE,
+        "Raise a risk from message",
+        "Raise a risk from this message, keeping a copy and a link",
         "message",
     ),
     Shortcut(

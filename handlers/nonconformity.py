@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
-from bot import audits, feedback, home
+from bot import audits, feedback, home, risks
 from bot import nonconformity as nc
 from bot.context import Context
 from bot.errors import Broken, Invalid, valid
@@ -83,25 +83,29 @@ def on_nc(ctx: Context, ack: Ack, command: dict[str, Any], client: WebClient, re
         return
     ack()
     form = nc.RaiseForm(title=text[: nc.TITLE_MAX] or None)
-    open_modal(client, command["trigger_id"], nc_modals.raise_modal(ctx.settings, form), teller(respond))
+    view = nc_modals.raise_modal(ctx.settings, form, risks=risks.choices(ctx))
+    open_modal(client, command["trigger_id"], view, teller(respond))
 
 
 def on_raise_shortcut(ctx: Context, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     ack()
     # A global shortcut has no response URL: a failure is told by DM.
-    view = nc_modals.raise_modal(ctx.settings, nc.RaiseForm())
+    view = nc_modals.raise_modal(ctx.settings, nc.RaiseForm(), risks=risks.choices(ctx))
     open_modal(client, body["trigger_id"], view, answerer(body, None, client))
 
 
 def on_raise_from_message(ctx: Context, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
 
+    options = risks.choices(ctx)
+
     def form_for(typed: str | None, capture_id: int | None) -> dict[str, Any]:
         if typed is None:  # from a private conversation
-            return nc_modals.raise_modal(ctx.settings, nc.RaiseForm(), capture_id=capture_id, private_origin=True)
+            form = nc.RaiseForm()
+            return nc_modals.raise_modal(ctx.settings, form, capture_id=capture_id, private_origin=True, risks=options)
         title = (typed.splitlines() or [""])[0][: nc.TITLE_MAX] or None
         form = nc.RaiseForm(title=title, description=typed[: nc.TEXT_MAX] or None)
-        return nc_modals.raise_modal(ctx.settings, form, capture_id=capture_id)
+        return nc_modals.raise_modal(ctx.settings, form, capture_id=capture_id, risks=options)
 
     open_from_message(ctx, client, body, respond, form_for)
 
@@ -111,6 +115,9 @@ def on_raise_submit(
 ) -> None:
     values = form_values(view)
     form = nc.RaiseForm(**{name: values.get(name) for name in nc.RaiseForm.__dataclass_fields__})
+    if nc_modals.NOT_YET in (form.not_yet or []):  # not a nonconformity: the form becomes the risk form
+        ack(response_action="update", view=_as_risk(ctx, view, form))
+        return
     errors, draft = nc.check_raise(ctx, form)
     if errors or draft is None:
         raise Invalid(errors)
@@ -123,6 +130,9 @@ def on_raise_submit(
     ack()
     assert record.id is not None
     nc.announce_raised(ctx, record.id)
+    if record.risk_id:
+        risks.note_realised(ctx, record.risk_id, record.number, reporter)
+        risks.refresh_card(ctx, record.risk_id)
     if complaint_id is not None:
         feedback.note_nc_raised(ctx, complaint_id, record.number, reporter)
         feedback.refresh_card(ctx, complaint_id)
@@ -130,6 +140,14 @@ def on_raise_submit(
     if audit_line and checklist_at:
         audits.redraw_checklist(ctx, body["user"]["id"], audit_line, checklist_at)
     home.publish(ctx, reporter)
+
+
+def _as_risk(ctx: Context, view: dict[str, Any], form: nc.RaiseForm) -> dict[str, Any]:
+    """ "This has not happened yet": the risk form, filled from what was typed (and the message copied)."""
+    (capture_id,) = origin_ids(view, "capture")
+    prefill = {"title": form.title, "description": form.description, "process": form.process}
+    origin = {"capture": capture_id} if capture_id else None
+    return risks.raise_modal(ctx.settings, prefill, ctx.today(), origin=origin)
 
 
 # --- the card's buttons: check on the server, then open the step's modal ---

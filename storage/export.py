@@ -36,6 +36,7 @@ from storage.models import (
     TrainingAssignment,
     TrainingRound,
 )
+from storage.models_risks import Risk
 
 BATCH = 2000
 
@@ -109,10 +110,11 @@ def nonconformities(start: datetime | None = None, end: datetime | None = None) 
 
 
 def actions(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
+    """Every action, the NCs' first and then the risks' (treatment actions), each named by its record."""
     a = CorrectiveAction
     return (
         _columns(
-            Nonconformity.number,
+            func.coalesce(Nonconformity.number, Risk.number),
             a.seq,
             a.kind,
             a.description,
@@ -125,10 +127,47 @@ def actions(start: datetime | None = None, end: datetime | None = None) -> Selec
             a.done_at,
             a.evidence,
         )
-        .join(Nonconformity, col(Nonconformity.id) == col(a.nc_id))
+        .outerjoin(Nonconformity, col(Nonconformity.id) == col(a.nc_id))
+        .outerjoin(Risk, col(Risk.id) == col(a.risk_id))
         .where(_within(col(a.created_at), start, end))
-        .order_by(col(a.nc_id), col(a.seq))
+        .order_by(col(a.risk_id).is_not(None), col(a.nc_id), col(a.risk_id), col(a.seq))
     )
+
+
+def risks(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:
+    """Every risk raised in the period with its treatment and how many of its actions are done."""
+    done = func.sum(case((col(CorrectiveAction.status) == "done", 1), else_=0))
+    counted = (
+        select(col(CorrectiveAction.risk_id).label("risk_id"), func.count().label("actions"), done.label("done"))
+        .where(col(CorrectiveAction.risk_id).is_not(None))
+        .group_by(col(CorrectiveAction.risk_id))
+        .subquery()
+    )
+    r = Risk
+    query = _columns(
+        r.number,
+        r.kind,
+        r.process,
+        r.title,
+        r.description,
+        r.likelihood,
+        r.impact,
+        r.score,
+        r.owner,
+        r.reporter,
+        r.raised_at,
+        r.treatment,
+        r.treatment_note,
+        r.residual_likelihood,
+        r.residual_impact,
+        r.residual_score,
+        r.review_date,
+        r.reviewed_at,
+        r.status,
+        func.coalesce(counted.c.actions, 0),
+        func.coalesce(counted.c.done, 0),
+    ).outerjoin(counted, counted.c.risk_id == col(r.id))
+    return query.where(_within(col(r.raised_at), start, end)).order_by(col(r.id))
 
 
 def rounds(start: datetime | None = None, end: datetime | None = None) -> Select[Any]:

@@ -259,6 +259,8 @@ class Nonconformity(SQLModel, table=True):
     cancel_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     possible_recurrence_of: int | None = Field(default=None, foreign_key="nonconformity.id")
     recurrence_of: int | None = Field(default=None, foreign_key="nonconformity.id")
+    # The risk this NC realised (the risk register, ISO 9001 6.1).
+    risk_id: int | None = Field(default=None, foreign_key="risk.id")
     # When the nudge tick next looks at it (storage/marks.py); NULL: not until it changes.
     next_nudge_at: datetime | None = _when(default=LOOK_NOW, nullable=True)
 
@@ -273,6 +275,9 @@ class CorrectiveAction(SQLModel, table=True):
         # The view that added it, kept for the record; a repeated submission is decided by
         # its claim in form_submission (storage.submissions), made first in the transaction.
         UniqueConstraint("nc_id", "submission", name="uq_corrective_action_submission"),
+        UniqueConstraint("risk_id", "seq", name="uq_corrective_action_risk_seq"),
+        UniqueConstraint("risk_id", "submission", name="uq_corrective_action_risk_submission"),
+        CheckConstraint("(nc_id IS NULL) <> (risk_id IS NULL)", name="ck_corrective_action_parent"),
         _in("kind", ("corrective", "preventive"), "ck_corrective_action_kind"),
         _in("status", ("open", "done"), "ck_corrective_action_status"),
         Index("ix_corrective_action_owner", "owner", "status"),
@@ -280,7 +285,9 @@ class CorrectiveAction(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    nc_id: int = Field(foreign_key="nonconformity.id")
+    # An action belongs to an NC or to a risk (its treatment), never both: ck_corrective_action_parent.
+    nc_id: int | None = Field(default=None, foreign_key="nonconformity.id")
+    risk_id: int | None = Field(default=None, foreign_key="risk.id")
     seq: int
     submission: str = Field(max_length=64)
     kind: str = Field(max_length=12)
@@ -484,3 +491,8 @@ EQUIPMENT_TABLES = (MeasuringEquipment, Calibration)
 from storage.models_competence import CompetenceRequirement  # noqa: E402
 
 COMPETENCE_TABLES = (CompetenceRequirement,)
+
+# The risk and opportunity register (6.1): risks, and every scoring of each.
+from storage.models_risks import Risk, RiskScore  # noqa: E402
+
+RISK_TABLES = (Risk, RiskScore)

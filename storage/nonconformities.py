@@ -76,16 +76,17 @@ def get_action(session: Session, action_id: int) -> CorrectiveAction | None:
 
 
 def add_action(session: Session, values: dict[str, Any]) -> CorrectiveAction | None:
-    """Add the next action of an NC; None if this submission already added one."""
-    last = session.exec(
-        select(func.max(CorrectiveAction.seq)).where(col(CorrectiveAction.nc_id) == values["nc_id"])
-    ).one()
+    """Add the next action of an NC (`values["nc_id"]`) or of a risk (`values["risk_id"]`);
+    None if this submission already added one. Numbered A1, A2, … within its record."""
+    parent = "nc_id" if values.get("nc_id") is not None else "risk_id"
+    column = col(getattr(CorrectiveAction, parent))
+    last = session.exec(select(func.max(CorrectiveAction.seq)).where(column == values[parent])).one()
     seq = (last or 0) + 1
-    if not insert_ignore(session, CorrectiveAction, {**values, "seq": seq}, ["nc_id", "submission"]):
+    if not insert_ignore(session, CorrectiveAction, {**values, "seq": seq}, [parent, "submission"]):
         return None
     return session.exec(
         select(CorrectiveAction).where(
-            col(CorrectiveAction.nc_id) == values["nc_id"], col(CorrectiveAction.submission) == values["submission"]
+            column == values[parent], col(CorrectiveAction.submission) == values["submission"]
         )
     ).one()
 

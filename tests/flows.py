@@ -34,6 +34,7 @@ from bot.workspace.config import explicit_settings
 from storage import evidence as evidence_store
 from storage import feedback as feedback_store
 from storage import nonconformities as nc_store
+from storage import risks as risk_store
 from storage.audit import history
 from storage.db import Database
 from storage.migrate import upgrade
@@ -46,6 +47,7 @@ from storage.models import (
     Nonconformity,
     TrainingRound,
 )
+from storage.models_risks import Risk
 
 ANSWERS = {
     "title": "Label missing on batch 4711",
@@ -317,6 +319,8 @@ def record_counts(sb: Sandbox) -> dict[str, int]:
                 "document_review",
                 "management_review",
                 "review_action",
+                "risk",
+                "risk_score",
             )
         }
 
@@ -611,3 +615,90 @@ def kept_everywhere(
     rows = [list(r) for r in book["Evidence files"].iter_rows(values_only=True)][1:]
     listed = sorted((r[2], r[3], r[-1]) for r in rows if (r[0], r[1]) == (record_ref, record_type))
     assert listed == sorted((s, n, sha[n]) for n, (s, _) in files.items())
+
+
+# --- the risk register -------------------------------------------------------------------------
+
+RISK = {
+    "kind": "risk",
+    "title": "Single source of seal S-40 is closing",
+    "description": "Our single source of the S-40 shaft seal announced it stops trading in March.",
+    "process": "Purchasing",
+    "likelihood": "4",
+    "impact": "4",
+}
+
+
+def submit_risk(sb: Sandbox, person: Person, view: dict[str, Any], **answers: Any) -> Risk:
+    response = sb.slack.submit(person, view, {**RISK, **answers})
+    assert response.status_code == 200
+    assert not response.content, response.text
+    return latest_risk(sb)
+
+
+def raise_risk(sb: Sandbox, person: Person = ANNA, **answers: Any) -> Risk:
+    sb.slack.command(person, "/risk")
+    return submit_risk(sb, person, sb.slack.last_view(), **answers)
+
+
+def latest_risk(sb: Sandbox) -> Risk:
+    with sb.db.session() as session:
+        found = session.exec(select(Risk).order_by(Risk.id.desc())).first()  # type: ignore[union-attr]
+        assert found is not None
+        return found
+
+
+def reload_risk(sb: Sandbox, risk: Risk) -> Risk:
+    with sb.db.session() as session:
+        found = risk_store.get(session, risk.id or 0)
+        assert found is not None
+        return found
+
+
+def risk_card(sb: Sandbox, risk: Risk) -> dict[str, Any]:
+    risk = reload_risk(sb, risk)
+    assert risk.card_channel and risk.card_ts
+    return sb.message(risk.card_channel, risk.card_ts)
+
+
+def risk_step(sb: Sandbox, person: Person, risk: Risk, label: str, answers: dict[str, Any]) -> dict[str, Any]:
+    """Press a risk card button and submit the form it opens; the form's answer ({} when it closed)."""
+    opened = len(sb.fake.calls_to("views.open", ok=True))
+    sb.press(person, risk_card(sb, risk), label)
+    assert len(sb.fake.calls_to("views.open", ok=True)) == opened + 1, (
+        sb.fake.responses[-1].args if sb.fake.responses else None
+    )
+    response = sb.slack.submit(person, sb.slack.last_view(), answers)
+    return response.json() if response.content else {}
+
+
+TREATMENT = {
+    "treatment": "reduce",
+    "note": "Qualify a second source for S-40 and hold three months of stock.",
+    "residual_likelihood": "2",
+    "residual_impact": "3",
+    "review_date": "2026-12-15",
+}
+
+
+def risk_treated(sb: Sandbox, risk: Any, person: Person = ANNA) -> None:
+    assert risk_step(sb, person, risk, "Treat", TREATMENT) == {}
+
+
+def risk_action_planned(sb: Sandbox, risk: Any, owner: Person = ANNA) -> None:
+    risk_treated(sb, risk)
+    answers = {"description": "Qualify Dichtungs GmbH as a second source", "owner": owner.id, "due_date": "2026-12-10"}
+    assert risk_step(sb, ANNA, risk, "Add action", answers) == {}
+
+
+def audit_with_improvement(sb: Sandbox) -> str:
+    """A completed audit with one opportunity for improvement; its number."""
+    audit_id = planned_audit(sb)
+    with sb.db.read() as session:
+        audit = session.get(Audit, audit_id)
+        assert audit is not None
+        value = f"{audit.id}@{audit.version}"
+    sb.slack.click(QUINN, "audit_complete_open", value)
+    answers = {"summary": "Largely conforming.", "improvements": "Shadow board for hand tools"}
+    assert not sb.slack.submit(QUINN, sb.slack.last_view(), answers).content
+    return f"AU-2026-{audit_id:04d}"

@@ -31,12 +31,13 @@ from bot.cli import main
 from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
 from bot.workspace.clock import ManualClock
 from storage.models import AuditEvent, TrainingAssignment
-from tests.flows import publish, raise_nc
+from tests.flows import publish, raise_nc, raise_risk
 
 SHEETS = [
     "NC register",
     "Actions",
     "Nonconforming output",
+    "Risk register",
     "Training rounds",
     "Training matrix",
     "Feedback log",
@@ -78,6 +79,7 @@ def fill(sb: Sandbox) -> dict[str, Any]:
     # 240 parts held, 40 of them scrapped (recorded by Quinn, the owner)
     outputs.record_output(sb.ctx, nc.id or 0, QUINN.id, {"item": "Housing", "quantity": "240"}, None)
     outputs.decide(sb.ctx, nc.id or 0, QUINN.id, {"kind": "scrap", "quantity": "40", "reason": "Cracked"})
+    raise_risk(sb, ANNA, owner=ANNA.id)
     publish(sb, users=[ANNA.id, BEN.id])
     with sb.db.session() as session:
         anna = session.exec(select(TrainingAssignment).where(TrainingAssignment.person == ANNA.id)).one()

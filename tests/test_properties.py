@@ -40,10 +40,14 @@ from tests.flows import (
     review_action,
     rework_authorised,
     rework_requested,
+    risk_action_planned,
+    risk_card,
+    risk_treated,
     root_caused,
     scheduled_review,
     work_to_actions_done,
 )
+from tests.flows import raise_risk as raise_a_risk
 
 HOSTILE = [
     "<!channel>",
@@ -206,6 +210,16 @@ def open_nc_step(label: str, stage: Any = lambda sb, nc: None, person: Person = 
     return opener
 
 
+def open_risk_step(label: str, stage: Any = lambda sb, risk: None) -> Any:
+    def opener(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
+        risk = raise_a_risk(sb, owner=ANNA.id)
+        stage(sb, risk)
+        sb.press(ANNA, risk_card(sb, risk), label)
+        return ANNA, sb.slack.last_view()
+
+    return opener
+
+
 def open_rejection(sb: Sandbox) -> tuple[Person, dict[str, Any]]:
     sb.press(QUINN, rework_requested(sb, raise_nc(sb, owner=ANNA.id)), "Reject")
     return QUINN, sb.slack.last_view()
@@ -297,6 +311,11 @@ MODALS = {
     "review_schedule": open_command(QUINN, "/review", "schedule"),
     "review_record": open_review_record,
     "review_action_done": open_button("review_action_done_open", review_action),
+    "risk_raise": open_command(ANNA, "/risk", ""),
+    "risk_treat_submit": open_risk_step("Treat"),
+    "risk_review_submit": open_risk_step("Review"),
+    "risk_action_submit": open_risk_step("Add action", risk_treated),
+    "risk_action_done_submit": open_risk_step("Mark A1 done", risk_action_planned),
 }
 
 
@@ -352,7 +371,15 @@ def test_every_listener_is_registered_and_every_registered_id_listened_to() -> N
 
 
 # Every registered id, and the per-item form a card carries ("Mark A1 done": nc_action_done:<id>).
-@pytest.mark.parametrize("action_id", [*Action, item_action_id(Action.NC_ACTION_DONE, 1)])
+@pytest.mark.parametrize(
+    "action_id",
+    [
+        *Action,
+        item_action_id(Action.NC_ACTION_DONE, 1),
+        item_action_id(Action.RISK_ACTION_DONE, 1),
+        item_action_id(Action.RISK_FROM_FINDING, 1),
+    ],
+)
 def test_any_button_value_gets_an_answer_and_pings_nobody(sb: Sandbox, errors: ListenerErrors, action_id: str) -> None:
     complaint(sb)  # something real for a valid-looking id to find
 

@@ -29,6 +29,7 @@ from bot.workspace.clock import ManualClock
 from storage import outputs as outputs_store
 from tests.flows import (
     action_planned,
+    audit_with_improvement,
     card_for,
     complaint,
     complaint_card,
@@ -44,11 +45,15 @@ from tests.flows import (
     reminder,
     review_action,
     rework_authorised,
+    risk_action_planned,
+    risk_card,
+    risk_treated,
     root_caused,
     scheduled_review,
     verified,
     work_to_actions_done,
 )
+from tests.flows import raise_risk as raise_a_risk
 
 EMPLOYEE, OWNER, MANAGER, LEADER = "employee", "owner", "qms_manager", "leader"
 ROLES = {EMPLOYEE: BEN, OWNER: ANNA, MANAGER: QUINN, LEADER: LENA}
@@ -254,7 +259,43 @@ def authorise(sb: Sandbox, person: Person, decision: Any) -> bool:
         return found is not None and found.status == "approved"
 
 
+def risk_button(
+    label: str, stage: Callable[[Sandbox, Any], None] = lambda sb, risk: None
+) -> tuple[Callable[..., Any], Callable[..., bool]]:
+    """A risk card button: allowed when its form opens, refused with 'Only …' (the owner is Anna)."""
+
+    def arrange(sb: Sandbox) -> Any:
+        risk = raise_a_risk(sb, owner=ANNA.id)
+        stage(sb, risk)
+        return risk
+
+    def attempt(sb: Sandbox, person: Person, risk: Any) -> bool:
+        said = attempt_with(sb, lambda: sb.press(person, risk_card(sb, risk), label))
+        return not is_refusal(said) and '"type": "modal"' in said
+
+    return arrange, attempt
+
+
+def ofi_as_risk(sb: Sandbox, person: Person, number: str) -> bool:
+    sb.slack.command(person, "/audit", number)
+    said = attempt_with(sb, lambda: sb.press(person, sb.slack.last_response(), "Raise as risk/opportunity: 1"))
+    return not is_refusal(said) and form_opens(Callback.RISK_RAISE) in said
+
+
 MATRIX = [
+    Row("/risk: raise a risk", EVERYONE, lambda sb: None, command("/risk", "", form_opens(Callback.RISK_RAISE))),
+    Row("risk: treat", frozenset({OWNER, MANAGER}), *risk_button("Treat")),
+    Row("risk: review", frozenset({OWNER, MANAGER}), *risk_button("Review")),
+    Row("risk: add a treatment action", frozenset({OWNER, MANAGER}), *risk_button("Add action", risk_treated)),
+    # The action's owner is the risk's owner here (Anna).
+    Row("risk: mark an action done", frozenset({OWNER, MANAGER}), *risk_button("Mark A1 done", risk_action_planned)),
+    Row(
+        "/risk close",
+        frozenset({OWNER, MANAGER}),
+        lambda sb: raise_a_risk(sb, owner=ANNA.id).number,
+        lambda sb, p, n: command("/risk", f"close {n} supplier found", f"{n} is closed")(sb, p, n),
+    ),
+    Row("audit: raise an opportunity for improvement as a risk", EVERYONE, audit_with_improvement, ofi_as_risk),
     Row("output: record the affected output", frozenset({OWNER, MANAGER}), *nc_button("Affected output")),
     Row("output: record a disposition", frozenset({OWNER, MANAGER}), *nc_button("Record disposition", output_held)),
     Row(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot import evidence
+from bot import evidence, risks
 from bot.delivery.versions import drawn
 from bot.nonconformity import SEVERITY_LABELS
 from bot.registry import Action, Callback
@@ -284,6 +284,7 @@ def record(found: AuditView, today: date, *, buttons: bool = True) -> Reply:
             section("*Findings*\n" + capped_lines([finding_line(f, found.nc_numbers) for f in found.findings], 2900))
         )
     blocks += evidence.files_section(found.files)
+    blocks += risks.finding_buttons(found.findings)  # an opportunity for improvement, one click from the register
     if audit.status == "planned" and buttons:
         blocks.append(
             actions(

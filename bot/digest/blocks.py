@@ -52,6 +52,8 @@ def render(d: Digest) -> Reply:
             )
         )
     blocks.append(_customers(d))
+    if d.risks:
+        blocks.append(section("*Risks and opportunities*\n" + capped_lines(d.risks, 2800, max_lines=12)))
     ahead = _ahead(d)
     if d.programme is not None:
         blocks.append(_audit_programme(d))

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import competence, outputs
+from bot import competence, outputs, risks
 from bot.audits import programme_of
 from bot.digest.blocks import AHEAD_DAYS, EQUIPMENT_SHOWN, OVERDUE_SHOWN, REVIEWS_SHOWN, SO_FAR_SHOWN
 from bot.feedback import Figures, figures
@@ -64,6 +64,8 @@ class Digest:
     # Nonconforming output decided and authorised: the last full week, and the week so far.
     output: outputs.Figures = field(default_factory=outputs.Figures)
     output_so_far: outputs.Figures = field(default_factory=outputs.Figures)
+    # The risk register: scores that rose in the week, risk reviews overdue (bot.risks).
+    risks: list[str] = field(default_factory=list)
 
 
 def week_of(day: date) -> str:
@@ -131,6 +133,7 @@ def compute(session: Session, now: datetime, settings: Any, period_end: date | N
         reviews_held=[(r, outputs_of.get(r.id or 0, [])) for r in held],
         output=outputs.scrap_and_rework(session, first, end, zone),
         output_so_far=outputs.scrap_and_rework(session, end, today + timedelta(days=1), zone),
+        risks=risks.digest_lines(session, at(first), at(end), today),
     )
 
 

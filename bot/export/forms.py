@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from bot.workspace.config_checks import DEFAULT_RISK_BANDS
+
 
 class ExportError(ValueError):
     """The export cannot be written as asked; the message says what to change."""
@@ -19,6 +21,7 @@ class Period:
     last: date | None
     zone: tzinfo
     today: date  # from the bot's clock: the objectives' current period
+    risk_bands: str = DEFAULT_RISK_BANDS  # QMS_RISK_BANDS: the risk register's bands
 
     @property
     def start(self) -> datetime | None:
@@ -38,7 +41,9 @@ class Period:
         return f"{self.first or 'the start'} to {self.last or 'today'}"
 
 
-def parse_period(first: str | None, last: str | None, zone: tzinfo, today: date) -> Period:
+def parse_period(
+    first: str | None, last: str | None, zone: tzinfo, today: date, risk_bands: str = DEFAULT_RISK_BANDS
+) -> Period:
     """--from/--to (YYYY-MM-DD, both optional); ExportError naming the bad one."""
     found: list[date | None] = []
     for flag, raw in (("--from", first), ("--to", last)):
@@ -56,4 +61,4 @@ def parse_period(first: str | None, last: str | None, zone: tzinfo, today: date)
     if found[0] and found[0] > today:
         # Otherwise it is queued as "<future> to today": an empty period that reads like a mistake.
         raise ExportError(f"--from ({found[0]}) is in the future; today is {today}")
-    return Period(found[0], found[1], zone, today)
+    return Period(found[0], found[1], zone, today, risk_bands)

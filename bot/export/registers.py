@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.export import competence, equipment, nonconforming
+from bot.export import competence, equipment, nonconforming, risk_register
 from bot.export.files import EVIDENCE_COLUMNS
 from bot.export.forms import ExportError, Period
 from storage import export as queries
@@ -159,7 +159,7 @@ REGISTERS: list[Register] = [
         "Actions",
         "actions.csv",
         (
-            _c("NC", width=14),
+            _c("NC or risk", width=14),
             _c("Action", width=8),
             _c("Kind", width=11),
             _c("Description", "long", 50),
@@ -174,7 +174,7 @@ REGISTERS: list[Register] = [
         ),
         _actions,
     ),
-    *_from(nonconforming.REGISTERS),  # one row per disposition, with who authorised it
+    *_from((*nonconforming.REGISTERS, (*risk_register.NAMES, risk_register.COLUMNS, risk_register.rows))),
     Register(
         "Training rounds",
         "training-rounds.csv",

@@ -38,7 +38,7 @@ def export_renderer(
 
     def render(spec: dict[str, Any]) -> tuple[str, bytes, str]:
         today = clock.now().astimezone(settings.zone).date()
-        period = parse_period(spec.get("first"), spec.get("last"), settings.zone, today)
+        period = parse_period(spec.get("first"), spec.get("last"), settings.zone, today, settings.risk_bands)
         try:
             people = everyone() if everyone else {}
         except (SlackApiError, OSError):

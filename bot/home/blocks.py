@@ -58,6 +58,8 @@ class MyWork:
     to_authorise_count: int = 0
     # Output still on hold on the NCs listed (NC id -> what is on hold and its unit).
     on_hold: dict[int, tuple[outputs.Holding, str]] = field(default_factory=dict)
+    # Work other registers list for the person, already drawn (bot.risks: reviews, treatment actions).
+    more: list[tuple[date, str, dict[str, Any] | None]] = field(default_factory=list)
 
 
 # One line of the Home tab's work list: when it is due, what it says, the button that does it.
@@ -174,7 +176,7 @@ def work_items(mine: MyWork, today: date) -> list[Item]:
         )
         for a, r in mine.review_actions
     ]
-    return sorted(work, key=lambda item: item[0])
+    return sorted(work + mine.more, key=lambda item: item[0])
 
 
 def _held(mine: MyWork, nc: Nonconformity) -> str:

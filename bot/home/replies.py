@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import audits, competence, outputs
+from bot import audits, competence, outputs, risks
 from bot.home.blocks import AUTHORISE_SHOWN, LIST_SHOWN, MyWork, Registers, home_tab, registers_blocks
 from bot.objectives import standings
 from storage import audits as audit_store
@@ -84,6 +84,7 @@ def _work_of(
         review_actions=review_store.open_actions(session, owner=user),
         documents=[d for d in document_store.owned_by(session, user) if (d.next_review - today).days <= notice_days],
         equipment=equipment_store.owned_due(session, user, today + timedelta(days=calibration_notice)),
+        more=risks.home_items(session, user, today),
     )
 
 
@@ -105,7 +106,7 @@ def _overview(session: Session, today: date, settings: Any, gaps: str | None = N
         equipment_attention=equipment_store.needing_attention(session, today, limit=5),
         competence=gaps,
     )
-    return registers_blocks(registers, today)
+    return registers_blocks(registers, today) + risks.home_blocks(session, today, settings)
 
 
 def publish(ctx: Context, user: str) -> None:

@@ -18,6 +18,16 @@ these names as `nc.<name>`. Inside the package:
 """
 
 from bot.errors import AlreadyDone, NotAllowed, Refused
+from bot.nonconformity.actions import ACTION_ALL
+from bot.nonconformity.actions import Holder as ActionHolder
+from bot.nonconformity.actions import action_line as held_action_line
+from bot.nonconformity.actions import action_modal as held_action_form
+from bot.nonconformity.actions import add as store_held_action
+from bot.nonconformity.actions import complete as complete_held_action
+from bot.nonconformity.actions import done_button as held_done_button
+from bot.nonconformity.actions import done_modal as held_done_form
+from bot.nonconformity.actions import look as look_at_held_action
+from bot.nonconformity.actions import tell_owner as tell_action_owner
 from bot.nonconformity.asks import OWNER_STEPS, buttons_for, done_button, step_button
 from bot.nonconformity.attaching import attach_choices, attach_from_message, check_attach
 from bot.nonconformity.blocks import ref
@@ -78,6 +88,16 @@ from bot.nonconformity.rules import (
 from bot.workspace.people_checks import assignee_error, people_error
 
 __all__ = [
+    "ACTION_ALL",
+    "ActionHolder",
+    "complete_held_action",
+    "held_action_form",
+    "held_action_line",
+    "held_done_button",
+    "held_done_form",
+    "look_at_held_action",
+    "store_held_action",
+    "tell_action_owner",
     "attach_choices",
     "attach_from_message",
     "check_attach",

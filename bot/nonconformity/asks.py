@@ -14,9 +14,10 @@ from datetime import date
 from typing import Any
 
 from bot.delivery.versions import drawn
+from bot.nonconformity import actions as shared
 from bot.nonconformity.blocks import ref
 from bot.nonconformity.lifecycle import Status, Step
-from bot.registry import Action, item_action_id
+from bot.registry import Action
 from bot.surfaces.blocks import Reply, actions, button, confirm_dialog, day_text, section
 from bot.surfaces.mrkdwn import mention, safe
 from bot.surfaces.words import plural, sentence
@@ -68,13 +69,7 @@ def step_button(nc: Nonconformity, step: Step, label: str | None = None) -> dict
 
 
 def done_button(nc: Nonconformity, action: CorrectiveAction) -> dict[str, Any]:
-    # One action_id per action, as on the card: Slack refuses a block whose buttons share one.
-    return button(
-        f"Mark A{action.seq} done",
-        item_action_id(Action.NC_ACTION_DONE, action.id),
-        f"{nc.id}:{action.id}",
-        style="primary",
-    )
+    return shared.done_button(shared.of_nc(nc), action)
 
 
 def close_button(nc: Nonconformity) -> dict[str, Any]:
@@ -122,11 +117,7 @@ def owner_assigned(nc: Nonconformity) -> Reply:
 
 
 def action_assigned(nc: Nonconformity, action: CorrectiveAction) -> Reply:
-    text = (
-        f"You have an action on *{ref(nc)}* · {title(nc)}: *A{action.seq}* {sentence(safe(action.description, 1500))} "
-        f"Due {day_text(action.due_date)}. Mark it done with the evidence when it is."
-    )
-    return ask(text, [done_button(nc, action)])
+    return shared.assigned(shared.of_nc(nc), action)
 
 
 def _when(stage: str, due: date) -> str:
@@ -144,8 +135,7 @@ def nc_reminder(nc: Nonconformity, stage: str, today: date) -> Reply:
 
 
 def action_reminder(nc: Nonconformity, action: CorrectiveAction, stage: str, today: date) -> Reply:
-    text = f":alarm_clock: Your action *A{action.seq}* on *{ref(nc)}* {_when(stage, action.due_date)}: {safe(action.description, 1500)}"
-    return ask(text, [done_button(nc, action)])
+    return shared.reminder(shared.of_nc(nc), action, stage)
 
 
 def escalation(nc: Nonconformity, action: CorrectiveAction | None, today: date) -> Reply:
@@ -155,9 +145,7 @@ def escalation(nc: Nonconformity, action: CorrectiveAction | None, today: date) 
         status = Status(nc.status)
         text = f":rotating_light: *{ref(nc)}* · {title(nc)} is {plural(days, 'day')} overdue ({status.label.lower()}); owner {mention(nc.owner)}."
         return ask(text, [step_button(nc, OWNER_STEPS[status][0])] if status in OWNER_STEPS else [])
-    days = (today - action.due_date).days
-    text = f":rotating_light: Action *A{action.seq}* on *{ref(nc)}* is {plural(days, 'day')} overdue; owner {mention(action.owner)}: {safe(action.description, 1000)}"
-    return ask(text, [done_button(nc, action)])
+    return shared.escalation(shared.of_nc(nc), action, today)
 
 
 def verification_due(nc: Nonconformity, actions: list[CorrectiveAction], manager: str) -> Reply:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot import evidence, outputs
 from bot.delivery.versions import drawn
+from bot.nonconformity import actions as shared
 from bot.nonconformity.lifecycle import (
-    ACTION_KINDS,
     ELSEWHERE,
     ROOT_CAUSE_METHODS,
     SEVERITY_LABELS,
@@ -22,7 +22,7 @@ from bot.nonconformity.lifecycle import (
     Step,
     next_steps,
 )
-from bot.registry import Action, item_action_id
+from bot.registry import Action
 from bot.surfaces.blocks import (
     Reply,
     actions,
@@ -80,16 +80,11 @@ def ref(nc: Nonconformity) -> str:
 
 
 def action_added(action: CorrectiveAction) -> str:
-    return f"*A{action.seq}* ({ACTION_KINDS[action.kind].lower()}) for {mention(action.owner)}, due {day_text(action.due_date)}: {safe(action.description, 2000)}"
+    return shared.action_added(action)
 
 
 def action_line(nc: Nonconformity, action: CorrectiveAction, today: date | None, zone: tzinfo | None = None) -> str:
-    line = f"*A{action.seq}* {ACTION_KINDS[action.kind].lower()} · {safe(action.description, 400)} · {mention(action.owner)}"
-    if action.status == "done":
-        when = f" {action.done_at.astimezone(zone):%d %b}" if action.done_at else ""
-        return f":white_check_mark: {line} · done{when} by {mention(action.done_by or '')}: {safe(action.evidence or '', 300)}"
-    due = due_text(action.due_date, today) if today else day_text(action.due_date)
-    return f":black_square_button: {line} · due {due}"
+    return shared.action_line(action, today, zone)
 
 
 WHO_PRESSES_BLOCK = "nc_who_presses"  # the card's line saying who may press which button
@@ -209,6 +204,10 @@ def _where_from(record: Record, show_copy: bool) -> list[dict[str, Any]]:
         number, permalink = record.complaint
         shown = f"<{permalink}|{number}>" if permalink else number
         blocks.append(context(f":speech_balloon: Raised from customer complaint *{shown}*"))
+    if record.risk:
+        number, permalink = record.risk
+        shown = f"<{permalink}|{number}>" if permalink else number
+        blocks.append(context(f":warning: Realises risk *{shown}* from the risk register"))
     if nc.recurrence_of:
         blocks.append(
             context(
@@ -268,8 +267,7 @@ def _buttons(record: Record) -> list[dict[str, Any]]:
             open_actions = [a for a in record.actions if a.status == "open"]
             for action in open_actions[:MAX_DONE_BUTTONS]:
                 # One action_id per button: Slack refuses an actions block whose elements share one.
-                done_id = item_action_id(Action.NC_ACTION_DONE, action.id)
-                elements.append(button(f"Mark A{action.seq} done", done_id, f"{nc.id}:{action.id}"))
+                elements.append(shared.done_button(shared.of_nc(nc), action, style=None))
     if Step.CANCEL in steps:
         elements.append(button(labels[Step.CANCEL], STEP_BUTTONS[Step.CANCEL], value, style="danger"))
     return elements

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from bot.nonconformity.lifecycle import ACTION_KINDS, ELSEWHERE, ROOT_CAUSE_METHODS, SOURCES
 from bot.workspace.config import SEVERITIES
 from bot.workspace.people_checks import assignee_error
+from storage import risks as risk_store
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -43,6 +44,8 @@ class RaiseForm:
     containment: str | None = None
     owner: str | None = None
     due_date: str | None = None
+    risk: str | None = None  # the id of the risk this NC realised, from the optional select
+    not_yet: list[str] | None = None  # "This has not happened yet": a risk, not an NC (handlers)
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Draft:
     containment: str | None
     owner: str | None
     due_date: date | None
+    risk_id: int | None = None  # the risk it realised (storage: nonconformity.risk_id)
 
 
 def _clean(text: str | None) -> str | None:
@@ -120,12 +124,38 @@ def check_raise(ctx: Context, form: RaiseForm) -> tuple[dict[str, str], Draft | 
     due_problem, due = due_date_error(ctx, form.due_date)
     if due_problem:
         errors["due_date"] = due_problem
+    risk_problem, risk_id = _risk_error(ctx, form.risk)
+    if risk_problem:
+        errors["risk"] = risk_problem
     if errors:
         return errors, None
     assert title and description and form.severity and form.source and form.process
     return {}, Draft(
-        title, description, form.severity, form.source, form.process, supplier, clause, containment, form.owner, due
+        title,
+        description,
+        form.severity,
+        form.source,
+        form.process,
+        supplier,
+        clause,
+        containment,
+        form.owner,
+        due,
+        risk_id,
     )
+
+
+def _risk_error(ctx: Context, raw: str | None) -> tuple[str | None, int | None]:
+    """The related risk, when one was chosen: it must still be open in the register."""
+    if not raw:
+        return None, None
+    found = None
+    if raw.isdigit() and len(raw) < 10:
+        with ctx.db.read() as session:
+            found = risk_store.get(session, int(raw))
+    if found is None or found.status not in risk_store.ACTIVE:
+        return "Choose an open risk from the list, or leave it empty.", None
+    return None, found.id
 
 
 # --- actions -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from bot.delivery import cards, versions
 from bot.errors import AlreadyDone, NotAllowed, Refused
+from bot.nonconformity import actions as shared
 from bot.nonconformity.lifecycle import RULES, Status, Step, StepNotPossible, Who, can, next_status
 from bot.nonconformity.nudges import THREAD_POST
 from bot.nonconformity.record import RECORD_TYPE, Record, load_record
@@ -76,9 +77,7 @@ def already_done(session: Session, nc: Nonconformity, what: str | None = None) -
 
 
 def action_already_done(nc: Nonconformity, action: CorrectiveAction) -> AlreadyDone:
-    return AlreadyDone(
-        f"Already done by {mention(action.done_by or '')}: {nc.number}/A{action.seq} is marked done. Nothing was changed."
-    )
+    return shared.already_done(shared.of_nc(nc), action)
 
 
 def log_refusal(ctx: Context, nc_number: str, user: str, step: str, message: str) -> None:

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, Any
 
 from bot import evidence
 from bot.delivery.versions import drawn
+from bot.nonconformity import actions as shared
 from bot.nonconformity.blocks import action_line
-from bot.nonconformity.lifecycle import ACTION_KINDS, ELSEWHERE, ROOT_CAUSE_METHODS, SEVERITY_LABELS, SOURCES
+from bot.nonconformity.lifecycle import ELSEWHERE, ROOT_CAUSE_METHODS, SEVERITY_LABELS, SOURCES
 from bot.registry import Callback
 from bot.surfaces.blocks import (
     capped_lines,
+    checkboxes,
     context,
     datepicker,
     input_block,
@@ -46,13 +48,14 @@ def raise_modal(
     checklist_at: tuple[str, str] | None = None,
     private_origin: bool = False,
     line_seen: int | None = None,
+    risks: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The form; the IDs ride in its metadata: the message copied, the complaint, or the audit's
     checklist line it comes from (its version the checklist showed, and where that checklist
     is shown, to redraw it). A form raised from a message in a private conversation says why
     it is not filled from it."""
     note = [context(private_note("NC"))] if private_origin else []
-    blocks = note + _what_happened(settings, form) + _where_and_who(settings, form)
+    blocks = note + _what_happened(settings, form) + _where_and_who(settings, form) + _risk_blocks(form, risks)
     given = (("capture", capture_id), ("complaint", complaint_id), ("audit_line", audit_line), ("line_seen", line_seen))
     origin: dict[str, Any] = {k: v for k, v in given if v}
     if checklist_at:
@@ -153,6 +156,36 @@ def _where_and_who(settings: Settings, form: RaiseForm) -> list[dict[str, Any]]:
     ]
 
 
+NOT_YET = "yes"
+
+
+def _risk_blocks(form: RaiseForm, risks: list[tuple[str, str]] | None) -> list[dict[str, Any]]:
+    """The risk register's two: the risk this NC realised, and "this has not happened yet"
+    (the form then becomes the risk form: handlers.nonconformity). None: neither is offered."""
+    if risks is None:
+        return []
+    found = []
+    if risks:
+        found.append(
+            input_block(
+                "risk",
+                "Related risk",
+                static_select("value", risks, initial=form.risk, placeholder="The risk this realised"),
+                optional=True,
+                hint="A risk in the register that this NC realised: its next review reconsiders the likelihood.",
+            )
+        )
+    found.append(
+        input_block(
+            "not_yet",
+            "Not a nonconformity yet?",
+            checkboxes("value", [("This has not happened yet: raise it as a risk", NOT_YET)]),
+            optional=True,
+        )
+    )
+    return found
+
+
 def _about(record: Record) -> dict[str, Any]:
     nc = record.nc
     return section(f"*{nc.number}* · {safe(nc.title, 200)}")
@@ -224,51 +257,14 @@ def root_cause_modal(record: Record) -> dict[str, Any]:
 
 def action_modal(record: Record, today: date) -> dict[str, Any]:
     nc = record.nc
-    blocks = [
-        _about(record),
-        input_block(
-            "kind",
-            "Kind",
-            static_select("value", [(label, key) for key, label in ACTION_KINDS.items()], initial="corrective"),
-            hint="Corrective removes the cause here; preventive stops it happening elsewhere.",
-        ),
-        input_block(
-            "description",
-            "Action",
-            text_input(
-                "value", multiline=True, max_length=3000, placeholder="What will be done, so the cause cannot come back"
-            ),
-        ),
-        input_block("owner", "Owner", users_select("value", initial=nc.owner)),
-        input_block("due_date", "Due date", datepicker("value", initial=max(nc.due_date, today))),
-    ]
-    return modal(Callback.NC_ACTION, "Add action", blocks, submit="Add", private_metadata=str(nc.id))
+    about = f"*{nc.number}* · {safe(nc.title, 200)}"
+    return shared.action_modal(Callback.NC_ACTION, about, nc.owner, max(nc.due_date, today), str(nc.id))
 
 
 def done_modal(record: Record, action: CorrectiveAction) -> dict[str, Any]:
     nc = record.nc
-    blocks = [
-        _about(record),
-        section(f"*A{action.seq}* · {safe(action.description, 2500)}"),
-        input_block(
-            "evidence",
-            "Evidence",
-            text_input(
-                "value",
-                multiline=True,
-                max_length=3000,
-                placeholder="What shows it is done: document revision, photo link, training record…",
-            ),
-        ),
-        evidence.files_input(),
-    ]
-    return modal(
-        Callback.NC_ACTION_DONE,
-        f"Mark A{action.seq} done",
-        blocks,
-        submit="Done",
-        private_metadata=f"{nc.id}:{action.id}",
-    )
+    about = f"*{nc.number}* · {safe(nc.title, 200)}"
+    return shared.done_modal(Callback.NC_ACTION_DONE, about, action, f"{nc.id}:{action.id}")
 
 
 def verify_modal(record: Record, zone: tzinfo | None = None) -> dict[str, Any]:

@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlmodel import Session, col
 
-from bot.delivery.due import due_stage, local_start, manager_recipients, next_stage, stage_days
+from bot.delivery.due import due_stage, local_start, manager_recipients, stage_days
 from bot.delivery.keys import Key
 from bot.delivery.nudges import Due, Look, MarkedSource
 from bot.delivery.outbox import Nudge
-from bot.nonconformity import asks
+from bot.nonconformity import actions, asks
 from bot.nonconformity.lifecycle import Status
 from storage import nonconformities as store
 from storage.models import CorrectiveAction, Nonconformity
@@ -33,11 +33,9 @@ VERIFY_NOW = Key("nc:{nc}:verify-now:{done:%Y%m%d%H%M%S}:{manager}")
 # The NC owner asked to find the root cause again after a failed effectiveness check.
 NOT_EFFECTIVE = Key("nc:{nc}:not-effective:{failed}")
 
-# Everything queued about one corrective action.
-ACTION_ALL = Key("nca:{action}:")
-ACTION_ASSIGNED = Key("nca:{action}:assigned")
-ACTION_REMINDER = Key("nca:{action}:{due:%Y%m%d}:{stage}")
-ACTION_ESCALATION = Key("nca:{action}:escalate:{due:%Y%m%d}:{manager}")
+# Everything queued about one corrective action: keys shared with every record's actions.
+ACTION_ALL, ACTION_ASSIGNED = actions.ACTION_ALL, actions.ACTION_ASSIGNED
+ACTION_REMINDER, ACTION_ESCALATION = actions.ACTION_REMINDER, actions.ACTION_ESCALATION
 
 # Hand-offs told to the next person: kept when the NC's nudges stop (a close must not swallow them).
 TOLD_ACTION_DONE = Key("nctell:{nc}:done:{action}")
@@ -97,27 +95,10 @@ def _verify_request(key: str, manager: str, nc: Nonconformity, actions: list[Cor
 
 
 def _about_action(session: Session, item: tuple[CorrectiveAction, Nonconformity], now: datetime, settings: Any) -> Look:
-    """The action owner's reminder, and the managers' escalation once it is long overdue."""
+    """The action owner's reminder, and the managers' escalation once it is long overdue
+    (the same for every record's actions: bot.nonconformity.actions)."""
     action, nc = item
-    if action.status != "open" or nc.status in store.FINISHED:
-        return Look([], None)  # nothing more, unless the action changes
-    local_today = now.astimezone(settings.zone).date()
-    due: list[Due] = []
-    stage = due_stage(action.due_date, local_today, settings)
-    if stage:
-        key = ACTION_REMINDER.key(action=action.id, due=action.due_date, stage=stage)
-        due.append(Due(key, partial(_action_reminder, key, nc, action, stage, local_today)))
-    escalate_on = action.due_date + timedelta(days=settings.escalate_after_days)
-    if local_today >= escalate_on:
-        for manager in manager_recipients(settings):
-            key = ACTION_ESCALATION.key(action=action.id, due=action.due_date, manager=manager)
-            due.append(Due(key, partial(_escalation, key, manager, nc, action, local_today)))
-    return Look(due, next_stage(action.due_date, local_today, settings, escalate_on))
-
-
-def _action_reminder(key: str, nc: Nonconformity, action: CorrectiveAction, stage: str, local_today: date) -> Nudge:
-    reply = asks.action_reminder(nc, action, stage, local_today)
-    return Nudge(key, action.owner, reply.text, reply.blocks, record_ref=nc.number, snoozable=True)
+    return actions.look(action, actions.of_nc(nc), now, settings)
 
 
 # Reminders for NC owners and action owners, escalations, and verification requests.

@@ -27,6 +27,7 @@ from bot.submissions import Submission, claim, record_made
 from storage import feedback as feedback_store
 from storage import nonconformities as store
 from storage import outbox as outbox_rows
+from storage import risks as risk_store
 from storage.audit import record_change
 from storage.models import Feedback, MessageCapture, Nonconformity
 from storage.sequences import next_number
@@ -104,14 +105,11 @@ def add_nc(
     nc = store.add(session, _new_nc(session, ctx, reporter, draft, now, capture, similar))
     complaint = _link_complaint(session, complaint_id, nc) if complaint_id is not None else None
     linked_to = link(session, nc) if link else None
+    after = _raised(nc, capture, similar, complaint, linked_to or origin)
+    if nc.risk_id:  # the risk in the register this NC realised
+        after["realises"] = risk_store.numbers(session, [nc.risk_id]).get(nc.risk_id)
     record_change(
-        session,
-        at=now,
-        actor=reporter,
-        record_type=RECORD_TYPE,
-        record_ref=nc.number,
-        action="raised",
-        after=_raised(nc, capture, similar, complaint, linked_to or origin),
+        session, at=now, actor=reporter, record_type=RECORD_TYPE, record_ref=nc.number, action="raised", after=after
     )
     # Queued with the record, held back a little: announce_raised() adds the card's link
     # and releases them at once. Should the bot die in between, they still go out.
@@ -150,6 +148,7 @@ def _new_nc(
         updated_at=now,
         origin_id=capture.id if capture else None,
         possible_recurrence_of=similar.id if similar else None,
+        risk_id=draft.risk_id,
     )
 
 

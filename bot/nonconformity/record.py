@@ -17,6 +17,7 @@ from bot.nonconformity import blocks as nc_blocks
 from storage import evidence as evidence_store
 from storage import feedback as feedback_store
 from storage import nonconformities as store
+from storage import risks as risk_store
 from storage.models import CorrectiveAction, EvidenceFile, MessageCapture, Nonconformity
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ class Record:
     complaint: tuple[str, str | None] | None = None  # (FB number, card permalink)
     evidence: list[EvidenceFile] = field(default_factory=list)
     outputs: outputs.Outputs | None = None  # the affected output and its dispositions (8.7)
+    risk: tuple[str, str | None] | None = None  # the risk it realised: (number, its card's permalink)
 
 
 def load_record(session: Session, nc: Nonconformity) -> Record:
@@ -44,6 +46,7 @@ def load_record(session: Session, nc: Nonconformity) -> Record:
     capture = store.get_capture(session, nc.origin_id) if nc.origin_id else None
     linked = [i for i in (nc.possible_recurrence_of, nc.recurrence_of) if i]
     complaint = feedback_store.by_nc(session, nc.id)
+    realised = risk_store.get(session, nc.risk_id) if nc.risk_id else None
     return Record(
         nc,
         store.actions_of(session, nc.id),
@@ -53,6 +56,7 @@ def load_record(session: Session, nc: Nonconformity) -> Record:
         (complaint.number, complaint.card_permalink) if complaint else None,
         evidence_store.files_of(session, RECORD_TYPE, nc.number),
         outputs.load(session, nc.id),
+        (realised.number, realised.card_permalink) if realised else None,
     )
 
 

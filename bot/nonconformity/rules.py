@@ -15,13 +15,12 @@ from sqlmodel import Session
 
 from bot import outputs
 from bot.delivery import versions
-from bot.delivery.outbox import Nudge, enqueue
-from bot.errors import AlreadyDone, NotAllowed, Refused
-from bot.nonconformity import asks, handoffs
+from bot.errors import NotAllowed, Refused
+from bot.nonconformity import actions as shared
 from bot.nonconformity import blocks as nc_blocks
+from bot.nonconformity import handoffs
 from bot.nonconformity.guard import (
     Guarded,
-    action_already_done,
     already_done,
     log_refusal,
     managers_named,
@@ -34,7 +33,6 @@ from bot.nonconformity.guard import (
 from bot.nonconformity.lifecycle import ELSEWHERE, ROOT_CAUSE_METHODS, Step
 from bot.nonconformity.nudges import (
     ACTION_ALL,
-    ACTION_ASSIGNED,
     ALL,
     ESCALATION,
     OWNER_REMINDER,
@@ -46,7 +44,7 @@ from bot.submissions import Submission
 from bot.surfaces.mrkdwn import mention, safe
 from storage import nonconformities as store
 from storage import outbox as outbox_rows
-from storage.models import CorrectiveAction, Nonconformity
+from storage.models import Nonconformity
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -129,24 +127,16 @@ def add_action(
         # The status compare-and-set comes first: it locks the NC row, so concurrent
         # additions queue and number their actions A1, A2, … without clashing.
         before, after = move(session, g.nc, Step.ADD_ACTION, now)
-        action = store.add_action(
-            session,
-            {
-                "nc_id": g.nc.id,
-                # Kept for the record (the claim decides a repeat): the view that added it, or
-                # who and when for an action added without a form.
-                "submission": submission.view_id if submission else f"{user}@{now.isoformat()}",
-                "kind": kind,
-                "description": description,
-                "owner": owner or g.nc.owner,
-                "due_date": due or max(g.nc.due_date, ctx.today()),
-                "status": "open",
-                "created_by": user,
-                "created_at": now,
-            },
-        )
-        if action is None:
-            raise AlreadyDone("This action was already added (the form was sent twice). Nothing was changed.")
+        values = {
+            # Kept for the record (the claim decides a repeat): the view that added it, or
+            # who and when for an action added without a form.
+            "submission": submission.view_id if submission else f"{user}@{now.isoformat()}",
+            "kind": kind,
+            "description": description,
+            "owner": owner or g.nc.owner,
+            "due_date": due or max(g.nc.due_date, ctx.today()),
+        }
+        action = shared.add(session, {"nc_id": nc_id}, values, user, now)
         # Open actions again: nothing to verify yet.
         _stop_verify_requests(session, g.nc)
         event = write_trail(
@@ -168,19 +158,9 @@ def add_action(
         post_in_thread(
             session, g.nc, event, f":hammer_and_wrench: {mention(user)} added {nc_blocks.action_added(action)}", now
         )
-        if action.owner != user:
-            _tell_action_owner(session, g.nc, action, now)
+        shared.tell_owner(session, shared.of_nc(g.nc), action, user, now)
 
     return take_step(ctx, nc_id, Step.ADD_ACTION, user, work, submission=submission)
-
-
-def _tell_action_owner(session: Session, nc: Nonconformity, action: CorrectiveAction, now: datetime) -> None:
-    note = asks.action_assigned(nc, action)
-    enqueue(
-        session,
-        Nudge(ACTION_ASSIGNED.key(action=action.id), action.owner, note.text, note.blocks, record_ref=nc.number),
-        now,
-    )
 
 
 def complete_action(
@@ -193,10 +173,7 @@ def complete_action(
         if not store.move(session, g.nc, g.nc.status, updated_at=now):
             session.refresh(g.nc)
             raise already_done(session, g.nc)
-        if not store.complete_action(session, g.action, by=user, at=now, evidence=evidence):
-            session.refresh(g.action)
-            raise action_already_done(g.nc, g.action)
-        outbox_rows.cancel_pending(session, ACTION_ALL.prefix(action=g.action.id))
+        shared.complete(session, shared.of_nc(g.nc), g.action, user, now, evidence)
         event = write_trail(
             session,
             g.nc,

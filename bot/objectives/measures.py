@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlmodel import Session
 
-from bot import outputs
+from bot import outputs, risks
 from bot.audits import done_vs_planned
 from bot.feedback import figures
 from storage import objectives as store
@@ -114,6 +114,13 @@ def _cost_of_poor_quality(session: Session, start: date, end: date, zone: tzinfo
     return outputs.scrap_and_rework(session, start, end, zone).cost
 
 
+def _risks_overdue_treatment(session: Session, start: date, end: date, zone: tzinfo) -> float | None:
+    """Risks whose treatment is overdue on the period's last day (to date): an open treatment
+    action past its due date, or no treatment chosen by the review date. Read from the register
+    as it stands, so a past period shows today's count."""
+    return float(risks.overdue_treatment(session, end - timedelta(days=1)))
+
+
 @dataclass(frozen=True)
 class Measure:
     label: str
@@ -132,6 +139,7 @@ MEASURES: dict[str, Measure] = {
     "cost_of_poor_quality": Measure(
         "Cost of poor quality (scrap and rework × cost per unit)", "", _cost_of_poor_quality
     ),
+    "risks_overdue_treatment": Measure("Risks with overdue treatment", "", _risks_overdue_treatment),
     "manual": Measure("Entered by hand with /kpi log", "", None),
 }
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import audits, competence, outputs
+from bot import audits, competence, outputs, risks
 from bot.delivery.due import add_months
 from bot.feedback import figures
 from bot.nonconformity import SOURCES, ref
@@ -94,7 +94,7 @@ def compile_pack(session: Session, settings: Any, review: ManagementReview, day:
         # d) adequacy of resources: competence by role (7.2) and measuring equipment (7.1.5)
         _resources(session, span),
         # e) effectiveness of actions taken to address risks and opportunities
-        _risks(session, span),
+        _risks(session, span, settings),
         # f) opportunities for improvement
         _improvements(session, span, findings),
         # c3, c4 again) nonconforming output (8.7): last, so the other inputs keep their places
@@ -251,16 +251,16 @@ def _providers(ncs: list[Nonconformity]) -> blocks.PackSection:
     )
 
 
-def _risks(session: Session, span: _Span) -> blocks.PackSection:
-    preventive = [a for a in reports.actions_created_between(session, span.lo, span.hi) if a.kind == "preventive"]
-    risk_lines = (
-        [
-            f"The bot holds no risk register. Preventive actions from NCs: {sum(1 for a in preventive if a.status == 'done')} done, {sum(1 for a in preventive if a.status == 'open')} open."
-        ]
-        if preventive
-        else []
-    )
-    return blocks.PackSection("Effectiveness of actions taken to address risks and opportunities", risk_lines, NO_DATA)
+def _risks(session: Session, span: _Span, settings: Any) -> blocks.PackSection:
+    """The risk register (6.1): treatments, their actions done and open, residual against initial scores."""
+    lines = risks.pack_lines(session, span.lo, span.hi, settings)
+    preventive = [
+        a for a in reports.actions_created_between(session, span.lo, span.hi) if a.kind == "preventive" and a.nc_id
+    ]
+    if preventive:
+        done = sum(1 for a in preventive if a.status == "done")
+        lines.append(f"Preventive actions from NCs: {done} done, {len(preventive) - done} open.")
+    return blocks.PackSection("Effectiveness of actions taken to address risks and opportunities", lines, NO_DATA)
 
 
 def _improvements(session: Session, span: _Span, findings: list[tuple[AuditFinding, Audit]]) -> blocks.PackSection:

@@ -96,6 +96,8 @@ class Settings(BaseSettings):
     doc_review_notice_days: int = Field(14, ge=0, le=90)
     calibration_notice_days: int = Field(7, ge=0, le=90)
     review_pack_days: int = Field(7, ge=1, le=60)
+    # The bands of a risk's score (likelihood × impact, 1–25), low to high, covering 1–25 once.
+    risk_bands: str = checks.DEFAULT_RISK_BANDS
     digest: str = "mon 08:00"
     outbox_per_second: float = Field(4.0, gt=0, le=50)
     # At least a minute: a file upload is four Slack calls, and a shorter lease could let a
@@ -215,6 +217,12 @@ class Settings(BaseSettings):
     def _check_reminders(cls, value: list[int]) -> list[int]:
         return checks.reminder_days(value)
 
+    @field_validator("risk_bands")
+    @classmethod
+    def _check_risk_bands(cls, value: str) -> str:
+        checks.risk_bands(value)
+        return value
+
     @field_validator("digest")
     @classmethod
     def _check_digest(cls, value: str) -> str:
@@ -262,6 +270,11 @@ class Settings(BaseSettings):
     def manager_ids(self) -> list[str]:
         """QMS managers given as user IDs (empty when they are a user group)."""
         return [m for m in self.managers if is_user_id(m)]
+
+    @property
+    def risk_band_ranges(self) -> list[tuple[str, int, int]]:
+        """QMS_RISK_BANDS as (name, lowest score, highest score), low to high."""
+        return checks.risk_bands(self.risk_bands)
 
     @property
     def digest_weekday(self) -> int:

@@ -229,6 +229,31 @@ def working_hours(value: str) -> str:
     return f"{start:%H:%M}-{end:%H:%M}"
 
 
+DEFAULT_RISK_BANDS = "low:1-4,medium:5-9,high:10-25"
+RISK_SCORES = range(1, 26)  # likelihood × impact on a 5×5 matrix
+
+
+def risk_bands(value: str) -> list[tuple[str, int, int]]:
+    """`name:low-high` pairs, low to high, that cover the scores 1–25 once, without gaps."""
+    bands: list[tuple[str, int, int]] = []
+    for part in (p.strip() for p in value.split(",")):
+        name, colon, span = part.partition(":")
+        low, dash, high = span.partition("-")
+        if not colon or not dash or not name.strip() or not low.strip().isdigit() or not high.strip().isdigit():
+            raise ValueError(f"{part!r} is not name:low-high, as in low:1-4,medium:5-9,high:10-25")
+        bands.append((name.strip().lower(), int(low), int(high)))
+    expected = 1
+    for band, start, end in bands:
+        if start != expected or end < start:
+            raise ValueError(f"band {band!r} must start at {expected} and end at or after it (got {start}-{end})")
+        expected = end + 1
+    if expected != RISK_SCORES.stop:
+        raise ValueError(f"the bands must end at {RISK_SCORES.stop - 1}, the highest score (5 × 5)")
+    if len({b[0] for b in bands}) != len(bands):
+        raise ValueError("each band needs a name of its own")
+    return bands
+
+
 def due_days(value: dict[str, int]) -> dict[str, int]:
     unknown = sorted(set(value) - set(SEVERITIES))
     if unknown:
