@@ -42,6 +42,7 @@ def feature_sources(directory: Directory | None = None) -> list[NudgeSource]:
     from bot.nonconformity import nc_nudges
     from bot.outputs import disposition_nudges
     from bot.reviews import review_nudges
+    from bot.suppliers import supplier_nudges
     from bot.training import training_nudges
 
     # Leaders given as a user group are expanded through Slack (cached for ten minutes).
@@ -53,6 +54,7 @@ def feature_sources(directory: Directory | None = None) -> list[NudgeSource]:
         audit_nudges,
         document_nudges,
         *review_nudges,
+        supplier_nudges,
         digest_source(directory.group_members if directory else None),
     ]
 

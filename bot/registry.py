@@ -22,6 +22,7 @@ class Command(StrEnum):
     DOC = "/doc"
     REVIEW = "/review"
     TRAINING = "/training"
+    SUPPLIER = "/supplier"
 
 
 class ShortcutId(StrEnum):
@@ -63,6 +64,9 @@ class Callback(StrEnum):
     REVIEW_RECORD = "review_record"
     REVIEW_ACTION_DONE = "review_action_done"
     OBJECTIVE_NEW = "objective_new"
+    SUPPLIER_ADD = "supplier_add"
+    SUPPLIER_EVALUATE = "supplier_evaluate_submit"
+    SUPPLIER_STATUS = "supplier_status_submit"
     SNOOZE = "nudge_snooze_submit"
 
 
@@ -96,9 +100,19 @@ class Action(StrEnum):
     REVIEW_RECORD = "review_record_open"
     REVIEW_PACK = "review_pack"
     REVIEW_ACTION_DONE = "review_action_done_open"
+    SUPPLIER_EVALUATE = "supplier_evaluate"
+    SUPPLIER_STATUS = "supplier_status"
+    SUPPLIER_OPEN_NC = "supplier_open_nc"
     HOME_RAISE_NC = "home_raise_nc"
     HOME_LOG_FEEDBACK = "home_log_feedback"
     SNOOZE = "nudge_snooze"
+
+
+class Suggestion(StrEnum):
+    """The action_id of each external select: Slack asks the bot for its options as the person
+    types (a block_suggestion payload, answered with the options in the ack)."""
+
+    NC_SUPPLIER = "nc_supplier_pick"
 
 
 # A button shown once per item in one actions block ("Mark A1 done", "Mark A2 done") carries
@@ -179,6 +193,11 @@ SLASH_COMMANDS: list[SlashCommand] = [
         "Trainings and document revisions to read and acknowledge",
         "me | list | new | status TR-2026-0001 | close TR-2026-0001 | matrix",
     ),
+    SlashCommand(
+        Command.SUPPLIER,
+        "The external providers register: suppliers, their status and evaluations",
+        "list | add | help | [supplier name]",
+    ),
 ]
 
 USAGES: list[Usage] = [
@@ -249,6 +268,13 @@ USAGES: list[Usage] = [
     Usage(
         "/review cancel MR-2026-0001 <reason>", "Cancel a planned review; its pack and reminders stop", "QMS managers"
     ),
+    Usage("/supplier list", "The supplier register: evaluations overdue and due soon first, with each status"),
+    Usage(
+        "/supplier add",
+        "Register a supplier: what it supplies, criteria, owner, status, next evaluation",
+        "QMS managers",
+    ),
+    Usage("/supplier ACME Plastics", "One supplier with its evaluations (by name, or SUP-0001)"),
     Usage("Raise nonconformity", "Shortcut (⚡ in the message box): raise an NC from anywhere"),
     Usage("Log customer feedback", "Message shortcut (⋮ on any message): log it as customer feedback, keeping a link"),
     Usage(

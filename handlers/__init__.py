@@ -22,6 +22,7 @@ from handlers import (
     qms,
     reviews,
     snooze,
+    suppliers,
     training,
     welcome,
 )
@@ -38,6 +39,7 @@ MODULES = (
     training,
     feedback,
     objectives,
+    suppliers,
     home,
     snooze,
     welcome,

@@ -73,5 +73,6 @@ class SupplierEvaluation(SQLModel, table=True):
     status_before: str = Field(max_length=12)
     decision: str = Field(max_length=12)
     reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    due_on: date  # the evaluation date it answered (on time when evaluated_on <= due_on)
     next_evaluation: date
     recorded_at: datetime = _when()

@@ -34,6 +34,7 @@ from bot.workspace.config import explicit_settings
 from storage import evidence as evidence_store
 from storage import feedback as feedback_store
 from storage import nonconformities as nc_store
+from storage import suppliers as supplier_store
 from storage.audit import history
 from storage.db import Database
 from storage.migrate import upgrade
@@ -46,6 +47,7 @@ from storage.models import (
     Nonconformity,
     TrainingRound,
 )
+from storage.models_suppliers import Supplier
 
 ANSWERS = {
     "title": "Label missing on batch 4711",
@@ -258,6 +260,8 @@ def record_counts(sb: Sandbox) -> dict[str, int]:
                 "document_review",
                 "management_review",
                 "review_action",
+                "supplier",
+                "supplier_evaluation",
             )
         }
 
@@ -540,3 +544,56 @@ def kept_everywhere(
     rows = [list(r) for r in book["Evidence files"].iter_rows(values_only=True)][1:]
     listed = sorted((r[2], r[3], r[-1]) for r in rows if (r[0], r[1]) == (record_ref, record_type))
     assert listed == sorted((s, n, sha[n]) for n, (s, _) in files.items())
+
+
+# --- the supplier register ---
+
+SUPPLIER = {
+    "name": "ACME Plastics",
+    "supplies": "Injection-moulded housings",
+    "criteria": "ISO 9001 certified; on-time delivery above 95 %; under 500 PPM",
+    "owner": ANNA.id,
+    "status": "approved",
+    "next_evaluation": "2027-01-15",
+}
+
+
+def registered_supplier(sb: Sandbox, **answers: Any) -> Supplier:
+    """A supplier Quinn registers (Anna owns it unless `answers` say otherwise)."""
+    sb.slack.command(QUINN, "/supplier", "add")
+    response = sb.slack.submit(QUINN, sb.slack.last_view(), {**SUPPLIER, **answers})
+    assert not response.content, response.text
+    with sb.db.session() as session:
+        found = supplier_store.by_name(session, str(answers.get("name", SUPPLIER["name"])))
+    assert found is not None
+    return found
+
+
+def supplier_of(sb: Sandbox, supplier: Supplier) -> Supplier:
+    with sb.db.session() as session:
+        found = supplier_store.get(session, supplier.id or 0)
+    assert found is not None
+    return found
+
+
+def raise_against(sb: Sandbox, name: str, person: Person = ANNA, **answers: Any) -> Nonconformity:
+    """Raise an NC whose supplier is picked in the form's supplier select, typing its first letters."""
+    sb.slack.command(person, "/nc")
+    view = sb.slack.last_view()
+    options = sb.slack.suggest(person, view, "supplier_pick", name[:4].lower())
+    value = next(o["value"] for o in options if o["text"]["text"].startswith(name))
+    answers = {**ANSWERS, "source": "supplier", "supplier_pick": value, **answers}
+    response = sb.slack.submit(person, view, answers)
+    assert not response.content, response.text
+    return latest(sb)
+
+
+def supplier_reminder(sb: Sandbox) -> dict[str, Any]:
+    """The evaluation reminder the owner (Anna) was sent last."""
+    return [m for m in sb.fake.sent_messages(ANNA.id) if "The evaluation of" in m["text"]][-1]
+
+
+def evaluation_button(sb: Sandbox) -> str:
+    """The Evaluate button's value of a fresh supplier (what a reminder or the register carries)."""
+    supplier = registered_supplier(sb, name=f"Supplier {len(sb.fake.calls)}")
+    return f"{supplier.id}@{supplier.version}"

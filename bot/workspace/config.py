@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     audit_prepare_days: Annotated[list[int], NoDecode] = Field(default_factory=lambda: [14, 7])
     audit_cycle_months: int = Field(12, ge=1, le=36)
     doc_review_notice_days: int = Field(14, ge=0, le=90)
+    supplier_evaluation_months: int = Field(12, ge=1, le=36)
+    supplier_notice_days: int = Field(14, ge=0, le=90)
     review_pack_days: int = Field(7, ge=1, le=60)
     digest: str = "mon 08:00"
     outbox_per_second: float = Field(4.0, gt=0, le=50)

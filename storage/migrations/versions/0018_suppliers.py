@@ -58,6 +58,7 @@ def upgrade() -> None:
         sa.Column("status_before", _text(length=12), nullable=False),
         sa.Column("decision", _text(length=12), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("due_on", sa.Date(), nullable=False),
         sa.Column("next_evaluation", sa.Date(), nullable=False),
         sa.Column("recorded_at", _when(timezone=True), nullable=False),
         sa.CheckConstraint(
