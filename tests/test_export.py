@@ -13,7 +13,19 @@ import openpyxl
 import pytest
 from sqlmodel import select
 
-from bot import audits, documents, evidence, export, feedback, nonconformity, objectives, outputs, reviews, training
+from bot import (
+    audits,
+    documents,
+    evidence,
+    export,
+    feedback,
+    nonconformity,
+    objectives,
+    outputs,
+    reviews,
+    suppliers,
+    training,
+)
 from bot.cli import main
 from bot.standin.sandbox import ANNA, BEN, QUINN, Sandbox
 from bot.workspace.clock import ManualClock
@@ -36,6 +48,8 @@ SHEETS = [
     "Document reviews",
     "Management reviews",
     "Review actions",
+    "Suppliers",
+    "Supplier evaluations",
     "Evidence files",
     "Audit trail",
 ]
@@ -109,6 +123,20 @@ def fill(sb: Sandbox) -> dict[str, Any]:
         review.id or 0,
         QUINN.id,
         reviews.Minutes(date(2026, 11, 25), "QMS effective", [("Hire an inspector", ANNA.id, date(2027, 1, 15))]),
+    )
+    # The supplier register (8.4): a supplier, evaluated and made conditional.
+    supplier = suppliers.add(
+        sb.ctx,
+        QUINN.id,
+        suppliers.Registration(
+            "ACME Plastics", "Housings", "ISO 9001; on time", ANNA.id, "approved", None, date(2026, 12, 1)
+        ),
+    )
+    suppliers.evaluate(
+        sb.ctx,
+        f"{supplier.id}@{supplier.version}",
+        QUINN.id,
+        suppliers.Evaluation(3, "conditional", "8D requested"),
     )
     return {"nc": nc}
 

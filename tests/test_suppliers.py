@@ -223,3 +223,46 @@ def test_the_picker_listener_is_registered_for_its_suggestion_id() -> None:
     from handlers import listeners
 
     assert any(listener.kind == "options" and listener.hears(Suggestion.NC_SUPPLIER) for listener in listeners())
+
+
+def test_where_the_register_shows_home_export_pack_digest_and_objective(sb: Sandbox, clock: ManualClock) -> None:
+    from bot import export, home, suppliers
+    from bot.digest.replies import compute
+    from bot.export.forms import Period
+    from bot.objectives import MEASURES
+
+    acme = registered_supplier(sb, next_evaluation="2026-12-01")
+    registered_supplier(sb, name="Bolt & Nut", status="conditional", reason="Certificate renewal pending")
+    raise_against(sb, "ACME Plastics")
+    raise_nc(sb, source="supplier", supplier="Not Listed Ltd")
+    # Quinn's Home tab: the evaluation due, and the conditional supplier.
+    shown = str(home.view(sb.ctx, QUINN.id)["blocks"])
+    assert "Suppliers" in shown and "ACME Plastics" in shown and "Certificate renewal pending" in shown
+    assert Action.SUPPLIER_EVALUATE in shown
+    assert "Suppliers" not in str(home.view(sb.ctx, BEN.id)["blocks"])
+    # The leaders' digest lists the evaluation due within the notice.
+    with sb.db.session() as session:
+        digest = compute(session, sb.clock.now(), sb.ctx.settings)
+    assert any("ACME Plastics" in line for line in digest.suppliers_due)
+    # Evaluated late (due 01 Dec, done 02 Dec): the objective measure counts it.
+    tick(sb, clock, date(2026, 12, 2))
+    sb.slack.click(QUINN, Action.SUPPLIER_EVALUATE, f"{acme.id}@{supplier_of(sb, acme).version}")
+    answers = {"score": "3", "decision": "conditional", "reason": "One NC: 8D requested"}
+    assert not sb.slack.submit(QUINN, sb.slack.last_view(), answers).content
+    with sb.db.session() as session:
+        compute_measure = MEASURES["suppliers_evaluated_on_time"].compute
+        assert compute_measure is not None
+        assert compute_measure(session, date(2026, 12, 1), date(2027, 1, 1), sb.ctx.settings.zone) == 0.0
+        assert compute_measure(session, date(2026, 11, 1), date(2026, 12, 1), sb.ctx.settings.zone) is None
+        performance = suppliers.performance(
+            session, date(2026, 11, 1), date(2026, 12, 3), sb.ctx.settings.zone, ["Not Listed Ltd"]
+        )
+        lines = suppliers.performance_lines(performance)
+        period = Period(None, None, sb.ctx.settings.zone, sb.ctx.today())
+        sheets = {r.sheet: list(r.rows(session, period)) for r in export.REGISTERS if r.sheet.startswith("Supplier")}
+    assert lines[0].startswith("Supplier register: *2* (conditional 2); *1 evaluation* in the period")
+    assert "ACME Plastics (SUP-0001, conditional): *1 NC*, 0 complaints, 0 returned" in lines
+    assert "Not Listed Ltd (not in the register): *1 NC*" in lines
+    assert [row[1] for row in sheets["Suppliers"]] == ["ACME Plastics", "Bolt & Nut"]
+    ((evaluation),) = sheets["Supplier evaluations"]
+    assert evaluation[:3] == ["SUP-0001", "ACME Plastics", date(2026, 12, 2)] and evaluation[5] == 1

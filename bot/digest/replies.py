@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import outputs
+from bot import outputs, suppliers
 from bot.audits import programme_of
 from bot.digest.blocks import AHEAD_DAYS, OVERDUE_SHOWN, REVIEWS_SHOWN, SO_FAR_SHOWN
 from bot.feedback import Figures, figures
@@ -58,6 +58,8 @@ class Digest:
     # Nonconforming output decided and authorised: the last full week, and the week so far.
     output: outputs.Figures = field(default_factory=outputs.Figures)
     output_so_far: outputs.Figures = field(default_factory=outputs.Figures)
+    # Supplier evaluations overdue or due within QMS_SUPPLIER_NOTICE_DAYS (8.4).
+    suppliers_due: list[str] = field(default_factory=list)
 
 
 def week_of(day: date) -> str:
@@ -122,6 +124,7 @@ def compute(session: Session, now: datetime, settings: Any, period_end: date | N
         reviews_held=[(r, outputs_of.get(r.id or 0, [])) for r in held],
         output=outputs.scrap_and_rework(session, first, end, zone),
         output_so_far=outputs.scrap_and_rework(session, end, today + timedelta(days=1), zone),
+        suppliers_due=suppliers.digest_lines(session, today, settings.supplier_notice_days),
     )
 
 

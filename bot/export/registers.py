@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.export import nonconforming
+from bot.export import nonconforming, supplier_sheets
 from bot.export.files import EVIDENCE_COLUMNS
 from bot.export.forms import ExportError, Period
 from storage import export as queries
@@ -372,6 +372,7 @@ REGISTERS: list[Register] = [
         ),
         _query(queries.review_actions, by_date=True),
     ),
+    *(Register(s, f, tuple(Column(*c) for c in cs), r) for s, f, cs, r in supplier_sheets.SHEETS),
     Register(
         "Evidence files",
         "evidence-files.csv",

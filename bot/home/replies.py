@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import audits, outputs
+from bot import audits, outputs, suppliers
 from bot.home.blocks import AUTHORISE_SHOWN, LIST_SHOWN, MyWork, Registers, home_tab, registers_blocks
 from bot.objectives import standings
 from storage import audits as audit_store
@@ -95,7 +95,7 @@ def _overview(session: Session, today: date, settings: Any) -> list[dict[str, An
         planned_reviews=review_store.planned(session),
         objectives=standings(session, today, settings.zone),
     )
-    return registers_blocks(registers, today)
+    return registers_blocks(registers, today) + suppliers.home_blocks(session, today, settings.supplier_notice_days)
 
 
 def publish(ctx: Context, user: str) -> None:

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlmodel import Session
 
-from bot import outputs
+from bot import outputs, suppliers
 from bot.audits import done_vs_planned
 from bot.feedback import figures
 from storage import objectives as store
@@ -114,6 +114,12 @@ def _cost_of_poor_quality(session: Session, start: date, end: date, zone: tzinfo
     return outputs.scrap_and_rework(session, start, end, zone).cost
 
 
+def _suppliers_on_time(session: Session, start: date, end: date, zone: tzinfo) -> float | None:
+    """Supplier evaluations recorded in the period by the date they were due (8.4), as a share."""
+    on_time, done = suppliers.evaluated_on_time(session, start, end - timedelta(days=1))
+    return round(100 * on_time / done, 1) if done else None
+
+
 @dataclass(frozen=True)
 class Measure:
     label: str
@@ -132,6 +138,7 @@ MEASURES: dict[str, Measure] = {
     "cost_of_poor_quality": Measure(
         "Cost of poor quality (scrap and rework × cost per unit)", "", _cost_of_poor_quality
     ),
+    "suppliers_evaluated_on_time": Measure("Suppliers evaluated on time", "%", _suppliers_on_time),
     "manual": Measure("Entered by hand with /kpi log", "", None),
 }
 

@@ -17,6 +17,7 @@ from bot.suppliers.nudges import nc_alerts
 from bot.suppliers.rules import may_evaluate
 from bot.surfaces.blocks import Reply
 from bot.surfaces.mrkdwn import safe
+from bot.surfaces.words import plural
 from storage import suppliers as store
 from storage.models_suppliers import Supplier
 
@@ -117,13 +118,11 @@ def due_for_evaluation(session: Session, today: date, notice: int) -> list[Suppl
     return store.due_by(session, date.fromordinal(today.toordinal() + notice))
 
 
-def home_blocks(ctx: Context) -> list[dict[str, Any]]:
+def home_blocks(session: Session, today: date, notice: int) -> list[dict[str, Any]]:
     """For a QMS manager's Home tab: evaluations due or overdue, blocked and conditional suppliers."""
-    notice = ctx.settings.supplier_notice_days
-    with ctx.db.session() as session:
-        due = due_for_evaluation(session, ctx.today(), notice)
-        watched = store.in_status(session, ("blocked", "conditional"))
-    return blocks.home_section(due, watched, ctx.today(), notice)
+    due = due_for_evaluation(session, today, notice)
+    watched = store.in_status(session, ("blocked", "conditional"))
+    return blocks.home_section(due, watched, today, notice)
 
 
 def digest_lines(session: Session, today: date, notice: int) -> list[str]:
@@ -153,24 +152,40 @@ def _start(day: date, zone: Any) -> datetime:
 
 
 def performance(session: Session, start: date, end: date, zone: Any, free_text: list[str | None]) -> Performance:
-    """Per status, evaluations in [start, end], each supplier's NCs and returned quantities in
-    the period; `free_text` names the period's supplier NCs not in the register."""
+    """Per status, the evaluations recorded in [start, end), each supplier's NCs, complaints and
+    returned quantities in the period; `free_text` names the period's supplier NCs not in the register."""
     suppliers = store.all_by_name(session)
     out = Performance()
     for s in suppliers:
         out.by_status[s.status] = out.by_status.get(s.status, 0) + 1
-    out.evaluations = len(store.evaluations_between(session, start, end))
-    figures = store.figures(
-        session,
-        [s.id or 0 for s in suppliers],
-        _start(start, zone),
-        _start(date.fromordinal(end.toordinal() + 1), zone),
-    )
+    out.evaluations = len(store.evaluations_between(session, start, date.fromordinal(end.toordinal() - 1)))
+    figures = store.figures(session, [s.id or 0 for s in suppliers], _start(start, zone), _start(end, zone))
     out.rows = [(s, figures[s.id or 0]) for s in suppliers if figures[s.id or 0] != store.Figures()]
     for name in free_text:
         key = name or "(unnamed)"
         out.unregistered[key] = out.unregistered.get(key, 0) + 1
     return out
+
+
+def performance_lines(p: Performance) -> list[str]:
+    """The review pack's 9.3.2 c 7: the register by status, evaluations, then supplier by supplier."""
+    if not p.by_status and not p.unregistered:
+        return []
+    lines = []
+    if p.by_status:
+        states = " · ".join(f"{STATUS_LABELS[k].lower()} {p.by_status[k]}" for k in STATUS_LABELS if k in p.by_status)
+        lines.append(
+            f"Supplier register: *{sum(p.by_status.values())}* ({states}); *{plural(p.evaluations, 'evaluation')}* in the period"
+        )
+    ranked = sorted(p.rows, key=lambda row: (-row[1].ncs, -row[1].returned, row[0].name_key))
+    for s, f in ranked:
+        lines.append(
+            f"{safe(s.name, 100)} ({blocks.ref(s)}, {STATUS_LABELS[s.status].lower()}): *{plural(f.ncs, 'NC')}*, "
+            f"{plural(f.complaints, 'complaint')}, {f.returned:g} returned"
+        )
+    for name, n in sorted(p.unregistered.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"{safe(name, 100)} (not in the register): *{plural(n, 'NC')}*")
+    return lines
 
 
 def evaluated_on_time(session: Session, start: date, end: date) -> tuple[int, int]:
@@ -179,17 +194,15 @@ def evaluated_on_time(session: Session, start: date, end: date) -> tuple[int, in
     return sum(1 for e in evaluations if e.evaluated_on <= e.due_on), len(evaluations)
 
 
-def export_rows(session: Session) -> tuple[list[list[Any]], list[list[Any]]]:
-    """The suppliers sheet and the evaluations sheet of the evidence export."""
-    suppliers = store.all_by_name(session)
-    names = {s.id: s.name for s in suppliers}
-    supplier_rows = [
+def supplier_rows(session: Session) -> list[list[Any]]:
+    """The export's suppliers sheet: the register as it stands."""
+    return [
         [
             blocks.ref(s),
             s.name,
             s.supplies,
             s.status,
-            s.status_reason or "",
+            s.status_reason,
             s.criteria,
             s.owner,
             s.last_evaluated,
@@ -197,9 +210,16 @@ def export_rows(session: Session) -> tuple[list[list[Any]], list[list[Any]]]:
             s.added_by,
             s.added_at,
         ]
-        for s in suppliers
+        for s in store.all_by_name(session)
     ]
-    evaluation_rows = [
+
+
+def evaluation_rows(session: Session, first: date | None, end: date | None) -> list[list[Any]]:
+    """The export's evaluations sheet: each evaluation recorded on a day in [first, end)."""
+    start, stop = first or date.min, date.fromordinal(end.toordinal() - 1) if end else date.max
+    evaluations = store.evaluations_between(session, start, stop)
+    names = store.names(session, sorted({e.supplier_id for e in evaluations}))
+    return [
         [
             f"SUP-{e.supplier_id:04d}",
             names.get(e.supplier_id, ""),
@@ -212,10 +232,9 @@ def export_rows(session: Session) -> tuple[list[list[Any]], list[list[Any]]]:
             e.score,
             e.status_before,
             e.decision,
-            e.reason or "",
+            e.reason,
             e.due_on,
             e.next_evaluation,
         ]
-        for e in store.all_evaluations(session)
+        for e in evaluations
     ]
-    return supplier_rows, evaluation_rows
