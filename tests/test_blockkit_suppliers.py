@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.home.blocks import MyWork, home_tab
 from bot.standin.sandbox import ANNA, QUINN
 from bot.standin.suggestions import answer_problems
 from bot.suppliers import blocks
@@ -91,6 +92,8 @@ def test_suppliers_in_every_status_and_state(status: str, due: str, size: str) -
         blocks.nc_alert("NC-2026-9999", pick(big, 150, "Cracked"), supplier, ANNA.id),
         Reply("home", blocks.home_section(many, many, TODAY, 14) or [{"type": "divider"}]),
     ]
+    mine = MyWork(user=ANNA.id, suppliers=many)
+    replies.append(home_tab(mine, TODAY, blocks.home_section(many, many, TODAY, 14), NOW))
     for surface in replies:
         assert accepted(surface) == [], str(surface)[:120]
     assert answer_problems({"options": blocks.picker_options(many[:100])}) == []

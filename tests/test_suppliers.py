@@ -240,6 +240,9 @@ def test_where_the_register_shows_home_export_pack_digest_and_objective(sb: Sand
     assert "Suppliers" in shown and "ACME Plastics" in shown and "Certificate renewal pending" in shown
     assert Action.SUPPLIER_EVALUATE in shown
     assert "Suppliers" not in str(home.view(sb.ctx, BEN.id)["blocks"])
+    # Anna's own Home tab: the evaluation of the supplier she owns, with its button.
+    annas = str(home.view(sb.ctx, ANNA.id)["blocks"])
+    assert "supplier evaluation" in annas and Action.SUPPLIER_EVALUATE in annas
     # The leaders' digest lists the evaluation due within the notice.
     with sb.db.session() as session:
         digest = compute(session, sb.clock.now(), sb.ctx.settings)

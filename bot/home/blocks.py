@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import outputs
+from bot import outputs, suppliers
 from bot.delivery.versions import drawn
 from bot.nonconformity import OWNER_STEPS, Status, buttons_for, done_button, ref, step_button
 from bot.objectives import lines as objective_lines
@@ -28,6 +28,7 @@ from storage.models import (
     TrainingAssignment,
     TrainingRound,
 )
+from storage.models_suppliers import Supplier
 
 LIST_SHOWN = 10
 ACKS_SHOWN = 5
@@ -47,6 +48,7 @@ class MyWork:
     reviews: list[ManagementReview] = field(default_factory=list)
     review_actions: list[tuple[ReviewAction, ManagementReview]] = field(default_factory=list)
     documents: list[ControlledDocument] = field(default_factory=list)
+    suppliers: list[Supplier] = field(default_factory=list)  # evaluations of theirs due soon or overdue
     manager: bool = False  # a QMS manager: verifies, closes, records reviews
     # For a QMS manager: NCs waiting to be verified or closed, each with its actions.
     to_verify: list[tuple[Nonconformity, list[CorrectiveAction]]] = field(default_factory=list)
@@ -234,6 +236,14 @@ def agenda_items(mine: MyWork, today: date) -> list[Item]:
             None,
         )
         for d in mine.documents
+    ]
+    planned += [
+        (
+            s.next_evaluation,
+            f"*{safe(s.name, 100)}* · supplier evaluation {due_text(s.next_evaluation, today)}",
+            suppliers.evaluate_button(s),
+        )
+        for s in mine.suppliers
     ]
     return sorted(planned, key=lambda item: item[0])
 

@@ -33,6 +33,7 @@ def view(ctx: Context, user: str) -> dict[str, Any]:
     approver = ctx.roles.is_approver(user)  # may ask Slack (a user group): before the session
     with ctx.db.session() as session:
         mine = _work_of(session, user, today, ctx.settings.doc_review_notice_days, manager)
+        mine.suppliers = suppliers.evaluations_due_for(session, user, today, ctx.settings.supplier_notice_days)
         if manager:
             mine.to_verify = [(nc, nc_store.actions_of(session, nc.id)) for nc in _to_verify(session) if nc.id]
         if approver:

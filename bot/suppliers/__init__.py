@@ -19,6 +19,7 @@ in `blocks`.
 from bot.errors import NotAllowed as NotAllowed
 from bot.errors import Refused as Refused
 from bot.suppliers.blocks import PICKED as PICKED
+from bot.suppliers.blocks import evaluate_button as evaluate_button
 from bot.suppliers.blocks import picker as picker
 from bot.suppliers.blocks import ref as ref
 from bot.suppliers.forms import NAME_MAX as NAME_MAX
@@ -38,6 +39,7 @@ from bot.suppliers.replies import due_for_evaluation as due_for_evaluation
 from bot.suppliers.replies import evaluated_confirmation as evaluated_confirmation
 from bot.suppliers.replies import evaluated_on_time as evaluated_on_time
 from bot.suppliers.replies import evaluation_rows as evaluation_rows
+from bot.suppliers.replies import evaluations_due_for as evaluations_due_for
 from bot.suppliers.replies import find as find
 from bot.suppliers.replies import home_blocks as home_blocks
 from bot.suppliers.replies import list_reply as list_reply

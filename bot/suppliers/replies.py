@@ -16,7 +16,7 @@ from bot.suppliers.forms import REFERENCE, STATUS_LABELS
 from bot.suppliers.nudges import nc_alerts
 from bot.suppliers.rules import may_evaluate
 from bot.surfaces.blocks import Reply
-from bot.surfaces.mrkdwn import safe
+from bot.surfaces.mrkdwn import mention, safe
 from bot.surfaces.words import plural
 from storage import suppliers as store
 from storage.models_suppliers import Supplier
@@ -118,6 +118,11 @@ def due_for_evaluation(session: Session, today: date, notice: int) -> list[Suppl
     return store.due_by(session, date.fromordinal(today.toordinal() + notice))
 
 
+def evaluations_due_for(session: Session, owner: str, today: date, notice: int) -> list[Supplier]:
+    """A person's own suppliers whose evaluation is overdue or due within the notice (their Home tab)."""
+    return [s for s in due_for_evaluation(session, today, notice) if s.owner == owner]
+
+
 def home_blocks(session: Session, today: date, notice: int) -> list[dict[str, Any]]:
     """For a QMS manager's Home tab: evaluations due or overdue, blocked and conditional suppliers."""
     due = due_for_evaluation(session, today, notice)
@@ -129,8 +134,8 @@ def digest_lines(session: Session, today: date, notice: int) -> list[str]:
     """For the leaders' digest: suppliers whose evaluation is overdue or due within the notice."""
     lines = []
     for s in due_for_evaluation(session, today, notice):
-        when = "overdue" if s.next_evaluation < today else f"due {s.next_evaluation:%d %b}"
-        lines.append(f"{safe(s.name, 100)} ({blocks.ref(s)}): evaluation {when}")
+        when = "*overdue*" if s.next_evaluation < today else "due"
+        lines.append(f"{safe(s.name, 100)} ({blocks.ref(s)}) · {mention(s.owner)} · {when} {s.next_evaluation:%d %b}")
     return lines
 
 
