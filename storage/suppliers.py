@@ -91,6 +91,16 @@ def evaluations_of(session: Session, supplier_id: int) -> list[SupplierEvaluatio
     return list(session.exec(query))
 
 
+def last_evaluation(session: Session, supplier_id: int) -> SupplierEvaluation | None:
+    query = (
+        select(SupplierEvaluation)
+        .where(col(SupplierEvaluation.supplier_id) == supplier_id)
+        .order_by(col(SupplierEvaluation.id).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
 def evaluations_between(session: Session, start: date, end: date) -> list[SupplierEvaluation]:
     query = (
         select(SupplierEvaluation)

@@ -269,3 +269,42 @@ def test_where_the_register_shows_home_export_pack_digest_and_objective(sb: Sand
     assert [row[1] for row in sheets["Suppliers"]] == ["ACME Plastics", "Bolt & Nut"]
     ((evaluation),) = sheets["Supplier evaluations"]
     assert evaluation[:3] == ["SUP-0001", "ACME Plastics", date(2026, 12, 2)] and evaluation[5] == 1
+
+
+def test_the_scorecard_counts_complaints_and_returns_since_the_last_evaluation(sb: Sandbox, clock: ManualClock) -> None:
+    from bot import feedback, outputs
+    from bot import nonconformity as nc
+    from bot.suppliers import scorecard
+
+    acme = registered_supplier(sb)
+    complaint = feedback.log_feedback(
+        sb.ctx,
+        ANNA.id,
+        feedback.Entry("complaint", "Müller GmbH", "Housings", "email", 1, "Cracked", date(2026, 11, 24), None),
+    )
+    form = nc.RaiseForm(
+        title="Cracked housings at the customer",
+        description="Two returned by Müller",
+        severity="major",
+        source="customer_complaint",
+        process="Purchasing",
+        supplier_pick=f"supplier:{acme.id}",
+    )
+    errors, draft = nc.check_raise(sb.ctx, form)
+    assert errors == {} and draft is not None and draft.supplier_id == acme.id
+    raised = nc.raise_nc(sb.ctx, ANNA.id, draft, complaint_id=complaint.id)
+    outputs.record_output(sb.ctx, raised.id or 0, QUINN.id, {"item": "Housing", "quantity": "240"}, None)
+    outputs.decide(
+        sb.ctx, raised.id or 0, QUINN.id, {"kind": "return_to_supplier", "quantity": "40", "reason": "Theirs"}
+    )
+    outputs.decide(sb.ctx, raised.id or 0, QUINN.id, {"kind": "scrap", "quantity": "5", "reason": "Broken"})
+    card = scorecard(sb.ctx, supplier_of(sb, acme))
+    assert (card.figures.ncs, card.figures.complaints, card.figures.returned) == (1, 1, 40.0)
+    # Evaluated: the next scorecard starts from that moment.
+    clock.advance(hours=1)
+    sb.slack.click(QUINN, Action.SUPPLIER_EVALUATE, f"{acme.id}@{supplier_of(sb, acme).version}")
+    assert not sb.slack.submit(QUINN, sb.slack.last_view(), {"score": "2", "decision": "approved"}).content
+    clock.advance(hours=1)
+    raise_against(sb, "ACME Plastics")
+    again = scorecard(sb.ctx, supplier_of(sb, acme))
+    assert (again.figures.ncs, again.figures.complaints, again.figures.returned) == (1, 0, 0.0)

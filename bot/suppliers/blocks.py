@@ -109,7 +109,8 @@ def evaluate_modal(
     """The evaluation form: the scorecard the bot compiled, the owner's score and the decision;
     `clicked` is the reminder it came from (redrawn once saved)."""
     period = f"{card.since:%d %b %Y} to {card.until:%d %b %Y}"
-    choices = list(DECISION_LABELS.items()) if manager else [(supplier.status, DECISION_LABELS[supplier.status])]
+    keep = f"Keep it {STATUS_LABELS[supplier.status].lower()}"
+    choices = list(DECISION_LABELS.items()) if manager else [(supplier.status, keep)]
     blocks = [
         section(f"{name(supplier)} · {safe(supplier.supplies, 300)}\nStatus: {status_text(supplier)}"),
         section(f"*Criteria*\n{safe(supplier.criteria, 2000)}"),

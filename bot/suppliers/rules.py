@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.delivery import versions
@@ -102,18 +102,17 @@ def open_for_status(ctx: Context, value: str, user: str) -> Supplier:
     return _open(ctx, value, user, manager_only=True)[0]
 
 
-def _start(day: date, zone: Any) -> datetime:
-    return datetime.combine(day, time(0), zone).astimezone(UTC)
-
-
 def scorecard(ctx: Context, supplier: Supplier) -> Scorecard:
-    """The records since the last evaluation (or the supplier's registration) up to now."""
-    zone = ctx.settings.zone
-    since = supplier.last_evaluated or supplier.added_at.astimezone(zone).date()
-    now = ctx.clock.now()
+    """The records since the last evaluation was recorded (or the supplier was registered) up to
+    now, this very moment too (to the end of today: nothing later is on record yet)."""
+    zone, today = ctx.settings.zone, ctx.today()
+    end = datetime.combine(today + timedelta(days=1), time(0), zone)
     with ctx.db.session() as session:
-        figures = store.figures(session, [supplier.id or 0], _start(since, zone), now)
-    return Scorecard(since, now.astimezone(zone).date(), figures.get(supplier.id or 0, store.Figures()))
+        last = store.last_evaluation(session, supplier.id or 0)
+        since = last.recorded_at if last else supplier.added_at
+        figures = store.figures(session, [supplier.id or 0], since, end)
+    card_figures = figures.get(supplier.id or 0, store.Figures())
+    return Scorecard(since.astimezone(zone).date(), today, card_figures)
 
 
 def evaluate(
