@@ -152,6 +152,8 @@ def test_the_evaluation_flow_blocks_a_supplier_and_the_next_nc_tells_the_manager
     tick(sb, clock, date(2026, 12, 9))
     assert len([m for m in sb.fake.sent_messages(ANNA.id) if "The evaluation of" in m["text"]]) == 1
 
+    sb.press(ANNA, reminder, "Snooze")
+    assert sb.slack.last_view()["callback_id"] == "nudge_snooze_submit"
     sb.press(ANNA, reminder, "Evaluate")
     form = sb.slack.last_view()
     shown = str(form["blocks"])
