@@ -44,6 +44,7 @@ def feature_sources(directory: Directory | None = None) -> list[NudgeSource]:
     from bot.outputs import disposition_nudges
     from bot.reviews import review_nudges
     from bot.risks import risk_nudges
+    from bot.suppliers import supplier_nudges
     from bot.training import training_nudges
 
     # Leaders given as a user group are expanded through Slack (cached for ten minutes).
@@ -57,6 +58,7 @@ def feature_sources(directory: Directory | None = None) -> list[NudgeSource]:
         equipment_nudges,
         *review_nudges,
         *risk_nudges,
+        supplier_nudges,
         digest_source(directory.group_members if directory else None),
     ]
 

@@ -24,6 +24,7 @@ class Command(StrEnum):
     TRAINING = "/training"
     EQUIPMENT = "/equipment"
     RISK = "/risk"
+    SUPPLIER = "/supplier"
 
 
 class ShortcutId(StrEnum):
@@ -76,6 +77,9 @@ class Callback(StrEnum):
     RISK_REVIEW = "risk_review_submit"
     RISK_ACTION = "risk_action_submit"
     RISK_ACTION_DONE = "risk_action_done_submit"
+    SUPPLIER_ADD = "supplier_add"
+    SUPPLIER_EVALUATE = "supplier_evaluate_submit"
+    SUPPLIER_STATUS = "supplier_status_submit"
     SNOOZE = "nudge_snooze_submit"
 
 
@@ -115,9 +119,19 @@ class Action(StrEnum):
     RISK_ADD_ACTION = "risk_add_action"
     RISK_ACTION_DONE = "risk_action_done"
     RISK_FROM_FINDING = "risk_from_finding"
+    SUPPLIER_EVALUATE = "supplier_evaluate"
+    SUPPLIER_STATUS = "supplier_status"
+    SUPPLIER_OPEN_NC = "supplier_open_nc"
     HOME_RAISE_NC = "home_raise_nc"
     HOME_LOG_FEEDBACK = "home_log_feedback"
     SNOOZE = "nudge_snooze"
+
+
+class Suggestion(StrEnum):
+    """The action_id of each external select: Slack asks the bot for its options as the person
+    types (a block_suggestion payload, answered with the options in the ack)."""
+
+    NC_SUPPLIER = "nc_supplier_pick"
 
 
 # A button shown once per item in one actions block ("Mark A1 done", "Mark A2 done") carries
@@ -207,6 +221,11 @@ SLASH_COMMANDS: list[SlashCommand] = [
         Command.TRAINING,
         "Trainings and document revisions to read and acknowledge",
         "me | list | new | status TR-2026-0001 | close TR-2026-0001 | matrix | require",
+    ),
+    SlashCommand(
+        Command.SUPPLIER,
+        "The external providers register: suppliers, their status and evaluations",
+        "list | add | help | [supplier name]",
     ),
 ]
 
@@ -313,6 +332,13 @@ USAGES: list[Usage] = [
         "Choose the treatment and the residual score; re-score it at its review",
         "the risk's owner, QMS managers",
     ),
+    Usage("/supplier list", "The supplier register: evaluations overdue and due soon first, with each status"),
+    Usage(
+        "/supplier add",
+        "Register a supplier: what it supplies, criteria, owner, status, next evaluation",
+        "QMS managers",
+    ),
+    Usage("/supplier ACME Plastics", "One supplier with its evaluations (by name, or SUP-0001)"),
     Usage("Raise nonconformity", "Shortcut (⚡ in the message box): raise an NC from anywhere"),
     Usage("Log customer feedback", "Message shortcut (⋮ on any message): log it as customer feedback, keeping a link"),
     Usage(

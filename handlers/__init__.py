@@ -24,6 +24,7 @@ from handlers import (
     reviews,
     risks,
     snooze,
+    suppliers,
     training,
     welcome,
 )
@@ -42,6 +43,7 @@ MODULES = (
     training,
     feedback,
     objectives,
+    suppliers,
     home,
     snooze,
     welcome,

@@ -8,6 +8,7 @@ Bolt app behind one wrapper that answers every `QmsError` in the surface the per
 
 - a form: an error on a field of the form, while it is still open; a DM once it closed;
 - a slash command: an ephemeral answer (in the ack when nothing was acked yet);
+- an external select's options: no options (Slack has nowhere to show more);
 - a button, a select or a message shortcut: an ephemeral message where they clicked, or a
   DM where Slack gives no response URL (the Home tab, a global shortcut).
 
@@ -49,7 +50,7 @@ Again = Callable[[Context, dict[str, Any], WebClient, str], None]
 
 @dataclass(frozen=True)
 class Listener:
-    kind: str  # command, shortcut, message_shortcut, action, view, event
+    kind: str  # command, shortcut, message_shortcut, action, view, event, options
     # A registry id, or a pattern derived from one (registry.item_action_ids) for buttons
     # shown once per item in an actions block.
     id: str | re.Pattern[str]
@@ -71,6 +72,8 @@ class Listener:
             "action": app.action,
             "view": app.view,
             "event": app.event,
+            # An external select's options: Slack's block_suggestion, answered in the ack.
+            "options": app.options,
         }[self.kind]
         listen(self.id)(_answering(self))
 
@@ -103,6 +106,7 @@ message_shortcut = _listener("message_shortcut")
 action = _listener("action")
 view = _listener("view")
 event = _listener("event")
+options = _listener("options")
 
 
 class _TrackedAck:
@@ -262,6 +266,10 @@ def _answer(
         # Field errors are plain text: mentions become names, no stray asterisks.
         block = listener.field or first_input_block(body.get("view") or {})
         ack(response_action="errors", errors={block: plain_text(text, ctx.directory.name)})
+        return
+    if listener.kind == "options" and not ack.done:
+        ack(options=[])  # a select's options have nowhere to show a refusal: it offers nothing
+        log.warning("options for %s refused: %s", listener.id, text)
         return
     if listener.kind == "command" and not ack.done:
         ack(response_type="ephemeral", text=text)

@@ -221,6 +221,7 @@ class Nonconformity(SQLModel, table=True):
         Index("ix_nonconformity_raised", "raised_at"),
         Index("ix_nonconformity_closed", "status", "closed_at"),
         Index("ix_nonconformity_severity", "status", "severity", "id"),  # open by severity; active ids
+        Index("ix_nonconformity_supplier", "supplier_id", "raised_at"),  # a supplier's scorecard
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -230,7 +231,9 @@ class Nonconformity(SQLModel, table=True):
     severity: str = Field(max_length=12)
     source: str = Field(max_length=24)
     process: str = Field(max_length=75)
+    # Free text for a supplier not in the register; a registered one is named by supplier_id too.
     supplier: str | None = Field(default=None, max_length=150)
+    supplier_id: int | None = Field(default=None, foreign_key="supplier.id")
     iso_clause: str | None = Field(default=None, max_length=20)
     initial_containment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     owner: str = Field(max_length=32)
@@ -496,3 +499,8 @@ COMPETENCE_TABLES = (CompetenceRequirement,)
 from storage.models_risks import Risk, RiskScore  # noqa: E402
 
 RISK_TABLES = (Risk, RiskScore)
+
+# External providers (8.4): the supplier register and its evaluations.
+from storage.models_suppliers import Supplier, SupplierEvaluation  # noqa: E402
+
+SUPPLIER_TABLES = (Supplier, SupplierEvaluation)

@@ -35,6 +35,7 @@ from storage import evidence as evidence_store
 from storage import feedback as feedback_store
 from storage import nonconformities as nc_store
 from storage import risks as risk_store
+from storage import suppliers as supplier_store
 from storage.audit import history
 from storage.db import Database
 from storage.migrate import upgrade
@@ -48,6 +49,7 @@ from storage.models import (
     TrainingRound,
 )
 from storage.models_risks import Risk
+from storage.models_suppliers import Supplier
 
 ANSWERS = {
     "title": "Label missing on batch 4711",
@@ -321,6 +323,8 @@ def record_counts(sb: Sandbox) -> dict[str, int]:
                 "review_action",
                 "risk",
                 "risk_score",
+                "supplier",
+                "supplier_evaluation",
             )
         }
 
@@ -702,3 +706,56 @@ def audit_with_improvement(sb: Sandbox) -> str:
     answers = {"summary": "Largely conforming.", "improvements": "Shadow board for hand tools"}
     assert not sb.slack.submit(QUINN, sb.slack.last_view(), answers).content
     return f"AU-2026-{audit_id:04d}"
+
+
+# --- the supplier register ---
+
+SUPPLIER = {
+    "name": "ACME Plastics",
+    "supplies": "Injection-moulded housings",
+    "criteria": "ISO 9001 certified; on-time delivery above 95 %; under 500 PPM",
+    "owner": ANNA.id,
+    "status": "approved",
+    "next_evaluation": "2027-01-15",
+}
+
+
+def registered_supplier(sb: Sandbox, **answers: Any) -> Supplier:
+    """A supplier Quinn registers (Anna owns it unless `answers` say otherwise)."""
+    sb.slack.command(QUINN, "/supplier", "add")
+    response = sb.slack.submit(QUINN, sb.slack.last_view(), {**SUPPLIER, **answers})
+    assert not response.content, response.text
+    with sb.db.session() as session:
+        found = supplier_store.by_name(session, str(answers.get("name", SUPPLIER["name"])))
+    assert found is not None
+    return found
+
+
+def supplier_of(sb: Sandbox, supplier: Supplier) -> Supplier:
+    with sb.db.session() as session:
+        found = supplier_store.get(session, supplier.id or 0)
+    assert found is not None
+    return found
+
+
+def raise_against(sb: Sandbox, name: str, person: Person = ANNA, **answers: Any) -> Nonconformity:
+    """Raise an NC whose supplier is picked in the form's supplier select, typing its first letters."""
+    sb.slack.command(person, "/nc")
+    view = sb.slack.last_view()
+    options = sb.slack.suggest(person, view, "supplier_pick", name[:4].lower())
+    value = next(o["value"] for o in options if o["text"]["text"].startswith(name))
+    answers = {**ANSWERS, "source": "supplier", "supplier_pick": value, **answers}
+    response = sb.slack.submit(person, view, answers)
+    assert not response.content, response.text
+    return latest(sb)
+
+
+def supplier_reminder(sb: Sandbox) -> dict[str, Any]:
+    """The evaluation reminder the owner (Anna) was sent last."""
+    return [m for m in sb.fake.sent_messages(ANNA.id) if "The evaluation of" in m["text"]][-1]
+
+
+def evaluation_button(sb: Sandbox) -> str:
+    """The Evaluate button's value of a fresh supplier (what a reminder or the register carries)."""
+    supplier = registered_supplier(sb, name=f"Supplier {len(sb.fake.calls)}")
+    return f"{supplier.id}@{supplier.version}"

@@ -25,6 +25,7 @@ from bot import (
     objectives,
     outputs,
     reviews,
+    suppliers,
     training,
 )
 from bot.cli import main
@@ -51,6 +52,8 @@ SHEETS = [
     "Equipment register",
     "Calibrations",
     "Competence",
+    "Suppliers",
+    "Supplier evaluations",
     "Management reviews",
     "Review actions",
     "Evidence files",
@@ -140,6 +143,20 @@ def fill(sb: Sandbox) -> dict[str, Any]:
         )
         form = equipment.CalibrationForm(date(2026, 11, 25), "Kalibrierlabor Nord", True, result, "KLN-1", "+0.04 mm")
         equipment.record_calibration(sb.ctx, gauge.id or 0, gauge.version, ANNA.id, form)
+    # The supplier register (8.4): a supplier, evaluated and made conditional.
+    supplier = suppliers.add(
+        sb.ctx,
+        QUINN.id,
+        suppliers.Registration(
+            "ACME Plastics", "Housings", "ISO 9001; on time", ANNA.id, "approved", None, date(2026, 12, 1)
+        ),
+    )
+    suppliers.evaluate(
+        sb.ctx,
+        f"{supplier.id}@{supplier.version}",
+        QUINN.id,
+        suppliers.Evaluation(3, "conditional", "8D requested"),
+    )
     return {"nc": nc}
 
 

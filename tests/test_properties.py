@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.registry import Action, Callback, Command, Event, ShortcutId, item_action_id
+from bot.registry import Action, Callback, Command, Event, ShortcutId, Suggestion, item_action_id
 from bot.standin.sandbox import ANNA, QUINN, Sandbox
 from bot.standin.simulate import Person
 from bot.workspace.clock import ManualClock
@@ -28,6 +28,7 @@ from tests.flows import (
     checklist_message,
     complaint,
     contained,
+    evaluation_button,
     nc_card,
     output_held,
     planned_audit,
@@ -36,6 +37,7 @@ from tests.flows import (
     record_counts,
     registered_document,
     registered_gauge,
+    registered_supplier,
     reminder,
     review_action,
     rework_authorised,
@@ -316,6 +318,9 @@ MODALS = {
     "risk_review_submit": open_risk_step("Review"),
     "risk_action_submit": open_risk_step("Add action", risk_treated),
     "risk_action_done_submit": open_risk_step("Mark A1 done", risk_action_planned),
+    "supplier_add": open_command(QUINN, "/supplier", "add"),
+    "supplier_evaluate_submit": open_button("supplier_evaluate", evaluation_button),
+    "supplier_status_submit": open_button("supplier_status", evaluation_button),
 }
 
 
@@ -362,6 +367,7 @@ def test_every_listener_is_registered_and_every_registered_id_listened_to() -> N
         ("shortcut", "message_shortcut"): set(ShortcutId),
         ("command",): set(Command),
         ("event",): set(Event),
+        ("options",): set(Suggestion),
     }
     for kinds, ids in registered.items():
         table = [listener for listener in listeners() if listener.kind in kinds]
@@ -400,3 +406,22 @@ def test_any_button_value_gets_an_answer_and_pings_nobody(sb: Sandbox, errors: L
         assert after["nonconformity"] == before["nonconformity"] and after["feedback"] == before["feedback"]
 
     clicking()
+
+
+@SETTINGS
+@given(typed=text)
+def test_anything_typed_in_the_supplier_picker_gets_options_within_slacks_limits(
+    sb: Sandbox, errors: ListenerErrors, typed: str
+) -> None:
+    errors.records.clear()
+    sb.slack.command(ANNA, "/nc")
+    options = sb.slack.suggest(ANNA, sb.slack.last_view(), "supplier_pick", typed)
+    assert not errors.records, [r.getMessage() for r in errors.records]
+    assert all(o["value"].startswith("supplier:") for o in options)
+
+
+def test_a_supplier_named_with_hostile_text_is_offered_as_plain_text(sb: Sandbox) -> None:
+    registered_supplier(sb, name="<!channel> " + "Ü" * 100)
+    sb.slack.command(ANNA, "/nc")
+    options = sb.slack.suggest(ANNA, sb.slack.last_view(), "supplier_pick", "<!chan")
+    assert options and all(len(o["text"]["text"]) <= 75 for o in options)

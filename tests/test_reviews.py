@@ -211,7 +211,7 @@ def test_the_pack_is_compiled_from_the_records_and_says_where_it_holds_nothing(s
     assert found[HEADINGS[4]] == ["Purchasing: *2 NCs* raised", "Production: *1 NC* raised"]
     assert found[HEADINGS[5]][0].startswith("*3* raised (Supplier 2, Internal audit 1), *0* closed")
     assert found[HEADINGS[7]][0] == "*1 internal audit* completed, 100% of those planned in the period"
-    assert found[HEADINGS[8]] == ["Resin &amp; Co: *2 NCs*"]
+    assert found[HEADINGS[8]] == ["Resin &amp; Co (not in the register): *2 NCs*"]
     assert found[HEADINGS[9]] == []
     assert "AU-2026-0001: Shadow board for tools" in found[HEADINGS[11]]
     assert any("Ship on &lt;Fridays&gt;" in line for line in found[HEADINGS[11]])

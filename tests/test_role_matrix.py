@@ -27,6 +27,7 @@ from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
 from bot.standin.simulate import Person
 from bot.workspace.clock import ManualClock
 from storage import outputs as outputs_store
+from storage import suppliers as supplier_store
 from tests.flows import (
     action_planned,
     audit_with_improvement,
@@ -34,6 +35,7 @@ from tests.flows import (
     complaint,
     complaint_card,
     contained,
+    evaluation_button,
     nc_card,
     output_held,
     planned_audit,
@@ -282,6 +284,18 @@ def ofi_as_risk(sb: Sandbox, person: Person, number: str) -> bool:
     return not is_refusal(said) and form_opens(Callback.RISK_RAISE) in said
 
 
+def block_in_evaluation(sb: Sandbox, person: Person, value: str) -> bool:
+    """An evaluation whose decision changes the status: allowed when the supplier is blocked."""
+    said = attempt_with(sb, lambda: sb.slack.click(person, Action.SUPPLIER_EVALUATE, value))
+    if is_refusal(said):
+        return False
+    answers = {"score": "1", "decision": "blocked", "reason": "Cracked housings again"}
+    said = attempt_with(sb, lambda: sb.slack.submit(person, sb.slack.last_view(), answers))
+    with sb.db.read() as session:
+        found = supplier_store.get(session, int(value.partition("@")[0]))
+    return found is not None and found.status == "blocked"
+
+
 MATRIX = [
     Row("/risk: raise a risk", EVERYONE, lambda sb: None, command("/risk", "", form_opens(Callback.RISK_RAISE))),
     Row("risk: treat", frozenset({OWNER, MANAGER}), *risk_button("Treat")),
@@ -296,6 +310,26 @@ MATRIX = [
         lambda sb, p, n: command("/risk", f"close {n} supplier found", f"{n} is closed")(sb, p, n),
     ),
     Row("audit: raise an opportunity for improvement as a risk", EVERYONE, audit_with_improvement, ofi_as_risk),
+    Row(
+        "/supplier add",
+        frozenset({MANAGER}),
+        lambda sb: None,
+        command("/supplier", "add", form_opens(Callback.SUPPLIER_ADD)),
+    ),
+    # The owner here is the supplier's owner, who evaluates it.
+    Row(
+        "supplier: evaluate",
+        frozenset({OWNER, MANAGER}),
+        evaluation_button,
+        click(Action.SUPPLIER_EVALUATE, str, form_opens(Callback.SUPPLIER_EVALUATE)),
+    ),
+    Row("supplier: change the status in an evaluation", frozenset({MANAGER}), evaluation_button, block_in_evaluation),
+    Row(
+        "supplier: change status",
+        frozenset({MANAGER}),
+        evaluation_button,
+        click(Action.SUPPLIER_STATUS, str, form_opens(Callback.SUPPLIER_STATUS)),
+    ),
     Row("output: record the affected output", frozenset({OWNER, MANAGER}), *nc_button("Affected output")),
     Row("output: record a disposition", frozenset({OWNER, MANAGER}), *nc_button("Record disposition", output_held)),
     Row(

@@ -172,6 +172,14 @@ def test_a_field_error_comes_back_in_the_ack(running: Running) -> None:
     assert running.nonconformities() == []
 
 
+def test_the_supplier_picker_is_answered_in_the_ack(running: Running) -> None:
+    running.slack.shortcut(ANNA, "raise_nc")
+    running.wait(_opened(1), "views.open for the raise form")
+    # An empty register: no options, in an answer Slack shows (the stand-in refuses any other).
+    assert running.slack.suggest(ANNA, running.slack.last_view(), "supplier_pick", "ac") == []
+    assert running.fake.refused == []
+
+
 def test_a_card_button_opens_its_form_or_refuses(running: Running) -> None:
     nc = _raise_from_message(running)
     opened = len(running.fake.calls_to("views.open", ok=True))

@@ -201,7 +201,8 @@ def _customers(d: Digest) -> dict[str, Any]:
 
 
 def _ahead(d: Digest) -> list[str]:
-    """What falls due in the next AHEAD_DAYS days: NCs, training rounds, audits, management reviews."""
+    """What falls due in the next AHEAD_DAYS days: NCs, training rounds, audits, management reviews,
+    and supplier evaluations (overdue, or due within QMS_SUPPLIER_NOTICE_DAYS)."""
     ahead = [f"{ref(nc)} · {safe(nc.title, 100)} · {mention(nc.owner)} · due {nc.due_date:%d %b}" for nc in d.ncs_due]
     ahead += [
         f"{t.number} · {safe(t.doc_ref, 40)} rev {safe(t.revision, 20)} to be read by {t.due_date:%d %b}"
@@ -213,6 +214,7 @@ def _ahead(d: Digest) -> list[str]:
         for a in d.audits_due
     ]
     ahead += [f"{r.number} · management review · {r.planned_date:%d %b}" for r in d.reviews_due]
+    ahead += [f"Supplier evaluation · {line}" for line in d.suppliers_due]
     return ahead
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import competence, outputs, risks
+from bot import competence, outputs, risks, suppliers
 from bot.audits import programme_of
 from bot.digest.blocks import AHEAD_DAYS, EQUIPMENT_SHOWN, OVERDUE_SHOWN, REVIEWS_SHOWN, SO_FAR_SHOWN
 from bot.feedback import Figures, figures
@@ -66,6 +66,8 @@ class Digest:
     output_so_far: outputs.Figures = field(default_factory=outputs.Figures)
     # The risk register: scores that rose in the week, risk reviews overdue (bot.risks).
     risks: list[str] = field(default_factory=list)
+    # Supplier evaluations overdue or due within QMS_SUPPLIER_NOTICE_DAYS (8.4).
+    suppliers_due: list[str] = field(default_factory=list)
 
 
 def week_of(day: date) -> str:
@@ -134,6 +136,7 @@ def compute(session: Session, now: datetime, settings: Any, period_end: date | N
         output=outputs.scrap_and_rework(session, first, end, zone),
         output_so_far=outputs.scrap_and_rework(session, end, today + timedelta(days=1), zone),
         risks=risks.digest_lines(session, at(first), at(end), today),
+        suppliers_due=suppliers.digest_lines(session, today, settings.supplier_notice_days),
     )
 
 

@@ -9,7 +9,7 @@ other. Only a passing (or adjusted) calibration releases it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
@@ -117,19 +117,8 @@ def record_calibration(
     eq = open_for_calibration(ctx, equipment_id, seen, user)
     now = ctx.clock.now()
     failed = form.result == "fail"
-    next_due = add_months(form.calibrated_on, eq.interval_months)
-    entry = Calibration(
-        equipment_id=eq.id or 0,
-        calibrated_on=form.calibrated_on,
-        performed_by=form.performed_by,
-        by_lab=form.by_lab,
-        result=form.result,
-        certificate=form.certificate,
-        note=form.note,
-        next_due=next_due,
-        recorded_by=user,
-        recorded_at=now,
-    )
+    entry = _entry(eq, form, user, now)
+    next_due = entry.next_due
     with ctx.db.session() as session:
         claim(session, submission, RECORD_TYPE, now, eq.tag)
         eq = store.get(session, equipment_id) or eq
@@ -171,6 +160,22 @@ def record_calibration(
         )
         record_made(session, submission, eq.tag)
     return Calibrated(eq, entry, raised.id if raised else None, raised.number if raised else None)
+
+
+def _entry(eq: MeasuringEquipment, form: CalibrationForm, user: str, now: datetime) -> Calibration:
+    """The calibration as recorded; the next one falls due one interval after it."""
+    return Calibration(
+        equipment_id=eq.id or 0,
+        calibrated_on=form.calibrated_on,
+        performed_by=form.performed_by,
+        by_lab=form.by_lab,
+        result=form.result,
+        certificate=form.certificate,
+        note=form.note,
+        next_due=add_months(form.calibrated_on, eq.interval_months),
+        recorded_by=user,
+        recorded_at=now,
+    )
 
 
 def _open_nc(session: Session, ctx: Context, user: str, eq: MeasuringEquipment, entry: Calibration) -> Nonconformity:

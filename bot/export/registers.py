@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.export import competence, equipment, nonconforming, risk_register
+from bot.export import competence, equipment, nonconforming, risk_register, supplier_sheets
 from bot.export.files import EVIDENCE_COLUMNS
 from bot.export.forms import ExportError, Period
 from storage import export as queries
@@ -337,7 +337,7 @@ REGISTERS: list[Register] = [
         ),
         _query(queries.document_reviews, by_date=True),
     ),
-    *_from((*equipment.REGISTERS, *competence.REGISTERS)),
+    *_from((*equipment.REGISTERS, *competence.REGISTERS, *supplier_sheets.SHEETS)),
     Register(
         "Management reviews",
         "management-reviews.csv",

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import equipment, outputs
+from bot import equipment, outputs, suppliers
 from bot.delivery.versions import drawn
 from bot.nonconformity import OWNER_STEPS, Status, buttons_for, done_button, ref, step_button
 from bot.objectives import lines as objective_lines
@@ -29,6 +29,7 @@ from storage.models import (
     TrainingAssignment,
     TrainingRound,
 )
+from storage.models_suppliers import Supplier
 
 LIST_SHOWN = 10
 ACKS_SHOWN = 5
@@ -49,6 +50,7 @@ class MyWork:
     review_actions: list[tuple[ReviewAction, ManagementReview]] = field(default_factory=list)
     documents: list[ControlledDocument] = field(default_factory=list)
     equipment: list[MeasuringEquipment] = field(default_factory=list)  # theirs, due or quarantined
+    suppliers: list[Supplier] = field(default_factory=list)  # evaluations of theirs due soon or overdue
     manager: bool = False  # a QMS manager: verifies, closes, records reviews
     # For a QMS manager: NCs waiting to be verified or closed, each with its actions.
     to_verify: list[tuple[Nonconformity, list[CorrectiveAction]]] = field(default_factory=list)
@@ -250,6 +252,14 @@ def agenda_items(mine: MyWork, today: date) -> list[Item]:
             equipment.calibrate_button(e)["elements"][0],
         )
         for e in mine.equipment
+    ]
+    planned += [
+        (
+            s.next_evaluation,
+            f"*{safe(s.name, 100)}* · supplier evaluation {due_text(s.next_evaluation, today)}",
+            suppliers.evaluate_button(s),
+        )
+        for s in mine.suppliers
     ]
     return sorted(planned, key=lambda item: item[0])
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot import audits, competence, outputs, risks
+from bot import audits, competence, outputs, risks, suppliers
 from bot.home.blocks import AUTHORISE_SHOWN, LIST_SHOWN, MyWork, Registers, home_tab, registers_blocks
 from bot.objectives import standings
 from storage import audits as audit_store
@@ -37,6 +37,7 @@ def view(ctx: Context, user: str) -> dict[str, Any]:
         mine = _work_of(
             session, user, today, ctx.settings.doc_review_notice_days, manager, ctx.settings.calibration_notice_days
         )
+        mine.suppliers = suppliers.evaluations_due_for(session, user, today, ctx.settings.supplier_notice_days)
         if manager:
             mine.to_verify = [(nc, nc_store.actions_of(session, nc.id)) for nc in _to_verify(session) if nc.id]
         if approver:
@@ -106,7 +107,11 @@ def _overview(session: Session, today: date, settings: Any, gaps: str | None = N
         equipment_attention=equipment_store.needing_attention(session, today, limit=5),
         competence=gaps,
     )
-    return registers_blocks(registers, today) + risks.home_blocks(session, today, settings)
+    return (
+        registers_blocks(registers, today)
+        + risks.home_blocks(session, today, settings)
+        + suppliers.home_blocks(session, today, settings.supplier_notice_days)
+    )
 
 
 def publish(ctx: Context, user: str) -> None:

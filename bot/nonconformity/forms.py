@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from bot import suppliers
 from bot.nonconformity.lifecycle import ACTION_KINDS, ELSEWHERE, ROOT_CAUSE_METHODS, SOURCES
 from bot.workspace.config import SEVERITIES
 from bot.workspace.people_checks import assignee_error
@@ -18,6 +19,7 @@ from storage import risks as risk_store
 
 if TYPE_CHECKING:
     from bot.context import Context
+    from storage.models_suppliers import Supplier
 
 TITLE_MAX = 150  # a header block holds 150 characters
 TEXT_MAX = 3000  # a section holds 3000
@@ -39,7 +41,8 @@ class RaiseForm:
     severity: str | None = None
     source: str | None = None
     process: str | None = None
-    supplier: str | None = None
+    supplier: str | None = None  # a supplier not in the register, by name
+    supplier_pick: str | None = None  # the register's picker: `supplier:<id>`
     iso_clause: str | None = None
     containment: str | None = None
     owner: str | None = None
@@ -63,6 +66,7 @@ class Draft:
     owner: str | None
     due_date: date | None
     risk_id: int | None = None  # the risk it realised (storage: nonconformity.risk_id)
+    supplier_id: int | None = None  # the registered supplier (its name is kept in `supplier` too)
 
 
 def _clean(text: str | None) -> str | None:
@@ -114,8 +118,15 @@ def check_raise(ctx: Context, form: RaiseForm) -> tuple[dict[str, str], Draft | 
         errors["source"] = "Choose where this came from."
     if form.process not in ctx.settings.processes:
         errors["process"] = "Choose the process or area concerned."
-    if form.source == "supplier" and supplier is None and "supplier" not in errors:
-        errors["supplier"] = "Name the supplier: supplier NCs feed the supplier performance report."
+    if form.supplier_pick and supplier is not None and "supplier" not in errors:
+        errors["supplier"] = "Choose the supplier from the register or name one that is not in it, not both."
+    registered = _registered(ctx, form.supplier_pick, supplier)
+    if form.supplier_pick and registered is None:
+        errors["supplier_pick"] = "That supplier is no longer in the register; choose another or name it below."
+    if form.source == "supplier" and supplier is None and not form.supplier_pick and "supplier" not in errors:
+        errors["supplier"] = (
+            "Name the supplier: choose it from the register above, or type it here if it is not in the register."
+        )
     if clause is not None and (len(clause) > CLAUSE_MAX or not CLAUSE.match(clause)):
         errors["iso_clause"] = "Give an ISO 9001 clause number such as 8.7 or 7.1.5, or leave it empty."
     owner_problem = assignee_error(ctx, form.owner)
@@ -130,6 +141,8 @@ def check_raise(ctx: Context, form: RaiseForm) -> tuple[dict[str, str], Draft | 
     if errors:
         return errors, None
     assert title and description and form.severity and form.source and form.process
+    if registered is not None:
+        supplier = registered.name
     return {}, Draft(
         title,
         description,
@@ -141,7 +154,8 @@ def check_raise(ctx: Context, form: RaiseForm) -> tuple[dict[str, str], Draft | 
         containment,
         form.owner,
         due,
-        risk_id,
+        risk_id=risk_id,
+        supplier_id=registered.id if registered else None,
     )
 
 
@@ -156,6 +170,12 @@ def _risk_error(ctx: Context, raw: str | None) -> tuple[str | None, int | None]:
     if found is None or found.status not in risk_store.ACTIVE:
         return "Choose an open risk from the list, or leave it empty.", None
     return None, found.id
+
+
+def _registered(ctx: Context, picked: str | None, typed: str | None) -> Supplier | None:
+    """The register's supplier the NC names: the one picked, else the one whose name was typed."""
+    with ctx.db.session() as session:
+        return suppliers.picked(session, picked, typed)
 
 
 # --- actions -------------------------------------------------------------------------------

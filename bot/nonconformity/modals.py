@@ -10,7 +10,7 @@ import json
 from datetime import date, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from bot import evidence
+from bot import evidence, suppliers
 from bot.delivery.versions import drawn
 from bot.nonconformity import actions as shared
 from bot.nonconformity.blocks import action_line
@@ -115,11 +115,18 @@ def _where_and_who(settings: Settings, form: RaiseForm) -> list[dict[str, Any]]:
     days = ", ".join(f"{s} {settings.due_days[s]} d" for s in SEVERITIES)
     return [
         input_block(
-            "supplier",
+            "supplier_pick",
             "Supplier",
+            suppliers.picker(),
+            optional=True,
+            hint="From the supplier register (`/supplier list`); required when the source is a supplier.",
+        ),
+        input_block(
+            "supplier",
+            "Supplier not in the register",
             text_input("value", max_length=150, initial=form.supplier),
             optional=True,
-            hint="Required when the source is a supplier.",
+            hint="Its name, when it is not in the register.",
         ),
         input_block(
             "iso_clause",

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
+from bot import suppliers
 from bot.delivery.outbox import Nudge, enqueue
 from bot.errors import AlreadyDone, Refused
 from bot.nonconformity import asks
@@ -116,6 +117,11 @@ def add_nc(
     held = now + ANNOUNCE_GRACE
     for nudge in _announcements(nc, ctx.settings.channel):
         enqueue(session, replace(nudge, not_before=held), now)
+    if nc.supplier_id is not None:  # against a blocked or conditional supplier: the QMS managers are told
+        for alert in suppliers.raised_against(
+            session, nc.supplier_id, nc.id or 0, nc.number, nc.title, reporter, ctx.settings
+        ):
+            enqueue(session, alert, now)
     return nc
 
 
@@ -139,6 +145,7 @@ def _new_nc(
         source=draft.source,
         process=draft.process,
         supplier=draft.supplier,
+        supplier_id=draft.supplier_id,
         iso_clause=draft.iso_clause,
         initial_containment=draft.containment,
         owner=draft.owner,
@@ -183,6 +190,7 @@ def _raised(
         "possible_recurrence_of": similar.number if similar else None,
         "complaint": complaint.number if complaint else None,
         **({"from": came_from} if came_from else {}),
+        **({"supplier_id": nc.supplier_id} if nc.supplier_id else {}),
     }
 
 

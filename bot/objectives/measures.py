@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlmodel import Session
 
-from bot import outputs, risks
+from bot import outputs, risks, suppliers
 from bot.audits import done_vs_planned
 from bot.feedback import figures
 from storage import objectives as store
@@ -121,6 +121,12 @@ def _risks_overdue_treatment(session: Session, start: date, end: date, zone: tzi
     return float(risks.overdue_treatment(session, end - timedelta(days=1)))
 
 
+def _suppliers_on_time(session: Session, start: date, end: date, zone: tzinfo) -> float | None:
+    """Supplier evaluations recorded in the period by the date they were due (8.4), as a share."""
+    on_time, done = suppliers.evaluated_on_time(session, start, end - timedelta(days=1))
+    return round(100 * on_time / done, 1) if done else None
+
+
 @dataclass(frozen=True)
 class Measure:
     label: str
@@ -140,6 +146,7 @@ MEASURES: dict[str, Measure] = {
         "Cost of poor quality (scrap and rework × cost per unit)", "", _cost_of_poor_quality
     ),
     "risks_overdue_treatment": Measure("Risks with overdue treatment", "", _risks_overdue_treatment),
+    "suppliers_evaluated_on_time": Measure("Suppliers evaluated on time", "%", _suppliers_on_time),
     "manual": Measure("Entered by hand with /kpi log", "", None),
 }
 

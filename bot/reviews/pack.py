@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import audits, competence, outputs, risks
+from bot import audits, competence, outputs, risks, suppliers
 from bot.delivery.due import add_months
 from bot.feedback import figures
 from bot.nonconformity import SOURCES, ref
@@ -90,7 +90,7 @@ def compile_pack(session: Session, settings: Any, review: ManagementReview, day:
         # c6) audit results
         _audit_results(session, span, findings),
         # c7) performance of external providers
-        _providers(ncs),
+        _providers(session, span, ncs),
         # d) adequacy of resources: competence by role (7.2) and measuring equipment (7.1.5)
         _resources(session, span),
         # e) effectiveness of actions taken to address risks and opportunities
@@ -242,12 +242,15 @@ def _audit_results(session: Session, span: _Span, findings: list[tuple[AuditFind
     return blocks.PackSection("Audit results", audit_lines, "No internal audit was planned or completed in the period.")
 
 
-def _providers(ncs: list[Nonconformity]) -> blocks.PackSection:
-    suppliers = Counter(nc.supplier or "(unnamed)" for nc in ncs if nc.source == "supplier")
+def _providers(session: Session, span: _Span, ncs: list[Nonconformity]) -> blocks.PackSection:
+    """From the supplier register (8.4): suppliers by status, evaluations, NCs and returned quantities;
+    supplier NCs naming a supplier not in the register are counted by the name typed."""
+    free_text = [nc.supplier for nc in ncs if nc.supplier_id is None and (nc.source == "supplier" or nc.supplier)]
+    performance = suppliers.performance(session, span.start, span.end, span.zone, free_text)
     return blocks.PackSection(
         "Performance of external providers",
-        [f"{safe(name, 100)}: *{plural(n, 'NC')}*" for name, n in suppliers.most_common()],
-        "No supplier nonconformities were raised in the period.",
+        suppliers.performance_lines(performance),
+        "The supplier register is empty and no supplier nonconformities were raised in the period.",
     )
 
 

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.standin import echoes
+from bot.standin import echoes, suggestions
 from bot.standin.fakeslack import TEAM_DOMAIN, TEAM_ID, FakeSlack
 from bot.standin.socketmode import ACK_SECONDS, RESPONDING_INTERACTIONS
 
@@ -223,6 +223,10 @@ class Simulator:
             "enterprise": None,
         }
         return self._interactive(payload)
+
+    def suggest(self, person: Person, view: dict[str, Any], block_id: str, typed: str) -> list[dict[str, Any]]:
+        """Type into an open modal's external select: the options Slack shows (bot.standin.suggestions)."""
+        return suggestions.suggest(self, person, view, block_id, typed)
 
     def shortcut(self, person: Person, callback_id: str) -> httpx.Response:
         return self._interactive(

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
     audit_cycle_months: int = Field(12, ge=1, le=36)
     doc_review_notice_days: int = Field(14, ge=0, le=90)
     calibration_notice_days: int = Field(7, ge=0, le=90)
+    supplier_evaluation_months: int = Field(12, ge=1, le=36)
+    supplier_notice_days: int = Field(14, ge=0, le=90)
     review_pack_days: int = Field(7, ge=1, le=60)
     # The bands of a risk's score (likelihood × impact, 1–25), low to high, covering 1–25 once.
     risk_bands: str = checks.DEFAULT_RISK_BANDS

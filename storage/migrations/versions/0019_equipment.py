@@ -1,7 +1,7 @@
 """monitoring and measuring equipment and its calibrations (ISO 9001 7.1.5)
 
 Revision ID: 0019_equipment
-Revises: 0017_risks
+Revises: 0018_suppliers
 Create Date: 2026-12-03 08:00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import storage.types
 
 revision = "0019_equipment"
-down_revision = "0017_risks"
+down_revision = "0018_suppliers"
 branch_labels = None
 depends_on = None
 
