@@ -15,11 +15,14 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlmodel import Session
 
+from bot.delivery.due import due_stage, manager_recipients, next_stage
+from bot.delivery.keys import Key
 from bot.delivery.outbox import Nudge, enqueue
 from bot.workspace.clock import Clock
 from bot.workspace.config import Settings
@@ -54,6 +57,45 @@ class Look:
 
     due: list[Due]
     again: datetime | None
+
+
+@dataclass(frozen=True)
+class DatedReminders:
+    """The keys of a record reminded about one date (a review, a calibration, an evaluation):
+    its owner's reminder per stage, and each QMS manager's escalation. `record` names the
+    keys' field for the record's id."""
+
+    owner: Key  # {record}, due, stage
+    escalation: Key  # {record}, due, manager
+    record: str
+
+
+def dated_look(
+    keys: DatedReminders,
+    record_id: int | None,
+    due_on: date,
+    now: datetime,
+    settings: Settings,
+    notice: int,
+    to_owner: Callable[[str, str, date], Nudge],
+    to_manager: Callable[[str, str, date], Nudge],
+) -> Look:
+    """The owner `notice` days before `due_on`, on the day, then at the overdue cadence
+    (`to_owner(key, stage, local today)`); each QMS manager once it is
+    QMS_ESCALATE_AFTER_DAYS overdue (`to_manager(key, manager, local today)`)."""
+    local_today = now.astimezone(settings.zone).date()
+    escalate_on = due_on + timedelta(days=settings.escalate_after_days)
+    again = next_stage(due_on, local_today, settings, escalate_on, before=[notice])
+    stage = due_stage(due_on, local_today, settings, before=[notice])
+    if stage is None:
+        return Look([], again)
+    key = keys.owner.key(**{keys.record: record_id}, due=due_on, stage=stage)
+    due = [Due(key, partial(to_owner, key, stage, local_today))]
+    if local_today >= escalate_on:
+        for manager in manager_recipients(settings):
+            told = keys.escalation.key(**{keys.record: record_id}, due=due_on, manager=manager)
+            due.append(Due(told, partial(to_manager, told, manager, local_today)))
+    return Look(due, again)
 
 
 def ready(nudge: Nudge) -> Due:

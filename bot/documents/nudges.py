@@ -7,15 +7,13 @@ change once released.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from functools import partial
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from bot.delivery.due import due_stage, manager_recipients, next_stage
 from bot.delivery.keys import Key
-from bot.delivery.nudges import Due, Look, MarkedSource
+from bot.delivery.nudges import DatedReminders, Look, MarkedSource, dated_look
 from bot.delivery.outbox import Nudge
 from bot.documents import blocks
 from storage.models_programme import ControlledDocument
@@ -28,23 +26,22 @@ MANAGER_ESCALATION = Key("doc:{document}:{due:%Y%m%d}:escalate:{manager}")
 ALL_REMINDERS = Key("doc:{document}:")
 
 
+REMINDERS = DatedReminders(OWNER_REMINDER, MANAGER_ESCALATION, "document")
+
+
 def _about_document(session: Session, doc: ControlledDocument, now: datetime, settings: Any) -> Look:
-    """The owner when a review falls due (with the two buttons), then at the overdue cadence;
-    the QMS managers once it is QMS_ESCALATE_AFTER_DAYS overdue."""
-    local_today = now.astimezone(settings.zone).date()
-    escalate_on = doc.next_review + timedelta(days=settings.escalate_after_days)
-    notice = [settings.doc_review_notice_days]
-    again = next_stage(doc.next_review, local_today, settings, escalate_on, before=notice)
-    stage = due_stage(doc.next_review, local_today, settings, before=notice)
-    if stage is None:
-        return Look([], again)
-    key = OWNER_REMINDER.key(document=doc.id, due=doc.next_review, stage=stage)
-    due = [Due(key, partial(_review_due, key, doc, stage, local_today))]
-    if local_today >= escalate_on:
-        for manager in manager_recipients(settings):
-            told = MANAGER_ESCALATION.key(document=doc.id, due=doc.next_review, manager=manager)
-            due.append(Due(told, partial(_escalation, told, manager, doc, local_today)))
-    return Look(due, again)
+    """The owner QMS_DOC_REVIEW_NOTICE_DAYS before a review falls due (with the two buttons),
+    on the day, then at the overdue cadence; the QMS managers once it is QMS_ESCALATE_AFTER_DAYS overdue."""
+    return dated_look(
+        REMINDERS,
+        doc.id,
+        doc.next_review,
+        now,
+        settings,
+        settings.doc_review_notice_days,
+        lambda key, stage, today: _review_due(key, doc, stage, today),
+        lambda key, manager, today: _escalation(key, manager, doc, today),
+    )
 
 
 def _review_due(key: str, doc: ControlledDocument, stage: str, local_today: date) -> Nudge:

@@ -7,15 +7,13 @@ change once released.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from functools import partial
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from bot.delivery.due import due_stage, manager_recipients, next_stage
 from bot.delivery.keys import Key
-from bot.delivery.nudges import Due, Look, MarkedSource
+from bot.delivery.nudges import DatedReminders, Look, MarkedSource, dated_look
 from bot.delivery.outbox import Nudge
 from bot.equipment import blocks
 from storage.models import MeasuringEquipment
@@ -28,26 +26,25 @@ MANAGER_ESCALATION = Key("eq:{equipment}:{due:%Y%m%d}:escalate:{manager}")
 ALL_REMINDERS = Key("eq:{equipment}:")
 
 
+REMINDERS = DatedReminders(OWNER_REMINDER, MANAGER_ESCALATION, "equipment")
+
+
 def _about_equipment(session: Session, eq: MeasuringEquipment, now: datetime, settings: Any) -> Look:
     """The owner `QMS_CALIBRATION_NOTICE_DAYS` before the date, on it, then at the overdue
     cadence; the QMS managers once it is QMS_ESCALATE_AFTER_DAYS overdue. Equipment out of
     service or quarantined is not used, so nobody is chased about it (Home lists it)."""
     if eq.status != "in_use":
         return Look([], None)
-    local_today = now.astimezone(settings.zone).date()
-    escalate_on = eq.next_due + timedelta(days=settings.escalate_after_days)
-    notice = [settings.calibration_notice_days]
-    again = next_stage(eq.next_due, local_today, settings, escalate_on, before=notice)
-    stage = due_stage(eq.next_due, local_today, settings, before=notice)
-    if stage is None:
-        return Look([], again)
-    key = OWNER_REMINDER.key(equipment=eq.id, due=eq.next_due, stage=stage)
-    due = [Due(key, partial(_calibration_due, key, eq, stage, local_today))]
-    if local_today >= escalate_on:
-        for manager in manager_recipients(settings):
-            told = MANAGER_ESCALATION.key(equipment=eq.id, due=eq.next_due, manager=manager)
-            due.append(Due(told, partial(_escalation, told, manager, eq, local_today)))
-    return Look(due, again)
+    return dated_look(
+        REMINDERS,
+        eq.id,
+        eq.next_due,
+        now,
+        settings,
+        settings.calibration_notice_days,
+        lambda key, stage, today: _calibration_due(key, eq, stage, today),
+        lambda key, manager, today: _escalation(key, manager, eq, today),
+    )
 
 
 def _calibration_due(key: str, eq: MeasuringEquipment, stage: str, local_today: date) -> Nudge:

@@ -8,15 +8,14 @@ outbox's unique constraint: they must never change once released.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from functools import partial
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from bot.delivery.due import due_stage, manager_recipients, next_stage
+from bot.delivery.due import manager_recipients
 from bot.delivery.keys import Key
-from bot.delivery.nudges import Due, Look, MarkedSource
+from bot.delivery.nudges import DatedReminders, Look, MarkedSource, dated_look
 from bot.delivery.outbox import Nudge
 from bot.suppliers import blocks
 from storage.models_suppliers import Supplier
@@ -31,24 +30,22 @@ ALL_REMINDERS = Key("sup:{supplier}:")
 NC_ALERT = Key("supnc:{nc}:{manager}")
 
 
+REMINDERS = DatedReminders(OWNER_REMINDER, MANAGER_ESCALATION, "supplier")
+
+
 def _about_supplier(session: Session, supplier: Supplier, now: datetime, settings: Any) -> Look:
     """The owner ahead of an evaluation (QMS_SUPPLIER_NOTICE_DAYS), on the day, then at the
     overdue cadence; the QMS managers once it is QMS_ESCALATE_AFTER_DAYS overdue."""
-    local_today = now.astimezone(settings.zone).date()
-    due_on = supplier.next_evaluation
-    escalate_on = due_on + timedelta(days=settings.escalate_after_days)
-    notice = [settings.supplier_notice_days]
-    again = next_stage(due_on, local_today, settings, escalate_on, before=notice)
-    stage = due_stage(due_on, local_today, settings, before=notice)
-    if stage is None:
-        return Look([], again)
-    key = OWNER_REMINDER.key(supplier=supplier.id, due=due_on, stage=stage)
-    due = [Due(key, partial(_evaluation_due, key, supplier, stage, local_today))]
-    if local_today >= escalate_on:
-        for manager in manager_recipients(settings):
-            told = MANAGER_ESCALATION.key(supplier=supplier.id, due=due_on, manager=manager)
-            due.append(Due(told, partial(_escalation, told, manager, supplier, local_today)))
-    return Look(due, again)
+    return dated_look(
+        REMINDERS,
+        supplier.id,
+        supplier.next_evaluation,
+        now,
+        settings,
+        settings.supplier_notice_days,
+        lambda key, stage, today: _evaluation_due(key, supplier, stage, today),
+        lambda key, manager, today: _escalation(key, manager, supplier, today),
+    )
 
 
 def _evaluation_due(key: str, supplier: Supplier, stage: str, local_today: date) -> Nudge:
