@@ -45,3 +45,17 @@ def test_a_process_uses_another_only_through_its_public_face() -> None:
                 if reaches_into(module, process) and (ROOT / Path(*module.split("."))).with_suffix(".py").exists():
                     breaches.append(f"{path.relative_to(ROOT)}:{line} imports {module}")
     assert breaches == []
+
+
+def test_modules_and_functions_stay_readable() -> None:
+    """docs/architecture.md: no module in bot/ or handlers/ over 400 lines, no function over 60."""
+    too_long = []
+    for path in sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "handlers").rglob("*.py")]):
+        text = path.read_text()
+        if text.count("\n") > 400:
+            too_long.append(f"{path}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno:
+                if node.end_lineno - node.lineno + 1 > 60:
+                    too_long.append(f"{path}:{node.lineno} {node.name}: {node.end_lineno - node.lineno + 1} lines")
+    assert too_long == []
