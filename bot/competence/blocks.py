@@ -49,6 +49,13 @@ class RoleStanding:
         return sum(1 for held in self.people.values() for h in held if h.state in GAPS)
 
 
+def role_text(role_id: str, role_name: str) -> str:
+    """A role as mrkdwn: a channel as Slack's link to it, a user group by its name, escaped."""
+    if role_id[:1] in ("C", "G"):
+        return f"<#{role_id}>"
+    return safe(role_name, 100)
+
+
 def require_modal(groups: list[tuple[str, str]], documents: list[str]) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         context(
@@ -108,7 +115,7 @@ def matrix(standings: list[RoleStanding], name_of: Any) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = [header("Competence by role")]
     for s in standings[:20]:
         renew = f" · renewed every {s.renew_months} months" if s.renew_months else ""
-        title = f"*{safe(s.role_name, 100)}* needs {', '.join(safe(d, 40) for d in s.documents)}{renew} · gaps: *{s.gaps()}*"
+        title = f"*{role_text(s.role_id, s.role_name)}* needs {', '.join(safe(d, 40) for d in s.documents)}{renew} · gaps: *{s.gaps()}*"
         blocks.append(section(title + "\n" + capped_lines(role_lines(s, name_of), 2700, max_lines=30)))
     return blocks
 
@@ -128,8 +135,9 @@ def gaps_line(standings: list[RoleStanding]) -> str:
     return f"*Competence by role*: *{total}* gaps ({', '.join(parts)}) — `/training matrix`"
 
 
-def joined_note(person: str, role_name: str, numbers: list[str]) -> str:
-    return f"{mention(person)} joined {safe(role_name, 100)}: asked to acknowledge {', '.join(numbers)}."
+def joined_note(person: str, role: str, numbers: list[str]) -> str:
+    """`role`: already mrkdwn (role_text)."""
+    return f"{mention(person)} joined {role}: asked to acknowledge {', '.join(numbers)}."
 
 
 def saved(requirement_count: int, asked: int) -> Reply:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from bot.competence import blocks
-from bot.competence.blocks import DONE, DUE, EXPIRED, NO_ROUND, NOT_ASKED, Held, RoleStanding
+from bot.competence.blocks import DONE, DUE, EXPIRED, NO_ROUND, NOT_ASKED, Held, RoleStanding, role_text
 from bot.competence.rules import documents_offered, members
 from bot.delivery.due import add_months
 from bot.surfaces.mrkdwn import safe
@@ -98,7 +98,7 @@ class DocumentHeld:
     for the digest and the review pack, which run without asking Slack who holds a role."""
 
     doc_ref: str
-    roles: list[str]
+    roles: list[str]  # mrkdwn (blocks.role_text): escaped names, channels as links
     number: str | None  # the current round; None: never published
     done: int = 0
     due: int = 0
@@ -114,7 +114,8 @@ def held_by_document(session: Session, today: date, zone: Any) -> list[DocumentH
     found = []
     for key, reqs in sorted(by_doc.items()):
         current = rounds.get(key)
-        held = DocumentHeld(reqs[0].doc_ref, [q.role_name for q in reqs], current.number if current else None)
+        roles = [role_text(q.role_id, q.role_name) for q in reqs]
+        held = DocumentHeld(reqs[0].doc_ref, roles, current.number if current else None)
         months = store.renew_months(session, key)
         for a in training_store.people(session, current.id) if current and current.id else []:
             if a.status != "acknowledged" or a.acknowledged_at is None:

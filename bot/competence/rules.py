@@ -18,7 +18,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot import training
-from bot.competence.blocks import joined_note
+from bot.competence.blocks import joined_note, role_text
 from bot.competence.forms import Requirement
 from bot.competence.nudges import JOINED
 from bot.delivery.due import manager_recipients
@@ -65,7 +65,7 @@ def members(ctx: Context, role_kind: str, role_id: str) -> list[str] | None:
 
 def role_name(ctx: Context, role_kind: str, role_id: str) -> str:
     if role_kind == "channel":
-        return f"<#{role_id}>"
+        return role_id  # shown as Slack's link to the channel (blocks.role_text)
     names = dict(ctx.directory.user_groups())
     return names.get(role_id, role_id)[:100]
 
@@ -144,7 +144,7 @@ def _tell_managers(
     ctx: Context, session: Session, requirement: CompetenceRequirement, asked: dict[str, list[str]], now: datetime
 ) -> None:
     for person, numbers in asked.items():
-        note = joined_note(person, requirement.role_name, numbers)
+        note = joined_note(person, role_text(requirement.role_id, requirement.role_name), numbers)
         for manager in manager_recipients(ctx.settings):
             key = JOINED.key(role=requirement.role_id, person=person, rounds="-".join(numbers), manager=manager)
             enqueue(session, Nudge(key[:200], manager, note), now)
