@@ -15,6 +15,7 @@ from bot.standin.fakeslack import BOT_USER_ID, FakeSlack
 from bot.standin.sandbox import Sandbox
 from bot.surfaces.blocks import input_block, modal, text_input
 from bot.workspace.clock import ManualClock
+from bot.workspace.scopes import BOT_SCOPES
 
 
 @pytest.fixture
@@ -151,7 +152,32 @@ def test_the_scheduler_ticks_derive_and_send(clock: ManualClock) -> None:
         ctx: Context = sb.ctx
         scheduler = make_scheduler(ctx)
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {"derive-nudges", "send-outbox", "forget-events", "warm-directory", "archive-outbox"}
-        for name in ("derive-nudges", "send-outbox", "forget-events", "warm-directory", "archive-outbox"):
+        named = ("derive-nudges", "send-outbox", "forget-events", "warm-directory", "archive-outbox", "summary")
+        assert set(jobs) == set(named)
+        for name in named:
             jobs[name].func(*jobs[name].args)
         assert [m["text"] for m in sb.fake.sent_messages("U0ANNA0001")] == ["due"]
+
+
+def test_answers_name_the_granted_scopes_and_refuse_a_method_without_its_scope(fake: FakeSlack) -> None:
+    client = WebClient(token="xoxb-test", base_url=fake.api_url)
+    answer = client.auth_test()
+    assert answer.headers["x-oauth-scopes"] == ",".join(BOT_SCOPES)  # as Bolt reads them after auth.test
+    fake.granted_scopes.remove("users:read")
+    with pytest.raises(SlackApiError) as refused:
+        client.users_info(user=BOT_USER_ID)
+    body = refused.value.response.data
+    assert (body["error"], body["needed"]) == ("missing_scope", "users:read")
+    assert "users:read" not in body["provided"].split(",") and "chat:write" in body["provided"].split(",")
+    assert "users:read" not in refused.value.response.headers["x-oauth-scopes"]
+
+
+def test_a_rejected_token_is_invalid_auth_and_none_is_not_authed(fake: FakeSlack) -> None:
+    fake.reject_token("xoxb-revoked")
+    with pytest.raises(SlackApiError) as revoked:
+        WebClient(token="xoxb-revoked", base_url=fake.api_url).auth_test()
+    assert revoked.value.response["error"] == "invalid_auth" and "x-oauth-scopes" not in revoked.value.response.headers
+    with pytest.raises(SlackApiError) as missing:
+        WebClient(base_url=fake.api_url).auth_test()
+    assert missing.value.response["error"] == "not_authed"
+    assert WebClient(token="xoxb-other", base_url=fake.api_url).auth_test()["ok"]

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from bot.standin import echoes
+from bot.standin import echoes, fakeauth
 from bot.standin.blockkit import message_problems
 from bot.standin.fakefiles import PRIVATE_PREFIX, SIGN_IN, Download, FileMethods
 from bot.standin.fakeslack_methods import BOT_ID as BOT_ID
@@ -32,6 +32,7 @@ from bot.standin.fakeslack_methods import Refused, SlackError, WebApiMethods
 from bot.standin.fakeworkspace import Workspace
 from bot.standin.socketmode import SocketModeServer
 from bot.workspace.clock import Clock, SystemClock
+from bot.workspace.scopes import BOT_SCOPES
 
 POLL_SECONDS = 0.01  # how soon serve_forever sees a shutdown
 
@@ -102,6 +103,10 @@ class FakeSlack(FileMethods, WebApiMethods, Workspace):
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.socket_mode = SocketModeServer(host)  # started by the first apps.connections.open
+        # What the installed app was granted (manifest.yml's scopes unless a test takes some
+        # away) and the tokens Slack no longer accepts (fakeauth.py).
+        self.granted_scopes: list[str] = list(BOT_SCOPES)
+        self.rejected_tokens: set[str] = set()
         self.add_user(BOT_USER_ID, "qmsbot", real_name="QMS bot", is_bot=True)
 
     # --- lifecycle ---
@@ -172,6 +177,11 @@ class FakeSlack(FileMethods, WebApiMethods, Workspace):
         """Hold each answer to `method` for real seconds (for client timeout tests)."""
         with self._lock:
             self._delays[method] = seconds
+
+    def reject_token(self, token: str) -> None:
+        """Answer this token with invalid_auth from now on (revoked, or never issued)."""
+        with self._lock:
+            self.rejected_tokens.add(token)
 
     def clear(self) -> None:
         with self._lock:
@@ -315,11 +325,14 @@ class FakeSlack(FileMethods, WebApiMethods, Workspace):
             return status, body, headers
 
     def _answer(self, method: str, args: dict[str, Any], auth: str) -> tuple[int, dict[str, Any], dict[str, str]]:
-        if method == "apps.connections.open":
-            if not auth.startswith("Bearer xapp-"):
-                return 200, {"ok": False, "error": "invalid_auth"}, {}
-        elif not auth.startswith("Bearer xox"):
-            return 200, {"ok": False, "error": "not_authed"}, {}
+        refused = fakeauth.refused_token(method, fakeauth.bearer(auth), self.rejected_tokens)
+        if refused is not None:
+            return 200, {"ok": False, "error": refused}, {}
+        status, body, headers = self._answer_authed(method, args)
+        # As Slack: every answer to a valid token names the scopes it was granted.
+        return status, body, {**fakeauth.scope_headers(method, self.granted_scopes), **headers}
+
+    def _answer_authed(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
         limit = self._limits.get(method)
         if limit is not None:
             now = self.clock.now().timestamp()
@@ -339,6 +352,9 @@ class FakeSlack(FileMethods, WebApiMethods, Workspace):
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, {}
+        needed = fakeauth.needed_scope(method, args, self.channels)
+        if needed is not None and needed not in self.granted_scopes:
+            return 200, fakeauth.missing_scope(needed, self.granted_scopes), {}
         try:
             return 200, {"ok": True, **handler(args)}, {}
         except SlackError as exc:
