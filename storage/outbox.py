@@ -266,3 +266,12 @@ def existing_keys(session: Session, keys: list[str]) -> set[str]:
 # The queries every register has, written once (storage/records.py).
 _REGISTER = Register(OutboxMessage)
 get = _REGISTER.get
+
+
+def stuck_count(session: Session, lapsed_before: datetime) -> int:
+    """Rows claimed for sending whose lease ran out before `lapsed_before` and nobody took them
+    again: a running sender takes a lapsed row within seconds, so these mean no sender runs."""
+    query = select(func.count()).where(
+        col(OutboxMessage.status) == "sending", col(OutboxMessage.lease_until) < lapsed_before
+    )
+    return int(session.exec(query).one())
