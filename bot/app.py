@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -97,7 +100,29 @@ def build_context(
 
 
 def create_app(ctx: Context, *, socket_mode: bool = False, process_before_response: bool = False) -> App:
-    app = App(
+    with _environment_token_hidden():
+        app = _bolt_app(ctx, socket_mode, process_before_response)
+    app.error(_on_error(ctx, socket_mode))
+    handlers.register_all(app, ctx)
+    return app
+
+
+@contextmanager
+def _environment_token_hidden() -> Iterator[None]:
+    """Bolt takes SLACK_BOT_TOKEN from the environment when no `token` is given, then warns at
+    every start that, given a `client` too, the token will be unused. The client (the
+    settings' token, SLACK_API_URL, our retries) is the one credential it is given: the
+    environment's copy stays out of its sight for the moment the App is made (at start-up)."""
+    token = os.environ.pop("SLACK_BOT_TOKEN", None)
+    try:
+        yield
+    finally:
+        if token is not None:
+            os.environ["SLACK_BOT_TOKEN"] = token
+
+
+def _bolt_app(ctx: Context, socket_mode: bool, process_before_response: bool) -> App:
+    return App(
         client=ctx.client,
         signing_secret=None if socket_mode else ctx.settings.slack_signing_secret,
         request_verification_enabled=not socket_mode,
@@ -107,9 +132,6 @@ def create_app(ctx: Context, *, socket_mode: bool = False, process_before_respon
         # acks queue behind that work at 20 concurrent requests (bench/ack_latency.py).
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_WORKERS, thread_name_prefix="bolt-listener"),
     )
-    app.error(_on_error(ctx, socket_mode))
-    handlers.register_all(app, ctx)
-    return app
 
 
 def friendly_error(error: BaseException) -> str:

@@ -7,13 +7,15 @@ import faulthandler
 import logging
 import signal
 import sys
-import threading
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.workspace.commands import COMMANDS, DIGEST_WITHOUT_PREVIEW, described
 from bot.workspace.config import (
     ConfigError,
     Settings,
@@ -33,19 +35,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from bot.workspace.logs import bot_version
+
     parser = argparse.ArgumentParser(prog="qms-bot", description="An ISO 9001 quality management system in Slack.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {bot_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)")
     run.add_argument("--host", default="0.0.0.0", help="address for HTTP mode and QMS_HEALTH_PORT (default 0.0.0.0)")
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("check", help="validate the settings and show what the bot will use")
+    sub.add_parser("doctor", help=COMMANDS["doctor"][0])
     revision = sub.add_parser("makemigration", help="(developers) write a migration for changed tables")
     revision.add_argument("message", help="what the migration does, e.g. 'nonconformity register'")
     sub.add_parser("demo", help="play a short scenario against a local Slack stand-in and print what people see")
     digest = sub.add_parser("digest", help="the leaders' weekly digest")
-    digest.add_argument(
-        "--preview", action="store_true", required=True, help="print the digest as it stands now (sends nothing)"
-    )
+    digest.add_argument("--preview", action="store_true", help="print the digest as it stands now (sends nothing)")
     export = sub.add_parser("export", help="write every register and the audit trail for auditors (xlsx, or CSV files)")
     export.add_argument("--out", required=True, help="the workbook to write (xlsx), or the folder for the CSV files")
     export.add_argument(
@@ -67,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
         "verify-trail",
         help="recompute the audit trail's hash chain and re-hash the kept evidence files; exit 1 at the first break",
     )
+    for name, command in sub.choices.items():  # what each does, with an example (bot/workspace/commands.py)
+        command.description, command.epilog = described(name)
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
@@ -88,7 +95,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "digest":
+        if not args.preview:
+            print(DIGEST_WITHOUT_PREVIEW, file=sys.stderr)
+            return 2
         return _preview_digest(settings)
+    if args.command == "doctor":
+        from bot.doctor import report
+
+        return report(settings, sys.stdout)
     if args.command == "export":
         return _export(settings, args)
     if args.command == "verify-trail":
@@ -176,22 +190,22 @@ def _evidence(settings: Settings, db: Any, *, reach: bool = True) -> Any:
 
 def _preview_digest(settings: Settings) -> int:
     from bot import digest
-    from bot.surfaces.transcript import render_message
     from bot.workspace.clock import SystemClock
+    from storage.db import missing_sqlite_file
 
-    try:
-        db = _database(settings)
-    except ConfigError as exc:
-        return _fail(exc.lines)
-    with db.session() as session:
-        reply = digest.render(digest.compute(session, SystemClock().now(), settings))
-    for line in render_message(reply.text, reply.blocks):
-        print(line)
-    groups = [g for g in settings.leaders if g.startswith("S")]
-    to = ", ".join(
-        digest.digest_recipients(settings) + [f"the members of {g}" for g in groups if not settings.leaders_channel]
-    )
-    print(f"(goes to: {to or 'nobody: set QMS_LEADERS or QMS_LEADERS_CHANNEL'}; {settings.digest} {settings.timezone})")
+    missing = missing_sqlite_file(settings.database_url)
+    with tempfile.TemporaryDirectory(prefix="qms-preview-") as folder:
+        if missing is not None:  # a preview leaves no qms.db behind: it reads a throwaway one
+            print(f"(no database at {missing}: this is the digest of an empty QMS; set DATABASE_URL to preview yours)")
+            settings = settings.model_copy(update={"database_url": f"sqlite:///{Path(folder) / 'qms.db'}"})
+        try:
+            db = _database(settings)
+        except ConfigError as exc:
+            return _fail(exc.lines)
+        try:
+            print("\n".join(digest.preview_lines(db, settings, SystemClock().now())))
+        finally:
+            db.dispose()
     return 0
 
 
@@ -291,7 +305,9 @@ def _run(settings: Settings, host: str) -> int:
         evidence = _evidence(settings, db)
     except ConfigError as exc:
         return _fail(exc.lines)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot.workspace.logs import configure_logging
+
+    configure_logging(settings)
     for warning in settings_warnings(settings):
         log.warning(warning)
     ctx = build_context(settings, db=db, evidence=evidence)
@@ -339,13 +355,19 @@ def _run(settings: Settings, host: str) -> int:
 
 def _serve_until_stopped(app: Any, ctx: Any, host: str, health: Any, scheduler: Any) -> str | None:
     """Serve until SIGTERM or Ctrl-C; what Slack said if it refused the app-level token."""
+    from bot.server import serve
+    from bot.workspace.logs import started_line
+
     try:
-        _serve(app, ctx.db, ctx.settings, host, health)
+        serve(
+            app, ctx.db, ctx.settings, host, health, lambda mode: log.info(started_line(ctx.settings, ctx.client, mode))
+        )
     except (KeyboardInterrupt, _Stopped):
-        log.info("stopping")
+        pass  # waitress ends its loop on SystemExit itself: serve() then returns
     except SlackApiError as exc:  # apps.connections.open refused the app-level token
         return str(exc.response.get("error") or exc)
     finally:
+        log.info("stopping")
         scheduler.shutdown(wait=False)
         ctx.later_trail.close()  # refused attempts still queued go on the trail before we stop
         ctx.db.dispose()
@@ -355,38 +377,3 @@ def _serve_until_stopped(app: Any, ctx: Any, host: str, health: Any, scheduler: 
 def _reason(exc: OSError) -> str:
     reason = getattr(exc, "reason", None) or exc.strerror or exc
     return str(reason)
-
-
-def _serve(app: Any, db: Any, settings: Settings, host: str, health: Any) -> None:
-    """Serve until stopped: Socket Mode (with the health check on its own port if asked), or HTTP."""
-    server = None
-    try:
-        if settings.slack_app_token is not None:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-            if health is not None:
-                threading.Thread(target=_serve_health, args=[health], name="health", daemon=True).start()
-                log.info("serving health checks at http://%s:%s/healthz", host, health.effective_port)
-            log.info("connecting to Slack in Socket Mode")
-            SocketModeHandler(app, settings.slack_app_token).start()
-        else:
-            from bot.server import make_server, wsgi_app
-
-            server = make_server(wsgi_app(app, db, settings.slack_signing_secret), host, settings.port)
-            log.info("serving Slack requests at http://%s:%s/slack/events (health: /healthz)", host, settings.port)
-            server.run()
-    finally:
-        if health is not None:
-            health.closing = True
-        for listening in (server, health):
-            if listening is not None:
-                listening.close()
-
-
-def _serve_health(health: Any) -> None:
-    try:
-        health.run()
-    except OSError:
-        # close() from the main thread pulls the socket out from under select(): expected on stop.
-        if not getattr(health, "closing", False):
-            raise

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -15,6 +16,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from waitress.server import create_server
 
+from bot.workspace.config import Settings
 from bot.workspace.slack import signed_by_slack
 from storage.db import Database
 
@@ -100,3 +102,40 @@ def stop_server(server: Any) -> None:
         server.trigger.pull_trigger(server.close)
     except OSError:  # the trigger is gone (the loop already ended): nothing left to wake
         server.close()
+
+
+def serve(app: App, db: Database, settings: Settings, host: str, health: Any, started: Callable[[str], None]) -> None:
+    """Serve until stopped: Socket Mode (with the health check on its own port if asked), or
+    HTTP. `started` is told the mode once the port is bound, before Slack is connected to."""
+    server = None
+    try:
+        if settings.slack_app_token is not None:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            mode = "Socket Mode"
+            if health is not None:
+                threading.Thread(target=serve_health, args=[health], name="health", daemon=True).start()
+                mode += f", serving health checks at http://{host}:{health.effective_port}{HEALTH_PATH}"
+            started(mode)
+            SocketModeHandler(app, settings.slack_app_token).start()
+        else:
+            server = make_server(wsgi_app(app, db, settings.slack_signing_secret), host, settings.port)
+            started(
+                f"HTTP mode, serving Slack requests at http://{host}:{settings.port}{EVENTS_PATH} (health: {HEALTH_PATH})"
+            )
+            server.run()
+    finally:
+        if health is not None:
+            health.closing = True
+        for listening in (server, health):
+            if listening is not None:
+                listening.close()
+
+
+def serve_health(health: Any) -> None:
+    try:
+        health.run()
+    except OSError:
+        # close() from the main thread pulls the socket out from under select(): expected on stop.
+        if not getattr(health, "closing", False):
+            raise

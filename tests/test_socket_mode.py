@@ -20,8 +20,8 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from bot.cli import _serve_health
 from bot.server import health_app, make_server, stop_server
+from bot.server import serve_health as _serve_health
 from bot.standin.fakeslack import Call, FakeSlack
 from bot.standin.sandbox import ANNA, BEN, PEOPLE, QMS_CHANNEL, QUINN
 from bot.standin.simulate import Person, SocketSimulator
@@ -263,7 +263,7 @@ def test_health_is_off_unless_asked(tmp_path: Path) -> None:
         _workspace(fake)
         process = _start_bot(tmp_path, fake)
         try:
-            seen = wait_for_line(process, "connecting to Slack in Socket Mode")
+            seen = wait_for_line(process, "started: Socket Mode")
             Log().follow(process)
             assert not any("health" in line for line in seen)
         finally:

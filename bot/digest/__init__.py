@@ -23,6 +23,7 @@ from bot.digest.nudges import DIGEST_CHART as DIGEST_CHART
 from bot.digest.nudges import LATE_AT_MOST as LATE_AT_MOST
 from bot.digest.nudges import digest_recipients as digest_recipients
 from bot.digest.nudges import digest_source as digest_source
+from bot.digest.preview import preview_lines as preview_lines
 from bot.digest.replies import TREND_WEEKS as TREND_WEEKS
 from bot.digest.replies import Digest as Digest
 from bot.digest.replies import chart_renderer as chart_renderer

@@ -12,7 +12,7 @@ import os
 import tomllib
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import AliasChoices, Field, ValidationError, ValidationInfo, field_validator
@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     # Where evidence files' bytes are kept: unset, the database; s3://bucket/prefix, a bucket
     # (credentials, region and endpoint as boto3 reads them: AWS_PROFILE, AWS_ENDPOINT_URL_S3…).
     evidence_url: str | None = None
+    # text for a person at a terminal; json: one object a line, for a log collector.
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @classmethod
     def settings_customise_sources(
@@ -142,6 +145,11 @@ class Settings(BaseSettings):
     @classmethod
     def _split_lists(cls, value: Any) -> Any:
         return checks.split(value)
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("managers")
     @classmethod
