@@ -44,7 +44,7 @@ DOUBLES_PER_KILL = IN_FLIGHT
 
 def read_log_until(process: Popen[str], needle: str, condition: Callable[[], bool]) -> None:
     """Read the bot's log (blocking on its pipe, no polling) until a line with `needle` comes
-    after which `condition` holds: the sender logs "outbox: N sent" once a batch is marked."""
+    after which `condition` holds: the sender logs "outbox: N sent" (DEBUG) once a batch is marked."""
     assert process.stderr is not None
     seen = []
     for line in process.stderr:
@@ -85,7 +85,8 @@ def test_a_killed_bot_restarted_delivers_every_message_and_doubles_at_most_the_o
         for n in range(FANOUT):
             fake.add_user(recipient(n), f"r{n}")
         db = queue_fanout(database_url)
-        env = {"DATABASE_URL": database_url, "QMS_OUTBOX_PER_SECOND": "50"}
+        # At debug the sender logs each batch it marked ("outbox: N sent"), which the log is read for.
+        env = {"DATABASE_URL": database_url, "QMS_OUTBOX_PER_SECOND": "50", "QMS_LOG_LEVEL": "debug"}
 
         first = start(tmp_path, fake, free_port(), **env)
         try:
