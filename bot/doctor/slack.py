@@ -19,7 +19,7 @@ from bot.workspace.config import Settings
 from bot.workspace.scopes import BOT_SCOPES, GRANTED_HEADER, granted
 from bot.workspace.start_checks import credential_problems
 
-REINSTALL = "reinstall the app to the workspace after adding them (OAuth & Permissions > Scopes, then Reinstall)"
+REINSTALL = "reinstall the app to the workspace after adding them"
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,8 @@ def _scopes(bot: Bot) -> Finding:
     if missing:
         return fail(
             "scopes",
-            f"the token lacks {', '.join(missing)} that manifest.yml asks for: add them to the app and {REINSTALL}",
+            f"the token lacks {', '.join(missing)}, which manifest.yml asks for: add them under OAuth & Permissions "
+            f"> Scopes (or paste manifest.yml again under App Manifest), and {REINSTALL}",
         )
     return ok("scopes", f"all {len(BOT_SCOPES)} scopes manifest.yml asks for are granted")
 
@@ -200,5 +201,5 @@ def _group_problem(groups: dict[str, dict[str, Any]] | str, group_id: str) -> st
 def _why(exc: SlackApiError) -> str:
     error = str(exc.response.get("error"))
     if error == "missing_scope":
-        return f"missing_scope: the token lacks {exc.response.get('needed')}; add it and {REINSTALL}"
+        return f"missing_scope: the token lacks {exc.response.get('needed')}; add it, and {REINSTALL}"
     return error
