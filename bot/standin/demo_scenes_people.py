@@ -40,7 +40,10 @@ def training(tour: Tour) -> None:
     tour.fill(BEN, {"question": "Does the check also apply to pallets going to our own warehouse?"})
 
     tour.move_to("2026-12-14")
-    tour.step("Monday, five days on: the bot's tick reminds Ben and Lena; Quinn checks /training status")
+    tour.step(
+        "Monday, five days on: the bot's tick reminds Ben and Lena (and sends Lena the digest of 07–13 Dec,"
+        " a week before the complaint and the audit); Quinn checks /training status"
+    )
     tour.tick(focus={BEN.id})
     tour.command(QUINN, "/training", "status TR-2026-0001")
 
