@@ -41,7 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("check", help="validate the settings and show what the bot will use")
     revision = sub.add_parser("makemigration", help="(developers) write a migration for changed tables")
     revision.add_argument("message", help="what the migration does, e.g. 'nonconformity register'")
-    sub.add_parser("demo", help="play a short scenario against a local Slack stand-in and print what people see")
+    from bot.standin.demo_cli import add_parser as add_demo_parser  # names only: no app imported
+
+    add_demo_parser(sub)
     digest = sub.add_parser("digest", help="the leaders' weekly digest")
     digest.add_argument(
         "--preview", action="store_true", required=True, help="print the digest as it stands now (sends nothing)"
@@ -72,13 +74,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
-        from bot.standin.demo import play
+        from bot.standin.demo_cli import run as run_demo
 
-        try:
-            return play(sys.stdout)
-        except BrokenPipeError:  # `qms-bot demo | head`: the reader has seen enough
-            sys.stderr.close()
-            return 0
+        return run_demo(args)
     try:
         settings = load_settings()
     except ConfigError as exc:
