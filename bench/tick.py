@@ -6,7 +6,8 @@ dates from 60 days ago to 60 days ahead, most owner steps, some awaiting verific
 corrective actions on them and N pending acknowledgements (10 open training rounds), plus
 `--history` closed NCs and sent outbox rows. One tick queues what is due; then the steady tick
 is timed (median of --repeat), whole and source by source; then N' NCs due in two days are
-added in bulk and the tick that queues their reminders is timed, for each N' of --due.
+added in bulk and the tick that queues their reminders is timed, for each N' of --due, with
+how long it held the write lock (its write transactions: total, and the longest one).
 
     .venv/bin/python bench/tick.py                                  # SQLite, 1k 10k 100k
     .venv/bin/python bench/tick.py --sizes 10000 --history 1000000
@@ -22,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -167,6 +169,30 @@ def add_due(db: Database, count: int, first: int) -> None:
     bulk.settle(db, ("nonconformity", "corrective_action", "training_round", "training_assignment"))
 
 
+class WriteHolds:
+    """How long each write transaction the tick opens lasts (`db.session`, where SQLite's writer
+    lock is held and people's writes wait): the total and the longest, per tick."""
+
+    def __init__(self, db: Database) -> None:
+        self.holds: list[float] = []
+        opened = db.session
+
+        @contextmanager
+        def timed_session() -> Iterator[Any]:
+            started = time.perf_counter()
+            with opened() as session:
+                yield session
+            self.holds.append(time.perf_counter() - started)
+
+        db.session = timed_session  # type: ignore[method-assign]
+
+    def take(self) -> str:
+        holds, self.holds = self.holds, []
+        if not holds:
+            return "no write transaction"
+        return f"write lock {sum(holds) * 1000:.1f} ms in {len(holds)} transactions, longest {max(holds) * 1000:.1f} ms"
+
+
 def timed(engine: NudgeEngine) -> tuple[float, int]:
     started = time.perf_counter()
     report = engine.derive()
@@ -195,11 +221,13 @@ def run_size(db: Database, settings: Settings, size: int, args: argparse.Namespa
         print(f"    {name:<22} {median_ms(alone, args.repeat):8.1f} ms")
     with db.engine.connect() as connection:
         next_id = int(connection.execute(select(func.max(Nonconformity.id))).scalar_one()) + 1  # type: ignore[arg-type]
+    holds = WriteHolds(db)
     for count in args.due:
         add_due(db, count, next_id)
         next_id += count
+        holds.take()
         spent, queued = timed(engine)
-        print(f"  tick finding {count:>5,} due: {spent * 1000:8.1f} ms, queued {queued:,}")
+        print(f"  tick finding {count:>5,} due: {spent * 1000:8.1f} ms, queued {queued:,}; {holds.take()}")
 
 
 def main() -> int:

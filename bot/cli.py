@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("doctor", help=COMMANDS["doctor"][0])
     revision = sub.add_parser("makemigration", help="(developers) write a migration for changed tables")
     revision.add_argument("message", help="what the migration does, e.g. 'nonconformity register'")
-    sub.add_parser("demo", help="play a short scenario against a local Slack stand-in and print what people see")
+    from bot.standin.demo_cli import add_parser as add_demo_parser  # names only: no app imported
+
+    add_demo_parser(sub)
     digest = sub.add_parser("digest", help="the leaders' weekly digest")
     digest.add_argument("--preview", action="store_true", help="print the digest as it stands now (sends nothing)")
     export = sub.add_parser("export", help="write every register and the audit trail for auditors (xlsx, or CSV files)")
@@ -79,13 +81,9 @@ def _parser() -> argparse.ArgumentParser:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
-        from bot.standin.demo import play
+        from bot.standin.demo_cli import run as run_demo
 
-        try:
-            return play(sys.stdout)
-        except BrokenPipeError:  # `qms-bot demo | head`: the reader has seen enough
-            sys.stderr.close()
-            return 0
+        return run_demo(args)
     try:
         settings = load_settings()
     except ConfigError as exc:

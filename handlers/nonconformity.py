@@ -139,7 +139,11 @@ def on_raise_submit(
     checklist_at = origin_message(view)
     if audit_line and checklist_at:
         audits.redraw_checklist(ctx, body["user"]["id"], audit_line, checklist_at)
-    home.publish(ctx, reporter)
+    # The Home tab lists what a person owns (and, for a QMS manager, the registers), not what
+    # they raised: redrawn only when the new NC shows there, since it is the dearest part of a
+    # raise after the ack (a tab opened later is drawn afresh on app_home_opened).
+    if reporter == record.owner or ctx.roles.is_manager(reporter) or complaint_id or audit_line or record.risk_id:
+        home.publish(ctx, reporter)
 
 
 def _as_risk(ctx: Context, view: dict[str, Any], form: nc.RaiseForm) -> dict[str, Any]:

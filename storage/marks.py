@@ -49,17 +49,32 @@ def _look_again_after_a_flush(_mapper: Any, _connection: Any, target: Any) -> No
         setattr(target, MARK, LOOK_NOW)
 
 
-def due(session: Session, model: Any, now: datetime, limit: int, *, joined: Any = None, on: Any = None) -> list[Any]:
+def due(
+    session: Session, model: Any, now: datetime, limit: int, *, joined: Any = None, on: Any = None, lock: bool = True
+) -> list[Any]:
     """Up to `limit` records of `model` whose mark has come, longest waiting first; with the record
     each belongs to (`joined`, joined `on`) when given, as (record, joined) pairs.
 
-    On PostgreSQL the batch is locked FOR UPDATE until its transaction ends (a close committing
-    meanwhile waits, then cancels what this batch queued); rows a person is changing right now
-    are skipped, and the next tick takes them. SQLite's IMMEDIATE transaction does the same.
+    With `lock`, on PostgreSQL the batch is locked FOR UPDATE until its transaction ends (a close
+    committing meanwhile waits); rows a person is changing right now are skipped, and the next
+    tick takes them. SQLite's IMMEDIATE transaction does the same. The tick reads without a lock
+    and locks the records again by id (`by_ids`) when it writes.
     """
     mark = col(getattr(model, MARK))
     query: Any = select(model) if joined is None else select(model, joined).join(joined, on)
     query = query.where(mark <= now).order_by(mark).limit(limit)
+    return _locked(session, query, model, joined) if lock else list(session.exec(query).all())
+
+
+def by_ids(session: Session, model: Any, ids: list[int], *, joined: Any = None, on: Any = None) -> list[Any]:
+    """The records of `model` with these ids, shaped as `due` gives them, locked FOR UPDATE on
+    PostgreSQL until the transaction ends; a row a person is changing right now is left out
+    (the tick never waits for a person: it looks at that record again later)."""
+    query: Any = select(model) if joined is None else select(model, joined).join(joined, on)
+    return _locked(session, query.where(col(model.id).in_(ids)), model, joined)
+
+
+def _locked(session: Session, query: Any, model: Any, joined: Any) -> list[Any]:
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=[model] if joined is None else [model, joined])
     return list(session.exec(query).all())

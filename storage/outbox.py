@@ -11,12 +11,17 @@ from sqlmodel import Session, col, select
 
 from storage.models import OutboxMessage
 from storage.records import Register
-from storage.upsert import changed_rows, insert_ignore
+from storage.upsert import changed_rows, insert_ignore, insert_ignore_many
 
 
 def enqueue(session: Session, values: dict[str, Any]) -> bool:
     """Insert a message unless one with the same key exists; True if it was new."""
     return insert_ignore(session, OutboxMessage, values, ["key"])
+
+
+def enqueue_many(session: Session, values: list[dict[str, Any]]) -> int:
+    """Insert the messages whose keys are not there yet, in one statement; how many were new."""
+    return insert_ignore_many(session, OutboxMessage, values, ["key"])
 
 
 def _due_ids(

@@ -8,9 +8,21 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.surfaces.blocks import Reply, button, cap_blocks, capped_lines, header, modal, section
+from bot.surfaces.blocks import (
+    Reply,
+    button,
+    cap_blocks,
+    capped_lines,
+    header,
+    input_block,
+    modal,
+    section,
+    static_select,
+    text_input,
+    users_select,
+)
 from bot.surfaces.mrkdwn import escape, mention, safe, truncate
-from bot.surfaces.transcript import render_blocks, render_view
+from bot.surfaces.transcript import readable, render_blocks, render_view
 from bot.workspace.working_hours import next_working_moment
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -99,3 +111,30 @@ def test_transcript_renders_what_people_see() -> None:
     assert lines == ["NUDGE", "=====", "Hi @Anna, see the SOP (https://x.test) & reply", "  *Due*: Fri", "  [Snooze]"]
     view = render_view(modal("cb", "Snooze", [section("x")], submit="Snooze"))
     assert view[0] == "┌ Snooze" and view[-1] == "└ [Cancel]  [Snooze]"
+
+
+def test_transcript_draws_the_bot_s_emoji_and_leaves_other_codes() -> None:
+    assert readable(":white_check_mark: done, :large_orange_circle: Major") == "✅ done, 🟠 Major"
+    assert readable(":not_a_code_we_send: at 09:00-17:30") == ":not_a_code_we_send: at 09:00-17:30"
+
+
+def test_a_form_is_shown_with_what_the_person_entered() -> None:
+    view = modal(
+        "cb",
+        "Raise",
+        [
+            input_block("severity", "Severity", static_select("v", [("Major", "major"), ("Minor", "minor")])),
+            input_block("owner", "Owner", users_select("v"), optional=True),
+            input_block("why", "Why", text_input("v", multiline=True)),
+            input_block("due", "Due", text_input("v"), optional=True),
+        ],
+        submit="Raise",
+    )
+    values = {"severity": "minor", "owner": "U1", "why": "First\nSecond"}
+    assert render_view(view, {"U1": "Anna"}, values)[1:-1] == [
+        "│   Severity: Minor",
+        "│   Owner (optional): @Anna",
+        "│   Why: First",
+        "│       Second",
+        "│   Due (optional): —",
+    ]

@@ -110,6 +110,21 @@ def history_of(sb: Sandbox, nc: Nonconformity) -> list[Any]:
         return history(session, "nonconformity", nc.number)
 
 
+def test_the_reporters_home_tab_is_redrawn_only_when_the_new_nc_shows_there(sb: Sandbox) -> None:
+    """An employee's Home lists what they own, not what they raised: raising an NC for someone
+    else leaves it as it is; raising one they own, or as a QMS manager, redraws it."""
+
+    def redrawn(person: Any) -> int:
+        return sum(c.args.get("user_id") == person.id for c in sb.fake.calls_to("views.publish"))
+
+    raise_nc(sb, BEN, owner=ANNA.id)
+    assert redrawn(BEN) == 0
+    raise_nc(sb, BEN, owner=BEN.id)
+    assert redrawn(BEN) == 1
+    raise_nc(sb, QUINN, owner=ANNA.id)
+    assert redrawn(QUINN) == 1
+
+
 def test_the_process_owner_owns_by_default_and_a_chosen_owner_wins(clock: ManualClock) -> None:
     with Sandbox(clock=clock, settings={"process_owners": {"Production": BEN.id}}) as sb:
         assert raise_nc(sb).owner == BEN.id

@@ -24,7 +24,7 @@ from sqlmodel import col, select
 from bot.delivery import nudges
 from bot.standin.sandbox import ANNA, BEN, LENA, QUINN, Sandbox
 from bot.workspace.clock import ManualClock
-from storage.models import OutboxMessage
+from storage.models import Nonconformity, OutboxMessage
 from tests.flows import (
     COMPLAINT,
     SOP,
@@ -144,12 +144,43 @@ def test_the_tick_enqueues_what_it_always_did_and_when(database_url: str) -> Non
 def test_a_tick_cut_into_the_smallest_transactions_enqueues_the_same(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each slice its own transaction (the time budget spent at once) and batches of two:
-    a tick that yields the write lock as often as it can still queues exactly the same."""
-    monkeypatch.setattr(nudges, "BUDGET", 0.0)
+    """Each record looked at and settled in transactions of its own: a tick that yields the
+    write lock as often as it can still queues exactly the same."""
     monkeypatch.setattr(nudges, "SLICE", 1)
-    monkeypatch.setattr(nudges, "BATCH", 2)
     clock = ManualClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
     with Sandbox(clock=clock, database_url=database_url, settings=SETTINGS) as sb:
         ticks = run_scenario(sb, clock)
     assert ticks == json.loads(RECORD.read_text())
+
+
+def test_a_record_changed_while_the_tick_looks_at_it_is_nudged_as_it_is_now(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tick draws reminders outside the write lock; a record changed between its look and
+    the write is not nudged as it was: it is due again, and the next tick sees the change."""
+    clock = ManualClock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+    with Sandbox(clock=clock, database_url=database_url, settings=SETTINGS) as sb:
+        nc = raise_nc(sb, owner=ANNA.id, due_date="2026-11-27")
+        sb.ctx.nudges.derive()
+        clock.set(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
+        today = f"nc:{nc.id}:owner:20261127:today"
+        settle = nudges.NudgeEngine._settle
+
+        def reassigned_meanwhile(engine: Any, source: Any, plans: Any, report: Any) -> int:
+            if source.name == "nc_nudges":
+                monkeypatch.setattr(nudges.NudgeEngine, "_settle", settle)
+                with sb.db.session() as session:
+                    record = session.get(Nonconformity, nc.id)
+                    assert record is not None
+                    record.owner = BEN.id
+                    session.add(record)
+            return settle(engine, source, plans, report)
+
+        monkeypatch.setattr(nudges.NudgeEngine, "_settle", reassigned_meanwhile)
+        first = _tick(sb)
+        assert today not in [key for key, _ in first]
+        second = _tick(sb)
+        assert today in [key for key, _ in second]
+        with sb.db.session() as session:
+            row = session.exec(select(OutboxMessage).where(OutboxMessage.key == today)).one()
+        assert row.recipient == BEN.id

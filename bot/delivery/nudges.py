@@ -12,13 +12,14 @@ nothing, so running the job twice, after a restart or on two instances, changes 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from sqlalchemy import inspect
+from sqlalchemy.engine import Row
 from sqlmodel import Session
 
 from bot.delivery.due import due_stage, manager_recipients, next_stage
@@ -32,12 +33,10 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
-# Records a batch reads in one transaction; it looks at them SLICE at a time and ends the
-# transaction once it has run for BUDGET seconds, so that a tick finding many reminders due
-# holds SQLite's write lock (and PostgreSQL's row locks) for short spells, well under 50 ms.
-BATCH = 200
+# Records looked at together: read and drawn without a lock, then settled in one short write
+# (a lookup of SLICE rows, the inserts and the marks: about a millisecond), so that a tick
+# finding many reminders due holds SQLite's write lock and PostgreSQL's row locks for short spells.
 SLICE = 20
-BUDGET = 0.02
 # A look that names no later moment than now is looked at again a minute on, not in a loop.
 SOON = timedelta(minutes=1)
 
@@ -121,12 +120,34 @@ class MarkedSource:
     def __name__(self) -> str:
         return self.name
 
-    def read(self, session: Session, now: datetime, limit: int) -> list[Any]:
-        return marks.due(session, self.model, now, limit, joined=self.parent, on=self.on)
+    def read(self, session: Session, now: datetime, limit: int, *, lock: bool = True) -> list[Any]:
+        return marks.due(session, self.model, now, limit, joined=self.parent, on=self.on, lock=lock)
+
+    def current(self, session: Session, ids: list[int]) -> list[Any]:
+        """The records `ids` as they are now, locked until the transaction ends (PostgreSQL)."""
+        return marks.by_ids(session, self.model, ids, joined=self.parent, on=self.on)
 
     def record_id(self, item: Any) -> int:
         """Which row the mark is on: the record itself, or the first of a (record, parent) pair."""
         return int(item[0].id if self.parent is not None else item.id)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One record looked at outside the write lock: its columns as read (`state`), when to look
+    again, and the outbox rows of the reminders it called for that were not queued yet."""
+
+    record_id: int
+    state: tuple[Any, ...]
+    again: datetime | None
+    rows: list[dict[str, Any]]
+
+
+def state_of(item: Any) -> tuple[Any, ...]:
+    """Every column of a record (and of the record it belongs to, for a pair): equal only if
+    nothing in them changed, the mark included."""
+    records = tuple(item) if isinstance(item, Row) else (item,)
+    return tuple(tuple(getattr(r, c.key) for c in inspect(r).mapper.column_attrs) for r in records)
 
 
 PlainSource = Callable[[Session, datetime, Settings], Iterable[Nudge]]
@@ -173,41 +194,63 @@ class NudgeEngine:
             self._enqueue(session, [ready(n) for n in source(session, now, self.settings)], now, report)
 
     def _derive_marked(self, source: MarkedSource, now: datetime, report: DeriveReport) -> None:
-        """Batch after batch, each its own short transaction, until no record waits for a look."""
+        """Slice after slice until no record waits for a look. Each slice is looked at, and its
+        reminders drawn (about half a millisecond each), in a read that takes no lock; then it
+        is settled in a short write that queues them only for the records unchanged since."""
         with self.db.read() as session:
             if not marks.any_due(session, source.model, now):
                 return  # the steady tick: one index probe, and SQLite's write lock never taken
         while True:
-            with self.db.session() as session:
-                items = source.read(session, now, BATCH)
-                looked = self._look_within_budget(session, source, items, now, report)
-            report.looked_at += looked
-            if looked == len(items) and len(items) < BATCH:
+            with self.db.read() as session:
+                items = source.read(session, now, SLICE, lock=False)
+                plans = self._plan(session, source, items, now, report)
+            settled = self._settle(source, plans, report) if plans else 0
+            report.looked_at += settled
+            # A slice whose every record changed while it was looked at ends this tick's
+            # pass over the source: those records are due again and wait for the next tick.
+            if len(items) < SLICE or settled == 0:
                 return
 
-    def _look_within_budget(
+    def _plan(
         self, session: Session, source: MarkedSource, items: list[Any], now: datetime, report: DeriveReport
-    ) -> int:
-        """Looks at the batch a slice at a time and stops once the transaction has run for
-        BUDGET: a look that queues reminders draws their blocks (about half a millisecond
-        each), and people's writes wait behind this transaction on SQLite. The records not
-        looked at stay due and come in the next batch. Returns how many were looked at."""
-        started = time.monotonic()
-        looked = 0
-        while looked < len(items):
-            part = items[looked : looked + SLICE]
-            due: list[Due] = []
-            again: dict[int, datetime | None] = {}
-            for item in part:
-                look = source.look(session, item, now, self.settings)
-                due += look.due
-                again[source.record_id(item)] = look.again if look.again is None or look.again > now else now + SOON
-            self._enqueue(session, due, now, report)
-            marks.set_marks(session, source.model, again)
-            looked += len(part)
-            if time.monotonic() - started > BUDGET:
-                break
-        return looked
+    ) -> list[Plan]:
+        """What each record calls for, with the outbox rows of the reminders not queued yet."""
+        looks = [(item, source.look(session, item, now, self.settings)) for item in items]
+        wanted: dict[str, Due] = {}
+        for _, look in looks:
+            for d in look.due:
+                wanted.setdefault(d.key, d)  # one per key, the first one found
+        queued = outbox_rows.existing_keys(session, list(wanted))
+        report.already_queued += len(queued)
+        plans = []
+        for item, look in looks:
+            rows = []
+            for d in look.due:
+                if wanted.pop(d.key, None) is None or d.key in queued:
+                    continue
+                nudge = d.build()
+                if nudge is not None:
+                    rows.append(nudge.row_values(now))
+            again = look.again if look.again is None or look.again > now else now + SOON
+            plans.append(Plan(source.record_id(item), state_of(item), again, rows))
+        return plans
+
+    def _settle(self, source: MarkedSource, plans: list[Plan], report: DeriveReport) -> int:
+        """Queue the planned reminders and move the marks, for the records that are as they were
+        when looked at (a record changed meanwhile is due again, and its next look sees the
+        change). The records are locked on PostgreSQL until this commits, so a close committing
+        meanwhile waits, then cancels what was queued; SQLite's writer lock does the same."""
+        with self.db.session() as session:
+            now_state = {
+                source.record_id(item): state_of(item) for item in source.current(session, [p.record_id for p in plans])
+            }
+            fresh = [p for p in plans if now_state.get(p.record_id) == p.state]
+            rows = [row for plan in fresh for row in plan.rows]
+            added = outbox_rows.enqueue_many(session, rows)
+            report.enqueued += added
+            report.already_queued += len(rows) - added  # queued by another instance meanwhile
+            marks.set_marks(session, source.model, {p.record_id: p.again for p in fresh})
+        return len(fresh)
 
     def _enqueue(self, session: Session, due: list[Due], now: datetime, report: DeriveReport) -> None:
         wanted = list({d.key: d for d in due}.values())  # one per key, the first one found

@@ -52,11 +52,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "example:\n  qms-bot makemigration 'supplier register'",
     ),
     "demo": (
-        "play a short scenario against a local Slack stand-in and print what people see",
+        "play every process against a local Slack stand-in and print what people see",
         "Start the whole bot on loopback against a stand-in for Slack and a throwaway database, play\n"
-        "an NC from raising to closing, and print each message and form as people would see them.\n"
-        "Needs no Slack workspace and no settings.\n\n"
-        "example:\n  qms-bot demo | less",
+        "the tour of every process as named scenes (--scene plays one), and print each message and\n"
+        "form as people would see them. Needs no Slack workspace and no settings.\n\n"
+        "examples:\n  qms-bot demo | less\n  qms-bot demo --scene audit --out demo-files/",
     ),
     "digest": (
         "the leaders' weekly digest (--preview prints it; `run` sends it on its schedule)",
