@@ -341,18 +341,12 @@ def _run(settings: Settings, host: str) -> int:
     signal.signal(signal.SIGTERM, _stop)
     # `kill -USR1 <pid>` prints every thread's stack to the log: for a bot that seems stuck.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
-    refused = _serve_until_stopped(app, ctx, host, health, scheduler)
-    if refused is not None:
-        return _fail(
-            [
-                f"SLACK_APP_TOKEN was not accepted by Slack at apps.connections.open ({refused}); create an app-level token with connections:write again (Basic Information > App-Level Tokens)"
-            ]
-        )
-    return 0
+    failed = _serve_until_stopped(app, ctx, host, health, scheduler)
+    return _fail(failed) if failed else 0
 
 
-def _serve_until_stopped(app: Any, ctx: Any, host: str, health: Any, scheduler: Any) -> str | None:
-    """Serve until SIGTERM or Ctrl-C; what Slack said if it refused the app-level token."""
+def _serve_until_stopped(app: Any, ctx: Any, host: str, health: Any, scheduler: Any) -> list[str] | None:
+    """Serve until SIGTERM or Ctrl-C; the line to fail with if the port or the app-level token was refused."""
     from bot.server import serve
     from bot.workspace.logs import started_line
 
@@ -362,8 +356,13 @@ def _serve_until_stopped(app: Any, ctx: Any, host: str, health: Any, scheduler: 
         )
     except (KeyboardInterrupt, _Stopped):
         pass  # waitress ends its loop on SystemExit itself: serve() then returns
+    except ConfigError as exc:  # the HTTP port could not be had
+        return exc.lines
     except SlackApiError as exc:  # apps.connections.open refused the app-level token
-        return str(exc.response.get("error") or exc)
+        refused = exc.response.get("error") or exc
+        return [
+            f"SLACK_APP_TOKEN was not accepted by Slack at apps.connections.open ({refused}); create an app-level token with connections:write again (Basic Information > App-Level Tokens)"
+        ]
     finally:
         log.info("stopping")
         scheduler.shutdown(wait=False)

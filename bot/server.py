@@ -16,7 +16,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from waitress.server import create_server
 
-from bot.workspace.config import Settings
+from bot.workspace.config import ConfigError, Settings
 from bot.workspace.slack import signed_by_slack
 from storage.db import Database
 
@@ -119,7 +119,12 @@ def serve(app: App, db: Database, settings: Settings, host: str, health: Any, st
             started(mode)
             SocketModeHandler(app, settings.slack_app_token).start()
         else:
-            server = make_server(wsgi_app(app, db, settings.slack_signing_secret), host, settings.port)
+            try:
+                server = make_server(wsgi_app(app, db, settings.slack_signing_secret), host, settings.port)
+            except OSError as exc:  # the port is taken, or not ours to have: one line, not a traceback
+                raise ConfigError(
+                    [f"PORT: cannot listen on {host}:{settings.port} ({exc.strerror or exc}); choose a free port"]
+                ) from None
             started(
                 f"HTTP mode, serving Slack requests at http://{host}:{settings.port}{EVENTS_PATH} (health: {HEALTH_PATH})"
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,6 +46,16 @@ def test_a_token_slack_refuses_stops_start_up_with_one_line(tmp_path: Path, fake
     assert process.returncode == 2 and "Traceback" not in err
     last = err.strip().splitlines()[-1]
     assert last.startswith("qms-bot: SLACK_BOT_TOKEN was not accepted by Slack")
+
+
+def test_a_slack_port_in_use_stops_start_up_with_one_line(tmp_path: Path, fake: FakeSlack) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        process = start(tmp_path, fake, taken.getsockname()[1])
+        _, err = process.communicate(timeout=30)
+    assert process.returncode == 2 and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("qms-bot: PORT: cannot listen on 127.0.0.1:")
 
 
 def test_run_uses_socket_mode_when_an_app_token_is_set(tmp_path: Path, fake: FakeSlack) -> None:
