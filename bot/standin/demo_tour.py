@@ -18,6 +18,7 @@ import httpx
 
 from bot.standin.sandbox import ANNA, PEOPLE, QMS_CHANNEL, Sandbox
 from bot.standin.simulate import Person
+from bot.standin.viewstate import opened_with
 from bot.surfaces.transcript import readable, render_message, render_view
 from bot.workspace.clock import ManualClock
 
@@ -201,20 +202,3 @@ class Tour:
         """The latest message the bot sent to a person or channel (whose text starts so)."""
         key = person if isinstance(person, str) else person.id
         return [m for m in self.sb.fake.sent_messages(key) if m["text"].startswith(starts)][-1]
-
-
-def opened_with(view: dict[str, Any]) -> dict[str, Any]:
-    """What Slack would submit for a form nobody touched: each input's initial value, by block_id."""
-    values: dict[str, Any] = {}
-    for block in view.get("blocks", []):
-        if block.get("type") != "input":
-            continue
-        element = block["element"]
-        for key in ("initial_value", "initial_date", "initial_user", "initial_users", "initial_conversations"):
-            if element.get(key) not in (None, "", []):
-                values[block["block_id"]] = element[key]
-        if element.get("initial_option"):
-            values[block["block_id"]] = element["initial_option"]["value"]
-        if element.get("initial_options"):
-            values[block["block_id"]] = [o["value"] for o in element["initial_options"]]
-    return values

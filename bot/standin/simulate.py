@@ -22,6 +22,7 @@ import httpx
 from bot.standin import echoes, suggestions
 from bot.standin.fakeslack import TEAM_DOMAIN, TEAM_ID, FakeSlack
 from bot.standin.socketmode import ACK_SECONDS, RESPONDING_INTERACTIONS
+from bot.standin.viewstate import view_state
 
 API_APP_ID = "A0QMSDEMO1"
 VERIFICATION_TOKEN = "legacy-verification-token"
@@ -203,13 +204,9 @@ class Simulator:
         return self._interactive(payload)
 
     def submit(self, person: Person, view: dict[str, Any], answers: dict[str, Any]) -> httpx.Response:
-        """Submit a modal the bot opened, answering input blocks by block_id."""
-        state: dict[str, Any] = {}
-        for block in view.get("blocks", []):
-            if block.get("type") != "input" or block["block_id"] not in answers:
-                continue
-            element = block["element"]
-            state[block["block_id"]] = {element["action_id"]: _state_value(element, answers[block["block_id"]])}
+        """Submit a modal the bot opened, answering input blocks by block_id; an input left
+        untouched sends its initial value, as Slack's view state does."""
+        state = view_state(view, answers)
         payload = {
             "type": "view_submission",
             "team": self._team(),
@@ -354,38 +351,3 @@ class SocketSimulator(Simulator):
             return httpx.Response(200)
         echoes.scan("ack", answer, self.fake.knows)
         return httpx.Response(200, json=answer)
-
-
-def _state_value(element: dict[str, Any], answer: Any) -> dict[str, Any]:
-    kind = element["type"]
-    if kind == "plain_text_input":
-        return {"type": kind, "value": answer}
-    if kind in ("static_select", "external_select"):
-        options = {o["value"]: o for o in element.get("options", [])}
-        chosen = options.get(answer, {"text": {"type": "plain_text", "text": str(answer)}, "value": answer})
-        return {"type": kind, "selected_option": None if answer is None else chosen}
-    if kind == "users_select":
-        return {"type": kind, "selected_user": answer}
-    if kind == "multi_users_select":
-        return {"type": kind, "selected_users": list(answer or [])}
-    if kind == "multi_static_select":
-        options = {o["value"]: o for o in element.get("options", [])}
-        return {
-            "type": kind,
-            "selected_options": [
-                options.get(v, {"text": {"type": "plain_text", "text": v}, "value": v}) for v in (answer or [])
-            ],
-        }
-    if kind == "multi_conversations_select":
-        return {"type": kind, "selected_conversations": list(answer or [])}
-    if kind == "datepicker":
-        return {"type": kind, "selected_date": answer}
-    if kind == "number_input":
-        return {"type": kind, "value": None if answer is None else str(answer)}
-    if kind == "checkboxes":
-        options = {o["value"]: o for o in element.get("options", [])}
-        return {"type": kind, "selected_options": [options.get(v, {"value": v}) for v in (answer or [])]}
-    if kind == "file_input":
-        # The files the person dropped in (FakeSlack.add_file's objects), as Slack puts them.
-        return {"type": kind, "files": [dict(f) for f in (answer or [])]}
-    raise ValueError(f"the simulator cannot fill a {kind}")
