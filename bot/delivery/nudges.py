@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from bot.delivery.due import due_stage, manager_recipients, next_stage
 from bot.delivery.keys import Key
-from bot.delivery.outbox import Nudge, enqueue
+from bot.delivery.outbox import Nudge
 from bot.workspace.clock import Clock
 from bot.workspace.config import Settings
 from storage import marks
@@ -256,9 +256,5 @@ class NudgeEngine:
         wanted = list({d.key: d for d in due}.values())  # one per key, the first one found
         queued = outbox_rows.existing_keys(session, [d.key for d in wanted])
         report.already_queued += len(queued)
-        for d in wanted:
-            if d.key in queued:
-                continue
-            nudge = d.build()
-            if nudge is not None and enqueue(session, nudge, now):
-                report.enqueued += 1
+        nudges = [d.build() for d in wanted if d.key not in queued]
+        report.enqueued += outbox_rows.enqueue_many(session, [n.row_values(now) for n in nudges if n is not None])

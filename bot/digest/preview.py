@@ -13,7 +13,7 @@ from storage.db import Database
 
 
 def preview_lines(db: Database, settings: Settings, now: datetime) -> list[str]:
-    with db.session() as session:
+    with db.read() as session:  # a preview only reads: it never waits for the bot's writers
         reply = render(compute(session, now, settings))
     groups = [g for g in settings.leaders if g.startswith("S")]
     to = ", ".join(
