@@ -40,19 +40,19 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qms-bot", description="An ISO 9001 quality management system in Slack.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {bot_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="serve Slack (Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT)")
+    run = sub.add_parser("run", help=COMMANDS["run"][0])
     run.add_argument("--host", default="0.0.0.0", help="address for HTTP mode and QMS_HEALTH_PORT (default 0.0.0.0)")
-    sub.add_parser("migrate", help="bring the database schema up to date")
-    sub.add_parser("check", help="validate the settings and show what the bot will use")
+    sub.add_parser("migrate", help=COMMANDS["migrate"][0])
+    sub.add_parser("check", help=COMMANDS["check"][0])
     sub.add_parser("doctor", help=COMMANDS["doctor"][0])
-    revision = sub.add_parser("makemigration", help="(developers) write a migration for changed tables")
+    revision = sub.add_parser("makemigration", help=COMMANDS["makemigration"][0])
     revision.add_argument("message", help="what the migration does, e.g. 'nonconformity register'")
     from bot.standin.demo_cli import add_parser as add_demo_parser  # names only: no app imported
 
     add_demo_parser(sub)
-    digest = sub.add_parser("digest", help="the leaders' weekly digest")
+    digest = sub.add_parser("digest", help=COMMANDS["digest"][0])
     digest.add_argument("--preview", action="store_true", help="print the digest as it stands now (sends nothing)")
-    export = sub.add_parser("export", help="write every register and the audit trail for auditors (xlsx, or CSV files)")
+    export = sub.add_parser("export", help=COMMANDS["export"][0])
     export.add_argument("--out", required=True, help="the workbook to write (xlsx), or the folder for the CSV files")
     export.add_argument(
         "--from", dest="first", metavar="DATE", help="only records from this day (YYYY-MM-DD, QMS_TIMEZONE)"
@@ -69,10 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write a zip (--out) of the workbook and every evidence file, with a manifest of SHA-256 hashes",
     )
-    sub.add_parser(
-        "verify-trail",
-        help="recompute the audit trail's hash chain and re-hash the kept evidence files; exit 1 at the first break",
-    )
+    sub.add_parser("verify-trail", help=COMMANDS["verify-trail"][0])
     for name, command in sub.choices.items():  # what each does, with an example (bot/workspace/commands.py)
         command.description, command.epilog = described(name)
         command.formatter_class = argparse.RawDescriptionHelpFormatter

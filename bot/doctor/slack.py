@@ -192,7 +192,9 @@ def _group_problem(groups: dict[str, dict[str, Any]] | str, group_id: str) -> st
         return f"could not be looked up (usergroups.list: {groups})"
     group = groups.get(group_id)
     if group is None:
-        return "is no user group in this workspace: copy the group's ID again (People > User groups)"
+        # Slack's menus do not show a group's ID; the list just read does.
+        known = ", ".join(f"@{g.get('handle')} {i}" for i, g in groups.items() if not g.get("date_delete"))
+        return f"is no user group in this workspace (its groups: {known or 'none'})"
     if group.get("date_delete"):
         return f"is a disabled user group (@{group.get('handle')}): enable it or name another"
     return None

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.standin.demo_catalogue import SCENE_NAMES
+from bot.workspace.commands import COMMANDS
 
 
 def add_parser(sub: Any) -> None:
-    demo = sub.add_parser("demo", help="play every process against a local Slack stand-in and print what people see")
+    demo = sub.add_parser("demo", help=COMMANDS["demo"][0])
     demo.add_argument(
         "--out",
         metavar="DIR",
