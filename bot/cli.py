@@ -293,6 +293,8 @@ def _run(settings: Settings, host: str) -> int:
     if problems:
         return _fail(problems)
     from bot.app import build_context, create_app
+    from bot.background import BackgroundProcess
+    from bot.background import wanted as background_wanted
     from bot.delivery.scheduler import make_scheduler
 
     try:
@@ -333,16 +335,21 @@ def _run(settings: Settings, host: str) -> int:
                     f"QMS_HEALTH_PORT: cannot listen on {host}:{settings.health_port} ({exc.strerror or exc}); choose a free port or unset it"
                 ]
             )
-    scheduler = make_scheduler(ctx)
+    background = BackgroundProcess(settings) if background_wanted(settings) else None
+    if background is not None:
+        background.start()
+    scheduler = make_scheduler(ctx, periodic=background is None)
     scheduler.start()
     signal.signal(signal.SIGTERM, _stop)
     # `kill -USR1 <pid>` prints every thread's stack to the log: for a bot that seems stuck.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
-    failed = _serve_until_stopped(app, ctx, host, health, scheduler)
+    failed = _serve_until_stopped(app, ctx, host, health, scheduler, background)
     return _fail(failed) if failed else 0
 
 
-def _serve_until_stopped(app: Any, ctx: Any, host: str, health: Any, scheduler: Any) -> list[str] | None:
+def _serve_until_stopped(
+    app: Any, ctx: Any, host: str, health: Any, scheduler: Any, background: Any
+) -> list[str] | None:
     """Serve until SIGTERM or Ctrl-C; the line to fail with if the port or the app-level token was refused."""
     from bot.server import serve
     from bot.workspace.logs import started_line
@@ -363,6 +370,8 @@ def _serve_until_stopped(app: Any, ctx: Any, host: str, health: Any, scheduler: 
     finally:
         log.info("stopping")
         scheduler.shutdown(wait=False)
+        if background is not None:
+            background.stop()  # after serving has ended: the posts in flight finish first
         ctx.later_trail.close()  # refused attempts still queued go on the trail before we stop
         ctx.db.dispose()
     return None

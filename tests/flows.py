@@ -351,7 +351,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(tmp_path: Path, fake: FakeSlack, port: int, **extra: str) -> subprocess.Popen[str]:
+def start(tmp_path: Path, fake: FakeSlack, port: int, *, group: bool = False, **extra: str) -> subprocess.Popen[str]:
+    """`qms-bot run` in HTTP mode; `group`: in a process group of its own, as a supervisor
+    runs it, so that a test can signal the bot and its background process together."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QMS_")) and k != "DATABASE_URL"}
     env.update(
         SLACK_BOT_TOKEN="xoxb-test",
@@ -368,6 +370,7 @@ def start(tmp_path: Path, fake: FakeSlack, port: int, **extra: str) -> subproces
         cwd=tmp_path,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=group,
     )
     # A watchdog, so a start-up that never logs fails the test instead of hanging the suite.
     watchdog = threading.Timer(60, process.kill)

@@ -65,29 +65,35 @@ def summarise(tally: Tally) -> None:
         log.info(line)
 
 
-def make_scheduler(ctx: Context, tally: Tally | None = None) -> BackgroundScheduler:
+def make_scheduler(
+    ctx: Context, tally: Tally | None = None, *, periodic: bool = True, directory: bool = True
+) -> BackgroundScheduler:
+    """The jobs of one process: the `periodic` work (nudges, sending, clean-up; in the
+    background process when there is one, bot/background.py) and keeping the
+    `directory` warm (where forms are answered, the serving process)."""
     tally = tally or Tally()
     scheduler = BackgroundScheduler(timezone="UTC")
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
-    scheduler.add_job(
-        _derive, "interval", args=[ctx, tally], seconds=ctx.settings.nudge_every_seconds, id="derive-nudges", **common
-    )
-    scheduler.add_job(_send, "interval", args=[ctx, tally], seconds=1, id="send-outbox", **common)
-    if ctx.settings.webhooks:
-        scheduler.add_job(_send_webhooks, "interval", args=[ctx, tally], seconds=2, id="send-webhooks", **common)
-    scheduler.add_job(_forget_events, "interval", args=[ctx], hours=6, id="forget-events", **common)
-    scheduler.add_job(_archive_outbox, "interval", args=[ctx, tally], hours=1, id="archive-outbox", **common)
-    scheduler.add_job(summarise, "interval", args=[tally], seconds=SUMMARY_EVERY_SECONDS, id="summary", **common)
-    # At start, then every few minutes: forms find people and groups without asking Slack.
-    scheduler.add_job(
-        _warm_directory,
-        "interval",
-        args=[ctx],
-        seconds=WARM_GROUPS_EVERY.total_seconds(),
-        id="warm-directory",
-        next_run_time=datetime.now(UTC),
-        **common,
-    )
+    if periodic:
+        every = ctx.settings.nudge_every_seconds
+        scheduler.add_job(_derive, "interval", args=[ctx, tally], seconds=every, id="derive-nudges", **common)
+        scheduler.add_job(_send, "interval", args=[ctx, tally], seconds=1, id="send-outbox", **common)
+        if ctx.settings.webhooks:
+            scheduler.add_job(_send_webhooks, "interval", args=[ctx, tally], seconds=2, id="send-webhooks", **common)
+        scheduler.add_job(_forget_events, "interval", args=[ctx], hours=6, id="forget-events", **common)
+        scheduler.add_job(_archive_outbox, "interval", args=[ctx, tally], hours=1, id="archive-outbox", **common)
+        scheduler.add_job(summarise, "interval", args=[tally], seconds=SUMMARY_EVERY_SECONDS, id="summary", **common)
+    if directory:
+        # At start, then every few minutes: forms find people and groups without asking Slack.
+        scheduler.add_job(
+            _warm_directory,
+            "interval",
+            args=[ctx],
+            seconds=WARM_GROUPS_EVERY.total_seconds(),
+            id="warm-directory",
+            next_run_time=datetime.now(UTC),
+            **common,
+        )
     return scheduler
 
 

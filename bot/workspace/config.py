@@ -107,6 +107,9 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(120, ge=60, le=3600)
     outbox_keep_days: int = Field(90, ge=0, le=3650)  # 0: never archive sent messages
     nudge_every_seconds: int = Field(60, ge=5, le=3600)
+    # The nudges, sending and clean-up in a process of their own, off the interpreter that
+    # answers people (bot/background.py); false: in the bot's own process.
+    background_process: bool = True
     webhooks: Annotated[list[WebhookEndpoint], NoDecode] = Field(default_factory=list)
     webhook_timeout_seconds: float = Field(10.0, gt=0, le=60)
     webhook_max_attempts: int = Field(10, ge=1, le=30)
