@@ -2,7 +2,8 @@
 
 The idle bot is `qms-bot run` in HTTP mode as in production (settings read, migrations
 applied, scheduler ticking, listening), against a fake Slack on loopback; its RSS is read
-from /proc after it has settled. The fan-out figure is the peak RSS (ru_maxrss) of a child
+from /proc after it has settled, for the serving process and its background process
+(QMS_BACKGROUND_PROCESS, bot/background.py) each. The fan-out figure is the peak RSS (ru_maxrss) of a child
 running bench/fanout.py. The export run's memory is measured by bench/export_memory.py.
 
     .venv/bin/python bench/memory.py --people 5000
@@ -39,8 +40,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def idle_bot(settle: float) -> tuple[float, float]:
-    """(RSS once serving, RSS after `settle` seconds of scheduler ticks) of `qms-bot run`."""
+def children(pid: int) -> list[int]:
+    return [int(c) for t in Path(f"/proc/{pid}/task").iterdir() for c in (t / "children").read_text().split()]
+
+
+def idle_bot(settle: float, **extra: str) -> tuple[list[float], list[float]]:
+    """RSS of `qms-bot run` and of each process it started, once serving and after `settle`
+    seconds of scheduler ticks."""
     with FakeSlack() as fake, tempfile.TemporaryDirectory(prefix="qms-mem-") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "QMS_")) and k != "DATABASE_URL"}
         env.update(
@@ -49,6 +55,7 @@ def idle_bot(settle: float) -> tuple[float, float]:
             SLACK_API_URL=fake.api_url,
             DATABASE_URL=f"sqlite:///{tmp}/qms.db",
             PORT=str(free_port()),
+            **extra,
         )
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "run", "--host", "127.0.0.1"],
@@ -64,9 +71,11 @@ def idle_bot(settle: float) -> tuple[float, float]:
                     break
             else:
                 raise RuntimeError("the bot did not start")
-            started = rss_mib(process.pid)
-            time.sleep(settle)  # a benchmark: let the scheduler tick as it would when idle
-            return started, rss_mib(process.pid)
+            time.sleep(2)  # a benchmark: the background process is importing
+            family = [process.pid, *children(process.pid)]
+            started = [rss_mib(pid) for pid in family]
+            time.sleep(settle)  # let the scheduler tick as it would when idle
+            return started, [rss_mib(pid) for pid in family]
         finally:
             process.terminate()
             process.wait(timeout=20)
@@ -88,10 +97,17 @@ def main() -> int:
     parser.add_argument("--settle", type=float, default=10.0, help="seconds to leave the idle bot ticking")
     args = parser.parse_args()
     fanout = child_peak([sys.executable, "bench/fanout.py", "--people", str(args.people)])
-    started, settled = idle_bot(args.settle)
-    print(
-        f"idle bot (qms-bot run, HTTP, SQLite)   {started:6.1f} MiB once serving, {settled:6.1f} MiB after {args.settle:g} s of scheduler ticks"
-    )
+
+    def each(rss: list[float]) -> str:
+        return f"{sum(rss):6.1f} MiB (" + " + ".join(f"{r:.1f}" for r in rss) + ")"
+
+    for label, extra in (("two processes", {}), ("one process", {"QMS_BACKGROUND_PROCESS": "false"})):
+        started, settled = idle_bot(args.settle, **extra)
+        print(
+            f"idle bot (qms-bot run, HTTP, SQLite), {label:13}  {each(started)} once serving, {each(settled)} after"
+            f" {args.settle:g} s of scheduler ticks"
+        )
+    print("  (two processes: the serving one + its background process; one: QMS_BACKGROUND_PROCESS=false)")
     print(
         f"fan-out to {args.people} people (peak)   {fanout:6.1f} MiB  (bench/fanout.py: bot, fake Slack and sender in one process)"
     )

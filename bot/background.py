@@ -18,23 +18,21 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import logging
-import multiprocessing
-import multiprocessing.connection
 import os
 import signal
+import subprocess
 import sys
 import threading
 import time
-from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
-from typing import Any
+from pathlib import Path
 
 from bot.workspace.config import Settings
 
 log = logging.getLogger(__name__)
 
-STOP = "stop"
+STOP = "stop\n"
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 # How long a stopping bot waits for the posts in flight before it kills the process.
 STOP_WAIT_SECONDS = 15.0
@@ -43,6 +41,8 @@ STOP_WAIT_SECONDS = 15.0
 RESTART_AFTER_SECONDS = (1.0, 5.0, 30.0)
 HEALTHY_AFTER_SECONDS = 60.0
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# The folder holding this `bot` package: the child runs exactly this code, wherever it is.
+SOURCE = str(Path(__file__).resolve().parent.parent)
 
 
 def wanted(settings: Settings) -> bool:
@@ -57,13 +57,15 @@ def _in_memory(url: str) -> bool:
 
 
 class BackgroundProcess:
-    """The periodic work's process: `start()` it once, `stop()` it once."""
+    """The periodic work's process: `start()` it once, `stop()` it once.
+
+    A plain child (`python -m bot.background`), not multiprocessing's: spawning through
+    multiprocessing also starts its resource tracker, a third process of 13 MiB here that
+    does nothing for us, and imports the bot's main module again in the child."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._spawn = multiprocessing.get_context("spawn")  # no fork of a threaded process
-        self._process: BaseProcess | None = None
-        self._to_child: Connection | None = None
+        self._process: subprocess.Popen[str] | None = None
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._started_at = 0.0
@@ -78,68 +80,73 @@ class BackgroundProcess:
         self._watcher.start()
 
     def _launch(self) -> None:
-        if self._to_child is not None:
-            self._to_child.close()  # the pipe to a process that ended
-        ours, theirs = self._spawn.Pipe()
-        # The values, not the object: settings read from a qms.toml are of a class made for
-        # that file, which a spawned process cannot import.
-        values = self.settings.model_dump()
-        process = self._spawn.Process(target=main, args=(values, theirs, os.getpid()), name="qms-bot background")
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [SOURCE, os.environ.get("PYTHONPATH")]))}
         # Started with SIGINT and SIGTERM blocked (the mask is inherited): a Ctrl-C or a
-        # supervisor's SIGTERM that comes while it imports waits for its handlers in main().
+        # supervisor's SIGTERM that comes while it imports waits for its handlers.
         held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         try:
-            process.start()
+            process = subprocess.Popen(
+                [sys.executable, "-m", "bot.background", str(os.getpid())], stdin=subprocess.PIPE, text=True, env=env
+            )
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        theirs.close()  # the child's end lives in the child only: its death is our EOF
-        self._process, self._to_child = process, ours
-        self._started_at = time.monotonic()
+        assert process.stdin is not None
+        # The settings in force, as values: read again in the child, a qms.toml or an
+        # environment changed meanwhile could give it others. Its stdin stays open: the bot's
+        # end of it closing (the bot died) is the child's end of file.
+        process.stdin.write(json.dumps(self.settings.model_dump(mode="json")) + "\n")
+        process.stdin.flush()
+        self._process, self._started_at = process, time.monotonic()
         log.debug("background process started (pid %s)", process.pid)
 
     def _watch(self) -> None:
-        """Start the process again should it end by itself, less often each time it does.
-        Only this thread reaps a process that ended by itself, and `stop()` only one that was
-        asked to stop: two threads waiting for one child would race for its exit status."""
+        """Start the process again should it end by itself, less often if it keeps ending."""
         failures = 0
         while True:
             process = self._process
             assert process is not None
-            multiprocessing.connection.wait([process.sentinel])
-            with self._lock:
-                if self._stopping.is_set():
-                    return
-                process.join()
+            process.wait()
+            if self._stopping.is_set():
+                return
+            failures = failures + 1 if time.monotonic() - self._started_at < HEALTHY_AFTER_SECONDS else 1
             # Said when it is started again, not when it ended: a supervisor's SIGTERM to the
             # whole group stops it a moment before the bot, which is no failure.
-            failures = failures + 1 if time.monotonic() - self._started_at < HEALTHY_AFTER_SECONDS else 1
-            delay = RESTART_AFTER_SECONDS[min(failures, len(RESTART_AFTER_SECONDS)) - 1]
-            if self._stopping.wait(delay):
+            if self._stopping.wait(RESTART_AFTER_SECONDS[min(failures, len(RESTART_AFTER_SECONDS)) - 1]):
                 return
             with self._lock:
                 if self._stopping.is_set():
                     return
                 log.error(
                     "the background process (nudges, sending) had ended with exit code %s; starting it again",
-                    process.exitcode,
+                    process.returncode,
                 )
+                _close(process)
                 self._launch()
 
     def stop(self) -> None:
         """Ask the process to stop, wait for the posts in flight, then make sure it is gone."""
         with self._lock:
             self._stopping.set()
-            process, pipe = self._process, self._to_child
-        if process is None or pipe is None:
+            process = self._process
+        if process is None:
             return
         with contextlib.suppress(OSError):
-            pipe.send(STOP)
-        process.join(STOP_WAIT_SECONDS)
-        if process.is_alive():
+            assert process.stdin is not None
+            process.stdin.write(STOP)
+            process.stdin.flush()
+        try:
+            process.wait(STOP_WAIT_SECONDS)
+        except subprocess.TimeoutExpired:
             log.warning("the background process did not stop within %.0f s; killing it", STOP_WAIT_SECONDS)
             process.kill()
-            process.join()
-        pipe.close()
+            process.wait()
+        _close(process)
+
+
+def _close(process: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(OSError):
+        if process.stdin is not None:
+            process.stdin.close()
 
 
 class _Stopped(Exception):
@@ -150,9 +157,9 @@ def _stop(*_: object) -> None:
     raise _Stopped
 
 
-def main(values: dict[str, Any], parent: Connection, bot_pid: int) -> None:
+def main(bot_pid: int) -> None:
     """The background process: the scheduler's periodic jobs until the bot says stop, closes
-    its end of the pipe (it died), or SIGTERM comes."""
+    its end of our stdin (it died), or SIGTERM comes."""
     _die_with(bot_pid)
     # Ctrl-C reaches every process in the terminal's group; the bot stops us when it stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -160,19 +167,21 @@ def main(values: dict[str, Any], parent: Connection, bot_pid: int) -> None:
     scheduler = ctx = None
     try:
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # one that came meanwhile lands here
+        first = sys.stdin.readline()
+        if not first:
+            os._exit(1)  # the bot died before it said anything
         from bot.app import build_context
         from bot.delivery.scheduler import make_scheduler
         from bot.workspace.config import explicit_settings
         from bot.workspace.logs import configure_logging
 
-        settings = explicit_settings(**values)
+        settings = explicit_settings(**json.loads(first))
         configure_logging(settings)
         ctx = build_context(settings)
         scheduler = make_scheduler(ctx, periodic=True, directory=False)
         scheduler.start()
-        parent.recv()  # STOP, or EOFError when the bot is gone
-    except EOFError:
-        os._exit(1)  # the bot was killed: go as it went, without finishing anything
+        if not sys.stdin.readline():  # STOP, or the end of file when the bot is gone
+            os._exit(1)  # the bot was killed: go as it went, without finishing anything
     except _Stopped:
         pass
     if scheduler is not None:
@@ -184,10 +193,14 @@ def main(values: dict[str, Any], parent: Connection, bot_pid: int) -> None:
 
 def _die_with(bot_pid: int) -> None:
     """On Linux the kernel kills this process when the bot's process dies, even by SIGKILL;
-    elsewhere the pipe's end of file says the same a moment later."""
+    elsewhere the end of its stdin says the same a moment later."""
     if not sys.platform.startswith("linux"):
         return
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != bot_pid:  # the bot died before the line above: nobody is left to stop us
         os._exit(1)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -139,7 +140,8 @@ def test_an_in_memory_database_keeps_the_periodic_work_in_the_bot() -> None:
 
 
 def test_the_background_process_gets_exactly_the_bots_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Handed over as values (a qms.toml's settings class cannot be imported by a spawned process).
+    # Handed over as JSON on the child's stdin, not read again: the same values, whatever the
+    # qms.toml or the environment say by the time it starts.
     (tmp_path / "qms.toml").write_text('timezone = "Europe/Berlin"\nprocesses = ["Welding", "Paint"]\n')
     monkeypatch.chdir(tmp_path)
     for name, value in {
@@ -150,4 +152,5 @@ def test_the_background_process_gets_exactly_the_bots_settings(tmp_path: Path, m
     }.items():
         monkeypatch.setenv(name, value)
     settings = load_settings()
-    assert explicit_settings(**settings.model_dump()).model_dump() == settings.model_dump()
+    handed = json.loads(json.dumps(settings.model_dump(mode="json")))
+    assert explicit_settings(**handed).model_dump() == settings.model_dump()
