@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
+import storage.db as storage_db
 from bot.app import DB_BUSY, friendly_error
 from bot.delivery.scheduler import make_scheduler
 from bot.delivery.trail import LaterTrail
@@ -341,6 +342,59 @@ def test_writers_of_one_process_queue_for_sqlite_and_a_long_wait_fails_plainly(t
         row = session.get(RecordSequence, ("LK", 2026))
         assert row is not None and row.last == 2
     db.dispose()
+
+
+def test_a_writer_waiting_for_another_process_looks_often_and_leaves_busy_timeout_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another Database on the file stands for another process (the background process): its
+    lock is not in this one's queue, so the write waits in storage.db._begin_immediate."""
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    other, ours = Database(url), Database(url, lock_wait=10.0)
+    upgrade(other.engine)
+    held, release, waiting, done = threading.Event(), threading.Event(), threading.Event(), threading.Event()
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:  # the loop's look again, without the wait
+        pauses.append(seconds)
+        waiting.set()
+        release.wait(timeout=10)
+
+    monkeypatch.setattr(storage_db.time, "sleep", pause)
+
+    def hold() -> None:
+        with other.session() as session:
+            session.add(RecordSequence(prefix="PR", year=2026, last=1))
+            session.flush()
+            held.set()
+            release.wait(timeout=10)
+
+    def write() -> None:
+        with ours.session() as session:
+            row = session.get(RecordSequence, ("PR", 2026))
+            assert row is not None
+            row.last = 2
+            timeouts.append(session.connection().exec_driver_sql("PRAGMA busy_timeout").scalar())
+        done.set()
+
+    timeouts: list[int] = []
+    holder, writer = threading.Thread(target=hold), threading.Thread(target=write)
+    holder.start()
+    try:
+        assert held.wait(timeout=10)
+        writer.start()
+        assert waiting.wait(timeout=10)  # it found the lock held and looks again, not SQLite's handler
+    finally:
+        release.set()
+        holder.join(timeout=10)
+        writer.join(timeout=10)
+    assert done.is_set() and pauses[0] == storage_db.FIRST_LOOK and max(pauses) <= storage_db.LAST_LOOK
+    assert timeouts == [10_000]  # busy_timeout is back for the transaction's other statements
+    with ours.read() as session:
+        row = session.get(RecordSequence, ("PR", 2026))
+        assert row is not None and row.last == 2
+    other.dispose()
+    ours.dispose()
 
 
 def test_building_many_apps_keeps_one_deadline_filter_on_bolts_logger(sb: Sandbox) -> None:
