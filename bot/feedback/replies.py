@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 def refresh_card(ctx: Context, feedback_id: int) -> None:
     """Show a complaint's card as the record stands (post it the first time)."""
-    with ctx.db.session() as session:
+    with ctx.db.read() as session:  # a read: never waits behind, nor holds up, a writer
         entry, capture, nc_number = load(session, feedback_id)
         files = evidence_store.files_of(session, RECORD_TYPE, entry.number)
     if entry.kind != "complaint":

@@ -174,7 +174,9 @@ def _risk_error(ctx: Context, raw: str | None) -> tuple[str | None, int | None]:
 
 def _registered(ctx: Context, picked: str | None, typed: str | None) -> Supplier | None:
     """The register's supplier the NC names: the one picked, else the one whose name was typed."""
-    with ctx.db.session() as session:
+    if not picked and not typed:
+        return None  # most NCs name no supplier: no look-up before the ack
+    with ctx.db.read() as session:
         return suppliers.picked(session, picked, typed)
 
 

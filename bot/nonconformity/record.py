@@ -62,7 +62,7 @@ def load_record(session: Session, nc: Nonconformity) -> Record:
 
 def refresh_card(ctx: Context, nc_id: int) -> Nonconformity:
     """Draw the NC's card from the record (see bot.delivery.cards)."""
-    with ctx.db.session() as session:
+    with ctx.db.read() as session:  # a read: never waits behind, nor holds up, a writer
         nc = store.get(session, nc_id)
         assert nc is not None
         record = load_record(session, nc)

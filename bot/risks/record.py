@@ -36,7 +36,7 @@ def load_record(session: Session, risk: Risk) -> blocks.Record:
 
 def refresh_card(ctx: Context, risk_id: int) -> Risk:
     """Draw the risk's card from the record: posted in QMS_CHANNEL (else to its owner) the first time."""
-    with ctx.db.session() as session:
+    with ctx.db.read() as session:  # a read: never waits behind, nor holds up, a writer
         risk = store.get(session, risk_id)
         assert risk is not None
         record = load_record(session, risk)
