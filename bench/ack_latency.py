@@ -20,6 +20,7 @@ ratio between two identical apps is how far apart a ratio may be for no reason b
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import logging
@@ -42,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import bulk
 from slack_bolt import App
+from ticker import Ticker
 
 from bot.app import LISTENER_WORKERS
 from bot.server import EVENTS_PATH, make_server, wsgi_app
@@ -207,18 +209,13 @@ def serve(kind: str, api_url: str, database: str | None, recorded_file: str | No
             server = peer_app(sb, recorded)
             threading.Thread(target=server.run, daemon=True).start()
         print(json.dumps({"port": server.effective_port, "secret": sb.signing_secret}), flush=True)
-        stopping = threading.Event()
-        for line in sys.stdin:  # until the parent closes our stdin
-            if line.strip() == "tick" and kind == "bot":
-                threading.Thread(target=tick_every_second, args=(sb, stopping), daemon=True).start()
-        stopping.set()
-
-
-def tick_every_second(sb: Sandbox, stopping: threading.Event) -> None:
-    """The derive tick as the scheduler runs it, in the bot's process: every NC the bench
-    raises is looked at by the next tick, which queues its first reminder."""
-    while not stopping.wait(1.0):
-        sb.ctx.nudges.derive()
+        with contextlib.ExitStack() as ticking:
+            for line in sys.stdin:  # until the parent closes our stdin
+                if line.strip() == "tick" and kind == "bot":
+                    # The derive tick every second in a process of its own, as `qms-bot run`
+                    # runs it: every NC the bench raises is looked at by the next tick, which
+                    # queues its first reminder.
+                    ticking.enter_context(Ticker(sb.database_url, sb.settings.model_dump(), sb.clock.now()))
 
 
 def start_child(
@@ -295,7 +292,9 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=50.0, help="arrivals a second for the open load")
     parser.add_argument("--rounds", type=int, default=3, help="ours and the peer's, alternated; medians of rounds")
     parser.add_argument("--database", default=None, help="a PostgreSQL URL (its public schema is dropped!)")
-    parser.add_argument("--ticks", action="store_true", help="the bot's nudge tick runs every second meanwhile")
+    parser.add_argument(
+        "--ticks", action="store_true", help="the nudge tick runs every second meanwhile, in a process of its own"
+    )
     parser.add_argument("--only", default="nc,list,button,raise", help="which requests, comma-separated")
     parser.add_argument("--loads", default="closed,open", help="closed (N at a time), open (arrivals a second)")
     parser.add_argument("--noise", action="store_true", help="a second identical peer: the spread of chance")

@@ -3,9 +3,10 @@
 The database is filled as bench/tick.py fills it (N open NCs, N open actions, N pending
 acknowledgements) and one tick queues what is due. Then --people threads each raise NCs
 (`nc.raise_nc`, the work behind the form's Submit) and ask `/nc list open` (`nc.list_reply`)
-in turn for --seconds, first with no tick running, then with the derive tick running every
---every seconds in the same process, as the scheduler runs it. It prints p50/p99 of both and
-how many failed with "database is locked" (or any other error).
+in turn for --seconds, --rounds times alternated: with no tick running; with the derive tick running every --every
+seconds in a process of its own, as `qms-bot run` runs it (bench/ticker.py); and, for
+comparison, with the tick in the submitters' process (QMS_BACKGROUND_PROCESS=false). It prints
+p50/p99 of each and how many failed with "database is locked" (or any other error).
 
     .venv/bin/python bench/contention.py                  # SQLite, 10k open each
     .venv/bin/python bench/contention.py --database postgresql+psycopg://postgres@127.0.0.1:5432/qms_bench_s1
@@ -29,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bulk  # bench/bulk.py
 import tick as tick_bench  # bench/tick.py: the same bulk-built data
+from ticker import Ticker
 
 from bot import nonconformity as nc
 from bot.app import build_context, feature_sources
@@ -87,8 +89,9 @@ def ticker(engine: NudgeEngine, every: float, stop: threading.Event, ticks: list
         stop.wait(max(0.0, every - (time.perf_counter() - started)))
 
 
-def phase(ctx: Context, engine: NudgeEngine | None, args: argparse.Namespace) -> tuple[Tally, list[float]]:
-    tally, stop, ticks = Tally(), threading.Event(), []
+def phase(ctx: Context, engine: NudgeEngine | None, args: argparse.Namespace, tally: Tally, ticks: list[float]) -> None:
+    """The submitters for --seconds, with `engine` ticking in a thread of their process if given."""
+    stop = threading.Event()
     threads = [threading.Thread(target=person, args=(ctx, i, tally, stop)) for i in range(args.people)]
     if engine is not None:
         threads.append(threading.Thread(target=ticker, args=(engine, args.every, stop, ticks)))
@@ -98,7 +101,15 @@ def phase(ctx: Context, engine: NudgeEngine | None, args: argparse.Namespace) ->
     stop.set()
     for thread in threads:
         thread.join()
-    return tally, ticks
+
+
+def apart(
+    ctx: Context, url: str, values: dict[str, Any], args: argparse.Namespace, tally: Tally, ticks: list[float]
+) -> None:
+    """The submitters for --seconds while the tick runs in a process of its own."""
+    with Ticker(url, values, tick_bench.NOW, args.every) as ticking:
+        phase(ctx, None, args, tally, [])
+    ticks += ticking.lengths
 
 
 def pct(values: list[float], q: float) -> str:
@@ -112,7 +123,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10_000, help="open NCs (= actions = acknowledgements)")
     parser.add_argument("--people", type=int, default=4, help="threads submitting and listing")
-    parser.add_argument("--seconds", type=float, default=30.0, help="length of each phase")
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each phase")
+    parser.add_argument("--rounds", type=int, default=2, help="the three phases, alternated, this many times")
     parser.add_argument("--every", type=float, default=1.0, help="seconds between tick starts")
     parser.add_argument("--database", default=None, help="a PostgreSQL URL (its public schema is dropped!)")
     args = parser.parse_args()
@@ -132,24 +144,35 @@ def main() -> int:
         ctx = build_context(settings, clock=clock, db=db, sources=[])
         engine = NudgeEngine(db, settings, clock, feature_sources(None))
         engine.derive()  # what is due is queued: the ticks below are steady, but for the new NCs
-        print(f"{args.size:,} open each; {args.people} people submitting and listing for {args.seconds:.0f} s")
-        results = {"no tick": phase(ctx, None, args), "ticks": phase(ctx, engine, args)}
-        print(f"{'':>8} {'submit p50':>11} {'submit p99':>11} {'list p50':>10} {'list p99':>10} {'done':>6}  errors")
+        print(
+            f"{args.size:,} open each; {args.people} people submitting and listing, {args.rounds} × {args.seconds:.0f} s a phase"
+        )
+        url = args.database or f"sqlite:///{Path(tmp) / f'tick-{args.size}.db'}"
+        results: dict[str, tuple[Tally, list[float]]] = {
+            name: (Tally(), []) for name in ("no tick", "ticks apart", "ticks in")
+        }
+        for _ in range(args.rounds):  # alternated: the records the submitters add weigh on each alike
+            phase(ctx, None, args, *results["no tick"])
+            apart(ctx, url, settings.model_dump(), args, *results["ticks apart"])
+            phase(ctx, engine, args, *results["ticks in"])
+        print("ticks apart: in a process of their own, as qms-bot run runs them; in: in the submitters' process")
+        print(f"{'':>11} {'submit p50':>11} {'submit p99':>11} {'list p50':>10} {'list p99':>10} {'done':>6}  errors")
         for name, (tally, ticks) in results.items():
             sub, lst = tally.times["submit"], tally.times["list"]
             print(
-                f"{name:>8} {pct(sub, 0.5):>11} {pct(sub, 0.99):>11} {pct(lst, 0.5):>10} {pct(lst, 0.99):>10}"
+                f"{name:>11} {pct(sub, 0.5):>11} {pct(sub, 0.99):>11} {pct(lst, 0.5):>10} {pct(lst, 0.99):>10}"
                 f" {len(sub) + len(lst):>6}  {dict(tally.errors) or 'none'}"
                 + (f"  ({len(ticks)} ticks, median {statistics.median(ticks) * 1000:.0f} ms)" if ticks else "")
             )
-        (quiet, _), (busy, _) = results["no tick"], results["ticks"]
-        for kind in ("submit", "list"):
-            if quiet.times[kind] and busy.times[kind]:
-                ratio = (
-                    statistics.quantiles(busy.times[kind], n=100)[98]
-                    / statistics.quantiles(quiet.times[kind], n=100)[98]
-                )
-                print(f"p99 {kind} with ticks / without: {ratio:.2f}x")
+        quiet = results["no tick"][0]
+        for name in ("ticks apart", "ticks in"):
+            busy = results[name][0]
+            ratios = [
+                f"{kind} {statistics.quantiles(busy.times[kind], n=100)[98] / statistics.quantiles(quiet.times[kind], n=100)[98]:.2f}x"
+                for kind in ("submit", "list")
+                if quiet.times[kind] and busy.times[kind]
+            ]
+            print(f"p99 with {name} / without: {', '.join(ratios)}")
         db.dispose()
     return 0
 
