@@ -46,7 +46,7 @@ from slack_bolt import App
 from ticker import Ticker
 
 from bot.app import LISTENER_WORKERS
-from bot.server import EVENTS_PATH, make_server, wsgi_app
+from bot.server import EVENTS_PATH, make_server, settle_heap, wsgi_app
 from bot.standin.fakeslack import Call
 from bot.standin.sandbox import ANNA, QUINN, Sandbox
 from bot.standin.simulate import Simulator
@@ -208,6 +208,8 @@ def serve(kind: str, api_url: str, database: str | None, recorded_file: str | No
             }
             server = peer_app(sb, recorded)
             threading.Thread(target=server.run, daemon=True).start()
+        if kind == "bot":
+            settle_heap()  # as `qms-bot run` does before it serves
         print(json.dumps({"port": server.effective_port, "secret": sb.signing_secret}), flush=True)
         with contextlib.ExitStack() as ticking:
             for line in sys.stdin:  # until the parent closes our stdin

@@ -172,6 +172,7 @@ def main(bot_pid: int) -> None:
             os._exit(1)  # the bot died before it said anything
         from bot.app import build_context
         from bot.delivery.scheduler import make_scheduler
+        from bot.server import settle_heap
         from bot.workspace.config import explicit_settings
         from bot.workspace.logs import configure_logging
 
@@ -179,6 +180,7 @@ def main(bot_pid: int) -> None:
         configure_logging(settings)
         ctx = build_context(settings)
         scheduler = make_scheduler(ctx, periodic=True, directory=False)
+        settle_heap()
         scheduler.start()
         if not sys.stdin.readline():  # STOP, or the end of file when the bot is gone
             os._exit(1)  # the bot was killed: go as it went, without finishing anything

@@ -340,6 +340,9 @@ def _run(settings: Settings, host: str) -> int:
         background.start()
     scheduler = make_scheduler(ctx, periodic=background is None)
     scheduler.start()
+    from bot.server import settle_heap
+
+    settle_heap()
     signal.signal(signal.SIGTERM, _stop)
     # `kill -USR1 <pid>` prints every thread's stack to the log: for a bot that seems stuck.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
