@@ -297,6 +297,20 @@ def test_a_write_waits_for_a_lock_at_most_its_bound_then_fails_plainly(database_
     holder.dispose()
 
 
+def holding_a_write(db: Database, prefix: str, held: threading.Event, release: threading.Event) -> threading.Thread:
+    """A thread that holds `db`'s write lock (a new sequence row flushed, not committed) from
+    `held` until `release`."""
+
+    def hold() -> None:
+        with db.session() as session:
+            session.add(RecordSequence(prefix=prefix, year=2026, last=1))
+            session.flush()
+            held.set()
+            release.wait(timeout=10)
+
+    return threading.Thread(target=hold)
+
+
 def test_writers_of_one_process_queue_for_sqlite_and_a_long_wait_fails_plainly(tmp_path: Path) -> None:
     """Writers in one process wait their turn in a queue (woken when the one before ends,
     not polling SQLite's busy handler); the queue keeps the same bound and the same answer."""
@@ -306,13 +320,6 @@ def test_writers_of_one_process_queue_for_sqlite_and_a_long_wait_fails_plainly(t
     upgrade(db.engine)
     held, release, done = threading.Event(), threading.Event(), threading.Event()
 
-    def hold() -> None:
-        with db.session() as session:
-            session.add(RecordSequence(prefix="LK", year=2026, last=1))
-            session.flush()
-            held.set()
-            release.wait(timeout=10)
-
     def write_after() -> None:
         with db.session() as session:  # queued behind the holder, no busy error
             row = session.get(RecordSequence, ("LK", 2026))
@@ -320,7 +327,7 @@ def test_writers_of_one_process_queue_for_sqlite_and_a_long_wait_fails_plainly(t
             row.last = 2
         done.set()
 
-    holder = threading.Thread(target=hold)
+    holder = holding_a_write(db, "LK", held, release)
     holder.start()
     try:
         assert held.wait(timeout=10)
@@ -362,13 +369,6 @@ def test_a_writer_waiting_for_another_process_looks_often_and_leaves_busy_timeou
 
     monkeypatch.setattr(storage_db.time, "sleep", pause)
 
-    def hold() -> None:
-        with other.session() as session:
-            session.add(RecordSequence(prefix="PR", year=2026, last=1))
-            session.flush()
-            held.set()
-            release.wait(timeout=10)
-
     def write() -> None:
         with ours.session() as session:
             row = session.get(RecordSequence, ("PR", 2026))
@@ -378,7 +378,7 @@ def test_a_writer_waiting_for_another_process_looks_often_and_leaves_busy_timeou
         done.set()
 
     timeouts: list[int] = []
-    holder, writer = threading.Thread(target=hold), threading.Thread(target=write)
+    holder, writer = holding_a_write(other, "PR", held, release), threading.Thread(target=write)
     holder.start()
     try:
         assert held.wait(timeout=10)
