@@ -3,10 +3,11 @@
 The database is filled as bench/tick.py fills it (N open NCs, N open actions, N pending
 acknowledgements) and one tick queues what is due. Then --people threads each raise NCs
 (`nc.raise_nc`, the work behind the form's Submit) and ask `/nc list open` (`nc.list_reply`)
-in turn for --seconds, --rounds times alternated: with no tick running; with the derive tick running every --every
-seconds in a process of its own, as `qms-bot run` runs it (bench/ticker.py); and, for
-comparison, with the tick in the submitters' process (QMS_BACKGROUND_PROCESS=false). It prints
-p50/p99 of each and how many failed with "database is locked" (or any other error).
+in turn for --seconds, --rounds times alternated: with no tick running; with the derive tick
+running every --every seconds in a process of its own, as `qms-bot run` runs it
+(bench/ticker.py); and, for comparison, with the tick in the submitters' process
+(QMS_BACKGROUND_PROCESS=false). It prints p50/p99 of each and how many failed with "database
+is locked" (or any other error).
 
     .venv/bin/python bench/contention.py                  # SQLite, 10k open each
     .venv/bin/python bench/contention.py --database postgresql+psycopg://postgres@127.0.0.1:5432/qms_bench_s1
@@ -30,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bulk  # bench/bulk.py
 import tick as tick_bench  # bench/tick.py: the same bulk-built data
-from ticker import Ticker
+from ticker import Ticker, tick_every
 
 from bot import nonconformity as nc
 from bot.app import build_context, feature_sources
@@ -81,20 +82,12 @@ def person(ctx: Context, index: int, tally: Tally, stop: threading.Event) -> Non
         tally.run("list", lambda: nc.list_reply(ctx, reporter, "open"))
 
 
-def ticker(engine: NudgeEngine, every: float, stop: threading.Event, ticks: list[float]) -> None:
-    while not stop.is_set():
-        started = time.perf_counter()
-        engine.derive()
-        ticks.append(time.perf_counter() - started)
-        stop.wait(max(0.0, every - (time.perf_counter() - started)))
-
-
 def phase(ctx: Context, engine: NudgeEngine | None, args: argparse.Namespace, tally: Tally, ticks: list[float]) -> None:
     """The submitters for --seconds, with `engine` ticking in a thread of their process if given."""
     stop = threading.Event()
     threads = [threading.Thread(target=person, args=(ctx, i, tally, stop)) for i in range(args.people)]
     if engine is not None:
-        threads.append(threading.Thread(target=ticker, args=(engine, args.every, stop, ticks)))
+        threads.append(threading.Thread(target=tick_every, args=(engine, args.every, stop, ticks.append)))
     for thread in threads:
         thread.start()
     time.sleep(args.seconds)

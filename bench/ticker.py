@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import queue
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,15 +22,19 @@ from bot.workspace.config import explicit_settings
 from storage.db import Database
 
 
-def _tick(url: str, values: dict[str, Any], now: datetime, every: float, stop: Any, lengths: Any) -> None:
-    db = Database(url)
-    settings = explicit_settings(**values)
-    engine = NudgeEngine(db, settings, ManualClock(now), feature_sources(None))
+def tick_every(engine: NudgeEngine, every: float, stop: Any, record: Callable[[float], Any]) -> None:
+    """The derive tick every `every` seconds until `stop` is set, each tick's seconds given to `record`."""
     while not stop.is_set():
         started = time.perf_counter()
         engine.derive()
-        lengths.put(time.perf_counter() - started)
+        record(time.perf_counter() - started)
         stop.wait(max(0.0, every - (time.perf_counter() - started)))
+
+
+def _tick(url: str, values: dict[str, Any], now: datetime, every: float, stop: Any, lengths: Any) -> None:
+    db = Database(url)
+    settings = explicit_settings(**values)
+    tick_every(NudgeEngine(db, settings, ManualClock(now), feature_sources(None)), every, stop, lengths.put)
     db.dispose()
 
 

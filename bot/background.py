@@ -6,7 +6,8 @@ with the listeners that must answer people within Slack's 3 seconds, and a tick 
 a thousand reminders due would slow every ack meanwhile. In a process of its own they run on
 another core. Nothing else needs to change for it: whatever the two processes share lives in
 the database, whose outbox keys and leases already let two instances run on one database.
-The serving process keeps what is its own: the people directory kept warm for forms.
+Each process keeps its own people directory warm (forms read it before their ack, the sender
+for each recipient's timezone).
 
 The background process lives and dies with the bot: it stops when asked (and finishes the
 posts in flight), stops as the bot does when a supervisor signals them both, and dies with a
@@ -29,6 +30,7 @@ import time
 from pathlib import Path
 
 from bot.workspace.config import Settings
+from storage.db import sqlite_in_memory
 
 log = logging.getLogger(__name__)
 
@@ -48,12 +50,7 @@ SOURCE = str(Path(__file__).resolve().parent.parent)
 def wanted(settings: Settings) -> bool:
     """Whether the periodic work runs in a process of its own: QMS_BACKGROUND_PROCESS, and a
     database another process can open (an in-memory SQLite database is the process's own)."""
-    url = settings.database_url
-    return settings.background_process and not (url.startswith("sqlite") and _in_memory(url))
-
-
-def _in_memory(url: str) -> bool:
-    return url in ("sqlite://", "sqlite:///") or ":memory:" in url or "mode=memory" in url
+    return settings.background_process and not sqlite_in_memory(settings.database_url)
 
 
 class BackgroundProcess:
@@ -70,10 +67,6 @@ class BackgroundProcess:
         self._lock = threading.Lock()
         self._started_at = 0.0
         self._watcher = threading.Thread(target=self._watch, name="background-watch", daemon=True)
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
 
     def start(self) -> None:
         self._launch()
@@ -179,7 +172,7 @@ def main(bot_pid: int) -> None:
         settings = explicit_settings(**json.loads(first))
         configure_logging(settings)
         ctx = build_context(settings)
-        scheduler = make_scheduler(ctx, periodic=True, directory=False)
+        scheduler = make_scheduler(ctx, periodic=True)
         settle_heap()
         scheduler.start()
         if not sys.stdin.readline():  # STOP, or the end of file when the bot is gone

@@ -183,10 +183,17 @@ class Database:
         self.engine.dispose()
 
 
+def sqlite_in_memory(url: str) -> bool:
+    """An SQLite database that lives in its connection's process, which no other process can open."""
+    parsed = make_url(url)
+    in_memory = parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+    return parsed.get_backend_name() == "sqlite" and in_memory
+
+
 def missing_sqlite_file(url: str) -> Path | None:
     """The SQLite file `url` names when it does not exist yet: connecting would create it."""
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+    if parsed.get_backend_name() != "sqlite" or sqlite_in_memory(url):
         return None
     path = Path(parsed.database or "")
     return None if path.exists() else path

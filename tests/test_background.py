@@ -87,6 +87,10 @@ def test_the_periodic_work_runs_in_a_process_of_its_own_which_dies_with_a_killed
         child = background_pid(wait_for_line(process, "serving Slack requests"))
         assert child != process.pid and parent_of(child) == process.pid
         assert sent(fake, "sent from the background")
+        # Each process keeps its own directory warm (one users.list each), so the sender
+        # knows the recipient's timezone without a users.info call per person.
+        assert fake.wait_until(lambda calls: sum(c.method == "users.list" for c in calls) >= 2, timeout=20)
+        assert not [c for c in fake.calls if c.method == "users.info" and c.args.get("user") == "U0ANNA0001"]
     finally:
         process.kill()  # SIGKILL: the bot cannot tell its child anything
         process.wait(timeout=10)

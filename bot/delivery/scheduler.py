@@ -65,12 +65,11 @@ def summarise(tally: Tally) -> None:
         log.info(line)
 
 
-def make_scheduler(
-    ctx: Context, tally: Tally | None = None, *, periodic: bool = True, directory: bool = True
-) -> BackgroundScheduler:
+def make_scheduler(ctx: Context, tally: Tally | None = None, *, periodic: bool = True) -> BackgroundScheduler:
     """The jobs of one process: the `periodic` work (nudges, sending, clean-up; in the
-    background process when there is one, bot/background.py) and keeping the
-    `directory` warm (where forms are answered, the serving process)."""
+    background process when there is one, bot/background.py), and keeping this process's
+    people directory warm, which both need: forms check people before their ack, and the
+    sender holds each message for its recipient's working hours in their own timezone."""
     tally = tally or Tally()
     scheduler = BackgroundScheduler(timezone="UTC")
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30}
@@ -83,17 +82,16 @@ def make_scheduler(
         scheduler.add_job(_forget_events, "interval", args=[ctx], hours=6, id="forget-events", **common)
         scheduler.add_job(_archive_outbox, "interval", args=[ctx, tally], hours=1, id="archive-outbox", **common)
         scheduler.add_job(summarise, "interval", args=[tally], seconds=SUMMARY_EVERY_SECONDS, id="summary", **common)
-    if directory:
-        # At start, then every few minutes: forms find people and groups without asking Slack.
-        scheduler.add_job(
-            _warm_directory,
-            "interval",
-            args=[ctx],
-            seconds=WARM_GROUPS_EVERY.total_seconds(),
-            id="warm-directory",
-            next_run_time=datetime.now(UTC),
-            **common,
-        )
+    # At start, then every few minutes: people and groups are found without a Slack call each.
+    scheduler.add_job(
+        _warm_directory,
+        "interval",
+        args=[ctx],
+        seconds=WARM_GROUPS_EVERY.total_seconds(),
+        id="warm-directory",
+        next_run_time=datetime.now(UTC),
+        **common,
+    )
     return scheduler
 
 
