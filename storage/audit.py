@@ -110,28 +110,55 @@ def record_change(
     Call it last in a transaction where possible: on PostgreSQL the chain lock is held
     until commit, so work done after it keeps other writers waiting.
     """
-    if at.tzinfo is None:
-        raise ValueError("naive datetime given to the database; use an aware UTC datetime")
+    (event,) = record_changes(
+        session,
+        [
+            {
+                "at": at,
+                "actor": actor,
+                "record_type": record_type,
+                "record_ref": record_ref,
+                "action": action,
+                "before": before,
+                "after": after,
+                "note": note,
+            }
+        ],
+    )
+    return event
+
+
+def record_changes(session: Session, changes: list[dict[str, Any]]) -> list[AuditEvent]:
+    """Append several events, in order, in the caller's transaction (each dict holds the
+    arguments of `record_change`): the chain's head is read once and the events inserted
+    in one flush, where one call each read the head and flushed for every event."""
+    for change in changes:
+        if change["at"].tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware UTC datetime")
     lock_chain(session)
     prev = head_hash(session)
-    event = AuditEvent(
-        at=at,
-        actor=actor,
-        record_type=record_type,
-        record_ref=record_ref,
-        action=action,
-        before=_as_stored(before),
-        after=_as_stored(after),
-        note=note,
-        prev_hash=prev,
-        event_hash="",
-    )
-    event.event_hash = chain_hash(event, prev)
-    session.add(event)
+    events = []
+    for change in changes:
+        event = AuditEvent(
+            at=change["at"],
+            actor=change["actor"],
+            record_type=change["record_type"],
+            record_ref=change["record_ref"],
+            action=change["action"],
+            before=_as_stored(change.get("before")),
+            after=_as_stored(change.get("after")),
+            note=change.get("note"),
+            prev_hash=prev,
+            event_hash="",
+        )
+        event.event_hash = prev = chain_hash(event, prev)
+        events.append(event)
+    session.add_all(events)
     session.flush()
-    for hook in session.info.get(AUDIT_HOOKS, ()):
-        hook(session, event)
-    return event
+    for event in events:
+        for hook in session.info.get(AUDIT_HOOKS, ()):
+            hook(session, event)
+    return events
 
 
 def history(session: Session, record_type: str, record_ref: str) -> list[AuditEvent]:

@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
+from sqlalchemy import event as sa_event
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from bot.cli import main
-from storage.audit import GENESIS, chain_hash, record_change, verify
+from storage.audit import AUDIT_HOOKS, GENESIS, chain_hash, record_change, record_changes, verify
 from storage.db import Database
 from storage.migrate import alembic_config, upgrade
 from storage.models import AuditEvent
@@ -61,6 +62,37 @@ def test_each_event_links_to_the_one_before(db: Database) -> None:
     assert all(chain_hash(e, e.prev_hash) == e.event_hash for e in events)
     verdict = _verdict(db)
     assert verdict.intact and verdict.checked == 3 and verdict.head == events[-1].event_hash
+
+
+def test_a_batch_appends_in_order_and_reads_the_head_once(db: Database) -> None:
+    _record(db, 2)
+    changes = [
+        {"at": NOW + timedelta(hours=1, minutes=k), "actor": "U0ANNA0001", "record_type": "nonconformity"}
+        | {"record_ref": "NC-2026-0001", "action": "refused", "after": {"step": "contain"}, "note": f"try {k}"}
+        for k in range(4)
+    ]
+    heads: list[str] = []
+    hooked: list[str | None] = []
+    with db.session() as session:
+        session.info[AUDIT_HOOKS] = [lambda _s, event: hooked.append(event.note)]
+
+        def listen(_connection, _cursor, statement: str, *_: object) -> None:
+            if "audit_event.event_hash" in statement:
+                heads.append(statement)
+
+        sa_event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            written = record_changes(session, changes)
+        finally:
+            sa_event.remove(db.engine, "before_cursor_execute", listen)
+    assert len(heads) == 1  # the head hash, once for the batch
+    assert hooked == ["try 0", "try 1", "try 2", "try 3"]
+    with db.session() as session:
+        events = list(session.exec(select(AuditEvent).order_by(col(AuditEvent.id))))
+    assert [e.note for e in events] == ["ok", "ok", "try 0", "try 1", "try 2", "try 3"]
+    assert [e.id for e in events[2:]] == [w.id for w in written]
+    assert [e.prev_hash for e in events[1:]] == [e.event_hash for e in events[:-1]]
+    assert _verdict(db).intact
 
 
 def test_an_edited_event_is_found(db: Database) -> None:

@@ -17,7 +17,7 @@ import threading
 from collections import deque
 from typing import Any
 
-from storage.audit import record_change
+from storage.audit import record_changes
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -85,8 +85,7 @@ class LaterTrail:
                 return 0
             try:
                 with self._db.session() as session:
-                    for event in batch:
-                        record_change(session, **event)
+                    record_changes(session, batch)
             except Exception:
                 with self._lock:
                     self._queue.extendleft(reversed(batch))
