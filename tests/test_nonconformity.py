@@ -731,9 +731,12 @@ def test_a_close_button_on_an_old_card_does_not_close(sb: Sandbox) -> None:
 
 def test_a_card_whose_permalink_failed_is_updated_not_posted_again(sb: Sandbox) -> None:
     sb.fake.fail("chat.getPermalink", "internal_error")
-    nc = raise_nc(sb, owner=ANNA.id)
+    nc = raise_nc(sb, owner=BEN.id)
     assert reload(sb, nc).card_ts and reload(sb, nc).card_permalink is None
-    step(sb, ANNA, nc, "Record containment", {"containment": "Quarantined"})
+    sb.ctx.sender.drain()  # released at once without the link, not held for the grace minute
+    assert nc.number in sb.fake.sent_messages(ANNA.id)[-1]["text"]
+    assert "You own" in sb.fake.sent_messages(BEN.id)[-1]["text"]
+    step(sb, BEN, nc, "Record containment", {"containment": "Quarantined"})
     assert len(sb.fake.sent_messages(QMS_CHANNEL)) == 1
 
 

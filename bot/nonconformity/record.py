@@ -6,6 +6,7 @@ replies, load the record and redraw the card.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,9 @@ from storage.models import CorrectiveAction, EvidenceFile, MessageCapture, Nonco
 
 if TYPE_CHECKING:
     from bot.context import Context
+
+# Writes that quote a new card's permalink, done in the transaction that saves it.
+Linked = Callable[[Session, Nonconformity], None]
 
 RECORD_TYPE = "nonconformity"  # on the audit trail
 
@@ -60,8 +64,10 @@ def load_record(session: Session, nc: Nonconformity) -> Record:
     )
 
 
-def refresh_card(ctx: Context, nc_id: int) -> Nonconformity:
-    """Draw the NC's card from the record (see bot.delivery.cards)."""
+def refresh_card(ctx: Context, nc_id: int, linked: Linked | None = None) -> Nonconformity:
+    """Draw the NC's card from the record (see bot.delivery.cards). `linked(session, nc)` runs
+    in the transaction that saves a new card's permalink, when there is one: what quotes the
+    link is written with it instead of in a transaction of its own."""
     with ctx.db.read() as session:  # a read: never waits behind, nor holds up, a writer
         nc = store.get(session, nc_id)
         assert nc is not None
@@ -70,7 +76,9 @@ def refresh_card(ctx: Context, nc_id: int) -> Nonconformity:
     def save(channel: str, ts: str, permalink: str | None) -> None:
         with ctx.db.session() as session:
             store.set_card(session, nc_id, channel=channel, ts=ts, permalink=permalink)
-        nc.card_channel, nc.card_ts, nc.card_permalink = channel, ts, permalink
+            nc.card_channel, nc.card_ts, nc.card_permalink = channel, ts, permalink
+            if permalink is not None and linked is not None:
+                linked(session, nc)
 
     reply = nc_blocks.card(record, ctx.today(), ctx.settings)
     cards.show(
