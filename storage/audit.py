@@ -110,21 +110,8 @@ def record_change(
     Call it last in a transaction where possible: on PostgreSQL the chain lock is held
     until commit, so work done after it keeps other writers waiting.
     """
-    (event,) = record_changes(
-        session,
-        [
-            {
-                "at": at,
-                "actor": actor,
-                "record_type": record_type,
-                "record_ref": record_ref,
-                "action": action,
-                "before": before,
-                "after": after,
-                "note": note,
-            }
-        ],
-    )
+    change = dict(at=at, actor=actor, record_type=record_type, record_ref=record_ref, action=action)
+    (event,) = record_changes(session, [change | dict(before=before, after=after, note=note)])
     return event
 
 
