@@ -6,6 +6,7 @@ against a fake Slack that answers 429 + Retry-After above its limit. Time is sim
 how well the sender uses the limit, not how fast this machine is; wall time is printed too.
 
     .venv/bin/python bench/fanout.py --people 5000 --limit-per-minute 300
+    .venv/bin/python bench/fanout.py --database postgresql+psycopg://postgres@127.0.0.1:5432/qms_bench
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ import argparse
 import sys
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import bulk
 
 from bot.standin.sandbox import QUINN, Sandbox
 from bot.workspace.clock import ManualClock
@@ -27,11 +31,14 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--limit-per-minute", type=int, default=300, help="the fake Slack's chat.postMessage limit")
     parser.add_argument("--per-second", type=float, default=4.0, help="QMS_OUTBOX_PER_SECOND")
+    parser.add_argument("--database", default=None, help="a PostgreSQL URL (its public schema is dropped!)")
     args = parser.parse_args()
+    if args.database:
+        bulk.fresh(args.database, Path("unused")).dispose()
 
     clock = ManualClock()
     settings = {"outbox_per_second": args.per_second, "working_hours": "00:00-23:59", "working_days": "mon-sun"}
-    with Sandbox(clock=clock, settings=settings, process_before_response=True) as sb:
+    with Sandbox(clock=clock, settings=settings, process_before_response=True, database_url=args.database) as sb:
         people = [f"U0F{n:07d}" for n in range(args.people)]
         for user_id in people:
             sb.fake.add_user(user_id, user_id.lower())
@@ -72,6 +79,8 @@ def main() -> int:
         doubled = sum(n - 1 for n in cards.values() if n > 1)
         limit_rate = args.limit_per_minute / 60
         achieved = delivered / simulated if simulated else 0.0
+        backend = "PostgreSQL" if args.database else "SQLite"
+        print(f"fan-out on {backend}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
         print(f"people                 {args.people}")
         print(f"publish (resolve+queue) {published:.2f} s wall")
         print(f"delivered / lost / doubled  {delivered} / {args.people - delivered} / {doubled}")
