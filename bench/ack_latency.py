@@ -154,8 +154,6 @@ class ResponseUrls:
 def drive() -> None:
     """The driver: one job a line on stdin (which app, which request, how many, what load),
     its timings a line on stdout."""
-    global SUBMISSIONS
-    SUBMISSIONS = itertools.count(1_000_000)  # view ids of its own: the parent's were recorded
     apps: dict[str, Simulator] = {}
     for line in sys.stdin:
         job = json.loads(line)
@@ -172,15 +170,14 @@ def drive() -> None:
 class Driver:
     """The parent's handle on the driver process."""
 
-    def __init__(self) -> None:
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url  # the fake Slack's, for the response URLs the driver sends
         self.process = subprocess.Popen(
             [sys.executable, __file__, "--drive"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
         )
 
-    def run(
-        self, app: Simulator, base_url: str, form: dict[str, Any], kind: str, **load: Any
-    ) -> tuple[list[float], int]:
-        job = {"endpoint": app.endpoint, "secret": app.secret, "base_url": base_url, "form": form, "kind": kind}
+    def run(self, app: Simulator, form: dict[str, Any], kind: str, **load: Any) -> tuple[list[float], int]:
+        job = {"endpoint": app.endpoint, "secret": app.secret, "base_url": self.base_url, "form": form, "kind": kind}
         assert self.process.stdin is not None and self.process.stdout is not None
         self.process.stdin.write(json.dumps({**job, **load}) + "\n")
         self.process.stdin.flush()
@@ -334,7 +331,8 @@ def requests_to(app: Simulator, form: dict[str, Any]) -> dict[str, Callable[[int
     of its own (Slack gives every opened modal its id; a form sent again is answered as one)."""
 
     def submit(n: int) -> Any:
-        view = {**form, "id": f"{form['id']}-{next(SUBMISSIONS)}"}
+        # The process in the id: the driver's submissions are not the parent's recorded ones.
+        view = {**form, "id": f"{form['id']}-{os.getpid()}-{next(SUBMISSIONS)}"}
         answers = {"title": f"Bench {n}", "description": "d", "severity": "minor"}
         return app.submit(ANNA, view, {**answers, "source": "employee_report", "process": "Production"})
 
@@ -419,7 +417,7 @@ def main() -> int:
             "open": (f"{args.rate:g}/s arriving", {"load": "open", "rate": args.rate}),
         }
         loads = [every_load[key] for key in args.loads.split(",")]
-        driver = Driver()
+        driver = Driver(sb.fake.base_url)
         apps = [("ours", bot, bot_process.pid), ("peer", bare, peer_process.pid)]
         apps += [("twin", twin[1], twin[0].pid)] if twin else []
         for name in args.only.split(","):
@@ -430,7 +428,7 @@ def main() -> int:
                 for _ in range(args.rounds):  # alternated, so all see the same machine
                     for side, app, pid in apps:
                         before = cpu_seconds(pid)
-                        timings, late = driver.run(app, sb.fake.base_url, form, name, requests=args.requests, **job)
+                        timings, late = driver.run(app, form, name, requests=args.requests, **job)
                         out[side] += timings
                         missed[side] += late
                         time.sleep(0.5)  # the work after the last acks ends before the CPU is read
@@ -438,10 +436,10 @@ def main() -> int:
                 # Every round's samples pooled: the p99 of rounds × requests samples, not the
                 # median of each round's few slowest, which two identical peers put up to
                 # 2.65x apart (2026-12-03).
-                med = {side: percentiles(samples)[::2] for side, samples in out.items()}
-                (m50, m99), (p50, p99) = med["ours"], med["peer"]
+                cuts = {side: percentiles(samples)[::2] for side, samples in out.items()}
+                (m50, m99), (p50, p99) = cuts["ours"], cuts["peer"]
                 per = {side: used / (args.rounds * args.requests) * 1000 for side, used in cpu.items()}
-                noise = f"  {med['twin'][0] / p50:5.2f}× · {med['twin'][1] / p99:5.2f}×" if twin else ""
+                noise = f"  {cuts['twin'][0] / p50:5.2f}× · {cuts['twin'][1] / p99:5.2f}×" if twin else ""
                 print(
                     f"  {name:10} {load:>14} {m50:7.1f}ms {p50:7.1f}ms {m50 / p50:5.2f}× "
                     f"{m99:7.1f}ms {p99:7.1f}ms {m99 / p99:5.2f}× {per['ours']:9.1f} ms · {per['peer']:.1f} ms" + noise

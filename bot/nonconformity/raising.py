@@ -223,17 +223,15 @@ def _announcements(nc: Nonconformity, qms_channel: str | None, *, card_failed: b
 def announce_raised(ctx: Context, nc_id: int) -> Nonconformity:
     """Post the card, then tell the owner and confirm to the reporter (through the outbox)."""
     now = ctx.clock.now()
-    released: list[bool] = []
 
     def release(session: Session, nc: Nonconformity) -> None:
         for nudge in _announcements(nc, ctx.settings.channel, card_failed=nc.card_ts is None):
             outbox_rows.rewrite_pending(session, nudge.key, text=nudge.text, blocks=nudge.blocks, not_before=now)
-        released.append(True)
 
     # With the card's link, in the transaction that saves it; without one (Slack refused the
     # card or its link), on their own, saying where to find the NC instead.
     nc = refresh_card(ctx, nc_id, linked=release)
-    if not released:
+    if nc.card_permalink is None:  # a new NC's card has a link only once `release` ran with it
         with ctx.db.session() as session:
             release(session, nc)
     return nc
