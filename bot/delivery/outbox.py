@@ -312,7 +312,7 @@ class Sender:
         after = (message.attachment or {}).get("after")
         if not after:
             return False
-        with self.db.session() as session:
+        with self.db.read() as session:
             parent = rows.by_key(session, str(after))
         status = parent.status if parent else "cancelled"
         if status == "sent":

@@ -137,6 +137,6 @@ def figures(session: Session, start: date, end: date, zone: tzinfo) -> Figures:
 def stats_reply(ctx: Context, days: int) -> Reply:
     end = ctx.today() + timedelta(days=1)
     start = end - timedelta(days=days)
-    with ctx.db.session() as session:
+    with ctx.db.read() as session:
         found = figures(session, start, end, ctx.settings.zone)
     return blocks.figures(found, start, end - timedelta(days=1))
