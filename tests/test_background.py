@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import threading
@@ -57,12 +58,19 @@ def parent_of(pid: int) -> int:
     return int(re.search(r"^PPid:\s+(\d+)", status, re.M).group(1))  # type: ignore[union-attr]
 
 
-def gone(pid: int) -> bool:
-    """No such process, or only its exit status waiting for a reaper (a container's init may never reap)."""
+def gone(pid: int, within: float = 10) -> bool:
+    """No such process, or only its exit status waiting for a reaper (a container's init may
+    never reap), within `within` seconds. Waited for on a pidfd, which becomes readable when the
+    process ends: the end of the log it held comes a moment before, as it closes its files on
+    the way out, so a look at /proc then could still find it exiting."""
     try:
-        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
-    except FileNotFoundError:
+        handle = os.pidfd_open(pid)
+    except ProcessLookupError:
         return True
+    try:
+        return bool(select.select([handle], [], [], within)[0])
+    finally:
+        os.close(handle)
 
 
 def rest_of_log(process: subprocess.Popen[str], within: float = 20) -> str:
